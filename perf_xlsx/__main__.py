@@ -1,0 +1,3 @@
+from perf_xlsx.cli import main
+
+main()
