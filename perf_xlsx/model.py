@@ -1,0 +1,282 @@
+"""Plain data passed between the reader, the checks, the scoring and the writers.
+
+Nothing here knows about spreadsheets libraries: a value is a Python object and the place it
+came from is a sheet name plus an A1 reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Optional
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def label(self) -> str:
+        return {"error": "错误", "warning": "警告", "info": "提示"}[self.value]
+
+    @property
+    def rank(self) -> int:
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+
+class Kind(str, Enum):
+    """How an indicator is scored (scoring-rules.md §2.4–2.7)."""
+
+    GE = "ge"
+    LE = "le"
+    EQ = "eq"
+    QUAL = "qual"
+
+    @property
+    def label(self) -> str:
+        return {"ge": "正向", "le": "反向", "eq": "等于", "qual": "定性"}[self.value]
+
+
+class Grade(str, Enum):
+    """Qualitative completion grade written in 实际完成值."""
+
+    ACHIEVED = "ACHIEVED"
+    PARTIAL = "PARTIAL"
+    NOT = "NOT"
+
+    @property
+    def label(self) -> str:
+        return {"ACHIEVED": "达成预期指标", "PARTIAL": "部分达成预期指标并具有一定效果",
+                "NOT": "未达成预期指标且效果较差"}[self.value]
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """What a person typed in a target or actual cell, parsed.
+
+    ``value`` is in the canonical unit of its family: 万元 for money, percentage points for
+    percentages (95% -> 95.0). ``op`` is None when no comparison operator was written.
+    """
+
+    raw: str
+    value: Optional[float] = None
+    unit: Optional[str] = None
+    family: Optional[str] = None  # "money" | "percent" | "count" | "other" | None
+    op: Optional[str] = None  # "ge" | "le" | "eq" | None
+    strict: bool = False  # written as > or < (scored as >= / <=)
+    direction: Optional[str] = None  # "正向" | "反向" written as a word
+    grade: Optional[Grade] = None
+    grade_standard: bool = False  # grade phrase is one of the official wordings
+    is_range: bool = False
+    not_applicable: bool = False  # 不适用 / — / 无 (as a whole cell)
+    placeholder: bool = False  # template placeholder such as "(≥**人)" or "指标1："
+
+    @property
+    def is_number(self) -> bool:
+        return self.value is not None
+
+
+@dataclass(frozen=True)
+class CellValue:
+    """One cell as read: its value, where it is, and what the workbook said about it."""
+
+    ref: str  # A1 reference
+    value: Any = None  # str | float | int | bool | datetime | None
+    formula: bool = False  # the cell holds a formula
+    cached: bool = True  # False when a formula cell had no cached value
+    error: Optional[str] = None  # "#DIV/0!" etc.
+    percent_format: bool = False
+
+    @property
+    def blank(self) -> bool:
+        if self.error is not None:
+            return False
+        if self.value is None:
+            return True
+        return isinstance(self.value, str) and not self.value.strip()
+
+    @property
+    def text(self) -> str:
+        if self.value is None:
+            return ""
+        if isinstance(self.value, float) and self.value.is_integer():
+            return str(int(self.value))
+        return str(self.value).strip()
+
+
+@dataclass(frozen=True)
+class FundsRow:
+    label: str
+    kind: str  # "total" | "current_appropriation" | "carry_over" | "other" | "component"
+    initial: Optional[CellValue] = None
+    full_year: Optional[CellValue] = None
+    executed: Optional[CellValue] = None
+    weight: Optional[CellValue] = None
+    rate: Optional[CellValue] = None
+    score: Optional[CellValue] = None
+    label_cell: str = ""
+    row: int = 0
+
+
+@dataclass(frozen=True)
+class Indicator:
+    row: int
+    level1: str
+    level2: str
+    name: str
+    target: CellValue
+    actual: CellValue
+    weight: Optional[CellValue]
+    score: Optional[CellValue]
+    reason: Optional[CellValue]
+    name_cell: str = ""
+    level1_cell: str = ""
+    level2_cell: str = ""
+    nature: Optional[CellValue] = None  # 指标性质 column of split layouts
+    unit_text: Optional[str] = None  # 度量单位 column of split layouts
+
+
+@dataclass(frozen=True)
+class Level1Group:
+    name: str  # normalised, e.g. 产出指标
+    label: str  # as written, e.g. 产出指标(50分)
+    cell: str
+    declared_weight: Optional[float] = None
+
+
+@dataclass(frozen=True)
+class Project:
+    sheet: str
+    name: str
+    name_cell: str
+    department: str = ""
+    implementer: str = ""
+    year: Optional[int] = None
+    money_unit: str = "万元"
+    funds: tuple[FundsRow, ...] = ()
+    funds_header_row: int = 0
+    goal_expected: str = ""
+    goal_actual: str = ""
+    goal_cells: tuple[str, str] = ("", "")
+    indicators: tuple[Indicator, ...] = ()
+    groups: tuple[Level1Group, ...] = ()
+    total_weight: Optional[CellValue] = None
+    total_score: Optional[CellValue] = None
+    total_label_cell: str = ""
+    has_weight_column: bool = True
+    has_score_column: bool = True
+    kind: str = "project"  # "project" | "department"
+
+
+@dataclass(frozen=True)
+class UnitEntry:
+    name: str
+    name_cell: str
+    initial: Optional[CellValue] = None
+    full_year: Optional[CellValue] = None
+    executed: Optional[CellValue] = None
+    row: int = 0
+
+
+@dataclass(frozen=True)
+class UnitSheet:
+    sheet: str
+    unit_name: str = ""
+    year: Optional[int] = None
+    entries: tuple[UnitEntry, ...] = ()
+    total: Optional[UnitEntry] = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: Severity
+    code: str
+    message: str
+    sheet: Optional[str] = None
+    cell: Optional[str] = None
+    expected: Any = None
+    found: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "severity": self.severity.value,
+            "code": self.code,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "message": self.message,
+            "expected": self.expected,
+            "found": self.found,
+        }
+
+
+@dataclass(frozen=True)
+class WorkbookModel:
+    """Everything the reader found in one workbook."""
+
+    path: str
+    projects: tuple[Project, ...] = ()
+    unit: Optional[UnitSheet] = None
+    findings: tuple[Finding, ...] = ()
+    sheet_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IndicatorScore:
+    indicator: Indicator
+    kind: Kind
+    target: Quantity
+    actual: Quantity
+    weight: Optional[float]
+    score: Optional[float]  # tool's score; None when the row is not scored
+    score_entered: Optional[float]
+    applicable: bool = True
+    how: str = ""  # short explanation in words, e.g. "实际 40 ÷ 目标 50 × 8 = 6.40"
+    ratio: Optional[float] = None  # actual / target where defined
+
+
+@dataclass(frozen=True)
+class FundsScore:
+    budget: Optional[float]
+    executed: Optional[float]
+    initial: Optional[float]
+    rate: Optional[float]
+    weight: Optional[float]
+    score: Optional[float]
+    score_entered: Optional[float]
+    score_cell: Optional[str]
+    how: str = ""
+
+
+@dataclass(frozen=True)
+class ProjectScore:
+    project: Project
+    funds: FundsScore
+    indicators: tuple[IndicatorScore, ...]
+    total_weight: float
+    raw: float
+    score: float
+    score_entered: Optional[float]
+    grade: str
+
+
+@dataclass
+class WorkbookResult:
+    """The result of one input file: always returned, never raised."""
+
+    file: str
+    sha256: str = ""
+    status: str = "scored"  # "scored" | "failed"
+    error: Optional[dict[str, str]] = None
+    profile: str = "national_2020"
+    model: Optional[WorkbookModel] = None
+    scores: list[ProjectScore] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.WARNING)
