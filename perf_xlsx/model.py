@@ -233,6 +233,24 @@ class IndicatorScore:
     applicable: bool = True
     how: str = ""  # short explanation in words, e.g. "实际 40 ÷ 目标 50 × 8 = 6.40"
     ratio: Optional[float] = None  # actual / target where defined
+    # Why the tool could not score the row itself ("unit_mismatch", "target_blank", "actual_blank",
+    # "incomparable", "no_weight"); the total then counts the entered score (clamped to [0, 分值]).
+    issue: Optional[str] = None
+    grade: Optional[Grade] = None  # qualitative grade used for the row
+    band: Optional[tuple[float, float]] = None  # allowed score range for qualitative rows
+    over_ratio: Optional[float] = None  # actual / target when at or above the over-achievement threshold
+
+    @property
+    def counted(self) -> float:
+        """What the row adds to the tool's total."""
+        if not self.applicable:
+            return 0.0
+        if self.score is not None:
+            return self.score
+        if self.score_entered is None:
+            return 0.0
+        upper = self.weight if self.weight is not None else self.score_entered
+        return min(max(self.score_entered, 0.0), upper)
 
 
 @dataclass(frozen=True)
@@ -246,6 +264,9 @@ class FundsScore:
     score_entered: Optional[float]
     score_cell: Optional[str]
     how: str = ""
+    # Column totals recomputed from the 其中 rows (None where those rows are blank).
+    parts: Optional[dict[str, Optional[float]]] = None
+    excluded: bool = False  # zero budget excluded from the total (profile option)
 
 
 @dataclass(frozen=True)
@@ -254,10 +275,11 @@ class ProjectScore:
     funds: FundsScore
     indicators: tuple[IndicatorScore, ...]
     total_weight: float
-    raw: float
-    score: float
+    raw: Optional[float]
+    score: Optional[float]  # graded figure (rescaled / capped per profile); None if not scorable
     score_entered: Optional[float]
     grade: str
+    cap: Optional[float] = None  # total cap applied for a low execution rate
 
 
 @dataclass

@@ -1,0 +1,526 @@
+"""Arithmetic and consistency checks (scoring-rules.md §3) and goal-quality warnings.
+
+Each check is a small function over a scored project that yields findings; none raises on
+bad data. Codes are stable identifiers, documented in docs/finding-codes.md.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Iterator, Optional
+
+from perf_xlsx.model import (
+    CellValue,
+    Finding,
+    Grade,
+    IndicatorScore,
+    Kind,
+    Project,
+    ProjectScore,
+    Severity,
+    UnitSheet,
+)
+from perf_xlsx.rules import Profile
+from perf_xlsx.scoring import MONEY_COLUMNS, cell_money, cell_number, column_value, fmt, round2
+from perf_xlsx.values import normalize_label
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+COLUMN_NAMES = {"initial": "年初预算数", "full_year": "全年预算数", "executed": "全年执行数"}
+LEVEL2_VOCAB = {
+    "数量指标", "质量指标", "时效指标", "成本指标", "经济效益指标", "社会效益指标", "生态效益指标",
+    "可持续影响指标", "服务对象满意度指标", "满意度指标", "经济成本指标", "社会成本指标",
+    "生态环境成本指标",
+}
+
+
+def _f(sev: Severity, code: str, msg: str, sheet: str, cell: Optional[str], expected: object = None,
+       found: object = None) -> Finding:
+    return Finding(sev, code, msg, sheet, cell or None, expected, found)
+
+
+def check_project(ps: ProjectScore, profile: Profile) -> list[Finding]:
+    checks = (
+        _funds_totals, _funds_rate, _funds_score, _funds_misc, _formulas, _weights, _groups,
+        _rows, _total, _goals,
+    )
+    if ps.project.kind == "department":
+        checks = (_funds_totals, _funds_rate, _funds_misc, _formulas)
+    out: list[Finding] = []
+    for check in checks:
+        out.extend(check(ps, profile))
+    return out
+
+
+# --- funds (F1–F9) ---------------------------------------------------------------------
+
+
+def _funds_totals(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
+    p = ps.project
+    total = next((r for r in p.funds if r.kind == "total"), None)
+    if not p.funds:
+        return
+    tol = profile.get("tolerance", "money")
+    for col in MONEY_COLUMNS:
+        entered, summed, _ = column_value(p, col)
+        cell: Optional[CellValue] = getattr(total, col) if total else None
+        if summed is None or cell is None:
+            continue
+        name = COLUMN_NAMES[col]
+        if cell.formula and not cell.cached:
+            continue  # reported once by _formulas; the parts are used
+        if entered is None:
+            if cell.blank:
+                yield _f(E, "funds.total_mismatch", f"年度资金总额（{name}）未填写，各项合计为 {fmt(summed)}",
+                         p.sheet, cell.ref, summed, None)
+            else:
+                yield _f(E, "funds.not_number", f"年度资金总额（{name}）「{cell.text}」不是数字", p.sheet,
+                         cell.ref, summed, cell.text)
+            continue
+        if abs(entered - summed) > tol:
+            yield _f(E, "funds.total_mismatch",
+                     f"年度资金总额（{name}）{fmt(entered)} ≠ 各项合计 {fmt(summed)}", p.sheet, cell.ref,
+                     summed, entered)
+
+
+def _decimals(x: float) -> int:
+    text = f"{x:.6f}".rstrip("0").rstrip(".")
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def _rate_matches(cell: CellValue, rate: float, tol_points: float) -> tuple[bool, float]:
+    """Whether an entered 执行率 agrees with the amounts.
+
+    A rate written without a % sign may be a fraction (0.9825, 1) or percentage points (98.25,
+    "20"): both readings are tried. A rate rounded for display ("99%" for 99.10%) is accepted.
+    """
+    points = cell_number(cell)
+    if points is None:
+        return True, 0.0
+    computed = rate * 100
+    explicit = cell.percent_format or (isinstance(cell.value, str) and "%" in cell.value.replace("％", "%"))
+    candidates = [points] if explicit else [points, points * 100]
+    for value in candidates:
+        shown = round(computed, min(_decimals(value), 2))
+        if abs(value - computed) <= tol_points + 1e-9 or abs(value - shown) <= tol_points + 1e-9:
+            return True, value
+    return False, points
+
+
+def _funds_rate(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
+    p = ps.project
+    tol = profile.get("tolerance", "rate_points")
+    for row in p.funds:
+        if row.rate is None or row.rate.blank or row.rate.error:
+            continue
+        if row.kind == "total":
+            rate = ps.funds.rate
+        else:
+            budget = cell_money(row.full_year, p.money_unit)
+            spent = cell_money(row.executed, p.money_unit)
+            rate = spent / budget if budget and spent is not None else None
+        if cell_number(row.rate) is None:
+            if row.kind == "total" and rate is not None:
+                yield _f(E, "funds.rate_mismatch", f"执行率「{row.rate.text}」不是数字，应为 {fmt(rate * 100)}%",
+                         p.sheet, row.rate.ref, round2(rate * 100), row.rate.text)
+            continue
+        if rate is None:
+            continue
+        ok, found = _rate_matches(row.rate, rate, tol)
+        if not ok:
+            yield _f(E, "funds.rate_mismatch",
+                     f"执行率 {row.rate.text or fmt(found)} ≠ 全年执行数 ÷ 全年预算数 = {fmt(rate * 100)}%",
+                     p.sheet, row.rate.ref, round2(rate * 100), round2(found))
+
+
+def _funds_score(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
+    f, p = ps.funds, ps.project
+    if f.score is None or f.score_entered is None:
+        return
+    if abs(f.score_entered - f.score) > profile.get("tolerance", "score"):
+        yield _f(E, "funds.score_mismatch",
+                 f"预算执行率得分 {fmt(f.score_entered)} ≠ 应得 {fmt(f.score)}（{f.how}）",
+                 p.sheet, f.score_cell, f.score, f.score_entered)
+
+
+def _funds_misc(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
+    p, f = ps.project, ps.funds
+    total = next((r for r in p.funds if r.kind == "total"), None)
+    anchor = total.label_cell if total else p.name_cell
+    if not p.funds:
+        return
+    for row in p.funds:
+        for col in MONEY_COLUMNS:
+            cell = getattr(row, col)
+            if cell is None or cell.blank or (cell.formula and not cell.cached):
+                continue
+            if cell.error:
+                yield _f(E, "funds.not_number", f"{row.label}（{COLUMN_NAMES[col]}）为错误值 {cell.error}",
+                         p.sheet, cell.ref, None, cell.error)
+                continue
+            value = cell_money(cell, p.money_unit)
+            if value is None:
+                if cell.text not in ("—", "-", "/", "——", "－"):
+                    yield _f(E, "funds.not_number", f"{row.label}（{COLUMN_NAMES[col]}）「{cell.text}」不是数字",
+                             p.sheet, cell.ref, None, cell.text)
+            elif value < 0:
+                yield _f(E, "funds.negative", f"{row.label}（{COLUMN_NAMES[col]}）为负数 {fmt(value)}",
+                         p.sheet, cell.ref, None, value)
+        budget = cell_money(row.full_year, p.money_unit)
+        spent = cell_money(row.executed, p.money_unit)
+        if row.kind == "total":
+            budget, spent = f.budget, f.executed
+        if budget is not None and spent is not None and spent > budget + profile.get("tolerance", "money"):
+            where = row.executed.ref if row.executed is not None else anchor
+            yield _f(W, "funds.over_budget",
+                     f"{row.label}：全年执行数 {fmt(spent)} 超过全年预算数 {fmt(budget)}", p.sheet, where,
+                     budget, spent)
+    if p.kind == "department":
+        return
+    if f.budget is None or f.executed is None:
+        yield _f(E, "funds.missing", "全年预算数或全年执行数缺失，无法计算预算执行率", p.sheet, anchor)
+    elif f.budget == 0:
+        yield _f(E, "funds.zero_budget",
+                 "全年预算数为 0" + ("，但有执行数" if f.executed else "") + "，无法计算执行率", p.sheet,
+                 total.full_year.ref if total and total.full_year else anchor, None, 0)
+    if total is not None and total.weight is not None and not total.weight.blank:
+        w = cell_number(total.weight)
+        if w is not None and abs(w - profile.funds_weight) > 1e-9:
+            yield _f(W, "funds.weight_profile",
+                     f"预算执行率分值 {fmt(w)} 与规则（{profile.title}）的 {fmt(profile.funds_weight)} 分不同",
+                     p.sheet, total.weight.ref, profile.funds_weight, w)
+    elif total is not None:
+        yield _f(I, "funds.weight_missing",
+                 f"预算执行率分值未填写，按规则 {fmt(profile.funds_weight)} 分计", p.sheet,
+                 total.weight.ref if total.weight else anchor, profile.funds_weight, None)
+    if f.initial is not None and f.budget is not None and abs(f.initial - f.budget) > profile.get("tolerance", "money"):
+        yield _f(I, "funds.budget_adjusted",
+                 f"年初预算数 {fmt(f.initial)} 与全年预算数 {fmt(f.budget)} 不同（年中预算调整），执行率按全年预算数计算",
+                 p.sheet, total.full_year.ref if total and total.full_year else anchor, f.initial, f.budget)
+    below = profile.get("funds", "explain_below_rate")
+    if below and f.rate is not None and f.rate < below:
+        yield _f(W, "funds.low_rate_unexplained",
+                 f"预算执行率 {fmt(f.rate * 100)}% 低于 {fmt(below * 100)}%，须说明原因", p.sheet,
+                 total.rate.ref if total and total.rate else anchor, below, round2(f.rate))
+
+
+def _formulas(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
+    p = ps.project
+    cells: list[CellValue] = []
+    for row in p.funds:
+        cells.extend(c for c in (row.initial, row.full_year, row.executed, row.rate, row.score) if c)
+    for ind in p.indicators:
+        cells.extend(c for c in (ind.score, ind.weight) if c)
+    cells.extend(c for c in (p.total_score, p.total_weight) if c)
+    stale = [c for c in cells if c.formula and not c.cached]
+    if stale:
+        refs = "、".join(c.ref for c in stale[:8]) + ("等" if len(stale) > 8 else "")
+        yield _f(W, "read.formula_not_cached",
+                 f"{len(stale)} 个公式单元格没有计算结果（{refs}），已按各项数值重新计算；"
+                 "请在 Excel/WPS 中打开并保存后再提交", p.sheet, stale[0].ref, None, len(stale))
+    errors = [c for c in cells if c.error]
+    for c in errors:
+        yield _f(E, "read.error_value", f"单元格为错误值 {c.error}", p.sheet, c.ref, None, c.error)
+
+
+# --- weights (W1–W5) -------------------------------------------------------------------
+
+
+def _weights(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
+    p = ps.project
+    rows = [r for r in ps.indicators if r.applicable or r.weight == 0]
+    weights = [r.weight for r in ps.indicators if r.weight is not None]
+    if ps.indicators and not weights:
+        yield _f(E, "weights.missing",
+                 "各指标均未填写分值，无法按规则评分" + ("" if p.has_weight_column else "（表中没有“分值”栏）"),
+                 p.sheet, p.name_cell)
+        return
+    for r in rows:
+        if r.weight is None and r.applicable:
+            ind = r.indicator
+            yield _f(E, "indicator.weight_missing", f"指标「{ind.name}」未填写分值，未计分", p.sheet,
+                     ind.weight.ref if ind.weight is not None else ind.name_cell)
+    funds_w = 0.0 if ps.funds.excluded else (ps.funds.weight or 0.0)
+    total_w = round2(funds_w + sum(w for w in weights))
+    declared = cell_number(p.total_weight)
+    cell = p.total_weight.ref if p.total_weight is not None else (p.total_label_cell or p.name_cell)
+    expected_total = float(profile.get("weights", "total"))
+    if declared is not None and abs(declared - total_w) > 1e-9:
+        yield _f(E, "weights.sum_mismatch",
+                 f"分值合计：预算执行率 {fmt(funds_w)} + 各指标 {fmt(total_w - funds_w)} = {fmt(total_w)}，"
+                 f"与总分行分值 {fmt(declared)} 不符", p.sheet, cell, total_w, declared)
+    elif abs(total_w - expected_total) > 1e-9:
+        rescale = profile.get("not_applicable", "rescale_to_100")
+        yield _f(W if rescale else E, "weights.sum_mismatch",
+                 f"分值合计 {fmt(total_w)}，不为 {fmt(expected_total)}"
+                 + ("，总分已按百分制折算" if rescale else ""), p.sheet, cell, expected_total, total_w)
+
+
+def _group_sums(ps: ProjectScore) -> dict[str, float]:
+    sums: dict[str, float] = {}
+    for r in ps.indicators:
+        if r.weight is not None:
+            key = r.indicator.level1
+            sums[key] = round2(sums.get(key, 0.0) + r.weight)
+    return sums
+
+
+def _groups(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
+    p = ps.project
+    sums = _group_sums(ps)
+    for g in p.groups:
+        if g.declared_weight is not None and g.name in sums and abs(sums[g.name] - g.declared_weight) > 1e-9:
+            yield _f(E, "weights.group_mismatch",
+                     f"{g.name}各指标分值合计 {fmt(sums[g.name])} ≠ 标注的 {fmt(g.declared_weight)} 分",
+                     p.sheet, g.cell, g.declared_weight, sums[g.name])
+    enforce = profile.get("weights", "enforce")
+    if enforce != "off" and sums:
+        cells = {g.name: g.cell for g in p.groups}
+        for key, expected in profile.get("weights", "expected").items():
+            names = key.split("+")
+            got = round2(sum(sums.get(n, 0.0) for n in names))
+            if abs(got - expected) > 1e-9 and any(n in sums for n in names):
+                label = "与".join(names)
+                yield _f(E if enforce == "error" else W, "weights.profile_mismatch",
+                         f"{label}分值合计 {fmt(got)}，规则（{profile.title}）为 {fmt(expected)} 分"
+                         + ("（特殊情况可调整，请确认）" if enforce != "error" else ""),
+                         p.sheet, next((cells[n] for n in names if n in cells), p.name_cell), expected, got)
+    unknown: dict[str, str] = {}
+    for r in ps.indicators:
+        name = normalize_label(r.indicator.level2).rstrip("等")
+        if not name:
+            continue
+        if name not in LEVEL2_VOCAB and name + "指标" not in LEVEL2_VOCAB:
+            unknown.setdefault(r.indicator.level2, r.indicator.level2_cell)
+    for name, cell in unknown.items():
+        yield _f(W, "weights.level2_unknown", f"二级指标「{name}」不在标准名称中（数量/质量/时效/成本、经济/社会/生态/可持续影响、满意度）",
+                 p.sheet, cell, None, name)
+
+
+# --- indicator rows (I1–I7, explanations) ----------------------------------------------
+
+
+def _rows(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
+    for r in ps.indicators:
+        yield from _row(ps.project, r, ps, profile)
+
+
+def _row(p: Project, r: IndicatorScore, ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
+    ind = r.indicator
+    label = f"指标「{ind.name or ind.level2 or ind.row}」"
+    tol = profile.get("tolerance", "score")
+    score_ref = ind.score.ref if ind.score is not None else None
+    if not r.applicable:
+        return
+    if ind.score is not None and not ind.score.blank and r.score_entered is None:
+        yield _f(E, "indicator.unparsed", f"{label}得分「{ind.score.text}」不是数字", p.sheet, score_ref,
+                 r.score, ind.score.text)
+    if r.issue == "target_blank":
+        yield _f(E, "indicator.target_missing", f"{label}未填写年度指标值", p.sheet, ind.target.ref)
+    elif r.issue == "actual_blank":
+        yield _f(E, "indicator.actual_missing", f"{label}未填写实际完成值，记 0 分", p.sheet, ind.actual.ref)
+    elif r.issue == "incomparable":
+        yield _f(E, "indicator.unparsed",
+                 f"{label}实际完成值「{r.actual.raw}」无法与指标值「{r.target.raw}」比较，沿用填报得分",
+                 p.sheet, ind.actual.ref, None, r.actual.raw)
+    elif r.issue == "unit_mismatch":
+        yield _f(E, "indicator.unit_mismatch",
+                 f"{label}单位不一致：指标值「{r.target.raw}」，实际完成值「{r.actual.raw}」", p.sheet,
+                 ind.actual.ref, r.target.unit, r.actual.unit)
+    if r.weight is not None and r.score_entered is not None and (
+            r.score_entered < -tol or r.score_entered > r.weight + tol):
+        yield _f(E, "indicator.score_out_of_range",
+                 f"{label}得分 {fmt(r.score_entered)} 超出 0–{fmt(r.weight)} 分", p.sheet, score_ref,
+                 r.weight, r.score_entered)
+    elif r.kind is Kind.QUAL and r.band is not None and r.score_entered is not None and r.score is not None:
+        if abs(r.score - r.score_entered) > tol:
+            assert r.grade is not None
+            yield _f(E, "indicator.score_mismatch",
+                     f"{label}定性「{r.grade.label}」得分应在 {fmt(r.band[0])}–{fmt(r.band[1])} 分之间，"
+                     f"填报 {fmt(r.score_entered)}", p.sheet, score_ref, list(r.band), r.score_entered)
+    elif r.score is not None and r.score_entered is not None and abs(r.score - r.score_entered) > tol:
+        yield _f(E, "indicator.score_mismatch",
+                 f"{label}得分 {fmt(r.score_entered)} ≠ 应得 {fmt(r.score)}（{r.how}）", p.sheet, score_ref,
+                 r.score, r.score_entered)
+    if r.score is not None and r.score_entered is None and ps.project.has_score_column and r.issue is None:
+        yield _f(I, "indicator.score_blank", f"{label}得分未填写，工具按 {fmt(r.score)} 分计（{r.how}）",
+                 p.sheet, score_ref, r.score, None)
+    if r.grade is not None and not r.actual.grade_standard and r.actual.raw:
+        yield _f(W, "indicator.nonstandard_grade",
+                 f"{label}实际完成值「{r.actual.raw}」不是标准定性表述，按「{r.grade.label}」计",
+                 p.sheet, ind.actual.ref, r.grade.label, r.actual.raw)
+    if r.target.direction and r.target.op and (
+            (r.target.direction == "正向" and r.target.op == "le")
+            or (r.target.direction == "反向" and r.target.op == "ge")):
+        yield _f(W, "indicator.direction_conflict",
+                 f"{label}写明「{r.target.direction}」，但符号与之相反（{r.target.raw}）", p.sheet, ind.target.ref)
+    if r.kind is Kind.GE and r.target.value == 0:
+        yield _f(W, "indicator.zero_target", f"{label}指标值为 0，指标无约束力", p.sheet, ind.target.ref)
+    yield from _explanation(p, r, profile, label)
+    yield from _cost_and_dates(p, r, ps, label)
+
+
+def _below_target(r: IndicatorScore) -> bool:
+    if r.kind is Kind.QUAL:
+        return r.grade in (Grade.PARTIAL, Grade.NOT)
+    return r.score is not None and r.weight is not None and r.score < r.weight and r.issue is None
+
+
+def _explanation(p: Project, r: IndicatorScore, profile: Profile, label: str) -> Iterator[Finding]:
+    ind = r.indicator
+    if ind.reason is None:
+        return  # the form has no 偏差原因 column
+    empty = ind.reason.blank or normalize_label(ind.reason.value) in ("无", "/", "—", "-")
+    if not empty:
+        return
+    below_mode = profile.get("explanations", "below_target")
+    over_mode = profile.get("explanations", "over_target")
+    if _below_target(r) and below_mode != "off" and r.over_ratio is None:
+        yield _f(E if below_mode == "error" else W, "indicator.missing_explanation",
+                 f"{label}未完成指标值（{r.target.raw} / 实际 {r.actual.raw}），偏差原因分析及改进措施空白",
+                 p.sheet, ind.reason.ref)
+    elif r.over_ratio is not None and over_mode != "off":
+        yield _f(E if over_mode == "error" else W, "indicator.missing_explanation",
+                 f"{label}实际完成值为指标值的 {fmt(r.over_ratio * 100)}%，超额较多，未说明原因", p.sheet,
+                 ind.reason.ref, None, round2(r.over_ratio))
+
+
+def _cost_and_dates(p: Project, r: IndicatorScore, ps: ProjectScore, label: str) -> Iterator[Finding]:
+    ind = r.indicator
+    if "成本" in ind.level2 and r.actual.family == "money" and r.actual.value is not None:
+        spent = ps.funds.executed
+        if spent is not None and r.actual.value > spent + 0.01:
+            yield _f(W, "indicator.cost_exceeds_execution",
+                     f"{label}实际成本 {fmt(r.actual.value)} 万元超过全年执行数 {fmt(spent)} 万元",
+                     p.sheet, ind.actual.ref, spent, r.actual.value)
+    if r.target.family == "date" and r.actual.family == "date" and r.target.value is not None \
+            and r.actual.value is not None and r.actual.value > r.target.value:
+        yield _f(W, "indicator.deadline_missed", f"{label}实际完成时间晚于指标要求（{r.target.raw}）",
+                 p.sheet, ind.actual.ref, r.target.raw, r.actual.raw)
+
+
+# --- total (I5) ------------------------------------------------------------------------
+
+
+def _total(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
+    p = ps.project
+    entered_total = ps.score_entered
+    tol = profile.get("tolerance", "score")
+    if ps.score is None and p.indicators:
+        yield _f(E, "project.not_scorable", "表中没有分值和得分，无法评分", p.sheet, p.name_cell)
+    entered_parts = [r.score_entered for r in ps.indicators if r.score_entered is not None and r.applicable]
+    if entered_total is None:
+        if p.total_score is not None and not p.total_score.blank and not p.total_score.formula:
+            yield _f(E, "total.mismatch", f"总分「{p.total_score.text}」不是数字", p.sheet, p.total_score.ref)
+        return
+    funds_entered = ps.funds.score_entered or 0.0
+    if entered_parts or ps.funds.score_entered is not None:
+        summed = round2(funds_entered + sum(entered_parts))
+        if abs(summed - entered_total) > tol:
+            yield _f(E, "total.mismatch",
+                     f"总分 {fmt(entered_total)} ≠ 各项得分之和 {fmt(summed)}"
+                     f"（预算执行 {fmt(funds_entered)} + 指标 {fmt(summed - funds_entered)}）",
+                     p.sheet, p.total_score.ref if p.total_score else None, summed, entered_total)
+    if ps.score is not None and abs(ps.score - entered_total) > tol:
+        yield _f(I, "total.differs", f"自评总分 {fmt(entered_total)}，按规则核定为 {fmt(ps.score)}",
+                 p.sheet, p.total_score.ref if p.total_score else None, ps.score, entered_total)
+
+
+# --- goal quality ----------------------------------------------------------------------
+
+PLACEHOLDER_RE = re.compile(r"\*\*|……|^指标\d+[:：]?$|^\(?≥?\*")
+
+
+def _goals(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
+    p = ps.project
+    rows = [r for r in ps.indicators if r.applicable]
+    if not rows:
+        yield _f(E, "project.no_indicators", "未填写任何绩效指标", p.sheet, p.name_cell)
+        return
+    vague = []
+    for r in rows:
+        ind = r.indicator
+        if r.target.placeholder or (ind.name and PLACEHOLDER_RE.search(ind.name)):
+            yield _f(W, "goal.placeholder", f"指标「{ind.name}」仍是模板占位文字，未按实际填写",
+                     p.sheet, ind.name_cell if ind.name and PLACEHOLDER_RE.search(ind.name) else ind.target.ref)
+        if r.target.raw and r.kind is Kind.QUAL and not r.target.not_applicable:
+            vague.append(r)
+            yield _f(W, "goal.not_quantified", f"指标「{ind.name}」的指标值「{r.target.raw}」未量化，无法客观考核",
+                     p.sheet, ind.target.ref, None, r.target.raw)
+        if r.actual.op is not None and r.actual.value is not None:
+            yield _f(W, "goal.actual_copied",
+                     f"指标「{ind.name}」实际完成值「{r.actual.raw}」带比较符号，像是照抄指标值，应填写实际完成的数值",
+                     p.sheet, ind.actual.ref, None, r.actual.raw)
+        if "数量" in ind.level2 and r.target.family == "percent" and r.target.value == 100:
+            yield _f(W, "goal.single_percent",
+                     f"数量指标「{ind.name}」以「{r.target.raw}」表示，应写明具体数量", p.sheet, ind.target.ref)
+    share = profile.get("goals", "vague_share")
+    if rows and len(vague) / len(rows) > share:
+        yield _f(W, "goal.not_quantified",
+                 f"绩效目标不够细化、量化：{len(rows)} 项指标中 {len(vague)} 项指标值无法量化", p.sheet,
+                 p.name_cell, None, len(vague))
+    level1 = {r.indicator.level1 for r in rows}
+    for name, code in (("产出指标", "goal.no_output"), ("效益指标", "goal.no_benefit")):
+        if name not in level1:
+            yield _f(W, code, f"没有{name}", p.sheet, p.name_cell)
+    if profile.get("goals", "require_satisfaction") and "满意度指标" not in level1:
+        yield _f(W, "goal.no_satisfaction", "没有满意度指标", p.sheet, p.name_cell)
+    if not p.goal_expected:
+        yield _f(W, "goal.expected_missing", "年度总体目标（预期目标）未填写", p.sheet, p.goal_cells[0] or p.name_cell)
+    if not p.goal_actual:
+        yield _f(W, "goal.actual_missing", "年度总体目标（实际完成情况）未填写", p.sheet, p.goal_cells[1] or p.name_cell)
+
+
+# --- unit sheet ------------------------------------------------------------------------
+
+
+def _same_project(a: str, b: str) -> bool:
+    na, nb = normalize_label(a), normalize_label(b)
+    return bool(na and nb) and (na == nb or na in nb or nb in na)
+
+
+def check_unit(unit: UnitSheet, scores: Iterable[ProjectScore], profile: Profile) -> list[Finding]:
+    out: list[Finding] = []
+    tol = profile.get("tolerance", "money")
+    money_unit = "万元"
+    scores = [s for s in scores if s.project.kind == "project"]
+    if scores:
+        money_unit = scores[0].project.money_unit
+    for col in MONEY_COLUMNS:
+        values = [cell_money(getattr(e, col), money_unit) for e in unit.entries]
+        filled = [v for v in values if v is not None]
+        cell = getattr(unit.total, col) if unit.total else None
+        if not filled or cell is None or (cell.formula and not cell.cached):
+            continue
+        summed = round(sum(filled), 6)
+        total = cell_money(cell, money_unit)
+        parts = " + ".join(fmt(v) for v in filled)
+        if total is None or abs(total - summed) > tol:
+            out.append(Finding(E, "unit.total_mismatch",
+                               f"项目清单合计（{COLUMN_NAMES[col]}）{fmt(total) if total is not None else '空白'}"
+                               f" ≠ 各项目之和 {parts} = {fmt(summed)}",
+                               unit.sheet, cell.ref, summed, total))
+    matched: set[int] = set()
+    for entry in unit.entries:
+        ps = next((s for s in scores if _same_project(entry.name, s.project.name)
+                   or _same_project(entry.name, s.project.sheet)), None)
+        if ps is None:
+            out.append(Finding(W, "unit.project_missing",
+                               f"项目清单中的「{entry.name}」没有对应的项目自评表", unit.sheet, entry.name_cell))
+            continue
+        matched.add(id(ps))
+        sheet_values = {"initial": ps.funds.initial, "full_year": ps.funds.budget, "executed": ps.funds.executed}
+        for col in MONEY_COLUMNS:
+            cell = getattr(entry, col)
+            listed = cell_money(cell, money_unit)
+            if listed is None or sheet_values[col] is None or cell is None:
+                continue
+            if abs(listed - sheet_values[col]) > tol:
+                out.append(Finding(E, "unit.project_mismatch",
+                                   f"项目清单「{entry.name}」{COLUMN_NAMES[col]} {fmt(listed)} ≠ 项目表「{ps.project.sheet}」的 "
+                                   f"{fmt(sheet_values[col])}", unit.sheet, cell.ref, sheet_values[col], listed))
+    for ps in scores:
+        if id(ps) not in matched and unit.entries:
+            out.append(Finding(W, "unit.project_missing",
+                               f"项目自评表「{ps.project.name}」未列入项目清单（{unit.sheet}）", ps.project.sheet,
+                               ps.project.name_cell))
+    return out

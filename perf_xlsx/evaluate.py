@@ -1,0 +1,189 @@
+"""One input file in, one WorkbookResult out: read, score, check. Never raises for a bad workbook."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import Any, Optional
+
+from perf_xlsx.checks import check_project, check_unit
+from perf_xlsx.grid import GridError, parse_ref
+from perf_xlsx.model import Finding, ProjectScore, Severity, WorkbookModel, WorkbookResult
+from perf_xlsx.reader import model_from_grid, read_grid
+from perf_xlsx.rules import Profile
+from perf_xlsx.scoring import score_project
+
+SCHEMA = "perf_xlsx.result/1"
+
+
+def sha256_file(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _sniff(path: str) -> Optional[GridError]:
+    """Route by content, not by extension: say plainly what the file is when it is not an .xlsx."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(512)
+    except OSError as exc:
+        return GridError("read.io", f"无法读取文件：{exc.strerror or exc}")
+    if not head:
+        return GridError("read.empty", "文件为空（0 字节），请重新保存后提交")
+    if head.startswith(b"PK\x03\x04"):
+        return None
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return GridError("read.ole2", "文件为旧版 .xls / .et 格式或设有打开密码，请取消密码并在 WPS/Excel 中另存为 .xlsx 后重新提交")
+    lowered = head.lstrip().lower()
+    if lowered.startswith((b"<html", b"<!doctype html", b"<table", b"<?xml")):
+        return GridError("read.html", "文件是网页（HTML）导出的表格，不是 Excel 工作簿，请在 WPS/Excel 中另存为 .xlsx")
+    if head.startswith(b"%PDF"):
+        return GridError("read.not_workbook", "文件是 PDF，不是 Excel 工作簿，请提交 .xlsx 文件")
+    return GridError("read.not_workbook", "文件不是 Excel 工作簿（可能是改了扩展名的文本/CSV 文件），请在 WPS/Excel 中另存为 .xlsx")
+
+
+def _order(model: WorkbookModel, finding: Finding) -> tuple[int, int, int, int, str]:
+    try:
+        sheet = model.sheet_names.index(finding.sheet) if finding.sheet else -1
+    except ValueError:
+        sheet = len(model.sheet_names)
+    row = col = 0
+    if finding.cell:
+        try:
+            row, col = parse_ref(finding.cell.split(":")[0])
+        except ValueError:
+            pass
+    return sheet, row, col, finding.severity.rank, finding.code
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for f in findings:
+        key = (f.code, f.sheet, f.cell, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def evaluate_model(model: WorkbookModel, profile: Profile) -> tuple[list[ProjectScore], list[Finding]]:
+    scores = [score_project(p, profile) for p in model.projects]
+    findings = list(model.findings)
+    for ps in scores:
+        findings.extend(check_project(ps, profile))
+    if model.unit is not None:
+        findings.extend(check_unit(model.unit, scores, profile))
+    findings = _dedupe(findings)
+    findings.sort(key=lambda f: _order(model, f))
+    return scores, findings
+
+
+def evaluate_file(path: str, profile: Profile, display_name: Optional[str] = None) -> WorkbookResult:
+    result = WorkbookResult(file=display_name or path, profile=profile.name)
+    try:
+        result.sha256 = sha256_file(path)
+    except OSError as exc:
+        return _failed(result, "read.io", f"无法读取文件：{exc.strerror or exc}")
+    problem = _sniff(path)
+    if problem is not None:
+        return _failed(result, problem.code, problem.message)
+    try:
+        model = model_from_grid(read_grid(path), path)
+    except GridError as exc:
+        return _failed(result, exc.code, exc.message)
+    except MemoryError:
+        return _failed(result, "read.too_large", "文件过大，无法读取")
+    if not model.projects:
+        return _failed(result, "read.no_table",
+                       "未找到项目支出绩效自评表（没有“项目名称”与“三级指标/年度指标值”等表头），请使用标准模板")
+    result.model = model
+    result.scores, result.findings = evaluate_model(model, profile)
+    return result
+
+
+def _failed(result: WorkbookResult, code: str, message: str) -> WorkbookResult:
+    result.status = "failed"
+    result.error = {"code": code, "message": message}
+    return result
+
+
+# --- JSON (perf_xlsx.result/1) ---------------------------------------------------------
+
+
+def _num(x: Optional[float]) -> Optional[float]:
+    return None if x is None else float(x)
+
+
+def _project_dict(ps: ProjectScore) -> dict[str, Any]:
+    p = ps.project
+    f = ps.funds
+    rows = []
+    for row in p.funds:
+        cells = {k: getattr(row, k).ref for k in ("initial", "full_year", "executed") if getattr(row, k) is not None}
+        from perf_xlsx.scoring import cell_money
+
+        rows.append({
+            "label": row.label, "kind": row.kind,
+            "initial": cell_money(row.initial, p.money_unit),
+            "full_year": cell_money(row.full_year, p.money_unit),
+            "executed": cell_money(row.executed, p.money_unit),
+            "cells": cells,
+        })
+    indicators = []
+    for r in ps.indicators:
+        ind = r.indicator
+        cells = {"target": ind.target.ref, "actual": ind.actual.ref}
+        if ind.weight is not None:
+            cells["weight"] = ind.weight.ref
+        if ind.score is not None:
+            cells["score"] = ind.score.ref
+        if ind.reason is not None:
+            cells["reason"] = ind.reason.ref
+        indicators.append({
+            "row": ind.row, "level1": ind.level1, "level2": ind.level2, "name": ind.name,
+            "target": r.target.raw, "actual": r.actual.raw, "kind": r.kind.value,
+            "target_value": _num(r.target.value), "actual_value": _num(r.actual.value),
+            "unit": r.target.unit or r.actual.unit,
+            "weight": _num(r.weight), "score_entered": _num(r.score_entered), "score": _num(r.score),
+            "applicable": r.applicable, "how": r.how, "cells": cells,
+        })
+    return {
+        "sheet": p.sheet, "name": p.name, "department": p.department, "implementer": p.implementer,
+        "year": p.year, "kind": p.kind, "money_unit": p.money_unit,
+        "funds": {
+            "rows": rows, "budget": _num(f.budget), "executed": _num(f.executed), "rate": _num(f.rate),
+            "weight": _num(f.weight), "score": _num(f.score), "score_entered": _num(f.score_entered),
+            "score_cell": f.score_cell,
+        },
+        "indicators": indicators,
+        "total": {"weight": _num(ps.total_weight), "raw": _num(ps.raw), "score": _num(ps.score),
+                  "score_entered": _num(ps.score_entered), "grade": ps.grade or None},
+    }
+
+
+def result_to_dict(result: WorkbookResult) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "file": result.file,
+        "sha256": result.sha256,
+        "status": result.status,
+        "error": result.error,
+        "profile": result.profile,
+        "projects": [_project_dict(ps) for ps in result.scores],
+        "findings": [f.to_dict() for f in result.findings],
+    }
+
+
+def exit_code(result: WorkbookResult) -> int:
+    if result.status == "failed":
+        return 2
+    return 1 if any(f.severity is Severity.ERROR for f in result.findings) else 0
+
+
+def ensure_dir(path: str) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)

@@ -1,0 +1,543 @@
+"""Find every 自评表 in a workbook by its labels and turn it into the model.
+
+Nothing here relies on fixed coordinates: each block is located by normalised label text
+(NFKC, no spaces/colons/line breaks, unified brackets, 本年→当年, traditional→simplified),
+columns are mapped from header text, merged cells are followed to their anchor.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from perf_xlsx.grid import Grid, GridError, Sheet, parse_ref, read_grid, ref
+from perf_xlsx.model import (
+    CellValue,
+    Finding,
+    FundsRow,
+    Indicator,
+    Level1Group,
+    Project,
+    Severity,
+    UnitEntry,
+    UnitSheet,
+    WorkbookModel,
+)
+from perf_xlsx.values import clean_text, normalize_label, split_weight_suffix
+
+__all__ = ["read_workbook", "model_from_grid", "GridError"]
+
+Pred = Callable[[str], bool]
+
+# Order matters: the first predicate that accepts a header wins (执行率 before 执行数, …).
+FUNDS_COLUMNS: list[tuple[str, Pred]] = [
+    ("rate", lambda t: "执行率" in t),
+    ("initial", lambda t: t.startswith("年初")),
+    ("executed", lambda t: any(k in t for k in ("执行数", "实际支出", "实际投入", "支出数", "执行金额"))),
+    ("full_year", lambda t: any(k in t for k in ("预算数", "调整后预算", "预算资金", "全年预算", "批复金额"))),
+    ("weight", lambda t: t.startswith(("分值", "权重"))),
+    ("score", lambda t: "得分" in t),
+]
+
+INDICATOR_COLUMNS: list[tuple[str, Pred]] = [
+    ("level1", lambda t: t.startswith("一级指标")),
+    ("level2", lambda t: t.startswith("二级指标")),
+    ("name", lambda t: t.startswith("三级指标") or t in ("指标名称", "指标内容")),
+    ("nature", lambda t: "指标性质" in t or t == "指标方向"),
+    ("unit", lambda t: "度量单位" in t or "计量单位" in t),
+    ("actual", lambda t: any(k in t for k in ("完成值", "实际值", "实际完成", "完成情况"))),
+    ("target", lambda t: any(k in t for k in ("指标值", "目标值", "预期值"))),
+    ("weight", lambda t: t.startswith(("分值", "权重", "指标权重"))),
+    ("score", lambda t: "得分" in t),
+    ("reason", lambda t: any(k in t for k in ("原因", "改进措施", "说明"))),
+]
+
+FUNDS_ROW_KINDS: list[tuple[str, Pred]] = [
+    ("total", lambda t: any(k in t for k in ("资金总额", "年度资金总额", "合计", "总额", "总计"))),
+    ("current_appropriation", lambda t: "财政拨款" in t),
+    ("carry_over", lambda t: "上年结转" in t or "结转" in t),
+    ("other", lambda t: t.startswith("其他资金") or t == "其他"),
+]
+
+PROJECT_LABELS = ("项目名称",)
+NOTE_PREFIXES = ("填表人", "联系电话", "填报人", "审核人", "备注", "说明", "注", "单位负责人", "财务负责人",
+                 "填报日期", "日期", "经办人", "负责人")
+TOTAL_LABELS = ("总分", "合计", "总计", "合计得分", "综合得分")
+YEAR_RE = re.compile(r"((?:19|20)\d{2})年")
+UNIT_RE = re.compile(r"(?:单位|金额单位|资金单位)[:：]?\s*(亿元|万元|千元|元)")
+
+
+@dataclass
+class _Ctx:
+    sheet: Sheet
+    findings: list[Finding]
+    _norm: dict[tuple[int, int], str]
+
+    def text(self, row: int, col: int) -> str:
+        cell = self.sheet.get(row, col)
+        if cell is None or cell.value is None or cell.error:
+            return ""
+        return cell.text
+
+    def norm(self, row: int, col: int) -> str:
+        key = self.sheet.anchor(row, col)
+        got = self._norm.get(key)
+        if got is None:
+            cell = self.sheet.cells.get(key)
+            got = normalize_label(cell.value) if cell is not None and isinstance(cell.value, str) else ""
+            self._norm[key] = got
+        return got
+
+    def cell(self, row: int, col: int) -> Optional[CellValue]:
+        """The value cell at (row, col) only if this row owns it (not a member of a taller merge)."""
+        anchor = self.sheet.anchor(row, col)
+        if anchor[0] != row:
+            return None
+        cell = self.sheet.cells.get(anchor)
+        if cell is None:
+            return CellValue(ref=ref(row, col))
+        return cell
+
+    def add(self, severity: Severity, code: str, message: str, cell: Optional[str] = None,
+            expected: object = None, found: object = None) -> None:
+        self.findings.append(Finding(severity, code, message, self.sheet.name, cell, expected, found))
+
+
+def read_workbook(path: str) -> WorkbookModel:
+    """Read a workbook file; GridError when it cannot be read at all."""
+    return model_from_grid(read_grid(path), path)
+
+
+def model_from_grid(grid: Grid, path: str = "") -> WorkbookModel:
+    findings: list[Finding] = []
+    projects: list[Project] = []
+    unit: Optional[UnitSheet] = None
+    if grid.has_macros:
+        findings.append(Finding(Severity.INFO, "read.macros_ignored", "文件含宏，宏已忽略，未执行"))
+    if grid.external_links:
+        findings.append(Finding(Severity.WARNING, "read.external_link",
+                                "文件引用了其他工作簿（外部链接），相关数值未核实"))
+    for sheet in grid.sheets:
+        ctx = _Ctx(sheet, findings, {})
+        if sheet.truncated:
+            ctx.add(Severity.WARNING, "read.window_truncated",
+                    f"表格使用区域异常，仅读取前 5000 行、前 64 列（工作表「{sheet.name}」）")
+        found = _read_sheet_projects(ctx)
+        if found and sheet.state != "visible":
+            ctx.add(Severity.WARNING, "read.hidden_sheet",
+                    f"工作表「{sheet.name}」被隐藏，但其中含自评表，已照常读取并评分")
+        projects.extend(found)
+        if not found and unit is None:
+            unit = _read_unit_sheet(ctx)
+    return WorkbookModel(path=path, projects=tuple(projects), unit=unit, findings=tuple(findings),
+                         sheet_names=tuple(s.name for s in grid.sheets))
+
+
+# --- locating --------------------------------------------------------------------------
+
+
+def _find(ctx: _Ctx, pred: Pred, rows: range, cols: Optional[range] = None) -> list[tuple[int, int]]:
+    sheet = ctx.sheet
+    cols = cols or range(1, sheet.max_col + 1)
+    out = []
+    for r in rows:
+        for c in cols:
+            if sheet.is_anchor(r, c) and pred(ctx.norm(r, c)):
+                out.append((r, c))
+    return out
+
+
+def _row_map(ctx: _Ctx, row: int, table: list[tuple[str, Pred]]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for c in range(1, ctx.sheet.max_col + 1):
+        if not ctx.sheet.is_anchor(row, c) and ctx.sheet.anchor(row, c)[0] == row:
+            continue  # member of a horizontal merge: the anchor already counted
+        t = ctx.norm(row, c)
+        if not t:
+            continue
+        for key, pred in table:
+            if pred(t):
+                found.setdefault(key, c)
+                break
+    return found
+
+
+def _value_right_of(ctx: _Ctx, row: int, col: int, stop_labels: tuple[str, ...]) -> tuple[str, str]:
+    """Text and ref of the first filled cell right of a label (the label's merge skipped)."""
+    merge = ctx.sheet.merge_of(row, col)
+    c = (merge[3] if merge else col) + 1
+    while c <= ctx.sheet.max_col:
+        a = ctx.sheet.anchor(row, c)
+        t = ctx.norm(row, c)
+        if t and any(t.startswith(lbl) for lbl in stop_labels):
+            return "", ref(row, c)
+        if t or (ctx.sheet.cells.get(a) is not None and not ctx.sheet.cells[a].blank):
+            return ctx.text(row, c), ref(*a)
+        c += 1
+    return "", ref(row, (merge[3] if merge else col) + 1)
+
+
+def _read_sheet_projects(ctx: _Ctx) -> list[Project]:
+    sheet = ctx.sheet
+    all_rows = range(1, sheet.max_row + 1)
+    labels = _find(ctx, lambda t: t.startswith(PROJECT_LABELS) and len(t) <= 8, all_rows)
+    # 项目名称 used as a column header (unit sheets) has money columns in the same row.
+    labels = [(r, c) for r, c in labels if not _is_list_header(ctx, r)]
+    department = any("部门整体" in ctx.norm(r, c) for r in range(1, min(sheet.max_row, 12) + 1)
+                     for c in range(1, sheet.max_col + 1))
+    if not labels:
+        if department or _has_indicator_header(ctx, all_rows):
+            labels = [(1, 1)] if department else []
+        if not labels:
+            return []
+    starts = [r for r, _ in labels]
+    projects = []
+    for i, (row, col) in enumerate(labels):
+        prev_end = starts[i - 1] if i else 0
+        end = starts[i + 1] - 1 if i + 1 < len(starts) else sheet.max_row
+        top = max(prev_end + 1, 1) if i == 0 else row - 3
+        project = _read_block(ctx, row, col, range(top, end + 1), department, i + 1, len(labels))
+        if project is not None:
+            projects.append(project)
+    return projects
+
+
+def _is_list_header(ctx: _Ctx, row: int) -> bool:
+    found = _row_map(ctx, row, FUNDS_COLUMNS)
+    return sum(k in found for k in ("initial", "full_year", "executed")) >= 2
+
+
+def _has_indicator_header(ctx: _Ctx, rows: range) -> bool:
+    return bool(_find(ctx, lambda t: t.startswith("三级指标"), rows))
+
+
+def _title_and_year(ctx: _Ctx, rows: range) -> tuple[Optional[int], str]:
+    year = None
+    unit = ""
+    for r in rows:
+        for c in range(1, ctx.sheet.max_col + 1):
+            if not ctx.sheet.is_anchor(r, c):
+                continue
+            t = ctx.norm(r, c)
+            if not t:
+                continue
+            if year is None and ("年度" in t or "自评" in t or "绩效" in t):
+                m = YEAR_RE.search(t)
+                if m:
+                    year = int(m.group(1))
+            m = UNIT_RE.search(t)
+            if m and not unit:
+                unit = m.group(1)
+            elif not unit and t.startswith("项目资金") and "(" in t:
+                inner = t[t.index("(") + 1:].rstrip(")")
+                if inner in ("万元", "元", "千元", "亿元"):
+                    unit = inner
+    return year, unit
+
+
+def _read_block(ctx: _Ctx, name_row: int, name_col: int, rows: range, department: bool,
+                index: int, count: int) -> Optional[Project]:
+    sheet = ctx.sheet
+    header_stop = ("主管部门", "实施单位", "项目名称", "单位名称", "项目负责人", "联系电话")
+    name, name_ref = ("", ref(name_row, name_col + 1))
+    if (name_row, name_col) != (1, 1) or ctx.norm(1, 1).startswith("项目名称"):
+        name, name_ref = _value_right_of(ctx, name_row, name_col, header_stop)
+    dept = impl = ""
+    for r, c in _find(ctx, lambda t: t.startswith(("主管部门", "实施单位", "单位名称")), rows):
+        value, _ = _value_right_of(ctx, r, c, header_stop)
+        if ctx.norm(r, c).startswith("主管部门"):
+            dept = dept or value
+        elif ctx.norm(r, c).startswith("实施单位"):
+            impl = impl or value
+        else:
+            dept = dept or value
+            impl = impl or value
+    funds_header = _find_funds_header(ctx, rows)
+    ind_header = next((r for r, _ in _find(ctx, lambda t: t.startswith("三级指标"), rows)), None)
+    year_rows = range(max(rows.start - 6, 1), (funds_header or ind_header or name_row) + 1)
+    year, unit = _title_and_year(ctx, year_rows)
+    if year is None:
+        m = YEAR_RE.search(normalize_label(sheet.name))
+        year = int(m.group(1)) if m else None
+    if not name:
+        name = sheet.name if count == 1 else f"{sheet.name}（第{index}个）"
+        if not department:
+            ctx.add(Severity.ERROR, "project.name_missing", "项目名称空白", name_ref)
+    funds = _read_funds(ctx, funds_header, rows, ind_header) if funds_header else ()
+    goal = _read_goal(ctx, rows)
+    kind = "department" if department else "project"
+    if department:
+        ctx.add(Severity.INFO, "read.department_table",
+                "部门整体支出绩效自评表：已核对资金合计，评分标准（评分细则）各行不自动评分，请人工复核",
+                ref(rows.start, 1))
+        return Project(sheet=sheet.name, name=name, name_cell=name_ref, department=dept,
+                       implementer=impl, year=year, money_unit=unit or "万元", funds=funds,
+                       funds_header_row=funds_header or 0, goal_expected=goal[0], goal_actual=goal[1],
+                       goal_cells=(goal[2], goal[3]), kind=kind)
+    if funds_header is None:
+        ctx.add(Severity.ERROR, "read.no_funds", "未找到项目资金表头（年初预算数 / 全年预算数 / 全年执行数）",
+                name_ref)
+    indicators: tuple[Indicator, ...] = ()
+    groups: tuple[Level1Group, ...] = ()
+    total_weight = total_score = None
+    total_label = ""
+    has_weight = has_score = False
+    if ind_header is None:
+        ctx.add(Severity.ERROR, "read.no_indicators", "未找到绩效指标表头（一级指标 / 二级指标 / 三级指标）",
+                name_ref)
+    else:
+        cols = _indicator_columns(ctx, ind_header)
+        has_weight, has_score = "weight" in cols, "score" in cols
+        indicators, groups, total_row = _read_indicators(ctx, ind_header, cols, rows)
+        if total_row is not None:
+            total_label = ref(total_row, _first_text_col(ctx, total_row))
+            if "weight" in cols:
+                total_weight = ctx.cell(total_row, cols["weight"])
+            if "score" in cols:
+                total_score = ctx.cell(total_row, cols["score"])
+        _note_hidden(ctx, ind_header, total_row or rows.stop - 1)
+    return Project(sheet=sheet.name, name=name, name_cell=name_ref, department=dept, implementer=impl,
+                   year=year, money_unit=unit or "万元", funds=funds, funds_header_row=funds_header or 0,
+                   goal_expected=goal[0], goal_actual=goal[1], goal_cells=(goal[2], goal[3]),
+                   indicators=indicators, groups=groups, total_weight=total_weight,
+                   total_score=total_score, total_label_cell=total_label,
+                   has_weight_column=has_weight, has_score_column=has_score, kind=kind)
+
+
+def _note_hidden(ctx: _Ctx, first: int, last: int) -> None:
+    hidden = sorted(r for r in ctx.sheet.hidden_rows if first <= r <= last)
+    if hidden:
+        ctx.add(Severity.WARNING, "read.hidden_rows",
+                f"绩效指标表内有 {len(hidden)} 行被隐藏（第 {', '.join(map(str, hidden[:10]))} 行），已照常读取并评分，请确认",
+                ref(hidden[0], 1))
+
+
+def _first_text_col(ctx: _Ctx, row: int) -> int:
+    for c in range(1, ctx.sheet.max_col + 1):
+        if ctx.norm(row, c):
+            return ctx.sheet.anchor(row, c)[1]
+    return 1
+
+
+# --- funds -----------------------------------------------------------------------------
+
+
+def _find_funds_header(ctx: _Ctx, rows: range) -> Optional[int]:
+    for r in rows:
+        found = _row_map(ctx, r, FUNDS_COLUMNS)
+        if "executed" in found and ("full_year" in found or "initial" in found):
+            return r
+    return None
+
+
+def _row_label(ctx: _Ctx, row: int, before_col: int) -> tuple[str, str, int]:
+    """The rightmost label text left of the money columns (skipping the 项目资金 block label)."""
+    best = ("", "", 0)
+    for c in range(1, before_col):
+        a = ctx.sheet.anchor(row, c)
+        t = ctx.norm(row, c)
+        if not t or t.startswith(("项目资金", "资金情况", "预算执行")):
+            continue
+        best = (t, ref(*a), a[1])
+    return best
+
+
+def _read_funds(ctx: _Ctx, header: int, rows: range, stop_row: Optional[int]) -> tuple[FundsRow, ...]:
+    cols = _row_map(ctx, header, FUNDS_COLUMNS)
+    first_money = min(cols.values())
+    out: list[FundsRow] = []
+    blank_run = 0
+    for r in range(header + 1, rows.stop):
+        if stop_row is not None and r >= stop_row:
+            break
+        label, label_ref, _ = _row_label(ctx, r, first_money)
+        if not label:
+            has_numbers = any(ctx.cell(r, c) is not None and not ctx.cell(r, c).blank  # type: ignore[union-attr]
+                              for c in cols.values())
+            if not has_numbers:
+                blank_run += 1
+                if blank_run >= 2 or out:
+                    break
+                continue
+        if "总体目标" in label or "绩效指标" in label or label.startswith(("一级指标", "三级指标")):
+            break
+        kind = next((k for k, pred in FUNDS_ROW_KINDS if pred(label)), None)
+        if kind is None:
+            if not out or not label:
+                break
+            kind = "component"
+        values = {key: ctx.cell(r, c) for key, c in cols.items()}
+        raw_label = ctx.text(*parse_ref(label_ref)) if label_ref else ""
+        out.append(FundsRow(label=clean_text(raw_label) or label, kind=kind, label_cell=label_ref,
+                            row=r, **values))
+    return tuple(out)
+
+
+# --- goal ------------------------------------------------------------------------------
+
+
+def _read_goal(ctx: _Ctx, rows: range) -> tuple[str, str, str, str]:
+    exp = _find(ctx, lambda t: t.startswith(("预期目标", "年初目标", "年度目标")) and len(t) <= 10, rows)
+    act = _find(ctx, lambda t: t.startswith(("实际完成情况", "年度总体目标完成情况", "实际完成")) and len(t) <= 12,
+                rows)
+
+    def below(pos: Optional[tuple[int, int]]) -> tuple[str, str]:
+        if pos is None:
+            return "", ""
+        r, c = pos
+        merge = ctx.sheet.merge_of(r, c)
+        start = (merge[2] if merge else r) + 1
+        for rr in range(start, min(start + 3, ctx.sheet.max_row + 1)):
+            t = ctx.text(rr, c)
+            if t:
+                return t, ref(*ctx.sheet.anchor(rr, c))
+        text, cell = _value_right_of(ctx, r, c, ("实际完成", "预期目标"))
+        return text, cell
+
+    e_text, e_ref = below(exp[0] if exp else None)
+    a_text, a_ref = below(act[0] if act else None)
+    return e_text, a_text, e_ref, a_ref
+
+
+# --- indicators ------------------------------------------------------------------------
+
+
+def _indicator_columns(ctx: _Ctx, header: int) -> dict[str, int]:
+    cols = _row_map(ctx, header, INDICATOR_COLUMNS)
+    # Two-row headers: 年度指标值 spanning 指标性质 / 指标值 / 度量单位 in the row below.
+    below = _row_map(ctx, header + 1, INDICATOR_COLUMNS)
+    if "nature" in below or "unit" in below:
+        cols.update({k: v for k, v in below.items() if k in ("nature", "target", "unit", "actual")})
+        cols["_header_rows"] = 2
+    return cols
+
+
+def _is_header_row(ctx: _Ctx, row: int) -> bool:
+    return any(ctx.norm(row, c).startswith(("三级指标", "一级指标", "指标性质"))
+               for c in range(1, ctx.sheet.max_col + 1))
+
+
+def _read_indicators(ctx: _Ctx, header: int, cols: dict[str, int], rows: range
+                     ) -> tuple[tuple[Indicator, ...], tuple[Level1Group, ...], Optional[int]]:
+    sheet = ctx.sheet
+    start = header + cols.pop("_header_rows", 1)
+    name_col = cols.get("name") or cols.get("target", 1) - 1
+    left_col = min(cols.get("level1", name_col), cols.get("level2", name_col), name_col)
+    indicators: list[Indicator] = []
+    groups: dict[str, Level1Group] = {}
+    total_row = None
+    for r in range(start, rows.stop):
+        label_here = ""
+        for c in range(1, name_col + 1):
+            t = ctx.norm(r, c)
+            if t and sheet.anchor(r, c)[0] == r:
+                label_here = t
+                break
+        if label_here.startswith(TOTAL_LABELS):
+            total_row = r
+            break
+        if _is_header_row(ctx, r):
+            continue
+        if label_here.startswith(NOTE_PREFIXES) or _spans_table(ctx, r, left_col, cols):
+            break
+        l1_raw = ctx.text(r, cols["level1"]) if "level1" in cols else ""
+        l1_name, l1_weight = split_weight_suffix(l1_raw) if l1_raw else ("", None)
+        l1_name = _canonical_level1(l1_name)
+        l1_cell = ref(*sheet.anchor(r, cols["level1"])) if "level1" in cols else ""
+        if l1_name and l1_name not in groups:
+            groups[l1_name] = Level1Group(name=l1_name, label=l1_raw, cell=l1_cell, declared_weight=l1_weight)
+        values = {k: ctx.cell(r, c) for k, c in cols.items() if k not in ("level1", "level2")}
+        content_keys = ("name", "target", "actual", "weight", "score")
+        if all(values.get(k) is None or values[k].blank for k in content_keys):  # type: ignore[union-attr]
+            continue
+        l2 = ctx.text(r, cols["level2"]) if "level2" in cols else ""
+        name_cell = values.get("name")
+        unit_cell = values.get("unit")
+        indicators.append(Indicator(
+            row=r,
+            level1=l1_name,
+            level2=clean_text(l2),
+            name=name_cell.text if name_cell is not None else "",
+            target=values.get("target") or CellValue(ref=ref(r, cols.get("target", name_col + 1))),
+            actual=values.get("actual") or CellValue(ref=ref(r, cols.get("actual", name_col + 2))),
+            weight=values.get("weight"),
+            score=values.get("score"),
+            reason=values.get("reason"),
+            name_cell=ref(r, cols["name"]) if "name" in cols else "",
+            level1_cell=l1_cell,
+            level2_cell=ref(*sheet.anchor(r, cols["level2"])) if "level2" in cols else "",
+            nature=values.get("nature"),
+            unit_text=unit_cell.text if unit_cell is not None and not unit_cell.blank else None,
+        ))
+    return tuple(indicators), tuple(groups.values()), total_row
+
+
+def _spans_table(ctx: _Ctx, row: int, left_col: int, cols: dict[str, int]) -> bool:
+    """A note line merged across the table (e.g. 填表说明 under the indicators)."""
+    merge = ctx.sheet.merge_of(row, left_col)
+    target = cols.get("target")
+    return bool(merge and merge[0] == row and target and merge[3] >= target and merge[1] <= left_col)
+
+
+LEVEL1_CANON = {"产出": "产出指标", "效益": "效益指标", "满意度": "满意度指标", "成本": "成本指标",
+                "服务对象满意度": "满意度指标", "服务对象满意度指标": "满意度指标"}
+
+
+def _canonical_level1(name: str) -> str:
+    return LEVEL1_CANON.get(name, name)
+
+
+# --- unit sheet ------------------------------------------------------------------------
+
+
+def _read_unit_sheet(ctx: _Ctx) -> Optional[UnitSheet]:
+    sheet = ctx.sheet
+    for r in range(1, min(sheet.max_row, 40) + 1):
+        cols = _row_map(ctx, r, FUNDS_COLUMNS)
+        if sum(k in cols for k in ("initial", "full_year", "executed")) < 2:
+            continue
+        name_col = next((c for c in range(1, sheet.max_col + 1)
+                         if ctx.norm(r, c).startswith(("项目名称", "项目"))), None)
+        if name_col is None:
+            continue
+        return _unit_rows(ctx, r, name_col, cols)
+    return None
+
+
+def _unit_rows(ctx: _Ctx, header: int, name_col: int, cols: dict[str, int]) -> UnitSheet:
+    sheet = ctx.sheet
+    entries: list[UnitEntry] = []
+    total = None
+    for r in range(header + 1, sheet.max_row + 1):
+        name = ctx.text(r, name_col)
+        n = normalize_label(name)
+        if not n:
+            # 合计 is often written in the 序号 column, merged with the name column.
+            n = next((ctx.norm(r, c) for c in range(1, name_col) if ctx.norm(r, c)), "")
+            name = n
+        money = {k: ctx.cell(r, c) for k, c in cols.items() if k in ("initial", "full_year", "executed")}
+        if not n and all(v is None or v.blank for v in money.values()):
+            if entries:
+                break
+            continue
+        entry = UnitEntry(name=clean_text(name), name_cell=ref(r, name_col), row=r, **money)
+        if n.startswith(("合计", "总计")):
+            total = entry
+            break
+        if n.startswith(NOTE_PREFIXES):
+            break
+        entries.append(entry)
+    unit_name = ""
+    year = None
+    for r, c in _find(ctx, lambda t: t.startswith(("单位名称", "预算单位", "填报单位", "编制单位")),
+                      range(1, header + 1)):
+        unit_name, _ = _value_right_of(ctx, r, c, ())
+        break
+    year, _ = _title_and_year(ctx, range(1, header + 1))
+    if year is None:
+        for r, c in _find(ctx, lambda t: t.startswith("年度"), range(1, header + 1)):
+            m = re.search(r"(19|20)\d{2}", _value_right_of(ctx, r, c, ())[0])
+            year = int(m.group(0)) if m else None
+            break
+    return UnitSheet(sheet=sheet.name, unit_name=unit_name, year=year, entries=tuple(entries), total=total)

@@ -1,0 +1,300 @@
+"""Scores per scoring-rules.md §2: pure functions over the model and a rules profile."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Optional
+
+from perf_xlsx.model import (
+    CellValue,
+    FundsRow,
+    FundsScore,
+    Grade,
+    Indicator,
+    IndicatorScore,
+    Kind,
+    Project,
+    ProjectScore,
+    Quantity,
+)
+from perf_xlsx.rules import Profile
+from perf_xlsx.values import op_from_nature, parse_money, parse_number, parse_quantity
+
+MONEY_COLUMNS = ("initial", "full_year", "executed")
+
+
+def round2(x: float) -> float:
+    """Round half up to two decimals (四舍五入), unlike Python's round()."""
+    return float(Decimal(repr(float(x))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def fmt(x: Optional[float]) -> str:
+    """A number as a person would write it in an explanation: no trailing zeros."""
+    if x is None:
+        return "—"
+    text = f"{round2(x):.2f}".rstrip("0").rstrip(".")
+    return text if text not in ("-0", "") else "0"
+
+
+def cell_number(cell: Optional[CellValue]) -> Optional[float]:
+    if cell is None or cell.blank or cell.error:
+        return None
+    return parse_number(cell.value, percent_format=cell.percent_format)
+
+
+def cell_money(cell: Optional[CellValue], unit: str) -> Optional[float]:
+    if cell is None or cell.blank or cell.error:
+        return None
+    return parse_money(cell.value, unit)
+
+
+def cell_quantity(cell: Optional[CellValue], unit_hint: Optional[str] = None) -> Quantity:
+    if cell is None or cell.error:
+        return Quantity(raw=cell.error if cell is not None and cell.error else "")
+    return parse_quantity(cell.value, percent_format=cell.percent_format, unit_hint=unit_hint)
+
+
+# --- funds -------------------------------------------------------------------------------
+
+
+def funds_columns(project: Project) -> tuple[Optional[FundsRow], list[FundsRow]]:
+    total = next((r for r in project.funds if r.kind == "total"), None)
+    parts = [r for r in project.funds if r.kind != "total"]
+    return total, parts
+
+
+def column_value(project: Project, column: str) -> tuple[Optional[float], Optional[float], Optional[float]]:
+    """(entered total, sum of the 其中 rows, value the tool uses) for one money column.
+
+    The parts win when they are filled: a total is a claim to check, and real tables print a
+    total row of 0 beside filled parts or carry formulas that were never calculated.
+    """
+    total, parts = funds_columns(project)
+    entered = cell_money(getattr(total, column), project.money_unit) if total else None
+    values = [cell_money(getattr(r, column), project.money_unit) for r in parts]
+    filled = [v for v in values if v is not None]
+    summed = round(sum(filled), 6) if filled else None
+    used = summed if summed is not None else entered
+    return entered, summed, used
+
+
+def score_funds(project: Project, profile: Profile) -> FundsScore:
+    total, _ = funds_columns(project)
+    cols = {c: column_value(project, c) for c in MONEY_COLUMNS}
+    budget = cols["full_year"][2]
+    executed = cols["executed"][2]
+    initial = cols["initial"][2]
+    weight = cell_number(total.weight) if total else None
+    if weight is None:
+        weight = profile.funds_weight
+    score_entered = cell_number(total.score) if total else None
+    score_cell = total.score.ref if total and total.score else None
+    parts = {c: cols[c][1] for c in MONEY_COLUMNS}
+    base = dict(budget=budget, executed=executed, initial=initial, weight=weight,
+                score_entered=score_entered, score_cell=score_cell, parts=parts)
+    if budget is None or executed is None:
+        return FundsScore(rate=None, score=None, how="全年预算数或全年执行数缺失，无法计算执行率", **base)
+    if budget < 0 or executed < 0:
+        return FundsScore(rate=None, score=None, how="金额为负数，无法计分", **base)
+    if budget == 0:
+        exclude = executed == 0 and profile.get("funds", "zero_budget") == "exclude_and_rescale"
+        return FundsScore(rate=None, score=None if exclude else 0.0, excluded=exclude,
+                          how="全年预算数为 0，无法计算执行率", **base)
+    rate = executed / budget
+    capped = min(rate, 1.0) if profile.get("funds", "cap_at_weight") else rate
+    if profile.get("funds", "scoring") == "intervals":
+        share = 0.0
+        for minimum, step_share in profile.get("funds", "intervals"):
+            if rate >= minimum:
+                share = float(step_share)
+                break
+        score = round2(weight * share)
+        how = f"执行率 {fmt(rate * 100)}% 落在 ≥{fmt(minimum * 100)}% 档，得 {fmt(share * 100)}% × {fmt(weight)} = {fmt(score)}"
+    else:
+        score = round2(weight * capped)
+        how = f"执行 {fmt(executed)} ÷ 预算 {fmt(budget)} = {fmt(rate * 100)}%，× {fmt(weight)} = {fmt(score)}"
+        if rate > 1 and profile.get("funds", "cap_at_weight"):
+            how = f"执行 {fmt(executed)} ÷ 预算 {fmt(budget)} = {fmt(rate * 100)}%（超过 100% 按 100% 计），得 {fmt(score)}"
+    return FundsScore(rate=rate, score=score, how=how, **base)
+
+
+# --- indicators --------------------------------------------------------------------------
+
+SAME_WORDS = ("同上", "与指标值一致", "同指标值")
+
+
+def indicator_kind(ind: Indicator, target: Quantity, profile: Profile) -> Kind:
+    nature = op_from_nature(ind.nature.value) if ind.nature is not None and not ind.nature.blank else None
+    if nature == "qual" or target.value is None or target.is_range:
+        return Kind.QUAL
+    op = target.op or nature
+    if op == "ge":
+        return Kind.GE
+    if op == "le":
+        return Kind.LE
+    if op == "eq":
+        return Kind.EQ
+    return Kind.EQ if profile.get("indicators", "bare_number") == "eq" else Kind.GE
+
+
+def _band(profile: Profile, grade: Grade, weight: float) -> tuple[float, float]:
+    lo, hi = profile.get("qualitative", "bands")[grade.value]
+    return round2(weight * lo), round2(weight * hi)
+
+
+def _same_text(a: Quantity, b: Quantity) -> bool:
+    return bool(a.raw) and a.raw.replace(" ", "") == b.raw.replace(" ", "")
+
+
+def _qualitative(ind: Indicator, target: Quantity, actual: Quantity, w: float,
+                 entered: Optional[float], profile: Profile, base: dict) -> IndicatorScore:
+    grade = actual.grade
+    if grade is None and (_same_text(target, actual) or actual.raw in SAME_WORDS):
+        grade = Grade.ACHIEVED
+    if grade is None and target.value is not None and actual.value is not None:
+        grade = None  # quantitative comparison happened elsewhere; unreachable for QUAL kind
+    if grade is None:
+        issue = "actual_blank" if not actual.raw else "incomparable"
+        return IndicatorScore(score=0.0 if issue == "actual_blank" else None, issue=issue,
+                              how="缺少实际完成值，记 0 分" if issue == "actual_blank"
+                              else "实际完成值无法判断完成等级，沿用填报得分", **base)
+    lo, hi = _band(profile, grade, w)
+    if entered is None:
+        share = profile.get("qualitative", "default_share")[grade.value]
+        score = round2(w * share)
+        how = f"定性「{grade.label}」，得分栏空白，按 {fmt(share * 100)}% × {fmt(w)} = {fmt(score)}"
+    else:
+        upper = hi if grade is Grade.ACHIEVED else round2(hi - 0.01)
+        score = round2(min(max(entered, lo), upper))
+        if score == round2(entered):
+            how = f"定性「{grade.label}」，区间 {fmt(lo)}–{fmt(hi)}，填报 {fmt(entered)} 在区间内"
+        else:
+            how = f"定性「{grade.label}」，区间 {fmt(lo)}–{fmt(hi)}，填报 {fmt(entered)} 超出区间，按 {fmt(score)} 计"
+    return IndicatorScore(score=score, grade=grade, band=(lo, hi), how=how, **base)
+
+
+def score_indicator(ind: Indicator, profile: Profile, money_unit: str = "万元") -> IndicatorScore:
+    unit_hint = ind.unit_text or None
+    target = cell_quantity(ind.target, unit_hint)
+    actual = cell_quantity(ind.actual, unit_hint)
+    w = cell_number(ind.weight)
+    entered = cell_number(ind.score)
+    kind = indicator_kind(ind, target, profile)
+    base = dict(indicator=ind, kind=kind, target=target, actual=actual, weight=w, score_entered=entered)
+    if target.not_applicable and (actual.not_applicable or not actual.raw) or (w is not None and w == 0):
+        return IndicatorScore(score=None, applicable=False, how="不适用，不计分", **base)
+    if w is None:
+        return IndicatorScore(score=None, issue="no_weight", how="分值空白，无法计分", **base)
+    if not target.raw:
+        return IndicatorScore(score=None, issue="target_blank", how="年度指标值空白，沿用填报得分", **base)
+    if kind is Kind.QUAL or actual.value is None:
+        if kind is not Kind.QUAL and not actual.raw:
+            return IndicatorScore(score=0.0, issue="actual_blank", how="缺少实际完成值，记 0 分", **base)
+        if kind is not Kind.QUAL and actual.grade is None:
+            return IndicatorScore(score=None, issue="incomparable",
+                                  how="实际完成值不是数字，无法与指标值比较，沿用填报得分", **base)
+        return _qualitative(ind, target, actual, w, entered, profile, base)
+    return _quantitative(target, actual, w, kind, profile, base)
+
+
+def _compatible(target: Quantity, actual: Quantity) -> bool:
+    if target.family is None or actual.family is None:
+        return True
+    return target.family == actual.family
+
+
+def _quantitative(target: Quantity, actual: Quantity, w: float, kind: Kind, profile: Profile,
+                  base: dict) -> IndicatorScore:
+    if not _compatible(target, actual):
+        return IndicatorScore(score=None, issue="unit_mismatch",
+                              how=f"单位不一致（{target.unit} 与 {actual.unit}），沿用填报得分", **base)
+    a = float(target.value)  # type: ignore[arg-type]
+    b = float(actual.value)  # type: ignore[arg-type]
+    ratio = b / a if a > 0 else None
+    unit = target.unit or actual.unit or ""
+    ta, tb = f"{fmt(a)}{unit}", f"{fmt(b)}{unit}"
+    if kind is Kind.EQ and profile.get("indicators", "equal_formula") != "as_positive":
+        if abs(b - a) <= 1e-9:
+            score, how = w, f"实际 {tb} = 目标 {ta}，得满分 {fmt(w)}"
+        elif profile.get("indicators", "equal_formula") == "exact" or min(a, b) <= 0:
+            score, how = 0.0, f"实际 {tb} ≠ 目标 {ta}，得 0 分"
+        else:
+            score = round2(w * min(a, b) / max(a, b))
+            how = f"较小值 {fmt(min(a, b))} ÷ 较大值 {fmt(max(a, b))} × {fmt(w)} = {fmt(score)}"
+        return IndicatorScore(score=score, how=how, ratio=ratio, **base)
+    if kind is Kind.LE or (kind is Kind.EQ and a == 0):
+        return _reverse(a, b, w, kind, ta, tb, profile, base)
+    # GE, and EQ scored as positive (scoring-rules.md §2.6 as_positive)
+    if a < 0:
+        score = w if b >= a else 0.0
+        how = f"目标为负数 {ta}：实际 {tb} {'达到' if b >= a else '未达到'}，得 {fmt(score)}"
+        return IndicatorScore(score=score, how=how, **base)
+    if a == 0:
+        return IndicatorScore(score=w, how=f"目标为 0，实际 {tb}，得满分 {fmt(w)}", **base)
+    if b < 0:
+        return IndicatorScore(score=0.0, how=f"实际 {tb} 为负数，记 0 分", ratio=ratio, **base)
+    if b < a:
+        score = round2(w * b / a)
+        return IndicatorScore(score=score, ratio=ratio,
+                              how=f"实际 {fmt(b)} ÷ 目标 {fmt(a)} × {fmt(w)} = {fmt(score)}", **base)
+    threshold = float(profile.get("overachievement", "explain_threshold"))
+    over = ratio if threshold and ratio is not None and ratio >= threshold else None
+    score, how = w, f"实际 {tb} 达到目标 {ta}，得满分 {fmt(w)}"
+    if over is not None:
+        mode = profile.get("overachievement", "deduction")
+        if mode == "proportional":
+            score = round2(w * min(max(2 - over, 0.0), 1.0))
+            how = f"实际为目标的 {fmt(over * 100)}%（≥{fmt(threshold * 100)}%），按偏离度调减为 {fmt(score)}"
+        elif mode == "fixed":
+            points = float(profile.get("overachievement", "deduction_points"))
+            score = round2(max(w - points, 0.0))
+            how = f"实际为目标的 {fmt(over * 100)}%（≥{fmt(threshold * 100)}%），扣 {fmt(points)} 分，得 {fmt(score)}"
+    return IndicatorScore(score=score, how=how, ratio=ratio, over_ratio=over, **base)
+
+
+def _reverse(a: float, b: float, w: float, kind: Kind, ta: str, tb: str, profile: Profile,
+             base: dict) -> IndicatorScore:
+    if b <= a:
+        return IndicatorScore(score=w, how=f"实际 {tb} 不超过目标 {ta}，得满分 {fmt(w)}", **base)
+    if a <= 0:
+        return IndicatorScore(score=0.0, how=f"目标 {ta}，实际 {tb} 超出，得 0 分", **base)
+    if profile.get("indicators", "reverse_formula") == "linear_deviation":
+        score = round2(w * max(0.0, 1 - (b - a) / a))
+        how = f"(1 − (实际 {fmt(b)} − 目标 {fmt(a)}) ÷ {fmt(a)}) × {fmt(w)} = {fmt(score)}"
+    else:
+        score = round2(w * a / b)
+        how = f"目标 {fmt(a)} ÷ 实际 {fmt(b)} × {fmt(w)} = {fmt(score)}"
+    return IndicatorScore(score=score, how=how, ratio=b / a, **base)
+
+
+# --- totals ------------------------------------------------------------------------------
+
+
+def score_project(project: Project, profile: Profile) -> ProjectScore:
+    funds = score_funds(project, profile)
+    rows = tuple(score_indicator(ind, profile, project.money_unit) for ind in project.indicators)
+    scorable = any(r.applicable and (r.score is not None or r.score_entered is not None) for r in rows)
+    total_entered = cell_number(project.total_score)
+    weight = sum(r.weight or 0.0 for r in rows if r.applicable)
+    if not funds.excluded:
+        weight += funds.weight or 0.0
+    if not scorable:
+        return ProjectScore(project=project, funds=funds, indicators=rows, total_weight=weight,
+                            raw=None, score=None, score_entered=total_entered, grade="")
+    raw = round2((funds.score or 0.0) + sum(r.counted for r in rows))
+    score = raw
+    if weight > 0 and abs(weight - 100) > 1e-9 and profile.get("not_applicable", "rescale_to_100"):
+        score = round2(raw * 100 / weight)
+    cap = None
+    if funds.rate is not None:
+        for below, limit in sorted(profile.get("funds", "total_caps"), key=lambda c: c[0]):
+            if funds.rate < below:
+                cap = float(limit)
+                break
+    if cap is not None and score > cap:
+        score = cap
+    else:
+        cap = None
+    return ProjectScore(project=project, funds=funds, indicators=rows, total_weight=weight,
+                        raw=raw, score=score, score_entered=total_entered,
+                        grade=profile.grade_for(score), cap=cap)
