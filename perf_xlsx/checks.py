@@ -405,8 +405,7 @@ def _total(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     p = ps.project
     entered_total = ps.score_entered
     tol = profile.get("tolerance", "score")
-    if ps.score is None and p.indicators:
-        yield _f(E, "project.not_scorable", "表中没有分值和得分，无法评分", p.sheet, p.name_cell)
+    yield from _claims_vs_spending(ps)
     entered_parts = [r.score_entered for r in ps.indicators if r.score_entered is not None and r.applicable]
     if entered_total is None:
         if p.total_score is not None and not p.total_score.blank and not p.total_score.formula:
@@ -423,6 +422,23 @@ def _total(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     if ps.score is not None and abs(ps.score - entered_total) > tol:
         yield _f(I, "total.differs", f"自评总分 {fmt(entered_total)}，按规则核定为 {fmt(ps.score)}",
                  p.sheet, p.total_score.ref if p.total_score else None, ps.score, entered_total)
+
+
+def _claims_vs_spending(ps: ProjectScore) -> Iterator[Finding]:
+    """The 一体化 system's "red" warning: indicators claim much more than the spending supports."""
+    rate = ps.funds.rate
+    rows = [r for r in ps.indicators if r.applicable and r.completion is not None]
+    if rate is None or not rows:
+        return
+    weighted = all(r.weight for r in rows)
+    share = (sum(r.counted for r in rows) / sum(r.weight or 0.0 for r in rows) if weighted
+             else sum(r.completion or 0.0 for r in rows) / len(rows))
+    if share - min(rate, 1.0) > 0.05 and rate < 0.95:
+        p = ps.project
+        total = next((r for r in p.funds if r.kind == "total"), None)
+        yield _f(W, "funds.output_exceeds_spending",
+                 f"预算执行率仅 {fmt(rate * 100)}%，但绩效指标得分率达 {fmt(share * 100)}%，指标完成情况与资金支出不匹配，请核实",
+                 p.sheet, total.rate.ref if total and total.rate else p.name_cell, round2(rate), round2(share))
 
 
 # --- goal quality ----------------------------------------------------------------------

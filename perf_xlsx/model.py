@@ -239,6 +239,7 @@ class IndicatorScore:
     grade: Optional[Grade] = None  # qualitative grade used for the row
     band: Optional[tuple[float, float]] = None  # allowed score range for qualitative rows
     over_ratio: Optional[float] = None  # actual / target when at or above the over-achievement threshold
+    completion: Optional[float] = None  # score ÷ 分值 (0–1), also for rows without a 分值
 
     @property
     def counted(self) -> float:

@@ -60,6 +60,9 @@ FUNDS_ROW_KINDS: list[tuple[str, Pred]] = [
     ("other", lambda t: t.startswith("其他资金") or t == "其他"),
 ]
 
+# A 其中 row under 年度资金总额 names a source of money; anything else ends the funds block.
+FUNDS_COMPONENT_WORDS = ("资金", "拨款", "收入", "预算", "基金", "补助", "其中", "结转", "结余", "专户", "自筹",
+                         "经费", "贷款", "债券")
 PROJECT_LABELS = ("项目名称",)
 NOTE_PREFIXES = ("填表人", "联系电话", "填报人", "审核人", "备注", "说明", "注", "单位负责人", "财务负责人",
                  "填报日期", "日期", "经办人", "负责人")
@@ -360,11 +363,11 @@ def _read_funds(ctx: _Ctx, header: int, rows: range, stop_row: Optional[int]) ->
                 if blank_run >= 2 or out:
                     break
                 continue
-        if "总体目标" in label or "绩效指标" in label or label.startswith(("一级指标", "三级指标")):
+        if any(k in label for k in ("目标", "绩效指标", "一级指标", "三级指标")):
             break
         kind = next((k for k, pred in FUNDS_ROW_KINDS if pred(label)), None)
         if kind is None:
-            if not out or not label:
+            if not out or not any(k in label for k in FUNDS_COMPONENT_WORDS):
                 break
             kind = "component"
         values = {key: ctx.cell(r, c) for key, c in cols.items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Optional
 
@@ -173,12 +174,23 @@ def _qualitative(ind: Indicator, target: Quantity, actual: Quantity, w: float,
     return IndicatorScore(score=score, grade=grade, band=(lo, hi), how=how, **base)
 
 
-def score_indicator(ind: Indicator, profile: Profile, money_unit: str = "万元") -> IndicatorScore:
+def score_indicator(ind: Indicator, profile: Profile) -> IndicatorScore:
+    result = _score_indicator(ind, profile)
+    if result.issue == "no_weight":
+        # The completion of a row without 分值 still tells whether its target was met.
+        unit = _score_indicator(ind, profile, weight=1.0)
+        return replace(result, completion=unit.score)
+    if result.score is not None and result.weight:
+        return replace(result, completion=result.score / result.weight)
+    return result
+
+
+def _score_indicator(ind: Indicator, profile: Profile, weight: Optional[float] = None) -> IndicatorScore:
     unit_hint = ind.unit_text or None
     target = cell_quantity(ind.target, unit_hint)
     actual = cell_quantity(ind.actual, unit_hint)
-    w = cell_number(ind.weight)
-    entered = cell_number(ind.score)
+    w = cell_number(ind.weight) if weight is None else weight
+    entered = cell_number(ind.score) if weight is None else None
     kind = indicator_kind(ind, target, profile)
     base = dict(indicator=ind, kind=kind, target=target, actual=actual, weight=w, score_entered=entered)
     if target.not_applicable and (actual.not_applicable or not actual.raw) or (w is not None and w == 0):
@@ -272,7 +284,7 @@ def _reverse(a: float, b: float, w: float, kind: Kind, ta: str, tb: str, profile
 
 def score_project(project: Project, profile: Profile) -> ProjectScore:
     funds = score_funds(project, profile)
-    rows = tuple(score_indicator(ind, profile, project.money_unit) for ind in project.indicators)
+    rows = tuple(score_indicator(ind, profile) for ind in project.indicators)
     scorable = any(r.applicable and (r.score is not None or r.score_entered is not None) for r in rows)
     total_entered = cell_number(project.total_score)
     weight = sum(r.weight or 0.0 for r in rows if r.applicable)
@@ -283,7 +295,10 @@ def score_project(project: Project, profile: Profile) -> ProjectScore:
                             raw=None, score=None, score_entered=total_entered, grade="")
     raw = round2((funds.score or 0.0) + sum(r.counted for r in rows))
     score = raw
-    if weight > 0 and abs(weight - 100) > 1e-9 and profile.get("not_applicable", "rescale_to_100"):
+    # Rescaling needs every counted row's 分值: with rows of unknown weight the sum is not a scale.
+    weights_known = all(r.weight is not None for r in rows if r.applicable)
+    if weights_known and weight > 0 and abs(weight - 100) > 1e-9 \
+            and profile.get("not_applicable", "rescale_to_100"):
         score = round2(raw * 100 / weight)
     cap = None
     if funds.rate is not None:
