@@ -331,9 +331,11 @@ def _row(p: Project, r: IndicatorScore, ps: ProjectScore, profile: Profile) -> I
         yield _f(E, "indicator.score_out_of_range",
                  f"{label}得分 {fmt(r.score_entered)} 超出 0–{fmt(r.weight)} 分", p.sheet, score_ref,
                  r.weight, r.score_entered)
-    elif r.kind is Kind.QUAL and r.band is not None and r.score_entered is not None and r.score is not None:
-        if abs(r.score - r.score_entered) > tol:
-            assert r.grade is not None
+    elif r.band is not None and r.score_entered is not None and r.grade is not None:
+        lo, hi = r.band
+        inside = lo - 1e-9 <= r.score_entered and (
+            r.score_entered <= hi + 1e-9 if r.grade is Grade.ACHIEVED else r.score_entered < hi - 1e-9)
+        if not inside:
             yield _f(E, "indicator.score_mismatch",
                      f"{label}定性「{r.grade.label}」得分应在 {fmt(r.band[0])}–{fmt(r.band[1])} 分之间，"
                      f"填报 {fmt(r.score_entered)}", p.sheet, score_ref, list(r.band), r.score_entered)

@@ -1,0 +1,228 @@
+"""Scoring and checks on in-memory models (no disk): the worked vectors of scoring-rules.md §2.14."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import pytest
+
+from perf_xlsx.checks import check_project
+from perf_xlsx.model import CellValue, FundsRow, Indicator, Project
+from perf_xlsx.rules import load_profile
+from perf_xlsx.scoring import column_value, round2, score_indicator, score_project
+
+NATIONAL = load_profile("national_2020")
+
+
+def cv(ref: str, value: Any = None, **kw: Any) -> CellValue:
+    return CellValue(ref=ref, value=value, **kw)
+
+
+def indicator(target: Any, actual: Any, weight: Optional[float] = 10, score: Any = None,
+              reason: Any = None, level1: str = "产出指标", level2: str = "数量指标", row: int = 14) -> Indicator:
+    return Indicator(row=row, level1=level1, level2=level2, name="指标", target=cv(f"E{row}", target),
+                     actual=cv(f"F{row}", actual), weight=cv(f"G{row}", weight), score=cv(f"H{row}", score),
+                     reason=cv(f"I{row}", reason), name_cell=f"D{row}", level2_cell=f"C{row}")
+
+
+def project(budget: Any, executed: Any, indicators: tuple[Indicator, ...] = (), *, parts: bool = True,
+            total_score: Any = None, total_weight: Any = 100, funds_score: Any = None) -> Project:
+    total = FundsRow(label="年度资金总额", kind="total", full_year=cv("F7", None if parts else budget),
+                     executed=cv("G7", None if parts else executed), weight=cv("H7", 10),
+                     rate=cv("I7"), score=cv("J7", funds_score), label_cell="C7", row=7)
+    rows = [total]
+    if parts:
+        rows.append(FundsRow(label="其中：当年财政拨款", kind="current_appropriation", full_year=cv("F8", budget),
+                             executed=cv("G8", executed), label_cell="C8", row=8))
+    return Project(sheet="项目", name="测试项目", name_cell="C4", funds=tuple(rows), indicators=indicators,
+                   total_weight=cv("G30", total_weight), total_score=cv("H30", total_score),
+                   goal_expected="目标", goal_actual="完成")
+
+
+def codes(p: Project, profile: Any = NATIONAL) -> list[str]:
+    return [f.code for f in check_project(score_project(p, profile), profile)]
+
+
+def test_sub_budgets_sum_to_total() -> None:
+    p = Project(sheet="s", name="n", name_cell="C4", funds=(
+        FundsRow(label="年度资金总额", kind="total", full_year=cv("F7", 450.0), label_cell="C7"),
+        FundsRow(label="其中：当年财政拨款", kind="current_appropriation", full_year=cv("F8", 200.0)),
+        FundsRow(label="其他资金", kind="other", full_year=cv("F10", 250.0)),
+    ))
+    entered, summed, used = column_value(p, "full_year")
+    assert (entered, summed, used) == (450.0, 450.0, 450.0)
+    assert "funds.total_mismatch" not in codes(p)
+
+
+def test_total_that_does_not_add_up_is_named_by_cell() -> None:
+    p = Project(sheet="s", name="n", name_cell="C4", funds=(
+        FundsRow(label="年度资金总额", kind="total", full_year=cv("F7", 460.0), label_cell="C7"),
+        FundsRow(label="其中：当年财政拨款", kind="current_appropriation", full_year=cv("F8", 200.0)),
+        FundsRow(label="其他资金", kind="other", full_year=cv("F10", 250.0)),
+    ))
+    found = [f for f in check_project(score_project(p, NATIONAL), NATIONAL) if f.code == "funds.total_mismatch"]
+    assert [(f.cell, f.expected, f.found) for f in found] == [("F7", 450.0, 460.0)]
+
+
+def test_execution_rate_and_score() -> None:
+    f = score_project(project(450, 430), NATIONAL).funds
+    assert round2(f.rate * 100) == 95.56
+    assert f.score == 9.56
+
+
+def test_over_execution_is_capped_and_warned() -> None:
+    p = project(100, 105)
+    assert score_project(p, NATIONAL).funds.score == 10
+    assert "funds.over_budget" in codes(p)
+
+
+@pytest.mark.parametrize(
+    ("target", "actual", "weight", "profile", "expected"),
+    [
+        ("≥95%", "98%", 10, "national_2020", 10),
+        ("≥95%", "90%", 10, "national_2020", 9.47),
+        ("≤200万元", "210万元", 10, "national_2020", 9.52),
+        ("≤200万元", "210万元", 10, "provincial_strict", 9.50),
+        ("≤90万元", 89.974, 10, "national_2020", 10),
+        ("≤2亿元", "19500万元", 10, "national_2020", 10),
+        ("=1个", 1, 10, "national_2020", 10),
+        ("=1个", 0, 10, "national_2020", 0),
+        ("≤0起", 1, 10, "national_2020", 0),
+        ("≤0起", 0, 10, "national_2020", 10),
+        ("≥9.5%", "25.6%", 10, "national_2020", 10),
+        ("≥9.5%", "25.6%", 10, "provincial_strict", 8),
+        ("≥50个", "50", 8, "national_2020", 8),
+        ("8755", "8676", 15, "national_2020", 14.86),
+        ("≧735人次", "735", 10, "national_2020", 10),
+        ("═100%", "98%", 10, "national_2020", 9.8),
+        ("不低于90%", "0.855", 10, "national_2020", None),  # 0.855 without a % sign: not comparable
+        ("≥100百分比", "100", 8, "national_2020", 8),
+        ("≤5%", "4%", 22.5, "national_2020", 22.5),
+        ("≥3场", "-1", 10, "national_2020", 0),
+        ("≥0个", "0", 10, "national_2020", 10),
+        ("<=5300元/户", "5830元/户", 10, "national_2020", 9.09),
+    ],
+)
+def test_indicator_vectors(target: str, actual: Any, weight: float, profile: str,
+                           expected: Optional[float]) -> None:
+    if expected is None:
+        # A bare fraction against a percent target is taken as percentage points (0.855%),
+        # which is far below target: scored, not silently rescaled.
+        result = score_indicator(indicator(target, actual, weight), load_profile(profile))
+        assert result.score is not None and result.score < 1
+        return
+    result = score_indicator(indicator(target, actual, weight), load_profile(profile))
+    assert result.score == pytest.approx(expected)
+
+
+def test_percent_formatted_fraction_is_a_percentage() -> None:
+    ind = Indicator(row=14, level1="产出指标", level2="质量指标", name="合格率", target=cv("E14", "≥95%"),
+                    actual=cv("F14", 0.98, percent_format=True), weight=cv("G14", 10), score=cv("H14"),
+                    reason=cv("I14"))
+    assert score_indicator(ind, NATIONAL).score == 10
+
+
+def test_qualitative_band_validation() -> None:
+    ok = indicator("效果明显", "部分达成预期指标并具有一定效果", 10, score=7)
+    bad = indicator("效果明显", "部分达成预期指标并具有一定效果", 10, score=8, reason="部分未完成")
+    assert score_indicator(ok, NATIONAL).score == 7
+    assert "indicator.score_mismatch" not in codes(project(100, 100, (ok,)))
+    found = [f for f in check_project(score_project(project(100, 100, (bad,)), NATIONAL), NATIONAL)
+             if f.code == "indicator.score_mismatch"]
+    assert found and found[0].cell == "H14"
+
+
+def test_qualitative_blank_score_gets_default_share() -> None:
+    row = indicator("效果明显", "部分达成预期指标并具有一定效果", 10, reason="原因")
+    assert score_indicator(row, NATIONAL).score == 7
+    strict = load_profile("provincial_strict")
+    assert score_indicator(row, strict).score == 6.5
+
+
+def test_overachievement_without_reason_is_a_warning() -> None:
+    row = indicator("≥9.5%", "25.6%", 10, score=10)
+    found = [f for f in check_project(score_project(project(100, 100, (row,)), NATIONAL), NATIONAL)
+             if f.code == "indicator.missing_explanation"]
+    assert [(f.severity.value, f.cell) for f in found] == [("warning", "I14")]
+
+
+def test_below_target_without_reason_is_an_error() -> None:
+    row = indicator("≥95%", "90%", 10, score=9.47)
+    found = [f for f in check_project(score_project(project(100, 100, (row,)), NATIONAL), NATIONAL)
+             if f.code == "indicator.missing_explanation"]
+    assert [(f.severity.value, f.cell) for f in found] == [("error", "I14")]
+
+
+@pytest.mark.parametrize(("score", "grade"), [(89.995, "优"), (89.994, "良"), (80, "良"), (79.99, "中"),
+                                              (60, "中"), (59.99, "差"), (0, "差")])
+def test_grades(score: float, grade: str) -> None:
+    assert NATIONAL.grade_for(round2(score)) == grade
+
+
+def test_round_half_up() -> None:
+    assert round2(2.675) == 2.68
+    assert round2(0.125) == 0.13
+    assert round2(89.995) == 90.0
+
+
+def test_not_applicable_rows_rescale_to_100() -> None:
+    rows = (
+        indicator("≥10个", "10个", 45, score=45, row=14),
+        indicator("≥90%", "95%", 40, score=40, level1="效益指标", level2="社会效益指标", row=15),
+        indicator("不适用", "不适用", 5, level1="满意度指标", level2="服务对象满意度指标", row=16),
+    )
+    ps = score_project(project(100, 100, rows, total_weight=None), NATIONAL)
+    assert ps.total_weight == 95 and ps.raw == 95 and ps.score == 100
+
+
+def test_weights_summing_to_110_against_100() -> None:
+    rows = (indicator("≥10个", "10个", 70, score=70, row=14),
+            indicator("≥90%", "95%", 30, score=30, level1="效益指标", level2="社会效益指标", row=15))
+    found = [f for f in check_project(score_project(project(100, 100, rows, total_score=100, funds_score=10), NATIONAL),
+                                                NATIONAL)
+             if f.code in ("weights.sum_mismatch", "total.mismatch")]
+    assert {(f.code, f.cell) for f in found} == {("weights.sum_mismatch", "G30"), ("total.mismatch", "H30")}
+
+
+def test_total_cap_for_low_execution() -> None:
+    strict = load_profile("provincial_strict")
+    rows = (indicator("≥10个", "10个", 90, score=90),)
+    ps = score_project(project(100, 65, rows), strict)
+    assert ps.raw == 96.5 and ps.score == 79 and ps.cap == 79
+    assert score_project(project(100, 45, rows), strict).score == 59
+
+
+def test_zero_budget() -> None:
+    p = project(0, 0, (indicator("≥1个", "1个", 90, score=90),))
+    assert "funds.zero_budget" in codes(p)
+    assert score_project(p, NATIONAL).funds.score == 0
+
+
+def test_missing_actual_scores_zero() -> None:
+    row = indicator("≥1个", None, 10, score=10)
+    result = score_indicator(row, NATIONAL)
+    assert result.score == 0 and result.issue == "actual_blank"
+
+
+def test_unit_families_that_differ_are_not_scored() -> None:
+    row = indicator("≥50个", "90%", 10, score=10)
+    result = score_indicator(row, NATIONAL)
+    assert result.score is None and result.issue == "unit_mismatch"
+    assert "indicator.unit_mismatch" in codes(project(100, 100, (row,)))
+
+
+def test_entered_rate_forms() -> None:
+    def rate_codes(value: Any, **kw: Any) -> list[str]:
+        p = project(50, 10)
+        total = p.funds[0]
+        from dataclasses import replace
+
+        p = replace(p, funds=(replace(total, rate=cv("I7", value, **kw)),) + p.funds[1:])
+        return [c for c in codes(p) if c == "funds.rate_mismatch"]
+
+    assert rate_codes("20") == []          # percent without a sign
+    assert rate_codes(0.2) == []           # fraction
+    assert rate_codes(0.2, percent_format=True) == []
+    assert rate_codes("20%") == []
+    assert rate_codes("100%") == ["funds.rate_mismatch"]
+    assert rate_codes("0") == ["funds.rate_mismatch"]
