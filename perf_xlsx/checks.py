@@ -21,7 +21,15 @@ from perf_xlsx.model import (
     UnitSheet,
 )
 from perf_xlsx.rules import Profile
-from perf_xlsx.scoring import MONEY_COLUMNS, cell_money, cell_number, column_value, fmt, round2
+from perf_xlsx.scoring import (
+    MONEY_COLUMNS,
+    cell_money,
+    cell_number,
+    column_value,
+    fmt,
+    money_tolerance,
+    round2,
+)
 from perf_xlsx.values import normalize_label
 
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -59,7 +67,7 @@ def _funds_totals(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     total = next((r for r in p.funds if r.kind == "total"), None)
     if not p.funds:
         return
-    tol = profile.get("tolerance", "money")
+    tol = money_tolerance(profile, p.money_unit)
     for col in MONEY_COLUMNS:
         entered, summed, _ = column_value(p, col)
         cell: Optional[CellValue] = getattr(total, col) if total else None
@@ -169,7 +177,7 @@ def _funds_misc(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
         spent = cell_money(row.executed, p.money_unit)
         if row.kind == "total":
             budget, spent = f.budget, f.executed
-        if budget is not None and spent is not None and spent > budget + profile.get("tolerance", "money"):
+        if budget is not None and spent is not None and spent > budget + money_tolerance(profile, p.money_unit):
             where = row.executed.ref if row.executed is not None else anchor
             yield _f(W, "funds.over_budget",
                      f"{row.label}：全年执行数 {fmt(spent)} 超过全年预算数 {fmt(budget)}", p.sheet, where,
@@ -192,7 +200,7 @@ def _funds_misc(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
         yield _f(I, "funds.weight_missing",
                  f"预算执行率分值未填写，按规则 {fmt(profile.funds_weight)} 分计", p.sheet,
                  total.weight.ref if total.weight else anchor, profile.funds_weight, None)
-    if f.initial is not None and f.budget is not None and abs(f.initial - f.budget) > profile.get("tolerance", "money"):
+    if f.initial is not None and f.budget is not None and abs(f.initial - f.budget) > money_tolerance(profile, p.money_unit):
         yield _f(I, "funds.budget_adjusted",
                  f"年初预算数 {fmt(f.initial)} 与全年预算数 {fmt(f.budget)} 不同（年中预算调整），执行率按全年预算数计算",
                  p.sheet, total.full_year.ref if total and total.full_year else anchor, f.initial, f.budget)
@@ -498,11 +506,11 @@ def _same_project(a: str, b: str) -> bool:
 
 def check_unit(unit: UnitSheet, scores: Iterable[ProjectScore], profile: Profile) -> list[Finding]:
     out: list[Finding] = []
-    tol = profile.get("tolerance", "money")
     money_unit = "万元"
     scores = [s for s in scores if s.project.kind == "project"]
     if scores:
         money_unit = scores[0].project.money_unit
+    tol = money_tolerance(profile, money_unit)
     for col in MONEY_COLUMNS:
         values = [cell_money(getattr(e, col), money_unit) for e in unit.entries]
         filled = [v for v in values if v is not None]

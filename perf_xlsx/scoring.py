@@ -37,6 +37,14 @@ def fmt(x: Optional[float]) -> str:
     return text if text not in ("-0", "") else "0"
 
 
+UNIT_IN_WAN = {"元": 0.0001, "千元": 0.1, "万元": 1.0, "亿元": 10000.0}
+
+
+def money_tolerance(profile: Profile, unit: str) -> float:
+    """The money tolerance in 万元: the profile gives it in the sheet's own unit (0.01 = 一分 in 元)."""
+    return float(profile.get("tolerance", "money")) * UNIT_IN_WAN.get(unit, 1.0)
+
+
 def cell_number(cell: Optional[CellValue]) -> Optional[float]:
     if cell is None or cell.blank or cell.error:
         return None

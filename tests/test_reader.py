@@ -1,0 +1,154 @@
+"""The reader on real .xlsx files: the six published tables in every layout variant."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from builders import LAYOUT_VARIANTS, Layout, SheetMap, make_workbook, seed_spec, spec_from_case, \
+    unit_sheet_from_specs
+
+from perf_xlsx.evaluate import evaluate_file
+from perf_xlsx.model import WorkbookResult
+from perf_xlsx.rules import load_profile
+
+NATIONAL = load_profile("national_2020")
+CASES = sorted((Path(__file__).parent / "data" / "real-cases").glob("*.json"))
+
+
+def _evaluate(tmp_path: Path, specs: list[dict[str, Any]], layout: Layout | None = None,
+              unit_sheet: dict[str, Any] | None = None, name: str = "wb.xlsx"
+              ) -> tuple[WorkbookResult, list[SheetMap], Any]:
+    path, maps, unit_map = make_workbook(tmp_path / name, specs, unit_sheet=unit_sheet, layout=layout)
+    return evaluate_file(str(path), NATIONAL), maps, unit_map
+
+
+def _filled(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    keys = ("name", "target", "actual", "weight", "score")
+    return [i for i in spec["indicators"] if any(i.get(k) is not None for k in keys)]
+
+
+def _scores(result: WorkbookResult) -> list[Any]:
+    out = []
+    for ps in result.scores:
+        out.append((ps.funds.budget, ps.funds.executed, ps.funds.score, ps.raw, ps.score, ps.grade,
+                    [(r.target.value, r.actual.value, r.weight, r.score_entered, r.score) for r in ps.indicators]))
+    return out
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem[:3] for c in CASES])
+@pytest.mark.parametrize("variant", sorted(LAYOUT_VARIANTS))
+def test_every_indicator_is_read_in_every_layout(tmp_path: Path, case: Path, variant: str) -> None:
+    spec = spec_from_case(case)
+    result, maps, _ = _evaluate(tmp_path, [spec], LAYOUT_VARIANTS[variant])
+    assert result.status == "scored", result.error
+    (ps,) = result.scores
+    filled = _filled(spec)
+    assert len(ps.indicators) == len(filled)
+    m = maps[0]
+    spec_index = [i for i, ind in enumerate(spec["indicators"]) if ind in filled]
+    for row, i in zip(ps.indicators, spec_index):
+        ind = spec["indicators"][i]
+        cells = m.indicator_cells[i]
+        assert row.indicator.row == m.indicator_rows[i]
+        assert row.indicator.actual.ref == cells["actual"]
+        assert row.weight == (None if ind["weight"] is None else float(ind["weight"]))
+        assert row.score_entered == (None if ind["score"] is None else float(ind["score"]))
+        if not LAYOUT_VARIANTS[variant].split_target and not LAYOUT_VARIANTS[variant].percent_cells:
+            assert row.target.raw == (ind["target"] or "")
+    assert ps.project.name == spec["project_name"]
+    assert ps.project.year == spec["year"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem[:3] for c in CASES])
+def test_shifted_tables_score_the_same(tmp_path: Path, case: Path) -> None:
+    spec = spec_from_case(case)
+    plain, _, _ = _evaluate(tmp_path, [spec], Layout(), name="plain.xlsx")
+    for variant in ("offset", "extra_rows", "colons", "linebreaks", "suffixes", "traditional", "formulas"):
+        other, _, _ = _evaluate(tmp_path, [spec], LAYOUT_VARIANTS[variant], name=f"{variant}.xlsx")
+        assert _scores(other) == _scores(plain), variant
+
+
+def _codes(result: WorkbookResult) -> set[tuple[str, str]]:
+    return {(f.code, f.cell or "") for f in result.findings}
+
+
+# What each published table gets wrong (its "observations"), as (code, where) pairs; where is a
+# SheetMap lookup so the test holds in every layout.
+def _expected(case: str, m: SheetMap) -> set[tuple[str, str]]:
+    total = m.funds["total"]
+    ind = m.indicator_cells
+    if case.startswith("001"):
+        return {("funds.total_mismatch", total["initial"]), ("funds.total_mismatch", total["full_year"]),
+                ("funds.total_mismatch", total["executed"]), ("funds.rate_mismatch", total["rate"]),
+                ("funds.score_mismatch", total["score"])}
+    if case.startswith("004"):
+        return {("funds.score_mismatch", total["score"]), ("indicator.score_mismatch", ind[0]["score"]),
+                ("indicator.score_mismatch", ind[4]["score"]), ("indicator.score_mismatch", ind[5]["score"]),
+                ("total.mismatch", m.total_score_cell)}
+    if case.startswith("007"):
+        return {("weights.sum_mismatch", m.total_weight_cell), ("total.mismatch", m.total_score_cell),
+                ("goal.actual_copied", ind[0]["actual"]), ("goal.actual_copied", ind[3]["actual"])}
+    if case.startswith("011"):
+        return {("indicator.score_mismatch", ind[2]["score"]), ("indicator.score_mismatch", ind[5]["score"])}
+    if case.startswith("016"):
+        return {("funds.output_exceeds_spending", total["rate"])}
+    if case.startswith("030"):
+        return {("weights.missing", m.name_cell)}
+    raise AssertionError(case)
+
+
+NOT_EXPECTED = {
+    "004": {"funds.rate_mismatch", "weights.sum_mismatch"},   # '99%' is 99.1% rounded; weights add up
+    "011": {"total.mismatch", "weights.sum_mismatch", "funds.score_mismatch"},  # consistent arithmetic
+    "016": {"funds.rate_mismatch", "funds.score_mismatch"},   # '20' is 20%, 4 = 20 × 20%
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem[:3] for c in CASES])
+@pytest.mark.parametrize("variant", ["plain", "offset", "everything", "bare"])
+def test_published_errors_are_found_with_code_and_cell(tmp_path: Path, case: Path, variant: str) -> None:
+    spec = spec_from_case(case)
+    # Formulas would replace the published (wrong) totals with correct ones: keep what was printed.
+    layout = replace(LAYOUT_VARIANTS[variant], formulas=False)
+    result, maps, _ = _evaluate(tmp_path, [spec], layout)
+    found = _codes(result)
+    missing = _expected(case.stem, maps[0]) - found
+    assert not missing, f"missing {missing}; found {sorted(found)}"
+    for code in NOT_EXPECTED.get(case.stem[:3], set()):
+        assert code not in {c for c, _ in found}, code
+
+
+def test_money_in_yuan_is_converted(tmp_path: Path) -> None:
+    spec = spec_from_case(next(c for c in CASES if c.stem.startswith("011")))
+    result, _, _ = _evaluate(tmp_path, [spec])
+    assert result.scores[0].project.money_unit == "元"
+    assert result.scores[0].funds.budget == pytest.approx(38.766462)
+
+
+def test_seed_two_projects_with_unit_sheet(tmp_path: Path) -> None:
+    specs = [seed_spec("招商节会"), seed_spec("农贸市场提质改造")]
+    result, _, _ = _evaluate(tmp_path, specs, unit_sheet=unit_sheet_from_specs(specs))
+    assert [ps.funds.initial for ps in result.scores] == [200, 250]
+    assert result.model is not None and result.model.unit is not None
+    assert result.model.unit.total is not None
+    assert not [f for f in result.findings if f.code.startswith("unit.") or f.severity.value == "error"]
+
+
+def test_unit_total_460_is_reported_on_the_total_cell(tmp_path: Path) -> None:
+    specs = [seed_spec("招商节会"), seed_spec("农贸市场提质改造")]
+    unit = unit_sheet_from_specs(specs)
+    unit["total"] = {"initial": 460, "full_year": 450, "executed": 446.5}
+    result, _, unit_map = _evaluate(tmp_path, specs, unit_sheet=unit)
+    found = [f for f in result.findings if f.code == "unit.total_mismatch"]
+    assert [(f.sheet, f.cell, f.expected, f.found) for f in found] == [
+        (unit_map.title, unit_map.total_cells["initial"], 450.0, 460.0)]
+    assert "200 + 250 = 450" in found[0].message
+
+
+def test_two_projects_in_two_sheets_are_two_projects(tmp_path: Path) -> None:
+    specs = [spec_from_case(c) for c in CASES[:3]]
+    result, maps, _ = _evaluate(tmp_path, specs)
+    assert [ps.project.sheet for ps in result.scores] == [m.title for m in maps]
