@@ -250,7 +250,8 @@ def _load_doc(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     base = doc.get("base")
     if base is None:
         return doc
-    merged = _load_doc(_resolve(base), (*seen, path))
+    base_path = _resolve(base) if base in builtin_names() else _resolve(str(path.parent / base))
+    merged = _load_doc(base_path.resolve(), (*seen, path))
     for section, values in doc.items():
         if isinstance(values, dict):
             merged.setdefault(section, {}).update(values)

@@ -1,0 +1,74 @@
+"""Rules profiles: every built-in loads and round-trips; edited files are validated by key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from perf_xlsx.rules import SCHEMA, RulesError, builtin_names, load_profile, profile_text
+
+
+def test_at_least_three_builtin_profiles() -> None:
+    names = builtin_names()
+    assert "national_2020" in names and len(names) >= 3
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_builtin_profile_loads_and_round_trips(tmp_path: Path, name: str) -> None:
+    profile = load_profile(name)
+    assert profile.name == name
+    assert set(profile.data) == set(SCHEMA)
+    copy = tmp_path / f"{name}-copy.toml"
+    copy.write_text(profile_text(name), encoding="utf-8")
+    assert load_profile(str(copy)).data == profile.data
+
+
+def test_profiles_differ_in_the_options_they_exercise() -> None:
+    national, strict = load_profile("national_2020"), load_profile("provincial_strict")
+    assert strict.get("funds", "total_caps") == [[0.8, 89], [0.7, 79], [0.6, 69], [0.5, 59]]
+    assert strict.get("overachievement", "deduction") == "fixed"
+    assert strict.get("indicators", "reverse_formula") == "linear_deviation"
+    assert strict.get("qualitative", "bands")["PARTIAL"] == [0.5, 0.8]
+    assert national.get("funds", "total_caps") == []
+    assert load_profile("sichuan_2023").get("funds", "explain_below_rate") == 0.9
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('name = "x"\nbase = "national_2020"\n[funds]\nweigth = 10\n', "funds.weigth"),
+        ('name = "x"\nbase = "national_2020"\n[funds]\nweight = "ten"\n', "funds.weight"),
+        ('name = "x"\nbase = "national_2020"\n[fund]\nweight = 10\n', "[fund]"),
+        ('name = "x"\nbase = "national_2020"\n[indicators]\nreverse_formula = "inverse"\n',
+         "indicators.reverse_formula"),
+        ('name = "x"\nbase = "national_2020"\n[qualitative]\nbands = { ACHIEVED = [0.8, 1.0] }\n',
+         "qualitative.bands"),
+        ('name = "x"\nbase = "national_2020"\n[grades]\nbands = [[60, "中"], [90, "优"], [0, "差"]]\n',
+         "grades.bands"),
+        ('name = "x"\n[funds]\nweight = 10\n', "缺少键"),
+        ('name = "x"\nbase = "national_2020"\n[weights]\nexpected = { "产出指标" = 70, "效益指标" = 30 }\n',
+         "weights.expected"),
+        ('name = "x"\nbase = "national_2020"\n[funds\n', "不是有效的 TOML"),
+    ],
+)
+def test_malformed_profile_message_names_the_key(tmp_path: Path, text: str, key: str) -> None:
+    path = tmp_path / "edited.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RulesError) as exc:
+        load_profile(str(path))
+    assert key in str(exc.value)
+
+
+def test_unknown_profile_name_lists_builtins() -> None:
+    with pytest.raises(RulesError) as exc:
+        load_profile("guangdong_2099")
+    assert "national_2020" in str(exc.value)
+
+
+def test_base_relative_to_the_file(tmp_path: Path) -> None:
+    (tmp_path / "mine.toml").write_text('name = "mine"\nbase = "national_2020"\n[funds]\nweight = 20\n'
+                                        '[weights]\nexpected = { "产出指标" = 40, "效益指标" = 30, "满意度指标" = 10 }\n',
+                                        encoding="utf-8")
+    (tmp_path / "child.toml").write_text('name = "child"\nbase = "mine.toml"\n', encoding="utf-8")
+    assert load_profile(str(tmp_path / "child.toml")).funds_weight == 20
