@@ -93,6 +93,8 @@ def score_funds(project: Project, profile: Profile) -> FundsScore:
     budget = cols["full_year"][2]
     executed = cols["executed"][2]
     initial = cols["initial"][2]
+    if budget is None and project.kind == "department":
+        budget = initial  # department tables often have only 年初预算资金总额 / 实际投入资金额
     weight = cell_number(total.weight) if total else None
     if weight is None:
         weight = profile.funds_weight

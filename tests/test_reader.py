@@ -152,3 +152,64 @@ def test_two_projects_in_two_sheets_are_two_projects(tmp_path: Path) -> None:
     specs = [spec_from_case(c) for c in CASES[:3]]
     result, maps, _ = _evaluate(tmp_path, specs)
     assert [ps.project.sheet for ps in result.scores] == [m.title for m in maps]
+
+
+def _department_workbook(path: Path, total_initial: float) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "部门整体"
+    ws["A1"] = "2021年度部门整体绩效目标自评表"
+    ws.merge_cells("A1:H1")
+    ws["A2"], ws["B2"] = "单位名称", "重庆市大足区商务委员会"
+    ws["A3"], ws["C3"], ws["D3"], ws["E3"] = "资金情况（万元）", "年初预算资金总额", "实际投入资金额", "产生差异的原因"
+    ws.merge_cells("A3:A6")
+    for row, (label, initial, spent) in enumerate(
+            [("合计", total_initial, 1180.0), ("其中：财政拨款", 1000.0, 980.0), ("其他资金", 200.0, 200.0)], 4):
+        ws.cell(row, 2, label)
+        ws.cell(row, 3, initial)
+        ws.cell(row, 4, spent)
+    ws["A8"], ws["B8"] = "年度目标（年初）", "促进消费"
+    ws["A10"], ws["B10"], ws["C10"], ws["D10"], ws["E10"], ws["F10"], ws["G10"], ws["H10"] = (
+        "一级指标", "二级指标", "三级指标", "指标权重", "计量单位", "指标值", "全年实际完成值", "产生差异的原因及改进措施")
+    ws["A11"], ws["B11"], ws["C11"], ws["D11"], ws["E11"], ws["F11"], ws["G11"] = (
+        "产出指标", "数量指标", "社零总额增速", 20, "%", "9.5", "25.6")
+    wb.save(path)
+    return path
+
+
+def test_department_table_is_recognised_and_its_funds_checked(tmp_path: Path) -> None:
+    ok = evaluate_file(str(_department_workbook(tmp_path / "ok.xlsx", 1200.0)), NATIONAL)
+    assert ok.status == "scored"
+    (ps,) = ok.scores
+    assert ps.project.kind == "department"
+    codes = {f.code for f in ok.findings}
+    assert "read.department_table" in codes and "funds.total_mismatch" not in codes
+    bad = evaluate_file(str(_department_workbook(tmp_path / "bad.xlsx", 1250.0)), NATIONAL)
+    found = [(f.code, f.cell) for f in bad.findings if f.code == "funds.total_mismatch"]
+    assert found == [("funds.total_mismatch", "C4")]
+
+
+def test_values_the_user_should_know_about(tmp_path: Path) -> None:
+    import openpyxl
+
+    spec = seed_spec("招商节会")
+    path, maps, _ = make_workbook(tmp_path / "tricky.xlsx", [spec])
+    wb = openpyxl.load_workbook(path)
+    ws = wb[maps[0].title]
+    m = maps[0]
+    ws[m.funds["total"]["full_year"]] = "=SUM(1,1)/0"          # formula, no cached value
+    ws[m.indicator_cells[1]["score"]] = "#DIV/0!"               # typed error text stays text
+    ws.row_dimensions[m.indicator_rows[2]].hidden = True
+    hidden = wb.create_sheet("旧版")
+    hidden["A1"] = "备用"
+    hidden.sheet_state = "veryHidden"
+    wb.save(path)
+    result = evaluate_file(str(path), NATIONAL)
+    codes = {(f.code, f.cell) for f in result.findings}
+    assert ("read.formula_not_cached", m.funds["total"]["full_year"]) in codes
+    assert ("read.hidden_rows", f"A{m.indicator_rows[2]}") in codes
+    assert ("indicator.unparsed", m.indicator_cells[1]["score"]) in codes
+    # the total is recomputed from its parts, not taken as 0
+    assert result.scores[0].funds.budget == 200
