@@ -361,8 +361,9 @@ def parse_money(value: object, sheet_unit: str = "万元") -> float | None:
     ``sheet_unit`` is one of 元/千元/万元/百万元/亿元 (surrounding text such as ``单位：万元`` is
     tolerated); anything else is a programming error and raises ValueError.
     """
-    m_unit = re.search("|".join(_MONEY_SORTED), _compact(clean_text(sheet_unit)))
-    if not m_unit:
+    unit_text = _compact(clean_text(sheet_unit))
+    m_unit = re.search("|".join(_MONEY_SORTED), unit_text)
+    if not m_unit or "美元" in unit_text:
         raise ValueError(f"unknown money unit: {sheet_unit!r}")
     default = _MONEY_UNITS[m_unit.group(0)]
     if _is_numeric(value):
@@ -556,7 +557,7 @@ _DATE_RE = re.compile(
         r"年底|年末|年内|月底|月末|季度末|半年内",
     ))
 )
-_DEADLINE_RE = re.compile(r"^(?:前|之前|以前)")
+_DEADLINE_RE = re.compile(r"前|之前|以前")
 _RANGE_RE = re.compile(rf"(?<![0-9.,])({_RUN})(%|[A-Za-z\u4e00-\u9fff]{{1,4}}?)?"
                        rf"(?:-|~|至|—{{1,2}}|–)([+-]?)({_RUN})")
 _NA_WORDS = {"不适用", "无", "n/a", "na", "不涉及", "/", "／"}
@@ -646,11 +647,13 @@ def parse_quantity(value: object, *, percent_format: bool = False,
         if d is None:
             return Quantity(raw=raw)
         if percent_format:
-            return Quantity(raw=raw, value=_finite_float(d * 100), unit="%", family="percent")
-        d, unit, family = _apply_unit(d, None, hint)
+            d, unit, family = d * 100, "%", "percent"
+        else:
+            d, unit, family = _apply_unit(d, None, hint)
         num = _finite_float(d)
-        return Quantity(raw=raw, value=num, unit=unit if num is not None else None,
-                        family=family if num is not None else None)
+        if num is None:
+            return Quantity(raw=raw)
+        return Quantity(raw=raw, value=num, unit=unit, family=family)
 
     raw = clean_text(value)
     if not raw:
@@ -664,15 +667,15 @@ def parse_quantity(value: object, *, percent_format: bool = False,
     text = _replace_cn_numerals(text)
 
     # A deadline is not a quantity: its year must not be read as a number.
-    is_date = False
-    deadline = False
-    date_m = _DATE_RE.search(text)
-    while date_m:
-        is_date = True
-        deadline = deadline or bool(_DEADLINE_RE.match(text[date_m.end():])) \
-            or date_m.group(0).endswith("前")
-        text = text[:date_m.start()] + "\x00" + text[date_m.end():]
-        date_m = _DATE_RE.search(text)
+    dates: list[bool] = []  # one entry per date: is it a deadline (…前)?
+
+    def cut_date(m: re.Match[str]) -> str:
+        dates.append(bool(_DEADLINE_RE.match(m.string, m.end())))
+        return "\x00"
+
+    text = _DATE_RE.sub(cut_date, text)
+    is_date = bool(dates)
+    deadline = any(dates)
 
     is_range = False
     range_unit: _Unit | None = None
@@ -717,8 +720,8 @@ def parse_quantity(value: object, *, percent_format: bool = False,
         unit, family = parts.unit.label, parts.unit.family
     elif placeholder:
         # "(≥**人)": the unit still says what kind of number is expected.
-        tail = re.search(r"(?:\*+|\.{3,}|[Xx×]{2,})([^*.)]+)", text)
-        u = _take_unit(tail.group(1)) if tail else None
+        marker = _PLACEHOLDER_RE.search(text)
+        u = _take_unit(text[marker.end():].lstrip("*.Xx×")) if marker else None
         if u is not None and not u.multiplier_only:
             unit, family = u.label, u.family
     if is_date and num is None and not is_range:
