@@ -32,7 +32,7 @@ from perf_xlsx.scoring import (
 )
 from perf_xlsx.values import normalize_label
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 COLUMN_NAMES = {"initial": "年初预算数", "full_year": "全年预算数", "executed": "全年执行数"}
 LEVEL2_VOCAB = {
     "数量指标", "质量指标", "时效指标", "成本指标", "经济效益指标", "社会效益指标", "生态效益指标",
@@ -197,11 +197,11 @@ def _funds_misc(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
                      f"预算执行率分值 {fmt(w)} 与规则（{profile.title}）的 {fmt(profile.funds_weight)} 分不同",
                      p.sheet, total.weight.ref, profile.funds_weight, w)
     elif total is not None:
-        yield _f(I, "funds.weight_missing",
+        yield _f(INFO, "funds.weight_missing",
                  f"预算执行率分值未填写，按规则 {fmt(profile.funds_weight)} 分计", p.sheet,
                  total.weight.ref if total.weight else anchor, profile.funds_weight, None)
     if f.initial is not None and f.budget is not None and abs(f.initial - f.budget) > money_tolerance(profile, p.money_unit):
-        yield _f(I, "funds.budget_adjusted",
+        yield _f(INFO, "funds.budget_adjusted",
                  f"年初预算数 {fmt(f.initial)} 与全年预算数 {fmt(f.budget)} 不同（年中预算调整），执行率按全年预算数计算",
                  p.sheet, total.full_year.ref if total and total.full_year else anchor, f.initial, f.budget)
     below = profile.get("funds", "explain_below_rate")
@@ -352,7 +352,7 @@ def _row(p: Project, r: IndicatorScore, ps: ProjectScore, profile: Profile) -> I
                  f"{label}得分 {fmt(r.score_entered)} ≠ 应得 {fmt(r.score)}（{r.how}）", p.sheet, score_ref,
                  r.score, r.score_entered)
     if r.score is not None and r.score_entered is None and ps.project.has_score_column and r.issue is None:
-        yield _f(I, "indicator.score_blank", f"{label}得分未填写，工具按 {fmt(r.score)} 分计（{r.how}）",
+        yield _f(INFO, "indicator.score_blank", f"{label}得分未填写，工具按 {fmt(r.score)} 分计（{r.how}）",
                  p.sheet, score_ref, r.score, None)
     if r.grade is not None and not r.actual.grade_standard and r.actual.raw:
         yield _f(W, "indicator.nonstandard_grade",
@@ -430,7 +430,7 @@ def _total(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
                      f"（预算执行 {fmt(funds_entered)} + 指标 {fmt(summed - funds_entered)}）",
                      p.sheet, p.total_score.ref if p.total_score else None, summed, entered_total)
     if ps.score is not None and abs(ps.score - entered_total) > tol:
-        yield _f(I, "total.differs", f"自评总分 {fmt(entered_total)}，按规则核定为 {fmt(ps.score)}",
+        yield _f(INFO, "total.differs", f"自评总分 {fmt(entered_total)}，按规则核定为 {fmt(ps.score)}",
                  p.sheet, p.total_score.ref if p.total_score else None, ps.score, entered_total)
 
 

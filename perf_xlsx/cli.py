@@ -11,7 +11,14 @@ import click
 
 from perf_xlsx.evaluate import evaluate_file, exit_code, result_to_dict
 from perf_xlsx.model import Severity, WorkbookResult
-from perf_xlsx.rules import DEFAULT_PROFILE, Profile, RulesError, builtin_names, load_profile, profile_text
+from perf_xlsx.rules import (
+    DEFAULT_PROFILE,
+    Profile,
+    RulesError,
+    builtin_names,
+    load_profile,
+    profile_text,
+)
 from perf_xlsx.scoring import fmt
 
 RULES_HELP = f"评分规则：内置规则名（{'、'.join(builtin_names())}，默认 {DEFAULT_PROFILE}）或 .toml 文件路径"
@@ -129,6 +136,110 @@ def rules(profile_name: str, output: Optional[str], list_only: bool) -> None:
         click.echo(f"已写出：{output}")
     else:
         click.echo(text, nl=False)
+
+
+@cli.command()
+@click.argument("folder", metavar="DIR", type=click.Path(file_okay=False))
+@click.option("-o", "--output", "outdir", default=None, metavar="OUTDIR",
+              help="输出文件夹（默认：DIR/评分结果/，扫描时排除）")
+@click.option("--jobs", "jobs", type=click.IntRange(1, 64), default=None,
+              help="并行进程数（默认：CPU 核数）；结果与进程数无关")
+@click.option("--recursive", is_flag=True, help="也扫描子文件夹")
+@rules_option
+def batch(folder: str, outdir: Optional[str], jobs: Optional[int], recursive: bool, rules: Optional[str]) -> None:
+    """评分文件夹 DIR 中的全部工作簿：每个文件一份评分结果，另有 汇总.xlsx 与 results.jsonl。"""
+    from perf_xlsx.batch import BatchError, run_batch
+
+    profile = _profile(rules)
+    with _Progress() as progress:
+        try:
+            report = run_batch(folder, outdir, jobs=jobs, recursive=recursive, rules=rules,
+                               progress=progress.update)
+        except BatchError as exc:
+            progress.close()
+            click.echo(f"错误：{exc}", err=True)
+            sys.exit(2)
+    click.echo(render_batch(report, profile), err=False)
+    sys.exit(130 if report.interrupted else report.exit_code)
+
+
+class _Progress:
+    """Files done / total, current file, elapsed and ETA on stderr; plain lines when not a TTY."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.bar: Any = None
+        self.task: Any = None
+        self.last_plain = 0.0
+
+    def __enter__(self) -> _Progress:
+        if self.tty:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self.bar = Progress(TextColumn("评分"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                TextColumn("剩余"), TimeRemainingColumn(), TextColumn("{task.description}"),
+                                console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("", total=None)
+        return self
+
+    def update(self, done: int, total: int, current: str) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done, total=total, description=current[-40:])
+            return
+        import time
+
+        now = time.monotonic()
+        if done == total or now - self.last_plain >= 2.0 or done == 0:
+            self.last_plain = now
+            click.echo(f"[{done}/{total}] {current}", err=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def render_batch(report: Any, profile: Profile) -> str:
+    from collections import Counter
+
+    grades: Counter[str] = Counter()
+    projects = 0
+    for o in report.outcomes:
+        for p in (o.result or {}).get("projects", []):
+            projects += 1
+            grades[p["total"].get("grade") or "未评级"] += 1
+    errors = sum(o.errors for o in report.outcomes)
+    warnings = sum(o.warnings for o in report.outcomes)
+    lines = [
+        f"规则：{profile.name}（{profile.title}）",
+        f"文件：共 {len(report.outcomes)} 个 —— 已评分 {report.count('scored')}，已跳过 {report.count('skipped')}，"
+        f"失败 {report.count('failed')}（用时 {report.elapsed:.1f} 秒）",
+        f"项目：{projects} 个 —— " + "，".join(f"{g} {grades.get(g, 0)}" for g in ("优", "良", "中", "差"))
+        + (f"，未评级 {grades['未评级']}" if grades.get("未评级") else ""),
+        f"问题：错误 {errors}，警告 {warnings}",
+    ]
+    failed = [o for o in report.outcomes if o.status == "failed"]
+    for o in failed[:10]:
+        lines.append(f"  失败  {o.path}：{o.reason}")
+    if len(failed) > 10:
+        lines.append(f"  ……另有 {len(failed) - 10} 个失败文件，见 汇总.xlsx「未处理文件」")
+    if report.interrupted:
+        lines.append("已中断：已完成的评分结果保留，未写出 汇总.xlsx 与 results.jsonl。")
+    else:
+        lines.append(f"输出：{report.outdir}（汇总.xlsx、results.jsonl、每个文件的 *.scored.xlsx）")
+    return "\n".join(lines)
 
 
 # --- rendering -------------------------------------------------------------------------

@@ -7,8 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import LAYOUT_VARIANTS, Layout, SheetMap, make_workbook, seed_spec, spec_from_case, \
-    unit_sheet_from_specs
+from builders import (
+    LAYOUT_VARIANTS,
+    Layout,
+    SheetMap,
+    make_workbook,
+    seed_spec,
+    spec_from_case,
+    unit_sheet_from_specs,
+)
 
 from perf_xlsx.evaluate import evaluate_file
 from perf_xlsx.model import WorkbookResult

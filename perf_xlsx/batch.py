@@ -1,0 +1,394 @@
+"""Score every workbook in a folder: per-file isolation in worker processes, one scored copy per
+input, results.jsonl and the 汇总.xlsx summary.
+
+Workers are long-lived processes fed one file at a time over a pipe, so a file that hangs or
+kills its interpreter (native parsers can abort) costs that one file, not the batch: the
+parent watches each worker's deadline and sentinel, records the failure and starts a new one.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import signal
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from perf_xlsx.evaluate import evaluate_file, result_to_dict, sha256_file
+from perf_xlsx.fileutil import atomic_write_bytes
+from perf_xlsx.model import Severity
+from perf_xlsx.rules import Profile, load_profile
+
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".ods", ".xltx", ".xltm"}
+SYSTEM_FILES = {"thumbs.db", "desktop.ini", ".ds_store", "ehthumbs.db"}
+DEFAULT_OUTDIR = "评分结果"
+SUMMARY_NAME = "汇总.xlsx"
+RESULTS_NAME = "results.jsonl"
+LOCK_NAME = ".perf-xlsx.lock"
+FILE_TIMEOUT = 60.0  # seconds per file; a 自评表 takes milliseconds
+MEMORY_LIMIT = 1 << 30  # bytes of address space per worker
+
+
+class BatchError(Exception):
+    """The batch as a whole cannot run (folder missing, another run in progress); Chinese message."""
+
+
+@dataclass
+class FileOutcome:
+    """One input file, accounted for exactly once."""
+
+    path: str  # relative to the batch folder, with forward slashes
+    status: str  # "scored" | "failed" | "skipped"
+    reason: str = ""
+    result: Optional[dict[str, Any]] = None  # perf_xlsx.result/1 (scored and failed)
+    output: Optional[str] = None  # scored workbook, relative to OUTDIR
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in (self.result or {}).get("findings", []) if f["severity"] == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in (self.result or {}).get("findings", []) if f["severity"] == "warning")
+
+
+@dataclass
+class BatchReport:
+    folder: str
+    outdir: str
+    profile: str
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    elapsed: float = 0.0
+    interrupted: bool = False
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def exit_code(self) -> int:
+        if self.count("failed") or any(o.errors for o in self.outcomes):
+            return 1
+        return 0
+
+
+# --- scanning --------------------------------------------------------------------------
+
+
+def skip_reason(path: Path) -> Optional[str]:
+    """Why a file is skipped without being opened, or None when it should be scored."""
+    name = path.name
+    lower = name.lower()
+    if name.startswith("~$"):
+        return "Office/WPS 临时文件（~$ 开头，说明有人正打开该工作簿）"
+    if name.startswith(".~lock."):
+        return "LibreOffice 锁定文件"
+    if name.startswith("._"):
+        return "macOS 附属文件（._ 开头）"
+    if lower in SYSTEM_FILES:
+        return "系统文件"
+    if name.startswith("."):
+        return "隐藏文件"
+    if path.suffix.lower() not in SPREADSHEET_SUFFIXES:
+        return f"不是电子表格文件（{path.suffix or '无扩展名'}）"
+    if ".scored." in lower:
+        return "本工具生成的评分结果"
+    return None
+
+
+def scan(folder: Path, outdir: Path, recursive: bool) -> list[tuple[Path, Optional[str]]]:
+    """Every regular file under folder (OUTDIR excluded), sorted, with its skip reason."""
+    found: list[tuple[Path, Optional[str]]] = []
+    out_resolved = outdir.resolve()
+    walker = os.walk(folder) if recursive else [(str(folder), [], os.listdir(folder))]
+    for root, dirs, files in walker:
+        root_path = Path(root)
+        dirs[:] = sorted(d for d in dirs if (root_path / d).resolve() != out_resolved and not d.startswith("."))
+        for name in files:
+            path = root_path / name
+            if not path.is_file() or path.is_symlink() and not path.exists():
+                continue
+            found.append((path, skip_reason(path)))
+    found.sort(key=lambda item: str(item[0].relative_to(folder)))
+    return found
+
+
+def output_name(rel: str, taken: set[str]) -> str:
+    """Deterministic, Windows-safe, unique name for the scored copy of rel."""
+    stem = Path(rel).with_suffix("").as_posix().replace("/", "_")
+    for ch in '\\:*?"<>|':
+        stem = stem.replace(ch, "_")
+    stem = stem.strip(" .")[:120] or "workbook"
+    name = f"{stem}.scored.xlsx"
+    n = 2
+    while name.lower() in taken:
+        name = f"{stem}-{n}.scored.xlsx"
+        n += 1
+    taken.add(name.lower())
+    return name
+
+
+# --- workers ---------------------------------------------------------------------------
+
+
+def _limit_worker() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+    except (ImportError, ValueError, OSError):  # pragma: no cover - not POSIX / not permitted
+        pass
+
+
+def process_one(path: str, rel: str, out_path: str, profile: Profile) -> dict[str, Any]:
+    """Score one file and write its scored copy; returns a picklable outcome."""
+    from perf_xlsx.writer import WriteError, is_scored_output, write_scored
+
+    try:
+        if is_scored_output(path):
+            return {"status": "skipped", "reason": "本工具生成的评分结果（已评分文件）"}
+    except Exception:  # noqa: BLE001 - a damaged file is scored (and fails) below
+        pass
+    result = evaluate_file(path, profile, display_name=rel)
+    data = result_to_dict(result)
+    if result.status != "scored":
+        return {"status": "failed", "reason": (result.error or {}).get("message", ""), "result": data}
+    try:
+        write_scored(path, result, out_path, profile)
+    except WriteError as exc:
+        return {"status": "scored", "reason": f"评分完成，但评分结果未能写出：{exc}", "result": data}
+    return {"status": "scored", "result": data, "output": os.path.basename(out_path)}
+
+
+def _worker_main(conn: Connection, profile_spec: str) -> None:
+    _limit_worker()
+    profile = load_profile(profile_spec)
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        path, rel, out_path = task
+        try:
+            outcome = process_one(path, rel, out_path, profile)
+        except MemoryError:
+            outcome = {"status": "failed", "reason": "文件过大，处理时超出内存限制"}
+        except Exception as exc:  # noqa: BLE001 - one bad file must never stop the batch
+            outcome = {"status": "failed", "reason": f"处理时出现内部错误（{type(exc).__name__}），请将文件反馈给开发者"}
+        conn.send(outcome)
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    task: Optional[tuple[int, str, str, str]] = None
+    started: float = 0.0
+
+
+def _start_worker(ctx: Any, profile_spec: str) -> _Worker:
+    parent, child = ctx.Pipe()
+    process = ctx.Process(target=_worker_main, args=(child, profile_spec), daemon=True)
+    process.start()
+    child.close()
+    return _Worker(process=process, conn=parent)
+
+
+def _stop(worker: _Worker) -> None:
+    if worker.process.is_alive():
+        worker.process.kill()
+    worker.process.join(timeout=5)
+    worker.conn.close()
+
+
+def run_pool(tasks: list[tuple[int, str, str, str]], profile_spec: str, jobs: int,
+             on_done: Callable[[int, dict[str, Any]], None], timeout: float = FILE_TIMEOUT) -> None:
+    """Run (index, path, rel, out_path) tasks on `jobs` workers; on_done(index, outcome) per task."""
+    ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
+    pending = list(reversed(tasks))
+    workers = [_start_worker(ctx, profile_spec) for _ in range(max(1, min(jobs, len(tasks))))]
+    try:
+        while pending or any(w.task for w in workers):
+            for w in workers:
+                if w.task is None and pending:
+                    w.task = pending.pop()
+                    w.started = time.monotonic()
+                    w.conn.send(w.task[1:])
+            busy = [w for w in workers if w.task]
+            now = time.monotonic()
+            wait_for = max(0.0, min(w.started + timeout for w in busy) - now)
+            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=wait_for)
+            for i, w in enumerate(workers):
+                if not w.task:
+                    continue
+                outcome: Optional[dict[str, Any]] = None
+                broken = False
+                if w.conn in ready:
+                    try:
+                        outcome = w.conn.recv()
+                    except (EOFError, OSError):
+                        outcome = None
+                if outcome is None and (w.process.sentinel in ready or w.conn in ready):
+                    broken = True
+                    outcome = {"status": "failed", "reason": "处理该文件时程序异常退出（文件可能已损坏或含恶意内容）"}
+                elif outcome is None and time.monotonic() - w.started >= timeout:
+                    broken = True
+                    outcome = {"status": "failed", "reason": f"处理超时（超过 {timeout:g} 秒），已跳过该文件"}
+                if outcome is None:
+                    continue
+                index = w.task[0]
+                if broken:
+                    _stop(w)
+                    workers[i] = _start_worker(ctx, profile_spec)
+                else:
+                    w.task = None
+                on_done(index, outcome)
+    finally:
+        for w in workers:
+            try:
+                w.conn.send(None)
+            except (OSError, BrokenPipeError):
+                pass
+        for w in workers:
+            w.process.join(timeout=1)
+            _stop(w)
+
+
+# --- the batch -------------------------------------------------------------------------
+
+
+class _Lock:
+    """One run per OUTDIR: an advisory lock the OS releases if the run dies."""
+
+    def __init__(self, outdir: Path) -> None:
+        self.path = outdir / LOCK_NAME
+        self.fh: Any = None
+
+    def __enter__(self) -> _Lock:
+        self.fh = open(self.path, "a+")
+        try:
+            import fcntl
+
+            fcntl.flock(self.fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # pragma: no cover - Windows: msvcrt byte lock
+            import msvcrt
+
+            try:
+                msvcrt.locking(self.fh.fileno(), msvcrt.LK_NBLCK, 1)
+            except OSError:
+                self.fh.close()
+                raise BatchError(f"另一个评分任务正在使用输出文件夹 {self.path.parent}，请等它结束后再运行") from None
+        except OSError:
+            self.fh.close()
+            raise BatchError(f"另一个评分任务正在使用输出文件夹 {self.path.parent}，请等它结束后再运行") from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.fh.close()
+        try:
+            self.path.unlink()
+        except OSError:
+            pass
+
+
+def _sweep_temp(outdir: Path) -> None:
+    for tmp in outdir.glob(".~perf-xlsx-*.tmp"):
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+
+
+def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] = None,
+              recursive: bool = False, rules: Optional[str] = None,
+              progress: Optional[Callable[[int, int, str], None]] = None) -> BatchReport:
+    """Score every workbook in folder. Raises BatchError only when the batch cannot start."""
+    start = time.monotonic()
+    src = Path(folder)
+    if not src.is_dir():
+        raise BatchError(f"找不到文件夹：{folder}")
+    out = Path(outdir) if outdir else src / DEFAULT_OUTDIR
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BatchError(f"无法创建输出文件夹 {out}：{exc.strerror or exc}") from None
+    profile = load_profile(rules)
+    profile_spec = rules or profile.name
+    report = BatchReport(folder=str(src), outdir=str(out), profile=profile.name)
+    with _Lock(out):
+        entries = scan(src, out, recursive)
+        outcomes: list[Optional[FileOutcome]] = [None] * len(entries)
+        tasks: list[tuple[int, str, str, str]] = []
+        taken: set[str] = set()
+        for i, (path, reason) in enumerate(entries):
+            rel = path.relative_to(src).as_posix()
+            if reason:
+                outcomes[i] = FileOutcome(path=rel, status="skipped", reason=reason)
+            else:
+                tasks.append((i, str(path), rel, str(out / output_name(rel, taken))))
+        done = len(entries) - len(tasks)
+        total = len(entries)
+        if progress:
+            progress(done, total, "")
+
+        def on_done(index: int, outcome: dict[str, Any]) -> None:
+            nonlocal done
+            rel = entries[index][0].relative_to(src).as_posix()
+            outcomes[index] = FileOutcome(path=rel, status=outcome["status"], reason=outcome.get("reason", ""),
+                                          result=outcome.get("result"), output=outcome.get("output"))
+            done += 1
+            if progress:
+                progress(done, total, rel)
+
+        try:
+            run_pool(tasks, profile_spec, jobs or os.cpu_count() or 1, on_done)
+        except KeyboardInterrupt:
+            report.interrupted = True
+        finally:
+            _sweep_temp(out)
+        report.outcomes = [o for o in outcomes if o is not None]
+        report.elapsed = time.monotonic() - start
+        if not report.interrupted:
+            write_results(report, out / RESULTS_NAME)
+            from perf_xlsx.summary import write_summary
+
+            write_summary(report, str(out / SUMMARY_NAME), profile)
+    return report
+
+
+def write_results(report: BatchReport, path: Path) -> None:
+    lines = []
+    for o in report.outcomes:
+        if o.result is not None:
+            data = dict(o.result)
+        else:
+            try:
+                digest: Optional[str] = sha256_file(str(Path(report.folder) / o.path))
+            except OSError:
+                digest = None
+            data = {"schema": "perf_xlsx.result/1", "file": o.path, "sha256": digest, "status": o.status,
+                    "error": {"code": "batch.timeout_or_crash" if o.status == "failed" else "batch.skipped",
+                              "message": o.reason},
+                    "profile": report.profile, "projects": [], "findings": []}
+        data["file"] = o.path
+        if o.status == "skipped":
+            data["status"] = "skipped"
+            data["error"] = {"code": "batch.skipped", "message": o.reason}
+        lines.append(json.dumps(data, ensure_ascii=False, sort_keys=False))
+    atomic_write_bytes(str(path), ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8"))
+
+
+def severity_counts(outcome: FileOutcome) -> tuple[int, int]:
+    findings = (outcome.result or {}).get("findings", [])
+    errors = sum(1 for f in findings if f["severity"] == Severity.ERROR.value)
+    warnings = sum(1 for f in findings if f["severity"] == Severity.WARNING.value)
+    return errors, warnings
+
+
+__all__ = ["BatchError", "BatchReport", "FileOutcome", "run_batch", "scan", "skip_reason"]
