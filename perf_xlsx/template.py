@@ -637,7 +637,7 @@ def _write_project(wb: Any, f: _Formats, p: ProjectData, year: int, profile: Pro
         rate_f = f'=IF(OR(N({a1(r, C_FULL)})=0,{a1(r, C_EXEC)}=""),"",{a1(r, C_EXEC)}/{a1(r, C_FULL)})'
         s.formula(r, C_RATE, rate_f, f.calc_pct, _rate(_f(line.full_year), _f(line.executed)))
         s.put(r, C_FS, "—", f.calc_number)
-        s.validate(r, C_INITIAL, r, C_EXEC, MONEY_TIP)
+    s.validate(first_part, C_INITIAL, last_part, C_EXEC, MONEY_TIP)
     totals: dict[int, Optional[float]] = {}
     r = R_FUNDS_TOTAL
     s.merge(r, 3, r, 4, FUNDS_LABELS["total"], f.label_left)
@@ -697,8 +697,8 @@ def _write_project(wb: Any, f: _Formats, p: ProjectData, year: int, profile: Pro
             l2_start = row
             for i in range(count):
                 ind = lines[i] if i < len(lines) else None
-                ws.set_row(row - 1, max(20.0, _height(ind.name, COL_WIDTHS[C_NAME - 1]) if ind else 20.0,
-                                        _height(ind.reason, COL_WIDTHS[8] + COL_WIDTHS[9]) if ind else 20.0))
+                ws.set_row(row - 1, max(18.0, _height(ind.name, COL_WIDTHS[C_NAME - 1]) if ind else 18.0,
+                                        _height(ind.reason, COL_WIDTHS[8] + COL_WIDTHS[9]) if ind else 18.0))
                 s.put(row, C_NAME, ind.name if ind else None, f.input_text)
                 s.put(row, C_TARGET, ind.target if ind else None, f.input_center)
                 s.put(row, C_ACTUAL, ind.actual if ind else None, f.input_center)

@@ -1,0 +1,201 @@
+"""Build templates/项目支出绩效自评表.xlsx and sample_workbooks/ (with its README.md).
+
+    python tools/make_samples.py                   # everything (LibreOffice for sample 09)
+    python tools/make_samples.py --no-libreoffice  # keep the committed LibreOffice-saved sample
+
+The samples are the seed example written by perf_xlsx.template plus workbooks built from the six
+published real tables (tests/data/real-cases, via tests/builders.py) that show what
+`perf-xlsx check` catches. The README quotes the checker's own output, so re-run this script
+when the checks change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+for extra in (ROOT, ROOT / "tests"):
+    if str(extra) not in sys.path:
+        sys.path.insert(0, str(extra))
+
+import builders  # noqa: E402  (tests/builders.py: real-looking tables from the real cases)
+
+from perf_xlsx.cli import render_check  # noqa: E402
+from perf_xlsx.evaluate import evaluate_file  # noqa: E402
+from perf_xlsx.rules import load_profile  # noqa: E402
+from perf_xlsx.template import DEFAULT_FILENAME, EXAMPLE_YEAR, write_template  # noqa: E402
+
+# The committed blank template: national rules, one project, the last full year when it was
+# made. tests/test_template.py regenerates it with these values and compares cell by cell.
+TEMPLATE_PATH = ROOT / "templates" / DEFAULT_FILENAME
+TEMPLATE_YEAR = 2025
+TEMPLATE_PROJECTS = 1
+TEMPLATE_PROFILE = "national_2020"
+
+SAMPLES = ROOT / "sample_workbooks"
+
+
+def write_committed_template(path: Path = TEMPLATE_PATH) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_template(str(path), year=TEMPLATE_YEAR, projects=TEMPLATE_PROJECTS, example=False,
+                   profile=load_profile(TEMPLATE_PROFILE))
+    return path
+
+
+# --- samples -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sample:
+    name: str
+    title: str
+    shows: str  # what the workbook demonstrates, for the README
+    build: Callable[[Path], None]
+    needs_libreoffice: bool = False
+
+
+def _example(path: Path) -> None:
+    write_template(str(path), year=EXAMPLE_YEAR, example=True, profile=load_profile(TEMPLATE_PROFILE))
+
+
+def _case(prefix: str, layout: Optional[builders.Layout] = None,
+          edit: Optional[Callable[[dict[str, Any]], None]] = None) -> Callable[[Path], None]:
+    def build(path: Path) -> None:
+        spec = builders.spec_from_case(prefix)
+        if edit is not None:
+            edit(spec)
+        builders.make_workbook(path, [spec], layout=layout or builders.Layout())
+
+    return build
+
+
+def _seed_pair(layout: builders.Layout, unit_total: Optional[dict[str, Any]] = None) -> Callable[[Path], None]:
+    def build(path: Path) -> None:
+        specs = [builders.seed_spec("招商节会"), builders.seed_spec("农贸市场提质改造")]
+        unit = builders.unit_sheet_from_specs(specs, total=unit_total)
+        builders.make_workbook(path, specs, unit_sheet=unit, layout=layout)
+
+    return build
+
+
+def _resaved(source: Callable[[Path], None]) -> Callable[[Path], None]:
+    def build(path: Path) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            original = Path(tmp) / path.name
+            source(original)
+            saved = builders.libreoffice_resave(original, Path(tmp) / "out")
+            shutil.copyfile(saved, path)
+
+    return build
+
+
+SEED_FORMULAS = builders.Layout(formulas=True)
+
+SAMPLE_LIST: list[Sample] = [
+    Sample("01-示例-芙蓉区商务局2021.xlsx", "填报示例（perf-xlsx template --example）",
+           "标准模板按 2021 年芙蓉区商务局自评报告填好的示例：项目清单 + 招商节会、农贸市场提质改造两张项目表，"
+           "指标值由报告所列完成比例倒推，报告未载明的数据在表内注明为示意数据。一项未完成、一项超额较多的指标都填写了"
+           "偏差原因，因此没有错误。",
+           _example),
+    Sample("02-池州棠溪-委托业务2022.xlsx", "安徽池州 2022（年度资金总额印成 0）",
+           "公开表原样：年度资金总额一行 0 / 0 / 0、执行率 0、得分 0，而其中“本年财政拨款”为 90 / 89.974 / 89.974；"
+           "一级指标带“(50分)”标注；原文在满意度行中途截断、没有总分行（这里的总分行只印了分值 100）。",
+           _case("001")),
+    Sample("03-稷山医保配套2020.xlsx", "山西稷山 2020（扣分无依据、总分不符）",
+           "执行率 99.1% 却只得 9 分；指标达到目标仍被扣分（27/30、9/10）；总分印 94 而各项之和为 93。",
+           _case("004")),
+    Sample("04-中江水标尺2022.xlsx", "四川中江 2022（分值合计 110、照抄指标值）",
+           "产出指标标 70 分、效益 20 分，加预算执行率 10 分共 110 分而总分印 100；实际完成值照抄指标值"
+           "（“≥266米”）。标签带冒号等写法（colons 版式）。",
+           _case("007", builders.Layout(label_style="colons"))),
+    Sample("05-永德营养改善2022.xlsx", "云南永德 2022（金额单位为元、指标性质分列）",
+           "金额以“元”计（387664.62 元），指标值分为 指标性质 / 指标值 / 度量单位 三栏，符号为“≧”“═”；"
+           "达到目标的“资金到位及时率”只得 7 分，政策知晓率 98% 得 9 分（按比例应为 9.8）。",
+           _case("011", builders.Layout(split_target=True))),
+    Sample("06-昌宁生猪养殖2022.xlsx", "云南昌宁 2022（无分值栏、执行率写成“20”）",
+           "预算执行 20 分的 20/80 表：执行 10 万元 / 预算 50 万元，执行率印成“20”；各指标没有分值，"
+           "指标名称里留着模板占位符“(≥**平方米)”；原文在“种母猪”一行后截断。执行率“20”由金额判断为 20%，不算错误；指标全部完成而资金只花了 20% 会被提示。",
+           _case("016")),
+    Sample("07-衡山储备粮2020.xlsx", "湖南衡山 2020（没有分值和得分）",
+           "整张表没有任何分值、得分；反向指标写成“0”“0起”；“无”作为实际完成值。标签带换行（linebreaks 版式）。",
+           _case("030", builders.Layout(label_style="linebreaks"))),
+    Sample("08-公式未计算-openpyxl.xlsx", "公式没有计算结果（程序生成、未经电子表格软件保存）",
+           "与 09 内容相同的两项目工作簿（芙蓉区商务局两个项目 + 项目清单），合计、执行率、得分、总分都是公式，"
+           "由 openpyxl 写出，没有缓存的计算结果：检查会提示并按各项数值重新计算。",
+           _seed_pair(SEED_FORMULAS)),
+    Sample("09-LibreOffice另存.xlsx", "经 LibreOffice 打开并另存（公式带计算结果）",
+           "08 号文件由 LibreOffice（无界面）打开、重算并另存为 .xlsx，与单位用 WPS/Excel 保存的文件一样，"
+           "公式都带计算结果。",
+           _resaved(_seed_pair(SEED_FORMULAS)), needs_libreoffice=True),
+    Sample("10-项目清单合计不符.xlsx", "项目清单合计与项目表不符",
+           "芙蓉区商务局两个项目，项目清单“合计”的全年预算数印 460（应为 200 + 250 = 450）。",
+           _seed_pair(builders.Layout(), unit_total={"initial": 450, "full_year": 460, "executed": 446.5})),
+]
+
+
+def _check_text(path: Path) -> tuple[str, int, int]:
+    profile = load_profile(TEMPLATE_PROFILE)
+    display = path.relative_to(ROOT).as_posix()
+    result = evaluate_file(str(path), profile, display_name=display)
+    return render_check(result, profile), result.errors, result.warnings
+
+
+README_HEAD = """# 示例工作簿（sample_workbooks）
+
+由 `python tools/make_samples.py` 生成，请勿手工修改；检查规则变化后重新运行该脚本。
+每个文件下面引用的是 `perf-xlsx check 文件`（规则 national_2020）的实际输出。
+
+- 空白模板：`templates/项目支出绩效自评表.xlsx`（全国通用规则 national_2020，{year} 年度，1 个项目表；
+  另有“填报说明”“项目清单”两张表）。生成其他年度或多个项目：`perf-xlsx template --year 2024 --projects 3`。
+- 02–07 号取自六张公开的自评表（`tests/data/real-cases`），数值照原表填写，用来演示检查能发现的问题；
+  08/09 号演示“公式没有计算结果”与“经电子表格软件保存”的区别。
+
+"""
+
+
+def write_readme(done: list[Sample]) -> None:
+    parts = [README_HEAD.format(year=TEMPLATE_YEAR)]
+    for sample in done:
+        path = SAMPLES / sample.name
+        text, errors, warnings = _check_text(path)
+        parts.append(f"## {sample.name}\n\n**{sample.title}**：{sample.shows}\n\n"
+                     f"检查结果：错误 {errors}，警告 {warnings}。\n\n```text\n{text}\n```\n\n")
+    (SAMPLES / "README.md").write_text("".join(parts).rstrip() + "\n", encoding="utf-8")
+
+
+def build_all(*, libreoffice: bool = True) -> list[Sample]:
+    SAMPLES.mkdir(parents=True, exist_ok=True)
+    write_committed_template()
+    done: list[Sample] = []
+    for sample in SAMPLE_LIST:
+        target = SAMPLES / sample.name
+        if sample.needs_libreoffice and not (libreoffice and builders.soffice_path()):
+            if target.exists():
+                print(f"跳过（没有 LibreOffice，保留原文件）：{sample.name}", file=sys.stderr)
+                done.append(sample)
+            else:
+                print(f"跳过（没有 LibreOffice）：{sample.name}", file=sys.stderr)
+            continue
+        sample.build(target)
+        done.append(sample)
+        print(f"已生成：{target.relative_to(ROOT)}")
+    write_readme(done)
+    return done
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description="生成 templates/ 与 sample_workbooks/")
+    parser.add_argument("--no-libreoffice", action="store_true", help="不生成需要 LibreOffice 的示例")
+    args = parser.parse_args(argv)
+    build_all(libreoffice=not args.no_libreoffice)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
