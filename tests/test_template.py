@@ -475,8 +475,9 @@ def test_libreoffice_recalculates_to_the_cached_values(tmp_path: Path, soffice: 
     assert [unit.cell(total.row, c).value for c in range(3, 6)] == [450, 450, 446.5]
 
 
-def _fill_blank(path: Path, out: Path) -> dict[str, Any]:
-    """Fill the 1-project blank template like a finance officer, with one inserted row."""
+def _fill_blank(path: Path, out: Path, *, insert: bool = True) -> dict[str, Any]:
+    """Fill the 1-project blank template like a finance officer, with one inserted row (made
+    here, or already made by a spreadsheet program when ``insert`` is False)."""
     wb = openpyxl.load_workbook(path)
     (ws,) = _project_sheets(wb)
     _right_of(ws, _one(ws, "项目名称")).value = "企业服务培训"
@@ -491,7 +492,8 @@ def _fill_blank(path: Path, out: Path) -> dict[str, Any]:
     _below(ws, _one(ws, "实际完成情况")).value = "举办培训 8 场，培训 520 人次，走访企业 30 家。"
 
     # one more row in 数量指标: insert above its second row, as the 填报说明 says
-    _insert_row(wb, ws, _groups(ws)["数量指标"][1])
+    if insert:
+        _insert_row(wb, ws, _groups(ws)["数量指标"][1])
     groups = _groups(ws)
     head = _one(ws, "三级指标").row
     col = {t: [c for c in _cells_with(ws, t) if c.row == head][0].column
@@ -561,3 +563,89 @@ def test_filled_template_recalculated_by_libreoffice(tmp_path: Path, soffice: st
     unit = result.model.unit if result.model else None
     assert unit is not None and [e.name for e in unit.entries] == ["企业服务培训"]
     assert unit.total is not None and unit.total.full_year is not None and unit.total.full_year.value == 140
+
+
+# --- a row inserted by LibreOffice itself ---------------------------------------------------
+
+_UNO_INSERT = r'''
+import subprocess, sys, time, uno
+from com.sun.star.beans import PropertyValue
+
+soffice, profile, pipe, src, dst, sheet_name, row0 = sys.argv[1:8]
+
+
+def prop(name, value):
+    p = PropertyValue()
+    p.Name, p.Value = name, value
+    return p
+
+
+proc = subprocess.Popen([soffice, "-env:UserInstallation=" + profile, "--headless", "--invisible",
+                         "--norestore", "--accept=pipe,name=%s;urp;" % pipe])
+try:
+    local = uno.getComponentContext()
+    resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
+    for _ in range(300):
+        try:
+            ctx = resolver.resolve("uno:pipe,name=%s;urp;StarOffice.ComponentContext" % pipe)
+            break
+        except Exception:
+            time.sleep(0.1)
+    desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+    doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(src), "_blank", 0, (prop("Hidden", True),))
+    doc.Sheets.getByName(sheet_name).Rows.insertByIndex(int(row0), 1)
+    doc.calculateAll()
+    doc.storeToURL(uno.systemPathToFileUrl(dst), (prop("FilterName", "Calc MS Excel 2007 XML"),))
+    doc.close(True)
+    try:
+        desktop.terminate()
+    except Exception:
+        pass
+finally:
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+'''
+
+
+def _uno_python() -> Optional[str]:
+    for exe in ("/usr/bin/python3", "/usr/lib/libreoffice/program/python"):
+        if Path(exe).exists() and subprocess.run([exe, "-c", "import uno"], capture_output=True).returncode == 0:
+            return exe
+    return None
+
+
+def test_row_inserted_by_libreoffice_is_counted(tmp_path: Path, soffice: str) -> None:
+    """Insert a row inside 数量指标 with LibreOffice's own Insert Rows: the merges and the 总分 SUM
+    ranges must grow to include it (the reason the totals sit below the block)."""
+    python = _uno_python()
+    if python is None:
+        pytest.skip("LibreOffice's Python (python3-uno) is not installed")
+    blank = _write(tmp_path)
+    wb = openpyxl.load_workbook(blank)
+    (ws,) = _project_sheets(wb)
+    second = _groups(ws)["数量指标"][1]
+    script = tmp_path / "insert.py"
+    script.write_text(_UNO_INSERT, encoding="utf-8")
+    profile = Path(tempfile.gettempdir()) / f"perf_xlsx_uno_{os.getpid()}_{uuid.uuid4().hex}"
+    inserted = tmp_path / "inserted.xlsx"
+    try:
+        proc = subprocess.run([python, str(script), soffice, profile.as_uri(), f"perf_xlsx_{uuid.uuid4().hex}",
+                               str(blank), str(inserted), ws.title, str(second - 1)],
+                              capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    assert proc.returncode == 0 and inserted.exists(), proc.stderr
+    ws2 = openpyxl.load_workbook(inserted)[ws.title]
+    assert len(_groups(ws2)["数量指标"]) == len(_groups(ws)["数量指标"]) + 1
+
+    filled = tmp_path / "filled.xlsx"
+    _fill_blank(inserted, filled, insert=False)
+    (saved,) = _lo_convert([filled], tmp_path / "lo")
+    result = evaluate_file(str(saved), NATIONAL)
+    assert _errors(result) == []
+    (ps,) = result.scores
+    assert [r.score for r in ps.indicators] == HAND_INDICATORS
+    assert (ps.score_entered, ps.raw) == (HAND_TOTAL, HAND_TOTAL)
+    assert ps.project.total_weight is not None and ps.project.total_weight.value == 100
