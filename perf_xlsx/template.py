@@ -324,7 +324,7 @@ def _funds_lines(profile: Profile) -> list[str]:
         lines.append(f"预算执行率得分 = 执行率 × {fmt(w)} 分，四舍五入保留两位小数（执行率超过 100% 的按实际比例计）。")
     below = profile.get("funds", "explain_below_rate")
     if below:
-        lines.append(f"执行率低于 {_pct(below)} 的，须说明原因（可写在年度总体目标“实际完成情况”中）。")
+        lines.append(f"执行率低于 {_pct(below)} 的，须在年度总体目标“实际完成情况”中说明原因（检查时给出提示）。")
     caps = sorted(profile.get("funds", "total_caps"), key=lambda c: -c[0])
     if caps:
         lines.append("执行率偏低时总分封顶：" + "；".join(
@@ -355,15 +355,10 @@ def _target_lines(profile: Profile) -> list[str]:
         "照抄年初批复的绩效目标，自评时不得修改。写明符号、数值和单位，如 ≥4场、≥95%、≤200万元、=1个；"
         "符号用 ≥、≤、=，也可写“不少于”“不超过”。",
     ]
-    equal = {
-        "as_positive": "按正向（不低于）计分",
-        "two_sided": "相等得满分，不等的按 较小值 ÷ 较大值 × 分值 计分",
-        "exact": "相等得满分，不等得 0 分",
-    }[profile.get("indicators", "equal_formula")]
     if profile.get("indicators", "bare_number") == "eq":
-        lines.append(f"只写数值、未写符号的（如 100%），按“等于”处理，{equal}。")
+        lines.append("只写数值、未写符号的（如 100%），按“等于”（=）指标计分。")
     else:
-        lines.append("只写数值、未写符号的（如 100%），按“不低于”（正向）处理。")
+        lines.append("只写数值、未写符号的（如 100%），按“不低于”（≥，正向）指标计分。")
     lines.append(
         f"无法量化的写明预期效果（定性指标，如“明显改善”），但应尽量量化：指标值无法量化的指标超过 "
         f"{_pct(profile.get('goals', 'vague_share'))} 时，检查将提示“绩效目标不够细化、量化”。")
@@ -390,14 +385,19 @@ def _score_lines(profile: Profile) -> list[str]:
     else:
         lines.append("反向指标（≤）：实际值不超过指标值得满分；超出的按 (1 − (实际值 − 指标值) ÷ 指标值) × 分值 计分，"
                      "超出一倍及以上得 0 分。")
+    lines.append({
+        "as_positive": "等于指标（=）：与正向指标同样计分，达到指标值得满分，未达到的按比例计分。",
+        "two_sided": "等于指标（=）：相等得满分；不等的按 较小值 ÷ 较大值 × 分值 计分。",
+        "exact": "等于指标（=）：相等得满分，不等得 0 分。",
+    }[profile.get("indicators", "equal_formula")])
     bands = profile.get("qualitative", "bands")
     shares = profile.get("qualitative", "default_share")
     names = {"ACHIEVED": GRADES[0], "PARTIAL": GRADES[1], "NOT": GRADES[2]}
     parts = []
     for key in ("ACHIEVED", "PARTIAL", "NOT"):
         lo, hi = bands[key]
-        upper = "" if key == "ACHIEVED" else "（不含）"
-        parts.append(f"{names[key]}得分值的 {_pct(lo)}–{_pct(hi)}{upper}（10 分的指标得 {fmt(lo * 10)}–{fmt(hi * 10)} 分）")
+        upper = "" if key == "ACHIEVED" else f"，不含 {fmt(hi * 10)} 分"
+        parts.append(f"{names[key]}得分值的 {_pct(lo)}–{_pct(hi)}（10 分的指标得 {fmt(lo * 10)}–{fmt(hi * 10)} 分{upper}）")
     lines.append("定性指标：" + "；".join(parts) + "。")
     lines.append("定性指标得分栏空白时，检查按 " + " / ".join(_pct(shares[k]) for k in ("ACHIEVED", "PARTIAL", "NOT"))
                  + " 计分。")

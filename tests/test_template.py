@@ -388,7 +388,7 @@ def test_help_sheet_follows_the_profile(tmp_path: Path) -> None:
     assert "预算执行率 20 分，产出指标 40 分，效益指标与满意度指标合计 40 分" in hb
     assert "执行率 × 20 分" in hb and "50%–80%" in hb and "50%–80%" not in national
     assert "总分最高 89 分" in strict and "扣 2 分" in strict and "(1 − (实际值 − 指标值) ÷ 指标值)" in strict
-    assert "执行率低于 90% 的，须说明原因" in strict and "须说明原因" not in national.split("得分")[0]
+    assert "执行率低于 90% 的，须在年度总体目标“实际完成情况”中说明原因" in strict and "须说明原因" not in national.split("得分")[0]
     assert "产出指标、效益指标与满意度指标合计 90 分" in sichuan
     for name, text in texts.items():
         assert load_profile(name).title in text
@@ -649,3 +649,20 @@ def test_row_inserted_by_libreoffice_is_counted(tmp_path: Path, soffice: str) ->
     assert [r.score for r in ps.indicators] == HAND_INDICATORS
     assert (ps.score_entered, ps.raw) == (HAND_TOTAL, HAND_TOTAL)
     assert ps.project.total_weight is not None and ps.project.total_weight.value == 100
+
+
+def test_cost_as_first_level_indicator(tmp_path: Path) -> None:
+    """A 101号-style profile that weights 成本指标 on its own gets a 成本指标 block with the cost
+    二级 names (and 产出指标 loses its 成本指标 row)."""
+    rules = tmp_path / "cost.toml"
+    rules.write_text('name = "cost_first"\nbase = "national_2020"\n[weights]\n'
+                     'expected = { "成本指标" = 20, "产出指标" = 40, "效益指标" = 20, "满意度指标" = 10 }\n',
+                     encoding="utf-8")
+    profile = load_profile(str(rules))
+    ws = openpyxl.load_workbook(_write(tmp_path, profile=profile))["项目1"]
+    groups = list(_groups(ws))
+    assert groups[:3] == ["经济成本指标", "社会成本指标", "生态环境成本指标"]
+    assert "成本指标" not in groups
+    level1 = next(dv for dv in ws.data_validations.dataValidation if dv.promptTitle == "一级指标")
+    assert level1.formula1 == '"成本指标,产出指标,效益指标,满意度指标"'
+    assert "成本指标 20 分" in _help_text(_write(tmp_path, "c2.xlsx", profile=profile))

@@ -12,9 +12,12 @@ when the checks change.
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import shutil
 import sys
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -139,6 +142,27 @@ SAMPLE_LIST: list[Sample] = [
 ]
 
 
+STABLE_TIME = "2020-01-01T00:00:00Z"
+_W3CDTF = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
+def _stable(path: Path) -> None:
+    """Fixed timestamps in docProps/core.xml and the zip headers, so a rebuild of unchanged
+    content leaves git with nothing to commit (openpyxl and LibreOffice stamp the time)."""
+    with zipfile.ZipFile(path) as zin:
+        items = [(info, zin.read(info.filename)) for info in zin.infolist()]
+    tmp = path.with_name(path.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info, data in items:
+            if info.filename == "docProps/core.xml":
+                data = _W3CDTF.sub(rb"\g<1>" + STABLE_TIME.encode() + rb"\g<2>", data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            zout.writestr(fixed, data)
+    os.replace(tmp, path)
+
+
 def _check_text(path: Path) -> tuple[str, int, int]:
     profile = load_profile(TEMPLATE_PROFILE)
     display = path.relative_to(ROOT).as_posix()
@@ -183,6 +207,8 @@ def build_all(*, libreoffice: bool = True) -> list[Sample]:
                 print(f"跳过（没有 LibreOffice）：{sample.name}", file=sys.stderr)
             continue
         sample.build(target)
+        if sample.build is not _example:  # the template writer is reproducible by itself
+            _stable(target)
         done.append(sample)
         print(f"已生成：{target.relative_to(ROOT)}")
     write_readme(done)
