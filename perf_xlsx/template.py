@@ -13,7 +13,7 @@ block are picked up by Excel/WPS/LibreOffice.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Optional, Union
 
@@ -30,6 +30,7 @@ __all__ = [
     "WorkbookData",
     "blank_data",
     "example_data",
+    "fit_to_profile",
     "help_lines",
     "write_template",
     "write_workbook",
@@ -232,6 +233,45 @@ def example_data() -> WorkbookData:
     )
     return WorkbookData(year=EXAMPLE_YEAR, unit_name="长沙市芙蓉区商务局",
                         projects=(zhaoshang, nongmao), example=True)
+
+
+def fit_to_profile(data: WorkbookData, profile: Profile) -> WorkbookData:
+    """The example under another rules profile: first-level weights scaled to the profile's,
+    成本指标 moved to its own block where the profile has one, and every 得分 the one the
+    profile gives, so the example is a correct filled form whatever ``--rules`` says."""
+    from perf_xlsx.model import CellValue, Indicator
+    from perf_xlsx.scoring import score_indicator
+
+    level1 = [l1 for l1, _ in _structure(profile)]
+    projects = []
+    for p in data.projects:
+        lines = list(p.indicators)
+        if COST in level1:
+            lines = [replace(i, level1=COST, level2=LEVEL2[COST][0]) if i.level2 == "成本指标" else i
+                     for i in lines]
+        for key, expected in profile.get("weights", "expected").items():
+            members = [k for k, i in enumerate(lines) if i.level1 in key.split("+")]
+            current = sum(float(lines[k].weight) for k in members)
+            if not members or not current or abs(current - expected) < 1e-9:
+                continue
+            for k in members:
+                lines[k] = replace(lines[k], weight=_int_if_whole(round2(float(lines[k].weight) * expected / current)))
+            # rounding drift goes to the heaviest row so the block sums to the profile's figure
+            drift = round2(expected - sum(float(lines[k].weight) for k in members))
+            if drift:
+                heavy = max(members, key=lambda k: float(lines[k].weight))
+                lines[heavy] = replace(lines[heavy], weight=_int_if_whole(round2(float(lines[heavy].weight) + drift)))
+        scored = []
+        for n, line in enumerate(lines):
+            ind = Indicator(row=n + 1, level1=line.level1, level2=line.level2, name=line.name,
+                            target=CellValue(ref="E1", value=line.target), actual=CellValue(ref="F1", value=line.actual),
+                            weight=CellValue(ref="G1", value=float(line.weight)), score=None,
+                            reason=CellValue(ref="I1", value=line.reason or None))
+            result = score_indicator(ind, profile)
+            score = line.score if result.score is None else _int_if_whole(result.score)
+            scored.append(replace(line, score=score))
+        projects.append(replace(p, indicators=tuple(scored)))
+    return replace(data, projects=tuple(projects))
 
 
 # --- computing the cached values -----------------------------------------------------------
@@ -898,11 +938,12 @@ def write_template(path: str, *, year: int, projects: int = 1, example: bool = F
     """Write the standard template (blank: ``projects`` project sheets for ``year``).
 
     With ``example=True`` the workbook is the filled seed example (芙蓉区商务局, 2021, two
-    projects); ``year`` and ``projects`` are then ignored because the figures are 2021's.
+    projects), fitted to ``profile`` (weights and scores); ``year`` and ``projects`` are then
+    ignored because the figures are 2021's.
     Raises ValueError (Chinese message) for a year outside 2000–2100 or projects outside 1–50.
     """
     if example:
-        data = example_data()
+        data = fit_to_profile(example_data(), profile)
     else:
         if not 2000 <= year <= 2100:
             raise ValueError(f"年度应在 2000–2100 之间：{year}")

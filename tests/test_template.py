@@ -27,7 +27,7 @@ from perf_xlsx.cli import render_check
 from perf_xlsx.evaluate import evaluate_file
 from perf_xlsx.model import Severity, WorkbookResult
 from perf_xlsx.rules import Profile, load_profile
-from perf_xlsx.template import GRADES, help_lines, write_template
+from perf_xlsx.template import GRADES, example_data, fit_to_profile, help_lines, write_template
 
 ROOT = Path(__file__).resolve().parent.parent
 NATIONAL = load_profile("national_2020")
@@ -367,6 +367,22 @@ def test_example_has_no_errors_and_the_seed_figures(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(path)
     for ws in _project_sheets(wb):  # invented figures are labelled as such in the sheet itself
         assert any("示意数据" in str(c.value) for row in ws.iter_rows() for c in row if c.value)
+
+
+def test_example_hand_scores_are_the_national_scores() -> None:
+    """The scores typed into example_data() are what the national rules give: fitting the
+    example to national_2020 changes nothing."""
+    assert fit_to_profile(example_data(), NATIONAL) == example_data()
+
+
+@pytest.mark.parametrize("name", ["hb_20_40_40", "provincial_strict", "sichuan_2023"])
+def test_example_is_correct_under_every_builtin_profile(tmp_path: Path, name: str) -> None:
+    profile = load_profile(name)
+    result = evaluate_file(str(_write(tmp_path, example=True, profile=profile)), profile)
+    assert _errors(result) == []
+    assert not [f for f in result.findings if f.code.startswith("weights.")]
+    for ps in result.scores:
+        assert ps.total_weight == 100 and ps.score_entered == ps.raw
 
 
 # --- the rules profile drives the help text and the formulas ----------------------------------
