@@ -18,9 +18,10 @@ from datetime import datetime
 from typing import Any, Optional, Union
 
 from perf_xlsx.fileutil import atomic_write
-from perf_xlsx.model import Grade
+from perf_xlsx.grid import ref as a1
+from perf_xlsx.model import CellValue, Grade, Indicator
 from perf_xlsx.rules import Profile
-from perf_xlsx.scoring import fmt, round2
+from perf_xlsx.scoring import fmt, round2, score_indicator
 
 __all__ = [
     "DEFAULT_FILENAME",
@@ -79,18 +80,6 @@ R_IND_HEAD = R_GOAL_TEXT + 1  # 13
 C_INITIAL, C_FULL, C_EXEC, C_FW, C_RATE, C_FS = 5, 6, 7, 8, 9, 10
 # indicator block columns
 C_L1, C_L2, C_NAME, C_TARGET, C_ACTUAL, C_W, C_S, C_REASON = 2, 3, 4, 5, 6, 7, 8, 9
-
-
-def col_letter(col: int) -> str:
-    letters = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def a1(row: int, col: int) -> str:
-    return f"{col_letter(col)}{row}"
 
 
 def _quote(sheet: str) -> str:
@@ -239,9 +228,6 @@ def fit_to_profile(data: WorkbookData, profile: Profile) -> WorkbookData:
     """The example under another rules profile: first-level weights scaled to the profile's,
     成本指标 moved to its own block where the profile has one, and every 得分 the one the
     profile gives, so the example is a correct filled form whatever ``--rules`` says."""
-    from perf_xlsx.model import CellValue, Indicator
-    from perf_xlsx.scoring import score_indicator
-
     level1 = [l1 for l1, _ in _structure(profile)]
     projects = []
     for p in data.projects:
@@ -255,16 +241,19 @@ def fit_to_profile(data: WorkbookData, profile: Profile) -> WorkbookData:
             if not members or not current or abs(current - expected) < 1e-9:
                 continue
             for k in members:
-                lines[k] = replace(lines[k], weight=_int_if_whole(round2(float(lines[k].weight) * expected / current)))
+                scaled = round2(float(lines[k].weight) * expected / current)
+                lines[k] = replace(lines[k], weight=_int_if_whole(scaled))
             # rounding drift goes to the heaviest row so the block sums to the profile's figure
             drift = round2(expected - sum(float(lines[k].weight) for k in members))
             if drift:
                 heavy = max(members, key=lambda k: float(lines[k].weight))
-                lines[heavy] = replace(lines[heavy], weight=_int_if_whole(round2(float(lines[heavy].weight) + drift)))
+                fixed = round2(float(lines[heavy].weight) + drift)
+                lines[heavy] = replace(lines[heavy], weight=_int_if_whole(fixed))
         scored = []
         for n, line in enumerate(lines):
             ind = Indicator(row=n + 1, level1=line.level1, level2=line.level2, name=line.name,
-                            target=CellValue(ref="E1", value=line.target), actual=CellValue(ref="F1", value=line.actual),
+                            target=CellValue(ref="E1", value=line.target),
+                            actual=CellValue(ref="F1", value=line.actual),
                             weight=CellValue(ref="G1", value=float(line.weight)), score=None,
                             reason=CellValue(ref="I1", value=line.reason or None))
             result = score_indicator(ind, profile)
@@ -304,7 +293,8 @@ def _funds_score(rate: Optional[float], weight: float, profile: Profile) -> Opti
 
 
 def _num_text(x: Number) -> str:
-    return fmt(x) if isinstance(x, float) else str(x)
+    # Full precision: the formula must step at exactly the profile's thresholds.
+    return f"{x:.15g}"
 
 
 def _funds_score_formula(rate: str, weight: str, profile: Profile) -> str:
