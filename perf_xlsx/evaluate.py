@@ -36,7 +36,12 @@ def _sniff(path: str) -> Optional[GridError]:
     if head.startswith(b"PK\x03\x04"):
         return None
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return GridError("read.ole2", "文件为旧版 .xls / .et 格式或设有打开密码，请取消密码并在 WPS/Excel 中另存为 .xlsx 后重新提交")
+        # An encrypted .xlsx is an OLE2 container holding EncryptionInfo/EncryptedPackage streams.
+        with open(path, "rb") as fh:
+            data = fh.read(8 << 20)
+        if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
+            return GridError("read.encrypted", "文件设有打开密码，请取消密码后重新提交")
+        return GridError("read.ole2", "文件为旧版 .xls / .et 格式，请在 WPS/Excel 中另存为 .xlsx 后重新提交")
     lowered = head.lstrip().lower()
     if lowered.startswith((b"<html", b"<!doctype html", b"<table", b"<?xml")):
         return GridError("read.html", "文件是网页（HTML）导出的表格，不是 Excel 工作簿，请在 WPS/Excel 中另存为 .xlsx")

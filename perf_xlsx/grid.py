@@ -12,6 +12,7 @@ nothing. python-calamine gives neither formula flags nor number formats.
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import posixpath
 import re
 import zipfile
@@ -26,6 +27,13 @@ from perf_xlsx.values import clean_text
 MAX_ROWS = 5000
 MAX_COLS = 64  # A..BL: a 自评表 is at most ~15 columns wide
 MAX_TEXT = 32767
+# Zip limits checked on the central directory before anything is inflated (hostile-input A3):
+# a filled 自评表 is tens of KB; these leave room for pictures and still stop zip bombs.
+MAX_FILE_BYTES = 100 << 20
+MAX_TOTAL_UNCOMPRESSED = 200 << 20
+MAX_PART_UNCOMPRESSED = 50 << 20
+MAX_RATIO = 100
+MAX_MEMBERS = 2000
 
 _BUILTIN_DATE_FORMATS = set(range(14, 23)) | {45, 46, 47}
 _BUILTIN_PERCENT_FORMATS = {9, 10}
@@ -367,10 +375,13 @@ def _cell(el: Any, a1: str, strings: list[str], percent: list[bool], date: list[
 def read_grid(path: str) -> Grid:
     """Read every worksheet of an .xlsx/.xlsm; raise GridError when the file can't be read."""
     try:
+        if os.path.getsize(path) > MAX_FILE_BYTES:
+            raise GridError("read.too_large", "文件超过 100 MB，不像是自评表，请删除无关内容后重新提交")
         zf = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile):
         raise GridError("read.not_xlsx", "文件已损坏或不是 .xlsx 工作簿，请在 WPS/Excel 中另存为 .xlsx 后重新提交") from None
     with zf:
+        _check_zip(zf)
         book = _Book(zf)
         try:
             return _read_book(book)
@@ -382,6 +393,30 @@ def read_grid(path: str) -> Grid:
             if "DTD" in type(exc).__name__ or "Entit" in type(exc).__name__:
                 raise GridError("read.hostile_xml", "文件内含不安全的 XML 结构（DTD/实体），已拒绝读取") from None
             raise GridError("read.corrupt", "文件结构损坏，无法读取，请在 WPS/Excel 中打开并另存为 .xlsx 后重新提交") from None
+
+
+def _check_zip(zf: zipfile.ZipFile) -> None:
+    infos = zf.infolist()
+    bomb = GridError("read.zip_bomb", "文件解压后过大，疑似损坏或恶意文件，已拒绝读取")
+    if len(infos) > MAX_MEMBERS:
+        raise bomb
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size > MAX_PART_UNCOMPRESSED or total > MAX_TOTAL_UNCOMPRESSED:
+            raise bomb
+        if info.file_size > (1 << 20) and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise bomb
+        if info.flag_bits & 0x1:
+            raise GridError("read.encrypted", "文件设有打开密码，请取消密码后重新提交")
+    names = {i.filename for i in infos}
+    if "[Content_Types].xml" not in names:
+        raise GridError("read.not_xlsx", "文件不是 .xlsx 工作簿（缺少内容类型），请在 WPS/Excel 中另存为 .xlsx")
+    types = zf.read("[Content_Types].xml")
+    if b"spreadsheetml" not in types and b"ms-excel" not in types:
+        if b"wordprocessingml" in types or b"presentationml" in types:
+            raise GridError("read.not_workbook", "文件是 Word/PowerPoint 文档，不是 Excel 工作簿，请提交 .xlsx 文件")
+        raise GridError("read.not_xlsx", "文件不是 Excel 工作簿，请在 WPS/Excel 中另存为 .xlsx")
 
 
 def _read_book(book: _Book) -> Grid:
