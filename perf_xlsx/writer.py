@@ -367,6 +367,9 @@ class _Builder:
                     self.ct.add_override(name, ctype)
         if self.ct.type_of(self.wb_part) in xp.CT_MACRO_WORKBOOKS:
             self.ct.set_override(self.wb_part, xp.CT_WORKBOOK)
+        self.names_dropped = self._names_to_drop()
+        if self.names_dropped:
+            self.notes.append(f"{self.names_dropped} 个引用其他工作簿或宏表的名称定义已移除")
         if self.external_dropped:
             for s in self.sheets:
                 if not s.part or s.index in self.macrosheets or s.part not in self.pkg.parts:
@@ -376,10 +379,28 @@ class _Builder:
                 if count:
                     self.notes.append(f"工作表「{s.name}」中 {count} 个引用其他工作簿的公式已改为其原有数值")
 
+    def _names_to_drop(self) -> int:
+        """Defined names that would dangle: into a dropped link ([1]…) or on a dropped sheet."""
+        root = SafeET.fromstring(self.pkg.parts[self.wb_part], forbid_dtd=True)
+        count = 0
+        for el in root.iter():
+            if el.tag.rsplit("}", 1)[-1] != "definedName":
+                continue
+            local = el.get("localSheetId")
+            if self.external_dropped and re.search(r"\[\d+\]", el.text or ""):
+                count += 1
+            elif local is not None and local.isdigit() and \
+                    (int(local) in self.macrosheets or int(local) >= len(self.sheets)):
+                count += 1
+        return count
+
     def _external_target(self, part: str) -> str:
+        """The linked file's name only: a full path may be a UNC share (\\\\host\\share), and
+        even as plain text it does not belong in the output (hostile-input.md A8)."""
         for rel in self.pkg.rels(part):
             if rel.external:
-                return xp.cell_string(rel.target, limit=200)
+                name = re.split(r"[\\/]", rel.target.rstrip("\\/"))[-1]
+                return xp.cell_string(name, limit=100)
         return ""
 
     # styles ----------------------------------------------------------------------------------
@@ -721,7 +742,6 @@ class _Builder:
             sb.text(row, c, h, st.header)
         sb.height(row, 30)
         row += 1
-        first = row
         for n, ps in enumerate(res.scores, 1):
             p, f = ps.project, ps.funds
             sb.number(row, 1, n, st.int_)
@@ -747,28 +767,25 @@ class _Builder:
             sb.number(row, 13, sum(1 for x in in_sheet if x.severity is Severity.ERROR), st.int_)
             sb.number(row, 14, sum(1 for x in in_sheet if x.severity is Severity.WARNING), st.int_)
             row += 1
-        last_project = row - 1
-        # The unit total is live (SUM) but carries the tool's value, so a viewer that never
-        # recalculates still shows the right figure.
+        # Plain values, no formulas: a viewer that never recalculates shows the same figures,
+        # and the tool-written parts hold no <f> at all (hostile-input.md B).
         sb.text(row, 1, "合计", st.header)
         sb.merge(row, 1, row, 3, st.header)
         budgets = [ps.funds.budget for ps in res.scores if ps.funds.budget is not None]
         spent = [ps.funds.executed for ps in res.scores if ps.funds.executed is not None]
-        total_budget = sum(budgets) if budgets else None
-        total_spent = sum(spent) if spent else None
-        if res.scores:
-            sb.formula(row, 4, f"SUM(D{first}:D{last_project})", total_budget or 0.0, st.num)
-            sb.formula(row, 5, f"SUM(E{first}:E{last_project})", total_spent or 0.0, st.num)
-            if total_budget and total_spent is not None:
-                sb.formula(row, 6, f"E{row}/D{row}", total_spent / total_budget, st.pct)
-            else:
-                sb.text(row, 6, "—", st.center)
-            errors = sum(1 for x in res.findings if x.severity is Severity.ERROR and
-                         any(x.sheet == ps.project.sheet for ps in res.scores))
-            warnings = sum(1 for x in res.findings if x.severity is Severity.WARNING and
-                           any(x.sheet == ps.project.sheet for ps in res.scores))
-            sb.formula(row, 13, f"SUM(M{first}:M{last_project})", errors, st.int_)
-            sb.formula(row, 14, f"SUM(N{first}:N{last_project})", warnings, st.int_)
+        total_budget = round(sum(budgets), 6) if budgets else None
+        total_spent = round(sum(spent), 6) if spent else None
+        sb.number(row, 4, total_budget, st.num)
+        sb.number(row, 5, total_spent, st.num)
+        if total_budget and total_spent is not None:
+            sb.number(row, 6, total_spent / total_budget, st.pct)
+        else:
+            sb.text(row, 6, "—", st.center)
+        project_sheets = {ps.project.sheet for ps in res.scores}
+        sb.number(row, 13, sum(1 for x in res.findings if x.severity is Severity.ERROR
+                               and x.sheet in project_sheets), st.int_)
+        sb.number(row, 14, sum(1 for x in res.findings if x.severity is Severity.WARNING
+                               and x.sheet in project_sheets), st.int_)
         for c in range(7, 13):
             sb.blank(row, c, st.text)
         row += 1
@@ -1015,27 +1032,21 @@ class _Builder:
             new_index += 1
         dn_pat = re.compile(rf"<{re.escape(wp)}definedName\b({xp._OPEN_TAG})(?:/>|>(.*?)</{re.escape(wp)}definedName\s*>)",
                             re.S)
-        removed = 0
 
         def fix_name(m: re.Match[str]) -> str:
-            nonlocal removed
             a = xp.attrs_of(m.group(1))
             if self.external_dropped and re.search(r"\[\d+\]", m.group(2) or ""):
-                removed += 1
                 return ""
             local = a.get("localSheetId")
             if local is None or not local.isdigit():
                 return m.group(0)
             if int(local) not in index_map:
-                removed += 1
                 return ""
             whole = m.group(0)
             tag_end = whole.index(">") + 1
             return xp.set_attr(whole[:tag_end], "localSheetId", str(index_map[int(local)])) + whole[tag_end:]
 
-        text = dn_pat.sub(fix_name, text)
-        if removed:
-            self.notes.append(f"{removed} 个引用其他工作簿或宏表的名称定义已移除")
+        text = dn_pat.sub(fix_name, text)  # the same names _names_to_drop counted for 汇总
         ours = (f'<{wp}definedName name="_xlnm._FilterDatabase" localSheetId="1" hidden="1">'
                 f"{xp.xml_text(_quote_sheet(self.detail_name))}!$A$1:$R${max(detail_rows, 1)}</{wp}definedName>"
                 f'<{wp}definedName name="_xlnm.Print_Titles" localSheetId="0">'

@@ -1000,7 +1000,7 @@ def untab(data: bytes) -> bytes:
 
 
 class SheetBuilder:
-    """A new worksheet written from scratch (values only; formulas carry a cached value)."""
+    """A new worksheet written from scratch: values and inline strings only, never a formula."""
 
     def __init__(self) -> None:
         self.cells: dict[int, dict[int, str]] = {}
@@ -1025,13 +1025,6 @@ class SheetBuilder:
             self.blank(row, col, style)
             return
         self._put(row, col, f' s="{style}"><v>{v}</v></c>')
-
-    def formula(self, row: int, col: int, formula: str, cached: float, style: int) -> None:
-        v = number_text(cached)
-        if v is None:
-            self.blank(row, col, style)
-            return
-        self._put(row, col, f' s="{style}"><f>{xml_text(formula)}</f><v>{v}</v></c>')
 
     def blank(self, row: int, col: int, style: int) -> None:
         self._put(row, col, f' s="{style}"/>')
