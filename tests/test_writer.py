@@ -129,6 +129,9 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
     spec["total_score_published"] = 95
     path, maps = build("mismatch", [spec], LAYOUT_VARIANTS["plain"])
     out["mismatch"] = Case("mismatch", path, maps)
+    # Not compared cell by cell (they change on purpose), but opened everywhere else.
+    out["kept"] = Case("kept", *_build_kept(d))
+    out["macro"] = Case("macro", *_build_macro(d))
     return out
 
 
@@ -403,8 +406,14 @@ def test_summary_says_plainly_when_there_is_nothing(cases: dict[str, Case], tmp_
 
 
 def test_summary_unit_sheet_check(cases: dict[str, Case]) -> None:
-    ws = _load(cases["seed_formulas"].output)["汇总"]
+    ws = _load(cases["seed_settings"].output)["汇总"]
     assert _find(ws, "单位汇总表核对").offset(0, 3).value == "工作表「项目清单」与各项目表一致"
+    case = cases["seed_formulas"]
+    unit_findings = [f for f in case.result.findings if f.code.startswith("unit.")]
+    text = _find(_load(case.output)["汇总"], "单位汇总表核对").offset(0, 3).value
+    if unit_findings:
+        assert text.startswith(f"工作表「项目清单」有 {len(unit_findings)} 处不一致：")
+        assert all(f.message in text for f in unit_findings)
     ws = _load(cases["split"].output)["汇总"]
     assert _find(ws, "单位汇总表核对").offset(0, 3).value.startswith("未找到单位项目清单")
 
@@ -614,32 +623,35 @@ def test_is_scored_output(cases: dict[str, Case], tmp_path: Path) -> None:
         assert OUTPUT_PROPERTY.encode() in zf.read("docProps/custom.xml")
 
 
-def test_existing_custom_properties_and_comments_are_kept(tmp_path: Path) -> None:
+def _build_kept(d: Path) -> tuple[Path, list[SheetMap]]:
+    """A workbook that already has comments (one on a cell the tool marks) and custom properties."""
     from openpyxl.packaging.custom import StringProperty
 
     spec = seed_spec("招商节会")
     spec["indicators"][0]["score"] = 8
-    path, maps, _ = make_workbook(tmp_path / "kept.xlsx", [spec])
+    path, maps, _ = make_workbook(d / "kept.xlsx", [spec])
     wb = openpyxl.load_workbook(path)
     ws = wb["招商节会"]
-    smap = maps[0]
-    ws[smap.indicator_cells[0]["score"]].comment = Comment("单位自己的批注", "填表人")
+    ws[maps[0].indicator_cells[0]["score"]].comment = Comment("单位自己的批注", "填表人")
     ws["A1"].comment = Comment("标题批注", "填表人")
     wb.custom_doc_props.append(StringProperty(name="来源", value="财政局"))
     wb.save(path)
-    result = evaluate_file(str(path), PROFILE)
-    out = tmp_path / "kept.scored.xlsx"
-    write_scored(str(path), result, str(out), PROFILE)
-    wb = _load(out)
+    return path, maps
+
+
+def test_existing_custom_properties_and_comments_are_kept(cases: dict[str, Case]) -> None:
+    case = cases["kept"]
+    smap = case.maps["招商节会"]
+    wb = _load(case.output)
     ws = wb["招商节会"]
-    assert ws[smap.indicator_cells[0]["score"]].comment.text == "单位自己的批注"
-    assert _fill_rgb(ws[smap.indicator_cells[0]["score"]]) == RED
+    score = smap.indicator_cells[0]["score"]
+    assert ws[score].comment.text == "单位自己的批注"
+    assert _fill_rgb(ws[score]) == RED
     assert ws["A1"].comment.text == "标题批注"
-    assert any(c.comment and c.comment.author == "perf_xlsx" for row in ws.iter_rows() for c in row)
+    ours = [c for row in ws.iter_rows() for c in row if c.comment and c.comment.author == "perf_xlsx"]
+    assert ours and all(_fill_rgb(c) in (RED, YELLOW) for c in ours)
     assert {p.name for p in wb.custom_doc_props.props} == {"来源", OUTPUT_PROPERTY}
-    assert _find(wb["汇总"], f"工作表「招商节会」{smap.indicator_cells[0]['score']} 已有批注，工具的说明未加批注（见下方问题清单）")
-    assert is_scored_output(str(out))
-    _check_package(out)
+    assert _find(wb["汇总"], f"工作表「招商节会」{score} 已有批注，工具的说明未加批注（见下方问题清单）")
 
 
 def _inject_macro_and_link(src: Path, dst: Path) -> None:
@@ -690,14 +702,15 @@ def _inject_macro_and_link(src: Path, dst: Path) -> None:
             zo.writestr(name, data)
 
 
-def test_macros_and_external_links_are_dropped_and_named(tmp_path: Path) -> None:
-    src, _, _ = make_workbook(tmp_path / "base.xlsx", [seed_spec("招商节会")])
-    path = tmp_path / "macro.xlsm"
+def _build_macro(d: Path) -> tuple[Path, list[SheetMap]]:
+    src, maps, _ = make_workbook(d / "macro_base.xlsx", [seed_spec("招商节会")])
+    path = d / "macro.xlsm"
     _inject_macro_and_link(src, path)
-    result = evaluate_file(str(path), PROFILE)
-    assert result.status == "scored", result.error
-    out = tmp_path / "macro.scored.xlsx"
-    write_scored(str(path), result, str(out), PROFILE)
+    return path, maps
+
+
+def test_macros_and_external_links_are_dropped_and_named(cases: dict[str, Case]) -> None:
+    out = cases["macro"].output
     _check_package(out)
     with zipfile.ZipFile(out) as zf:
         blob = b"".join(zf.read(n) for n in zf.namelist())
@@ -880,7 +893,8 @@ def lo_outputs(cases: dict[str, Case], lo_case: Case, soffice: str,
                tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Case, Path, Path]]:
     """Each output recalculated by LibreOffice (xlsx) and printed (pdf), two soffice calls."""
     d = tmp_path_factory.mktemp("lo_out")
-    chosen = [cases[n] for n in ("seed_formulas", "seed_settings", "everything", "mismatch")] + [lo_case]
+    chosen = [cases[n] for n in ("seed_formulas", "seed_settings", "everything", "mismatch", "kept", "macro")]
+    chosen.append(lo_case)
     copies = []
     for case in chosen:
         copy_path = d / f"{case.name}.xlsx"
@@ -895,7 +909,7 @@ def lo_outputs(cases: dict[str, Case], lo_case: Case, soffice: str,
     return out
 
 
-LO_NAMES = ["seed_formulas", "seed_settings", "everything", "mismatch", "lo_seed"]
+LO_NAMES = ["seed_formulas", "seed_settings", "everything", "mismatch", "kept", "macro", "lo_seed"]
 
 
 @pytest.mark.parametrize("name", LO_NAMES)
