@@ -235,6 +235,8 @@ def _formulas(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
 
 def _weights(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     p = ps.project
+    if not ps.indicators:
+        return  # project.no_indicators says it; a weight sum of the funds row alone means nothing
     rows = [r for r in ps.indicators if r.applicable or r.weight == 0]
     weights = [r.weight for r in ps.indicators if r.weight is not None]
     if ps.indicators and not weights:
@@ -319,7 +321,7 @@ def _row(p: Project, r: IndicatorScore, ps: ProjectScore, profile: Profile) -> I
     score_ref = ind.score.ref if ind.score is not None else None
     if not r.applicable:
         return
-    if ind.score is not None and not ind.score.blank and r.score_entered is None:
+    if ind.score is not None and not ind.score.blank and not ind.score.error and r.score_entered is None:
         yield _f(E, "indicator.unparsed", f"{label}得分「{ind.score.text}」不是数字", p.sheet, score_ref,
                  r.score, ind.score.text)
     if r.issue == "target_blank":
@@ -351,7 +353,8 @@ def _row(p: Project, r: IndicatorScore, ps: ProjectScore, profile: Profile) -> I
         yield _f(E, "indicator.score_mismatch",
                  f"{label}得分 {fmt(r.score_entered)} ≠ 应得 {fmt(r.score)}（{r.how}）", p.sheet, score_ref,
                  r.score, r.score_entered)
-    if r.score is not None and r.score_entered is None and ps.project.has_score_column and r.issue is None:
+    if r.score is not None and r.score_entered is None and ps.project.has_score_column and r.issue is None \
+            and (ind.score is None or ind.score.blank):
         yield _f(INFO, "indicator.score_blank", f"{label}得分未填写，工具按 {fmt(r.score)} 分计（{r.how}）",
                  p.sheet, score_ref, r.score, None)
     if r.grade is not None and not r.actual.grade_standard and r.actual.raw:
@@ -367,6 +370,18 @@ def _row(p: Project, r: IndicatorScore, ps: ProjectScore, profile: Profile) -> I
         yield _f(W, "indicator.zero_target", f"{label}指标值为 0，指标无约束力", p.sheet, ind.target.ref)
     yield from _explanation(p, r, profile, label)
     yield from _cost_and_dates(p, r, ps, label)
+
+
+def _target_text(r: IndicatorScore) -> str:
+    """The target as the form shows it: split layouts spread it over 指标性质 / 指标值 / 度量单位."""
+    ind = r.indicator
+    nature = ind.nature.text if ind.nature is not None and not ind.nature.blank else ""
+    unit = ind.unit_text or ""
+    if not nature and not unit:
+        return r.target.raw
+    if nature in ("正向", "反向", "定性", "正向指标", "反向指标", "定性指标"):
+        nature = ""
+    return f"{nature}{r.target.raw}{unit if unit and not r.target.raw.endswith(unit) else ''}"
 
 
 def _below_target(r: IndicatorScore) -> bool:
@@ -386,7 +401,7 @@ def _explanation(p: Project, r: IndicatorScore, profile: Profile, label: str) ->
     over_mode = profile.get("explanations", "over_target")
     if _below_target(r) and below_mode != "off" and r.over_ratio is None:
         yield _f(E if below_mode == "error" else W, "indicator.missing_explanation",
-                 f"{label}未完成指标值（{r.target.raw} / 实际 {r.actual.raw}），偏差原因分析及改进措施空白",
+                 f"{label}未完成指标值（{_target_text(r)} / 实际 {r.actual.raw}），偏差原因分析及改进措施空白",
                  p.sheet, ind.reason.ref)
     elif r.over_ratio is not None and over_mode != "off":
         yield _f(E if over_mode == "error" else W, "indicator.missing_explanation",
@@ -511,6 +526,13 @@ def check_unit(unit: UnitSheet, scores: Iterable[ProjectScore], profile: Profile
     if scores:
         money_unit = scores[0].project.money_unit
     tol = money_tolerance(profile, money_unit)
+    cells = [c for e in (*unit.entries, *([unit.total] if unit.total else []))
+             for c in (e.initial, e.full_year, e.executed) if c is not None]
+    stale = [c for c in cells if c.formula and not c.cached]
+    if stale:
+        out.append(Finding(W, "read.formula_not_cached",
+                           f"项目清单有 {len(stale)} 个公式没有计算结果，相关金额未能核对；"
+                           "请在 Excel/WPS 中打开并保存后再提交", unit.sheet, stale[0].ref, None, len(stale)))
     for col in MONEY_COLUMNS:
         values = [cell_money(getattr(e, col), money_unit) for e in unit.entries]
         filled = [v for v in values if v is not None]
@@ -527,6 +549,8 @@ def check_unit(unit: UnitSheet, scores: Iterable[ProjectScore], profile: Profile
                                unit.sheet, cell.ref, summed, total))
     matched: set[int] = set()
     for entry in unit.entries:
+        if not normalize_label(entry.name):
+            continue  # name not readable (e.g. an uncalculated formula): nothing to match
         ps = next((s for s in scores if _same_project(entry.name, s.project.name)
                    or _same_project(entry.name, s.project.sheet)), None)
         if ps is None:

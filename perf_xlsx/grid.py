@@ -323,11 +323,13 @@ def _cell(el: Any, a1: str, strings: list[str], percent: list[bool], date: list[
           date1904: bool) -> Optional[CellValue]:
     t = el.get("t", "n")
     v_text: Optional[str] = None
+    has_v = False  # an empty <v/> is a cached empty-string result, not a missing one
     formula = False
     inline: Optional[str] = None
     for child in el:
         name = _local(child.tag)
         if name == "v":
+            has_v = True
             v_text = child.text
         elif name == "f":
             formula = True
@@ -365,7 +367,11 @@ def _cell(el: Any, a1: str, strings: list[str], percent: list[bool], date: list[
                 value = _excel_date(number, date1904) or number
     if isinstance(value, str):
         value = clean_text(value)[:MAX_TEXT]
-    cached = not formula or v_text is not None or error is not None
+    # An untyped empty <v/> is how openpyxl writes a formula it never calculated; a string
+    # result that happens to be "" is typed (t="str"), as Excel, WPS and LibreOffice write it.
+    cached = not formula or error is not None or (has_v and (bool(v_text) or t in ("str", "s", "inlineStr")))
+    if formula and has_v and not v_text and t in ("str", "inlineStr"):
+        value = ""
     if value is None and error is None and not formula:
         return None
     return CellValue(ref=a1, value=value, formula=formula, cached=cached, error=error,

@@ -491,6 +491,8 @@ def _canonical_level1(name: str) -> str:
     return LEVEL1_CANON.get(name, name)
 
 
+UNIT_SHEET_LABELS = ("年度", "单位名称", "预算单位", "填报单位", "编制单位", "填报日期", "单位")
+
 # --- unit sheet ------------------------------------------------------------------------
 
 
@@ -520,7 +522,9 @@ def _unit_rows(ctx: _Ctx, header: int, name_col: int, cols: dict[str, int]) -> U
             n = next((ctx.norm(r, c) for c in range(1, name_col) if ctx.norm(r, c)), "")
             name = n
         money = {k: ctx.cell(r, c) for k, c in cols.items() if k in ("initial", "full_year", "executed")}
-        if not n and all(v is None or v.blank for v in money.values()):
+        name_cell = ctx.cell(r, name_col)
+        uncalculated = any(v is not None and v.formula and not v.cached for v in (*money.values(), name_cell))
+        if not n and not uncalculated and all(v is None or v.blank for v in money.values()):
             if entries:
                 break
             continue
@@ -535,12 +539,12 @@ def _unit_rows(ctx: _Ctx, header: int, name_col: int, cols: dict[str, int]) -> U
     year = None
     for r, c in _find(ctx, lambda t: t.startswith(("单位名称", "预算单位", "填报单位", "编制单位")),
                       range(1, header + 1)):
-        unit_name, _ = _value_right_of(ctx, r, c, ())
+        unit_name, _ = _value_right_of(ctx, r, c, UNIT_SHEET_LABELS)
         break
     year, _ = _title_and_year(ctx, range(1, header + 1))
     if year is None:
         for r, c in _find(ctx, lambda t: t.startswith("年度"), range(1, header + 1)):
-            m = re.search(r"(19|20)\d{2}", _value_right_of(ctx, r, c, ())[0])
+            m = re.search(r"(19|20)\d{2}", _value_right_of(ctx, r, c, UNIT_SHEET_LABELS)[0])
             year = int(m.group(0)) if m else None
             break
     return UnitSheet(sheet=sheet.name, unit_name=unit_name, year=year, entries=tuple(entries), total=total)

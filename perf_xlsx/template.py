@@ -13,6 +13,8 @@ block are picked up by Excel/WPS/LibreOffice.
 from __future__ import annotations
 
 import math
+import re
+import zipfile
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Optional, Union
@@ -919,8 +921,28 @@ def write_workbook(path: str, data: WorkbookData, profile: Profile) -> None:
         # The example opens on its first project; a blank template on its instructions.
         wb.worksheets()[2 if data.example else 0].activate()
         wb.close()
+        _mark_empty_string_results(tmp)
 
     atomic_write(path, write)
+
+
+_EMPTY_RESULT = re.compile(rb'(<c r="[A-Z]+[0-9]+"(?: s="[0-9]+")?)(><f>[^<]*</f><v></v></c>)')
+
+
+def _mark_empty_string_results(path: str) -> None:
+    """Type formulas whose cached result is "" as strings (t="str"), as Excel and LibreOffice do.
+
+    xlsxwriter writes such a result as an untyped empty <v/>, which is exactly what a formula
+    without any cached value looks like (openpyxl); readers, ours included, cannot tell them
+    apart, so the template's blank-until-filled cells would be reported as uncalculated.
+    """
+    with zipfile.ZipFile(path) as zin:
+        items = [(info, zin.read(info.filename)) for info in zin.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info, data in items:
+            if info.filename.startswith("xl/worksheets/sheet"):
+                data = _EMPTY_RESULT.sub(rb'\1 t="str"\2', data)
+            zout.writestr(info, data)
 
 
 def write_template(path: str, *, year: int, projects: int = 1, example: bool = False,

@@ -207,7 +207,7 @@ def test_values_the_user_should_know_about(tmp_path: Path) -> None:
     ws = wb[maps[0].title]
     m = maps[0]
     ws[m.funds["total"]["full_year"]] = "=SUM(1,1)/0"          # formula, no cached value
-    ws[m.indicator_cells[1]["score"]] = "#DIV/0!"               # typed error text stays text
+    ws[m.indicator_cells[1]["score"]] = "#DIV/0!"               # openpyxl stores it as an error cell
     ws.row_dimensions[m.indicator_rows[2]].hidden = True
     hidden = wb.create_sheet("旧版")
     hidden["A1"] = "备用"
@@ -217,6 +217,7 @@ def test_values_the_user_should_know_about(tmp_path: Path) -> None:
     codes = {(f.code, f.cell) for f in result.findings}
     assert ("read.formula_not_cached", m.funds["total"]["full_year"]) in codes
     assert ("read.hidden_rows", f"A{m.indicator_rows[2]}") in codes
-    assert ("indicator.unparsed", m.indicator_cells[1]["score"]) in codes
+    assert ("read.error_value", m.indicator_cells[1]["score"]) in codes
+    assert ("indicator.score_blank", m.indicator_cells[1]["score"]) not in codes
     # the total is recomputed from its parts, not taken as 0
     assert result.scores[0].funds.budget == 200

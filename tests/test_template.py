@@ -290,8 +290,6 @@ def test_blank_template_check_says_what_is_missing(tmp_path: Path) -> None:
     assert "项目名称空白" in text and "未填写任何绩效指标" in text
 
 
-@pytest.mark.xfail(reason="grid reader treats a cached empty-string result (<v></v>) as no cached value; "
-                          "reported for perf_xlsx/grid.py", strict=False)
 def test_blank_cells_from_formulas_are_not_reported_as_uncalculated(tmp_path: Path) -> None:
     for path in (_write(tmp_path, "b.xlsx"), _write(tmp_path, "e.xlsx", example=True)):
         result = evaluate_file(str(path), NATIONAL)
