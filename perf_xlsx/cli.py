@@ -50,6 +50,36 @@ def cli() -> None:
 
 
 @cli.command()
+@click.option("-o", "--output", "output", default=None, metavar="PATH",
+              help="保存路径（默认：项目支出绩效自评表.xlsx；--example 时为 项目支出绩效自评表（示例）.xlsx）")
+@click.option("--year", type=int, default=None, help="年度（默认：上一年）")
+@click.option("--projects", type=click.IntRange(1, 50), default=1, show_default=True, help="项目工作表个数")
+@click.option("--example", is_flag=True, help="写出已填好的示例（2021 年芙蓉区商务局，两个项目）")
+@click.option("--force", is_flag=True, help="目标文件已存在时覆盖")
+@rules_option
+def template(output: Optional[str], year: Optional[int], projects: int, example: bool, force: bool,
+             rules: Optional[str]) -> None:
+    """写出标准的项目支出绩效自评表模板（含填报说明、项目清单、下拉选项与公式）。"""
+    import datetime
+
+    from perf_xlsx.template import DEFAULT_FILENAME, write_template
+
+    profile = _profile(rules)
+    path = output or (DEFAULT_FILENAME.replace(".xlsx", "（示例）.xlsx") if example else DEFAULT_FILENAME)
+    if Path(path).exists() and not force:
+        raise click.UsageError(f"{path} 已存在（可能是已填写的表），如确需覆盖请加 --force")
+    try:
+        write_template(path, year=year or datetime.date.today().year - 1, projects=projects,
+                       example=example, profile=profile)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    except OSError as exc:
+        click.echo(f"错误：无法写入 {path}：{exc.strerror or exc}", err=True)
+        sys.exit(2)
+    click.echo(f"已写出：{path}（规则：{profile.name}）")
+
+
+@cli.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @rules_option
 def check(file: str, rules: Optional[str]) -> None:

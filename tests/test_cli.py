@@ -140,3 +140,17 @@ def test_help_for_every_command() -> None:
     for command in cli.commands:
         result = runner.invoke(cli, [command, "--help"])
         assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_template_command_writes_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    runner = CliRunner()
+    target = tmp_path / "模板.xlsx"
+    first = runner.invoke(cli, ["template", "-o", str(target), "--year", "2025", "--projects", "2"])
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(cli, ["template", "-o", str(target)])
+    assert again.exit_code == 2 and "--force" in again.output
+    example = tmp_path / "示例.xlsx"
+    assert runner.invoke(cli, ["template", "--example", "-o", str(example)]).exit_code == 0
+    checked = runner.invoke(cli, ["check", str(example)])
+    assert checked.exit_code == 0, checked.output
+    assert runner.invoke(cli, ["template", "-o", str(tmp_path / "x.xlsx"), "--year", "1800"]).exit_code == 2
