@@ -268,11 +268,15 @@ class _Builder:
         return self._zip()
 
     def _zip(self) -> bytes:
-        ordered: list[tuple[str, bytes]] = [(self.ct_name, self.out[self.ct_name])]
-        for name, data in self.pkg.parts.items():
+        ordered: list[tuple[str, Any]] = [(self.ct_name, self.out[self.ct_name])]
+        for name in self.pkg.parts:
             if name == self.ct_name or name in self.dropped:
                 continue
-            ordered.append((name, self.out.get(name, data)))
+            if name in self.out:
+                ordered.append((name, self.out[name]))
+            else:
+                # Untouched parts travel as stored: byte for byte, and no time spent deflating.
+                ordered.append((name, self.pkg.raw(name) or self.pkg.parts[name]))
         ordered.extend((n, d) for n, d in self.out.items() if n not in self.pkg.parts)
         for name, data in ordered:
             # Edited parts of the user's workbook are proven well-formed before anything is
@@ -690,9 +694,9 @@ class _Builder:
     def _next_idmap(self) -> int:
         used = self.idmaps
         if not used:
-            for name, data in self.pkg.parts.items():
+            for name in self.pkg.parts:
                 if name.lower().endswith(".vml"):
-                    used.extend(xp.vml_idmaps(data))
+                    used.extend(xp.vml_idmaps(self.pkg.parts[name]))
             used.append(0)
         n = max(used) + 1
         used.append(n)

@@ -15,14 +15,28 @@ import io
 import math
 import posixpath
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
-from typing import Callable, NamedTuple, Optional
+from typing import Callable, Iterator, Mapping, NamedTuple, Optional, Union
 from xml.parsers import expat
 
 from defusedxml import ElementTree as SafeET
 
-from perf_xlsx.grid import col_index, col_letter, parse_range
+from perf_xlsx.grid import col_index, parse_range
+from perf_xlsx.grid import col_letter as _col_letter
+
+_LETTER_CACHE: dict[int, str] = {}
+
+
+def col_letter(col: int) -> str:
+    """grid.col_letter, memoised: the new sheets ask for the same few columns thousands of times."""
+    letters = _LETTER_CACHE.get(col)
+    if letters is None:
+        letters = _LETTER_CACHE[col] = _col_letter(col)
+    return letters
+
 
 # --- namespaces, relationship and content types -----------------------------------------
 
@@ -76,9 +90,12 @@ class PartError(Exception):
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Excel decodes _xHHHH_ in cell text; a literal one must have its underscore escaped.
 _X_ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
+_NEEDS_CLEANING = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\r\ud800-\udfff\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
 
 
 def xml_text(s: str) -> str:
+    if "&" not in s and "<" not in s and ">" not in s:
+        return s
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -95,7 +112,10 @@ def clean_xml(s: str) -> str:
 def cell_string(value: object, limit: int = MAX_CELL_TEXT) -> str:
     """Text safe to store in a cell: legal XML characters, Excel's own length limit, and
     ``_xHHHH_`` sequences kept literal."""
-    text = clean_xml(str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    text = str(value)
+    if len(text) <= limit and _NEEDS_CLEANING.search(text) is None:
+        return text
+    text = clean_xml(text).replace("\r\n", "\n").replace("\r", "\n")
     if len(text) > limit:
         text = text[: limit - len(TRUNCATED_MARK)] + TRUNCATED_MARK
     return _X_ESCAPE.sub("_x005F_", text)
@@ -118,12 +138,12 @@ def number_text(x: float) -> Optional[str]:
     return repr(f)
 
 
-_WIDE = re.compile("[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
-
-
 def display_width(text: str) -> int:
-    """Columns the text takes in a cell: CJK and full-width characters count double."""
-    return len(text) + len(_WIDE.findall(text))
+    """Columns the text takes in a cell, CJK counting double: a CJK character is 3 bytes in
+    UTF-8 and ASCII 1, so (bytes - chars) / 2 + chars is a C-speed estimate."""
+    if text.isascii():
+        return len(text)
+    return len(text) + (len(text.encode("utf-8", "replace")) - len(text)) // 2
 
 
 def wrapped_lines(text: str, width_chars: float) -> int:
@@ -349,25 +369,78 @@ def unused_part(names: set[str], pattern: str, start: int = 1) -> str:
     return name
 
 
-@dataclass
-class Package:
-    """The parts of a zip package, in their original order."""
+@dataclass(frozen=True)
+class RawEntry:
+    """A part's stored (compressed) bytes, copied into the output without recompressing."""
 
-    parts: dict[str, bytes]
+    method: int
+    crc: int
+    usize: int
+    data: bytes
+
+
+class _Parts(Mapping[str, bytes]):
+    """Part name -> content, inflated on first access (most parts are only ever copied)."""
+
+    def __init__(self, zf: zipfile.ZipFile, names: list[str]) -> None:
+        self._zf = zf
+        self._names = names
+        self._index = set(names)
+        self._cache: dict[str, bytes] = {}
+
+    def __getitem__(self, name: str) -> bytes:
+        if name not in self._index:
+            raise KeyError(name)
+        data = self._cache.get(name)
+        if data is None:
+            data = self._cache[name] = self._zf.read(name)
+        return data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._index
+
+
+class Package:
+    """The parts of a zip package, in their original order. The file is read once into
+    memory (the input is never opened for writing)."""
+
+    def __init__(self, blob: bytes) -> None:
+        self._blob = blob
+        zf = zipfile.ZipFile(io.BytesIO(blob))
+        infos = [i for i in zf.infolist() if not i.filename.endswith("/")]
+        if len(infos) > MAX_PARTS or sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
+            raise PartError("文件解压后过大，无法生成评分工作簿")
+        # A duplicated name keeps its first position and the data zipfile reads for it.
+        names = list(dict.fromkeys(i.filename for i in infos))
+        self._zf = zf
+        self.parts: Mapping[str, bytes] = _Parts(zf, names)
+        self._rels: dict[str, list[Rel]] = {}
 
     @classmethod
     def read(cls, path: str) -> Package:
-        parts: dict[str, bytes] = {}
-        with zipfile.ZipFile(path) as zf:
-            infos = [i for i in zf.infolist() if not i.filename.endswith("/")]
-            if len(infos) > MAX_PARTS or sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
-                raise PartError("文件解压后过大，无法生成评分工作簿")
-            for info in infos:
-                # A duplicated name keeps its first position and the data zipfile reads for it.
-                parts[info.filename] = b""
-            for name in parts:
-                parts[name] = zf.read(name)
-        return cls(parts)
+        with open(path, "rb") as fh:
+            return cls(fh.read())
+
+    def raw(self, name: str) -> Optional[RawEntry]:
+        """The stored bytes of a part when they can be copied as they are."""
+        info = self._zf.getinfo(name)
+        if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            return None
+        head = self._blob[info.header_offset: info.header_offset + 30]
+        if len(head) < 30 or head[:4] != b"PK\x03\x04":
+            return None
+        name_len, extra_len = struct.unpack("<HH", head[26:30])
+        start = info.header_offset + 30 + name_len + extra_len
+        data = self._blob[start: start + info.compress_size]
+        if len(data) != info.compress_size:
+            return None
+        return RawEntry(info.compress_type, info.CRC, info.file_size, data)
 
     def find(self, name: str) -> Optional[str]:
         """The stored spelling of a part name (OPC names are case-insensitive)."""
@@ -378,7 +451,11 @@ class Package:
 
     def rels(self, part: str) -> list[Rel]:
         name = self.find(rels_name(part))
-        return parse_rels(self.parts[name]) if name else []
+        if name is None:
+            return []
+        if name not in self._rels:
+            self._rels[name] = parse_rels(self.parts[name])
+        return list(self._rels[name])
 
 
 # --- content types ------------------------------------------------------------------------
@@ -798,9 +875,68 @@ class SheetEditor:
             new_tag = set_attr(new_tag, "r", ref)
         return new_tag + old.text[tag_end:]
 
-    def _edit_row(self, row: RowSpan, edits: dict[int, Edit]) -> str:
+    def _locate(self, row: RowSpan, col: int) -> Optional[CellSpan]:
+        """The cell at ``col`` found by its r attribute with plain string search (the common
+        case; the full row parse is the fallback)."""
+        ref = f' r="{col_letter(col)}{row.num}"'
+        at = self.text.find(ref, row.start, row.end)
+        if at < 0:
+            return None
+        start = self.text.rfind("<", row.start, at)
+        opener = f"<{self.p}c"
+        if start < 0 or not self.text.startswith(opener, start) or \
+                not self.text[start + len(opener)].isspace():
+            return None
+        tag_end = self.text.find(">", at) + 1
+        if self.text[tag_end - 2] == "/":
+            end = tag_end
+        else:
+            close = self.text.find(self._cell_close, tag_end, row.end)
+            if close < 0:
+                return None
+            end = close + len(self._cell_close)
+        return CellSpan(col, start, end, self.text[start:end])
+
+    def _last_col(self, row: RowSpan) -> Optional[int]:
+        """Column of the row's last cell, 0 for an empty row, None when it can't be told cheaply."""
+        if not row.close_tag:
+            return 0
+        at = self.text.rfind(f"<{self.p}c", row.start, row.end)
+        if at < 0 or at < row.start + len(row.open_tag):
+            return 0
+        ref = _R_ATTR.search(self.text[at: self.text.find(">", at) + 1])
+        letters = _LETTERS.match(ref.group(1)) if ref else None
+        return col_index(letters.group(0)) if letters else None
+
+    def _edit_row_fast(self, row: RowSpan, edits: dict[int, Edit]) -> Optional[list[str]]:
+        """The row's inner pieces when every edit is a located cell or lands after the last cell."""
+        found: list[tuple[CellSpan, int]] = []
+        appended: list[int] = []
+        last: Optional[int] = -1
+        for col in sorted(edits):
+            cell = self._locate(row, col)
+            if cell is not None:
+                found.append((cell, col))
+                continue
+            if last == -1:
+                last = self._last_col(row)
+            if last is None or col <= last:
+                return None
+            appended.append(col)
+        if row.close_tag:
+            pos, inner_end = row.start + len(row.open_tag), row.end - len(row.close_tag)
+        else:
+            pos = inner_end = row.end
         parts: list[str] = []
-        pending = sorted(edits)
+        for cell, col in sorted(found, key=lambda fc: fc[0].start):
+            parts.append(self.text[pos:cell.start])
+            parts.append(self._cell_xml(f"{col_letter(col)}{row.num}", edits[col], cell))
+            pos = cell.end
+        parts.append(self.text[pos:inner_end])
+        parts.extend(self._cell_xml(f"{col_letter(c)}{row.num}", edits[c], None) for c in appended)
+        return parts
+
+    def _edit_row(self, row: RowSpan, edits: dict[int, Edit]) -> str:
         open_tag = row.open_tag
         if row.close_tag:
             close = row.close_tag
@@ -809,6 +945,17 @@ class SheetEditor:
             open_tag = open_tag[:-2].rstrip() + ">"
             close = f"</{self.p}row>"
             pos = inner_end = row.end
+        spans = attrs_of(open_tag).get("spans")
+        if spans:
+            lo, _, hi = spans.partition(":")
+            if lo.isdigit() and hi.isdigit():
+                new_lo, new_hi = min(int(lo), min(edits)), max(int(hi), max(edits))
+                open_tag = set_attr(open_tag, "spans", f"{new_lo}:{new_hi}")
+        fast = self._edit_row_fast(row, edits)
+        if fast is not None:
+            return open_tag + "".join(fast) + close
+        parts: list[str] = []
+        pending = sorted(edits)
         for cell in self.cells(row):
             while pending and pending[0] < cell.col:
                 col = pending.pop(0)
@@ -823,12 +970,6 @@ class SheetEditor:
         parts.append(self.text[pos:inner_end])
         for col in pending:
             parts.append(self._cell_xml(f"{col_letter(col)}{row.num}", edits[col], None))
-        spans = attrs_of(open_tag).get("spans")
-        if spans:
-            lo, _, hi = spans.partition(":")
-            if lo.isdigit() and hi.isdigit():
-                new_lo, new_hi = min(int(lo), min(edits)), max(int(hi), max(edits))
-                open_tag = set_attr(open_tag, "spans", f"{new_lo}:{new_hi}")
         return open_tag + "".join(parts) + close
 
     def _new_row(self, num: int, edits: dict[int, Edit]) -> str:
@@ -1215,20 +1356,39 @@ def custom_props_has(data: bytes, name: str) -> bool:
 
 # --- zip ----------------------------------------------------------------------------------
 
-FIXED_DATE = (1980, 1, 1, 0, 0, 0)
+_DOS_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01: fixed, so equal input gives equal bytes
+_DOS_TIME = 0
 
 
-def zip_bytes(parts: list[tuple[str, bytes]]) -> bytes:
-    """A deterministic zip: fixed timestamps and attributes, so equal input gives equal bytes."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in parts:
-            info = zipfile.ZipInfo(name, date_time=FIXED_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 0
-            info.external_attr = 0
-            zf.writestr(info, data, compresslevel=6)
-    return buf.getvalue()
+def zip_bytes(parts: list[tuple[str, Union[bytes, RawEntry]]], level: int = 6) -> bytes:
+    """A deterministic zip (fixed timestamps and attributes). RawEntry parts are copied
+    compressed as they were; a small writer of our own does this, which zipfile cannot."""
+    out: list[bytes] = []
+    central: list[bytes] = []
+    offset = 0
+    for name, item in parts:
+        if isinstance(item, RawEntry):
+            method, crc, usize, payload = item.method, item.crc, item.usize, item.data
+        else:
+            comp = zlib.compressobj(level, zlib.DEFLATED, -15)
+            payload = comp.compress(item) + comp.flush()
+            method, crc, usize = zipfile.ZIP_DEFLATED, zlib.crc32(item), len(item)
+        encoded = name.encode("utf-8")
+        flags = 0 if name.isascii() else 0x800  # bit 11: the name is UTF-8
+        if usize > 0xFFFFFFFE or len(payload) > 0xFFFFFFFE or offset > 0xFFFFFFFE:
+            raise PartError("工作簿过大，无法写出")
+        header = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, method, _DOS_TIME, _DOS_DATE,
+                             crc, len(payload), usize, len(encoded), 0)
+        out += (header, encoded, payload)
+        central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, method, _DOS_TIME,
+                                   _DOS_DATE, crc, len(payload), usize, len(encoded), 0, 0, 0, 0, 0, offset)
+                       + encoded)
+        offset += len(header) + len(encoded) + len(payload)
+    if len(central) > 0xFFFE:
+        raise PartError("工作簿部件过多，无法写出")
+    directory = b"".join(central)
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central), len(directory), offset, 0)
+    return b"".join(out) + directory + end
 
 
 def _refuse_dtd(*_args: object) -> None:
