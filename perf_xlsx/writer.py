@@ -185,6 +185,7 @@ class _Styles:
     """Cell format indexes for everything the writer draws itself."""
 
     text: int = 0
+    text_nowrap: int = 0
     center: int = 0
     header: int = 0
     num: int = 0
@@ -457,7 +458,7 @@ class _Builder:
                          f'<alignment horizontal="{h}" vertical="center"{w}/></xf>')
 
         return _Styles(
-            text=xf(f_normal), center=xf(f_normal, h="center"),
+            text=xf(f_normal), text_nowrap=xf(f_normal, wrap=False), center=xf(f_normal, h="center"),
             header=xf(f_bold, fill_grey, h="center"),
             num=xf(f_normal, numfmt=NUMFMT_2DP, h="right", wrap=False),
             pct=xf(f_normal, numfmt=NUMFMT_PCT, h="right", wrap=False),
@@ -713,7 +714,7 @@ class _Builder:
     def _summary(self) -> xp.SheetBuilder:
         assert self.model is not None
         st, sb, res = self.st, xp.SheetBuilder(), self.result
-        widths = [6, 14, 26, 12, 12, 10, 10, 10, 12, 12, 10, 8, 8, 8]
+        widths = [6, 14, 26, 12, 12, 10, 10, 10, 13, 13, 9, 8, 7, 7]
         for i, w in enumerate(widths, 1):
             sb.widths[i] = w
         last = len(widths)
@@ -738,10 +739,10 @@ class _Builder:
             row += 1
 
         row += 1
-        sb.text(row, 1, "一、项目得分", st.section)
+        sb.text(row, 1, "一、项目得分（金额单位：万元；总分（核定）为工具按评分规则核定的分数）", st.section)
         row += 1
-        heads = ["序号", "工作表", "项目名称", "全年预算数（万元）", "全年执行数（万元）", "执行率", "资金得分",
-                 "指标得分", "总分（工具核定）", "总分（自评）", "差异", "等级", "错误", "警告"]
+        heads = ["序号", "工作表", "项目名称", "全年预算数", "全年执行数", "执行率", "资金得分",
+                 "指标得分", "总分（核定）", "总分（自评）", "差异", "等级", "错误", "警告"]
         for c, h in enumerate(heads, 1):
             sb.text(row, c, h, st.header)
         sb.height(row, 30)
@@ -754,7 +755,8 @@ class _Builder:
             if target:
                 sb.link(row, 2, target, f"转到工作表 {p.sheet}")
             sb.text(row, 3, p.name or "（未写明）", st.text)
-            sb.height(row, 13.5 * xp.wrapped_lines(p.name or "", widths[2]) + 4)
+            lines = max(xp.wrapped_lines(p.name or "", widths[2]), xp.wrapped_lines(p.sheet, widths[1]))
+            sb.height(row, 13.5 * lines + 4)
             sb.number(row, 4, f.budget, st.num)
             sb.number(row, 5, f.executed, st.num)
             sb.number(row, 6, f.rate, st.pct)
@@ -955,8 +957,9 @@ class _Builder:
         return sb, row - 1
 
     def _detail_common(self, sb: xp.SheetBuilder, row: int, sheet: str, name: str) -> None:
-        sb.text(row, 1, sheet, self.st.text)
-        sb.text(row, 2, name, self.st.text)
+        # Repeated on every row: one clipped line keeps the rows short (the filter still works).
+        sb.text(row, 1, sheet, self.st.text_nowrap)
+        sb.text(row, 2, name, self.st.text_nowrap)
 
     def _diff(self, sb: xp.SheetBuilder, row: int, computed: Optional[float], entered: Optional[float]) -> None:
         if computed is None or entered is None:

@@ -360,14 +360,14 @@ def test_summary_first_and_active_with_scores_and_findings(cases: dict[str, Case
     assert wb.active.title == "汇总"
     assert [ws.title for ws in wb.worksheets if ws.sheet_view.tabSelected] == ["汇总"]
     ws = wb["汇总"]
-    head = _find(ws, "总分（工具核定）")
+    head = _find(ws, "总分（核定）")
     ps = case.result.scores[0]
     row = head.row + 1
     values = {ws.cell(head.row, c).value: ws.cell(row, c).value for c in range(1, 15)}
     assert values["项目名称"] == ps.project.name
-    assert values["全年预算数（万元）"] == pytest.approx(ps.funds.budget)
+    assert values["全年预算数"] == pytest.approx(ps.funds.budget)
     assert values["执行率"] == pytest.approx(ps.funds.rate)
-    assert values["总分（工具核定）"] == pytest.approx(ps.score)
+    assert values["总分（核定）"] == pytest.approx(ps.score)
     assert values["总分（自评）"] == 95
     assert values["等级"] == ps.grade
     assert values["错误"] == case.result.errors
@@ -543,7 +543,7 @@ def test_scores_read_as_numbers_by_pandas_and_calamine(cases: dict[str, Case]) -
                [ps.funds.score] + [r.counted for r in ps.indicators]]
     totals = [ps.score for ps in case.result.scores]
     wb = _load(case.output)
-    header_row = _find(wb["汇总"], "总分（工具核定）").row
+    header_row = _find(wb["汇总"], "总分（核定）").row
     for engine in ("openpyxl", "calamine"):
         detail = pd.read_excel(case.output, sheet_name="评分明细", engine=engine)
         assert detail["核定得分"].dtype.kind == "f", engine
@@ -551,16 +551,16 @@ def test_scores_read_as_numbers_by_pandas_and_calamine(cases: dict[str, Case]) -
         assert detail["分值"].notna().all()
         summary = pd.read_excel(case.output, sheet_name="汇总", engine=engine, header=header_row - 1,
                                 nrows=len(totals))
-        for column in ("总分（工具核定）", "资金得分", "指标得分", "执行率", "全年预算数（万元）"):
+        for column in ("总分（核定）", "资金得分", "指标得分", "执行率", "全年预算数"):
             assert summary[column].dtype.kind in "fi", (engine, column)  # numbers, not text
             assert summary[column].notna().all(), (engine, column)
-        assert summary["总分（工具核定）"].tolist() == pytest.approx(totals)
+        assert summary["总分（核定）"].tolist() == pytest.approx(totals)
     book = CalamineWorkbook.from_path(str(case.output))
     rows = book.get_sheet_by_name("评分明细").to_python()
     i = rows[0].index("核定得分")
     assert all(isinstance(r[i], float) for r in rows[1:])
     rows = book.get_sheet_by_name("汇总").to_python()
-    j = rows[header_row - 1].index("总分（工具核定）")
+    j = rows[header_row - 1].index("总分（核定）")
     assert [r[j] for r in rows[header_row:header_row + len(totals)]] == pytest.approx(totals)
 
 
@@ -970,7 +970,7 @@ def test_summary_prints_on_a4_landscape(lo_outputs: dict[str, tuple[Case, Path, 
             assert abs(width - 842) < 2 and abs(height - 595) < 2  # A4 landscape
             text = page.get_textpage().get_text_range()
             # The whole width of the project table is on the first page: first and last column.
-            for word in ("评分汇总", "序号", "总分（工具核定）", "警告"):
+            for word in ("评分汇总", "序号", "总分（核定）", "警告"):
                 assert word in text.replace("\r", "").replace("\n", ""), (name, word)
         finally:
             pdf.close()
