@@ -76,6 +76,19 @@ class _Ctx:
     sheet: Sheet
     findings: list[Finding]
     _norm: dict[tuple[int, int], str]
+    _labels: Optional[dict[int, list[tuple[int, str]]]] = None
+
+    def labels(self, row: int) -> list[tuple[int, str]]:
+        """(column, normalised text) of the text cells that anchor in this row, left to right."""
+        if self._labels is None:
+            index: dict[int, list[tuple[int, str]]] = {}
+            for (r, c), cell in sorted(self.sheet.cells.items()):
+                if isinstance(cell.value, str) and self.sheet.is_anchor(r, c):
+                    t = self.norm(r, c)
+                    if t:
+                        index.setdefault(r, []).append((c, t))
+            self._labels = index
+        return self._labels.get(row, [])
 
     def text(self, row: int, col: int) -> str:
         cell = self.sheet.get(row, col)
@@ -141,24 +154,17 @@ def model_from_grid(grid: Grid, path: str = "") -> WorkbookModel:
 
 
 def _find(ctx: _Ctx, pred: Pred, rows: range, cols: Optional[range] = None) -> list[tuple[int, int]]:
-    sheet = ctx.sheet
-    cols = cols or range(1, sheet.max_col + 1)
     out = []
     for r in rows:
-        for c in cols:
-            if sheet.is_anchor(r, c) and pred(ctx.norm(r, c)):
+        for c, t in ctx.labels(r):
+            if (cols is None or c in cols) and pred(t):
                 out.append((r, c))
     return out
 
 
 def _row_map(ctx: _Ctx, row: int, table: list[tuple[str, Pred]]) -> dict[str, int]:
     found: dict[str, int] = {}
-    for c in range(1, ctx.sheet.max_col + 1):
-        if not ctx.sheet.is_anchor(row, c) and ctx.sheet.anchor(row, c)[0] == row:
-            continue  # member of a horizontal merge: the anchor already counted
-        t = ctx.norm(row, c)
-        if not t:
-            continue
+    for c, t in ctx.labels(row):
         for key, pred in table:
             if pred(t):
                 found.setdefault(key, c)

@@ -41,6 +41,8 @@ _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f]")
 
 
 def _unescape_excel(text: str) -> str:
+    if "_x" not in text:
+        return text  # the common case; the scan below costs a Python step per character
     out = _XESCAPE_RE.sub(lambda m: chr(int(m.group(1), 16)), text)
     if any("\ud800" <= ch <= "\udfff" for ch in out):
         # Escaped UTF-16 surrogate pairs must be joined; a lone half is not text and is dropped.

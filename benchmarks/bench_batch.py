@@ -1,0 +1,181 @@
+"""Batch throughput of `perf-xlsx batch`, beside two references timed in the same run on the
+same files (docs: ../shared/docs/performance.md):
+
+- naive: openpyxl load_workbook (full) + read the values + add two sheets + save, 2 processes;
+- floor: python-calamine read of every sheet + copying the zip parts with two small sheet parts
+  appended (workbook.xml, rels and content types patched), 2 processes.
+
+Inputs: K distinct template-sized workbooks (15–25 indicators, merged 一级/二级 cells), re-saved
+by LibreOffice so formulas carry cached values, copied to N files.
+
+Usage: python benchmarks/bench_batch.py [-n 1000] [--distinct 40] [--skip-naive]
+Prints workbooks/s, the ratios against the goals, and the peak RSS of the largest process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+def make_inputs(folder: Path, n: int, distinct: int) -> Path:
+    from builders import libreoffice_resave, make_workbook, seed_spec, spec_from_case
+
+    rng = random.Random(20211231)
+    pool = [ind for case in sorted((ROOT / "tests" / "data" / "real-cases").glob("*.json"))
+            for ind in spec_from_case(case)["indicators"] if ind.get("weight") and ind.get("target")]
+    raw = folder / "raw"
+    raw.mkdir()
+    for k in range(distinct):
+        spec = seed_spec("招商节会" if k % 2 else "农贸市场提质改造")
+        spec["project_name"] = f"项目{k:03d}"
+        extra = rng.sample(pool, rng.randint(15, 25) - len(spec["indicators"])) if len(spec["indicators"]) < 15 else []
+        spec["indicators"] = (spec["indicators"] + extra)[:25]
+        make_workbook(raw / f"w{k:03d}.xlsx", [spec])
+    saved = folder / "lo"
+    saved.mkdir()
+    for path in sorted(raw.glob("*.xlsx")):
+        libreoffice_resave(path, saved)
+    inputs = folder / "in"
+    inputs.mkdir()
+    sources = sorted(saved.glob("*.xlsx"))
+    for i in range(n):
+        shutil.copyfile(sources[i % len(sources)], inputs / f"单位{i:05d}.xlsx")
+    return inputs
+
+
+# --- references --------------------------------------------------------------------------
+
+SHEET = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+         '{rows}</sheetData></worksheet>')
+
+
+def naive_one(args: tuple[str, str]) -> None:
+    import openpyxl
+
+    src, out = args
+    wb = openpyxl.load_workbook(src)
+    values = [c for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if c is not None]
+    summary = wb.create_sheet("汇总", 0)
+    summary.append(["单元格数", len(values)])
+    detail = wb.create_sheet("评分明细", 1)
+    for i in range(20):
+        detail.append([i, "指标", 10, 10])
+    wb.save(out)
+
+
+def floor_one(args: tuple[str, str]) -> None:
+    from python_calamine import CalamineWorkbook
+
+    src, out = args
+    book = CalamineWorkbook.from_path(src)
+    cells = 0
+    for name in book.sheet_names:
+        sheet = book.get_sheet_by_name(name)
+        cells += sum(1 for row in sheet.to_python() for c in row if c != "")
+        _ = sheet.merged_cell_ranges
+    rows = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>指标{r}</t></is></c>'
+                   f'<c r="B{r}"><v>{cells}</v></c></row>' for r in range(1, 21))
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        names = zin.namelist()
+        for name in names:
+            data = zin.read(name)
+            if name == "xl/workbook.xml":
+                data = data.replace(b"</sheets>", b'<sheet name="x1" sheetId="901" r:id="rIdX1"/>'
+                                    b'<sheet name="x2" sheetId="902" r:id="rIdX2"/></sheets>')
+            elif name == "xl/_rels/workbook.xml.rels":
+                rel = ('<Relationship Id="rIdX{0}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                       'relationships/worksheet" Target="worksheets/x{0}.xml"/>')
+                data = data.replace(b"</Relationships>", (rel.format(1) + rel.format(2)).encode() + b"</Relationships>")
+            elif name == "[Content_Types].xml":
+                ct = ('<Override PartName="/xl/worksheets/x{0}.xml" ContentType="application/'
+                      'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>')
+                data = data.replace(b"</Types>", (ct.format(1) + ct.format(2)).encode() + b"</Types>")
+            zout.writestr(name, data)
+        for k in (1, 2):
+            zout.writestr(f"xl/worksheets/x{k}.xml", SHEET.format(rows=rows))
+
+
+def reference(kind: str, inputs: str, out: str) -> None:
+    files = sorted(Path(inputs).glob("*.xlsx"))
+    Path(out).mkdir(parents=True, exist_ok=True)
+    work = [(str(f), str(Path(out) / f.name)) for f in files]
+    with mp.get_context("fork").Pool(2) as pool:
+        list(pool.imap_unordered(naive_one if kind == "naive" else floor_one, work, chunksize=8))
+
+
+# --- measuring ---------------------------------------------------------------------------
+
+
+def measure(cmd: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of the largest process of cmd's tree."""
+    probe = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+             "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode; "
+             "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, rc)")
+    out = subprocess.run([sys.executable, "-c", probe, *cmd], capture_output=True, text=True, check=True)
+    wall, rss_kb, rc = out.stdout.split()
+    if rc not in ("0", "1"):
+        raise SystemExit(f"{cmd} failed with exit code {rc}")
+    return float(wall), int(rss_kb) / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", type=int, default=1000, help="number of workbooks (default 1000)")
+    parser.add_argument("--distinct", type=int, default=40, help="distinct LibreOffice-saved workbooks")
+    parser.add_argument("--skip-naive", action="store_true", help="skip the slow openpyxl reference")
+    parser.add_argument("--run", nargs=3, metavar=("KIND", "IN", "OUT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run:
+        reference(*args.run)
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        t = time.perf_counter()
+        inputs = make_inputs(base, args.n, args.distinct)
+        print(f"inputs: {args.n} workbooks ({args.distinct} distinct, LibreOffice-saved) built in "
+              f"{time.perf_counter() - t:.1f} s")
+        me = Path(__file__).resolve()
+        runs = {
+            "perf-xlsx batch --jobs 2": [sys.executable, "-m", "perf_xlsx", "batch", str(inputs), "-o",
+                                         str(base / "o2"), "--jobs", "2"],
+            "perf-xlsx batch --jobs 1": [sys.executable, "-m", "perf_xlsx", "batch", str(inputs), "-o",
+                                         str(base / "o1"), "--jobs", "1"],
+            "floor (calamine + zip copy, 2 procs)": [sys.executable, str(me), "--run", "floor", str(inputs),
+                                                     str(base / "floor")],
+        }
+        if not args.skip_naive:
+            runs["naive (openpyxl load/add/save, 2 procs)"] = [sys.executable, str(me), "--run", "naive",
+                                                              str(inputs), str(base / "naive")]
+        results = {name: measure(cmd) for name, cmd in runs.items()}
+    print(f"\n{'pipeline':<42} {'s':>8} {'wb/s':>9} {'peak RSS MB':>12}")
+    for name, (wall, rss) in results.items():
+        print(f"{name:<42} {wall:>8.2f} {args.n / wall:>9.1f} {rss:>12.1f}")
+    ours = args.n / results["perf-xlsx batch --jobs 2"][0]
+    floor = args.n / results["floor (calamine + zip copy, 2 procs)"][0]
+    one = args.n / results["perf-xlsx batch --jobs 1"][0]
+    print(f"\nbatch ÷ floor          = {ours / floor:.2f}  (goal ≥ 0.50, i.e. within 2× of the floor)")
+    print(f"jobs 2 ÷ jobs 1        = {ours / one:.2f}  (goal ≥ 1.70)")
+    if not args.skip_naive:
+        naive = args.n / results["naive (openpyxl load/add/save, 2 procs)"][0]
+        print(f"batch ÷ naive          = {ours / naive:.1f}  (goal ≥ 20)")
+    print(f"largest process RSS    = {results['perf-xlsx batch --jobs 2'][1]:.1f} MB  (goal ≤ 150 MB, flat in N)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
