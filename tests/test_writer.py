@@ -102,6 +102,17 @@ def _add_sheet_settings(path: Path) -> None:
     wb.save(path)
 
 
+def _prefix_main_namespace(src: Path, dst: Path) -> None:
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    with zipfile.ZipFile(src) as zi, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zo:
+        for info in zi.infolist():
+            data = zi.read(info.filename)
+            if info.filename.startswith("xl/") and info.filename.endswith(".xml") and "theme" not in info.filename:
+                text = re.sub(r"<(/?)(?![?!])([A-Za-z]\w*)(?=[\s/>])", r"<\1x:\2", data.decode())
+                data = text.replace(f'xmlns="{main}"', f'xmlns:x="{main}"').encode()
+            zo.writestr(info, data)
+
+
 @pytest.fixture(scope="module")
 def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
     d = tmp_path_factory.mktemp("writer")
@@ -129,6 +140,11 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
     spec["total_score_published"] = 95
     path, maps = build("mismatch", [spec], LAYOUT_VARIANTS["plain"])
     out["mismatch"] = Case("mismatch", path, maps)
+    # The same workbook with every spreadsheetml element prefixed (<x:row>…), as some
+    # generators write it: edits must keep the document's prefix.
+    prefixed = d / "prefixed.xlsx"
+    _prefix_main_namespace(out["seed_formulas"].input, prefixed)
+    out["prefixed"] = Case("prefixed", prefixed, list(out["seed_formulas"].maps.values()))
     # Not compared cell by cell (they change on purpose), but opened everywhere else.
     out["kept"] = Case("kept", *_build_kept(d))
     out["macro"] = Case("macro", *_build_macro(d))
@@ -291,7 +307,8 @@ def assert_originals_intact(case: Case) -> None:
         assert seen_tool == set(sheet_tool), name
 
 
-CASE_NAMES = ["seed_formulas", "seed_settings", "split", "offset", "everything", "percent", "mismatch"]
+CASE_NAMES = ["seed_formulas", "seed_settings", "split", "offset", "everything", "percent", "mismatch",
+              "prefixed"]
 
 
 @pytest.mark.parametrize("name", CASE_NAMES)
@@ -589,7 +606,8 @@ def _check_package(path: Path) -> None:
             if name.endswith((".xml", ".rels")):
                 SafeET.fromstring(zf.read(name), forbid_dtd=True)  # well-formed
         wb = zf.read("xl/workbook.xml").decode()
-        sheet_names = re.findall(r'<sheet name="([^"]+)"', wb)
+        sheet_names = re.findall(r'<(?:\w+:)?sheet name="([^"]+)"', wb)
+        assert sheet_names[:2] in (["汇总", "评分明细"], ["汇总(2)", "评分明细"])
         assert len(sheet_names) == len(set(sheet_names))
         assert all(len(n) <= 31 for n in sheet_names)
 
@@ -893,7 +911,8 @@ def lo_outputs(cases: dict[str, Case], lo_case: Case, soffice: str,
                tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Case, Path, Path]]:
     """Each output recalculated by LibreOffice (xlsx) and printed (pdf), two soffice calls."""
     d = tmp_path_factory.mktemp("lo_out")
-    chosen = [cases[n] for n in ("seed_formulas", "seed_settings", "everything", "mismatch", "kept", "macro")]
+    chosen = [cases[n] for n in ("seed_formulas", "seed_settings", "everything", "mismatch", "kept", "macro",
+                                 "prefixed")]
     chosen.append(lo_case)
     copies = []
     for case in chosen:
@@ -909,7 +928,7 @@ def lo_outputs(cases: dict[str, Case], lo_case: Case, soffice: str,
     return out
 
 
-LO_NAMES = ["seed_formulas", "seed_settings", "everything", "mismatch", "kept", "macro", "lo_seed"]
+LO_NAMES = ["seed_formulas", "seed_settings", "everything", "mismatch", "kept", "macro", "prefixed", "lo_seed"]
 
 
 @pytest.mark.parametrize("name", LO_NAMES)
@@ -934,7 +953,7 @@ def test_libreoffice_recalculates_to_the_tools_values(lo_outputs: dict[str, tupl
     # Original formulas, recalculated, agree with what the tool computed for the same cells
     # (the seed tables are filled consistently, so entered and computed figures coincide).
     for ps in case.result.scores:
-        if name not in ("seed_formulas", "lo_seed", "seed_settings"):
+        if name not in ("seed_formulas", "lo_seed", "seed_settings", "prefixed"):
             break
         ws_f, ws_v = formulas[ps.project.sheet], values[ps.project.sheet]
         total = next(r for r in ps.project.funds if r.kind == "total")
