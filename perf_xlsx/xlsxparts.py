@@ -720,6 +720,8 @@ class SheetEditor:
         self.rows: dict[int, RowSpan] = {}
         self.order: list[RowSpan] = []
         self.merges: list[tuple[int, int, int, int]] = []
+        self._anchors: Optional[dict[tuple[int, int], tuple[int, int]]] = None
+        self._big_merges: list[tuple[int, int, int, int]] = []
         self._scan()
 
     # reading ------------------------------------------------------------------------------
@@ -758,6 +760,7 @@ class SheetEditor:
                 self.rows.setdefault(num, row)
                 pos = end
         self.merges = []
+        self._anchors = None
         mm = find_element(text, self.p + "mergeCells", m.end())
         if mm is not None and mm.body:
             for rng in re.findall(r'\bref\s*=\s*"([^"]+)"', mm.body):
@@ -793,7 +796,21 @@ class SheetEditor:
         return row._cells
 
     def anchor(self, row: int, col: int) -> tuple[int, int]:
-        for r1, c1, r2, c2 in self.merges:
+        """The top-left cell of the merge holding (row, col), or the cell itself."""
+        if self._anchors is None:
+            # Indexed once: the tool asks for many cells, a sheet can hold thousands of merges.
+            self._anchors, self._big_merges = {}, []
+            for r1, c1, r2, c2 in self.merges:
+                if (r2 - r1 + 1) * (c2 - c1 + 1) > 20000:
+                    self._big_merges.append((r1, c1, r2, c2))  # whole-column merges: not expanded
+                    continue
+                for r in range(r1, r2 + 1):
+                    for c in range(c1, c2 + 1):
+                        self._anchors[(r, c)] = (r1, c1)
+        hit = self._anchors.get((row, col))
+        if hit is not None:
+            return hit
+        for r1, c1, r2, c2 in self._big_merges:
             if r1 <= row <= r2 and c1 <= col <= c2:
                 return r1, c1
         return row, col
