@@ -100,8 +100,10 @@ def render_scored(input_path: str, result: WorkbookResult, profile: Profile) -> 
         pkg = xp.Package.read(input_path)
     except OSError as exc:
         raise WriteError(f"无法读取 {input_path}：{exc.strerror or exc}") from exc
-    except (zipfile.BadZipFile, xp.PartError) as exc:
+    except zipfile.BadZipFile as exc:
         raise WriteError(f"无法读取 {input_path}：文件已损坏或不是 .xlsx 工作簿") from exc
+    except xp.PartError as exc:
+        raise WriteError(f"无法读取 {input_path}：{exc}") from exc
     try:
         return _Builder(pkg, result, profile, input_path).build()
     except WriteError:
@@ -191,7 +193,6 @@ class _Styles:
     num: int = 0
     pct: int = 0
     int_: int = 0
-    general: int = 0
     title: int = 0
     section: int = 0
     label: int = 0
@@ -250,6 +251,11 @@ class _Builder:
         self._drop_unsupported()
         self.styles = self._load_styles()
         self.st = self._define_styles()
+        for s in self.sheets:
+            # Renaming would break every formula and name that refers to the sheet: say it instead.
+            if len(s.name) > 31 or re.search(r"[\[\]:*?/\\]", s.name):
+                self.notes.append(f"工作表名「{xp.cell_string(s.name, limit=100)}」超过 31 个字符或含 [ ] : * ? / \\，"
+                                  "Excel 可能无法打开；工具未改名，请在 WPS/Excel 中改短后再保存")
         taken = {s.name for s in self.sheets}
         self.summary_name = _unique_name(SUMMARY_SHEET, taken)
         self.detail_name = _unique_name(DETAIL_SHEET, taken)
@@ -463,7 +469,6 @@ class _Builder:
             num=xf(f_normal, numfmt=NUMFMT_2DP, h="right", wrap=False),
             pct=xf(f_normal, numfmt=NUMFMT_PCT, h="right", wrap=False),
             int_=xf(f_normal, numfmt=NUMFMT_INT, h="right", wrap=False),
-            general=xf(f_normal, h="right", wrap=False),
             title=xf(f_title, brd=no_border, h="center", wrap=False),
             section=xf(f_section, brd=no_border, wrap=False),
             label=xf(f_bold, brd=no_border, wrap=False),

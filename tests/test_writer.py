@@ -759,6 +759,25 @@ def test_sheet_name_clash_gets_a_unique_name(tmp_path: Path) -> None:
     _check_package(out)
 
 
+def test_overlong_sheet_name_is_reported_not_renamed(tmp_path: Path) -> None:
+    path, _, _ = make_workbook(tmp_path / "long.xlsx", [seed_spec("招商节会")])
+    wb = openpyxl.load_workbook(path)
+    long_name = "说明" * 20
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl warns about the length, and writes it anyway
+        wb.create_sheet(long_name)
+        wb.save(path)
+    result = evaluate_file(str(path), PROFILE)
+    out = tmp_path / "long.scored.xlsx"
+    write_scored(str(path), result, str(out), PROFILE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(out)
+    assert long_name in wb.sheetnames
+    assert any(isinstance(c.value, str) and c.value.startswith(f"工作表名「{long_name}」超过 31 个字符")
+               for c in wb["汇总"]["A"])
+
+
 # --------------------------------------------------------------------------------------------
 # 6. Safe writing
 # --------------------------------------------------------------------------------------------
