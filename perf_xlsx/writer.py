@@ -1055,8 +1055,8 @@ class _Builder:
             if int(local) not in index_map:
                 return ""
             whole = m.group(0)
-            tag_end = whole.index(">") + 1
-            return xp.set_attr(whole[:tag_end], "localSheetId", str(index_map[int(local)])) + whole[tag_end:]
+            end = xp.tag_end(whole)
+            return xp.set_attr(whole[:end], "localSheetId", str(index_map[int(local)])) + whole[end:]
 
         text = dn_pat.sub(fix_name, text)  # the same names _names_to_drop counted for 汇总
         ours = (f'<{wp}definedName name="_xlnm._FilterDatabase" localSheetId="1" hidden="1">'

@@ -210,6 +210,14 @@ class Found:
 
 
 _OPEN_CACHE: dict[str, re.Pattern[str]] = {}
+_ANY_OPEN_TAG = re.compile(rf"<[\w.:-]+{_OPEN_TAG}>", re.S)
+
+
+def tag_end(text: str, start: int = 0) -> int:
+    """Index just past the opening tag that starts at ``start`` (quote-aware: an attribute
+    value may hold a ">")."""
+    m = _ANY_OPEN_TAG.match(text, start)
+    return m.end() if m else text.index(">", start) + 1
 
 
 def find_element(text: str, name: str, start: int = 0) -> Optional[Found]:
@@ -268,7 +276,7 @@ def insert_into(text: str, name: str, snippet: str, at_start: bool = False) -> O
         opening = whole[:-2].rstrip() + ">"
         new = f"{opening}{snippet}</{name}>"
     elif at_start:
-        close = whole.index(">") + 1
+        close = tag_end(whole)
         new = whole[:close] + snippet + whole[close:]
     else:
         cut = whole.rindex("</")
@@ -1350,7 +1358,7 @@ def custom_props_set(data: bytes, name: str, value: str) -> bytes:
     prop_pat = re.compile(rf"<{re.escape(p)}property\b{_OPEN_TAG}(?:/>|>.*?</{re.escape(p)}property\s*>)", re.S)
 
     def drop(m: re.Match[str]) -> str:
-        return "" if attrs_of(m.group(0)[: m.group(0).index(">") + 1]).get("name") == name else m.group(0)
+        return "" if attrs_of(m.group(0)[: tag_end(m.group(0))]).get("name") == name else m.group(0)
 
     text = prop_pat.sub(drop, text)
     if vt:
