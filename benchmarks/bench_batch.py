@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
-import os
 import random
-import resource
 import shutil
 import subprocess
 import sys

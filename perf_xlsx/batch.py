@@ -157,8 +157,11 @@ def process_one(path: str, rel: str, out_path: str, profile: Profile) -> dict[st
     data = result_to_dict(result)
     if result.status != "scored":
         return {"status": "failed", "reason": (result.error or {}).get("message", ""), "result": data}
+    from perf_xlsx.legacy import as_xlsx
+
     try:
-        write_scored(path, result, out_path, profile)
+        with as_xlsx(path, bool(result.model and result.model.legacy)) as source:
+            write_scored(source, result, out_path, profile)
     except WriteError as exc:
         return {"status": "scored", "reason": f"评分完成，但评分结果未能写出：{exc}", "result": data}
     return {"status": "scored", "result": data, "output": os.path.basename(out_path)}
@@ -166,6 +169,9 @@ def process_one(path: str, rel: str, out_path: str, profile: Profile) -> dict[st
 
 def _worker_main(conn: Connection, profile_spec: str) -> None:
     _limit_worker()
+    from perf_xlsx import legacy
+
+    legacy.IN_SANDBOX = True  # this process already has a deadline and a memory limit
     profile = load_profile(profile_spec)
     while True:
         try:

@@ -119,8 +119,14 @@ def _write_scored(result: WorkbookResult, file: str, output: Optional[str], prof
     except ImportError:  # pragma: no cover - the writer ships with the package
         return None
     target = output or str(Path(file).with_name(Path(file).stem + ".scored.xlsx"))
+    if Path(target).resolve() == Path(file).resolve():
+        click.echo("错误：输出文件不能是输入文件本身（输入文件从不被改写），请用 -o 指定其他文件名", err=True)
+        sys.exit(2)
+    from perf_xlsx.legacy import as_xlsx
+
     try:
-        write_scored(file, result, target, profile)
+        with as_xlsx(file, bool(result.model and result.model.legacy)) as source:
+            write_scored(source, result, target, profile)
     except WriteError as exc:
         click.echo(f"错误：{exc}", err=True)
         sys.exit(2)

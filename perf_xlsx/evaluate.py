@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from typing import Any, Optional
+from dataclasses import replace
+from typing import Any, Optional, Union
 
 from perf_xlsx.checks import check_project, check_unit
 from perf_xlsx.grid import GridError, parse_ref
@@ -24,8 +25,8 @@ def sha256_file(path: str) -> str:
     return digest.hexdigest()
 
 
-def _sniff(path: str) -> Optional[GridError]:
-    """Route by content, not by extension: say plainly what the file is when it is not an .xlsx."""
+def _sniff(path: str) -> Union[str, GridError]:
+    """Route by content, not by extension: "xlsx", "legacy" (.xls/.ods, read by calamine), or why not."""
     try:
         with open(path, "rb") as fh:
             head = fh.read(512)
@@ -34,14 +35,15 @@ def _sniff(path: str) -> Optional[GridError]:
     if not head:
         return GridError("read.empty", "文件为空（0 字节），请重新保存后提交")
     if head.startswith(b"PK\x03\x04"):
-        return None
+        # OpenDocument stores its mimetype uncompressed as the first member.
+        return "legacy" if b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet" in head else "xlsx"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         # An encrypted .xlsx is an OLE2 container holding EncryptionInfo/EncryptedPackage streams.
         with open(path, "rb") as fh:
             data = fh.read(8 << 20)
         if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
             return GridError("read.encrypted", "文件设有打开密码，请取消密码后重新提交")
-        return GridError("read.ole2", "文件为旧版 .xls / .et 格式，请在 WPS/Excel 中另存为 .xlsx 后重新提交")
+        return "legacy"
     lowered = head.lstrip().lower()
     if lowered.startswith((b"<html", b"<!doctype html", b"<table", b"<?xml")):
         return GridError("read.html", "文件是网页（HTML）导出的表格，不是 Excel 工作簿，请在 WPS/Excel 中另存为 .xlsx")
@@ -93,11 +95,19 @@ def evaluate_file(path: str, profile: Profile, display_name: Optional[str] = Non
         result.sha256 = sha256_file(path)
     except OSError as exc:
         return _failed(result, "read.io", f"无法读取文件：{exc.strerror or exc}")
-    problem = _sniff(path)
-    if problem is not None:
-        return _failed(result, problem.code, problem.message)
+    kind = _sniff(path)
+    if isinstance(kind, GridError):
+        return _failed(result, kind.code, kind.message)
     try:
-        model = model_from_grid(read_grid(path), path)
+        if kind == "legacy":
+            from perf_xlsx.legacy import read_legacy_grid
+
+            model = model_from_grid(read_legacy_grid(path), path)
+            model = replace(model, legacy=True, findings=model.findings + (Finding(
+                Severity.INFO, "read.legacy_format",
+                "旧版 .xls / .ods 文件：已读取数值，但公式和百分比格式无法识别；建议在 WPS/Excel 中另存为 .xlsx"),))
+        else:
+            model = model_from_grid(read_grid(path), path)
     except GridError as exc:
         return _failed(result, exc.code, exc.message)
     except MemoryError:

@@ -219,6 +219,7 @@ class WorkbookModel:
     unit: Optional[UnitSheet] = None
     findings: tuple[Finding, ...] = ()
     sheet_names: tuple[str, ...] = ()
+    legacy: bool = False  # read from .xls/.ods: values only, no formulas or formats
 
 
 @dataclass(frozen=True)
