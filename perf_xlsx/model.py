@@ -156,6 +156,7 @@ class Project:
     money_unit: str = "万元"
     funds: tuple[FundsRow, ...] = ()
     funds_header_row: int = 0
+    indicator_header_row: int = 0  # the (last) header row of the indicator table
     goal_expected: str = ""
     goal_actual: str = ""
     goal_cells: tuple[str, str] = ("", "")

@@ -172,8 +172,19 @@ def _row_map(ctx: _Ctx, row: int, table: list[tuple[str, Pred]]) -> dict[str, in
     return found
 
 
+def _after_colon(text: str) -> str:
+    for i, ch in enumerate(text[:12]):
+        if ch in ":：":
+            return text[i + 1:].strip()
+    return ""
+
+
 def _value_right_of(ctx: _Ctx, row: int, col: int, stop_labels: tuple[str, ...]) -> tuple[str, str]:
-    """Text and ref of the first filled cell right of a label (the label's merge skipped)."""
+    """Text and ref of the value of a label: after its colon in the same cell ("单位名称：某局"),
+    else the first filled cell to its right (the label's merge skipped)."""
+    inline = _after_colon(ctx.text(row, col))
+    if inline:
+        return inline, ref(*ctx.sheet.anchor(row, col))
     merge = ctx.sheet.merge_of(row, col)
     c = (merge[3] if merge else col) + 1
     while c <= ctx.sheet.max_col:
@@ -190,7 +201,9 @@ def _value_right_of(ctx: _Ctx, row: int, col: int, stop_labels: tuple[str, ...])
 def _read_sheet_projects(ctx: _Ctx) -> list[Project]:
     sheet = ctx.sheet
     all_rows = range(1, sheet.max_row + 1)
-    labels = _find(ctx, lambda t: t.startswith(PROJECT_LABELS) and len(t) <= 8, all_rows)
+    # A label cell, or "项目名称：某项目" in one cell; not a sentence that merely starts with it.
+    labels = [(r, c) for r, c in _find(ctx, lambda t: t.startswith(PROJECT_LABELS), all_rows)
+              if len(ctx.norm(r, c)) <= 8 or _after_colon(ctx.text(r, c))]
     # 项目名称 used as a column header (unit sheets) has money columns in the same row.
     labels = [(r, c) for r, c in labels if not _is_list_header(ctx, r)]
     department = any("部门整体" in ctx.norm(r, c) for r in range(1, min(sheet.max_row, 12) + 1)
@@ -291,6 +304,7 @@ def _read_block(ctx: _Ctx, name_row: int, name_col: int, rows: range, department
     groups: tuple[Level1Group, ...] = ()
     total_weight = total_score = None
     total_label = ""
+    header_last = 0
     has_weight = has_score = False
     if ind_header is None:
         ctx.add(Severity.ERROR, "read.no_indicators", "未找到绩效指标表头（一级指标 / 二级指标 / 三级指标）",
@@ -298,6 +312,7 @@ def _read_block(ctx: _Ctx, name_row: int, name_col: int, rows: range, department
     else:
         cols = _indicator_columns(ctx, ind_header)
         has_weight, has_score = "weight" in cols, "score" in cols
+        header_last = ind_header + cols.get("_header_rows", 1) - 1
         indicators, groups, total_row = _read_indicators(ctx, ind_header, cols, rows)
         if total_row is not None:
             total_label = ref(total_row, _first_text_col(ctx, total_row))
@@ -309,6 +324,7 @@ def _read_block(ctx: _Ctx, name_row: int, name_col: int, rows: range, department
     return Project(sheet=sheet.name, name=name, name_cell=name_ref, department=dept, implementer=impl,
                    year=year, money_unit=unit or "万元", funds=funds, funds_header_row=funds_header or 0,
                    goal_expected=goal[0], goal_actual=goal[1], goal_cells=(goal[2], goal[3]),
+                   indicator_header_row=header_last,
                    indicators=indicators, groups=groups, total_weight=total_weight,
                    total_score=total_score, total_label_cell=total_label,
                    has_weight_column=has_weight, has_score_column=has_score, kind=kind)

@@ -571,10 +571,8 @@ class _Builder:
         heads = []
         if p.funds_header_row:
             heads.append(p.funds_header_row)
-        if p.indicators:
-            first = min(r.indicator.row for r in ps.indicators)
-            if first - 1 not in values and first - 1 > 0:
-                heads.append(first - 1)
+        if p.indicator_header_row and p.indicator_header_row not in values:
+            heads.append(p.indicator_header_row)
         first_row = min(list(values) + heads)
         last_row = max(list(values) + heads)
         col = editor.right_edge(first_row, last_row) + 1

@@ -221,3 +221,25 @@ def test_values_the_user_should_know_about(tmp_path: Path) -> None:
     assert ("indicator.score_blank", m.indicator_cells[1]["score"]) not in codes
     # the total is recomputed from its parts, not taken as 0
     assert result.scores[0].funds.budget == 200
+
+
+def test_label_and_value_in_one_cell(tmp_path: Path) -> None:
+    import openpyxl
+
+    spec = seed_spec("招商节会")
+    path, maps, _ = make_workbook(tmp_path / "inline.xlsx", [spec])
+    wb = openpyxl.load_workbook(path)
+    ws = wb[maps[0].title]
+    m = maps[0]
+    label_row = int("".join(ch for ch in m.name_cell if ch.isdigit()))
+    for rng in list(ws.merged_cells.ranges):
+        if rng.min_row == label_row:
+            ws.unmerge_cells(str(rng))
+    for row in ws.iter_rows(min_row=label_row, max_row=label_row):
+        for cell in row:
+            cell.value = None
+    ws.cell(label_row, 1, "项目名称：招商引资专项（节会）")
+    ws.merge_cells(start_row=label_row, start_column=1, end_row=label_row, end_column=m.last_col)
+    wb.save(path)
+    result = evaluate_file(str(path), NATIONAL)
+    assert result.scores[0].project.name == "招商引资专项（节会）"
