@@ -134,3 +134,35 @@ def test_recursive_and_outdir_excluded(tmp_path: Path) -> None:
     deep = run_batch(str(inbox), jobs=1, recursive=True)
     assert [o.path for o in deep.outcomes] == ["a.xlsx", "二级单位/b.xlsx"]
     assert all(o.status == "scored" for o in deep.outcomes)
+
+
+def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+    import zipfile
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    path, _, _ = make_workbook(inbox / "a0.xlsx", [spec_from_case(CASES[0])])
+    for i in range(1, 400):
+        shutil.copy(path, inbox / f"a{i}.xlsx")
+    proc = subprocess.Popen([sys.executable, "-m", "perf_xlsx", "batch", str(inbox), "--jobs", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = inbox / "评分结果"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(out.glob("*.scored.xlsx"))) < 5:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert b"Traceback" not in stderr, stderr.decode("utf-8", "replace")
+    assert proc.returncode == 130
+    assert "已中断" in stdout.decode("utf-8")
+    assert not list(out.glob(".~perf-xlsx-*")), "temporary files left behind"
+    assert not (out / LOCK_NAME).exists()
+    finished = list(out.glob("*.scored.xlsx"))
+    assert finished
+    for f in finished:
+        with zipfile.ZipFile(f) as zf:
+            assert zf.testzip() is None
