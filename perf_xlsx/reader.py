@@ -231,7 +231,22 @@ def _is_list_header(ctx: _Ctx, row: int) -> bool:
 
 
 def _has_indicator_header(ctx: _Ctx, rows: range) -> bool:
-    return bool(_find(ctx, lambda t: t.startswith("三级指标"), rows))
+    return _find_indicator_header(ctx, rows) is not None
+
+
+def _find_indicator_header(ctx: _Ctx, rows: range) -> Optional[int]:
+    """The indicator table's header: 三级指标, or (when named otherwise: 指标名称 / 指标内容) a row
+    that has a target column, an actual column and an indicator-name or level column."""
+    for r in rows:
+        labels = ctx.labels(r)
+        if not labels:
+            continue
+        if any(t.startswith("三级指标") for _, t in labels):
+            return r
+        found = _row_map(ctx, r, INDICATOR_COLUMNS)
+        if "target" in found and "actual" in found and ({"name", "level1", "level2"} & set(found)):
+            return r
+    return None
 
 
 def _title_and_year(ctx: _Ctx, rows: range) -> tuple[Optional[int], str]:
@@ -276,7 +291,7 @@ def _read_block(ctx: _Ctx, name_row: int, name_col: int, rows: range, department
             dept = dept or value
             impl = impl or value
     funds_header = _find_funds_header(ctx, rows)
-    ind_header = next((r for r, _ in _find(ctx, lambda t: t.startswith("三级指标"), rows)), None)
+    ind_header = _find_indicator_header(ctx, rows)
     year_rows = range(max(rows.start - 6, 1), (funds_header or ind_header or name_row) + 1)
     year, unit = _title_and_year(ctx, year_rows)
     if year is None:
@@ -469,6 +484,8 @@ def _read_indicators(ctx: _Ctx, header: int, cols: dict[str, int], rows: range
         l1_raw = ctx.text(r, cols["level1"]) if "level1" in cols else ""
         l1_name, l1_weight = split_weight_suffix(l1_raw) if l1_raw else ("", None)
         l1_name = _canonical_level1(l1_name)
+        if not l1_name and "level2" in cols:
+            l1_name = _level1_of(normalize_label(ctx.text(r, cols["level2"])))
         l1_cell = ref(*sheet.anchor(r, cols["level1"])) if "level1" in cols else ""
         if l1_name and l1_name not in groups:
             groups[l1_name] = Level1Group(name=l1_name, label=l1_raw, cell=l1_cell, declared_weight=l1_weight)
@@ -507,6 +524,19 @@ def _spans_table(ctx: _Ctx, row: int, left_col: int, cols: dict[str, int]) -> bo
 
 LEVEL1_CANON = {"产出": "产出指标", "效益": "效益指标", "满意度": "满意度指标", "成本": "成本指标",
                 "服务对象满意度": "满意度指标", "服务对象满意度指标": "满意度指标"}
+
+
+LEVEL1_OF_LEVEL2 = (("产出指标", ("数量", "质量", "时效", "成本")),
+                    ("效益指标", ("经济效益", "社会效益", "生态效益", "可持续")),
+                    ("满意度指标", ("满意度",)))
+
+
+def _level1_of(level2: str) -> str:
+    """The 一级 group a standard 二级 name belongs to, for tables without a 一级 column."""
+    for level1, prefixes in LEVEL1_OF_LEVEL2:
+        if level2.startswith(prefixes) or level2.startswith(tuple("服务对象" + p for p in prefixes)):
+            return level1
+    return ""
 
 
 def _canonical_level1(name: str) -> str:

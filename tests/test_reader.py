@@ -243,3 +243,24 @@ def test_label_and_value_in_one_cell(tmp_path: Path) -> None:
     wb.save(path)
     result = evaluate_file(str(path), NATIONAL)
     assert result.scores[0].project.name == "招商引资专项（节会）"
+
+
+def test_indicator_header_named_otherwise_and_no_level1_column(tmp_path: Path) -> None:
+    import openpyxl
+
+    spec = spec_from_case(next(c for c in CASES if c.stem.startswith("004")))
+    plain, _, _ = _evaluate(tmp_path, [spec], name="plain.xlsx")
+    path, maps, _ = make_workbook(tmp_path / "renamed.xlsx", [spec])
+    wb = openpyxl.load_workbook(path)
+    ws = wb[maps[0].title]
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value == "三级指标":
+                cell.value = "指标名称"
+            elif isinstance(cell.value, str) and cell.value.startswith(("一级指标", "产出指标", "效益指标", "满意度指标")):
+                cell.value = None
+    wb.save(path)
+    result = evaluate_file(str(path), NATIONAL)
+    assert _scores(result) == _scores(plain)
+    assert {r.indicator.level1 for r in result.scores[0].indicators} == {"产出指标", "效益指标", "满意度指标"}
+    assert not {"goal.no_output", "goal.no_benefit", "goal.no_satisfaction"} & {f.code for f in result.findings}
