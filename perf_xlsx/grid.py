@@ -275,7 +275,8 @@ def _shared_strings(book: _Book, wb_rels: dict[str, str], wb_part: str) -> list[
     if part is None or part not in book.names:
         return []
     text = _xml_text(book.read(part))
-    return [_rich_text(m.group(1) or "") for m in _SI_RE.finditer(text)]
+    # Cleaned once here rather than at every cell that uses the string.
+    return [clean_text(_rich_text(m.group(1) or ""))[:MAX_TEXT] for m in _SI_RE.finditer(text)]
 
 
 def _styles(book: _Book, wb_rels: dict[str, str]) -> tuple[list[bool], list[bool]]:
@@ -398,7 +399,7 @@ def _cell(head: str, body: str, a1: str, strings: list[str], percent: list[bool]
             value = number
             if is_date and not is_percent:
                 value = _excel_date(number, date1904) or number
-    if isinstance(value, str):
+    if isinstance(value, str) and t != "s":
         value = clean_text(value)[:MAX_TEXT]
     # An untyped empty <v/> is how openpyxl writes a formula it never calculated; a string
     # result that happens to be "" is typed (t="str"), as Excel, WPS and LibreOffice write it.
