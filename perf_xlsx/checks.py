@@ -361,6 +361,11 @@ def _row(p: Project, r: IndicatorScore, ps: ProjectScore, profile: Profile) -> I
         yield _f(W, "indicator.nonstandard_grade",
                  f"{label}实际完成值「{r.actual.raw}」不是标准定性表述，按「{r.grade.label}」计",
                  p.sheet, ind.actual.ref, r.grade.label, r.actual.raw)
+    for q, cell in ((r.target, ind.target), (r.actual, ind.actual)):
+        if q.percent_assumed:
+            yield _f(W, "indicator.percent_assumed",
+                     f"{label}「{q.raw}」未写 %，按 {fmt(q.value)}% 计（另一栏为百分数），请核实",
+                     p.sheet, cell.ref, q.value, q.raw)
     if r.target.direction and r.target.op and (
             (r.target.direction == "正向" and r.target.op == "le")
             or (r.target.direction == "反向" and r.target.op == "ge")):

@@ -225,11 +225,33 @@ def _compatible(target: Quantity, actual: Quantity) -> bool:
     return target.family == actual.family
 
 
+def _percent_fractions(target: Quantity, actual: Quantity) -> tuple[Quantity, Quantity]:
+    """A bare 0.98 against a percent target is 98%, not 0.98%.
+
+    Percent cells lose their format in .xls files read by value, and people type fractions;
+    a target above 1.5% with an actual at most 1.5 cannot sensibly mean the same unit.
+    """
+    def as_percent(q: Quantity) -> Quantity:
+        return replace(q, value=round(float(q.value or 0) * 100, 9), unit="%", family="percent",
+                       percent_assumed=True)
+
+    bare = (None, "")
+    if target.family == "percent" and actual.unit in bare and actual.value is not None \
+            and target.value is not None and target.value > 1.5 and 0 < actual.value <= 1.5:
+        return target, as_percent(actual)
+    if actual.family == "percent" and target.unit in bare and target.value is not None \
+            and actual.value is not None and actual.value > 1.5 and 0 < target.value <= 1.5:
+        return as_percent(target), actual
+    return target, actual
+
+
 def _quantitative(target: Quantity, actual: Quantity, w: float, kind: Kind, profile: Profile,
                   base: dict) -> IndicatorScore:
     if not _compatible(target, actual):
         return IndicatorScore(score=None, issue="unit_mismatch",
                               how=f"单位不一致（{target.unit} 与 {actual.unit}），沿用填报得分", **base)
+    target, actual = _percent_fractions(target, actual)
+    base = {**base, "target": target, "actual": actual}
     a = float(target.value)  # type: ignore[arg-type]
     b = float(actual.value)  # type: ignore[arg-type]
     ratio = b / a if a > 0 else None

@@ -95,7 +95,9 @@ def test_over_execution_is_capped_and_warned() -> None:
         ("8755", "8676", 15, "national_2020", 14.86),
         ("≧735人次", "735", 10, "national_2020", 10),
         ("═100%", "98%", 10, "national_2020", 9.8),
-        ("不低于90%", "0.855", 10, "national_2020", None),  # 0.855 without a % sign: not comparable
+        ("不低于90%", "0.855", 10, "national_2020", 9.5),  # a bare fraction against a percent target
+        ("≥95%", 0.98, 10, "national_2020", 10),
+        ("≥1%", "0.5", 10, "national_2020", 5),  # a target of 1% keeps 0.5 as 0.5%
         ("≥100百分比", "100", 8, "national_2020", 8),
         ("≤5%", "4%", 22.5, "national_2020", 22.5),
         ("≥3场", "-1", 10, "national_2020", 0),
@@ -103,16 +105,16 @@ def test_over_execution_is_capped_and_warned() -> None:
         ("<=5300元/户", "5830元/户", 10, "national_2020", 9.09),
     ],
 )
-def test_indicator_vectors(target: str, actual: Any, weight: float, profile: str,
-                           expected: Optional[float]) -> None:
-    if expected is None:
-        # A bare fraction against a percent target is taken as percentage points (0.855%),
-        # which is far below target: scored, not silently rescaled.
-        result = score_indicator(indicator(target, actual, weight), load_profile(profile))
-        assert result.score is not None and result.score < 1
-        return
+def test_indicator_vectors(target: str, actual: Any, weight: float, profile: str, expected: float) -> None:
     result = score_indicator(indicator(target, actual, weight), load_profile(profile))
     assert result.score == pytest.approx(expected)
+
+
+def test_fraction_read_as_percent_is_reported() -> None:
+    row = indicator("≥95%", "0.98", 10, score=10)
+    found = [f for f in check_project(score_project(project(100, 100, (row,)), NATIONAL), NATIONAL)
+             if f.code == "indicator.percent_assumed"]
+    assert [(f.cell, f.expected) for f in found] == [("F14", 98.0)]
 
 
 def test_percent_formatted_fraction_is_a_percentage() -> None:
