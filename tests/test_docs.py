@@ -33,3 +33,22 @@ def test_readme_test_command_is_what_ci_runs() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     test_line = next(line for line in ci.splitlines() if "pytest" in line).strip()
     assert test_line in readme
+
+
+def test_sample_readme_quotes_the_current_check_output() -> None:
+    """sample_workbooks/README.md quotes `perf-xlsx check` on each sample: it must not drift."""
+    import sys
+
+    from perf_xlsx.cli import render_check
+    from perf_xlsx.evaluate import evaluate_file
+    from perf_xlsx.rules import load_profile
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    readme = (ROOT / "sample_workbooks" / "README.md").read_text(encoding="utf-8")
+    profile = load_profile("national_2020")
+    samples = sorted((ROOT / "sample_workbooks").glob("*.xlsx"))
+    assert len(samples) >= 6
+    for path in samples:
+        display = path.relative_to(ROOT).as_posix()
+        text = render_check(evaluate_file(str(path), profile, display_name=display), profile)
+        assert text in readme, f"{path.name}: run python tools/make_samples.py"
