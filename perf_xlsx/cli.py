@@ -234,7 +234,7 @@ class _Progress:
         import time
 
         now = time.monotonic()
-        if done == total or now - self.last_plain >= 2.0 or done == 0:
+        if current and (done == total or now - self.last_plain >= 2.0):
             self.last_plain = now
             click.echo(f"[{done}/{total}] {current}", err=True)
 
