@@ -160,7 +160,7 @@ def process_one(path: str, rel: str, out_path: str, profile: Profile) -> dict[st
     from perf_xlsx.legacy import as_xlsx
 
     try:
-        with as_xlsx(path, bool(result.model and result.model.legacy)) as source:
+        with as_xlsx(path, result.model) as source:
             write_scored(source, result, out_path, profile)
     except WriteError as exc:
         return {"status": "scored", "reason": f"评分完成，但评分结果未能写出：{exc}", "result": data}
@@ -383,6 +383,11 @@ def write_results(report: BatchReport, path: Path) -> None:
                               "message": o.reason},
                     "profile": report.profile, "projects": [], "findings": []}
         data["file"] = o.path
+        if o.status == "scored":
+            # Beyond perf_xlsx.result/1: where the scored copy is, or why it could not be written.
+            data["output"] = o.output
+            if not o.output:
+                data["output_error"] = o.reason
         if o.status == "skipped":
             data["status"] = "skipped"
             data["error"] = {"code": "batch.skipped", "message": o.reason}

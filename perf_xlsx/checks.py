@@ -217,7 +217,7 @@ def _formulas(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     for row in p.funds:
         cells.extend(c for c in (row.initial, row.full_year, row.executed, row.rate, row.score) if c)
     for ind in p.indicators:
-        cells.extend(c for c in (ind.score, ind.weight) if c)
+        cells.extend(c for c in (ind.target, ind.actual, ind.score, ind.weight) if c)
     cells.extend(c for c in (p.total_score, p.total_weight) if c)
     stale = [c for c in cells if c.formula and not c.cached]
     if stale:

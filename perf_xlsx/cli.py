@@ -125,7 +125,7 @@ def _write_scored(result: WorkbookResult, file: str, output: Optional[str], prof
     from perf_xlsx.legacy import as_xlsx
 
     try:
-        with as_xlsx(file, bool(result.model and result.model.legacy)) as source:
+        with as_xlsx(file, result.model) as source:
             write_scored(source, result, target, profile)
     except WriteError as exc:
         click.echo(f"错误：{exc}", err=True)

@@ -103,7 +103,7 @@ def evaluate_file(path: str, profile: Profile, display_name: Optional[str] = Non
             from perf_xlsx.legacy import read_legacy_grid
 
             model = model_from_grid(read_legacy_grid(path), path)
-            model = replace(model, legacy=True, findings=model.findings + (Finding(
+            model = replace(model, legacy=True, values_only="旧版 .xls / .ods 格式", findings=model.findings + (Finding(
                 Severity.INFO, "read.legacy_format",
                 "旧版 .xls / .ods 文件：已读取数值，但公式和百分比格式无法识别；建议在 WPS/Excel 中另存为 .xlsx"),))
         else:

@@ -6,6 +6,33 @@ import os
 import tempfile
 from typing import Callable
 
+TEMP_PREFIX = ".~perf-xlsx-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists (another user's) or cannot tell: leave its file alone
+    return True
+
+
+def sweep_stale_temps(folder: str) -> None:
+    """Delete temporary files left by a writer that was killed (its process no longer exists)."""
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(TEMP_PREFIX) and n.endswith(".tmp")]
+    except OSError:
+        return
+    for name in names:
+        pid_text = name[len(TEMP_PREFIX):].split("-", 1)[0]
+        if pid_text.isdigit() and int(pid_text) != os.getpid() and not _alive(int(pid_text)):
+            try:
+                os.unlink(os.path.join(folder, name))
+            except OSError:
+                pass
+
 
 def _umask() -> int:
     # os.umask can only be read by setting it; restore at once.
@@ -21,7 +48,9 @@ def atomic_write(path: str, write: Callable[[str], None]) -> None:
     0600 of a temporary file.
     """
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".~perf-xlsx-", suffix=".tmp", dir=folder)
+    sweep_stale_temps(folder)
+    # The pid in the name lets a later run tell a killed writer's leftover from a live one's.
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".tmp", dir=folder)
     os.close(fd)
     try:
         write(tmp)

@@ -17,7 +17,7 @@ import os
 import posixpath
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO, Any, Optional, Union
 
 from defusedxml import ElementTree as SafeET
@@ -91,6 +91,8 @@ class Sheet:
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)
     hidden_rows: set[int] = field(default_factory=set)
     truncated: bool = False  # cells existed outside the read window
+    long_text: list[str] = field(default_factory=list)  # cells over 32,767 characters
+    bad_styles: list[str] = field(default_factory=list)  # cells naming a style that does not exist
     _anchor: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict, repr=False)
     _max_row: int = 0
     _max_col: int = 0
@@ -141,6 +143,7 @@ class Grid:
     date1904: bool = False
     has_macros: bool = False
     external_links: bool = False
+    strict: bool = False  # Strict Open XML namespaces
 
 
 def _local(tag: str) -> str:
@@ -276,7 +279,7 @@ def _shared_strings(book: _Book, wb_rels: dict[str, str], wb_part: str) -> list[
         return []
     text = _xml_text(book.read(part))
     # Cleaned once here rather than at every cell that uses the string.
-    return [clean_text(_rich_text(m.group(1) or ""))[:MAX_TEXT] for m in _SI_RE.finditer(text)]
+    return [clean_text(_rich_text(m.group(1) or "")) for m in _SI_RE.finditer(text)]
 
 
 def _styles(book: _Book, wb_rels: dict[str, str]) -> tuple[list[bool], list[bool]]:
@@ -346,8 +349,16 @@ def _read_sheet(book: _Book, part: str, sheet: Sheet, strings: list[str], percen
                 continue
             cell = _cell(head, inner, rm.group(0)[3:-1] if rm else ref(row, col), strings, percent, date,
                          date1904)
-            if cell is not None:
-                sheet.cells[(row, col)] = cell
+            if cell is None:
+                continue
+            if isinstance(cell.value, str) and len(cell.value) > MAX_TEXT:
+                sheet.long_text.append(cell.ref)  # over Excel's limit: cut, and said so
+                cell = replace(cell, value=cell.value[:MAX_TEXT])
+            if percent:
+                sm = _S_ATTR.search(head)
+                if sm and int(sm.group(1)) >= len(percent):
+                    sheet.bad_styles.append(cell.ref)
+            sheet.cells[(row, col)] = cell
     merges_at = text.find("mergeCell", data_end if data_end > 0 else 0)
     if merges_at >= 0:
         for mm in _MERGE_RE.finditer(text, merges_at - 1):
@@ -400,7 +411,7 @@ def _cell(head: str, body: str, a1: str, strings: list[str], percent: list[bool]
             if is_date and not is_percent:
                 value = _excel_date(number, date1904) or number
     if isinstance(value, str) and t != "s":
-        value = clean_text(value)[:MAX_TEXT]
+        value = clean_text(value)
     # An untyped empty <v/> is how openpyxl writes a formula it never calculated; a string
     # result that happens to be "" is typed (t="str"), as Excel, WPS and LibreOffice write it.
     cached = not formula or error is not None or (has_v and (bool(v_text) or t in ("str", "s", "inlineStr")))
@@ -484,6 +495,6 @@ def _read_book(book: _Book) -> Grid:
         _read_sheet(book, part, sheet, strings, percent, date, date1904)
         sheet.index_merges()
         sheets.append(sheet)
-    return Grid(sheets=sheets, date1904=date1904,
+    return Grid(sheets=sheets, date1904=date1904, strict=b"purl.oclc.org/ooxml" in book.read(wb_part)[:4096],
                 has_macros=any(n.lower().endswith("vbaproject.bin") for n in book.names),
                 external_links=any(n.startswith("xl/externalLinks/") for n in book.names))

@@ -13,10 +13,10 @@ import multiprocessing as mp
 import os
 import tempfile
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Iterator, Optional
 
-from perf_xlsx.grid import MAX_COLS, MAX_ROWS, Grid, GridError, Sheet, ref
-from perf_xlsx.model import CellValue
+from perf_xlsx.grid import MAX_COLS, MAX_ROWS, Grid, GridError, Sheet, read_grid, ref
+from perf_xlsx.model import CellValue, WorkbookModel
 from perf_xlsx.values import clean_text
 
 TIMEOUT = 30.0
@@ -124,16 +124,15 @@ def read_legacy_grid(path: str) -> Grid:
 
 
 @contextmanager
-def as_xlsx(path: str, grid_model_legacy: bool) -> Iterator[str]:
-    """The input itself, or for .xls/.ods a temporary .xlsx holding its values and merges.
-
-    The scored copy is built by copying the parts of an .xlsx; a legacy file has none, so its
-    values are carried over (formatting and formulas are not; read.legacy_format says so).
+def as_xlsx(path: str, model: Optional[WorkbookModel]) -> Iterator[str]:
+    """The input itself, or a temporary .xlsx holding its values and merges when its parts can't
+    be copied faithfully (model.values_only says why: .xls/.ods, Strict Open XML, over-long
+    text, broken styles). Formatting and formulas are then not carried; a finding says so.
     """
-    if not grid_model_legacy:
+    if model is None or not model.values_only:
         yield path
         return
-    grid = read_legacy_grid(path)
+    grid = read_legacy_grid(path) if model.legacy else read_grid(path)
     with tempfile.TemporaryDirectory(prefix="perf-xlsx-") as folder:
         target = os.path.join(folder, "converted.xlsx")
         _write_values(grid, target)

@@ -222,6 +222,9 @@ class WorkbookModel:
     findings: tuple[Finding, ...] = ()
     sheet_names: tuple[str, ...] = ()
     legacy: bool = False  # read from .xls/.ods: values only, no formulas or formats
+    # Why the scored copy can carry only the values of the input (its parts cannot be copied
+    # faithfully: .xls/.ods, Strict Open XML, over-long text, broken styles); "" when it can.
+    values_only: str = ""
 
 
 @dataclass(frozen=True)
@@ -237,7 +240,8 @@ class IndicatorScore:
     how: str = ""  # short explanation in words, e.g. "实际 40 ÷ 目标 50 × 8 = 6.40"
     ratio: Optional[float] = None  # actual / target where defined
     # Why the tool could not score the row itself ("unit_mismatch", "target_blank", "actual_blank",
-    # "incomparable", "no_weight"); the total then counts the entered score (clamped to [0, 分值]).
+    # "incomparable", "no_weight", "uncalculated"); the total then counts the entered score
+    # (clamped to [0, 分值]).
     issue: Optional[str] = None
     grade: Optional[Grade] = None  # qualitative grade used for the row
     band: Optional[tuple[float, float]] = None  # allowed score range for qualitative rows

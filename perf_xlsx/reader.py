@@ -134,8 +134,24 @@ def model_from_grid(grid: Grid, path: str = "") -> WorkbookModel:
     if grid.external_links:
         findings.append(Finding(Severity.WARNING, "read.external_link",
                                 "文件引用了其他工作簿（外部链接），相关数值未核实"))
+    values_only = []
+    if grid.strict:
+        values_only.append("Strict Open XML 格式")
+        findings.append(Finding(Severity.INFO, "read.strict_ooxml",
+                                "文件为 Strict Open XML 格式：已照常评分，评分副本只保留数值；"
+                                "建议在 WPS/Excel 中另存为“Excel 工作簿 (*.xlsx)”"))
     for sheet in grid.sheets:
         ctx = _Ctx(sheet, findings, {})
+        if sheet.long_text:
+            values_only.append("单元格文本超过 32767 字符")
+            ctx.add(Severity.WARNING, "read.text_truncated",
+                    f"{len(sheet.long_text)} 个单元格的文字超过 Excel 上限 32767 字，已截断读取；评分副本只保留数值",
+                    sheet.long_text[0], 32767, None)
+        if sheet.bad_styles:
+            values_only.append("单元格样式损坏")
+            ctx.add(Severity.WARNING, "read.bad_style",
+                    f"{len(sheet.bad_styles)} 个单元格引用了不存在的样式（文件已损坏），评分副本只保留数值；"
+                    "建议在 WPS/Excel 中打开并另存", sheet.bad_styles[0])
         if sheet.truncated:
             ctx.add(Severity.WARNING, "read.window_truncated",
                     f"表格使用区域异常，仅读取前 5000 行、前 64 列（工作表「{sheet.name}」）")
@@ -147,7 +163,8 @@ def model_from_grid(grid: Grid, path: str = "") -> WorkbookModel:
         if not found and unit is None:
             unit = _read_unit_sheet(ctx)
     return WorkbookModel(path=path, projects=tuple(projects), unit=unit, findings=tuple(findings),
-                         sheet_names=tuple(s.name for s in grid.sheets))
+                         sheet_names=tuple(s.name for s in grid.sheets),
+                         values_only="、".join(dict.fromkeys(values_only)))
 
 
 # --- locating --------------------------------------------------------------------------

@@ -207,6 +207,10 @@ def _score_indicator(ind: Indicator, profile: Profile, weight: Optional[float] =
         return IndicatorScore(score=None, applicable=False, how="不适用，不计分", **base)
     if w is None:
         return IndicatorScore(score=None, issue="no_weight", how="分值空白，无法计分", **base)
+    if any(c is not None and c.formula and not c.cached for c in (ind.target, ind.actual)):
+        # A formula never calculated is not a blank: its value is unknown, so keep the entry.
+        return IndicatorScore(score=None, issue="uncalculated", how="指标值或完成值是未计算的公式，沿用填报得分",
+                              **base)
     if not target.raw:
         return IndicatorScore(score=None, issue="target_blank", how="年度指标值空白，沿用填报得分", **base)
     if kind is Kind.QUAL or actual.value is None:

@@ -705,6 +705,9 @@ class Edit:
     new_cell: Optional[Callable[[str, str], str]] = None  # (ref, prefix) -> <c> element
 
 
+SCAN_ROWS = 10000  # rows indexed for editing: twice the reader's window (grid.MAX_ROWS)
+
+
 class SheetEditor:
     """Targeted edits to a worksheet part: everything not edited stays byte-identical.
 
@@ -743,6 +746,7 @@ class SheetEditor:
     def _scan(self) -> None:
         m = self._sheet_data()
         self.rows, self.order = {}, []
+        self._tail: Optional[int] = None
         text = self.text
         if m.body is not None:
             pos = m.start() + m.group(0).index(">") + 1
@@ -763,6 +767,11 @@ class SheetEditor:
                 r = _R_ATTR.search(open_tag)
                 num = int(r.group(1)) if r and r.group(1).isdigit() else last + 1
                 last = num
+                if num > SCAN_ROWS:
+                    # Formatting-only rows down to 1,048,576 are common; the tool never edits
+                    # below the reader's window, so the rest stays one untouched tail.
+                    self._tail = rm.start()
+                    break
                 row = RowSpan(num, rm.start(), end, open_tag, close)
                 self.order.append(row)
                 self.rows.setdefault(num, row)
@@ -876,9 +885,11 @@ class SheetEditor:
                 pieces.append(self.text[pos:row.start])
                 pieces.append(self._edit_row(row, by_row[row.num]))
                 pos = row.end
-        pieces.append(self.text[pos:close])
+        # New rows after the last indexed one go before the unindexed tail, keeping row order.
+        insert_at = self._tail if self._tail is not None else close
+        pieces.append(self.text[pos:insert_at])
         pieces.extend(self._new_row(num, by_row[num]) for num in new_rows)
-        pieces.append(self.text[close:])
+        pieces.append(self.text[insert_at:])
         self.text = "".join(pieces)
         self._reset()
 

@@ -275,14 +275,7 @@ def test_payloads_reach_tool_sheets_as_text(batch: BatchRun, name: str) -> None:
     assert not [p for p in PAYLOADS if p.strip() not in texts]
 
 
-_STATIC_XFAIL: dict[str, str] = {
-    "bad_style_index.xlsx": "reported: the input's out-of-range style index (s=99999) is copied into the "
-                            "output, which openpyxl cannot load (Excel repairs such files)",
-    "strict.xlsx": "reported: Strict package gets a second, transitional styles part and transitional "
-                   "sheets (writer matches relationship types by transitional URI only)",
-    "long_text.xlsx": "reported: a 20M-character input cell is copied unchanged into the output "
-                      "(Excel's limit is 32,767) and the truncation on read is not reported",
-}
+_STATIC_XFAIL: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("name", [
@@ -370,9 +363,6 @@ def test_messy_values_never_scored_zero_by_accident(batch: BatchRun) -> None:
     assert [_indicator(got, r)["score"] for r in (16, 17, 18, 19)] == [10, 10, 5, 5]
 
 
-@pytest.mark.xfail(strict=True, reason="reported: an uncalculated formula in 实际完成值 is read as blank and "
-                                       "scored 0 (indicator.actual_missing); checks._formulas only looks at "
-                                       "funds/weight/score cells")
 def test_uncalculated_formula_in_actual_is_reported_not_zeroed(batch: BatchRun) -> None:
     got = batch.result("messy_values.xlsx")
     stale = [f for f in got["findings"] if f["code"] == "read.formula_not_cached"]
@@ -381,7 +371,6 @@ def test_uncalculated_formula_in_actual_is_reported_not_zeroed(batch: BatchRun) 
     assert not [f for f in got["findings"] if f["code"] == "indicator.actual_missing" and f["cell"] == "F15"]
 
 
-@pytest.mark.xfail(strict=True, reason="reported: text over 32,767 characters is cut on read without a finding")
 def test_long_text_truncation_reported(batch: BatchRun) -> None:
     got = batch.result("long_text.xlsx")
     assert any(f["code"] == "read.text_truncated" for f in got["findings"])
