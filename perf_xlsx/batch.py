@@ -12,15 +12,15 @@ import json
 import multiprocessing as mp
 import os
 import signal
+import tempfile
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import IO, Any, Callable, Optional
 
 from perf_xlsx.evaluate import evaluate_file, result_to_dict, sha256_file
-from perf_xlsx.fileutil import atomic_write_bytes
-from perf_xlsx.model import Severity
+from perf_xlsx.fileutil import atomic_write
 from perf_xlsx.rules import Profile, load_profile
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".ods", ".xltx", ".xltm"}
@@ -39,21 +39,32 @@ class BatchError(Exception):
 
 @dataclass
 class FileOutcome:
-    """One input file, accounted for exactly once."""
+    """One input file, accounted for exactly once.
+
+    Only what the summary needs stays in memory (compact project rows, counts); the full
+    perf_xlsx.result/1 line waits in a spool file, so memory is flat in the number of files.
+    """
 
     path: str  # relative to the batch folder, with forward slashes
     status: str  # "scored" | "failed" | "skipped"
     reason: str = ""
-    result: Optional[dict[str, Any]] = None  # perf_xlsx.result/1 (scored and failed)
     output: Optional[str] = None  # scored workbook, relative to OUTDIR
+    errors: int = 0
+    warnings: int = 0
+    projects: list[dict[str, Any]] = field(default_factory=list)  # summary.compact_projects rows
+    line: Optional[bytes] = None  # the results.jsonl line, when not spooled
+    spooled: Optional[tuple[int, int]] = None  # (offset, length) of the line in the spool
 
-    @property
-    def errors(self) -> int:
-        return sum(1 for f in (self.result or {}).get("findings", []) if f["severity"] == "error")
+    def result(self, spool: Optional[IO[bytes]]) -> Optional[dict[str, Any]]:
+        """The full result (perf_xlsx.result/1 plus batch keys), read back when needed."""
+        data = self.raw_line(spool)
+        return json.loads(data) if data else None
 
-    @property
-    def warnings(self) -> int:
-        return sum(1 for f in (self.result or {}).get("findings", []) if f["severity"] == "warning")
+    def raw_line(self, spool: Optional[IO[bytes]]) -> Optional[bytes]:
+        if self.spooled is not None and spool is not None:
+            spool.seek(self.spooled[0])
+            return spool.read(self.spooled[1])
+        return self.line
 
 
 @dataclass
@@ -64,6 +75,7 @@ class BatchReport:
     outcomes: list[FileOutcome] = field(default_factory=list)
     elapsed: float = 0.0
     interrupted: bool = False
+    spool: Optional[IO[bytes]] = None  # full result lines while the run is open
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -144,6 +156,28 @@ def _limit_worker() -> None:
         pass
 
 
+def _line(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
+def _outcome(data: dict[str, Any], status: str, reason: str = "", output: Optional[str] = None
+             ) -> dict[str, Any]:
+    """What a worker sends back: the finished results.jsonl line and the compact summary rows."""
+    from perf_xlsx.summary import compact_projects
+
+    data["status"] = status
+    if status == "scored":
+        # Beyond perf_xlsx.result/1: where the scored copy is, or why it could not be written.
+        data["output"] = output
+        if not output:
+            data["output_error"] = reason
+    findings = data.get("findings", [])
+    return {"status": status, "reason": reason, "output": output, "line": _line(data),
+            "errors": sum(1 for f in findings if f["severity"] == "error"),
+            "warnings": sum(1 for f in findings if f["severity"] == "warning"),
+            "projects": compact_projects(data) if status == "scored" else []}
+
+
 def process_one(path: str, rel: str, out_path: str, profile: Profile) -> dict[str, Any]:
     """Score one file and write its scored copy; returns a picklable outcome."""
     from perf_xlsx.writer import WriteError, is_scored_output, write_scored
@@ -156,15 +190,15 @@ def process_one(path: str, rel: str, out_path: str, profile: Profile) -> dict[st
     result = evaluate_file(path, profile, display_name=rel)
     data = result_to_dict(result)
     if result.status != "scored":
-        return {"status": "failed", "reason": (result.error or {}).get("message", ""), "result": data}
+        return _outcome(data, "failed", (result.error or {}).get("message", ""))
     from perf_xlsx.legacy import as_xlsx
 
     try:
         with as_xlsx(path, result.model) as source:
             write_scored(source, result, out_path, profile)
     except WriteError as exc:
-        return {"status": "scored", "reason": f"评分完成，但评分结果未能写出：{exc}", "result": data}
-    return {"status": "scored", "result": data, "output": os.path.basename(out_path)}
+        return _outcome(data, "scored", f"评分完成，但评分结果未能写出：{exc}")
+    return _outcome(data, "scored", output=os.path.basename(out_path))
 
 
 def _worker_main(conn: Connection, profile_spec: str) -> None:
@@ -343,11 +377,22 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
         if progress:
             progress(done, total, "")
 
+        # Unnamed (deleted on close): full result lines wait here until results.jsonl is written.
+        spool = tempfile.TemporaryFile(dir=out)
+        report.spool = spool
+
         def on_done(index: int, outcome: dict[str, Any]) -> None:
             nonlocal done
             rel = entries[index][0].relative_to(src).as_posix()
-            outcomes[index] = FileOutcome(path=rel, status=outcome["status"], reason=outcome.get("reason", ""),
-                                          result=outcome.get("result"), output=outcome.get("output"))
+            o = FileOutcome(path=rel, status=outcome["status"], reason=outcome.get("reason", ""),
+                            output=outcome.get("output"), errors=outcome.get("errors", 0),
+                            warnings=outcome.get("warnings", 0), projects=outcome.get("projects", []))
+            line = outcome.get("line")
+            if line:
+                spool.seek(0, os.SEEK_END)
+                o.spooled = (spool.tell(), len(line))
+                spool.write(line)
+            outcomes[index] = o
             done += 1
             if progress:
                 progress(done, total, rel)
@@ -360,46 +405,40 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
             _sweep_temp(out)
         report.outcomes = [o for o in outcomes if o is not None]
         report.elapsed = time.monotonic() - start
-        if not report.interrupted:
-            write_results(report, out / RESULTS_NAME)
-            from perf_xlsx.summary import write_summary
+        try:
+            if not report.interrupted:
+                write_results(report, out / RESULTS_NAME)
+                from perf_xlsx.summary import write_summary
 
-            write_summary(report, str(out / SUMMARY_NAME), profile)
+                write_summary(report, str(out / SUMMARY_NAME), profile)
+        finally:
+            spool.close()
+            report.spool = None
     return report
 
 
+def _own_line(report: BatchReport, o: FileOutcome) -> bytes:
+    """The results.jsonl line of a file no worker reported on (skipped, or its worker died)."""
+    try:
+        digest: Optional[str] = sha256_file(str(Path(report.folder) / o.path))
+    except OSError:
+        digest = None
+    code = "batch.skipped" if o.status == "skipped" else "batch.timeout_or_crash"
+    return _line({"schema": "perf_xlsx.result/1", "file": o.path, "sha256": digest, "status": o.status,
+                  "error": {"code": code, "message": o.reason}, "profile": report.profile, "projects": [],
+                  "findings": []})
+
+
 def write_results(report: BatchReport, path: Path) -> None:
-    lines = []
-    for o in report.outcomes:
-        if o.result is not None:
-            data = dict(o.result)
-        else:
-            try:
-                digest: Optional[str] = sha256_file(str(Path(report.folder) / o.path))
-            except OSError:
-                digest = None
-            data = {"schema": "perf_xlsx.result/1", "file": o.path, "sha256": digest, "status": o.status,
-                    "error": {"code": "batch.timeout_or_crash" if o.status == "failed" else "batch.skipped",
-                              "message": o.reason},
-                    "profile": report.profile, "projects": [], "findings": []}
-        data["file"] = o.path
-        if o.status == "scored":
-            # Beyond perf_xlsx.result/1: where the scored copy is, or why it could not be written.
-            data["output"] = o.output
-            if not o.output:
-                data["output_error"] = o.reason
-        if o.status == "skipped":
-            data["status"] = "skipped"
-            data["error"] = {"code": "batch.skipped", "message": o.reason}
-        lines.append(json.dumps(data, ensure_ascii=False, sort_keys=False))
-    atomic_write_bytes(str(path), ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8"))
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as fh:
+            for o in report.outcomes:
+                line = o.raw_line(report.spool) or _own_line(report, o)
+                fh.write(line + b"\n")
+            fh.flush()
+            os.fsync(fh.fileno())
 
-
-def severity_counts(outcome: FileOutcome) -> tuple[int, int]:
-    findings = (outcome.result or {}).get("findings", [])
-    errors = sum(1 for f in findings if f["severity"] == Severity.ERROR.value)
-    warnings = sum(1 for f in findings if f["severity"] == Severity.WARNING.value)
-    return errors, warnings
+    atomic_write(str(path), write)
 
 
 __all__ = ["BatchError", "BatchReport", "FileOutcome", "run_batch", "scan", "skip_reason"]

@@ -41,26 +41,33 @@ def _indicator_share(project: dict[str, Any]) -> Optional[float]:
     return got / total if total else None
 
 
+def compact_projects(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The few figures per project that the ranking needs (kept in memory for every file)."""
+    rows = []
+    findings = result.get("findings", [])
+    for p in result.get("projects", []):
+        mine = [f for f in findings if f.get("sheet") == p["sheet"]]
+        funds, total = p["funds"], p["total"]
+        rows.append({
+            "unit": p.get("department") or p.get("implementer") or "", "sheet": p["sheet"], "name": p["name"],
+            "kind": p.get("kind", "project"),
+            "budget": funds.get("budget"), "executed": funds.get("executed"), "rate": funds.get("rate"),
+            "funds_score": funds.get("score"), "score": total.get("score"),
+            "score_entered": total.get("score_entered"), "grade": total.get("grade") or "",
+            "errors": sum(1 for f in mine if f["severity"] == "error"),
+            "warnings": sum(1 for f in mine if f["severity"] == "warning"),
+            "share": _indicator_share(p),
+        })
+    return rows
+
+
 def project_rows(report: BatchReport) -> list[dict[str, Any]]:
     rows = []
     for o in report.outcomes:
-        if o.status != "scored" or not o.result:
+        if o.status != "scored":
             continue
-        findings = o.result.get("findings", [])
-        for p in o.result.get("projects", []):
-            mine = [f for f in findings if f.get("sheet") == p["sheet"]]
-            funds, total = p["funds"], p["total"]
-            rows.append({
-                "unit": p.get("department") or p.get("implementer") or "",
-                "file": o.path, "output": o.output, "sheet": p["sheet"], "name": p["name"],
-                "kind": p.get("kind", "project"),
-                "budget": funds.get("budget"), "executed": funds.get("executed"), "rate": funds.get("rate"),
-                "funds_score": funds.get("score"), "score": total.get("score"),
-                "score_entered": total.get("score_entered"), "grade": total.get("grade") or "",
-                "errors": sum(1 for f in mine if f["severity"] == "error"),
-                "warnings": sum(1 for f in mine if f["severity"] == "warning"),
-                "share": _indicator_share(p),
-            })
+        for p in o.projects:
+            rows.append({**p, "file": o.path, "output": o.output})
     rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0.0), r["file"], r["sheet"]))
     return rows
 
@@ -202,11 +209,25 @@ def _grades(wb: Any, fmt: dict[str, Any], rows: list[dict[str, Any]]) -> None:
     ws.insert_chart(1, 3, chart)
 
 
+def _iter_findings(report: BatchReport) -> Any:
+    """(file, finding) in file order, errors first within a file; read back from the spool one
+    file at a time so that memory does not grow with the number of files."""
+    rank = {"error": 0, "warning": 1, "info": 2}
+    for o in report.outcomes:
+        if o.status == "skipped":
+            continue
+        result = o.result(report.spool)
+        if not result:
+            continue
+        for f in sorted(result.get("findings", []), key=lambda f: rank.get(f["severity"], 3)):
+            yield o.path, f
+
+
 def _findings(wb: Any, fmt: dict[str, Any], report: BatchReport) -> None:
     ws = wb.add_worksheet("问题清单")
     _setup(ws, [26, 16, 10, 8, 30, 60, 12, 12], 0)
-    all_findings = [(o.path, f) for o in report.outcomes if o.result for f in o.result.get("findings", [])]
-    by_code = Counter((f["code"], f["severity"]) for _, f in all_findings)
+    by_code: Counter[tuple[str, str]] = Counter(
+        (f["code"], f["severity"]) for _, f in _iter_findings(report))
     ws.write_string(0, 0, "问题代码", fmt["head"])
     ws.write_string(0, 1, "级别", fmt["head"])
     ws.write_string(0, 2, "数量", fmt["head"])
@@ -219,9 +240,8 @@ def _findings(wb: Any, fmt: dict[str, Any], report: BatchReport) -> None:
     headers = ["文件", "工作表", "单元格", "级别", "代码", "说明", "应为", "实为"]
     for c, h in enumerate(headers):
         ws.write_string(top, c, h, fmt["head"])
-    rank = {"error": 0, "warning": 1, "info": 2}
-    ordered = sorted(all_findings, key=lambda pf: (rank.get(pf[1]["severity"], 3), pf[0]))
-    for i, (file, f) in enumerate(ordered, start=top + 1):
+    i = top
+    for i, (file, f) in enumerate(_iter_findings(report), start=top + 1):
         _write(ws, i, 0, file, fmt["text"])
         _write(ws, i, 1, f.get("sheet"), fmt["text"])
         _write(ws, i, 2, f.get("cell"), fmt["text"])
@@ -233,7 +253,7 @@ def _findings(wb: Any, fmt: dict[str, Any], report: BatchReport) -> None:
             if isinstance(value, list):
                 value = "–".join(str(v) for v in value)
             _write(ws, i, c, value, fmt["text"], fmt["num"])
-    ws.autofilter(top, 0, top + max(len(ordered), 1), len(headers) - 1)
+    ws.autofilter(top, 0, max(i, top + 1), len(headers) - 1)
 
 
 def _unprocessed(wb: Any, fmt: dict[str, Any], report: BatchReport) -> None:
