@@ -37,23 +37,27 @@ class BatchError(Exception):
     """The batch as a whole cannot run (folder missing, another run in progress); Chinese message."""
 
 
-@dataclass
 class FileOutcome:
     """One input file, accounted for exactly once.
 
-    Only what the summary needs stays in memory (compact project rows, counts); the full
-    perf_xlsx.result/1 line waits in a spool file, so memory is flat in the number of files.
+    Only what the summary needs stays in memory (counts, 总分 and 等级 per project); the full
+    perf_xlsx.result/1 line waits in a spool file, so memory stays flat however many files.
     """
 
-    path: str  # relative to the batch folder, with forward slashes
-    status: str  # "scored" | "failed" | "skipped"
-    reason: str = ""
-    output: Optional[str] = None  # scored workbook, relative to OUTDIR
-    errors: int = 0
-    warnings: int = 0
-    projects: list[dict[str, Any]] = field(default_factory=list)  # summary.compact_projects rows
-    line: Optional[bytes] = None  # the results.jsonl line, when not spooled
-    spooled: Optional[tuple[int, int]] = None  # (offset, length) of the line in the spool
+    __slots__ = ("path", "status", "reason", "output", "errors", "warnings", "projects", "spooled")
+
+    def __init__(self, path: str, status: str, reason: str = "", output: Optional[str] = None,
+                 errors: int = 0, warnings: int = 0,
+                 projects: tuple[tuple[Optional[float], str], ...] = (),
+                 spooled: Optional[tuple[int, int]] = None) -> None:
+        self.path = path  # relative to the batch folder, with forward slashes
+        self.status = status  # "scored" | "failed" | "skipped"
+        self.reason = reason
+        self.output = output  # scored workbook, relative to OUTDIR
+        self.errors = errors
+        self.warnings = warnings
+        self.projects = projects  # per project: (总分 or None, 等级)
+        self.spooled = spooled  # (offset, length) of its results.jsonl line in the spool
 
     def result(self, spool: Optional[IO[bytes]]) -> Optional[dict[str, Any]]:
         """The full result (perf_xlsx.result/1 plus batch keys), read back when needed."""
@@ -61,10 +65,10 @@ class FileOutcome:
         return json.loads(data) if data else None
 
     def raw_line(self, spool: Optional[IO[bytes]]) -> Optional[bytes]:
-        if self.spooled is not None and spool is not None:
-            spool.seek(self.spooled[0])
-            return spool.read(self.spooled[1])
-        return self.line
+        if self.spooled is None or spool is None:
+            return None
+        spool.seek(self.spooled[0])
+        return spool.read(self.spooled[1])
 
 
 @dataclass
@@ -111,9 +115,10 @@ def skip_reason(path: Path) -> Optional[str]:
     return None
 
 
-def scan(folder: Path, outdir: Path, recursive: bool) -> list[tuple[Path, Optional[str]]]:
-    """Every regular file under folder (OUTDIR excluded), sorted, with its skip reason."""
-    found: list[tuple[Path, Optional[str]]] = []
+def scan(folder: Path, outdir: Path, recursive: bool) -> list[tuple[str, Optional[str]]]:
+    """Every regular file under folder (OUTDIR excluded) as a relative posix path, sorted, with
+    its skip reason."""
+    found: list[tuple[str, Optional[str]]] = []
     out_resolved = outdir.resolve()
     walker = os.walk(folder) if recursive else [(str(folder), [], os.listdir(folder))]
     for root, dirs, files in walker:
@@ -123,8 +128,8 @@ def scan(folder: Path, outdir: Path, recursive: bool) -> list[tuple[Path, Option
             path = root_path / name
             if not path.is_file() or path.is_symlink() and not path.exists():
                 continue
-            found.append((path, skip_reason(path)))
-    found.sort(key=lambda item: str(item[0].relative_to(folder)))
+            found.append((path.relative_to(folder).as_posix(), skip_reason(path)))
+    found.sort()
     return found
 
 
@@ -163,8 +168,6 @@ def _line(data: dict[str, Any]) -> bytes:
 def _outcome(data: dict[str, Any], status: str, reason: str = "", output: Optional[str] = None
              ) -> dict[str, Any]:
     """What a worker sends back: the finished results.jsonl line and the compact summary rows."""
-    from perf_xlsx.summary import compact_projects
-
     data["status"] = status
     if status == "scored":
         # Beyond perf_xlsx.result/1: where the scored copy is, or why it could not be written.
@@ -175,7 +178,8 @@ def _outcome(data: dict[str, Any], status: str, reason: str = "", output: Option
     return {"status": status, "reason": reason, "output": output, "line": _line(data),
             "errors": sum(1 for f in findings if f["severity"] == "error"),
             "warnings": sum(1 for f in findings if f["severity"] == "warning"),
-            "projects": compact_projects(data) if status == "scored" else []}
+            "projects": tuple((p["total"].get("score"), p["total"].get("grade") or "")
+                              for p in data.get("projects", [])) if status == "scored" else ()}
 
 
 def process_one(path: str, rel: str, out_path: str, profile: Profile) -> dict[str, Any]:
@@ -228,7 +232,7 @@ def _worker_main(conn: Connection, profile_spec: str) -> None:
 class _Worker:
     process: Any
     conn: Connection
-    task: Optional[tuple[int, str, str, str]] = None
+    task: Optional[int] = None
     started: float = 0.0
 
 
@@ -247,25 +251,26 @@ def _stop(worker: _Worker) -> None:
     worker.conn.close()
 
 
-def run_pool(tasks: list[tuple[int, str, str, str]], profile_spec: str, jobs: int,
-             on_done: Callable[[int, dict[str, Any]], None], timeout: float = FILE_TIMEOUT) -> None:
-    """Run (index, path, rel, out_path) tasks on `jobs` workers; on_done(index, outcome) per task."""
+def run_pool(tasks: list[int], make_task: Callable[[int], tuple[str, str, str]], profile_spec: str,
+             jobs: int, on_done: Callable[[int, dict[str, Any]], None], timeout: float = FILE_TIMEOUT) -> None:
+    """Run tasks (indexes; make_task gives (path, rel, out_path)) on `jobs` workers, calling
+    on_done(index, outcome) for each."""
     ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
     pending = list(reversed(tasks))
     workers = [_start_worker(ctx, profile_spec) for _ in range(max(1, min(jobs, len(tasks))))]
     try:
-        while pending or any(w.task for w in workers):
+        while pending or any(w.task is not None for w in workers):
             for w in workers:
                 if w.task is None and pending:
                     w.task = pending.pop()
                     w.started = time.monotonic()
-                    w.conn.send(w.task[1:])
-            busy = [w for w in workers if w.task]
+                    w.conn.send(make_task(w.task))
+            busy = [w for w in workers if w.task is not None]
             now = time.monotonic()
             wait_for = max(0.0, min(w.started + timeout for w in busy) - now)
             ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=wait_for)
             for i, w in enumerate(workers):
-                if not w.task:
+                if w.task is None:
                     continue
                 outcome: Optional[dict[str, Any]] = None
                 broken = False
@@ -282,7 +287,7 @@ def run_pool(tasks: list[tuple[int, str, str, str]], profile_spec: str, jobs: in
                     outcome = {"status": "failed", "reason": f"处理超时（超过 {timeout:g} 秒），已跳过该文件"}
                 if outcome is None:
                     continue
-                index = w.task[0]
+                index = w.task
                 if broken:
                     _stop(w)
                     workers[i] = _start_worker(ctx, profile_spec)
@@ -364,18 +369,25 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
     with _Lock(out):
         entries = scan(src, out, recursive)
         outcomes: list[Optional[FileOutcome]] = [None] * len(entries)
-        tasks: list[tuple[int, str, str, str]] = []
+        tasks: list[int] = []
+        outputs: list[str] = []  # scored-copy names, decided up front so they never depend on timing
         taken: set[str] = set()
-        for i, (path, reason) in enumerate(entries):
-            rel = path.relative_to(src).as_posix()
+        for i, (rel, reason) in enumerate(entries):
             if reason:
                 outcomes[i] = FileOutcome(path=rel, status="skipped", reason=reason)
+                outputs.append("")
             else:
-                tasks.append((i, str(path), rel, str(out / output_name(rel, taken))))
+                tasks.append(i)
+                outputs.append(output_name(rel, taken))
+        del taken
         done = len(entries) - len(tasks)
         total = len(entries)
         if progress:
             progress(done, total, "")
+
+        def make_task(index: int) -> tuple[str, str, str]:
+            rel = entries[index][0]
+            return str(src / rel), rel, str(out / outputs[index])
 
         # Unnamed (deleted on close): full result lines wait here until results.jsonl is written.
         spool = tempfile.TemporaryFile(dir=out)
@@ -383,10 +395,10 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
 
         def on_done(index: int, outcome: dict[str, Any]) -> None:
             nonlocal done
-            rel = entries[index][0].relative_to(src).as_posix()
+            rel = entries[index][0]
             o = FileOutcome(path=rel, status=outcome["status"], reason=outcome.get("reason", ""),
                             output=outcome.get("output"), errors=outcome.get("errors", 0),
-                            warnings=outcome.get("warnings", 0), projects=outcome.get("projects", []))
+                            warnings=outcome.get("warnings", 0), projects=outcome.get("projects", ()))
             line = outcome.get("line")
             if line:
                 spool.seek(0, os.SEEK_END)
@@ -398,7 +410,7 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
                 progress(done, total, rel)
 
         try:
-            run_pool(tasks, profile_spec, jobs or os.cpu_count() or 1, on_done)
+            run_pool(tasks, make_task, profile_spec, jobs or os.cpu_count() or 1, on_done)
         except KeyboardInterrupt:
             report.interrupted = True
         finally:

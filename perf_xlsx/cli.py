@@ -253,9 +253,9 @@ def render_batch(report: Any, profile: Profile) -> str:
     grades: Counter[str] = Counter()
     projects = 0
     for o in report.outcomes:
-        for p in o.projects:
+        for _score, grade in o.projects:
             projects += 1
-            grades[p.get("grade") or "未评级"] += 1
+            grades[grade or "未评级"] += 1
     errors = sum(o.errors for o in report.outcomes)
     warnings = sum(o.warnings for o in report.outcomes)
     lines = [

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Optional
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 from perf_xlsx.fileutil import atomic_write
 from perf_xlsx.rules import Profile
@@ -61,15 +62,26 @@ def compact_projects(result: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def project_rows(report: BatchReport) -> list[dict[str, Any]]:
-    rows = []
-    for o in report.outcomes:
-        if o.status != "scored":
-            continue
-        for p in o.projects:
-            rows.append({**p, "file": o.path, "output": o.output})
-    rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0.0), r["file"], r["sheet"]))
-    return rows
+def project_rows(report: BatchReport) -> Iterator[dict[str, Any]]:
+    """Every project of every scored file, best 总分 first.
+
+    Only (总分, file, project) keys are sorted in memory; each row is rebuilt from the spooled
+    result when it is written, so memory stays flat however many files the batch has.
+    """
+    keys = []
+    for i, o in enumerate(report.outcomes):
+        if o.status == "scored":
+            for j, (score, _grade) in enumerate(o.projects):
+                keys.append((score is None, -(score or 0.0), i, j))
+    keys.sort()
+    cache: tuple[int, list[dict[str, Any]]] = (-1, [])
+    for _, _, i, j in keys:
+        if cache[0] != i:
+            o = report.outcomes[i]
+            cache = (i, compact_projects(o.result(report.spool) or {}))
+        row = cache[1][j]
+        o = report.outcomes[i]
+        yield {**row, "file": o.path, "output": o.output}
 
 
 def write_summary(report: BatchReport, path: str, profile: Profile) -> None:
@@ -82,9 +94,8 @@ def write_summary(report: BatchReport, path: str, profile: Profile) -> None:
                            "created": _dt.datetime(2000, 1, 1)})
         wb.set_custom_property(OUTPUT_PROPERTY, "summary")
         fmt = _formats(wb)
-        rows = project_rows(report)
-        _ranking(wb, fmt, report, rows, profile)
-        _grades(wb, fmt, rows)
+        stats = _ranking(wb, fmt, report, project_rows(report), profile)
+        _grades(wb, fmt, stats)
         _findings(wb, fmt, report)
         _unprocessed(wb, fmt, report)
         wb.close()
@@ -127,19 +138,41 @@ def _write(ws: Any, row: int, col: int, value: Any, fmt: Any, number_fmt: Any = 
         ws.write_string(row, col, _text(value), fmt)
 
 
-def _ranking(wb: Any, fmt: dict[str, Any], report: BatchReport, rows: list[dict[str, Any]],
-             profile: Profile) -> None:
+@dataclass
+class _Stats:
+    """What 等级分布 needs, gathered while 排名 streams the rows."""
+
+    grades: Counter[str] = field(default_factory=Counter)
+    rates: Counter[str] = field(default_factory=Counter)
+    red: list[tuple[str, str, str, float, float, Optional[float]]] = field(default_factory=list)
+
+    def add(self, r: dict[str, Any]) -> None:
+        if r["grade"]:
+            self.grades[r["grade"]] += 1
+        if r["rate"] is None:
+            return
+        self.rates[next(label for low, label in RATE_BUCKETS if r["rate"] >= low)] += 1
+        # The 一体化 system's "red" warning: indicators claim much more than the spending supports.
+        if r["share"] is not None and r["share"] - min(r["rate"], 1) > 0.05:
+            self.red.append((r["file"], r["sheet"], r["name"], r["rate"], r["share"], r["score"]))
+
+
+def _ranking(wb: Any, fmt: dict[str, Any], report: BatchReport, rows: Iterator[dict[str, Any]],
+             profile: Profile) -> _Stats:
     ws = wb.add_worksheet("排名")
     headers = ["名次", "单位", "文件", "工作表", "项目名称", "全年预算数（万元）", "全年执行数（万元）", "执行率",
                "资金得分", "总分（工具）", "总分（自评）", "等级", "错误", "警告", "评分结果"]
     _setup(ws, [6, 22, 26, 14, 30, 12, 12, 10, 9, 10, 10, 6, 6, 6, 22], 2)
     ws.write_string(0, 0, f"预算绩效自评评分排名（规则：{profile.name} {profile.title}）", fmt["title"])
-    ws.write_string(1, 0, f"已评分 {report.count('scored')} 个文件、{len(rows)} 个项目；"
+    count = sum(len(o.projects) for o in report.outcomes if o.status == "scored")
+    ws.write_string(1, 0, f"已评分 {report.count('scored')} 个文件、{count} 个项目；"
                           f"已跳过 {report.count('skipped')}；失败 {report.count('failed')}", fmt["note"])
     for c, h in enumerate(headers):
         ws.write_string(2, c, h, fmt["head"])
     rank = 0
+    stats = _Stats()
     for i, r in enumerate(rows, start=3):
+        stats.add(r)
         if r["score"] is not None:
             rank += 1
         _write(ws, i, 0, rank if r["score"] is not None else "—", fmt["text"], fmt["int"])
@@ -158,17 +191,18 @@ def _ranking(wb: Any, fmt: dict[str, Any], report: BatchReport, rows: list[dict[
             ws.write_url(i, 14, f"external:{r['output']}", fmt["link"], string=_text(r["output"]))
         else:
             ws.write_blank(i, 14, None, fmt["text"])
-    if rows:
-        ws.autofilter(2, 0, 2 + len(rows), len(headers) - 1)
+    if count:
+        ws.autofilter(2, 0, 2 + count, len(headers) - 1)
+    return stats
 
 
-def _grades(wb: Any, fmt: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+def _grades(wb: Any, fmt: dict[str, Any], stats: _Stats) -> None:
     ws = wb.add_worksheet("等级分布")
     _setup(ws, [16, 10, 4, 30, 22, 10, 12, 12], 1)
     ws.write_string(0, 0, "等级分布", fmt["title"])
     ws.write_string(1, 0, "等级", fmt["head"])
     ws.write_string(1, 1, "项目数", fmt["head"])
-    grades = Counter(r["grade"] for r in rows if r["grade"])
+    grades = stats.grades
     labels = ["优", "良", "中", "差"]
     for i, g in enumerate(labels, start=2):
         ws.write_string(i, 0, g, fmt["text"])
@@ -176,11 +210,7 @@ def _grades(wb: Any, fmt: dict[str, Any], rows: list[dict[str, Any]]) -> None:
     row = 2 + len(labels) + 1
     ws.write_string(row, 0, "执行率区间", fmt["head"])
     ws.write_string(row, 1, "项目数", fmt["head"])
-    buckets = Counter()
-    for r in rows:
-        if r["rate"] is None:
-            continue
-        buckets[next(label for low, label in RATE_BUCKETS if r["rate"] >= low)] += 1
+    buckets = stats.rates
     for j, (_, label) in enumerate(RATE_BUCKETS, start=row + 1):
         ws.write_string(j, 0, label, fmt["text"])
         ws.write_number(j, 1, buckets.get(label, 0), fmt["int"])
@@ -190,20 +220,19 @@ def _grades(wb: Any, fmt: dict[str, Any], rows: list[dict[str, Any]]) -> None:
     chart.set_title({"name": "等级分布"})
     chart.set_legend({"none": True})
     chart.set_size({"width": 420, "height": 260})
-    # The 一体化 system's "red" warning: indicators claim much more than the spending supports.
-    red = [r for r in rows if r["rate"] is not None and r["share"] is not None and r["share"] - min(r["rate"], 1) > 0.05]
+    red = stats.red
     start = row + len(RATE_BUCKETS) + 3
     ws.write_string(start, 0, "指标得分率比预算执行率高出 5 个百分点以上的项目（红灯）", fmt["note"])
     heads = ["文件", "工作表", "项目名称", "执行率", "指标得分率", "总分（工具）"]
     for c, h in enumerate(heads):
-        ws.write_string(start + 1, c + (1 if c >= 2 else 0) * 0, h, fmt["head"])
-    for k, r in enumerate(red, start=start + 2):
-        _write(ws, k, 0, r["file"], fmt["text"])
-        _write(ws, k, 1, r["sheet"], fmt["text"])
-        _write(ws, k, 2, r["name"], fmt["text"])
-        _write(ws, k, 3, r["rate"], fmt["text"], fmt["pct"])
-        _write(ws, k, 4, r["share"], fmt["text"], fmt["pct"])
-        _write(ws, k, 5, r["score"], fmt["text"], fmt["num"])
+        ws.write_string(start + 1, c, h, fmt["head"])
+    for k, (file, sheet, name, rate, share, score) in enumerate(red, start=start + 2):
+        _write(ws, k, 0, file, fmt["text"])
+        _write(ws, k, 1, sheet, fmt["text"])
+        _write(ws, k, 2, name, fmt["text"])
+        _write(ws, k, 3, rate, fmt["text"], fmt["pct"])
+        _write(ws, k, 4, share, fmt["text"], fmt["pct"])
+        _write(ws, k, 5, score, fmt["text"], fmt["num"])
     if not red:
         ws.write_string(start + 2, 0, "无", fmt["text"])
     ws.insert_chart(1, 3, chart)
