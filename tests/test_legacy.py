@@ -54,3 +54,13 @@ def test_scoring_an_xls_writes_an_xlsx_and_never_touches_the_input(tmp_path: Pat
     assert sha256_file(str(xls)) == before
     same = CliRunner().invoke(cli, ["score", str(xls), "-o", str(xls)])
     assert same.exit_code == 2 and sha256_file(str(xls)) == before
+
+
+def test_ods_is_read_and_scored(tmp_path: Path, soffice: str) -> None:
+    src, maps, _ = make_workbook(tmp_path / "稷山.xlsx", [spec_from_case(CASE)])
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}", "--headless", "--convert-to",
+                    "ods", "--outdir", str(tmp_path / "ods"), str(src)], check=True, capture_output=True, timeout=120)
+    ods = tmp_path / "ods" / "稷山.ods"
+    result = evaluate_file(str(ods), load_profile())
+    assert result.status == "scored", result.error
+    assert ("total.mismatch", maps[0].total_score_cell) in {(f.code, f.cell) for f in result.findings}
