@@ -87,6 +87,17 @@ def column_value(project: Project, column: str) -> tuple[Optional[float], Option
     return entered, summed, used
 
 
+def funds_points(rate: float, weight: float, profile: Profile) -> tuple[float, Optional[float]]:
+    """The funds score for an execution rate, and the interval minimum it fell in (intervals mode)."""
+    if profile.get("funds", "scoring") == "intervals":
+        for minimum, share in profile.get("funds", "intervals"):
+            if rate >= minimum:
+                return round2(weight * float(share)), float(minimum)
+        return 0.0, None
+    capped = min(rate, 1.0) if profile.get("funds", "cap_at_weight") else rate
+    return round2(weight * capped), None
+
+
 def score_funds(project: Project, profile: Profile) -> FundsScore:
     total, _ = funds_columns(project)
     cols = {c: column_value(project, c) for c in MONEY_COLUMNS}
@@ -112,17 +123,11 @@ def score_funds(project: Project, profile: Profile) -> FundsScore:
         return FundsScore(rate=None, score=None if exclude else 0.0, excluded=exclude,
                           how="全年预算数为 0，无法计算执行率", **base)
     rate = executed / budget
-    capped = min(rate, 1.0) if profile.get("funds", "cap_at_weight") else rate
+    score, step = funds_points(rate, weight, profile)
     if profile.get("funds", "scoring") == "intervals":
-        share = 0.0
-        for minimum, step_share in profile.get("funds", "intervals"):
-            if rate >= minimum:
-                share = float(step_share)
-                break
-        score = round2(weight * share)
-        how = f"执行率 {fmt(rate * 100)}% 落在 ≥{fmt(minimum * 100)}% 档，得 {fmt(share * 100)}% × {fmt(weight)} = {fmt(score)}"
+        band = f"落在 ≥{fmt(step * 100)}% 档" if step is not None else "低于最低档"
+        how = f"执行率 {fmt(rate * 100)}% {band}，得 {fmt(score)}"
     else:
-        score = round2(weight * capped)
         how = f"执行 {fmt(executed)} ÷ 预算 {fmt(budget)} = {fmt(rate * 100)}%，× {fmt(weight)} = {fmt(score)}"
         if rate > 1 and profile.get("funds", "cap_at_weight"):
             how = f"执行 {fmt(executed)} ÷ 预算 {fmt(budget)} = {fmt(rate * 100)}%（超过 100% 按 100% 计），得 {fmt(score)}"

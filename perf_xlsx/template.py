@@ -23,7 +23,7 @@ from perf_xlsx.fileutil import atomic_write
 from perf_xlsx.grid import ref as a1
 from perf_xlsx.model import CellValue, Grade, Indicator
 from perf_xlsx.rules import Profile
-from perf_xlsx.scoring import fmt, round2, score_indicator
+from perf_xlsx.scoring import fmt, funds_points, round2, score_indicator
 
 __all__ = [
     "DEFAULT_FILENAME",
@@ -283,15 +283,7 @@ def _funds_score(rate: Optional[float], weight: float, profile: Profile) -> Opti
     """What the sheet's funds-score formula gives (see _funds_score_formula)."""
     if rate is None:
         return None
-    if profile.get("funds", "scoring") == "intervals":
-        share = 0.0
-        for minimum, step_share in profile.get("funds", "intervals"):
-            if rate >= minimum:
-                share = float(step_share)
-                break
-        return round2(weight * share)
-    capped = min(rate, 1.0) if profile.get("funds", "cap_at_weight") else rate
-    return round2(capped * weight)
+    return funds_points(rate, weight, profile)[0]
 
 
 def _num_text(x: Number) -> str:
