@@ -264,3 +264,36 @@ def test_indicator_header_named_otherwise_and_no_level1_column(tmp_path: Path) -
     assert _scores(result) == _scores(plain)
     assert {r.indicator.level1 for r in result.scores[0].indicators} == {"产出指标", "效益指标", "满意度指标"}
     assert not {"goal.no_output", "goal.no_benefit", "goal.no_satisfaction"} & {f.code for f in result.findings}
+
+
+def test_several_tables_stacked_in_one_sheet(tmp_path: Path) -> None:
+    """Disclosure workbooks often put every project's table one below the other in one sheet."""
+    import openpyxl
+    from openpyxl.cell.cell import MergedCell
+
+    specs = [spec_from_case(c) for c in CASES[:3]]
+    src, maps, _ = make_workbook(tmp_path / "src.xlsx", specs)
+    wb = openpyxl.load_workbook(src)
+    out = openpyxl.Workbook()
+    ws = out.active
+    ws.title = "全部项目"
+    offset = 0
+    offsets = []
+    for m in maps:
+        sheet = wb[m.title]
+        offsets.append(offset)
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.value is not None and not isinstance(cell, MergedCell):
+                    ws.cell(cell.row + offset, cell.column, cell.value)
+        for rng in sheet.merged_cells.ranges:
+            ws.merge_cells(start_row=rng.min_row + offset, start_column=rng.min_col,
+                           end_row=rng.max_row + offset, end_column=rng.max_col)
+        offset += sheet.max_row + 2
+    out.save(tmp_path / "stacked.xlsx")
+    stacked = evaluate_file(str(tmp_path / "stacked.xlsx"), NATIONAL)
+    separate = evaluate_file(str(src), NATIONAL)
+    assert [ps.project.name for ps in stacked.scores] == [s["project_name"] for s in specs]
+    assert _scores(stacked) == _scores(separate)
+    first_rows = [ps.indicators[0].indicator.row for ps in stacked.scores]
+    assert first_rows == [m.indicator_rows[0] + o for m, o in zip(maps, offsets)]
