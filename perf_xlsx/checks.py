@@ -25,6 +25,7 @@ from perf_xlsx.scoring import (
     MONEY_COLUMNS,
     cell_money,
     cell_number,
+    cell_points,
     column_value,
     fmt,
     money_tolerance,
@@ -191,7 +192,7 @@ def _funds_misc(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
                  "全年预算数为 0" + ("，但有执行数" if f.executed else "") + "，无法计算执行率", p.sheet,
                  total.full_year.ref if total and total.full_year else anchor, None, 0)
     if total is not None and total.weight is not None and not total.weight.blank:
-        w = cell_number(total.weight)
+        w = cell_points(total.weight)
         if w is not None and abs(w - profile.funds_weight) > 1e-9:
             yield _f(W, "funds.weight_profile",
                      f"预算执行率分值 {fmt(w)} 与规则（{profile.title}）的 {fmt(profile.funds_weight)} 分不同",
@@ -251,7 +252,7 @@ def _weights(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
                      ind.weight.ref if ind.weight is not None else ind.name_cell)
     funds_w = 0.0 if ps.funds.excluded else (ps.funds.weight or 0.0)
     total_w = round2(funds_w + sum(w for w in weights))
-    declared = cell_number(p.total_weight)
+    declared = cell_points(p.total_weight)
     cell = p.total_weight.ref if p.total_weight is not None else (p.total_label_cell or p.name_cell)
     expected_total = float(profile.get("weights", "total"))
     if declared is not None and abs(declared - total_w) > 1e-9:

@@ -19,7 +19,7 @@ from perf_xlsx.model import (
     Quantity,
 )
 from perf_xlsx.rules import Profile
-from perf_xlsx.values import op_from_nature, parse_money, parse_number, parse_quantity
+from perf_xlsx.values import op_from_nature, parse_money, parse_number, parse_points, parse_quantity
 
 MONEY_COLUMNS = ("initial", "full_year", "executed")
 
@@ -43,6 +43,13 @@ UNIT_IN_WAN = {"元": 0.0001, "千元": 0.1, "万元": 1.0, "亿元": 10000.0}
 def money_tolerance(profile: Profile, unit: str) -> float:
     """The money tolerance in 万元: the profile gives it in the sheet's own unit (0.01 = 一分 in 元)."""
     return float(profile.get("tolerance", "money")) * UNIT_IN_WAN.get(unit, 1.0)
+
+
+def cell_points(cell: Optional[CellValue]) -> Optional[float]:
+    """A 分值 or 得分 cell ("10", 10, "10分")."""
+    if cell is None or cell.blank or cell.error:
+        return None
+    return parse_points(cell.value)
 
 
 def cell_number(cell: Optional[CellValue]) -> Optional[float]:
@@ -106,10 +113,10 @@ def score_funds(project: Project, profile: Profile) -> FundsScore:
     initial = cols["initial"][2]
     if budget is None and project.kind == "department":
         budget = initial  # department tables often have only 年初预算资金总额 / 实际投入资金额
-    weight = cell_number(total.weight) if total else None
+    weight = cell_points(total.weight) if total else None
     if weight is None:
         weight = profile.funds_weight
-    score_entered = cell_number(total.score) if total else None
+    score_entered = cell_points(total.score) if total else None
     score_cell = total.score.ref if total and total.score else None
     parts = {c: cols[c][1] for c in MONEY_COLUMNS}
     base = dict(budget=budget, executed=executed, initial=initial, weight=weight,
@@ -204,8 +211,8 @@ def _score_indicator(ind: Indicator, profile: Profile, weight: Optional[float] =
     unit_hint = ind.unit_text or None
     target = cell_quantity(ind.target, unit_hint)
     actual = cell_quantity(ind.actual, unit_hint)
-    w = cell_number(ind.weight) if weight is None else weight
-    entered = cell_number(ind.score) if weight is None else None
+    w = cell_points(ind.weight) if weight is None else weight
+    entered = cell_points(ind.score) if weight is None else None
     kind = indicator_kind(ind, target, profile)
     base = dict(indicator=ind, kind=kind, target=target, actual=actual, weight=w, score_entered=entered)
     if target.not_applicable and (actual.not_applicable or not actual.raw) or (w is not None and w == 0):
@@ -327,7 +334,7 @@ def score_project(project: Project, profile: Profile) -> ProjectScore:
     funds = score_funds(project, profile)
     rows = tuple(score_indicator(ind, profile) for ind in project.indicators)
     scorable = any(r.applicable and (r.score is not None or r.score_entered is not None) for r in rows)
-    total_entered = cell_number(project.total_score)
+    total_entered = cell_points(project.total_score)
     weight = sum(r.weight or 0.0 for r in rows if r.applicable)
     if not funds.excluded:
         weight += funds.weight or 0.0

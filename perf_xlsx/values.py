@@ -25,6 +25,7 @@ __all__ = [
     "parse_grade",
     "parse_money",
     "parse_number",
+    "parse_points",
     "parse_quantity",
     "split_weight_suffix",
 ]
@@ -355,6 +356,15 @@ def _unit_from_hint(hint: str | None) -> _Unit | None:
     if len(text) <= 6 and re.fullmatch(r"[A-Za-z\u4e00-\u9fff/]+", text):
         return _Unit(text, "other" if "/" in text else "count", Decimal(1), len(text))
     return None
+
+
+def parse_points(value: object) -> float | None:
+    """A 分值 / 得分 cell: a number, also written with its unit ("10分", "9.83 分")."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith("分") and not text.endswith(("百分", "万分", "千分")):
+            value = text[:-1]
+    return parse_number(value)
 
 
 def parse_money(value: object, sheet_unit: str = "万元") -> float | None:

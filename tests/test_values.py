@@ -590,3 +590,12 @@ def test_long_input_is_fast(text: str) -> None:
     parse_quantity(text)
     parse_grade(text)
     assert time.perf_counter() - start < 5
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("10分", 10.0), ("9.83 分", 9.83), ("10", 10.0), (8, 8.0), ("满分", None), ("百分", None), ("十分", None),
+])
+def test_parse_points(raw: object, expected: object) -> None:
+    from perf_xlsx.values import parse_points
+
+    assert parse_points(raw) == expected
