@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import replace
 from typing import Any, Optional, Union
 
@@ -12,7 +11,7 @@ from perf_xlsx.grid import GridError, parse_ref
 from perf_xlsx.model import Finding, ProjectScore, Severity, WorkbookModel, WorkbookResult
 from perf_xlsx.reader import model_from_grid, read_grid
 from perf_xlsx.rules import Profile
-from perf_xlsx.scoring import score_project
+from perf_xlsx.scoring import cell_money, score_project
 
 SCHEMA = "perf_xlsx.result/1"
 
@@ -139,8 +138,6 @@ def _project_dict(ps: ProjectScore) -> dict[str, Any]:
     rows = []
     for row in p.funds:
         cells = {k: getattr(row, k).ref for k in ("initial", "full_year", "executed") if getattr(row, k) is not None}
-        from perf_xlsx.scoring import cell_money
-
         rows.append({
             "label": row.label, "kind": row.kind,
             "initial": cell_money(row.initial, p.money_unit),
@@ -197,8 +194,3 @@ def exit_code(result: WorkbookResult) -> int:
     if result.status == "failed":
         return 2
     return 1 if any(f.severity is Severity.ERROR for f in result.findings) else 0
-
-
-def ensure_dir(path: str) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
