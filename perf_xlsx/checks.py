@@ -423,8 +423,7 @@ def _cost_and_dates(p: Project, r: IndicatorScore, ps: ProjectScore, label: str)
             yield _f(W, "indicator.cost_exceeds_execution",
                      f"{label}实际成本 {fmt(r.actual.value)} 万元超过全年执行数 {fmt(spent)} 万元",
                      p.sheet, ind.actual.ref, spent, r.actual.value)
-    if r.target.family == "date" and r.actual.family == "date" and r.target.value is not None \
-            and r.actual.value is not None and r.actual.value > r.target.value:
+    if r.target.when is not None and r.actual.when is not None and r.actual.when > r.target.when:
         yield _f(W, "indicator.deadline_missed", f"{label}实际完成时间晚于指标要求（{r.target.raw}）",
                  p.sheet, ind.actual.ref, r.target.raw, r.actual.raw)
 

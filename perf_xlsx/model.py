@@ -72,6 +72,7 @@ class Quantity:
     not_applicable: bool = False  # 不适用 / — / 无 (as a whole cell)
     placeholder: bool = False  # template placeholder such as "(≥**人)" or "指标1："
     percent_assumed: bool = False  # a bare fraction read as a percentage (0.98 -> 98%)
+    when: Optional[int] = None  # a written date as a day ordinal (deadlines; not a scored value)
 
     @property
     def is_number(self) -> bool:

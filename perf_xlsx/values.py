@@ -556,6 +556,26 @@ def _replace_cn_numerals(text: str) -> str:
 
 
 _YEAR = r"(?<![0-9.,])(?:19|20)[0-9]{2}"
+_DAY_RE = re.compile(r"^((?:19|20)[0-9]{2})(?:年|[.\-/])([0-9]{1,2})(?:月|[.\-/])?([0-9]{1,2})?")
+
+
+def _day_of(text: str) -> int | None:
+    """The day a written date stands for (a month alone means its last day), as an ordinal."""
+    m = _DAY_RE.match(text)
+    if m is None:
+        return None
+    year, month = int(m.group(1)), int(m.group(2))
+    if not 1 <= month <= 12:
+        return None
+    try:
+        if m.group(3):
+            return date(year, month, int(m.group(3))).toordinal()
+        following = date(year + (month == 12), month % 12 + 1, 1)
+        return following.toordinal() - 1
+    except ValueError:
+        return None
+
+
 _DATE_RE = re.compile(
     "|".join((
         rf"{_YEAR}年[0-9]{{1,2}}月[0-9]{{1,2}}[日号]",
@@ -651,7 +671,10 @@ def parse_quantity(value: object, *, percent_format: bool = False,
     hint = _unit_from_hint(unit_hint)
     if value is None:
         return Quantity(raw="")
-    if isinstance(value, (datetime, date, time)):
+    if isinstance(value, (datetime, date)):
+        day = value.date() if isinstance(value, datetime) else value
+        return Quantity(raw=clean_text(value), family="date", when=day.toordinal())
+    if isinstance(value, time):
         return Quantity(raw=clean_text(value), family="date")
     if _is_numeric(value):
         raw = clean_text(value)
@@ -681,8 +704,11 @@ def parse_quantity(value: object, *, percent_format: bool = False,
     # A deadline is not a quantity: its year must not be read as a number.
     dates: list[bool] = []  # one entry per date: is it a deadline (…前)?
 
+    days: list[int | None] = []
+
     def cut_date(m: re.Match[str]) -> str:
         dates.append(bool(_DEADLINE_RE.match(m.string, m.end())))
+        days.append(_day_of(m.group(0)))
         return "\x00"
 
     text = _DATE_RE.sub(cut_date, text)
@@ -740,6 +766,7 @@ def parse_quantity(value: object, *, percent_format: bool = False,
         family = "date"
         unit = None
 
+    when = days[0] if family == "date" and len(days) == 1 else None
     return Quantity(raw=raw, value=num, unit=unit, family=family, op=op, strict=strict,
                     direction=direction, grade=grade, grade_standard=standard, is_range=is_range,
-                    not_applicable=not_applicable, placeholder=placeholder)
+                    not_applicable=not_applicable, placeholder=placeholder, when=when)

@@ -228,3 +228,11 @@ def test_entered_rate_forms() -> None:
     assert rate_codes("20%") == []
     assert rate_codes("100%") == ["funds.rate_mismatch"]
     assert rate_codes("0") == ["funds.rate_mismatch"]
+
+
+def test_deadline_missed_is_warned() -> None:
+    late = indicator("2021年12月31日前", "2022年1月15日", 10, score=10, level2="时效指标")
+    on_time = indicator("2021年12月底前", "2021.11.30", 10, score=10, level2="时效指标", row=15)
+    found = [f.cell for f in check_project(score_project(project(100, 100, (late, on_time)), NATIONAL), NATIONAL)
+             if f.code == "indicator.deadline_missed"]
+    assert found == ["F14"]

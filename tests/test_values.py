@@ -599,3 +599,15 @@ def test_parse_points(raw: object, expected: object) -> None:
     from perf_xlsx.values import parse_points
 
     assert parse_points(raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "day"), [
+    ("2021年12月31日前", "2021-12-31"), ("2021年12月底前", "2021-12-31"), ("2021.11.30", "2021-11-30"),
+    ("2024年2月", "2024-02-29"), ("12月底前", None), ("2021年13月", None),
+])
+def test_dates_carry_their_day(raw: str, day: object) -> None:
+    import datetime
+
+    q = parse_quantity(raw)
+    assert q.family == "date" and q.value is None
+    assert (datetime.date.fromordinal(q.when).isoformat() if q.when else None) == day
