@@ -168,6 +168,11 @@ _CELL_RE = re.compile(rf"<{_P}c\b([^>]*?)(?:/>|>(.*?)</{_P}c>)", re.S)
 _R_ATTR = re.compile(r"""\br\s*=\s*["']([A-Z]{1,3})([0-9]+)["']""")
 _S_ATTR = re.compile(r"""\bs\s*=\s*["']([0-9]+)["']""")
 _T_ATTR = re.compile(r"""\bt\s*=\s*["']([A-Za-z]+)["']""")
+_VALUED_CELL_RE = re.compile(rf"<{_P}c\b([^>]*?)(?<!/)>(.*?)</{_P}c>", re.S)
+_HIDDEN_ROW_RE = re.compile(rf"""<{_P}row\b[^>]*\bhidden\s*=\s*["'](?:1|true)["'][^>]*>""")
+_ROW_NUM = re.compile(r"""\br\s*=\s*["']([0-9]+)["']""")
+_ROW_WITHOUT_R = re.compile(rf"""<{_P}row\b(?![^>]*\br\s*=)[^>]*>""")
+_LATE_ROW = re.compile(rf"""<{_P}row\b[^>]*\br\s*=\s*["']([0-9]{{4,}})["']""")
 _ATTR_RE = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _V_RE = re.compile(rf"<{_P}v(?:\s[^>]*)?>(.*?)</{_P}v>|<{_P}v\s*/>", re.S)
 _F_RE = re.compile(rf"<{_P}f[\s>/]")
@@ -315,13 +320,60 @@ def _styles(book: _Book, wb_rels: dict[str, str]) -> tuple[list[bool], list[bool
     return percent, date
 
 
-def _read_sheet(book: _Book, part: str, sheet: Sheet, strings: list[str], percent: list[bool],
-                date: list[bool], date1904: bool) -> None:
-    text = _xml_text(book.read(part))
-    # Cells live in <sheetData>…</sheetData>; merges follow it.
-    data_end = text.find("sheetData>", text.find("sheetData") + len("sheetData"))
+def _keep(sheet: Sheet, row: int, col: int, cell: Optional[CellValue], head: str, percent: list[bool]) -> None:
+    if cell is None:
+        return
+    if isinstance(cell.value, str) and len(cell.value) > MAX_TEXT:
+        sheet.long_text.append(cell.ref)  # over Excel's limit: cut, and said so
+        cell = replace(cell, value=cell.value[:MAX_TEXT])
+    if percent:
+        sm = _S_ATTR.search(head)
+        if sm and int(sm.group(1)) >= len(percent):
+            sheet.bad_styles.append(cell.ref)
+    sheet.cells[(row, col)] = cell
+
+
+def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], percent: list[bool],
+                     date: list[bool], date1904: bool) -> bool:
+    """One pass over the cells that hold something, when every cell names its place (r="B7"):
+    formatting-only cells and row elements are never visited. False: use the row-by-row path."""
+    cells: list[tuple[int, int, Optional[CellValue], str]] = []
+    for cm in _VALUED_CELL_RE.finditer(text, 0, stop):
+        head = cm.group(1)
+        rm = _R_ATTR.search(head)
+        if rm is None:
+            return False
+        row, col = int(rm.group(2)), col_index(rm.group(1))
+        if row > MAX_ROWS:
+            sheet.truncated = True
+            break
+        if col > MAX_COLS:
+            sheet.truncated = True
+            continue
+        cells.append((row, col, _cell(head, cm.group(2), rm.group(1) + rm.group(2), strings, percent, date,
+                                      date1904), head))
+    for row, col, cell, head in cells:
+        _keep(sheet, row, col, cell, head, percent)
+    for hm in _HIDDEN_ROW_RE.finditer(text, 0, stop):
+        rm = _ROW_NUM.search(hm.group(0))
+        if rm and int(rm.group(1)) <= MAX_ROWS:
+            sheet.hidden_rows.add(int(rm.group(1)))
+    if _ROW_WITHOUT_R.search(text, 0, stop):
+        return False  # hidden rows are counted by position there: leave them to the slow path
+    if not sheet.truncated:
+        # Rows below the window, even formatting-only ones, mean a used range to report.
+        sheet.truncated = any(int(m.group(1)) > MAX_ROWS for m in _LATE_ROW.finditer(text, 0, stop))
+    return True
+
+
+def _read_cells_by_row(text: str, stop: int, sheet: Sheet, strings: list[str], percent: list[bool],
+                       date: list[bool], date1904: bool) -> None:
+    sheet.cells.clear()
+    sheet.hidden_rows.clear()
+    sheet.long_text.clear()
+    sheet.bad_styles.clear()
     row_no = 0
-    for m in _ROW_RE.finditer(text, 0, data_end if data_end > 0 else len(text)):
+    for m in _ROW_RE.finditer(text, 0, stop):
         attrs = _attrs(m.group(1))
         r = attrs.get("r", "")
         row_no = int(r) if r.isdigit() else row_no + 1
@@ -347,18 +399,19 @@ def _read_sheet(book: _Book, part: str, sheet: Sheet, strings: list[str], percen
             if col > MAX_COLS or row > MAX_ROWS:
                 sheet.truncated = True
                 continue
-            cell = _cell(head, inner, rm.group(0)[3:-1] if rm else ref(row, col), strings, percent, date,
+            cell = _cell(head, inner, rm.group(1) + rm.group(2) if rm else ref(row, col), strings, percent, date,
                          date1904)
-            if cell is None:
-                continue
-            if isinstance(cell.value, str) and len(cell.value) > MAX_TEXT:
-                sheet.long_text.append(cell.ref)  # over Excel's limit: cut, and said so
-                cell = replace(cell, value=cell.value[:MAX_TEXT])
-            if percent:
-                sm = _S_ATTR.search(head)
-                if sm and int(sm.group(1)) >= len(percent):
-                    sheet.bad_styles.append(cell.ref)
-            sheet.cells[(row, col)] = cell
+            _keep(sheet, row, col, cell, head, percent)
+
+
+def _read_sheet(book: _Book, part: str, sheet: Sheet, strings: list[str], percent: list[bool],
+                date: list[bool], date1904: bool) -> None:
+    text = _xml_text(book.read(part))
+    # Cells live in <sheetData>…</sheetData>; merges follow it.
+    data_end = text.find("sheetData>", text.find("sheetData") + len("sheetData"))
+    stop = data_end if data_end > 0 else len(text)
+    if not _read_cells_fast(text, stop, sheet, strings, percent, date, date1904):
+        _read_cells_by_row(text, stop, sheet, strings, percent, date, date1904)
     merges_at = text.find("mergeCell", data_end if data_end > 0 else 0)
     if merges_at >= 0:
         for mm in _MERGE_RE.finditer(text, merges_at - 1):

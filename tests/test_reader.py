@@ -297,3 +297,22 @@ def test_several_tables_stacked_in_one_sheet(tmp_path: Path) -> None:
     assert _scores(stacked) == _scores(separate)
     first_rows = [ps.indicators[0].indicator.row for ps in stacked.scores]
     assert first_rows == [m.indicator_rows[0] + o for m, o in zip(maps, offsets)]
+
+
+def test_cells_and_rows_without_r_attributes_read_the_same(tmp_path: Path) -> None:
+    """Some generators omit r= on <c> (and on <row>); cells are then placed by position."""
+    import re
+    import zipfile
+
+    spec = spec_from_case(next(c for c in CASES if c.stem.startswith("004")))
+    plain, _, _ = _evaluate(tmp_path, [spec], name="plain.xlsx")
+    src = tmp_path / "plain.xlsx"
+    for name, pattern in (("no_cell_r.xlsx", rb'(<c) r="[A-Z]+[0-9]+"'), ("no_r.xlsx", rb'(<(?:c|row)) r="[A-Z]*[0-9]+"')):
+        with zipfile.ZipFile(src) as zin, zipfile.ZipFile(tmp_path / name, "w", zipfile.ZIP_DEFLATED) as zout:
+            for info in zin.infolist():
+                data = zin.read(info.filename)
+                if info.filename.startswith("xl/worksheets/sheet"):
+                    data = re.sub(pattern, rb"\1", data)
+                zout.writestr(info, data)
+        result = evaluate_file(str(tmp_path / name), NATIONAL)
+        assert _scores(result) == _scores(plain), name
