@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any, Callable, Optional
 
 from perf_xlsx.evaluate import evaluate_file, result_to_dict, sha256_file
-from perf_xlsx.fileutil import atomic_write
+from perf_xlsx.fileutil import atomic_write, sweep_stale_temps
 from perf_xlsx.rules import Profile, load_profile
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".ods", ".xltx", ".xltm"}
@@ -342,14 +342,6 @@ class _Lock:
             pass
 
 
-def _sweep_temp(outdir: Path) -> None:
-    for tmp in outdir.glob(".~perf-xlsx-*.tmp"):
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-
-
 def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] = None,
               recursive: bool = False, rules: Optional[str] = None,
               progress: Optional[Callable[[int, int, str], None]] = None) -> BatchReport:
@@ -414,7 +406,8 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
         except KeyboardInterrupt:
             report.interrupted = True
         finally:
-            _sweep_temp(out)
+            # Workers are stopped by now: whatever a killed one was writing is a dead pid's temp.
+            sweep_stale_temps(str(out))
         report.outcomes = [o for o in outcomes if o is not None]
         report.elapsed = time.monotonic() - start
         try:
