@@ -13,6 +13,7 @@ import re
 import unicodedata
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from numbers import Real
 from typing import NamedTuple
 
@@ -58,6 +59,8 @@ def clean_text(value: object) -> str:
     midnight prints as its date. Carriage returns become line feeds (they are line breaks
     typed in Excel, not noise).
     """
+    if type(value) is str:
+        return _clean_cached(value) if len(value) <= _CACHED_LEN else _clean_str(value)
     if value is None:
         return ""
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
@@ -66,11 +69,29 @@ def clean_text(value: object) -> str:
         text = value.date().isoformat()
     else:
         text = str(value)
+    return _clean_str(text)
+
+
+# The same few hundred label and value texts recur in every workbook of a batch; the string
+# functions below are pure, so their results are cached per text (never per file). Long texts
+# are left out so a hostile file cannot fill memory through the caches.
+_CACHED_LEN = 256
+_CACHE_SIZE = 16384
+
+
+def _clean_str(text: str) -> str:
     text = _unescape_excel(text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL_RE.sub("", text)
-    text = _INVISIBLE_RE.sub("", text)
+    # isprintable() is False for every character the substitutions below act on (C0/C1
+    # controls, CR, and the invisible format characters, all categories Cc/Cf), so printable
+    # text skips them.
+    if not text.isprintable():
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = _CONTROL_RE.sub("", text)
+        text = _INVISIBLE_RE.sub("", text)
     return text.strip()
+
+
+_clean_cached = lru_cache(maxsize=_CACHE_SIZE)(_clean_str)
 
 
 # --- labels ----------------------------------------------------------------------------
@@ -104,7 +125,13 @@ _COLON_RE = re.compile("[:：∶]")
 
 def normalize_label(text: object) -> str:
     """Key for matching a label: no whitespace or colons, one bracket style, simplified, 当年."""
-    out = unicodedata.normalize("NFKC", clean_text(text)).translate(_T2S)
+    if type(text) is str and len(text) <= _CACHED_LEN:
+        return _normalize_cached(text)
+    return _normalize(clean_text(text))
+
+
+def _normalize(cleaned: str) -> str:
+    out = unicodedata.normalize("NFKC", cleaned).translate(_T2S)
     out = _WS_RE.sub("", out)
     out = _COLON_RE.sub("", out)
     out = out.translate(_BRACKETS)
@@ -113,6 +140,11 @@ def normalize_label(text: object) -> str:
     if out.startswith("本年"):
         out = "当年" + out[2:]
     return out
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _normalize_cached(text: str) -> str:
+    return _normalize(clean_text(text))
 
 
 _WEIGHT_SUFFIX_RE = re.compile(r"^(.*?)\(?(?:分值|权重)?([0-9]+(?:\.[0-9]+)?)分\)?$")
@@ -154,10 +186,19 @@ def _nfkc(text: str) -> str:
 
 def _compact(raw: str) -> str:
     """clean_text output -> NFKC, no whitespace, one spelling per comparator and percent."""
+    if len(raw) <= _CACHED_LEN:
+        return _compact_cached(raw)
+    return _compact_text(raw)
+
+
+def _compact_text(raw: str) -> str:
     text = _WS_RE.sub("", _nfkc(raw))
     for old, new in _SYMBOLS:
         text = text.replace(old, new)
     return text
+
+
+_compact_cached = lru_cache(maxsize=_CACHE_SIZE)(_compact_text)
 
 
 def _has_foreign_digits(text: str) -> bool:
@@ -343,6 +384,9 @@ def _take_unit(text: str) -> _Unit | None:
     return _Unit(count + tail, family, factor, used + len(count) + len(tail))
 
 
+_WORD_UNIT_RE = re.compile(r"[A-Za-z\u4e00-\u9fff/]+")
+
+
 def _unit_from_hint(hint: str | None) -> _Unit | None:
     """The 度量单位 column of split layouts, e.g. ``%``, ``人次``, ``（万元）``."""
     if hint is None:
@@ -353,7 +397,7 @@ def _unit_from_hint(hint: str | None) -> _Unit | None:
     unit = _take_unit(text)
     if unit is not None and unit.length == len(text):
         return unit
-    if len(text) <= 6 and re.fullmatch(r"[A-Za-z\u4e00-\u9fff/]+", text):
+    if len(text) <= 6 and _WORD_UNIT_RE.fullmatch(text):
         return _Unit(text, "other" if "/" in text else "count", Decimal(1), len(text))
     return None
 
@@ -367,17 +411,28 @@ def parse_points(value: object) -> float | None:
     return parse_number(value)
 
 
+_MONEY_UNIT_RE = re.compile("|".join(_MONEY_SORTED))
+
+
+@lru_cache(maxsize=64)
+def _sheet_unit_factor(sheet_unit: str) -> Decimal:
+    unit_text = _compact(clean_text(sheet_unit))
+    m_unit = _MONEY_UNIT_RE.search(unit_text)
+    if not m_unit or "美元" in unit_text:
+        raise ValueError(f"unknown money unit: {sheet_unit!r}")
+    return _MONEY_UNITS[m_unit.group(0)]
+
+
+_MONEY_TEXT_RE = re.compile(rf"^([+-]?)({_RUN})(.*)$")
+
+
 def parse_money(value: object, sheet_unit: str = "万元") -> float | None:
     """An amount in 万元. Numbers are in ``sheet_unit``; text may carry its own unit.
 
     ``sheet_unit`` is one of 元/千元/万元/百万元/亿元 (surrounding text such as ``单位：万元`` is
     tolerated); anything else is a programming error and raises ValueError.
     """
-    unit_text = _compact(clean_text(sheet_unit))
-    m_unit = re.search("|".join(_MONEY_SORTED), unit_text)
-    if not m_unit or "美元" in unit_text:
-        raise ValueError(f"unknown money unit: {sheet_unit!r}")
-    default = _MONEY_UNITS[m_unit.group(0)]
+    default = _sheet_unit_factor(sheet_unit)
     if _is_numeric(value):
         d = _to_decimal(value)
         return _finite_float(d * default if d is not None else None)
@@ -388,7 +443,7 @@ def parse_money(value: object, sheet_unit: str = "万元") -> float | None:
     text = text.lstrip("¥")
     if not text or _has_foreign_digits(text) or _FORBIDDEN_RE.search(text):
         return None
-    m = re.match(rf"^([+-]?)({_RUN})(.*)$", text)
+    m = _MONEY_TEXT_RE.match(text)
     if not m:
         return None
     d = _run_decimal(m.group(2))
@@ -528,6 +583,9 @@ def _cn_number(text: str) -> int | None:
     return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
 
 
+_CN_COUNT_RE = re.compile(rf"({_CN_NUM})(.+)")
+
+
 def _replace_cn_numerals(text: str) -> str:
     """``百分之九十五`` -> ``95%``; a whole cell like ``两个``/``不少于三场`` -> ``2个``/``不少于3场``."""
     def percent(m: re.Match[str]) -> str:
@@ -546,7 +604,7 @@ def _replace_cn_numerals(text: str) -> str:
     suffix = suffix_m.group(0) if suffix_m else ""
     body = body[: len(body) - len(suffix)]
     # Only "numeral + known count unit" as the whole cell: 一般, 一定效果 must stay words.
-    m = re.fullmatch(rf"({_CN_NUM})(.+)", body)
+    m = _CN_COUNT_RE.fullmatch(body)
     if not m or m.group(2) not in _COUNT_UNITS:
         return text
     n = _cn_number(m.group(1))
@@ -668,6 +726,20 @@ def parse_quantity(value: object, *, percent_format: bool = False,
     ``unit_hint`` is the 度量单位 column of split layouts; it applies when the cell itself
     names no unit.
     """
+    # Text is the costly case and reads the same whatever the cell's format (percent_format
+    # only applies to numbers); a Quantity is frozen, so sharing one between cells is safe.
+    if type(value) is str and len(value) <= _CACHED_LEN and (
+            unit_hint is None or type(unit_hint) is str and len(unit_hint) <= _CACHED_LEN):
+        return _text_quantity(value, unit_hint)
+    return _parse_quantity(value, percent_format, unit_hint)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _text_quantity(value: str, unit_hint: str | None) -> Quantity:
+    return _parse_quantity(value, False, unit_hint)
+
+
+def _parse_quantity(value: object, percent_format: bool, unit_hint: str | None) -> Quantity:
     hint = _unit_from_hint(unit_hint)
     if value is None:
         return Quantity(raw="")
