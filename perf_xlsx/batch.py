@@ -14,6 +14,7 @@ import os
 import signal
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import IO, Any, Callable, Optional
 from perf_xlsx.evaluate import evaluate_file, result_to_dict, sha256_file
 from perf_xlsx.fileutil import atomic_write, sweep_stale_temps
 from perf_xlsx.rules import Profile, load_profile
+from perf_xlsx.summary import SummaryIndex, digest, write_summary
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".ods", ".xltx", ".xltm"}
 SYSTEM_FILES = {"thumbs.db", "desktop.ini", ".ds_store", "ehthumbs.db"}
@@ -40,23 +42,19 @@ class BatchError(Exception):
 class FileOutcome:
     """One input file, accounted for exactly once.
 
-    Only what the summary needs stays in memory (counts, 总分 and 等级 per project); the full
-    perf_xlsx.result/1 line waits in a spool file, so memory stays flat however many files.
+    Only counts stay in memory; the full perf_xlsx.result/1 line and the file's summary rows
+    wait in a spool file, so memory stays flat however many files.
     """
 
-    __slots__ = ("path", "status", "reason", "output", "errors", "warnings", "projects", "spooled")
+    __slots__ = ("path", "status", "reason", "errors", "warnings", "spooled")
 
-    def __init__(self, path: str, status: str, reason: str = "", output: Optional[str] = None,
-                 errors: int = 0, warnings: int = 0,
-                 projects: tuple[tuple[Optional[float], str], ...] = (),
+    def __init__(self, path: str, status: str, reason: str = "", errors: int = 0, warnings: int = 0,
                  spooled: Optional[tuple[int, int]] = None) -> None:
         self.path = path  # relative to the batch folder, with forward slashes
         self.status = status  # "scored" | "failed" | "skipped"
         self.reason = reason
-        self.output = output  # scored workbook, relative to OUTDIR
         self.errors = errors
         self.warnings = warnings
-        self.projects = projects  # per project: (总分 or None, 等级)
         self.spooled = spooled  # (offset, length) of its results.jsonl line in the spool
 
     def result(self, spool: Optional[IO[bytes]]) -> Optional[dict[str, Any]]:
@@ -80,9 +78,14 @@ class BatchReport:
     elapsed: float = 0.0
     interrupted: bool = False
     spool: Optional[IO[bytes]] = None  # full result lines while the run is open
+    grades: Counter[str] = field(default_factory=Counter)  # projects per 等级 ("未评级": none)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def projects(self) -> int:
+        return sum(self.grades.values())
 
     @property
     def exit_code(self) -> int:
@@ -175,11 +178,11 @@ def _outcome(data: dict[str, Any], status: str, reason: str = "", output: Option
         if not output:
             data["output_error"] = reason
     findings = data.get("findings", [])
-    return {"status": status, "reason": reason, "output": output, "line": _line(data),
+    return {"status": status, "reason": reason, "line": _line(data),
             "errors": sum(1 for f in findings if f["severity"] == "error"),
             "warnings": sum(1 for f in findings if f["severity"] == "warning"),
-            "projects": tuple((p["total"].get("score"), p["total"].get("grade") or "")
-                              for p in data.get("projects", [])) if status == "scored" else ()}
+            # The summary rows are rendered here, in parallel, not in the parent at the end.
+            "digest": digest(data, output) if status == "scored" else None}
 
 
 def process_one(path: str, rel: str, out_path: str, profile: Profile) -> dict[str, Any]:
@@ -385,17 +388,20 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
         spool = tempfile.TemporaryFile(dir=out)
         report.spool = spool
 
+        index_ = SummaryIndex(spool)
+
         def on_done(index: int, outcome: dict[str, Any]) -> None:
             nonlocal done
             rel = entries[index][0]
             o = FileOutcome(path=rel, status=outcome["status"], reason=outcome.get("reason", ""),
-                            output=outcome.get("output"), errors=outcome.get("errors", 0),
-                            warnings=outcome.get("warnings", 0), projects=outcome.get("projects", ()))
+                            errors=outcome.get("errors", 0), warnings=outcome.get("warnings", 0))
             line = outcome.get("line")
             if line:
                 spool.seek(0, os.SEEK_END)
                 o.spooled = (spool.tell(), len(line))
                 spool.write(line)
+            if outcome.get("digest"):
+                index_.add(index, outcome["digest"])
             outcomes[index] = o
             done += 1
             if progress:
@@ -408,14 +414,15 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
         finally:
             # Workers are stopped by now: whatever a killed one was writing is a dead pid's temp.
             sweep_stale_temps(str(out))
+        # Complete unless interrupted, and then no summary is written: the summary index's file
+        # positions always match this list.
         report.outcomes = [o for o in outcomes if o is not None]
+        report.grades = index_.grades
         report.elapsed = time.monotonic() - start
         try:
             if not report.interrupted:
                 write_results(report, out / RESULTS_NAME)
-                from perf_xlsx.summary import write_summary
-
-                write_summary(report, str(out / SUMMARY_NAME), profile)
+                write_summary(report, str(out / SUMMARY_NAME), profile, index_)
         finally:
             spool.close()
             report.spool = None

@@ -250,12 +250,8 @@ class _Progress:
 def render_batch(report: Any, profile: Profile) -> str:
     from collections import Counter
 
-    grades: Counter[str] = Counter()
-    projects = 0
-    for o in report.outcomes:
-        for _score, grade in o.projects:
-            projects += 1
-            grades[grade or "未评级"] += 1
+    grades: Counter[str] = report.grades
+    projects = report.projects
     errors = sum(o.errors for o in report.outcomes)
     warnings = sum(o.warnings for o in report.outcomes)
     lines = [

@@ -7,6 +7,10 @@ import tempfile
 from typing import Callable
 
 TEMP_PREFIX = ".~perf-xlsx-"
+# Folders this process has already swept: a batch worker writes thousands of files into one
+# folder, and listing it before every write would cost O(files) each time. Leftovers of a
+# worker killed mid-run are swept by the batch parent when the pool stops.
+_swept: set[str] = set()
 
 
 def _alive(pid: int) -> bool:
@@ -48,7 +52,9 @@ def atomic_write(path: str, write: Callable[[str], None]) -> None:
     0600 of a temporary file.
     """
     folder = os.path.dirname(os.path.abspath(path))
-    sweep_stale_temps(folder)
+    if folder not in _swept:
+        sweep_stale_temps(folder)
+        _swept.add(folder)
     # The pid in the name lets a later run tell a killed writer's leftover from a live one's.
     fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".tmp", dir=folder)
     os.close(fd)

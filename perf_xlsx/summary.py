@@ -1,32 +1,78 @@
 """The batch summary workbook 汇总.xlsx: 排名, 等级分布, 问题清单, 未处理文件.
 
-Written with xlsxwriter in constant_memory mode (rows streamed in order, flat memory for
-10,000 projects); every user string goes through write_string so nothing becomes a formula.
+Why not xlsxwriter here: the summary is the one serial step of a batch, and at ~15 findings
+per file xlsxwriter's per-cell cost (~10 µs) plus re-reading every result made it a third of
+the whole run. Instead each worker renders its own rows as SpreadsheetML fragments while it
+still holds the result (:func:`digest`), with a placeholder for the row number that only the
+final order decides. The parent keeps a few numbers per project in arrays, spools the
+fragments, and streams the sheets straight into the zip: memory stays flat in the number of
+files, and every cell is a typed value or an inline string (never a formula).
 """
 
 from __future__ import annotations
 
-import datetime as _dt
+import math
+import os
+import shutil
+import tempfile
+import zipfile
+from array import array
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator, Optional
+from typing import IO, TYPE_CHECKING, Any, Optional
 
 from perf_xlsx.fileutil import atomic_write
 from perf_xlsx.rules import Profile
+from perf_xlsx.xlsxparts import cell_string, clean_xml, col_letter, number_text, t_element, xml_attr
 
 if TYPE_CHECKING:
     from perf_xlsx.batch import BatchReport
 
 OUTPUT_PROPERTY = "perf_xlsx_output"
 SEVERITY_LABEL = {"error": "错误", "warning": "警告", "info": "提示"}
+SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 STATUS_LABEL = {"scored": "已评分", "skipped": "已跳过", "failed": "失败"}
 RATE_BUCKETS = [(1.0, "100% 及以上"), (0.9, "90%–100%"), (0.8, "80%–90%"), (0.6, "60%–80%"), (0.0, "60% 以下")]
-MAX_TEXT = 32767
+GRADES = ["优", "良", "中", "差"]
+RED_MARGIN = 0.05  # the 一体化 system's "red" warning: indicator score share this far ahead of 执行率
+
+# Fragment markers: both are characters XML 1.0 forbids, and cell_string strips them from every
+# user string, so they can never occur inside a cell's text.
+ROW = "\x01"  # stands for the row number until the final order is known
+SEP = b"\x00"  # separates the pieces of a spooled record
+
+# cellXfs indexes of STYLES below.
+S_TITLE, S_NOTE, S_HEAD, S_INT, S_TEXT, S_NUM, S_PCT, S_LINK, S_WRAP, S_BAD = range(1, 11)
+
+RANK_HEADERS = ["名次", "单位", "文件", "工作表", "项目名称", "全年预算数（万元）", "全年执行数（万元）", "执行率",
+                "资金得分", "总分（工具）", "总分（自评）", "等级", "错误", "警告", "评分结果"]
+RANK_WIDTHS = [6, 22, 26, 14, 30, 12, 12, 10, 9, 10, 10, 6, 6, 6, 22]
+RED_HEADERS = ["文件", "工作表", "项目名称", "执行率", "指标得分率", "总分（工具）"]
+FINDING_HEADERS = ["文件", "工作表", "单元格", "级别", "代码", "说明", "应为", "实为"]
+FINDING_WIDTHS = [26, 16, 10, 8, 30, 60, 12, 12]
 
 
-def _text(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return text[:MAX_TEXT]
+# --- worker side: one result in, its rows out ---------------------------------------------
+
+
+def _s(col: int, value: Any, style: int = S_TEXT) -> str:
+    """A text cell of the current row (row number still a placeholder); blank when empty."""
+    text = "" if value is None else cell_string(value)
+    ref = col_letter(col) + ROW
+    if not text:
+        return f'<c r="{ref}" s="{style}"/>'
+    return f'<c r="{ref}" s="{style}" t="inlineStr"><is>{t_element(text)}</is></c>'
+
+
+def _n(col: int, value: Any, style: int, text_style: int = S_TEXT) -> str:
+    """A number cell; None and NaN become a bordered blank, anything else text."""
+    if value is None or value == "":
+        return f'<c r="{col_letter(col)}{ROW}" s="{text_style}"/>'
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        v = number_text(value)
+        if v is None:
+            return f'<c r="{col_letter(col)}{ROW}" s="{text_style}"/>'
+        return f'<c r="{col_letter(col)}{ROW}" s="{style}"><v>{v}</v></c>'
+    return _s(col, value, text_style)
 
 
 def _indicator_share(project: dict[str, Any]) -> Optional[float]:
@@ -42,258 +88,485 @@ def _indicator_share(project: dict[str, Any]) -> Optional[float]:
     return got / total if total else None
 
 
-def compact_projects(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """The few figures per project that the ranking needs (kept in memory for every file)."""
-    rows = []
-    findings = result.get("findings", [])
-    for p in result.get("projects", []):
-        mine = [f for f in findings if f.get("sheet") == p["sheet"]]
-        funds, total = p["funds"], p["total"]
-        rows.append({
-            "unit": p.get("department") or p.get("implementer") or "", "sheet": p["sheet"], "name": p["name"],
-            "kind": p.get("kind", "project"),
-            "budget": funds.get("budget"), "executed": funds.get("executed"), "rate": funds.get("rate"),
-            "funds_score": funds.get("score"), "score": total.get("score"),
-            "score_entered": total.get("score_entered"), "grade": total.get("grade") or "",
-            "errors": sum(1 for f in mine if f["severity"] == "error"),
-            "warnings": sum(1 for f in mine if f["severity"] == "warning"),
-            "share": _indicator_share(p),
-        })
-    return rows
+def _finite(x: Any) -> Optional[float]:
+    return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) else None
 
 
-def project_rows(report: BatchReport) -> Iterator[dict[str, Any]]:
-    """Every project of every scored file, best 总分 first.
+def digest(data: dict[str, Any], output: Optional[str]) -> dict[str, Any]:
+    """What the summary needs of one perf_xlsx.result/1 object, rendered in the worker.
 
-    Only (总分, file, project) keys are sorted in memory; each row is rebuilt from the spooled
-    result when it is written, so memory stays flat however many files the batch has.
+    ``projects``: per project (总分 or None, 等级, 执行率 or None, record) where record is
+    ``cells B..O`` SEP ``link target`` SEP ``red-flag row cells`` (the last two may be empty);
+    ``findings``: this file's 问题清单 rows, SEP-separated; ``codes``: (code, severity, count).
     """
-    keys = []
-    for i, o in enumerate(report.outcomes):
-        if o.status == "scored":
-            for j, (score, _grade) in enumerate(o.projects):
-                keys.append((score is None, -(score or 0.0), i, j))
-    keys.sort()
-    cache: tuple[int, list[dict[str, Any]]] = (-1, [])
-    for _, _, i, j in keys:
-        if cache[0] != i:
-            o = report.outcomes[i]
-            cache = (i, compact_projects(o.result(report.spool) or {}))
-        row = cache[1][j]
-        o = report.outcomes[i]
-        yield {**row, "file": o.path, "output": o.output}
-
-
-def write_summary(report: BatchReport, path: str, profile: Profile) -> None:
-    def build(tmp: str) -> None:
-        import xlsxwriter
-
-        wb = xlsxwriter.Workbook(tmp, {"constant_memory": True, "strings_to_formulas": False,
-                                       "strings_to_urls": False, "strings_to_numbers": False})
-        wb.set_properties({"title": "预算绩效自评评分汇总", "author": "perf-xlsx",
-                           "created": _dt.datetime(2000, 1, 1)})
-        wb.set_custom_property(OUTPUT_PROPERTY, "summary")
-        fmt = _formats(wb)
-        stats = _ranking(wb, fmt, report, project_rows(report), profile)
-        _grades(wb, fmt, stats)
-        _findings(wb, fmt, report)
-        _unprocessed(wb, fmt, report)
-        wb.close()
-
-    atomic_write(path, build)
-
-
-def _formats(wb: Any) -> dict[str, Any]:
-    base = {"font_name": "宋体", "font_size": 10, "border": 1, "valign": "vcenter"}
-    return {
-        "title": wb.add_format({"font_name": "宋体", "bold": True, "font_size": 14}),
-        "note": wb.add_format({"font_name": "宋体", "font_size": 10}),
-        "head": wb.add_format({**base, "bold": True, "bg_color": "#D9E1F2", "align": "center", "text_wrap": True}),
-        "text": wb.add_format(base),
-        "wrap": wb.add_format({**base, "text_wrap": True}),
-        "num": wb.add_format({**base, "num_format": "0.00", "align": "right"}),
-        "int": wb.add_format({**base, "num_format": "0", "align": "right"}),
-        "pct": wb.add_format({**base, "num_format": "0.00%", "align": "right"}),
-        "link": wb.add_format({**base, "font_color": "#0563C1", "underline": 1}),
-        "bad": wb.add_format({**base, "font_color": "#C00000"}),
-    }
-
-
-def _setup(ws: Any, widths: list[float], header_row: int) -> None:
-    for i, width in enumerate(widths):
-        ws.set_column(i, i, width)
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(header_row)
-    ws.freeze_panes(header_row + 1, 0)
-
-
-def _write(ws: Any, row: int, col: int, value: Any, fmt: Any, number_fmt: Any = None) -> None:
-    if value is None or value == "":
-        ws.write_blank(row, col, None, fmt)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        ws.write_number(row, col, value, number_fmt or fmt)
-    else:
-        ws.write_string(row, col, _text(value), fmt)
-
-
-@dataclass
-class _Stats:
-    """What 等级分布 needs, gathered while 排名 streams the rows."""
-
-    grades: Counter[str] = field(default_factory=Counter)
-    rates: Counter[str] = field(default_factory=Counter)
-    red: list[tuple[str, str, str, float, float, Optional[float]]] = field(default_factory=list)
-
-    def add(self, r: dict[str, Any]) -> None:
-        if r["grade"]:
-            self.grades[r["grade"]] += 1
-        if r["rate"] is None:
-            return
-        self.rates[next(label for low, label in RATE_BUCKETS if r["rate"] >= low)] += 1
-        # The 一体化 system's "red" warning: indicators claim much more than the spending supports.
-        if r["share"] is not None and r["share"] - min(r["rate"], 1) > 0.05:
-            self.red.append((r["file"], r["sheet"], r["name"], r["rate"], r["share"], r["score"]))
-
-
-def _ranking(wb: Any, fmt: dict[str, Any], report: BatchReport, rows: Iterator[dict[str, Any]],
-             profile: Profile) -> _Stats:
-    ws = wb.add_worksheet("排名")
-    headers = ["名次", "单位", "文件", "工作表", "项目名称", "全年预算数（万元）", "全年执行数（万元）", "执行率",
-               "资金得分", "总分（工具）", "总分（自评）", "等级", "错误", "警告", "评分结果"]
-    _setup(ws, [6, 22, 26, 14, 30, 12, 12, 10, 9, 10, 10, 6, 6, 6, 22], 2)
-    ws.write_string(0, 0, f"预算绩效自评评分排名（规则：{profile.name} {profile.title}）", fmt["title"])
-    count = sum(len(o.projects) for o in report.outcomes if o.status == "scored")
-    ws.write_string(1, 0, f"已评分 {report.count('scored')} 个文件、{count} 个项目；"
-                          f"已跳过 {report.count('skipped')}；失败 {report.count('failed')}", fmt["note"])
-    for c, h in enumerate(headers):
-        ws.write_string(2, c, h, fmt["head"])
-    rank = 0
-    stats = _Stats()
-    for i, r in enumerate(rows, start=3):
-        stats.add(r)
-        if r["score"] is not None:
-            rank += 1
-        _write(ws, i, 0, rank if r["score"] is not None else "—", fmt["text"], fmt["int"])
-        for c, key in enumerate(("unit", "file", "sheet", "name"), start=1):
-            _write(ws, i, c, r[key], fmt["text"])
-        _write(ws, i, 5, r["budget"], fmt["text"], fmt["num"])
-        _write(ws, i, 6, r["executed"], fmt["text"], fmt["num"])
-        _write(ws, i, 7, r["rate"], fmt["text"], fmt["pct"])
-        _write(ws, i, 8, r["funds_score"], fmt["text"], fmt["num"])
-        _write(ws, i, 9, r["score"], fmt["text"], fmt["num"])
-        _write(ws, i, 10, r["score_entered"], fmt["text"], fmt["num"])
-        _write(ws, i, 11, r["grade"] or ("部门整体（未评分）" if r["kind"] == "department" else "—"), fmt["text"])
-        _write(ws, i, 12, r["errors"], fmt["bad"] if r["errors"] else fmt["text"], fmt["int"])
-        _write(ws, i, 13, r["warnings"], fmt["text"], fmt["int"])
-        if r["output"]:
-            ws.write_url(i, 14, f"external:{r['output']}", fmt["link"], string=_text(r["output"]))
-        else:
-            ws.write_blank(i, 14, None, fmt["text"])
-    if count:
-        ws.autofilter(2, 0, 2 + count, len(headers) - 1)
-    return stats
-
-
-def _grades(wb: Any, fmt: dict[str, Any], stats: _Stats) -> None:
-    ws = wb.add_worksheet("等级分布")
-    _setup(ws, [16, 10, 4, 30, 22, 10, 12, 12], 1)
-    ws.write_string(0, 0, "等级分布", fmt["title"])
-    ws.write_string(1, 0, "等级", fmt["head"])
-    ws.write_string(1, 1, "项目数", fmt["head"])
-    grades = stats.grades
-    labels = ["优", "良", "中", "差"]
-    for i, g in enumerate(labels, start=2):
-        ws.write_string(i, 0, g, fmt["text"])
-        ws.write_number(i, 1, grades.get(g, 0), fmt["int"])
-    row = 2 + len(labels) + 1
-    ws.write_string(row, 0, "执行率区间", fmt["head"])
-    ws.write_string(row, 1, "项目数", fmt["head"])
-    buckets = stats.rates
-    for j, (_, label) in enumerate(RATE_BUCKETS, start=row + 1):
-        ws.write_string(j, 0, label, fmt["text"])
-        ws.write_number(j, 1, buckets.get(label, 0), fmt["int"])
-    chart = wb.add_chart({"type": "column"})
-    chart.add_series({"name": "项目数", "categories": ["等级分布", 2, 0, 5, 0], "values": ["等级分布", 2, 1, 5, 1],
-                      "data_labels": {"value": True}})
-    chart.set_title({"name": "等级分布"})
-    chart.set_legend({"none": True})
-    chart.set_size({"width": 420, "height": 260})
-    red = stats.red
-    start = row + len(RATE_BUCKETS) + 3
-    ws.write_string(start, 0, "指标得分率比预算执行率高出 5 个百分点以上的项目（红灯）", fmt["note"])
-    heads = ["文件", "工作表", "项目名称", "执行率", "指标得分率", "总分（工具）"]
-    for c, h in enumerate(heads):
-        ws.write_string(start + 1, c, h, fmt["head"])
-    for k, (file, sheet, name, rate, share, score) in enumerate(red, start=start + 2):
-        _write(ws, k, 0, file, fmt["text"])
-        _write(ws, k, 1, sheet, fmt["text"])
-        _write(ws, k, 2, name, fmt["text"])
-        _write(ws, k, 3, rate, fmt["text"], fmt["pct"])
-        _write(ws, k, 4, share, fmt["text"], fmt["pct"])
-        _write(ws, k, 5, score, fmt["text"], fmt["num"])
-    if not red:
-        ws.write_string(start + 2, 0, "无", fmt["text"])
-    ws.insert_chart(1, 3, chart)
-
-
-def _iter_findings(report: BatchReport) -> Any:
-    """(file, finding) in file order, errors first within a file; read back from the spool one
-    file at a time so that memory does not grow with the number of files."""
-    rank = {"error": 0, "warning": 1, "info": 2}
-    for o in report.outcomes:
-        if o.status == "skipped":
-            continue
-        result = o.result(report.spool)
-        if not result:
-            continue
-        for f in sorted(result.get("findings", []), key=lambda f: rank.get(f["severity"], 3)):
-            yield o.path, f
-
-
-def _findings(wb: Any, fmt: dict[str, Any], report: BatchReport) -> None:
-    ws = wb.add_worksheet("问题清单")
-    _setup(ws, [26, 16, 10, 8, 30, 60, 12, 12], 0)
-    by_code: Counter[tuple[str, str]] = Counter(
-        (f["code"], f["severity"]) for _, f in _iter_findings(report))
-    ws.write_string(0, 0, "问题代码", fmt["head"])
-    ws.write_string(0, 1, "级别", fmt["head"])
-    ws.write_string(0, 2, "数量", fmt["head"])
-    order = sorted(by_code.items(), key=lambda kv: ({"error": 0, "warning": 1}.get(kv[0][1], 2), -kv[1], kv[0][0]))
-    for i, ((code, sev), n) in enumerate(order, start=1):
-        ws.write_string(i, 0, code, fmt["text"])
-        ws.write_string(i, 1, SEVERITY_LABEL.get(sev, sev), fmt["text"])
-        ws.write_number(i, 2, n, fmt["int"])
-    top = len(order) + 2
-    headers = ["文件", "工作表", "单元格", "级别", "代码", "说明", "应为", "实为"]
-    for c, h in enumerate(headers):
-        ws.write_string(top, c, h, fmt["head"])
-    i = top
-    for i, (file, f) in enumerate(_iter_findings(report), start=top + 1):
-        _write(ws, i, 0, file, fmt["text"])
-        _write(ws, i, 1, f.get("sheet"), fmt["text"])
-        _write(ws, i, 2, f.get("cell"), fmt["text"])
-        _write(ws, i, 3, SEVERITY_LABEL.get(f["severity"], f["severity"]), fmt["text"])
-        _write(ws, i, 4, f["code"], fmt["text"])
-        _write(ws, i, 5, f["message"], fmt["wrap"])
-        for c, key in ((6, "expected"), (7, "found")):
+    file = data.get("file") or ""
+    findings = data.get("findings") or []
+    projects = []
+    for p in data.get("projects") or []:
+        funds, total = p.get("funds") or {}, p.get("total") or {}
+        mine = [f for f in findings if f.get("sheet") == p.get("sheet")]
+        errors = sum(1 for f in mine if f.get("severity") == "error")
+        warnings = sum(1 for f in mine if f.get("severity") == "warning")
+        score, rate = _finite(total.get("score")), _finite(funds.get("rate"))
+        grade = total.get("grade") or ""
+        shown_grade = grade or ("部门整体（未评分）" if p.get("kind") == "department" else "—")
+        cells = "".join((
+            _s(2, p.get("department") or p.get("implementer") or ""), _s(3, file), _s(4, p.get("sheet")),
+            _s(5, p.get("name")), _n(6, funds.get("budget"), S_NUM), _n(7, funds.get("executed"), S_NUM),
+            _n(8, funds.get("rate"), S_PCT), _n(9, funds.get("score"), S_NUM), _n(10, score, S_NUM),
+            _n(11, total.get("score_entered"), S_NUM), _s(12, shown_grade),
+            _n(13, errors, S_BAD if errors else S_INT), _n(14, warnings, S_INT),
+            _s(15, output, S_LINK) if output else _s(15, ""),
+        ))
+        red = ""
+        share = _indicator_share(p)
+        if share is not None and rate is not None and share - min(rate, 1.0) > RED_MARGIN:
+            red = "".join((_s(1, file), _s(2, p.get("sheet")), _s(3, p.get("name")), _n(4, rate, S_PCT),
+                           _n(5, share, S_PCT), _n(6, score, S_NUM)))
+        target = xml_attr(clean_xml(output)) if output else ""
+        projects.append((score, grade, rate, SEP.join(s.encode("utf-8") for s in (cells, target, red))))
+    ordered = sorted(findings, key=lambda f: SEVERITY_RANK.get(f.get("severity"), 3))  # stable: file order kept
+    rows = []
+    codes: Counter[tuple[str, str]] = Counter()
+    for f in ordered:
+        sev = f.get("severity") or ""
+        codes[(f.get("code") or "", sev)] += 1
+        found = []
+        for key in ("expected", "found"):
             value = f.get(key)
-            if isinstance(value, list):
-                value = "–".join(str(v) for v in value)
-            _write(ws, i, c, value, fmt["text"], fmt["num"])
-    ws.autofilter(top, 0, max(i, top + 1), len(headers) - 1)
+            found.append("–".join(str(v) for v in value) if isinstance(value, list) else value)
+        rows.append("".join((
+            _s(1, file), _s(2, f.get("sheet")), _s(3, f.get("cell")), _s(4, SEVERITY_LABEL.get(sev, sev)),
+            _s(5, f.get("code")), _s(6, f.get("message"), S_WRAP), _n(7, found[0], S_NUM), _n(8, found[1], S_NUM),
+        )).encode("utf-8"))
+    return {"projects": projects, "findings": SEP.join(rows), "codes": [(c, s, n) for (c, s), n in codes.items()]}
 
 
-def _unprocessed(wb: Any, fmt: dict[str, Any], report: BatchReport) -> None:
-    ws = wb.add_worksheet("未处理文件")
-    _setup(ws, [40, 10, 80], 0)
-    for c, h in enumerate(["文件", "状态", "原因"]):
-        ws.write_string(0, c, h, fmt["head"])
-    rows = [o for o in report.outcomes if o.status != "scored" or o.reason]
-    for i, o in enumerate(rows, start=1):
-        _write(ws, i, 0, o.path, fmt["text"])
-        _write(ws, i, 1, STATUS_LABEL.get(o.status, o.status), fmt["text"])
-        _write(ws, i, 2, o.reason, fmt["wrap"])
-    if not rows:
-        ws.write_string(1, 0, "无：所有文件均已评分", fmt["text"])
+# --- parent side: a few numbers per project, the rest in the spool ------------------------
+
+
+class SummaryIndex:
+    """Accumulates digests as files finish. Per project it keeps 22 bytes in arrays (总分,
+    执行率, file position, spool offset and length); per file the findings' spool span."""
+
+    def __init__(self, spool: IO[bytes]) -> None:
+        self.spool = spool
+        self.score = array("d")  # NaN: no 总分
+        self.rate = array("d")  # NaN: no 执行率
+        self.file = array("l")  # index into report.outcomes
+        self.offset = array("q")
+        self.length = array("l")
+        self.grades: Counter[str] = Counter()
+        self.codes: Counter[tuple[str, str]] = Counter()
+        self.findings: dict[int, tuple[int, int, int]] = {}  # file index -> (offset, length, rows)
+        self.finding_rows = 0
+
+    def _put(self, data: bytes) -> int:
+        self.spool.seek(0, os.SEEK_END)
+        at = self.spool.tell()
+        self.spool.write(data)
+        return at
+
+    def add(self, file_index: int, d: dict[str, Any]) -> None:
+        for score, grade, rate, record in d.get("projects", ()):
+            self.score.append(math.nan if score is None else score)
+            self.rate.append(math.nan if rate is None else rate)
+            self.file.append(file_index)
+            self.offset.append(self._put(record))
+            self.length.append(len(record))
+            self.grades[grade or "未评级"] += 1
+        rows = d.get("findings") or b""
+        if rows:
+            n = rows.count(SEP) + 1
+            self.findings[file_index] = (self._put(rows), len(rows), n)
+            self.finding_rows += n
+        for code, sev, n in d.get("codes", ()):
+            self.codes[(code, sev)] += n
+
+    @property
+    def projects(self) -> int:
+        return len(self.score)
+
+    def read(self, offset: int, length: int) -> bytes:
+        self.spool.seek(offset)
+        return self.spool.read(length)
+
+    def ranking(self) -> list[int]:
+        """Project positions, best 总分 first; ties keep file order (results do not depend on --jobs)."""
+        score, file = self.score, self.file
+        return sorted(range(len(score)), key=lambda k: (score[k] != score[k], -score[k] if score[k] == score[k]
+                                                        else 0.0, file[k], k))
+
+
+# --- streaming sheets ---------------------------------------------------------------------
+
+
+class _Sheet:
+    """One worksheet streamed to a temporary file: rows in order, hyperlinks beside them."""
+
+    def __init__(self, name: str, widths: list[float], frozen_rows: int, last_col: int) -> None:
+        self.name = name
+        self.widths = widths
+        self.frozen = frozen_rows
+        self.last_col = last_col
+        self.rows: IO[bytes] = tempfile.TemporaryFile()
+        self.links: IO[bytes] = tempfile.TemporaryFile()  # <hyperlink/> elements
+        self.rels: IO[bytes] = tempfile.TemporaryFile()  # their <Relationship/> elements
+        self.nlinks = 0
+        self.row = 0  # last row written (1-based)
+        self.autofilter: Optional[str] = None
+        self.drawing = False
+
+    def put(self, row: int, cells: str) -> None:
+        """Row ``row`` (1-based, increasing) from cells whose refs carry the ROW placeholder."""
+        n = str(row)
+        self.rows.write(f'<row r="{n}">{cells.replace(ROW, n)}</row>'.encode())
+        self.row = row
+
+    def put_bytes(self, row: int, cells: bytes) -> None:
+        n = str(row).encode()
+        self.rows.write(b'<row r="' + n + b'">' + cells.replace(ROW.encode(), n) + b"</row>")
+        self.row = row
+
+    def link(self, ref: str, target: bytes) -> None:
+        self.nlinks += 1
+        rid = f"rId{self.nlinks + 1}"  # rId1 is kept for the drawing
+        self.links.write(f'<hyperlink ref="{ref}" r:id="{rid}"/>'.encode())
+        self.rels.write(f'<Relationship Id="{rid}" Type="{_REL}/hyperlink" Target="'.encode() + target
+                        + b'" TargetMode="External"/>')
+
+    def head(self, selected: bool) -> bytes:
+        cols = "".join(f'<col min="{i}" max="{i}" width="{w + 0.7109375}" customWidth="1"/>'
+                       for i, w in enumerate(self.widths, start=1))
+        f = self.frozen
+        pane = (f'<pane ySplit="{f}" topLeftCell="A{f + 1}" activePane="bottomLeft" state="frozen"/>'
+                '<selection pane="bottomLeft"/>') if f else ""
+        tab = ' tabSelected="1"' if selected else ""
+        return (f'{_XML}<worksheet xmlns="{_NS}" xmlns:r="{_REL}"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+                f'<dimension ref="A1:{col_letter(self.last_col)}{max(self.row, 1)}"/>'
+                f'<sheetViews><sheetView{tab} workbookViewId="0">{pane}</sheetView></sheetViews>'
+                f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>').encode()
+
+    def write_to(self, zf: zipfile.ZipFile, part: str, selected: bool) -> None:
+        with zf.open(_info(part), "w") as out:
+            out.write(self.head(selected))
+            _copy(self.rows, out)
+            out.write(b"</sheetData>")
+            if self.autofilter:
+                out.write(f'<autoFilter ref="{self.autofilter}"/>'.encode())
+            if self.nlinks:
+                out.write(b"<hyperlinks>")
+                _copy(self.links, out)
+                out.write(b"</hyperlinks>")
+            out.write('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+                      '<pageSetup paperSize="9" fitToWidth="1" fitToHeight="0" orientation="landscape"/>'
+                      '<headerFooter><oddFooter>&amp;C第 &amp;P 页，共 &amp;N 页</oddFooter></headerFooter>'
+                      .encode())
+            if self.drawing:
+                out.write(b'<drawing r:id="rId1"/>')
+            out.write(b"</worksheet>")
+        if self.nlinks or self.drawing:
+            with zf.open(_info(part.replace("worksheets/", "worksheets/_rels/") + ".rels"), "w") as out:
+                out.write(f'{_XML}<Relationships xmlns="{_PKG}">'.encode())
+                if self.drawing:
+                    out.write(f'<Relationship Id="rId1" Type="{_REL}/drawing" '
+                              f'Target="../drawings/drawing1.xml"/>'.encode())
+                _copy(self.rels, out)
+                out.write(b"</Relationships>")
+
+    def close(self) -> None:
+        for fh in (self.rows, self.links, self.rels):
+            fh.close()
+
+
+def _copy(src: IO[bytes], dst: IO[bytes]) -> None:
+    src.seek(0)
+    shutil.copyfileobj(src, dst, 1 << 20)
+
+
+def _info(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))  # fixed: reruns give equal bytes
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def _head_row(sheet: _Sheet, row: int, headers: list[str], first_col: int = 1) -> None:
+    sheet.put(row, "".join(_s(c, h, S_HEAD) for c, h in enumerate(headers, start=first_col)))
+
+
+# --- the four sheets ----------------------------------------------------------------------
+
+
+def _ranking(report: BatchReport, index: SummaryIndex, profile: Profile, red: array[int]
+             ) -> tuple[_Sheet, Counter[str]]:
+    """排名, streamed in rank order; fills ``red`` with (offset, length) pairs of red-flag rows."""
+    sheet = _Sheet("排名", RANK_WIDTHS, 3, len(RANK_HEADERS))
+    sheet.put(1, _s(1, f"预算绩效自评评分排名（规则：{profile.name} {profile.title}）", S_TITLE))
+    sheet.put(2, _s(1, f"已评分 {report.count('scored')} 个文件、{index.projects} 个项目；"
+                       f"已跳过 {report.count('skipped')}；失败 {report.count('failed')}", S_NOTE))
+    _head_row(sheet, 3, RANK_HEADERS)
+    rates: Counter[str] = Counter()
+    rank = 0
+    row = 3
+    for k in index.ranking():
+        row += 1
+        score, rate = index.score[k], index.rate[k]
+        if score == score:
+            rank += 1
+            first = f'<c r="A{ROW}" s="{S_INT}"><v>{rank}</v></c>'.encode()
+        else:
+            first = _s(1, "—").encode("utf-8")
+        if rate == rate:
+            rates[next(label for low, label in RATE_BUCKETS if rate >= low)] += 1
+        record = index.read(index.offset[k], index.length[k])
+        cells, target, red_cells = record.split(SEP, 2)
+        sheet.put_bytes(row, first + cells)
+        if target:
+            sheet.link(f"O{row}", target)
+        if red_cells:
+            red.extend((index.offset[k] + len(cells) + len(target) + 2, len(red_cells)))
+    if index.projects:
+        sheet.autofilter = f"A3:{col_letter(len(RANK_HEADERS))}{row}"
+    return sheet, rates
+
+
+def _grades(index: SummaryIndex, rates: Counter[str], red: array[int]) -> _Sheet:
+    # The chart sits beside the two count tables (D2:I14); the red-flag table starts below it.
+    sheet = _Sheet("等级分布", [26, 14, 30, 10, 12, 12], 2, 6)
+    sheet.drawing = True
+    sheet.put(1, _s(1, "等级分布", S_TITLE))
+    _head_row(sheet, 2, ["等级", "项目数"])
+    for i, g in enumerate(GRADES, start=3):
+        sheet.put(i, _s(1, g) + _n(2, index.grades.get(g, 0), S_INT))
+    row = 3 + len(GRADES) + 1
+    _head_row(sheet, row, ["执行率区间", "项目数"])
+    for j, (_, label) in enumerate(RATE_BUCKETS, start=row + 1):
+        sheet.put(j, _s(1, label) + _n(2, rates.get(label, 0), S_INT))
+    start = row + len(RATE_BUCKETS) + 3
+    sheet.put(start, _s(1, "指标得分率比预算执行率高出 5 个百分点以上的项目（红灯）", S_NOTE))
+    _head_row(sheet, start + 1, RED_HEADERS)
+    for k in range(0, len(red), 2):
+        sheet.put_bytes(start + 2 + k // 2, index.read(red[k], red[k + 1]))
+    if not red:
+        sheet.put(start + 2, _s(1, "无"))
+    return sheet
+
+
+def _findings(report: BatchReport, index: SummaryIndex) -> _Sheet:
+    sheet = _Sheet("问题清单", FINDING_WIDTHS, 1, len(FINDING_HEADERS))
+    _head_row(sheet, 1, ["问题代码", "级别", "数量"])
+    order = sorted(index.codes.items(), key=lambda kv: (SEVERITY_RANK.get(kv[0][1], 2), -kv[1], kv[0][0]))
+    for i, ((code, sev), n) in enumerate(order, start=2):
+        sheet.put(i, _s(1, code) + _s(2, SEVERITY_LABEL.get(sev, sev)) + _n(3, n, S_INT))
+    top = len(order) + 3
+    _head_row(sheet, top, FINDING_HEADERS)
+    row = top
+    for i in range(len(report.outcomes)):
+        span = index.findings.get(i)
+        if span is None:
+            continue
+        for cells in index.read(span[0], span[1]).split(SEP):
+            row += 1
+            sheet.put_bytes(row, cells)
+    sheet.autofilter = f"A{top}:{col_letter(len(FINDING_HEADERS))}{max(row, top + 1)}"
+    return sheet
+
+
+def _unprocessed(report: BatchReport) -> _Sheet:
+    sheet = _Sheet("未处理文件", [40, 10, 80], 1, 3)
+    _head_row(sheet, 1, ["文件", "状态", "原因"])
+    row = 1
+    for o in report.outcomes:
+        if o.status != "scored" or o.reason:
+            row += 1
+            sheet.put(row, _s(1, o.path) + _s(2, STATUS_LABEL.get(o.status, o.status)) + _s(3, o.reason, S_WRAP))
+    if row == 1:
+        sheet.put(2, _s(1, "无：所有文件均已评分"))
+    return sheet
+
+
+def write_summary(report: BatchReport, path: str, profile: Profile, index: SummaryIndex) -> None:
+    red = array("q")
+    ranking, rates = _ranking(report, index, profile, red)
+    sheets = [ranking, _grades(index, rates, red), _findings(report, index), _unprocessed(report)]
+    try:
+        def build(tmp: str) -> None:
+            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+                _package(zf, sheets, index)
+
+        atomic_write(path, build)
+    finally:
+        for s in sheets:
+            s.close()
+
+
+# --- package parts ------------------------------------------------------------------------
+
+_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+_CT = "application/vnd.openxmlformats-officedocument"
+
+_FONT = '<font><sz val="10"/><name val="宋体"/><family val="3"/><charset val="134"/></font>'
+STYLES = (
+    f'{_XML}<styleSheet xmlns="{_NS}"><numFmts count="2"><numFmt numFmtId="164" formatCode="0.00"/>'
+    '<numFmt numFmtId="165" formatCode="0.00%"/></numFmts>'
+    '<fonts count="6"><font><sz val="11"/><name val="宋体"/><family val="3"/><charset val="134"/></font>'
+    '<font><b/><sz val="14"/><name val="宋体"/><family val="3"/><charset val="134"/></font>'
+    f'{_FONT}<font><b/><sz val="10"/><name val="宋体"/><family val="3"/><charset val="134"/></font>'
+    '<font><u/><sz val="10"/><color rgb="FF0563C1"/><name val="宋体"/><family val="3"/><charset val="134"/></font>'
+    '<font><sz val="10"/><color rgb="FFC00000"/><name val="宋体"/><family val="3"/><charset val="134"/></font></fonts>'
+    '<fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
+    '<fill><patternFill patternType="solid"><fgColor rgb="FFD9E1F2"/><bgColor indexed="64"/></patternFill></fill>'
+    '</fills><borders count="2"><border><left/><right/><top/><bottom/><diagonal/></border><border>'
+    '<left style="thin"><color auto="1"/></left><right style="thin"><color auto="1"/></right>'
+    '<top style="thin"><color auto="1"/></top><bottom style="thin"><color auto="1"/></bottom><diagonal/></border>'
+    '</borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="11"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    # S_TITLE, S_NOTE
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    # S_HEAD
+    '<xf numFmtId="0" fontId="3" fillId="2" borderId="1" xfId="0" applyFont="1" applyFill="1" applyBorder="1" '
+    'applyAlignment="1"><alignment horizontal="center" vertical="center" wrapText="1"/></xf>'
+    # S_INT, S_TEXT, S_NUM, S_PCT, S_LINK, S_WRAP, S_BAD
+    '<xf numFmtId="1" fontId="2" fillId="0" borderId="1" xfId="0" applyNumberFormat="1" applyFont="1" '
+    'applyBorder="1" applyAlignment="1"><alignment horizontal="right" vertical="center"/></xf>'
+    '<xf numFmtId="0" fontId="2" fillId="0" borderId="1" xfId="0" applyFont="1" applyBorder="1" '
+    'applyAlignment="1"><alignment vertical="center"/></xf>'
+    '<xf numFmtId="164" fontId="2" fillId="0" borderId="1" xfId="0" applyNumberFormat="1" applyFont="1" '
+    'applyBorder="1" applyAlignment="1"><alignment horizontal="right" vertical="center"/></xf>'
+    '<xf numFmtId="165" fontId="2" fillId="0" borderId="1" xfId="0" applyNumberFormat="1" applyFont="1" '
+    'applyBorder="1" applyAlignment="1"><alignment horizontal="right" vertical="center"/></xf>'
+    '<xf numFmtId="0" fontId="4" fillId="0" borderId="1" xfId="0" applyFont="1" applyBorder="1" '
+    'applyAlignment="1"><alignment vertical="center"/></xf>'
+    '<xf numFmtId="0" fontId="2" fillId="0" borderId="1" xfId="0" applyFont="1" applyBorder="1" '
+    'applyAlignment="1"><alignment vertical="center" wrapText="1"/></xf>'
+    '<xf numFmtId="1" fontId="5" fillId="0" borderId="1" xfId="0" applyNumberFormat="1" applyFont="1" '
+    'applyBorder="1" applyAlignment="1"><alignment horizontal="right" vertical="center"/></xf>'
+    '</cellXfs><cellStyles count="1"><cellStyle name="常规" xfId="0" builtinId="0"/></cellStyles>'
+    '<dxfs count="0"/><tableStyles count="0"/></styleSheet>'
+)
+
+
+def _chart(grades: Counter[str]) -> str:
+    cats = "".join(f'<c:pt idx="{i}"><c:v>{g}</c:v></c:pt>' for i, g in enumerate(GRADES))
+    vals = "".join(f'<c:pt idx="{i}"><c:v>{grades.get(g, 0)}</c:v></c:pt>' for i, g in enumerate(GRADES))
+    n = len(GRADES)
+    # Cached points let the chart draw before (or without) any recalculation.
+    return (
+        f'{_XML}<c:chartSpace xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
+        'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+        f'xmlns:r="{_REL}"><c:lang val="zh-CN"/><c:chart><c:title><c:tx><c:rich><a:bodyPr/><a:lstStyle/>'
+        '<a:p><a:pPr><a:defRPr/></a:pPr><a:r><a:rPr lang="zh-CN"/><a:t>等级分布</a:t></a:r></a:p></c:rich></c:tx>'
+        '<c:overlay val="0"/></c:title><c:autoTitleDeleted val="0"/><c:plotArea><c:layout/><c:barChart>'
+        '<c:barDir val="col"/><c:grouping val="clustered"/><c:varyColors val="0"/><c:ser><c:idx val="0"/>'
+        '<c:order val="0"/><c:tx><c:v>项目数</c:v></c:tx><c:invertIfNegative val="0"/><c:dLbls><c:showLegendKey val="0"/>'
+        '<c:showVal val="1"/><c:showCatName val="0"/><c:showSerName val="0"/><c:showPercent val="0"/>'
+        '<c:showBubbleSize val="0"/></c:dLbls>'
+        f'<c:cat><c:strRef><c:f>\'等级分布\'!$A$3:$A${2 + n}</c:f><c:strCache><c:ptCount val="{n}"/>{cats}'
+        f'</c:strCache></c:strRef></c:cat><c:val><c:numRef><c:f>\'等级分布\'!$B$3:$B${2 + n}</c:f><c:numCache>'
+        f'<c:formatCode>General</c:formatCode><c:ptCount val="{n}"/>{vals}</c:numCache></c:numRef></c:val></c:ser>'
+        '<c:gapWidth val="150"/><c:axId val="50010001"/><c:axId val="50010002"/></c:barChart>'
+        '<c:catAx><c:axId val="50010001"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>'
+        '<c:axPos val="b"/><c:numFmt formatCode="General" sourceLinked="1"/><c:tickLblPos val="nextTo"/>'
+        '<c:crossAx val="50010002"/><c:crosses val="autoZero"/><c:auto val="1"/><c:lblAlgn val="ctr"/>'
+        '<c:lblOffset val="100"/></c:catAx><c:valAx><c:axId val="50010002"/><c:scaling><c:orientation val="minMax"/>'
+        '</c:scaling><c:delete val="0"/><c:axPos val="l"/><c:majorGridlines/><c:numFmt formatCode="General" '
+        'sourceLinked="1"/><c:tickLblPos val="nextTo"/><c:crossAx val="50010001"/><c:crosses val="autoZero"/>'
+        '<c:crossBetween val="between"/></c:valAx></c:plotArea><c:plotVisOnly val="1"/></c:chart></c:chartSpace>'
+    )
+
+
+_DRAWING = (
+    f'{_XML}<xdr:wsDr xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing" '
+    'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><xdr:twoCellAnchor>'
+    '<xdr:from><xdr:col>3</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>1</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>'
+    '<xdr:to><xdr:col>9</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>14</xdr:row><xdr:rowOff>0</xdr:rowOff>'
+    '</xdr:to><xdr:graphicFrame macro=""><xdr:nvGraphicFramePr><xdr:cNvPr id="2" name="等级分布图"/>'
+    '<xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr><xdr:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/></xdr:xfrm>'
+    '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/chart">'
+    '<c:chart xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
+    f'xmlns:r="{_REL}" r:id="rId1"/></a:graphicData></a:graphic></xdr:graphicFrame><xdr:clientData/>'
+    '</xdr:twoCellAnchor></xdr:wsDr>'
+)
+
+
+def _quoted(name: str) -> str:
+    return "'" + name.replace("'", "''") + "'"
+
+
+def _package(zf: zipfile.ZipFile, sheets: list[_Sheet], index: SummaryIndex) -> None:
+    def put(name: str, text: str) -> None:
+        zf.writestr(_info(name), text.encode("utf-8"))
+
+    n = len(sheets)
+    overrides = "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{_CT}.spreadsheetml.'
+                        'worksheet+xml"/>' for i in range(1, n + 1))
+    put("[Content_Types].xml",
+        f'{_XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        f'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        f'<Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}.spreadsheetml.sheet.main+xml"/>{overrides}'
+        f'<Override PartName="/xl/styles.xml" ContentType="{_CT}.spreadsheetml.styles+xml"/>'
+        f'<Override PartName="/xl/drawings/drawing1.xml" ContentType="{_CT}.drawing+xml"/>'
+        f'<Override PartName="/xl/charts/chart1.xml" ContentType="{_CT}.drawingml.chart+xml"/>'
+        f'<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.'
+        f'core-properties+xml"/><Override PartName="/docProps/app.xml" ContentType="{_CT}.extended-properties+xml"/>'
+        f'<Override PartName="/docProps/custom.xml" ContentType="{_CT}.custom-properties+xml"/></Types>')
+    put("_rels/.rels",
+        f'{_XML}<Relationships xmlns="{_PKG}"><Relationship Id="rId1" Type="{_REL}/officeDocument" '
+        f'Target="xl/workbook.xml"/><Relationship Id="rId2" Type="{_PKG}/metadata/core-properties" '
+        f'Target="docProps/core.xml"/><Relationship Id="rId3" Type="{_REL}/extended-properties" '
+        f'Target="docProps/app.xml"/><Relationship Id="rId4" Type="{_REL}/custom-properties" '
+        f'Target="docProps/custom.xml"/></Relationships>')
+    put("docProps/core.xml",
+        f'{_XML}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"'
+        ' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:title>预算绩效自评评分汇总</dc:title>'
+        '<dc:creator>perf-xlsx</dc:creator><dcterms:created xsi:type="dcterms:W3CDTF">2000-01-01T00:00:00Z'
+        '</dcterms:created></cp:coreProperties>')
+    put("docProps/app.xml",
+        f'{_XML}<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+        '<Application>perf-xlsx</Application></Properties>')
+    put("docProps/custom.xml",
+        f'{_XML}<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+        'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"><property '
+        f'fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="2" name="{OUTPUT_PROPERTY}"><vt:lpwstr>summary'
+        '</vt:lpwstr></property></Properties>')
+    names = []
+    for i, s in enumerate(sheets):
+        if s.autofilter:
+            names.append(f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
+                         f'{_quoted(s.name)}!{_absolute(s.autofilter)}</definedName>')
+        if s.frozen:
+            names.append(f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">'
+                         f'{_quoted(s.name)}!${s.frozen}:${s.frozen}</definedName>')
+    sheet_list = "".join(f'<sheet name="{s.name}" sheetId="{i}" r:id="rId{i}"/>' for i, s in enumerate(sheets, 1))
+    put("xl/workbook.xml",
+        f'{_XML}<workbook xmlns="{_NS}" xmlns:r="{_REL}"><workbookPr/><bookViews><workbookView activeTab="0"/>'
+        f'</bookViews><sheets>{sheet_list}</sheets><definedNames>{"".join(names)}</definedNames>'
+        '<calcPr calcId="191029"/></workbook>')
+    rels = "".join(f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+                   for i in range(1, n + 1))
+    put("xl/_rels/workbook.xml.rels",
+        f'{_XML}<Relationships xmlns="{_PKG}">{rels}<Relationship Id="rId{n + 1}" Type="{_REL}/styles" '
+        'Target="styles.xml"/></Relationships>')
+    put("xl/styles.xml", STYLES)
+    for i, s in enumerate(sheets, 1):
+        s.write_to(zf, f"xl/worksheets/sheet{i}.xml", selected=i == 1)
+    put("xl/drawings/drawing1.xml", _DRAWING)
+    put("xl/drawings/_rels/drawing1.xml.rels",
+        f'{_XML}<Relationships xmlns="{_PKG}"><Relationship Id="rId1" Type="{_REL}/chart" '
+        'Target="../charts/chart1.xml"/></Relationships>')
+    put("xl/charts/chart1.xml", _chart(index.grades))
+
+
+def _absolute(ref: str) -> str:
+    def one(a1: str) -> str:
+        letters = a1.rstrip("0123456789")
+        return f"${letters}${a1[len(letters):]}"
+
+    return ":".join(one(p) for p in ref.split(":"))
+

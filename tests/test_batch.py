@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -166,3 +168,99 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
     for f in finished:
         with zipfile.ZipFile(f) as zf:
             assert zf.testzip() is None
+
+
+def _red_expected(lines: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Projects whose indicator score share runs more than 5 points ahead of 执行率, recomputed
+    here from results.jsonl (independently of the summary code)."""
+    out = []
+    for d in lines:
+        for p in d["projects"]:
+            rate = p["funds"]["rate"]
+            got = total = 0.0
+            for ind in p["indicators"]:
+                score = ind["score"] if ind["score"] is not None else ind["score_entered"]
+                if ind["applicable"] and ind["weight"] and score is not None:
+                    got += min(max(score, 0.0), ind["weight"])
+                    total += ind["weight"]
+            if total and rate is not None and got / total - min(rate, 1.0) > 0.05:
+                out.append((d["file"], p["name"]))
+    return out
+
+
+def test_summary_workbook_matches_results(tmp_path: Path, soffice: str) -> None:
+    from collections import Counter
+
+    from builders import libreoffice_resave
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    specs = [spec_from_case(c) for c in CASES] + [seed_spec("招商节会"), seed_spec("农贸市场提质改造")]
+    # Half the money spent, every indicator at full marks: the "red" warning must list it.
+    claims = seed_spec("招商节会")
+    claims["project_name"] = "只花一半"
+    for key in ("total", "current_appropriation"):
+        claims["funds"][key]["executed"] = 100
+    claims["funds"]["total"].update(rate="50%", score=5)
+    specs.append(claims)
+    for i, spec in enumerate(specs * 2):
+        make_workbook(inbox / f"单位&<{i:02d}>.xlsx", [spec])
+    (inbox / "坏.xlsx").write_bytes(b"PK\x03\x04broken")
+    (inbox / "说明.txt").write_text("x", encoding="utf-8")
+    report = run_batch(str(inbox), jobs=2)
+    out = inbox / "评分结果"
+    lines = _read_jsonl(out / "results.jsonl")
+    wb = openpyxl.load_workbook(out / "汇总.xlsx")
+    assert wb.sheetnames == ["排名", "等级分布", "问题清单", "未处理文件"]
+    for ws in wb.worksheets:
+        assert not [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
+
+    ranking = wb["排名"]
+    rows = [r for r in ranking.iter_rows(min_row=4) if r[4].value is not None]
+    projects = [(d, p) for d in lines for p in d["projects"]]
+    assert len(rows) == len(projects) == report.projects > 0
+    scores = [r[9].value for r in rows]
+    ranked = [s for s in scores if s is not None]
+    assert ranked == sorted(ranked, reverse=True) and scores[: len(ranked)] == ranked
+    assert [r[0].value for r in rows[: len(ranked)]] == list(range(1, len(ranked) + 1))
+    by_file = {d["file"]: d for d in lines}
+    assert Counter((r[2].value, r[4].value) for r in rows) == Counter((d["file"], p["name"]) for d, p in projects)
+    for r in rows:
+        d = by_file[r[2].value]
+        assert r[14].hyperlink is not None and r[14].hyperlink.target == d["output"] == r[14].value
+        assert (out / d["output"]).exists()
+        assert r[9].value == next(p["total"]["score"] for p in d["projects"] if p["name"] == r[4].value)
+    assert ranking.auto_filter.ref == f"A3:O{3 + len(rows)}"
+
+    grades = Counter(p["total"]["grade"] for _, p in projects)
+    dist = wb["等级分布"]
+    assert {dist.cell(i, 1).value: dist.cell(i, 2).value for i in range(3, 7)} == \
+        {g: grades.get(g, 0) for g in ("优", "良", "中", "差")}
+    assert sum(dist.cell(i, 2).value for i in range(9, 14)) == sum(
+        1 for _, p in projects if p["funds"]["rate"] is not None)
+    red_top = next(i for i in range(1, dist.max_row + 1) if dist.cell(i, 1).value == "文件")
+    red = [(dist.cell(i, 1).value, dist.cell(i, 3).value) for i in range(red_top + 1, dist.max_row + 1)
+           if dist.cell(i, 3).value]
+    assert Counter(red) == Counter(_red_expected(lines)) and ("只花一半" in {name for _, name in red})
+    with zipfile.ZipFile(out / "汇总.xlsx") as zf:
+        chart = zf.read("xl/charts/chart1.xml").decode()
+    cached = re.findall(r"<c:pt idx=\"\d\"><c:v>(\d+)</c:v>", chart.split("<c:numCache>")[1])
+    assert [int(v) for v in cached] == [grades.get(g, 0) for g in ("优", "良", "中", "差")]
+
+    problems = wb["问题清单"]
+    values = list(problems.iter_rows(values_only=True))
+    top = values.index(("文件", "工作表", "单元格", "级别", "代码", "说明", "应为", "实为"))
+    codes = Counter((f["code"], f["severity"]) for d in lines for f in d["findings"])
+    label = {"error": "错误", "warning": "警告", "info": "提示"}
+    assert {(r[0], r[1]): r[2] for r in values[1:top - 1]} == {(c, label[s]): n for (c, s), n in codes.items()}
+    listed = [r for r in values[top + 1:] if r[0]]
+    assert Counter((r[0], r[2], r[4], r[5]) for r in listed) == Counter(
+        (d["file"], f["cell"], f["code"], f["message"]) for d in lines for f in d["findings"])
+
+    unprocessed = [r for r in wb["未处理文件"].iter_rows(min_row=2, values_only=True) if r[0]]
+    assert {r[0]: r[1] for r in unprocessed} == {"坏.xlsx": "失败", "说明.txt": "已跳过"}
+
+    # LibreOffice opens it and reads the same ranking.
+    again = libreoffice_resave(out / "汇总.xlsx", tmp_path / "lo")
+    lo_rows = [r for r in openpyxl.load_workbook(again)["排名"].iter_rows(min_row=4, values_only=True) if r[4]]
+    assert [(r[2], r[4], r[9]) for r in lo_rows] == [(r[2].value, r[4].value, r[9].value) for r in rows]
