@@ -163,24 +163,48 @@ def _attr(el: Any, name: str) -> Optional[str]:
 # (only the five XML escapes and character references are decoded) and a part with a DTD is
 # refused, so the scan is as safe as defusedxml on these parts.
 _P = r"(?:[A-Za-z_][\w.\-]*:)?"  # optional namespace prefix (x:c, Strict files)
+
+
+def _tag_res(template: str, flags: int = 0) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A tag pattern with ``{P}`` as the optional namespace prefix, and without it.
+
+    The prefix group at every "<" makes a scan several times slower; a part whose text never
+    holds ":name" (the tag name after a prefix) cannot contain a prefixed tag, so the plain
+    pattern finds exactly the same matches there.
+    """
+    return re.compile(template.replace("{P}", _P), flags), re.compile(template.replace("{P}", ""), flags)
+
+
 _ROW_RE = re.compile(rf"<{_P}row\b([^>]*?)(/>|>(.*?)</{_P}row>)", re.S)
 _CELL_RE = re.compile(rf"<{_P}c\b([^>]*?)(?:/>|>(.*?)</{_P}c>)", re.S)
 _R_ATTR = re.compile(r"""\br\s*=\s*["']([A-Z]{1,3})([0-9]+)["']""")
 _S_ATTR = re.compile(r"""\bs\s*=\s*["']([0-9]+)["']""")
 _T_ATTR = re.compile(r"""\bt\s*=\s*["']([A-Za-z]+)["']""")
-_VALUED_CELL_RE = re.compile(rf"<{_P}c\b([^>]*?)(?<!/)>(.*?)</{_P}c>", re.S)
-_HIDDEN_ROW_RE = re.compile(rf"""<{_P}row\b[^>]*\bhidden\s*=\s*["'](?:1|true)["'][^>]*>""")
+# A valued cell: groups 1-5 are the common form written by Excel, WPS and LibreOffice
+# (r, then s and t, a plain <v>), read without further scans; groups 6-7 are any other form
+# (head, body), which _cell reads. The first alternative matches only where the second would
+# match the same text.
+_VALUED_CELL_RES = _tag_res(
+    r"""<c r="([A-Z]{1,3})([0-9]+)"(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?><v>([^<&]*)</v></c>"""
+    r"|<{P}c\b([^>]*?)(?<!/)>(.*?)</{P}c>", re.S)
+_HIDDEN_ROW_RES = _tag_res(r"""<{P}row\b[^>]*\bhidden\s*=\s*["'](?:1|true)["'][^>]*>""")
+# Any match of _HIDDEN_ROW_RES holds a match of this; without one there is no hidden row.
+_HIDDEN_ATTR = re.compile(r"""hidden\s*=\s*["'](?:1|true)["']""")
 _ROW_NUM = re.compile(r"""\br\s*=\s*["']([0-9]+)["']""")
-_ROW_WITHOUT_R = re.compile(rf"""<{_P}row\b(?![^>]*\br\s*=)[^>]*>""")
-_LATE_ROW = re.compile(rf"""<{_P}row\b[^>]*\br\s*=\s*["']([0-9]{{4,}})["']""")
+_ROW_WITHOUT_R_RES = _tag_res(r"""<{P}row\b(?![^>]*\br\s*=)[^>]*>""")
+_LATE_ROW_RES = _tag_res(r"""<{P}row\b[^>]*\br\s*=\s*["']([0-9]{4,})["']""")
 _ATTR_RE = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _V_RE = re.compile(rf"<{_P}v(?:\s[^>]*)?>(.*?)</{_P}v>|<{_P}v\s*/>", re.S)
 _F_RE = re.compile(rf"<{_P}f[\s>/]")
 _IS_RE = re.compile(rf"<{_P}is>(.*?)</{_P}is>", re.S)
 _T_RE = re.compile(rf"<{_P}t(?:\s[^>]*)?>(.*?)</{_P}t>", re.S)
 _RPH_RE = re.compile(rf"<{_P}rPh\b.*?</{_P}rPh>", re.S)
-_SI_RE = re.compile(rf"<{_P}si>(.*?)</{_P}si>|<{_P}si\s*/>", re.S)
+# Group 1: a plain-text string (one <t>, no markup or escapes inside), the common case;
+# group 2: any other <si> body, read by _rich_text.
+_SI_RES = _tag_res(r"""<si><t(?: xml:space="preserve")?>([^<&]*)</t></si>|<{P}si>(.*?)</{P}si>|<{P}si\s*/>""",
+                   re.S)
 _MERGE_RE = re.compile(rf"<{_P}mergeCell\b[^>]*?ref\s*=\s*[\"']([^\"']+)[\"']")
+_MERGE_REF = re.compile(r"([A-Z]{1,3})([0-9]+):([A-Z]{1,3})([0-9]+)")
 _CDATA_RE = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 
 
@@ -283,8 +307,10 @@ def _shared_strings(book: _Book, wb_rels: dict[str, str], wb_part: str) -> list[
     if part is None or part not in book.names:
         return []
     text = _xml_text(book.read(part))
+    si_re = _SI_RES[1] if ":si" not in text else _SI_RES[0]
     # Cleaned once here rather than at every cell that uses the string.
-    return [clean_text(_rich_text(m.group(1) or "")) for m in _SI_RE.finditer(text)]
+    return [clean_text(m.group(1) if m.group(1) is not None else _rich_text(m.group(2) or ""))
+            for m in si_re.finditer(text)]
 
 
 def _styles(book: _Book, wb_rels: dict[str, str]) -> tuple[list[bool], list[bool]]:
@@ -336,34 +362,103 @@ def _keep(sheet: Sheet, row: int, col: int, cell: Optional[CellValue], head: str
 def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], percent: list[bool],
                      date: list[bool], date1904: bool) -> bool:
     """One pass over the cells that hold something, when every cell names its place (r="B7"):
-    formatting-only cells and row elements are never visited. False: use the row-by-row path."""
-    cells: list[tuple[int, int, Optional[CellValue], str]] = []
-    for cm in _VALUED_CELL_RE.finditer(text, 0, stop):
-        head = cm.group(1)
-        rm = _R_ATTR.search(head)
-        if rm is None:
-            return False
-        row, col = int(rm.group(2)), col_index(rm.group(1))
+    formatting-only cells and row elements are never visited. False: use the row-by-row path
+    (which starts again from empty cells and lists)."""
+    cells = sheet.cells
+    n_styles = len(percent)
+    cell_re = _VALUED_CELL_RES[1] if ":c" not in text else _VALUED_CELL_RES[0]
+    for cm in cell_re.finditer(text, 0, stop):
+        letters = cm.group(1)
+        if letters is None:
+            head = cm.group(6)
+            rm = _R_ATTR.search(head)
+            if rm is None:
+                return False
+            letters, digits = rm.group(1), rm.group(2)
+        else:
+            head = None
+            digits = cm.group(2)
+        row, col = int(digits), _col_number(letters)
         if row > MAX_ROWS:
             sheet.truncated = True
             break
         if col > MAX_COLS:
             sheet.truncated = True
             continue
-        cells.append((row, col, _cell(head, cm.group(2), rm.group(1) + rm.group(2), strings, percent, date,
-                                      date1904), head))
-    for row, col, cell, head in cells:
-        _keep(sheet, row, col, cell, head, percent)
-    for hm in _HIDDEN_ROW_RE.finditer(text, 0, stop):
-        rm = _ROW_NUM.search(hm.group(0))
-        if rm and int(rm.group(1)) <= MAX_ROWS:
-            sheet.hidden_rows.add(int(rm.group(1)))
-    if _ROW_WITHOUT_R.search(text, 0, stop):
+        t = cm.group(4)
+        if head is None and (t is None or t == "s"):
+            cell = _simple_cell(letters + digits, t, cm.group(3), cm.group(5), strings, percent, date, date1904)
+            if cell is None:
+                continue
+            style_text = cm.group(3)
+            bad_style = n_styles > 0 and style_text is not None and int(style_text) >= n_styles
+        else:
+            if head is None:  # the common form with another type (str, b, e …)
+                gt = text.index(">", cm.start())
+                head, body = text[cm.start() + 2:gt], text[gt + 1:cm.end() - 4]
+            else:
+                body = cm.group(7)
+            cell = _cell(head, body, letters + digits, strings, percent, date, date1904)
+            if cell is None:
+                continue
+            sm = _S_ATTR.search(head) if n_styles else None
+            bad_style = sm is not None and int(sm.group(1)) >= n_styles
+        if isinstance(cell.value, str) and len(cell.value) > MAX_TEXT:
+            sheet.long_text.append(cell.ref)  # over Excel's limit: cut, and said so
+            cell = replace(cell, value=cell.value[:MAX_TEXT])
+        if bad_style:
+            sheet.bad_styles.append(cell.ref)
+        cells[(row, col)] = cell
+    plain_rows = ":row" not in text
+    if _HIDDEN_ATTR.search(text, 0, stop):
+        for hm in _HIDDEN_ROW_RES[plain_rows].finditer(text, 0, stop):
+            rm = _ROW_NUM.search(hm.group(0))
+            if rm and int(rm.group(1)) <= MAX_ROWS:
+                sheet.hidden_rows.add(int(rm.group(1)))
+    if _ROW_WITHOUT_R_RES[plain_rows].search(text, 0, stop):
         return False  # hidden rows are counted by position there: leave them to the slow path
     if not sheet.truncated:
         # Rows below the window, even formatting-only ones, mean a used range to report.
-        sheet.truncated = any(int(m.group(1)) > MAX_ROWS for m in _LATE_ROW.finditer(text, 0, stop))
+        sheet.truncated = any(int(m.group(1)) > MAX_ROWS for m in _LATE_ROW_RES[plain_rows].finditer(text, 0, stop))
     return True
+
+
+def _simple_cell(a1: str, t: Optional[str], style_text: Optional[str], v_text: Optional[str],
+                 strings: list[str], percent: list[bool], date: list[bool], date1904: bool
+                 ) -> Optional[CellValue]:
+    """_cell for the common form: a shared string (t="s") or a number, one <v>, no formula."""
+    style = int(style_text) if style_text else 0
+    is_percent = percent[style] if style < len(percent) else False
+    value: Any = None
+    if t == "s":
+        try:
+            value = strings[int(v_text or "")]
+        except (ValueError, IndexError):
+            return None
+    elif v_text:
+        try:
+            number = float(v_text)
+        except ValueError:
+            return None
+        if number != number or abs(number) == float("inf"):
+            return None
+        value = number
+        if style < len(date) and date[style] and not is_percent:
+            value = _excel_date(number, date1904) or number
+    else:
+        return None
+    return CellValue(ref=a1, value=value, percent_format=is_percent)
+
+
+_COL_NUMBERS: dict[str, int] = {}
+
+
+def _col_number(letters: str) -> int:
+    """col_index, remembered: there are at most 18,278 column names of one to three letters."""
+    n = _COL_NUMBERS.get(letters)
+    if n is None:
+        n = _COL_NUMBERS[letters] = col_index(letters)
+    return n
 
 
 def _read_cells_by_row(text: str, stop: int, sheet: Sheet, strings: list[str], percent: list[bool],
@@ -415,10 +510,16 @@ def _read_sheet(book: _Book, part: str, sheet: Sheet, strings: list[str], percen
     merges_at = text.find("mergeCell", data_end if data_end > 0 else 0)
     if merges_at >= 0:
         for mm in _MERGE_RE.finditer(text, merges_at - 1):
-            try:
-                m4 = parse_range(mm.group(1))
-            except ValueError:
-                continue
+            fast = _MERGE_REF.fullmatch(mm.group(1))
+            if fast is not None:  # "B3:D4", as every writer puts it: what parse_range gives
+                r1, c1 = int(fast.group(2)), _col_number(fast.group(1))
+                r2, c2 = int(fast.group(4)), _col_number(fast.group(3))
+                m4 = (min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
+            else:
+                try:
+                    m4 = parse_range(mm.group(1))
+                except ValueError:
+                    continue
             if m4[0] <= MAX_ROWS and m4[1] <= MAX_COLS:
                 sheet.merges.append((m4[0], m4[1], min(m4[2], MAX_ROWS), min(m4[3], MAX_COLS)))
 
