@@ -16,6 +16,7 @@ import html
 import os
 import posixpath
 import re
+import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field, replace
 from typing import IO, Any, Optional, Union
@@ -247,6 +248,12 @@ def _rich_text(body: str) -> str:
 
 def _parse(data: Union[bytes, IO[bytes]]) -> Any:
     if isinstance(data, bytes):
+        if b"<!DOCTYPE" not in data and b"<!ENTITY" not in data and b"\x00" not in data:
+            # No DTD, so nothing for defusedxml to refuse: entities can only be declared in a
+            # DTD and external ones only named there. (Expat reads markup as ASCII in every
+            # encoding it accepts except UTF-16, whose markup holds NUL bytes.) The C parser
+            # builds the same tree several times faster than defusedxml's Python one.
+            return ET.fromstring(data)
         return SafeET.fromstring(data, forbid_dtd=True)
     return SafeET.parse(data, forbid_dtd=True).getroot()
 
