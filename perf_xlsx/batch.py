@@ -14,7 +14,7 @@ import os
 import signal
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -208,7 +208,8 @@ def process_one(path: str, rel: str, out_path: str, profile: Profile) -> dict[st
     return _outcome(data, "scored", output=os.path.basename(out_path))
 
 
-def _worker_main(conn: Connection, profile_spec: str) -> None:
+def _worker_main(conn: Connection, profile_spec: str,
+                 work: Callable[[str, str, str, Profile], dict[str, Any]]) -> None:
     _limit_worker()
     from perf_xlsx import legacy
 
@@ -223,7 +224,7 @@ def _worker_main(conn: Connection, profile_spec: str) -> None:
             return
         path, rel, out_path = task
         try:
-            outcome = process_one(path, rel, out_path, profile)
+            outcome = work(path, rel, out_path, profile)
         except MemoryError:
             outcome = {"status": "failed", "reason": "文件过大，处理时超出内存限制"}
         except Exception as exc:  # noqa: BLE001 - one bad file must never stop the batch
@@ -235,13 +236,21 @@ def _worker_main(conn: Connection, profile_spec: str) -> None:
 class _Worker:
     process: Any
     conn: Connection
-    task: Optional[int] = None
-    started: float = 0.0
+    tasks: deque[int] = field(default_factory=deque)  # sent, oldest (the one running) first
+    started: float = 0.0  # when the running task began
 
 
-def _start_worker(ctx: Any, profile_spec: str) -> _Worker:
+# Tasks in flight per worker: the next file is already in the pipe when one finishes, so a
+# worker never sits idle while the parent files away the previous result.
+DEPTH = 2
+
+
+Work = Callable[[str, str, str, Profile], dict[str, Any]]
+
+
+def _start_worker(ctx: Any, profile_spec: str, work: Work) -> _Worker:
     parent, child = ctx.Pipe()
-    process = ctx.Process(target=_worker_main, args=(child, profile_spec), daemon=True)
+    process = ctx.Process(target=_worker_main, args=(child, profile_spec, work), daemon=True)
     process.start()
     child.close()
     return _Worker(process=process, conn=parent)
@@ -255,25 +264,30 @@ def _stop(worker: _Worker) -> None:
 
 
 def run_pool(tasks: list[int], make_task: Callable[[int], tuple[str, str, str]], profile_spec: str,
-             jobs: int, on_done: Callable[[int, dict[str, Any]], None], timeout: float = FILE_TIMEOUT) -> None:
+             jobs: int, on_done: Callable[[int, dict[str, Any]], None], timeout: float = FILE_TIMEOUT,
+             work: Work = process_one) -> None:
     """Run tasks (indexes; make_task gives (path, rel, out_path)) on `jobs` workers, calling
-    on_done(index, outcome) for each."""
+    on_done(index, outcome) exactly once for each. ``work`` runs in the workers."""
     ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
-    pending = list(reversed(tasks))
-    workers = [_start_worker(ctx, profile_spec) for _ in range(max(1, min(jobs, len(tasks))))]
+    pending = deque(tasks)
+    workers = [_start_worker(ctx, profile_spec, work) for _ in range(max(1, min(jobs, len(tasks))))]
     try:
-        while pending or any(w.task is not None for w in workers):
+        while pending or any(w.tasks for w in workers):
             for w in workers:
-                if w.task is None and pending:
-                    w.task = pending.pop()
-                    w.started = time.monotonic()
-                    w.conn.send(make_task(w.task))
-            busy = [w for w in workers if w.task is not None]
+                while len(w.tasks) < DEPTH and pending:
+                    if not w.tasks:
+                        w.started = time.monotonic()
+                    w.tasks.append(pending.popleft())
+                    try:
+                        w.conn.send(make_task(w.tasks[-1]))
+                    except OSError:
+                        break  # it died: its sentinel is ready, and the wait below deals with it
+            busy = [w for w in workers if w.tasks]
             now = time.monotonic()
             wait_for = max(0.0, min(w.started + timeout for w in busy) - now)
             ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=wait_for)
             for i, w in enumerate(workers):
-                if w.task is None:
+                if not w.tasks:
                     continue
                 outcome: Optional[dict[str, Any]] = None
                 broken = False
@@ -290,12 +304,13 @@ def run_pool(tasks: list[int], make_task: Callable[[int], tuple[str, str, str]],
                     outcome = {"status": "failed", "reason": f"处理超时（超过 {timeout:g} 秒），已跳过该文件"}
                 if outcome is None:
                     continue
-                index = w.task
+                index = w.tasks.popleft()
+                w.started = time.monotonic()
                 if broken:
+                    # The files queued behind the bad one were never started: they go back first.
+                    pending.extendleft(reversed(w.tasks))
                     _stop(w)
-                    workers[i] = _start_worker(ctx, profile_spec)
-                else:
-                    w.task = None
+                    workers[i] = _start_worker(ctx, profile_spec, work)
                 on_done(index, outcome)
     finally:
         for w in workers:

@@ -264,3 +264,40 @@ def test_summary_workbook_matches_results(tmp_path: Path, soffice: str) -> None:
     again = libreoffice_resave(out / "汇总.xlsx", tmp_path / "lo")
     lo_rows = [r for r in openpyxl.load_workbook(again)["排名"].iter_rows(min_row=4, values_only=True) if r[4]]
     assert [(r[2], r[4], r[9]) for r in lo_rows] == [(r[2].value, r[4].value, r[9].value) for r in rows]
+
+
+def _flaky_work(path: str, rel: str, out_path: str, profile: Any) -> dict[str, Any]:
+    """Stands in for process_one inside real worker processes: hangs, dies or answers."""
+    import os
+    import time
+
+    if rel.startswith("hang"):
+        time.sleep(60)
+    if rel.startswith("crash"):
+        os._exit(3)
+    return {"status": "scored", "reason": "", "line": rel.encode(), "errors": 0, "warnings": 0, "digest": None}
+
+
+def test_pool_survives_hung_and_crashing_workers() -> None:
+    """A file that hangs is cut off at its deadline and one that kills its interpreter is a
+    failure; the files queued behind either on the same worker are still processed, each once."""
+    from perf_xlsx.batch import run_pool
+
+    names = ["ok0", "hang1", "ok2", "ok3", "crash4", "ok5", "ok6", "crash7", "ok8", "ok9"]
+    done: dict[int, dict[str, Any]] = {}
+
+    def on_done(index: int, outcome: dict[str, Any]) -> None:
+        assert index not in done, f"{names[index]} reported twice"
+        done[index] = outcome
+
+    run_pool(list(range(len(names))), lambda i: ("/nonexistent/" + names[i], names[i], "/nonexistent/out"),
+             "national_2020", 2, on_done, timeout=2.0, work=_flaky_work)
+    assert sorted(done) == list(range(len(names)))
+    for i, name in enumerate(names):
+        outcome = done[i]
+        if name.startswith("hang"):
+            assert outcome["status"] == "failed" and "超时" in outcome["reason"]
+        elif name.startswith("crash"):
+            assert outcome["status"] == "failed" and "异常退出" in outcome["reason"]
+        else:
+            assert outcome["status"] == "scored" and outcome["line"] == name.encode()
