@@ -39,6 +39,7 @@ MAX_MEMBERS = 2000
 
 _BUILTIN_DATE_FORMATS = set(range(14, 23)) | {45, 46, 47}
 _BUILTIN_PERCENT_FORMATS = {9, 10}
+_INF = float("inf")
 _REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
 
 
@@ -185,15 +186,19 @@ _T_ATTR = re.compile(r"""\bt\s*=\s*["']([A-Za-z]+)["']""")
 # (r, then s and t, a plain <v>), read without further scans; groups 6-7 are any other form
 # (head, body), which _cell reads. The first alternative matches only where the second would
 # match the same text.
+# The head is taken possessively: it cannot hold ">", so the one ">" that can end it is the
+# first, and a formatting-only cell (.../>) fails there without backtracking.
 _VALUED_CELL_RES = _tag_res(
     r"""<c r="([A-Z]{1,3})([0-9]+)"(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?><v>([^<&]*)</v></c>"""
-    r"|<{P}c\b([^>]*?)(?<!/)>(.*?)</{P}c>", re.S)
+    r"|<{P}c\b([^>]*+)(?<!/)>(.*?)</{P}c>", re.S)
 _HIDDEN_ROW_RES = _tag_res(r"""<{P}row\b[^>]*\bhidden\s*=\s*["'](?:1|true)["'][^>]*>""")
 # Any match of _HIDDEN_ROW_RES holds a match of this; without one there is no hidden row.
 _HIDDEN_ATTR = re.compile(r"""hidden\s*=\s*["'](?:1|true)["']""")
 _ROW_NUM = re.compile(r"""\br\s*=\s*["']([0-9]+)["']""")
 _ROW_WITHOUT_R_RES = _tag_res(r"""<{P}row\b(?![^>]*\br\s*=)[^>]*>""")
 _LATE_ROW_RES = _tag_res(r"""<{P}row\b[^>]*\br\s*=\s*["']([0-9]{4,})["']""")
+# Part of every match of _LATE_ROW_RES, and found far faster: without it no row is that late.
+_LATE_ROW_HINT = re.compile(r"""r\s*=\s*["'][0-9]{4}""")
 _ATTR_RE = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _V_RE = re.compile(rf"<{_P}v(?:\s[^>]*)?>(.*?)</{_P}v>|<{_P}v\s*/>", re.S)
 _F_RE = re.compile(rf"<{_P}f[\s>/]")
@@ -372,19 +377,15 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
     formatting-only cells and row elements are never visited. False: use the row-by-row path
     (which starts again from empty cells and lists)."""
     cells = sheet.cells
-    n_styles = len(percent)
+    n_styles = len(percent)  # date has the same length
     cell_re = _VALUED_CELL_RES[1] if ":c" not in text else _VALUED_CELL_RES[0]
     for cm in cell_re.finditer(text, 0, stop):
-        letters = cm.group(1)
+        letters, digits, style_text, t, v_text, head, body = cm.groups()
         if letters is None:
-            head = cm.group(6)
             rm = _R_ATTR.search(head)
             if rm is None:
                 return False
             letters, digits = rm.group(1), rm.group(2)
-        else:
-            head = None
-            digits = cm.group(2)
         row, col = int(digits), _col_number(letters)
         if row > MAX_ROWS:
             sheet.truncated = True
@@ -392,19 +393,34 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
         if col > MAX_COLS:
             sheet.truncated = True
             continue
-        t = cm.group(4)
-        if head is None and (t is None or t == "s"):
-            cell = _simple_cell(letters + digits, t, cm.group(3), cm.group(5), strings, percent, date, date1904)
-            if cell is None:
+        cell: Optional[CellValue]
+        if head is None and (t is None or t == "s" or t == "n"):
+            # What _cell gives for a shared string or a number in one plain <v>, no formula.
+            style = int(style_text) if style_text else 0
+            is_percent = percent[style] if style < n_styles else False
+            value: Any
+            if t == "s":
+                try:
+                    value = strings[int(v_text or "")]
+                except (ValueError, IndexError):
+                    continue
+            elif v_text:
+                try:
+                    value = float(v_text)
+                except ValueError:
+                    continue
+                if value != value or value == _INF or value == -_INF:
+                    continue
+                if style < n_styles and date[style] and not is_percent:
+                    value = _excel_date(value, date1904) or value
+            else:
                 continue
-            style_text = cm.group(3)
-            bad_style = n_styles > 0 and style_text is not None and int(style_text) >= n_styles
+            cell = CellValue(letters + digits, value, False, True, None, is_percent)
+            bad_style = n_styles > 0 and style_text is not None and style >= n_styles
         else:
             if head is None:  # the common form with another type (str, b, e …)
                 gt = text.index(">", cm.start())
                 head, body = text[cm.start() + 2:gt], text[gt + 1:cm.end() - 4]
-            else:
-                body = cm.group(7)
             cell = _cell(head, body, letters + digits, strings, percent, date, date1904)
             if cell is None:
                 continue
@@ -422,39 +438,15 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
             rm = _ROW_NUM.search(hm.group(0))
             if rm and int(rm.group(1)) <= MAX_ROWS:
                 sheet.hidden_rows.add(int(rm.group(1)))
-    if _ROW_WITHOUT_R_RES[plain_rows].search(text, 0, stop):
+    # When every "<row" starts '<row r="' (as all writers put it), no row lacks its number;
+    # counting is much cheaper than the look-ahead scan.
+    numbered = plain_rows and text.count("<row", 0, stop) == text.count('<row r="', 0, stop)
+    if not numbered and _ROW_WITHOUT_R_RES[plain_rows].search(text, 0, stop):
         return False  # hidden rows are counted by position there: leave them to the slow path
-    if not sheet.truncated:
+    if not sheet.truncated and _LATE_ROW_HINT.search(text, 0, stop):
         # Rows below the window, even formatting-only ones, mean a used range to report.
         sheet.truncated = any(int(m.group(1)) > MAX_ROWS for m in _LATE_ROW_RES[plain_rows].finditer(text, 0, stop))
     return True
-
-
-def _simple_cell(a1: str, t: Optional[str], style_text: Optional[str], v_text: Optional[str],
-                 strings: list[str], percent: list[bool], date: list[bool], date1904: bool
-                 ) -> Optional[CellValue]:
-    """_cell for the common form: a shared string (t="s") or a number, one <v>, no formula."""
-    style = int(style_text) if style_text else 0
-    is_percent = percent[style] if style < len(percent) else False
-    value: Any = None
-    if t == "s":
-        try:
-            value = strings[int(v_text or "")]
-        except (ValueError, IndexError):
-            return None
-    elif v_text:
-        try:
-            number = float(v_text)
-        except ValueError:
-            return None
-        if number != number or abs(number) == float("inf"):
-            return None
-        value = number
-        if style < len(date) and date[style] and not is_percent:
-            value = _excel_date(number, date1904) or number
-    else:
-        return None
-    return CellValue(ref=a1, value=value, percent_format=is_percent)
 
 
 _COL_NUMBERS: dict[str, int] = {}
