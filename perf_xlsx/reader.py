@@ -8,7 +8,8 @@ columns are mapped from header text, merged cells are followed to their anchor.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from bisect import bisect_left
+from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from perf_xlsx.grid import Grid, GridError, Sheet, parse_ref, read_grid, ref
@@ -77,18 +78,41 @@ class _Ctx:
     findings: list[Finding]
     _norm: dict[tuple[int, int], str]
     _labels: Optional[dict[int, list[tuple[int, str]]]] = None
+    _label_rows: list[int] = field(default_factory=list)  # rows of _labels, ascending
+    _row_norms: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     def labels(self, row: int) -> list[tuple[int, str]]:
         """(column, normalised text) of the text cells that anchor in this row, left to right."""
         if self._labels is None:
-            index: dict[int, list[tuple[int, str]]] = {}
-            for (r, c), cell in sorted(self.sheet.cells.items()):
-                if isinstance(cell.value, str) and self.sheet.is_anchor(r, c):
-                    t = self.norm(r, c)
-                    if t:
-                        index.setdefault(r, []).append((c, t))
-            self._labels = index
-        return self._labels.get(row, [])
+            self._index_labels()
+        return self._labels.get(row, [])  # type: ignore[union-attr]
+
+    def _index_labels(self) -> None:
+        index: dict[int, list[tuple[int, str]]] = {}
+        for (r, c), cell in sorted(self.sheet.cells.items()):
+            if isinstance(cell.value, str) and self.sheet.is_anchor(r, c):
+                t = self.norm(r, c)
+                if t:
+                    index.setdefault(r, []).append((c, t))
+        self._labels = index
+        self._label_rows = sorted(index)
+
+    def label_rows(self, rows: range) -> list[int]:
+        """The rows of ``rows`` that hold labels, in the order of ``rows``."""
+        if self._labels is None:
+            self._index_labels()
+        if rows.step == 1:
+            # Searches cover the whole sheet or a block of it: look up only rows with labels.
+            return self._label_rows[bisect_left(self._label_rows, rows.start):
+                                    bisect_left(self._label_rows, rows.stop)]
+        return [r for r in rows if r in self._labels]  # type: ignore[operator]
+
+    def row_norms(self, row: int) -> tuple[str, ...]:
+        """norm(row, c) for c = 1 … max_col: the row as displayed, merged members included."""
+        got = self._row_norms.get(row)
+        if got is None:
+            got = self._row_norms[row] = tuple(self.norm(row, c) for c in range(1, self.sheet.max_col + 1))
+        return got
 
     def text(self, row: int, col: int) -> str:
         cell = self.sheet.get(row, col)
@@ -97,12 +121,17 @@ class _Ctx:
         return cell.text
 
     def norm(self, row: int, col: int) -> str:
-        key = self.sheet.anchor(row, col)
-        got = self._norm.get(key)
+        # Keyed by the position asked for as well as by the anchor: a merged member's text is
+        # its anchor's, so both keys hold the same value and most calls are one lookup.
+        got = self._norm.get((row, col))
         if got is None:
-            cell = self.sheet.cells.get(key)
-            got = normalize_label(cell.value) if cell is not None and isinstance(cell.value, str) else ""
-            self._norm[key] = got
+            key = self.sheet.anchor(row, col)
+            got = self._norm.get(key)
+            if got is None:
+                cell = self.sheet.cells.get(key)
+                got = normalize_label(cell.value) if cell is not None and isinstance(cell.value, str) else ""
+                self._norm[key] = got
+            self._norm[(row, col)] = got
         return got
 
     def cell(self, row: int, col: int) -> Optional[CellValue]:
@@ -172,7 +201,7 @@ def model_from_grid(grid: Grid, path: str = "") -> WorkbookModel:
 
 def _find(ctx: _Ctx, pred: Pred, rows: range, cols: Optional[range] = None) -> list[tuple[int, int]]:
     out = []
-    for r in rows:
+    for r in ctx.label_rows(rows):
         for c, t in ctx.labels(r):
             if (cols is None or c in cols) and pred(t):
                 out.append((r, c))
@@ -182,11 +211,26 @@ def _find(ctx: _Ctx, pred: Pred, rows: range, cols: Optional[range] = None) -> l
 def _row_map(ctx: _Ctx, row: int, table: list[tuple[str, Pred]]) -> dict[str, int]:
     found: dict[str, int] = {}
     for c, t in ctx.labels(row):
-        for key, pred in table:
-            if pred(t):
-                found.setdefault(key, c)
-                break
+        key = _column_key(table, t)
+        if key is not None:
+            found.setdefault(key, c)
     return found
+
+
+# id(table) -> (table, {text: key}); the table is held so that its id is never reused.
+_COLUMN_KEYS: dict[int, tuple[list[tuple[str, Pred]], dict[str, Optional[str]]]] = {}
+
+
+def _column_key(table: list[tuple[str, Pred]], text: str) -> Optional[str]:
+    """The first key of ``table`` whose predicate accepts ``text``, remembered per text (the
+    same headers recur in every workbook); bounded so odd files cannot grow it without end."""
+    known = _COLUMN_KEYS.setdefault(id(table), (table, {}))[1]
+    if text in known:
+        return known[text]
+    key = next((k for k, pred in table if pred(text)), None)
+    if len(known) < 8192:
+        known[text] = key
+    return key
 
 
 def _after_colon(text: str) -> str:
@@ -254,10 +298,8 @@ def _has_indicator_header(ctx: _Ctx, rows: range) -> bool:
 def _find_indicator_header(ctx: _Ctx, rows: range) -> Optional[int]:
     """The indicator table's header: 三级指标, or (when named otherwise: 指标名称 / 指标内容) a row
     that has a target column, an actual column and an indicator-name or level column."""
-    for r in rows:
+    for r in ctx.label_rows(rows):
         labels = ctx.labels(r)
-        if not labels:
-            continue
         if any(t.startswith("三级指标") for _, t in labels):
             return r
         found = _row_map(ctx, r, INDICATOR_COLUMNS)
@@ -381,7 +423,7 @@ def _first_text_col(ctx: _Ctx, row: int) -> int:
 
 
 def _find_funds_header(ctx: _Ctx, rows: range) -> Optional[int]:
-    for r in rows:
+    for r in ctx.label_rows(rows):  # a row without labels maps no column
         found = _row_map(ctx, r, FUNDS_COLUMNS)
         if "executed" in found and ("full_year" in found or "initial" in found):
             return r
@@ -471,8 +513,7 @@ def _indicator_columns(ctx: _Ctx, header: int) -> dict[str, int]:
 
 
 def _is_header_row(ctx: _Ctx, row: int) -> bool:
-    return any(ctx.norm(row, c).startswith(("三级指标", "一级指标", "指标性质"))
-               for c in range(1, ctx.sheet.max_col + 1))
+    return any(t.startswith(("三级指标", "一级指标", "指标性质")) for t in ctx.row_norms(row))
 
 
 def _read_indicators(ctx: _Ctx, header: int, cols: dict[str, int], rows: range
@@ -567,7 +608,7 @@ UNIT_SHEET_LABELS = ("年度", "单位名称", "预算单位", "填报单位", "
 
 def _read_unit_sheet(ctx: _Ctx) -> Optional[UnitSheet]:
     sheet = ctx.sheet
-    for r in range(1, min(sheet.max_row, 40) + 1):
+    for r in ctx.label_rows(range(1, min(sheet.max_row, 40) + 1)):
         cols = _row_map(ctx, r, FUNDS_COLUMNS)
         if sum(k in cols for k in ("initial", "full_year", "executed")) < 2:
             continue
