@@ -22,8 +22,6 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from defusedxml import ElementTree as SafeET
-
 from perf_xlsx import xlsxparts as xp
 from perf_xlsx.fileutil import atomic_write
 from perf_xlsx.grid import col_letter, parse_ref
@@ -308,12 +306,13 @@ class _Builder:
         return part
 
     def _sheets(self) -> list[_SheetInfo]:
-        root = SafeET.fromstring(self.pkg.parts[self.wb_part], forbid_dtd=True)
+        # Parsed once: _names_to_drop reads the definedNames of the same elements.
+        self.wb_elements = xp.xml_elements(self.pkg.parts[self.wb_part], text_of=frozenset({"definedName"}))
         targets = {r.id: xp.resolve(self.wb_part, r.target) for r in self.wb_rels if not r.external}
         out = []
         index = 0
-        for el in root.iter():
-            if el.tag.rsplit("}", 1)[-1] != "sheet":
+        for el in self.wb_elements:
+            if el.local != "sheet":
                 continue
             rid = next((v for k, v in el.attrib.items() if k.rsplit("}", 1)[-1] == "id"), "")
             part = self.pkg.find(targets.get(rid, "")) or ""
@@ -392,13 +391,12 @@ class _Builder:
 
     def _names_to_drop(self) -> int:
         """Defined names that would dangle: into a dropped link ([1]…) or on a dropped sheet."""
-        root = SafeET.fromstring(self.pkg.parts[self.wb_part], forbid_dtd=True)
         count = 0
-        for el in root.iter():
-            if el.tag.rsplit("}", 1)[-1] != "definedName":
+        for el in self.wb_elements:
+            if el.local != "definedName":
                 continue
-            local = el.get("localSheetId")
-            if self.external_dropped and re.search(r"\[\d+\]", el.text or ""):
+            local = el.attrib.get("localSheetId")
+            if self.external_dropped and re.search(r"\[\d+\]", el.text):
                 count += 1
             elif local is not None and local.isdigit() and \
                     (int(local) in self.macrosheets or int(local) >= len(self.sheets)):

@@ -20,9 +20,10 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from typing import Callable, Iterator, Mapping, NamedTuple, Optional, Union
+from xml.etree.ElementTree import ParseError
 from xml.parsers import expat
 
-from defusedxml import ElementTree as SafeET
+from defusedxml import DTDForbidden
 
 from perf_xlsx.grid import col_index, parse_range
 from perf_xlsx.grid import col_letter as _col_letter
@@ -310,22 +311,85 @@ def relative(source_part: str, target_part: str) -> str:
     return posixpath.relpath(target_part, posixpath.dirname(source_part) or ".")
 
 
-def _parse(data: bytes) -> object:
-    return SafeET.fromstring(data, forbid_dtd=True)
+class XmlElement(NamedTuple):
+    """One element of a parsed part: what the lookups need of an ElementTree element."""
+
+    local: str  # tag without namespace
+    attrib: dict[str, str]  # namespaced attributes keyed "uri}local", others by plain name
+    depth: int  # 0 for the root
+    text: str  # character data before the first child ('' unless asked for)
+
+    def get(self, name: str, default: str = "") -> str:
+        return self.attrib.get(name, default)
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+def _refuse_doctype(name: str, sysid: Optional[str], pubid: Optional[str], _internal: object) -> None:
+    raise DTDForbidden(name, sysid, pubid)
+
+
+def _refuse_entity(*_args: object) -> None:
+    # Unreachable while every DTD is refused (entities can only be declared in one): a
+    # second lock in case a future expat reports them some other way.
+    raise ValueError("entity declarations are refused")
+
+
+def xml_elements(data: bytes, text_of: frozenset[str] = frozenset()) -> list[XmlElement]:
+    """The elements of an untrusted XML part in document order, parsed by expat as safely as
+    defusedxml's ``fromstring(forbid_dtd=True)`` (any DTD refused, so no entity can be
+    declared) and raising the same DTDForbidden / ParseError. defusedxml goes through the
+    pure-Python ElementTree parser and builds a tree; for these small lookups that cost more
+    than the rest of reading the package."""
+    out: list[XmlElement] = []
+    depth = 0
+    current = -1  # index in out of the element whose text is being collected
+    pieces: list[str] = []
+
+    def finish_text() -> None:
+        nonlocal current
+        if pieces:
+            out[current] = out[current]._replace(text="".join(pieces))
+            pieces.clear()
+        current = -1
+
+    def start(tag: str, attrib: dict[str, str]) -> None:
+        nonlocal depth, current
+        if current >= 0:  # a child ends the parent's text, as in ElementTree
+            finish_text()
+        local = tag.rsplit("}", 1)[-1]
+        out.append(XmlElement(local, attrib, depth, ""))
+        depth += 1
+        if local in text_of:
+            current = len(out) - 1
+
+    def end(_tag: str) -> None:
+        nonlocal depth
+        depth -= 1
+        if current >= 0:
+            finish_text()
+
+    def chars(data: str) -> None:
+        if current >= 0:
+            pieces.append(data)
+
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartDoctypeDeclHandler = _refuse_doctype
+    parser.EntityDeclHandler = _refuse_entity
+    parser.UnparsedEntityDeclHandler = _refuse_entity
+    parser.ExternalEntityRefHandler = _refuse_entity
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    if text_of:
+        parser.CharacterDataHandler = chars
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise ParseError(str(exc)) from None
+    return out
 
 
 def parse_rels(data: bytes) -> list[Rel]:
-    out = []
-    for el in _parse(data):  # type: ignore[attr-defined]
-        if _local(el.tag) != "Relationship":
-            continue
-        out.append(Rel(el.get("Id", ""), el.get("Type", ""), el.get("Target", ""),
-                       el.get("TargetMode") == "External"))
-    return out
+    return [Rel(el.get("Id"), el.get("Type"), el.get("Target"), el.attrib.get("TargetMode") == "External")
+            for el in xml_elements(data) if el.depth == 1 and el.local == "Relationship"]
 
 
 def rels_xml(rels: list[tuple[str, str, str]]) -> str:
@@ -390,8 +454,8 @@ class RawEntry:
 class _Parts(Mapping[str, bytes]):
     """Part name -> content, inflated on first access (most parts are only ever copied)."""
 
-    def __init__(self, zf: zipfile.ZipFile, names: list[str]) -> None:
-        self._zf = zf
+    def __init__(self, pkg: Package, names: list[str]) -> None:
+        self._pkg = pkg
         self._names = names
         self._index = set(names)
         self._cache: dict[str, bytes] = {}
@@ -401,7 +465,7 @@ class _Parts(Mapping[str, bytes]):
             raise KeyError(name)
         data = self._cache.get(name)
         if data is None:
-            data = self._cache[name] = self._zf.read(name)
+            data = self._cache[name] = self._pkg._inflate(name)
         return data
 
     def __iter__(self) -> Iterator[str]:
@@ -427,7 +491,7 @@ class Package:
         # A duplicated name keeps its first position and the data zipfile reads for it.
         names = list(dict.fromkeys(i.filename for i in infos))
         self._zf = zf
-        self.parts: Mapping[str, bytes] = _Parts(zf, names)
+        self.parts: Mapping[str, bytes] = _Parts(self, names)
         self._rels: dict[str, list[Rel]] = {}
 
     @classmethod
@@ -449,6 +513,25 @@ class Package:
         if len(data) != info.compress_size:
             return None
         return RawEntry(info.compress_type, info.CRC, info.file_size, data)
+
+    def _inflate(self, name: str) -> bytes:
+        """A part's content. zipfile.read costs ~40 us of Python per part, more than inflating
+        a template-sized part; the stored bytes are inflated directly, bounded by the declared
+        size and checked against the CRC, and anything unusual (encrypted, another method, a
+        size or CRC that does not match) goes through zipfile, which raises as it always did."""
+        raw = self.raw(name)
+        if raw is not None:
+            if raw.method == zipfile.ZIP_STORED:
+                data = raw.data
+            else:
+                inflater = zlib.decompressobj(-15)
+                try:
+                    data = inflater.decompress(raw.data, raw.usize + 1)
+                except zlib.error:
+                    data = b""
+            if len(data) == raw.usize and zlib.crc32(data) == raw.crc:
+                return data
+        return self._zf.read(name)
 
     def find(self, name: str) -> Optional[str]:
         """The stored spelling of a part name (OPC names are case-insensitive)."""
@@ -475,11 +558,13 @@ class ContentTypes:
         self.prefix = root_prefix(self.text, "Types")
         self.defaults: dict[str, str] = {}
         self.overrides: dict[str, str] = {}
-        for el in _parse(data):  # type: ignore[attr-defined]
-            if _local(el.tag) == "Default":
-                self.defaults[el.get("Extension", "").lower()] = el.get("ContentType", "")
-            elif _local(el.tag) == "Override":
-                self.overrides[el.get("PartName", "").lower()] = el.get("ContentType", "")
+        for el in xml_elements(data):
+            if el.depth != 1:
+                continue
+            if el.local == "Default":
+                self.defaults[el.get("Extension").lower()] = el.get("ContentType")
+            elif el.local == "Override":
+                self.overrides[el.get("PartName").lower()] = el.get("ContentType")
 
     def type_of(self, part: str) -> Optional[str]:
         got = self.overrides.get("/" + part.lower())
@@ -1150,20 +1235,34 @@ class SheetEditor:
 
 
 
+_SHEET_VIEW_TAG = re.compile(rf"<(?:[\w.-]+:)?sheetView\b{_OPEN_TAG}>", re.S)
+
+
 def _untab_text(text: str) -> str:
     """Clear tabSelected: with the new first sheet active, a selected original would make
     Excel open with the sheets grouped (edits then hit every grouped sheet)."""
-    if "tabSelected" not in text:
-        return text
-    pat = re.compile(rf"<(?:[\w.-]+:)?sheetView\b{_OPEN_TAG}>", re.S)
-
-    def fix(m: re.Match[str]) -> str:
+    # LibreOffice writes tabSelected on every sheetView, so "is it there" is no shortcut.
+    # Only the tags around each occurrence are tried (a "<" cannot occur inside a tag of
+    # well-formed XML, so the nearest one before it starts the tag), not the whole sheet.
+    pieces: list[str] = []
+    pos = 0
+    at = text.find("tabSelected")
+    while at >= 0:
+        start = text.rfind("<", pos, at)
+        m = _SHEET_VIEW_TAG.match(text, start) if start >= 0 else None
+        if m is None or m.end() <= at:
+            at = text.find("tabSelected", at + 1)
+            continue
         tag = m.group(0)
         if attrs_of(tag).get("tabSelected") in ("1", "true"):
-            return remove_attr(tag, "tabSelected")
-        return tag
-
-    return pat.sub(fix, text)
+            pieces.append(text[pos:start])
+            pieces.append(remove_attr(tag, "tabSelected"))
+            pos = m.end()
+        at = text.find("tabSelected", m.end())
+    if not pieces:
+        return text
+    pieces.append(text[pos:])
+    return "".join(pieces)
 
 
 def untab(data: bytes) -> bytes:
@@ -1405,9 +1504,8 @@ def custom_props_set(data: bytes, name: str, value: str) -> bytes:
 
 
 def custom_props_has(data: bytes, name: str) -> bool:
-    root = _parse(data)
-    return any(_local(el.tag) == "property" and el.get("name") == name  # type: ignore[attr-defined]
-               for el in root)  # type: ignore[attr-defined]
+    return any(el.depth == 1 and el.local == "property" and el.attrib.get("name") == name
+               for el in xml_elements(data))
 
 
 # --- zip ----------------------------------------------------------------------------------
