@@ -185,12 +185,15 @@ _T_ATTR = re.compile(r"""\bt\s*=\s*["']([A-Za-z]+)["']""")
 # A valued cell: groups 1-5 are the common form written by Excel, WPS and LibreOffice
 # (r, then s and t, a plain <v>), read without further scans; groups 6-7 are any other form
 # (head, body), which _cell reads. The first alternative matches only where the second would
-# match the same text.
-# The head is taken possessively: it cannot hold ">", so the one ">" that can end it is the
-# first, and a formatting-only cell (.../>) fails there without backtracking.
-_VALUED_CELL_RES = _tag_res(
-    r"""<c r="([A-Z]{1,3})([0-9]+)"(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?><v>([^<&]*)</v></c>"""
-    r"|<{P}c\b([^>]*+)(?<!/)>(.*?)</{P}c>", re.S)
+# match the same text. Its parts are possessive (giving back a digit or letter can never
+# complete it), and so is the head of the second: a head cannot hold ">", so the first ">" is
+# the only one that can end it and a formatting-only cell (.../>) fails there at once.
+_SIMPLE_CELL = r"""c r="([A-Z]{1,3})([0-9]++)"(?: s="([0-9]++)")?+(?: t="([A-Za-z]++)")?+><v>([^<&]*+)</v></c>"""
+_VALUED_CELL_RES = (
+    re.compile(rf"<(?:{_SIMPLE_CELL}|{_P}c\b([^>]*+)(?<!/)>(.*?)</{_P}c>)", re.S),
+    # "<c" shared by both alternatives lets the scan jump from one "<c" to the next.
+    re.compile(rf"<c(?:{_SIMPLE_CELL[1:]}|\b([^>]*+)(?<!/)>(.*?)</c>)", re.S),
+)
 _HIDDEN_ROW_RES = _tag_res(r"""<{P}row\b[^>]*\bhidden\s*=\s*["'](?:1|true)["'][^>]*>""")
 # Any match of _HIDDEN_ROW_RES holds a match of this; without one there is no hidden row.
 _HIDDEN_ATTR = re.compile(r"""hidden\s*=\s*["'](?:1|true)["']""")
@@ -207,8 +210,11 @@ _T_RE = re.compile(rf"<{_P}t(?:\s[^>]*)?>(.*?)</{_P}t>", re.S)
 _RPH_RE = re.compile(rf"<{_P}rPh\b.*?</{_P}rPh>", re.S)
 # Group 1: a plain-text string (one <t>, no markup or escapes inside), the common case;
 # group 2: any other <si> body, read by _rich_text.
-_SI_RES = _tag_res(r"""<si><t(?: xml:space="preserve")?>([^<&]*)</t></si>|<{P}si>(.*?)</{P}si>|<{P}si\s*/>""",
-                   re.S)
+_SIMPLE_SI = r"""si><t(?: xml:space="preserve")?>([^<&]*+)</t></si>"""
+_SI_RES = (
+    re.compile(rf"<(?:{_SIMPLE_SI}|{_P}si>(.*?)</{_P}si>|{_P}si\s*/>)", re.S),
+    re.compile(rf"<si(?:{_SIMPLE_SI[2:]}|>(.*?)</si>|\s*/>)", re.S),
+)
 _MERGE_RE = re.compile(rf"<{_P}mergeCell\b[^>]*?ref\s*=\s*[\"']([^\"']+)[\"']")
 _MERGE_REF = re.compile(r"([A-Z]{1,3})([0-9]+):([A-Z]{1,3})([0-9]+)")
 _CDATA_RE = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
