@@ -632,7 +632,8 @@ def _check_zip(zf: zipfile.ZipFile) -> None:
 def _read_book(book: _Book) -> Grid:
     wb_part = _workbook_part(book)
     wb_rels = book.rels(wb_part)
-    root = _parse(book.read(wb_part))
+    wb_data = book.read(wb_part)
+    root = _parse(wb_data)
     date1904 = False
     entries: list[tuple[str, str, str]] = []
     for el in root.iter():
@@ -654,6 +655,6 @@ def _read_book(book: _Book) -> Grid:
         _read_sheet(book, part, sheet, strings, percent, date, date1904)
         sheet.index_merges()
         sheets.append(sheet)
-    return Grid(sheets=sheets, date1904=date1904, strict=b"purl.oclc.org/ooxml" in book.read(wb_part)[:4096],
+    return Grid(sheets=sheets, date1904=date1904, strict=b"purl.oclc.org/ooxml" in wb_data[:4096],
                 has_macros=any(n.lower().endswith("vbaproject.bin") for n in book.names),
                 external_links=any(n.startswith("xl/externalLinks/") for n in book.names))

@@ -267,8 +267,9 @@ def _read_sheet_projects(ctx: _Ctx) -> list[Project]:
               if len(ctx.norm(r, c)) <= 8 or _after_colon(ctx.text(r, c))]
     # 项目名称 used as a column header (unit sheets) has money columns in the same row.
     labels = [(r, c) for r, c in labels if not _is_list_header(ctx, r)]
-    department = any("部门整体" in ctx.norm(r, c) for r in range(1, min(sheet.max_row, 12) + 1)
-                     for c in range(1, sheet.max_col + 1))
+    # Every cell shown in rows 1-12 is a label of those rows (a merge's anchor is its top-left).
+    department = any("部门整体" in t for r in ctx.label_rows(range(1, min(sheet.max_row, 12) + 1))
+                     for _, t in ctx.labels(r))
     if not labels:
         if department or _has_indicator_header(ctx, all_rows):
             labels = [(1, 1)] if department else []

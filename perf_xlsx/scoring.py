@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Optional
 
 from perf_xlsx.model import (
@@ -26,7 +27,17 @@ MONEY_COLUMNS = ("initial", "full_year", "executed")
 
 def round2(x: float) -> float:
     """Round half up to two decimals (四舍五入), unlike Python's round()."""
-    return float(Decimal(repr(float(x))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    return _round2_text(repr(float(x)))
+
+
+_CENT = Decimal("0.01")
+
+
+@lru_cache(maxsize=4096)
+def _round2_text(text: str) -> float:
+    # Keyed by the float's repr, which is what the Decimal is built from (and which tells
+    # 0.0 from -0.0, unlike the float as a key); weights and scores repeat across rows and files.
+    return float(Decimal(text).quantize(_CENT, rounding=ROUND_HALF_UP))
 
 
 def fmt(x: Optional[float]) -> str:
