@@ -14,11 +14,12 @@ import os
 import signal
 import tempfile
 import time
+from array import array
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import IO, Any, Callable, Optional
+from typing import IO, Any, Callable, Iterator, Optional, Sequence
 
 from perf_xlsx.evaluate import evaluate_file, result_to_dict, sha256_file
 from perf_xlsx.fileutil import atomic_write, sweep_stale_temps
@@ -69,12 +70,56 @@ class FileOutcome:
         return spool.read(self.spooled[1])
 
 
+_STATUSES = ("scored", "failed", "skipped")
+_UNFINISHED = 255
+
+
+class Outcomes(Sequence[FileOutcome]):
+    """Every file's outcome, kept as columns: a few dozen bytes a file instead of an object
+    each, so that a batch of 10,000 files needs about as much memory as one of 1,000."""
+
+    def __init__(self, paths: list[str]) -> None:
+        n = len(paths)
+        self.paths = paths
+        self.status = bytearray([_UNFINISHED]) * n
+        self.errors = array("l", bytes(array("l").itemsize * n))
+        self.warnings = array("l", bytes(array("l").itemsize * n))
+        self.line_at = array("q", [-1]) * n
+        self.line_len = array("l", bytes(array("l").itemsize * n))
+        self.reasons: dict[int, str] = {}  # only files that have one
+
+    def set(self, i: int, status: str, reason: str = "", errors: int = 0, warnings: int = 0,
+            spooled: Optional[tuple[int, int]] = None) -> None:
+        self.status[i] = _STATUSES.index(status)
+        self.errors[i], self.warnings[i] = errors, warnings
+        if reason:
+            self.reasons[i] = reason
+        if spooled is not None:
+            self.line_at[i], self.line_len[i] = spooled
+
+    def finished(self, i: int) -> bool:
+        return self.status[i] != _UNFINISHED
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, i: int) -> FileOutcome:  # type: ignore[override]
+        if not self.finished(i):
+            raise IndexError(f"{self.paths[i]} has no outcome yet")
+        at = self.line_at[i]
+        return FileOutcome(self.paths[i], _STATUSES[self.status[i]], self.reasons.get(i, ""), self.errors[i],
+                           self.warnings[i], None if at < 0 else (at, self.line_len[i]))
+
+    def __iter__(self) -> Iterator[FileOutcome]:
+        return (self[i] for i in range(len(self.paths)))
+
+
 @dataclass
 class BatchReport:
     folder: str
     outdir: str
     profile: str
-    outcomes: list[FileOutcome] = field(default_factory=list)
+    outcomes: Sequence[FileOutcome] = field(default_factory=list)
     elapsed: float = 0.0
     interrupted: bool = False
     spool: Optional[IO[bytes]] = None  # full result lines while the run is open
@@ -263,7 +308,7 @@ def _stop(worker: _Worker) -> None:
     worker.conn.close()
 
 
-def run_pool(tasks: list[int], make_task: Callable[[int], tuple[str, str, str]], profile_spec: str,
+def run_pool(tasks: Sequence[int], make_task: Callable[[int], tuple[str, str, str]], profile_spec: str,
              jobs: int, on_done: Callable[[int, dict[str, Any]], None], timeout: float = FILE_TIMEOUT,
              work: Work = process_one) -> None:
     """Run tasks (indexes; make_task gives (path, rel, out_path)) on `jobs` workers, calling
@@ -378,49 +423,50 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
     report = BatchReport(folder=str(src), outdir=str(out), profile=profile.name)
     with _Lock(out):
         entries = scan(src, out, recursive)
-        outcomes: list[Optional[FileOutcome]] = [None] * len(entries)
-        tasks: list[int] = []
-        outputs: list[str] = []  # scored-copy names, decided up front so they never depend on timing
+        outcomes = Outcomes([rel for rel, _ in entries])
+        tasks = array("l")
+        # Scored-copy names are decided up front so they never depend on timing; only names
+        # that differ from the plain one (collisions) are remembered.
+        renamed: dict[int, str] = {}
         taken: set[str] = set()
         for i, (rel, reason) in enumerate(entries):
             if reason:
-                outcomes[i] = FileOutcome(path=rel, status="skipped", reason=reason)
-                outputs.append("")
+                outcomes.set(i, "skipped", reason)
             else:
                 tasks.append(i)
-                outputs.append(output_name(rel, taken))
-        del taken
-        done = len(entries) - len(tasks)
-        total = len(entries)
+                name = output_name(rel, taken)
+                if name != output_name(rel, set()):
+                    renamed[i] = name
+        del taken, entries
+        done = len(outcomes) - len(tasks)
+        total = len(outcomes)
         if progress:
             progress(done, total, "")
 
         def make_task(index: int) -> tuple[str, str, str]:
-            rel = entries[index][0]
-            return str(src / rel), rel, str(out / outputs[index])
+            rel = outcomes.paths[index]
+            return str(src / rel), rel, str(out / (renamed.get(index) or output_name(rel, set())))
 
         # Unnamed (deleted on close): full result lines wait here until results.jsonl is written.
         spool = tempfile.TemporaryFile(dir=out)
         report.spool = spool
-
-        index_ = SummaryIndex(spool)
+        index_ = SummaryIndex(spool, total)
 
         def on_done(index: int, outcome: dict[str, Any]) -> None:
             nonlocal done
-            rel = entries[index][0]
-            o = FileOutcome(path=rel, status=outcome["status"], reason=outcome.get("reason", ""),
-                            errors=outcome.get("errors", 0), warnings=outcome.get("warnings", 0))
             line = outcome.get("line")
+            spooled = None
             if line:
                 spool.seek(0, os.SEEK_END)
-                o.spooled = (spool.tell(), len(line))
+                spooled = (spool.tell(), len(line))
                 spool.write(line)
+            outcomes.set(index, outcome["status"], outcome.get("reason", ""), outcome.get("errors", 0),
+                         outcome.get("warnings", 0), spooled)
             if outcome.get("digest"):
                 index_.add(index, outcome["digest"])
-            outcomes[index] = o
             done += 1
             if progress:
-                progress(done, total, rel)
+                progress(done, total, outcomes.paths[index])
 
         try:
             run_pool(tasks, make_task, profile_spec, jobs or os.cpu_count() or 1, on_done)
@@ -429,9 +475,10 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
         finally:
             # Workers are stopped by now: whatever a killed one was writing is a dead pid's temp.
             sweep_stale_temps(str(out))
-        # Complete unless interrupted, and then no summary is written: the summary index's file
-        # positions always match this list.
-        report.outcomes = [o for o in outcomes if o is not None]
+        # An interrupted run lists what finished and writes no summary; a complete one keeps the
+        # table, whose positions the summary index refers to.
+        report.outcomes = [outcomes[i] for i in range(total) if outcomes.finished(i)] \
+            if report.interrupted else outcomes
         report.grades = index_.grades
         report.elapsed = time.monotonic() - start
         try:

@@ -146,10 +146,10 @@ def digest(data: dict[str, Any], output: Optional[str]) -> dict[str, Any]:
 
 
 class SummaryIndex:
-    """Accumulates digests as files finish. Per project it keeps 22 bytes in arrays (总分,
-    执行率, file position, spool offset and length); per file the findings' spool span."""
+    """Accumulates digests as files finish. Per project it keeps 36 bytes in arrays (总分,
+    执行率, file position, spool offset and length); per file 12 bytes, its findings' spool span."""
 
-    def __init__(self, spool: IO[bytes]) -> None:
+    def __init__(self, spool: IO[bytes], files: int) -> None:
         self.spool = spool
         self.score = array("d")  # NaN: no 总分
         self.rate = array("d")  # NaN: no 执行率
@@ -158,8 +158,9 @@ class SummaryIndex:
         self.length = array("l")
         self.grades: Counter[str] = Counter()
         self.codes: Counter[tuple[str, str]] = Counter()
-        self.findings: dict[int, tuple[int, int, int]] = {}  # file index -> (offset, length, rows)
-        self.finding_rows = 0
+        # Per file: where its 问题清单 rows are in the spool (-1: none).
+        self.findings_at = array("q", [-1]) * files
+        self.findings_len = array("l", [0]) * files
 
     def _put(self, data: bytes) -> int:
         self.spool.seek(0, os.SEEK_END)
@@ -177,9 +178,8 @@ class SummaryIndex:
             self.grades[grade or "未评级"] += 1
         rows = d.get("findings") or b""
         if rows:
-            n = rows.count(SEP) + 1
-            self.findings[file_index] = (self._put(rows), len(rows), n)
-            self.finding_rows += n
+            self.findings_at[file_index] = self._put(rows)
+            self.findings_len[file_index] = len(rows)
         for code, sev, n in d.get("codes", ()):
             self.codes[(code, sev)] += n
 
@@ -192,10 +192,12 @@ class SummaryIndex:
         return self.spool.read(length)
 
     def ranking(self) -> list[int]:
-        """Project positions, best 总分 first; ties keep file order (results do not depend on --jobs)."""
+        """Project positions, best 总分 first (none last); ties in file order, so that results do
+        not depend on which worker finished first. Two stable sorts on plain keys rather than
+        one on tuples: a tuple per project would be the biggest object of a 10,000-file run."""
         score, file = self.score, self.file
-        return sorted(range(len(score)), key=lambda k: (score[k] != score[k], -score[k] if score[k] == score[k]
-                                                        else 0.0, file[k], k))
+        by_file = sorted(range(len(score)), key=file.__getitem__)  # a file's projects stay in order
+        return sorted(by_file, key=lambda k: -score[k] if score[k] == score[k] else math.inf)
 
 
 # --- streaming sheets ---------------------------------------------------------------------
@@ -362,10 +364,9 @@ def _findings(report: BatchReport, index: SummaryIndex) -> _Sheet:
     _head_row(sheet, top, FINDING_HEADERS)
     row = top
     for i in range(len(report.outcomes)):
-        span = index.findings.get(i)
-        if span is None:
+        if index.findings_at[i] < 0:
             continue
-        for cells in index.read(span[0], span[1]).split(SEP):
+        for cells in index.read(index.findings_at[i], index.findings_len[i]).split(SEP):
             row += 1
             sheet.put_bytes(row, cells)
     sheet.autofilter = f"A{top}:{col_letter(len(FINDING_HEADERS))}{max(row, top + 1)}"
