@@ -151,6 +151,8 @@ def wrapped_lines(text: str, width_chars: float) -> int:
     """Lines a wrapped cell of ``width_chars`` needs (CJK counts double), for row heights:
     Excel never auto-fits merged cells, so heights are set explicitly."""
     usable = max(width_chars - 1, 1)
+    if "\n" not in text:  # the usual case, without the generator
+        return max(1, math.ceil(display_width(text) / usable))
     return sum(max(1, math.ceil(display_width(line) / usable)) for line in text.split("\n"))
 
 
@@ -750,6 +752,17 @@ class Styles:
 
 
 _R_ATTR = re.compile(r"""\sr\s*=\s*["']([^"']*)["']""")
+_PLAIN_RANGE = re.compile(r"([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)")
+_INDEX_CACHE: dict[str, int] = {}
+
+
+def _col_index(letters: str) -> int:
+    """grid.col_index, memoised: the editor converts the same few letters hundreds of times."""
+    n = _INDEX_CACHE.get(letters)
+    if n is None:
+        n = _INDEX_CACHE[letters] = col_index(letters)
+    return n
+
 _LETTERS = re.compile(r"[A-Z]{1,3}")
 _S_ATTR = re.compile(r"""\ss\s*=\s*["'](\d+)["']""")
 _VALUE = re.compile(r"<(?:[\w.-]+:)?(?:is|f)\b|<(?:[\w.-]+:)?v\s*>[^<]")
@@ -866,6 +879,14 @@ class SheetEditor:
         mm = find_element(text, self.p + "mergeCells", m.end())
         if mm is not None and mm.body:
             for rng in re.findall(r'\bref\s*=\s*"([^"]+)"', mm.body):
+                # Templates merge dozens of ranges, all written "A1:B2": read those directly,
+                # anything else as grid.parse_range does.
+                m2 = _PLAIN_RANGE.fullmatch(rng)
+                if m2 is not None:
+                    l1, n1, l2, n2 = m2.groups()
+                    r1, c1, r2, c2 = int(n1), _col_index(l1), int(n2), _col_index(l2)
+                    self.merges.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+                    continue
                 try:
                     self.merges.append(parse_range(rng))
                 except ValueError:
@@ -892,7 +913,7 @@ class SheetEditor:
                         end = at + len(self._cell_close)
                     ref = _R_ATTR.search(tag)
                     letters = _LETTERS.match(ref.group(1)) if ref else None
-                    col = col_index(letters.group(0)) if letters else col + 1
+                    col = _col_index(letters.group(0)) if letters else col + 1
                     row._cells.append(CellSpan(col, cm.start(), end, text[cm.start():end]))
                     pos = end
         return row._cells
@@ -931,7 +952,7 @@ class SheetEditor:
             if span is not None and span.close_tag:
                 body = self.text[span.start:span.end]
                 for letters in self._valued.findall(body):
-                    edge = max(edge, col_index(letters))
+                    edge = max(edge, _col_index(letters))
         for r1, _c1, r2, c2 in self.merges:
             if r1 <= last_row and r2 >= first_row:
                 edge = max(edge, c2)
@@ -1066,7 +1087,8 @@ class SheetEditor:
             open_tag = open_tag[:-2].rstrip() + ">"
             close = f"</{self.p}row>"
             pos = inner_end = row.end
-        spans = attrs_of(open_tag).get("spans")
+        # LibreOffice writes no spans: skip parsing the row's attributes then.
+        spans = attrs_of(open_tag).get("spans") if "spans" in open_tag else None
         if spans:
             lo, _, hi = spans.partition(":")
             if lo.isdigit() and hi.isdigit():
@@ -1284,6 +1306,7 @@ class SheetBuilder:
         self.links: list[tuple[str, str, str]] = []
         self.heights: dict[int, float] = {}
         self.widths: dict[int, float] = {}
+        self._inline_cache: dict[str, str] = {}
 
     # The two new sheets hold hundreds of cells: each method renders its <c> in one f-string,
     # with cell_string/t_element/xml_text inlined for the common clean short text, because
@@ -1295,22 +1318,34 @@ class SheetBuilder:
             cells = self.cells[row] = {}
         return cells
 
+    def _inline(self, text: str) -> str:
+        """``<is>`` for a cell text (cleaned, truncated, escaped); the sheet name, project
+        name, units and kinds repeat on every row, so each distinct text is rendered once."""
+        got = self._inline_cache.get(text)
+        if got is not None:
+            return got
+        clean = text
+        if len(clean) > MAX_CELL_TEXT or _NEEDS_CLEANING.search(clean) is not None:
+            clean = cell_string(clean)
+        # As t_element: text != text.strip() is exactly a space at either end.
+        if "\n" in clean or "\t" in clean or clean[:1].isspace() or clean[-1:].isspace():
+            t_open = '<t xml:space="preserve">'
+        else:
+            t_open = "<t>"
+        if "&" in clean or "<" in clean or ">" in clean:
+            clean = clean.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        got = self._inline_cache[text] = f"<is>{t_open}{clean}</t></is>"
+        return got
+
     def text(self, row: int, col: int, value: object, style: int) -> None:
         if value is None or value == "":
             self.blank(row, col, style)
             return
         text = value if type(value) is str else str(value)
-        if len(text) > MAX_CELL_TEXT or _NEEDS_CLEANING.search(text) is not None:
-            text = cell_string(text)
-        # As t_element: text != text.strip() is exactly a space at either end.
-        if "\n" in text or "\t" in text or text[:1].isspace() or text[-1:].isspace():
-            t_open = '<t xml:space="preserve">'
-        else:
-            t_open = "<t>"
-        if "&" in text or "<" in text or ">" in text:
-            text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        inline = self._inline_cache.get(text) or self._inline(text)
         letters = _LETTER_CACHE.get(col) or col_letter(col)
-        self._row(row)[col] = f'<c r="{letters}{row}" s="{style}" t="inlineStr"><is>{t_open}{text}</t></is></c>'
+        cells = self.cells.get(row) or self._row(row)
+        cells[col] = f'<c r="{letters}{row}" s="{style}" t="inlineStr">{inline}</c>'
 
     def number(self, row: int, col: int, value: Optional[float], style: int) -> None:
         v = None if value is None else number_text(value)
@@ -1318,11 +1353,13 @@ class SheetBuilder:
             self.blank(row, col, style)
             return
         letters = _LETTER_CACHE.get(col) or col_letter(col)
-        self._row(row)[col] = f'<c r="{letters}{row}" s="{style}"><v>{v}</v></c>'
+        cells = self.cells.get(row) or self._row(row)
+        cells[col] = f'<c r="{letters}{row}" s="{style}"><v>{v}</v></c>'
 
     def blank(self, row: int, col: int, style: int) -> None:
         letters = _LETTER_CACHE.get(col) or col_letter(col)
-        self._row(row)[col] = f'<c r="{letters}{row}" s="{style}"/>'
+        cells = self.cells.get(row) or self._row(row)
+        cells[col] = f'<c r="{letters}{row}" s="{style}"/>'
 
     def merge(self, r1: int, c1: int, r2: int, c2: int, style: Optional[int] = None) -> None:
         if (r1, c1) == (r2, c2):

@@ -38,6 +38,7 @@ from openpyxl.comments import Comment
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from perf_xlsx import writer
+from perf_xlsx import xlsxparts as xp
 from perf_xlsx.evaluate import evaluate_file
 from perf_xlsx.grid import read_grid
 from perf_xlsx.model import Severity, WorkbookResult
@@ -870,6 +871,27 @@ def test_internal_error_becomes_write_error(cases: dict[str, Case], tmp_path: Pa
 
     monkeypatch.setattr(writer._Builder, "_detail", broken)
     with pytest.raises(WriteError, match="无法生成评分工作簿"):
+        write_scored(str(case.input), case.result, str(tmp_path / "x.xlsx"), PROFILE)
+    assert _listing(tmp_path) == []
+
+
+@pytest.mark.parametrize("target", ["sheet", "styles"])
+def test_malformed_edited_part_is_refused(cases: dict[str, Case], tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch, target: str) -> None:
+    """The well-formedness net over the user's edited parts: a splice that broke one must
+    stop the write, not produce a file Excel offers to repair."""
+    case = cases["mismatch"]
+    if target == "sheet":
+        real_cell = xp.SheetEditor._cell_xml
+
+        def broken_cell(self: xp.SheetEditor, ref: str, edit: xp.Edit, old: Any) -> str:
+            return real_cell(self, ref, edit, old) + "<oops>"
+
+        monkeypatch.setattr(xp.SheetEditor, "_cell_xml", broken_cell)
+    else:
+        real_styles = xp.Styles.to_bytes
+        monkeypatch.setattr(xp.Styles, "to_bytes", lambda self: real_styles(self).replace(b"</fonts>", b"", 1))
+    with pytest.raises(WriteError, match="不是合法 XML"):
         write_scored(str(case.input), case.result, str(tmp_path / "x.xlsx"), PROFILE)
     assert _listing(tmp_path) == []
 
