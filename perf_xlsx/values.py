@@ -176,8 +176,11 @@ _SYMBOLS = (
 )
 
 
+_ASCII_SYMBOLS = tuple((old, new) for old, new in _SYMBOLS if old.isascii())
+
+
 def _nfkc(text: str) -> str:
-    if not any(ch in _NFKC_PROTECT for ch in text):
+    if _NFKC_PROTECT_RE.search(text) is None:
         return unicodedata.normalize("NFKC", text)
     parts = _NFKC_PROTECT_RE.split(text)
     return "".join(p if p in _NFKC_PROTECT and p else unicodedata.normalize("NFKC", p)
@@ -193,7 +196,8 @@ def _compact(raw: str) -> str:
 
 def _compact_text(raw: str) -> str:
     text = _WS_RE.sub("", _nfkc(raw))
-    for old, new in _SYMBOLS:
+    # In ASCII text only the ASCII rewrites can apply (in the same order).
+    for old, new in _ASCII_SYMBOLS if text.isascii() else _SYMBOLS:
         text = text.replace(old, new)
     return text
 
@@ -203,6 +207,8 @@ _compact_cached = lru_cache(maxsize=_CACHE_SIZE)(_compact_text)
 
 def _has_foreign_digits(text: str) -> bool:
     # NFKC leaves Arabic-Indic, Devanagari ... digits alone; float() would accept them.
+    if text.isascii():
+        return False  # the only ASCII digits are 0-9
     return any(unicodedata.category(ch) == "Nd" and not "0" <= ch <= "9" for ch in text)
 
 
