@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from typing import Optional
+from typing import Any, Optional
 
 from perf_xlsx.model import (
     CellValue,
@@ -181,7 +181,7 @@ def _same_text(a: Quantity, b: Quantity) -> bool:
 
 
 def _qualitative(ind: Indicator, target: Quantity, actual: Quantity, w: float,
-                 entered: Optional[float], profile: Profile, base: dict) -> IndicatorScore:
+                 entered: Optional[float], profile: Profile, base: dict) -> dict[str, Any]:
     grade = actual.grade
     if grade is None and (_same_text(target, actual) or actual.raw in SAME_WORDS):
         grade = Grade.ACHIEVED
@@ -189,7 +189,7 @@ def _qualitative(ind: Indicator, target: Quantity, actual: Quantity, w: float,
         grade = None  # quantitative comparison happened elsewhere; unreachable for QUAL kind
     if grade is None:
         issue = "actual_blank" if not actual.raw else "incomparable"
-        return IndicatorScore(score=0.0 if issue == "actual_blank" else None, issue=issue,
+        return dict(score=0.0 if issue == "actual_blank" else None, issue=issue,
                               how="缺少实际完成值，记 0 分" if issue == "actual_blank"
                               else "实际完成值无法判断完成等级，沿用填报得分", **base)
     lo, hi = _band(profile, grade, w)
@@ -204,21 +204,21 @@ def _qualitative(ind: Indicator, target: Quantity, actual: Quantity, w: float,
             how = f"定性「{grade.label}」，区间 {fmt(lo)}–{fmt(hi)}，填报 {fmt(entered)} 在区间内"
         else:
             how = f"定性「{grade.label}」，区间 {fmt(lo)}–{fmt(hi)}，填报 {fmt(entered)} 超出区间，按 {fmt(score)} 计"
-    return IndicatorScore(score=score, grade=grade, band=(lo, hi), how=how, **base)
+    return dict(score=score, grade=grade, band=(lo, hi), how=how, **base)
 
 
 def score_indicator(ind: Indicator, profile: Profile) -> IndicatorScore:
+    # The scorers below return the fields, so that the (frozen) result is built once.
     result = _score_indicator(ind, profile)
-    if result.issue == "no_weight":
+    if result.get("issue") == "no_weight":
         # The completion of a row without 分值 still tells whether its target was met.
-        unit = _score_indicator(ind, profile, weight=1.0)
-        return replace(result, completion=unit.score)
-    if result.score is not None and result.weight:
-        return replace(result, completion=result.score / result.weight)
-    return result
+        result["completion"] = _score_indicator(ind, profile, weight=1.0)["score"]
+    elif result["score"] is not None and result["weight"]:
+        result["completion"] = result["score"] / result["weight"]
+    return IndicatorScore(**result)
 
 
-def _score_indicator(ind: Indicator, profile: Profile, weight: Optional[float] = None) -> IndicatorScore:
+def _score_indicator(ind: Indicator, profile: Profile, weight: Optional[float] = None) -> dict[str, Any]:
     unit_hint = ind.unit_text or None
     target = cell_quantity(ind.target, unit_hint)
     actual = cell_quantity(ind.actual, unit_hint)
@@ -227,20 +227,20 @@ def _score_indicator(ind: Indicator, profile: Profile, weight: Optional[float] =
     kind = indicator_kind(ind, target, profile)
     base = dict(indicator=ind, kind=kind, target=target, actual=actual, weight=w, score_entered=entered)
     if target.not_applicable and (actual.not_applicable or not actual.raw) or (w is not None and w == 0):
-        return IndicatorScore(score=None, applicable=False, how="不适用，不计分", **base)
+        return dict(score=None, applicable=False, how="不适用，不计分", **base)
     if w is None:
-        return IndicatorScore(score=None, issue="no_weight", how="分值空白，无法计分", **base)
+        return dict(score=None, issue="no_weight", how="分值空白，无法计分", **base)
     if any(c is not None and c.formula and not c.cached for c in (ind.target, ind.actual)):
         # A formula never calculated is not a blank: its value is unknown, so keep the entry.
-        return IndicatorScore(score=None, issue="uncalculated", how="指标值或完成值是未计算的公式，沿用填报得分",
+        return dict(score=None, issue="uncalculated", how="指标值或完成值是未计算的公式，沿用填报得分",
                               **base)
     if not target.raw:
-        return IndicatorScore(score=None, issue="target_blank", how="年度指标值空白，沿用填报得分", **base)
+        return dict(score=None, issue="target_blank", how="年度指标值空白，沿用填报得分", **base)
     if kind is Kind.QUAL or actual.value is None:
         if kind is not Kind.QUAL and not actual.raw:
-            return IndicatorScore(score=0.0, issue="actual_blank", how="缺少实际完成值，记 0 分", **base)
+            return dict(score=0.0, issue="actual_blank", how="缺少实际完成值，记 0 分", **base)
         if kind is not Kind.QUAL and actual.grade is None:
-            return IndicatorScore(score=None, issue="incomparable",
+            return dict(score=None, issue="incomparable",
                                   how="实际完成值不是数字，无法与指标值比较，沿用填报得分", **base)
         return _qualitative(ind, target, actual, w, entered, profile, base)
     return _quantitative(target, actual, w, kind, profile, base)
@@ -273,9 +273,9 @@ def _percent_fractions(target: Quantity, actual: Quantity) -> tuple[Quantity, Qu
 
 
 def _quantitative(target: Quantity, actual: Quantity, w: float, kind: Kind, profile: Profile,
-                  base: dict) -> IndicatorScore:
+                  base: dict) -> dict[str, Any]:
     if not _compatible(target, actual):
-        return IndicatorScore(score=None, issue="unit_mismatch",
+        return dict(score=None, issue="unit_mismatch",
                               how=f"单位不一致（{target.unit} 与 {actual.unit}），沿用填报得分", **base)
     target, actual = _percent_fractions(target, actual)
     base = {**base, "target": target, "actual": actual}
@@ -292,21 +292,21 @@ def _quantitative(target: Quantity, actual: Quantity, w: float, kind: Kind, prof
         else:
             score = round2(w * min(a, b) / max(a, b))
             how = f"较小值 {fmt(min(a, b))} ÷ 较大值 {fmt(max(a, b))} × {fmt(w)} = {fmt(score)}"
-        return IndicatorScore(score=score, how=how, ratio=ratio, **base)
+        return dict(score=score, how=how, ratio=ratio, **base)
     if kind is Kind.LE or (kind is Kind.EQ and a == 0):
         return _reverse(a, b, w, kind, ta, tb, profile, base)
     # GE, and EQ scored as positive (scoring-rules.md §2.6 as_positive)
     if a < 0:
         score = w if b >= a else 0.0
         how = f"目标为负数 {ta}：实际 {tb} {'达到' if b >= a else '未达到'}，得 {fmt(score)}"
-        return IndicatorScore(score=score, how=how, **base)
+        return dict(score=score, how=how, **base)
     if a == 0:
-        return IndicatorScore(score=w, how=f"目标为 0，实际 {tb}，得满分 {fmt(w)}", **base)
+        return dict(score=w, how=f"目标为 0，实际 {tb}，得满分 {fmt(w)}", **base)
     if b < 0:
-        return IndicatorScore(score=0.0, how=f"实际 {tb} 为负数，记 0 分", ratio=ratio, **base)
+        return dict(score=0.0, how=f"实际 {tb} 为负数，记 0 分", ratio=ratio, **base)
     if b < a:
         score = round2(w * b / a)
-        return IndicatorScore(score=score, ratio=ratio,
+        return dict(score=score, ratio=ratio,
                               how=f"实际 {fmt(b)} ÷ 目标 {fmt(a)} × {fmt(w)} = {fmt(score)}", **base)
     threshold = float(profile.get("overachievement", "explain_threshold"))
     over = ratio if threshold and ratio is not None and ratio >= threshold else None
@@ -320,22 +320,22 @@ def _quantitative(target: Quantity, actual: Quantity, w: float, kind: Kind, prof
             points = float(profile.get("overachievement", "deduction_points"))
             score = round2(max(w - points, 0.0))
             how = f"实际为目标的 {fmt(over * 100)}%（≥{fmt(threshold * 100)}%），扣 {fmt(points)} 分，得 {fmt(score)}"
-    return IndicatorScore(score=score, how=how, ratio=ratio, over_ratio=over, **base)
+    return dict(score=score, how=how, ratio=ratio, over_ratio=over, **base)
 
 
 def _reverse(a: float, b: float, w: float, kind: Kind, ta: str, tb: str, profile: Profile,
-             base: dict) -> IndicatorScore:
+             base: dict) -> dict[str, Any]:
     if b <= a:
-        return IndicatorScore(score=w, how=f"实际 {tb} 不超过目标 {ta}，得满分 {fmt(w)}", **base)
+        return dict(score=w, how=f"实际 {tb} 不超过目标 {ta}，得满分 {fmt(w)}", **base)
     if a <= 0:
-        return IndicatorScore(score=0.0, how=f"目标 {ta}，实际 {tb} 超出，得 0 分", **base)
+        return dict(score=0.0, how=f"目标 {ta}，实际 {tb} 超出，得 0 分", **base)
     if profile.get("indicators", "reverse_formula") == "linear_deviation":
         score = round2(w * max(0.0, 1 - (b - a) / a))
         how = f"(1 − (实际 {fmt(b)} − 目标 {fmt(a)}) ÷ {fmt(a)}) × {fmt(w)} = {fmt(score)}"
     else:
         score = round2(w * a / b)
         how = f"目标 {fmt(a)} ÷ 实际 {fmt(b)} × {fmt(w)} = {fmt(score)}"
-    return IndicatorScore(score=score, how=how, ratio=b / a, **base)
+    return dict(score=score, how=how, ratio=b / a, **base)
 
 
 # --- totals ------------------------------------------------------------------------------
