@@ -76,7 +76,7 @@ def clean_text(value: object) -> str:
 # functions below are pure, so their results are cached per text (never per file). Long texts
 # are left out so a hostile file cannot fill memory through the caches.
 _CACHED_LEN = 256
-_CACHE_SIZE = 16384
+_CACHE_SIZE = 4096
 
 
 def _clean_str(text: str) -> str:
