@@ -89,9 +89,14 @@ class _Ctx:
 
     def _index_labels(self) -> None:
         index: dict[int, list[tuple[int, str]]] = {}
+        known = self._norm
+        is_anchor = self.sheet.is_anchor
         for (r, c), cell in sorted(self.sheet.cells.items()):
-            if isinstance(cell.value, str) and self.sheet.is_anchor(r, c):
-                t = self.norm(r, c)
+            value = cell.value
+            if isinstance(value, str) and is_anchor(r, c):
+                t = known.get((r, c))  # norm(r, c), the cell being its own anchor
+                if t is None:
+                    t = known[(r, c)] = normalize_label(value)
                 if t:
                     index.setdefault(r, []).append((c, t))
         self._labels = index
@@ -111,7 +116,8 @@ class _Ctx:
         """norm(row, c) for c = 1 … max_col: the row as displayed, merged members included."""
         got = self._row_norms.get(row)
         if got is None:
-            got = self._row_norms[row] = tuple(self.norm(row, c) for c in range(1, self.sheet.max_col + 1))
+            norm = self.norm
+            got = self._row_norms[row] = tuple([norm(row, c) for c in range(1, self.sheet.max_col + 1)])
         return got
 
     def text(self, row: int, col: int) -> str:

@@ -1,0 +1,140 @@
+"""The fast paths of the reader and the value parsers give what the general paths give.
+
+grid reads the common cell and shared-string forms straight from its scan, uses unprefixed
+patterns and cheap pre-checks when a part allows them, and parses small XML parts with the C
+parser when no DTD can be present; values caches its text functions. Each test below writes
+the same content once in the common form and once in a form that takes the general path.
+"""
+
+from __future__ import annotations
+
+import math
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from perf_xlsx.grid import GridError, Sheet, read_grid
+from perf_xlsx.reader import _Ctx
+from perf_xlsx.scoring import round2
+from perf_xlsx.values import clean_text, normalize_label, parse_quantity
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+STYLES = f"""<?xml version="1.0" encoding="UTF-8"?>
+<styleSheet xmlns="{MAIN}"><numFmts count="1"><numFmt numFmtId="164" formatCode="0.00%"/></numFmts>
+<cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="14"/></cellXfs></styleSheet>"""
+
+
+def _xlsx(path: Path, sheet_data: str, strings: str, merges: str = "", prefix: str = "",
+          workbook_doctype: str = "") -> str:
+    p = f"{prefix}:" if prefix else ""
+    ns = f'xmlns:{prefix}="{MAIN}"' if prefix else f'xmlns="{MAIN}"'
+    sheet = (f'<?xml version="1.0" encoding="UTF-8"?><{p}worksheet {ns} xmlns:r="{REL}">'
+             f"<{p}sheetData>{sheet_data}</{p}sheetData>"
+             + (f"<{p}mergeCells>{merges}</{p}mergeCells>" if merges else "") + f"</{p}worksheet>")
+    sst = f'<?xml version="1.0" encoding="UTF-8"?><{p}sst {ns}>{strings}</{p}sst>'
+    parts = {
+        "[Content_Types].xml": '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/'
+                               '2006/content-types"><Override PartName="/xl/workbook.xml" ContentType="application/'
+                               'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>',
+        "_rels/.rels": '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                       f'relationships"><Relationship Id="rId1" Type="{REL}/officeDocument" '
+                       'Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<?xml version="1.0"?>{workbook_doctype}<workbook xmlns="{MAIN}" xmlns:r="{REL}">'
+                           '<sheets><sheet name="表" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                                      f'package/2006/relationships"><Relationship Id="rId1" Type="{REL}/worksheet" '
+                                      f'Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{REL}/'
+                                      f'sharedStrings" Target="sharedStrings.xml"/><Relationship Id="rId3" '
+                                      f'Type="{REL}/styles" Target="styles.xml"/></Relationships>',
+        "xl/worksheets/sheet1.xml": sheet,
+        "xl/sharedStrings.xml": sst,
+        "xl/styles.xml": STYLES,
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in parts.items():
+            zf.writestr(name, text)
+    return str(path)
+
+
+def _state(sheet: Sheet) -> tuple[object, ...]:
+    return (sorted(sheet.cells.items()), sheet.merges, sorted(sheet.hidden_rows), sheet.truncated,
+            sheet.long_text, sheet.bad_styles)
+
+
+# (common form, general form) of the same cells: attribute order, quotes, escapes, formulas.
+COMMON = ('<row r="1"><c r="A1" s="0" t="s"><v>0</v></c><c r="B1" s="1" t="n"><v>0.95</v></c>'
+          '<c r="C1" s="2"><v>45000</v></c><c r="D1" s="1"/><c r="E1" s="7" t="s"><v>1</v></c></row>'
+          '<row r="2" hidden="1"><c r="A2" t="s"><v>2</v></c><c r="B2"><v>12.5</v></c>'
+          '<c r="C2" t="s"><v>9</v></c><c r="D2"><v>abc</v></c><c r="E2"><v></v></c></row>')
+GENERAL = ("<row r='1'><c t='s' r='A1' s='0'><v>0</v></c><c s=\"1\" r=\"B1\"><v>0.95</v></c>"
+           '<c r="C1" s="2" ><v>45000</v></c><c r="D1" s="1"/><c t="s" s="7" r="E1"><v>1</v></c></row>'
+           "<row hidden='true' r='2'><c r='A2' t='s'><v>2</v></c><c r='B2'><v>1&#50;.5</v></c>"
+           "<c r='C2' t='s'><v>9</v></c><c r='D2'><v>abc</v></c><c r='E2'><v></v></c></row>")
+STRINGS_PLAIN = ('<si><t>项目名称</t></si><si><t xml:space="preserve"> 年度 指标 </t></si>'
+                 "<si><t>三级指标</t></si>")
+STRINGS_RICH = ("<si><r><t>项目</t></r><r><t>名称</t></r></si><si><t xml:space=\"preserve\"> 年度 &#25351;标 </t></si>"
+                '<si><t>三级指标</t><rPh sb="0" eb="1"><t>x</t></rPh></si>')
+
+
+def test_common_and_general_cell_forms_read_alike(tmp_path: Path) -> None:
+    merges = '<mergeCell ref="A3:B4"/><mergeCell ref="$C$3:d4"/>'
+    fast = read_grid(_xlsx(tmp_path / "fast.xlsx", COMMON, STRINGS_PLAIN, merges)).sheets[0]
+    slow = read_grid(_xlsx(tmp_path / "slow.xlsx", GENERAL, STRINGS_RICH, merges)).sheets[0]
+    prefixed = read_grid(_xlsx(tmp_path / "x.xlsx", COMMON.replace("<", "<x:").replace("<x:/", "</x:"),
+                               STRINGS_PLAIN.replace("<", "<x:").replace("<x:/", "</x:"),
+                               merges.replace("<", "<x:"), prefix="x")).sheets[0]
+    assert _state(fast) == _state(slow) == _state(prefixed)
+    assert fast.cells[(1, 1)].value == "项目名称"
+    assert fast.cells[(1, 2)].percent_format and fast.cells[(1, 2)].value == 0.95
+    assert fast.cells[(1, 3)].value.year == 2023  # numFmtId 14: a date
+    assert fast.bad_styles == ["E1"]  # style 7 of 3
+    assert fast.hidden_rows == {2}
+    assert (2, 3) not in fast.cells and (2, 4) not in fast.cells  # bad string index, not a number
+    assert fast.merges == [(3, 1, 4, 2), (3, 3, 4, 4)]
+
+
+def test_rows_without_numbers_and_late_rows(tmp_path: Path) -> None:
+    # A row without r= anywhere sends the sheet to the row-by-row reader (rows by position).
+    data = ('<row r="1"><c r="A1" t="s"><v>0</v></c></row><row hidden="1"><c t="s"><v>2</v></c></row>'
+            '<row r="3"><c r="A3"><v>1</v></c></row>')
+    sheet = read_grid(_xlsx(tmp_path / "a.xlsx", data, STRINGS_PLAIN)).sheets[0]
+    assert sheet.cells[(2, 1)].value == "三级指标" and sheet.hidden_rows == {2}
+    # A formatting-only row below the window is a used range to report; rows in it are not.
+    late = '<row r="1"><c r="A1"><v>1</v></c></row><row r="6000" ht="15"/>'
+    assert read_grid(_xlsx(tmp_path / "b.xlsx", late, STRINGS_PLAIN)).sheets[0].truncated
+    near = '<row r="1"><c r="A1"><v>1</v></c></row><row r="4999" ht="15"/>'
+    assert not read_grid(_xlsx(tmp_path / "c.xlsx", near, STRINGS_PLAIN)).sheets[0].truncated
+
+
+def test_dtd_in_a_small_part_is_still_refused(tmp_path: Path) -> None:
+    doctype = '<!DOCTYPE workbook [<!ENTITY a "x">]>'
+    path = _xlsx(tmp_path / "dtd.xlsx", COMMON, STRINGS_PLAIN, workbook_doctype=doctype)
+    with pytest.raises(GridError) as info:
+        read_grid(path)
+    assert info.value.code == "read.hostile_xml"
+
+
+def test_cached_text_functions_match_uncached() -> None:
+    long = "  项目\u200b名称：_x0041_ " * 40  # over the cached length
+    short = "  项目\u200b名称：_x0041_ "
+    assert clean_text(long) == clean_text(long + " ").rstrip() and len(long) > 256
+    assert normalize_label(long).startswith(normalize_label(short))
+    assert clean_text("a\rb\x07") == "a\nb" and clean_text(1.0) == "1" and clean_text(True) == "True"
+    assert parse_quantity("≥95%", percent_format=True) == parse_quantity("≥95%")
+    assert parse_quantity(0.95, percent_format=True).value == 95.0
+
+
+def test_round2_keeps_the_sign_of_zero() -> None:
+    assert math.copysign(1.0, round2(-0.0)) == -1.0
+    assert math.copysign(1.0, round2(0.0)) == 1.0
+    assert round2(2.675) == 2.68 and round2(1.005) == 1.01
+
+
+def test_label_rows_in_any_range_order(tmp_path: Path) -> None:
+    sheet = read_grid(_xlsx(tmp_path / "l.xlsx", COMMON, STRINGS_PLAIN)).sheets[0]
+    ctx = _Ctx(sheet, [], {})
+    assert ctx.label_rows(range(1, 3)) == [1, 2]
+    assert ctx.label_rows(range(2, 0, -1)) == [2, 1]
+    assert ctx.label_rows(range(3, 1)) == []
