@@ -233,6 +233,7 @@ class _Builder:
         self.names: set[str] = set(pkg.parts)
         self.editors: dict[str, xp.SheetEditor] = {}
         self.idmaps: list[int] = []
+        self._sheet_memo: dict[str, Optional[_SheetInfo]] = {}
 
     # orchestration -------------------------------------------------------------------------
 
@@ -324,10 +325,13 @@ class _Builder:
     def _sheet_for(self, model_name: Optional[str]) -> Optional[_SheetInfo]:
         if not model_name:
             return None
-        for s in self.sheets:
-            if s.name == model_name:
-                return s
-        return next((s for s in self.sheets if clean_text(s.name) == model_name), None)
+        # Asked once per finding, detail row and link: remembered per name for this build.
+        if model_name in self._sheet_memo:
+            return self._sheet_memo[model_name]
+        found = next((s for s in self.sheets if s.name == model_name), None) or \
+            next((s for s in self.sheets if clean_text(s.name) == model_name), None)
+        self._sheet_memo[model_name] = found
+        return found
 
     # things a plain .xlsx cannot carry -------------------------------------------------------
 

@@ -173,7 +173,12 @@ def encode_part(text: str, codec: str) -> bytes:
     return text.encode(codec)
 
 
-_OPEN_TAG = r"(?:[^>\"']|\"[^\"]*\"|'[^']*')*?"
+# The attributes of an opening tag, quote-aware (a value may hold ">"): runs of plain
+# characters, quoted values, and a "/" not closing the tag. It stops exactly where the old
+# lazy form ``(?:[^>"']|"[^"]*"|'[^']*')*?`` did when followed by ``/>``, ``/?>`` or
+# ``(?:/>|>...)`` (so a bare ``>`` must be written ``/?>``), but matches whole runs instead
+# of trying one character at a time (2x faster over styles.xml). Unambiguous, so linear.
+_OPEN_TAG = r"""[^>"'/]*(?:(?:"[^"]*"|'[^']*'|/(?!>))[^>"'/]*)*"""
 
 
 def root_prefix(text: str, local: str) -> str:
@@ -213,7 +218,7 @@ class Found:
 
 
 _OPEN_CACHE: dict[str, re.Pattern[str]] = {}
-_ANY_OPEN_TAG = re.compile(rf"<[\w.:-]+{_OPEN_TAG}>", re.S)
+_ANY_OPEN_TAG = re.compile(rf"<[\w.:-]+{_OPEN_TAG}/?>", re.S)
 
 
 def tag_end(text: str, start: int = 0) -> int:
@@ -231,7 +236,7 @@ def find_element(text: str, name: str, start: int = 0) -> Optional[Found]:
     """
     pat = _OPEN_CACHE.get(name)
     if pat is None:
-        pat = _OPEN_CACHE[name] = re.compile(rf"<{re.escape(name)}(?=[\s/>]){_OPEN_TAG}>", re.S)
+        pat = _OPEN_CACHE[name] = re.compile(rf"<{re.escape(name)}(?=[\s/>]){_OPEN_TAG}/?>", re.S)
     m = pat.search(text, start)
     if m is None:
         return None
@@ -752,6 +757,7 @@ class Styles:
 
 
 _R_ATTR = re.compile(r"""\sr\s*=\s*["']([^"']*)["']""")
+_VALUED_REF = re.compile(r'\br="([A-Z]{1,3})\d+"')
 _PLAIN_RANGE = re.compile(r"([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)")
 _INDEX_CACHE: dict[str, int] = {}
 
@@ -825,7 +831,9 @@ class SheetEditor:
         self._cell_close = f"</{self.p}c>"
         # A cell holds something when its first child is a formula, a non-empty value or an
         # inline string (children come in the order f, v, is).
-        self._valued = re.compile(rf"<{esc}c\s[^>]*?\br=\"([A-Z]{{1,3}})\d+\"[^>]*(?<!/)>\s*<{esc}(?:f\b|is\b|v>[^<])")
+        # The tag's attributes are captured whole and its r= read afterwards: a lazy scan for
+        # r= inside the pattern tried every character of every cell tag (twice the time).
+        self._valued = re.compile(rf"<{esc}c\s([^>]*)(?<!/)>\s*<{esc}(?:f\b|is\b|v>[^<])")
         self.rows: dict[int, RowSpan] = {}
         self.order: list[RowSpan] = []
         self.merges: list[tuple[int, int, int, int]] = []
@@ -950,9 +958,10 @@ class SheetEditor:
         for num in range(first_row, last_row + 1):
             span = self.rows.get(num)
             if span is not None and span.close_tag:
-                body = self.text[span.start:span.end]
-                for letters in self._valued.findall(body):
-                    edge = max(edge, _col_index(letters))
+                for attrs in self._valued.findall(self.text, span.start, span.end):
+                    ref = _VALUED_REF.search(attrs)
+                    if ref is not None:
+                        edge = max(edge, _col_index(ref.group(1)))
         for r1, _c1, r2, c2 in self.merges:
             if r1 <= last_row and r2 >= first_row:
                 edge = max(edge, c2)
@@ -1257,7 +1266,7 @@ class SheetEditor:
 
 
 
-_SHEET_VIEW_TAG = re.compile(rf"<(?:[\w.-]+:)?sheetView\b{_OPEN_TAG}>", re.S)
+_SHEET_VIEW_TAG = re.compile(rf"<(?:[\w.-]+:)?sheetView\b{_OPEN_TAG}/?>", re.S)
 
 
 def _untab_text(text: str) -> str:
@@ -1406,11 +1415,12 @@ class SheetBuilder:
                 out.append(f'<col min="{c}" max="{c}" width="{self.widths[c]}" customWidth="1"/>')
             out.append("</cols>")
         out.append("<sheetData>")
+        heights = self.heights
         for r in rows:
-            ht = f' ht="{self.heights[r]:g}" customHeight="1"' if r in self.heights else ""
+            ht = f' ht="{heights[r]:g}" customHeight="1"' if r in heights else ""
             cells = self.cells[r]
             out.append(f'<row r="{r}"{ht}>')
-            out.extend(cells[c] for c in sorted(cells))
+            out.extend(map(cells.__getitem__, sorted(cells)))
             out.append("</row>")
         out.append("</sheetData>")
         if autofilter:
