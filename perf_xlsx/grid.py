@@ -54,11 +54,20 @@ class GridError(Exception):
 
 
 def col_letter(col: int) -> str:
+    cached = type(col) is int and 0 < col <= MAX_COLS  # every column the reader and checks use
+    if cached and col in _COL_LETTERS:
+        return _COL_LETTERS[col]
     letters = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
+    n = col
+    while n:
+        n, rem = divmod(n - 1, 26)
         letters = chr(65 + rem) + letters
+    if cached:
+        _COL_LETTERS[col] = letters
     return letters
+
+
+_COL_LETTERS: dict[int, str] = {}
 
 
 def col_index(letters: str) -> int:
