@@ -100,7 +100,12 @@ def xml_text(s: str) -> str:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+_ATTR_SPECIAL = re.compile('[&<>"\n\r\t]')
+
+
 def xml_attr(s: str) -> str:
+    if _ATTR_SPECIAL.search(s) is None:  # the usual case: link targets, ids, numbers
+        return s
     return (s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;")
             .replace("\t", "&#9;"))
@@ -260,9 +265,14 @@ def attrs_of(open_tag: str) -> dict[str, str]:
             for m in _ATTR.finditer(open_tag)}
 
 
+_SET_ATTR: dict[str, re.Pattern[str]] = {}  # by attribute name: the writer sets only a handful
+
+
 def set_attr(tag: str, name: str, value: str) -> str:
     """Set an attribute inside an opening tag string (``<x a="1">`` or ``<x/>``)."""
-    pat = re.compile(rf'(\s{re.escape(name)}\s*=\s*)("[^"]*"|\'[^\']*\')')
+    pat = _SET_ATTR.get(name)
+    if pat is None:
+        pat = _SET_ATTR[name] = re.compile(rf'(\s{re.escape(name)}\s*=\s*)("[^"]*"|\'[^\']*\')')
     if pat.search(tag):
         return pat.sub(lambda m: f'{m.group(1)}"{xml_attr(value)}"', tag, count=1)
     end = len(tag) - (2 if tag.endswith("/>") else 1)
@@ -1188,8 +1198,12 @@ class SheetEditor:
         self.text = _untab_text(self.text)
 
     def _after_data(self) -> int:
-        m = re.search(rf"</{re.escape(self.p)}sheetData\s*>|<{re.escape(self.p)}sheetData\b{_OPEN_TAG}/>",
-                      self.text, re.S)
+        # A match can only start at "<sheetData" or "</sheetData": start the regex at the first
+        # of those instead of trying every "<" of the rows before it.
+        starts = [at for at in (self.text.find(f"<{self.p}sheetData"), self.text.find(f"</{self.p}sheetData"))
+                  if at >= 0]
+        pat = re.compile(rf"</{re.escape(self.p)}sheetData\s*>|<{re.escape(self.p)}sheetData\b{_OPEN_TAG}/>", re.S)
+        m = pat.search(self.text, min(starts)) if starts else None
         if m is None:
             raise PartError("工作表缺少 sheetData")
         return m.end()
