@@ -202,7 +202,7 @@ _SIMPLE_CELL = r"""c r="([A-Z]{1,3})([0-9]++)"(?: s="([0-9]++)")?+(?: t="([A-Za-
 _VALUED_CELL_RES = (
     re.compile(rf"<(?:{_SIMPLE_CELL}|{_P}c\b([^>]*+)(?<!/)>(.*?)</{_P}c>)", re.S),
     # "<c" shared by both alternatives lets the scan jump from one "<c" to the next.
-    re.compile(rf"<c(?:{_SIMPLE_CELL[1:]}|\b([^>]*+)(?<!/)>(.*?)</c>)", re.S),
+    re.compile(rf"<c(?:{_SIMPLE_CELL[1:]}|\b([^>]*+)(?<!/)>([^<]*+(?:<(?!/c>)[^<]*+)*+)</c>)", re.S),
 )
 _HIDDEN_ROW_RES = _tag_res(r"""<{P}row\b[^>]*\bhidden\s*=\s*["'](?:1|true)["'][^>]*>""")
 # Any match of _HIDDEN_ROW_RES holds a match of this; without one there is no hidden row.
@@ -216,14 +216,15 @@ _ATTR_RE = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _V_RE = re.compile(rf"<{_P}v(?:\s[^>]*)?>(.*?)</{_P}v>|<{_P}v\s*/>", re.S)
 _F_RE = re.compile(rf"<{_P}f[\s>/]")
 _IS_RE = re.compile(rf"<{_P}is>(.*?)</{_P}is>", re.S)
-_T_RE = re.compile(rf"<{_P}t(?:\s[^>]*)?>(.*?)</{_P}t>", re.S)
+_T_RES = _tag_res(r"<{P}t(?:\s[^>]*)?>(.*?)</{P}t>", re.S)
 _RPH_RE = re.compile(rf"<{_P}rPh\b.*?</{_P}rPh>", re.S)
 # Group 1: a plain-text string (one <t>, no markup or escapes inside), the common case;
 # group 2: any other <si> body, read by _rich_text.
 _SIMPLE_SI = r"""si><t(?: xml:space="preserve")?>([^<&]*+)</t></si>"""
 _SI_RES = (
     re.compile(rf"<(?:{_SIMPLE_SI}|{_P}si>(.*?)</{_P}si>|{_P}si\s*/>)", re.S),
-    re.compile(rf"<si(?:{_SIMPLE_SI[2:]}|>(.*?)</si>|\s*/>)", re.S),
+    # [^<]*+(?:<(?!/si>)[^<]*+)*+ is (.*?) before the first </si>, without a step per character.
+    re.compile(rf"<si(?:{_SIMPLE_SI[2:]}|>([^<]*+(?:<(?!/si>)[^<]*+)*+)</si>|\s*/>)", re.S),
 )
 _MERGE_RE = re.compile(rf"<{_P}mergeCell\b[^>]*?ref\s*=\s*[\"']([^\"']+)[\"']")
 _MERGE_REF = re.compile(r"([A-Z]{1,3})([0-9]+):([A-Z]{1,3})([0-9]+)")
@@ -259,7 +260,7 @@ def _rich_text(body: str) -> str:
     if "rPh" in body:
         body = _RPH_RE.sub("", body)
     parts = []
-    for m in _T_RE.finditer(body):
+    for m in _T_RES[":t" not in body].finditer(body):
         piece = m.group(1)
         if "<![CDATA[" in piece:
             piece = _CDATA_RE.sub(lambda c: c.group(1).replace("&", "&amp;").replace("<", "&lt;"), piece)
