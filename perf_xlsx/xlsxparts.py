@@ -2,9 +2,10 @@
 
 The writer copies the user's workbook part by part and edits only what it must, as text on the
 original bytes: re-serialising with ElementTree would rename namespace prefixes (``ns0:``) and
-break ``mc:Ignorable`` lists, which Excel rejects. Untrusted XML is only ever *parsed* with
-defusedxml (to look things up); edits are targeted regex/string operations that keep every
-byte outside the edited spot unchanged.
+break ``mc:Ignorable`` lists, which Excel rejects. Untrusted XML is only ever *parsed* by expat
+with every DTD refused, as defusedxml's forbid_dtd does (:func:`xml_elements`, to look things
+up; :func:`well_formed`); edits are targeted regex/string operations that keep every byte
+outside the edited spot unchanged.
 
 Nothing here knows about 自评表 or scores: that is :mod:`perf_xlsx.writer`.
 """
@@ -1371,10 +1372,17 @@ class SheetBuilder:
         cells[col] = f'<c r="{letters}{row}" s="{style}" t="inlineStr">{inline}</c>'
 
     def number(self, row: int, col: int, value: Optional[float], style: int) -> None:
-        v = None if value is None else number_text(value)
-        if v is None:
+        if value is None:
             self.blank(row, col, style)
             return
+        # number_text inlined: ints (序号, counts) are the common case and need no float.
+        if type(value) is int and -10**15 < value < 10**15:
+            v: Optional[str] = str(value)
+        else:
+            v = number_text(value)
+            if v is None:
+                self.blank(row, col, style)
+                return
         letters = _LETTER_CACHE.get(col) or col_letter(col)
         cells = self.cells.get(row) or self._row(row)
         cells[col] = f'<c r="{letters}{row}" s="{style}"><v>{v}</v></c>'

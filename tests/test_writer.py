@@ -875,6 +875,40 @@ def test_internal_error_becomes_write_error(cases: dict[str, Case], tmp_path: Pa
     assert _listing(tmp_path) == []
 
 
+@pytest.mark.parametrize("doc", [
+    b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]><x n="&b;"/>',
+    b'<?xml version="1.0"?><!DOCTYPE x SYSTEM "file:///etc/passwd"><x/>',
+    b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>',
+])
+def test_lookup_parser_refuses_any_dtd(doc: bytes) -> None:
+    """The writer's own expat lookups must stay as strict as defusedxml(forbid_dtd=True)."""
+    from defusedxml import DTDForbidden
+
+    with pytest.raises(DTDForbidden):
+        xp.xml_elements(doc)
+    assert not xp.well_formed(doc)
+
+
+def test_lookup_parser_matches_elementtree() -> None:
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import ElementTree as SafeET
+
+    doc = ('<w:workbook xmlns:w="urn:m" xmlns:r="urn:r"><w:sheets><w:sheet name="甲&amp;乙" r:id="rId1"/>'
+           '</w:sheets><w:definedNames><w:definedName name="a" localSheetId="0">\'甲\'!$A$1</w:definedName>'
+           '<w:definedName name="b">x<w:y/>z</w:definedName></w:definedNames></w:workbook>').encode()
+    ours = xp.xml_elements(doc, text_of=frozenset({"definedName"}))
+    tree = list(SafeET.fromstring(doc, forbid_dtd=True).iter())
+    assert [(e.local, e.attrib, e.text) for e in ours] == \
+        [(t.tag.rsplit("}", 1)[-1], {k.lstrip("{"): v for k, v in t.attrib.items()},
+          (t.text or "") if t.tag.endswith("definedName") else "") for t in tree]
+    assert [e.depth for e in ours] == [0, 1, 2, 1, 2, 2, 3]
+    with pytest.raises(ParseError):
+        xp.xml_elements(b"<a><b></a>")
+    with pytest.raises(ParseError):
+        xp.xml_elements(b"<a>&undefined;</a>")
+
+
 @pytest.mark.parametrize("target", ["sheet", "styles"])
 def test_malformed_edited_part_is_refused(cases: dict[str, Case], tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch, target: str) -> None:
