@@ -205,11 +205,13 @@ def _compact_text(raw: str) -> str:
 _compact_cached = lru_cache(maxsize=_CACHE_SIZE)(_compact_text)
 
 
+# A decimal digit (\d: Unicode category Nd, what float() accepts) other than 0-9.
+_FOREIGN_DIGIT_RE = re.compile(r"[^\D0-9]")
+
+
 def _has_foreign_digits(text: str) -> bool:
     # NFKC leaves Arabic-Indic, Devanagari ... digits alone; float() would accept them.
-    if text.isascii():
-        return False  # the only ASCII digits are 0-9
-    return any(unicodedata.category(ch) == "Nd" and not "0" <= ch <= "9" for ch in text)
+    return _FOREIGN_DIGIT_RE.search(text) is not None
 
 
 # --- numbers -----------------------------------------------------------------------------
