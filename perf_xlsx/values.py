@@ -130,11 +130,15 @@ def normalize_label(text: object) -> str:
     return _normalize(clean_text(text))
 
 
+# One translation and one removal do what the steps named above do in turn: no key of one
+# table is an output of the other, and no key or output of either is a space or a colon.
+_T2S_BRACKETS = {**_T2S, **_BRACKETS}
+_SPACE_OR_COLON_RE = re.compile(r"[\s:：∶]+")
+
+
 def _normalize(cleaned: str) -> str:
-    out = unicodedata.normalize("NFKC", cleaned).translate(_T2S)
-    out = _WS_RE.sub("", out)
-    out = _COLON_RE.sub("", out)
-    out = out.translate(_BRACKETS)
+    out = unicodedata.normalize("NFKC", cleaned).translate(_T2S_BRACKETS)
+    out = _SPACE_OR_COLON_RE.sub("", out)
     if out.startswith("其中"):
         out = out[2:]
     if out.startswith("本年"):
