@@ -79,6 +79,8 @@ class _Ctx:
     _norm: dict[tuple[int, int], str]
     _labels: Optional[dict[int, list[tuple[int, str]]]] = None
     _label_rows: list[int] = field(default_factory=list)  # rows of _labels, ascending
+    _flat: list[tuple[int, int, str]] = field(default_factory=list)  # (row, col, text), sheet order
+    _flat_rows: list[int] = field(default_factory=list)  # the row of each _flat entry
     _row_norms: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     def labels(self, row: int) -> list[tuple[int, str]]:
@@ -101,6 +103,16 @@ class _Ctx:
                     index.setdefault(r, []).append((c, t))
         self._labels = index
         self._label_rows = sorted(index)
+        self._flat = [(r, c, t) for r in self._label_rows for c, t in index[r]]
+        self._flat_rows = [r for r, _, _ in self._flat]
+
+    def labels_in(self, rows: range) -> list[tuple[int, int, str]]:
+        """(row, column, normalised text) of the labels of ``rows``, in the order of ``rows``."""
+        if self._labels is None:
+            self._index_labels()
+        if rows.step == 1:
+            return self._flat[bisect_left(self._flat_rows, rows.start):bisect_left(self._flat_rows, rows.stop)]
+        return [(r, c, t) for r in self.label_rows(rows) for c, t in self._labels[r]]  # type: ignore[index]
 
     def label_rows(self, rows: range) -> list[int]:
         """The rows of ``rows`` that hold labels, in the order of ``rows``."""
@@ -206,12 +218,9 @@ def model_from_grid(grid: Grid, path: str = "") -> WorkbookModel:
 
 
 def _find(ctx: _Ctx, pred: Pred, rows: range, cols: Optional[range] = None) -> list[tuple[int, int]]:
-    out = []
-    for r in ctx.label_rows(rows):
-        for c, t in ctx.labels(r):
-            if (cols is None or c in cols) and pred(t):
-                out.append((r, c))
-    return out
+    if cols is None:
+        return [(r, c) for r, c, t in ctx.labels_in(rows) if pred(t)]
+    return [(r, c) for r, c, t in ctx.labels_in(rows) if c in cols and pred(t)]
 
 
 def _row_map(ctx: _Ctx, row: int, table: list[tuple[str, Pred]]) -> dict[str, int]:

@@ -138,3 +138,5 @@ def test_label_rows_in_any_range_order(tmp_path: Path) -> None:
     assert ctx.label_rows(range(1, 3)) == [1, 2]
     assert ctx.label_rows(range(2, 0, -1)) == [2, 1]
     assert ctx.label_rows(range(3, 1)) == []
+    for rows in (range(1, 3), range(2, 3), range(2, 0, -1), range(0, 9, 2), range(3, 1)):
+        assert ctx.labels_in(rows) == [(r, c, t) for r in rows for c, t in ctx.labels(r)]
