@@ -769,7 +769,7 @@ class Styles:
 
 _R_ATTR = re.compile(r"""\sr\s*=\s*["']([^"']*)["']""")
 _VALUED_REF = re.compile(r'\br="([A-Z]{1,3})\d+"')
-_PLAIN_RANGE = re.compile(r"([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)")
+_MERGE_REF = re.compile(r'\bref\s*=\s*"(?:([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"|([^"]+)")')
 _INDEX_CACHE: dict[str, int] = {}
 
 
@@ -844,7 +844,9 @@ class SheetEditor:
         # inline string (children come in the order f, v, is).
         # The tag's attributes are captured whole and its r= read afterwards: a lazy scan for
         # r= inside the pattern tried every character of every cell tag (twice the time).
-        self._valued = re.compile(rf"<{esc}c\s([^>]*)(?<!/)>\s*<{esc}(?:f\b|is\b|v>[^<])")
+        # (?=(...))\1 is an atomic group: on an empty <c .../> the match fails at once instead
+        # of backing off one attribute character at a time (it could never succeed that way).
+        self._valued = re.compile(rf"<{esc}c\s(?=([^>]*))\1(?<!/)>\s*<{esc}(?:f\b|is\b|v>[^<])")
         self.rows: dict[int, RowSpan] = {}
         self.order: list[RowSpan] = []
         self.merges: list[tuple[int, int, int, int]] = []
@@ -897,14 +899,15 @@ class SheetEditor:
         self._anchors = None
         mm = find_element(text, self.p + "mergeCells", m.end())
         if mm is not None and mm.body:
-            for rng in re.findall(r'\bref\s*=\s*"([^"]+)"', mm.body):
-                # Templates merge dozens of ranges, all written "A1:B2": read those directly,
-                # anything else as grid.parse_range does.
-                m2 = _PLAIN_RANGE.fullmatch(rng)
-                if m2 is not None:
-                    l1, n1, l2, n2 = m2.groups()
+            # Templates merge dozens of ranges, all written "A1:B2": those are read by the
+            # pattern itself, anything else (the last group) as grid.parse_range does.
+            for l1, n1, l2, n2, rng in _MERGE_REF.findall(mm.body):
+                if l1:
                     r1, c1, r2, c2 = int(n1), _col_index(l1), int(n2), _col_index(l2)
-                    self.merges.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+                    if r1 <= r2 and c1 <= c2:
+                        self.merges.append((r1, c1, r2, c2))
+                    else:
+                        self.merges.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
                     continue
                 try:
                     self.merges.append(parse_range(rng))
