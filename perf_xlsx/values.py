@@ -326,12 +326,18 @@ class _Unit(NamedTuple):
 
 
 def _longest(text: str, words: tuple[str, ...]) -> str | None:
-    for w in words:
-        if text.startswith(w):
-            return w
-    return None
+    """The first of ``words`` that ``text`` starts with (the word lists are longest first)."""
+    entry = _WORD_RES.get(id(words))
+    if entry is None or entry[0] is not words:
+        # An alternation tries its words in order, so it finds the same word as a loop over
+        # them, in one call instead of one startswith per unit (about 130 for counts).
+        entry = _WORD_RES[id(words)] = (words, re.compile("|".join(map(re.escape, words))))
+    m = entry[1].match(text)
+    return m.group(0) if m else None
 
 
+# id(words) -> (words, their alternation); the tuple is held so that its id is never reused.
+_WORD_RES: dict[int, tuple[tuple[str, ...], re.Pattern[str]]] = {}
 _MONEY_SORTED = tuple(sorted(_MONEY_UNITS, key=len, reverse=True))
 _USD_SORTED = tuple(sorted(_USD_UNITS, key=len, reverse=True))
 _MULT_SORTED = tuple(sorted(_MULTIPLIERS, key=len, reverse=True))
@@ -598,6 +604,9 @@ def _cn_number(text: str) -> int | None:
 _CN_COUNT_RE = re.compile(rf"({_CN_NUM})(.+)")
 
 
+_ASCII_DIGIT_RE = re.compile("[0-9]")
+
+
 def _replace_cn_numerals(text: str) -> str:
     """``百分之九十五`` -> ``95%``; a whole cell like ``两个``/``不少于三场`` -> ``2个``/``不少于3场``."""
     def percent(m: re.Match[str]) -> str:
@@ -607,7 +616,7 @@ def _replace_cn_numerals(text: str) -> str:
         return m.group(1) + "%" if m.group(1)[0].isdigit() else m.group(0)
 
     text = _CN_PERCENT_RE.sub(percent, text)
-    if any("0" <= ch <= "9" for ch in text):
+    if _ASCII_DIGIT_RE.search(text):
         return text
     prefix_m = _OP_PREFIX_RE.match(text)
     prefix = prefix_m.group(0) if prefix_m else ""
