@@ -236,6 +236,11 @@ def _run_decimal(run: str) -> Decimal | None:
 
 
 def _is_numeric(value: object) -> bool:
+    kind = type(value)
+    if kind is float or kind is int:
+        return True  # what cells hold; the ABC check below costs several times more
+    if kind is str or value is None:
+        return False
     return isinstance(value, (Real, Decimal)) and not isinstance(value, bool)
 
 
