@@ -247,7 +247,7 @@ def process_one(path: str, rel: str, out_path: str, profile: Profile) -> dict[st
 
     try:
         with as_xlsx(path, result.model) as source:
-            write_scored(source, result, out_path, profile)
+            write_scored(source, result, out_path, profile, durable=False)
     except WriteError as exc:
         return _outcome(data, "scored", f"评分完成，但评分结果未能写出：{exc}")
     return _outcome(data, "scored", output=os.path.basename(out_path))
@@ -483,6 +483,10 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
         report.elapsed = time.monotonic() - start
         try:
             if not report.interrupted:
+                if hasattr(os, "sync"):
+                    # The scored copies were renamed into place without an fsync each; one sync
+                    # here makes them durable before results.jsonl says they exist.
+                    os.sync()
                 write_results(report, out / RESULTS_NAME)
                 write_summary(report, str(out / SUMMARY_NAME), profile, index_)
         finally:

@@ -392,8 +392,11 @@ def write_summary(report: BatchReport, path: str, profile: Profile, index: Summa
     sheets = [ranking, _grades(index, rates, red), _findings(report, index), _unprocessed(report)]
     try:
         def build(tmp: str) -> None:
-            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-                _package(zf, sheets, index)
+            with open(tmp, "wb") as fh:
+                with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+                    _package(zf, sheets, index)
+                fh.flush()
+                os.fsync(fh.fileno())
 
         atomic_write(path, build)
     finally:

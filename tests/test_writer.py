@@ -845,7 +845,7 @@ def test_failure_inside_the_write_leaves_nothing(cases: dict[str, Case], tmp_pat
     write_scored(str(case.input), case.result, str(target), PROFILE)
     good = target.read_bytes()
 
-    def half_then_fail(path: str, data: bytes) -> None:
+    def half_then_fail(path: str, data: bytes, durable: bool = True) -> None:
         with open(path, "wb") as fh:
             fh.write(data[: len(data) // 2])
         raise OSError(28, "No space left on device")
