@@ -1582,6 +1582,13 @@ def custom_props_has(data: bytes, name: str) -> bool:
 
 # --- zip ----------------------------------------------------------------------------------
 
+try:
+    # Intel ISA-L's deflate: the same raw DEFLATE streams and CRC-32, about 3x faster than zlib
+    # at level 1 on a scored copy's XML. zlib stays the fallback where no wheel exists.
+    from isal import isal_zlib as _deflate
+except ImportError:  # pragma: no cover - isal is a dependency; platforms without a wheel
+    _deflate = zlib  # type: ignore[assignment]
+
 _DOS_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01: fixed, so equal input gives equal bytes
 _DOS_TIME = 0
 
@@ -1601,9 +1608,9 @@ def zip_bytes(parts: list[tuple[str, Union[bytes, RawEntry]]], level: int = ZIP_
         if isinstance(item, RawEntry):
             method, crc, usize, payload = item.method, item.crc, item.usize, item.data
         else:
-            comp = zlib.compressobj(level, zlib.DEFLATED, -15)
+            comp = _deflate.compressobj(level, _deflate.DEFLATED, -15)
             payload = comp.compress(item) + comp.flush()
-            method, crc, usize = zipfile.ZIP_DEFLATED, zlib.crc32(item), len(item)
+            method, crc, usize = zipfile.ZIP_DEFLATED, _deflate.crc32(item), len(item)
         encoded = name.encode("utf-8")
         flags = 0 if name.isascii() else 0x800  # bit 11: the name is UTF-8
         if usize > 0xFFFFFFFE or len(payload) > 0xFFFFFFFE or offset > 0xFFFFFFFE:
