@@ -192,17 +192,21 @@ _CELL_RE = re.compile(rf"<{_P}c\b([^>]*?)(?:/>|>(.*?)</{_P}c>)", re.S)
 _R_ATTR = re.compile(r"""\br\s*=\s*["']([A-Z]{1,3})([0-9]+)["']""")
 _S_ATTR = re.compile(r"""\bs\s*=\s*["']([0-9]+)["']""")
 _T_ATTR = re.compile(r"""\bt\s*=\s*["']([A-Za-z]+)["']""")
-# A valued cell: groups 1-5 are the common form written by Excel, WPS and LibreOffice
-# (r, then s and t, a plain <v>), read without further scans; groups 6-7 are any other form
+# A valued cell: groups 2-6 are the common form written by Excel, WPS and LibreOffice
+# (r, then s and t, a plain <v>), read without further scans; groups 7-8 are any other form
 # (head, body), which _cell reads. The first alternative matches only where the second would
-# match the same text. Its parts are possessive (giving back a digit or letter can never
-# complete it), and so is the head of the second: a head cannot hold ">", so the first ">" is
-# the only one that can end it and a formatting-only cell (.../>) fails there at once.
-_SIMPLE_CELL = r"""c r="([A-Z]{1,3})([0-9]++)"(?: s="([0-9]++)")?+(?: t="([A-Za-z]++)")?+><v>([^<&]*+)</v></c>"""
+# match the same text. (?=(X))\N is an atomic X (Python 3.9 has no possessive forms): the
+# attributes of the first, and the head of the second, are taken whole and never given back.
+# Giving back can never complete a match (a head cannot hold ">", so its first ">" is the only
+# one that can end it), so the matches are those of the plain forms, without the backtracking
+# at every formatting-only cell (.../>).
+_SIMPLE_ATTRS = r""" r="([A-Z]{1,3})([0-9]+)"(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?"""
+_SIMPLE_CELL = rf"""c(?=({_SIMPLE_ATTRS}))\1><v>([^<&]*)</v></c>"""
 _VALUED_CELL_RES = (
-    re.compile(rf"<(?:{_SIMPLE_CELL}|{_P}c\b([^>]*+)(?<!/)>(.*?)</{_P}c>)", re.S),
-    # "<c" shared by both alternatives lets the scan jump from one "<c" to the next.
-    re.compile(rf"<c(?:{_SIMPLE_CELL[1:]}|\b([^>]*+)(?<!/)>([^<]*+(?:<(?!/c>)[^<]*+)*+)</c>)", re.S),
+    re.compile(rf"<(?:{_SIMPLE_CELL}|{_P}c\b(?=([^>]*))\7(?<!/)>(.*?)</{_P}c>)", re.S),
+    # "<c" shared by both alternatives lets the scan jump from one "<c" to the next;
+    # [^<]*(?:<(?!/c>)[^<]*)* is (.*?) before the first </c>, without a step per character.
+    re.compile(rf"<c(?:{_SIMPLE_CELL[1:]}|\b(?=([^>]*))\7(?<!/)>([^<]*(?:<(?!/c>)[^<]*)*)</c>)", re.S),
 )
 _HIDDEN_ROW_RES = _tag_res(r"""<{P}row\b[^>]*\bhidden\s*=\s*["'](?:1|true)["'][^>]*>""")
 # Any match of _HIDDEN_ROW_RES holds a match of this; without one there is no hidden row.
@@ -220,11 +224,11 @@ _T_RES = _tag_res(r"<{P}t(?:\s[^>]*)?>(.*?)</{P}t>", re.S)
 _RPH_RE = re.compile(rf"<{_P}rPh\b.*?</{_P}rPh>", re.S)
 # Group 1: a plain-text string (one <t>, no markup or escapes inside), the common case;
 # group 2: any other <si> body, read by _rich_text.
-_SIMPLE_SI = r"""si><t(?: xml:space="preserve")?>([^<&]*+)</t></si>"""
+_SIMPLE_SI = r"""si><t(?: xml:space="preserve")?>([^<&]*)</t></si>"""
 _SI_RES = (
     re.compile(rf"<(?:{_SIMPLE_SI}|{_P}si>(.*?)</{_P}si>|{_P}si\s*/>)", re.S),
-    # [^<]*+(?:<(?!/si>)[^<]*+)*+ is (.*?) before the first </si>, without a step per character.
-    re.compile(rf"<si(?:{_SIMPLE_SI[2:]}|>([^<]*+(?:<(?!/si>)[^<]*+)*+)</si>|\s*/>)", re.S),
+    # [^<]*(?:<(?!/si>)[^<]*)* is (.*?) before the first </si>, without a step per character.
+    re.compile(rf"<si(?:{_SIMPLE_SI[2:]}|>([^<]*(?:<(?!/si>)[^<]*)*)</si>|\s*/>)", re.S),
 )
 _MERGE_RE = re.compile(rf"<{_P}mergeCell\b[^>]*?ref\s*=\s*[\"']([^\"']+)[\"']")
 _MERGE_REF = re.compile(r"([A-Z]{1,3})([0-9]+):([A-Z]{1,3})([0-9]+)")
@@ -412,7 +416,7 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
     n_styles = len(percent)  # date has the same length
     cell_re = _VALUED_CELL_RES[1] if ":c" not in text else _VALUED_CELL_RES[0]
     for cm in cell_re.finditer(text, 0, stop):
-        letters, digits, style_text, t, v_text, head, body = cm.groups()
+        _, letters, digits, style_text, t, v_text, head, body = cm.groups()
         if letters is None:
             rm = _R_ATTR.search(head)
             if rm is None:
