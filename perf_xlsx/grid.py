@@ -19,7 +19,6 @@ import re
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from typing import IO, Any, Optional, Sequence, Union
 
 from defusedxml import ElementTree as SafeET
@@ -351,10 +350,7 @@ def _styles(book: _Book, wb_rels: dict[str, str]) -> tuple[Sequence[bool], Seque
     part = next((p for p in wb_rels.values() if p.lower().endswith("styles.xml")), None)
     if part is None or part not in book.names:
         return (), ()
-    data = book.read(part)
-    if len(data) <= _STYLES_CACHED_SIZE:
-        return _styles_of_cached(data)
-    return _styles_of(data)
+    return _styles_of(book.read(part))
 
 
 def _styles_of(data: bytes) -> tuple[tuple[bool, ...], tuple[bool, ...]]:
@@ -385,13 +381,6 @@ def _styles_of(data: bytes) -> tuple[tuple[bool, ...], tuple[bool, ...]]:
                     date.append(_is_date_format(code))
     return tuple(percent), tuple(date)
 
-
-# The styles part is a pure function of its bytes and is usually the same byte for byte in every
-# workbook made from one template by one program (it is in 6 of the 10 sample workbooks), while
-# parsing it is a tenth of reading a workbook. The parts kept are small and few; a part that
-# fails to parse raises every time, as nothing is kept for it.
-_STYLES_CACHED_SIZE = 256 << 10
-_styles_of_cached = lru_cache(maxsize=16)(_styles_of)
 
 
 def _keep(sheet: Sheet, row: int, col: int, cell: Optional[CellValue], head: str, percent: Sequence[bool]) -> None:
