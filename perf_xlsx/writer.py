@@ -760,31 +760,26 @@ class _Builder:
             sb.text(row, c, h, st.header)
         sb.height(row, 30)
         row += 1
+        name_lines, sheet_lines = xp.line_counter(widths[2]), xp.line_counter(widths[1])
+        number, s_num = xp.number_tail, st.num
         for n, ps in enumerate(res.scores, 1):
             p, f = ps.project, ps.funds
-            sb.number(row, 1, n, st.int_)
-            sb.text(row, 2, p.sheet, st.link)
             target = self._link_to(p.sheet, "A1")
             if target:
                 sb.link(row, 2, target, f"转到工作表 {p.sheet}")
-            sb.text(row, 3, p.name or "（未写明）", st.text)
-            lines = max(xp.wrapped_lines(p.name or "", widths[2]), xp.wrapped_lines(p.sheet, widths[1]))
-            sb.height(row, 13.5 * lines + 4)
-            sb.number(row, 4, f.budget, st.num)
-            sb.number(row, 5, f.executed, st.num)
-            sb.number(row, 6, f.rate, st.pct)
-            sb.number(row, 7, f.score, st.num)
             ind_score = round2(sum(r.counted for r in ps.indicators)) if ps.indicators else None
-            sb.number(row, 8, ind_score, st.num)
-            sb.number(row, 9, ps.score, st.num)
-            sb.number(row, 10, ps.score_entered, st.num)
             diff = round2(ps.score - ps.score_entered) if ps.score is not None and ps.score_entered is not None else None
-            sb.number(row, 11, diff, st.num)
-            grade = ps.grade or ("未评分" if p.kind == "department" else "—")
-            sb.text(row, 12, grade, st.center)
             in_sheet = [x for x in res.findings if x.sheet == p.sheet]
-            sb.number(row, 13, sum(1 for x in in_sheet if x.severity is Severity.ERROR), st.int_)
-            sb.number(row, 14, sum(1 for x in in_sheet if x.severity is Severity.WARNING), st.int_)
+            sb.put_row(row, [
+                number(n, st.int_), xp.text_tail(p.sheet, st.link), xp.text_tail(p.name or "（未写明）", st.text),
+                number(f.budget, s_num), number(f.executed, s_num), number(f.rate, st.pct),
+                number(f.score, s_num), number(ind_score, s_num), number(ps.score, s_num),
+                number(ps.score_entered, s_num), number(diff, s_num),
+                xp.text_tail(ps.grade or ("未评分" if p.kind == "department" else "—"), st.center),
+                number(sum(1 for x in in_sheet if x.severity is Severity.ERROR), st.int_),
+                number(sum(1 for x in in_sheet if x.severity is Severity.WARNING), st.int_),
+            ])
+            sb.height(row, 13.5 * max(name_lines(p.name or ""), sheet_lines(p.sheet)) + 4)
             row += 1
         # Plain values, no formulas: a viewer that never recalculates shows the same figures,
         # and the tool-written parts hold no <f> at all (hostile-input.md B).
@@ -868,42 +863,43 @@ class _Builder:
         sb.merge(row, 13, row, 14, st.header)
         row += 1
         ordered = sorted(self.result.findings, key=lambda f: f.severity.rank)
-        text_width = sum(widths[4:10])
+        text_lines = xp.line_counter(sum(widths[4:10]))
+        sheet_lines = xp.line_counter(widths[2])
+        text, number = xp.text_tail, xp.number_tail
+        # Members of the merged areas: borders are drawn from every member cell.
+        fill = xp.blank_tail(st.text)
+        levels = {Severity.ERROR: st.err, Severity.WARNING: st.warn}
         for n, f in enumerate(ordered, 1):
-            sb.number(row, 1, n, st.int_)
-            level = {Severity.ERROR: st.err, Severity.WARNING: st.warn}.get(f.severity, st.center)
-            sb.text(row, 2, f.severity.label, level)
-            sb.text(row, 3, f.sheet or "（整个文件）", st.text)
             target = self._link_to(f.sheet, f.cell) if f.sheet else None
             if f.cell:
-                sb.text(row, 4, f.cell, st.link if target else st.center)
+                cell = text(f.cell, st.link if target else st.center)
                 if target:
                     sb.link(row, 4, target, f"转到 {f.sheet}!{f.cell}")
             else:
-                sb.blank(row, 4, st.center)
-            sb.text(row, 5, f.message, st.text)
-            sb.merge(row, 5, row, 10, st.text)
-            self._value(sb, row, 11, f.expected)
-            sb.merge(row, 11, row, 12, st.text)
-            self._value(sb, row, 13, f.found)
-            sb.merge(row, 13, row, 14, st.text)
-            lines = max(xp.wrapped_lines(f.message, text_width), xp.wrapped_lines(str(f.sheet or ""), widths[2]))
+                cell = xp.blank_tail(st.center)
+            sb.put_row(row, [
+                number(n, st.int_), text(f.severity.label, levels.get(f.severity, st.center)),
+                text(f.sheet or "（整个文件）", st.text), cell,
+                text(f.message, st.text), fill, fill, fill, fill, fill,
+                self._value(f.expected), fill, self._value(f.found), fill,
+            ])
+            sb.merges += (f"E{row}:J{row}", f"K{row}:L{row}", f"M{row}:N{row}")
+            lines = max(text_lines(f.message), sheet_lines(str(f.sheet or "")))
             sb.height(row, 13.5 * lines + 4)
             row += 1
         return row
 
-    def _value(self, sb: xp.SheetBuilder, row: int, col: int, value: Any) -> None:
+    def _value(self, value: Any) -> str:
         st = self.st
         if isinstance(value, bool):
-            sb.text(row, col, "是" if value else "否", st.center)
-        elif isinstance(value, int):
-            sb.number(row, col, value, st.int_)
-        elif isinstance(value, float):
-            sb.number(row, col, value, st.num)
-        elif value is None:
-            sb.blank(row, col, st.text)
-        else:
-            sb.text(row, col, value, st.text)
+            return xp.text_tail("是" if value else "否", st.center)
+        if isinstance(value, int):
+            return xp.number_tail(value, st.int_)
+        if isinstance(value, float):
+            return xp.number_tail(value, st.num)
+        if value is None:
+            return xp.blank_tail(st.text)
+        return xp.text_tail(value, st.text)
 
     # 评分明细 ------------------------------------------------------------------------------
 
@@ -917,76 +913,64 @@ class _Builder:
             sb.text(1, c, h, st.header)
             sb.widths[c] = w
         sb.height(1, 30)
+        how_lines = xp.line_counter(heads[16][1])
+        name_lines = xp.line_counter(heads[4][1])
+        target_lines = xp.line_counter(heads[5][1])
+        actual_lines = xp.line_counter(heads[6][1])
+        text, number = xp.text_tail, xp.number_tail
+        s_text, s_num, s_center = st.text, st.num, st.center
+        blank = xp.blank_tail(s_text)
+        # The same on every funds row: rendered once.
+        funds_label, funds_item = text("项目资金", s_text), text("预算执行率", s_text)
+        funds_unit, funds_kind = text("万元", s_center), text("执行率", s_center)
         row = 2
         for ps in self.result.scores:
             p, f = ps.project, ps.funds
             total = next((r for r in p.funds if r.kind == "total"), None)
-            self._detail_common(sb, row, p.sheet, p.name)
-            sb.text(row, 3, "项目资金", st.text)
-            sb.blank(row, 4, st.text)
-            sb.text(row, 5, "预算执行率", st.text)
-            sb.blank(row, 6, st.text)
-            sb.blank(row, 7, st.text)
-            sb.number(row, 8, f.budget, st.num)
-            sb.number(row, 9, f.executed, st.num)
-            sb.text(row, 10, "万元", st.center)
-            sb.text(row, 11, "执行率", st.center)
-            sb.number(row, 12, f.rate, st.pct)
-            sb.number(row, 13, f.weight, st.num)
-            sb.number(row, 14, f.score_entered, st.num)
-            sb.number(row, 15, f.score, st.num)
-            self._diff(sb, row, f.score, f.score_entered)
-            sb.text(row, 17, f.how, st.text)
+            # Repeated on every row: one clipped line keeps the rows short (the filter still works).
+            sheet = text(p.sheet, st.text_nowrap)
+            name = text(p.name, st.text_nowrap)
             ref = f.score_cell or (total.label_cell if total else "") or p.name_cell
-            self._position(sb, row, p.sheet, ref)
-            sb.height(row, 13.5 * xp.wrapped_lines(f.how, heads[16][1]) + 4)
+            sb.put_row(row, [
+                sheet, name, funds_label, blank, funds_item, blank, blank, number(f.budget, s_num),
+                number(f.executed, s_num), funds_unit, funds_kind,
+                number(f.rate, st.pct), number(f.weight, s_num), number(f.score_entered, s_num),
+                number(f.score, s_num), self._diff(f.score, f.score_entered), text(f.how, s_text),
+                self._position(sb, row, p.sheet, ref),
+            ])
+            sb.height(row, 13.5 * how_lines(f.how) + 4)
             row += 1
             for r in ps.indicators:
                 ind = r.indicator
-                self._detail_common(sb, row, p.sheet, p.name)
-                sb.text(row, 3, ind.level1, st.text)
-                sb.text(row, 4, ind.level2, st.text)
-                sb.text(row, 5, ind.name, st.text)
-                sb.text(row, 6, r.target.raw, st.text)
-                sb.text(row, 7, r.actual.raw, st.text)
-                sb.number(row, 8, r.target.value, st.num)
-                sb.number(row, 9, r.actual.value, st.num)
-                sb.text(row, 10, r.target.unit or r.actual.unit or "", st.center)
-                sb.text(row, 11, r.kind.label, st.center)
-                sb.number(row, 12, r.ratio, st.pct)
-                sb.number(row, 13, r.weight, st.num)
-                sb.number(row, 14, r.score_entered, st.num)
                 counted = r.counted if r.applicable else None
-                sb.number(row, 15, counted, st.num)
-                self._diff(sb, row, counted, r.score_entered)
-                sb.text(row, 17, r.how, st.text)
                 ref = ind.score.ref if ind.score is not None else (ind.name_cell or f"A{ind.row}")
-                self._position(sb, row, p.sheet, ref)
-                lines = max(xp.wrapped_lines(r.how, heads[16][1]), xp.wrapped_lines(ind.name, heads[4][1]),
-                            xp.wrapped_lines(r.target.raw, heads[5][1]), xp.wrapped_lines(r.actual.raw, heads[6][1]))
+                target, actual = r.target, r.actual
+                sb.put_row(row, [
+                    sheet, name, text(ind.level1, s_text), text(ind.level2, s_text), text(ind.name, s_text),
+                    text(target.raw, s_text), text(actual.raw, s_text), number(target.value, s_num),
+                    number(actual.value, s_num), text(target.unit or actual.unit or "", s_center),
+                    text(r.kind.label, s_center), number(r.ratio, st.pct), number(r.weight, s_num),
+                    number(r.score_entered, s_num), number(counted, s_num), self._diff(counted, r.score_entered),
+                    text(r.how, s_text), self._position(sb, row, p.sheet, ref),
+                ])
+                lines = max(how_lines(r.how), name_lines(ind.name), target_lines(target.raw),
+                            actual_lines(actual.raw))
                 sb.height(row, 13.5 * lines + 4)
                 row += 1
         self.detail_title_rows = "$1:$1"
         return sb, row - 1
 
-    def _detail_common(self, sb: xp.SheetBuilder, row: int, sheet: str, name: str) -> None:
-        # Repeated on every row: one clipped line keeps the rows short (the filter still works).
-        sb.text(row, 1, sheet, self.st.text_nowrap)
-        sb.text(row, 2, name, self.st.text_nowrap)
-
-    def _diff(self, sb: xp.SheetBuilder, row: int, computed: Optional[float], entered: Optional[float]) -> None:
+    def _diff(self, computed: Optional[float], entered: Optional[float]) -> str:
         if computed is None or entered is None:
-            sb.blank(row, 16, self.st.num)
-            return
-        sb.number(row, 16, round2(computed - entered), self.st.num)
+            return xp.blank_tail(self.st.num)
+        return xp.number_tail(round2(computed - entered), self.st.num)
 
-    def _position(self, sb: xp.SheetBuilder, row: int, sheet: str, ref: str) -> None:
+    def _position(self, sb: xp.SheetBuilder, row: int, sheet: str, ref: str) -> str:
         target = self._link_to(sheet, ref) if ref else None
         if target:
-            sb.text(row, 18, ref, self.st.link)
             sb.link(row, 18, target, f"转到 {sheet}!{ref}")
-        else:
-            sb.text(row, 18, ref, self.st.center)
+            return xp.text_tail(ref, self.st.link)
+        return xp.text_tail(ref, self.st.center)
 
     # workbook.xml, rels, content types -------------------------------------------------------
 

@@ -1324,20 +1324,135 @@ def untab(data: bytes) -> bytes:
 # --- new worksheets -----------------------------------------------------------------------
 
 
+# The new sheets are written as text, a few hundred cells each. A cell is ``<c r="B7"`` plus a
+# tail (its style, type and content) that does not depend on where it sits: the builders render
+# tails and a row's cells go out in one str.format, because per-cell method calls and lookups
+# cost more than the formatting itself.
+
+# Inline strings by cell text, shared across workbooks: headers, sheet and project names and
+# the scorer's phrasings repeat on many rows and in every workbook of a template. Short texts
+# only, and the cache starts afresh when full, so a long batch cannot grow it without end.
+_INLINE: dict[str, str] = {}
+_INLINE_MAX_TEXT = 200
+_INLINE_MAX_ENTRIES = 8192
+
+
+def inline_string(text: str) -> str:
+    """``<is>`` for a cell text: cleaned, truncated and escaped as cell_string/t_element do."""
+    got = _INLINE.get(text)
+    if got is not None:
+        return got
+    clean = text
+    if len(clean) > MAX_CELL_TEXT or _NEEDS_CLEANING.search(clean) is not None:
+        clean = cell_string(clean)
+    # As t_element: text != text.strip() is exactly a space at either end.
+    if "\n" in clean or "\t" in clean or clean[:1].isspace() or clean[-1:].isspace():
+        t_open = '<t xml:space="preserve">'
+    else:
+        t_open = "<t>"
+    if "&" in clean or "<" in clean or ">" in clean:
+        clean = clean.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    got = f"<is>{t_open}{clean}</t></is>"
+    if len(text) <= _INLINE_MAX_TEXT:
+        if len(_INLINE) >= _INLINE_MAX_ENTRIES:
+            _INLINE.clear()
+        _INLINE[text] = got
+    return got
+
+
+def blank_tail(style: int) -> str:
+    return f' s="{style}"/>'
+
+
+def text_tail(value: object, style: int) -> str:
+    """A text cell after its reference; None or "" is a blank cell of that style."""
+    if value is None or value == "":
+        return f' s="{style}"/>'
+    text = value if type(value) is str else str(value)
+    return f' s="{style}" t="inlineStr">{_INLINE.get(text) or inline_string(text)}</c>'
+
+
+def number_tail(value: Optional[float], style: int) -> str:
+    """A number cell after its reference; None, NaN and inf are a blank cell of that style."""
+    if value is None:
+        return f' s="{style}"/>'
+    # number_text inlined for plain ints and floats, the cases the sheets hold.
+    kind = type(value)
+    if kind is float:
+        if value.is_integer():  # False for inf and NaN
+            v: Optional[str] = str(int(value)) if -1e15 < value < 1e15 else repr(value)
+        elif value - value == 0.0:  # finite (inf - inf and NaN give NaN)
+            v = repr(value)
+        else:
+            return f' s="{style}"/>'
+        return f' s="{style}"><v>{v}</v></c>'
+    if kind is int and -10**15 < value < 10**15:
+        return f' s="{style}"><v>{value}</v></c>'
+    v = number_text(value)
+    if v is None:
+        return f' s="{style}"/>'
+    return f' s="{style}"><v>{v}</v></c>'
+
+
+# Per (first column, cell count): per row number, the row's cell openings ``<c r="A7"`` with a
+# slot after each for its tail. Row numbers and shapes are the same in every workbook, so each
+# is built once; joining prepared pieces is several times faster than formatting the row.
+_ROW_OPENINGS: dict[tuple[int, int], dict[int, list[str]]] = {}
+_ROW_CACHE_LIMIT = 2000  # rows beyond it are rare (hundreds of findings) and built each time
+
+
+def _row_openings(first_col: int, count: int, row: int) -> list[str]:
+    by_row = _ROW_OPENINGS.get((first_col, count))
+    if by_row is None:
+        by_row = _ROW_OPENINGS[(first_col, count)] = {}
+    got = by_row.get(row)
+    if got is None:
+        got = []
+        for col in range(first_col, first_col + count):
+            got += (f'<c r="{col_letter(col)}{row}"', "")
+        if row <= _ROW_CACHE_LIMIT:
+            by_row[row] = got
+    return got
+
+
+_LINES: dict[float, dict[str, int]] = {}
+
+
+def line_counter(width_chars: float) -> Callable[[str], int]:
+    """wrapped_lines for one width, remembering each short text's count: row heights ask
+    about the same indicator names, units and phrasings in workbook after workbook."""
+    cache = _LINES.get(width_chars)
+    if cache is None:
+        cache = _LINES[width_chars] = {}
+    get = cache.get
+
+    def lines(text: str) -> int:
+        got = get(text)
+        if got is None:
+            got = wrapped_lines(text, width_chars)
+            if len(text) <= _INLINE_MAX_TEXT:
+                if len(cache) >= _INLINE_MAX_ENTRIES:
+                    cache.clear()
+                cache[text] = got
+        return got
+
+    return lines
+
+
 class SheetBuilder:
-    """A new worksheet written from scratch: values and inline strings only, never a formula."""
+    """A new worksheet written from scratch: values and inline strings only, never a formula.
+
+    Cells go in one at a time (text, number, blank) or a whole row at once (put_row); a row is
+    written one way or the other, not both."""
 
     def __init__(self) -> None:
         self.cells: dict[int, dict[int, str]] = {}
+        self.full: dict[int, str] = {}  # row -> its rendered cells, from put_row
+        self._full_last = 1
         self.merges: list[str] = []
         self.links: list[tuple[str, str, str]] = []
         self.heights: dict[int, float] = {}
         self.widths: dict[int, float] = {}
-        self._inline_cache: dict[str, str] = {}
-
-    # The two new sheets hold hundreds of cells: each method renders its <c> in one f-string,
-    # with cell_string/t_element/xml_text inlined for the common clean short text, because
-    # the function calls cost more than the formatting (about half of the sheets' time).
 
     def _row(self, row: int) -> dict[int, str]:
         cells = self.cells.get(row)
@@ -1345,55 +1460,31 @@ class SheetBuilder:
             cells = self.cells[row] = {}
         return cells
 
-    def _inline(self, text: str) -> str:
-        """``<is>`` for a cell text (cleaned, truncated, escaped); the sheet name, project
-        name, units and kinds repeat on every row, so each distinct text is rendered once."""
-        got = self._inline_cache.get(text)
-        if got is not None:
-            return got
-        clean = text
-        if len(clean) > MAX_CELL_TEXT or _NEEDS_CLEANING.search(clean) is not None:
-            clean = cell_string(clean)
-        # As t_element: text != text.strip() is exactly a space at either end.
-        if "\n" in clean or "\t" in clean or clean[:1].isspace() or clean[-1:].isspace():
-            t_open = '<t xml:space="preserve">'
-        else:
-            t_open = "<t>"
-        if "&" in clean or "<" in clean or ">" in clean:
-            clean = clean.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        got = self._inline_cache[text] = f"<is>{t_open}{clean}</t></is>"
-        return got
-
     def text(self, row: int, col: int, value: object, style: int) -> None:
-        if value is None or value == "":
-            self.blank(row, col, style)
-            return
-        text = value if type(value) is str else str(value)
-        inline = self._inline_cache.get(text) or self._inline(text)
         letters = _LETTER_CACHE.get(col) or col_letter(col)
         cells = self.cells.get(row) or self._row(row)
-        cells[col] = f'<c r="{letters}{row}" s="{style}" t="inlineStr">{inline}</c>'
+        cells[col] = f'<c r="{letters}{row}"{text_tail(value, style)}'
 
     def number(self, row: int, col: int, value: Optional[float], style: int) -> None:
-        if value is None:
-            self.blank(row, col, style)
-            return
-        # number_text inlined: ints (序号, counts) are the common case and need no float.
-        if type(value) is int and -10**15 < value < 10**15:
-            v: Optional[str] = str(value)
-        else:
-            v = number_text(value)
-            if v is None:
-                self.blank(row, col, style)
-                return
         letters = _LETTER_CACHE.get(col) or col_letter(col)
         cells = self.cells.get(row) or self._row(row)
-        cells[col] = f'<c r="{letters}{row}" s="{style}"><v>{v}</v></c>'
+        cells[col] = f'<c r="{letters}{row}"{number_tail(value, style)}'
 
     def blank(self, row: int, col: int, style: int) -> None:
         letters = _LETTER_CACHE.get(col) or col_letter(col)
         cells = self.cells.get(row) or self._row(row)
         cells[col] = f'<c r="{letters}{row}" s="{style}"/>'
+
+    def put_row(self, row: int, tails: list[str], first_col: int = 1) -> None:
+        """Every cell of a row, from ``first_col`` on without a gap, as text_tail/number_tail/
+        blank_tail render them."""
+        assert row not in self.cells and row not in self.full
+        cached = _ROW_OPENINGS.get((first_col, len(tails)))
+        parts = cached.get(row) if cached is not None else None
+        parts = (parts or _row_openings(first_col, len(tails), row)).copy()
+        parts[1::2] = tails
+        self.full[row] = "".join(parts)
+        self._full_last = max(self._full_last, first_col + len(tails) - 1)
 
     def merge(self, r1: int, c1: int, r2: int, c2: int, style: Optional[int] = None) -> None:
         if (r1, c1) == (r2, c2):
@@ -1401,6 +1492,7 @@ class SheetBuilder:
         self.merges.append(f"{col_letter(c1)}{r1}:{col_letter(c2)}{r2}")
         if style is not None:  # borders of a merged area are drawn from every member cell
             for r in range(r1, r2 + 1):
+                assert r not in self.full, "a put_row row takes no member cells afterwards"
                 cells = self._row(r)
                 for c in range(c1, c2 + 1):
                     if c not in cells:
@@ -1415,8 +1507,11 @@ class SheetBuilder:
     def to_bytes(self, *, selected: bool = False, freeze_rows: int = 0,
                  autofilter: Optional[str] = None, landscape: bool = True,
                  footer: str = "", tab_color: Optional[str] = None) -> bytes:
-        rows = sorted(self.cells)
+        full = self.full
+        rows = sorted(self.cells.keys() | full.keys()) if full else sorted(self.cells)
         max_col = max((max(r) for r in self.cells.values() if r), default=1)
+        if full:
+            max_col = max(max_col, self._full_last)
         dim = f"A1:{col_letter(max_col)}{rows[-1] if rows else 1}"
         out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
                f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_R}">']
@@ -1443,6 +1538,10 @@ class SheetBuilder:
         heights = self.heights
         for r in rows:
             ht = f' ht="{heights[r]:g}" customHeight="1"' if r in heights else ""
+            done = full.get(r)
+            if done is not None:
+                out.append(f'<row r="{r}"{ht}>{done}</row>')
+                continue
             cells = self.cells[r]
             out.append(f'<row r="{r}"{ht}>')
             out.extend(map(cells.__getitem__, sorted(cells)))
