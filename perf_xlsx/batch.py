@@ -23,8 +23,12 @@ from typing import IO, Any, Callable, Iterator, Optional, Sequence
 
 from perf_xlsx.evaluate import evaluate_file, result_to_dict, sha256_file
 from perf_xlsx.fileutil import atomic_write, sweep_stale_temps
+from perf_xlsx.legacy import as_xlsx
 from perf_xlsx.rules import Profile, load_profile
 from perf_xlsx.summary import SummaryIndex, digest, write_summary
+
+# Imported here, not per file: workers are forked from this process and start with it loaded.
+from perf_xlsx.writer import WriteError, is_scored_output, write_scored
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".ods", ".xltx", ".xltm"}
 SYSTEM_FILES = {"thumbs.db", "desktop.ini", ".ds_store", "ehthumbs.db"}
@@ -232,8 +236,6 @@ def _outcome(data: dict[str, Any], status: str, reason: str = "", output: Option
 
 def process_one(path: str, rel: str, out_path: str, profile: Profile) -> dict[str, Any]:
     """Score one file and write its scored copy; returns a picklable outcome."""
-    from perf_xlsx.writer import WriteError, is_scored_output, write_scored
-
     try:
         if is_scored_output(path):
             return {"status": "skipped", "reason": "本工具生成的评分结果（已评分文件）"}
@@ -243,8 +245,6 @@ def process_one(path: str, rel: str, out_path: str, profile: Profile) -> dict[st
     data = result_to_dict(result)
     if result.status != "scored":
         return _outcome(data, "failed", (result.error or {}).get("message", ""))
-    from perf_xlsx.legacy import as_xlsx
-
     try:
         with as_xlsx(path, result.model) as source:
             write_scored(source, result, out_path, profile, durable=False)

@@ -88,6 +88,15 @@ def _indicator_share(project: dict[str, Any]) -> Optional[float]:
     return got / total if total else None
 
 
+_URL_ESCAPES = str.maketrans({c: f"%{ord(c):02x}" for c in '%" <>[]^`{}#'})
+
+
+def _link_target(name: str) -> str:
+    """A relative file link as Excel writes it: these characters percent-escaped (a bare "#"
+    would start an in-file location); CJK and other letters stay as they are."""
+    return name.translate(_URL_ESCAPES)
+
+
 def _finite(x: Any) -> Optional[float]:
     return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) else None
 
@@ -123,7 +132,7 @@ def digest(data: dict[str, Any], output: Optional[str]) -> dict[str, Any]:
         if share is not None and rate is not None and share - min(rate, 1.0) > RED_MARGIN:
             red = "".join((_s(1, file), _s(2, p.get("sheet")), _s(3, p.get("name")), _n(4, rate, S_PCT),
                            _n(5, share, S_PCT), _n(6, score, S_NUM)))
-        target = xml_attr(clean_xml(output)) if output else ""
+        target = xml_attr(_link_target(clean_xml(output))) if output else ""
         projects.append((score, grade, rate, SEP.join(s.encode("utf-8") for s in (cells, target, red))))
     ordered = sorted(findings, key=lambda f: SEVERITY_RANK.get(f.get("severity"), 3))  # stable: file order kept
     rows = []

@@ -190,6 +190,7 @@ def _red_expected(lines: list[dict[str, Any]]) -> list[tuple[str, str]]:
 
 def test_summary_workbook_matches_results(tmp_path: Path, soffice: str) -> None:
     from collections import Counter
+    from urllib.parse import unquote
 
     from builders import libreoffice_resave
 
@@ -204,7 +205,7 @@ def test_summary_workbook_matches_results(tmp_path: Path, soffice: str) -> None:
     claims["funds"]["total"].update(rate="50%", score=5)
     specs.append(claims)
     for i, spec in enumerate(specs * 2):
-        make_workbook(inbox / f"单位&<{i:02d}>.xlsx", [spec])
+        make_workbook(inbox / f"单位&<{i:02d}> #%.xlsx", [spec])
     (inbox / "坏.xlsx").write_bytes(b"PK\x03\x04broken")
     (inbox / "说明.txt").write_text("x", encoding="utf-8")
     report = run_batch(str(inbox), jobs=2)
@@ -227,7 +228,7 @@ def test_summary_workbook_matches_results(tmp_path: Path, soffice: str) -> None:
     assert Counter((r[2].value, r[4].value) for r in rows) == Counter((d["file"], p["name"]) for d, p in projects)
     for r in rows:
         d = by_file[r[2].value]
-        assert r[14].hyperlink is not None and r[14].hyperlink.target == d["output"] == r[14].value
+        assert r[14].hyperlink is not None and unquote(r[14].hyperlink.target) == d["output"] == r[14].value
         assert (out / d["output"]).exists()
         assert r[9].value == next(p["total"]["score"] for p in d["projects"] if p["name"] == r[4].value)
     assert ranking.auto_filter.ref == f"A3:O{3 + len(rows)}"
