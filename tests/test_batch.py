@@ -261,6 +261,11 @@ def test_summary_workbook_matches_results(tmp_path: Path, soffice: str) -> None:
     unprocessed = [r for r in wb["未处理文件"].iter_rows(min_row=2, values_only=True) if r[0]]
     assert {r[0]: r[1] for r in unprocessed} == {"坏.xlsx": "失败", "说明.txt": "已跳过"}
 
+    # A summary moved into the folder is recognised as the tool's own output and not scored.
+    shutil.copy(out / "汇总.xlsx", inbox / "上次汇总.xlsx")
+    again_report = run_batch(str(inbox), str(tmp_path / "again"), jobs=1)
+    assert {o.path: o.status for o in again_report.outcomes}["上次汇总.xlsx"] == "skipped"
+
     # LibreOffice opens it and reads the same ranking.
     again = libreoffice_resave(out / "汇总.xlsx", tmp_path / "lo")
     lo_rows = [r for r in openpyxl.load_workbook(again)["排名"].iter_rows(min_row=4, values_only=True) if r[4]]
