@@ -116,6 +116,16 @@ def clean_xml(s: str) -> str:
     return _ILLEGAL_XML.sub("", s)
 
 
+_ATTR_OR_ILLEGAL = re.compile('[&<>"\n\r\t\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
+
+
+def _clean_attr(s: str, limit: Optional[int] = None) -> str:
+    """xml_attr(clean_xml(s)[:limit]), with one scan when there is nothing to change."""
+    if _ATTR_OR_ILLEGAL.search(s) is None:
+        return s[:limit]
+    return xml_attr(clean_xml(s)[:limit])
+
+
 def cell_string(value: object, limit: int = MAX_CELL_TEXT) -> str:
     """Text safe to store in a cell: legal XML characters, Excel's own length limit, and
     ``_xHHHH_`` sequences kept literal."""
@@ -326,7 +336,19 @@ def resolve(source_part: str, target: str) -> str:
 
 
 def relative(source_part: str, target_part: str) -> str:
-    return posixpath.relpath(target_part, posixpath.dirname(source_part) or ".")
+    folder = posixpath.dirname(source_part)
+    src = folder.split("/") if folder else []
+    dst = target_part.split("/")
+    # Plain part names (no "", "." or ".." segment) need none of relpath's normalising against
+    # the working directory, which costs a getcwd and two abspaths per call.
+    if not any(seg in ("", ".", "..") for seg in src + dst):
+        common = 0
+        for a, b in zip(src, dst):
+            if a != b:
+                break
+            common += 1
+        return "/".join([".."] * (len(src) - common) + dst[common:]) or "."
+    return posixpath.relpath(target_part, folder or ".")
 
 
 class XmlElement(NamedTuple):
@@ -671,8 +693,9 @@ class Styles:
         self.existing: dict[str, int] = {}
         self.added: dict[str, list[str]] = {k: [] for k in _CHILD}
         self.xfs: list[str] = []
+        self._found: dict[str, Optional[Found]] = {}
         for section, child in _CHILD.items():
-            m = find_element(self.text, self.p + section)
+            m = self._found[section] = find_element(self.text, self.p + section)
             items = self._children(m.body or "", child) if m else []
             self.existing[section] = len(items)
             if section == "cellXfs":
@@ -695,9 +718,28 @@ class Styles:
         self._clones: dict[tuple[int, Optional[int], Optional[int]], int] = {}
 
     def _children(self, body: str, child: str) -> list[str]:
+        """The ``child`` elements of a section, as ``<{p}child ...(?:/>|>.*?</child>)`` would
+        find them: the opening tag by regex and the end tag by a search from there, because a
+        lazy ``.*?`` steps through the element body a character at a time."""
         p = re.escape(self.p)
-        pat = re.compile(rf"<{p}{child}\b{_OPEN_TAG}(?:/>|>.*?</{p}{child}\s*>)", re.S)
-        return [m.group(0) for m in pat.finditer(body)]
+        open_pat = re.compile(rf"<{p}{child}\b{_OPEN_TAG}(/?)>", re.S)
+        close_pat = re.compile(rf"</{p}{child}\s*>")
+        items: list[str] = []
+        pos = 0
+        while True:
+            m = open_pat.search(body, pos)
+            if m is None:
+                return items
+            if m.group(1):
+                items.append(m.group(0))
+                pos = m.end()
+                continue
+            close = close_pat.search(body, m.end())
+            if close is None:  # no match starting here: the scan goes on from the next character
+                pos = m.start() + 1
+                continue
+            items.append(body[m.start():close.end()])
+            pos = close.end()
 
     def add(self, section: str, xml: str) -> int:
         """Append an element (written without prefix; the document's prefix is applied)."""
@@ -732,6 +774,9 @@ class Styles:
         return new
 
     def to_bytes(self) -> bytes:
+        text = self._splice_sections()
+        if text is not None:
+            return encode_part(text, self.codec)
         text = self.text
         for section in _CHILD:
             items = self.added[section]
@@ -753,6 +798,38 @@ class Styles:
             opening = set_attr(text[m.start():opening_end], "count", str(total))
             text = text[: m.start()] + opening + text[opening_end:]
         return encode_part(text, self.codec)
+
+    def _splice_sections(self) -> Optional[str]:
+        """What to_bytes's section-by-section edits give, in one pass over the text, when every
+        section that grows is present and none lies inside another (anything else goes the
+        long way). Each edit is the one insert_into and the count update make."""
+        edits: list[tuple[Found, str, str, int]] = []
+        for section in _CHILD:
+            items = self.added[section]
+            if not items:
+                continue
+            m = self._found[section]
+            if m is None:
+                return None
+            edits.append((m, self.p + section, "".join(items), self.existing[section] + len(items)))
+        edits.sort(key=lambda e: e[0].start())
+        if any(a[0].end() > b[0].start() for a, b in zip(edits, edits[1:])):
+            return None
+        pieces: list[str] = []
+        pos = 0
+        for m, name, snippet, total in edits:
+            whole = m.group(0)
+            if whole.endswith("/>") and m.body is None:
+                new = f"{whole[:-2].rstrip()}>{snippet}</{name}>"
+            else:
+                cut = whole.rindex("</")
+                new = whole[:cut] + snippet + whole[cut:]
+            opening_end = new.index(">") + 1
+            pieces += (self.text[pos:m.start()], set_attr(new[:opening_end], "count", str(total)),
+                       new[opening_end:])
+            pos = m.end()
+        pieces.append(self.text[pos:])
+        return "".join(pieces)
 
     def _insert_section(self, text: str, section: str, block: str) -> str:
         order = _STYLE_SECTIONS
@@ -846,7 +923,7 @@ class SheetEditor:
         # r= inside the pattern tried every character of every cell tag (twice the time).
         # (?=(...))\1 is an atomic group: on an empty <c .../> the match fails at once instead
         # of backing off one attribute character at a time (it could never succeed that way).
-        self._valued = re.compile(rf"<{esc}c\s(?=([^>]*))\1(?<!/)>\s*<{esc}(?:f\b|is\b|v>[^<])")
+        self._valued = re.compile(rf'<{esc}c\s(?:r="([A-Z]{{1,3}})\d+")?(?=([^>]*))\2(?<!/)>\s*<{esc}(?:f\b|is\b|v>[^<])')
         self.rows: dict[int, RowSpan] = {}
         self.order: list[RowSpan] = []
         self.merges: list[tuple[int, int, int, int]] = []
@@ -866,6 +943,9 @@ class SheetEditor:
         m = self._sheet_data()
         self.rows, self.order = {}, []
         self._tail: Optional[int] = None
+        # Rows strictly ascending with nothing but whitespace between them (what every writer
+        # produces): then rows a..b are one stretch of text, which right_edge scans at once.
+        self._in_order = True
         text = self.text
         if m.body is not None:
             pos = m.start() + m.group(0).index(">") + 1
@@ -885,6 +965,8 @@ class SheetEditor:
                     end, close = at + len(self._row_close), self._row_close
                 r = _R_ATTR.search(open_tag)
                 num = int(r.group(1)) if r and r.group(1).isdigit() else last + 1
+                if num <= last or (rm.start() != pos and not text[pos:rm.start()].isspace()):
+                    self._in_order = False
                 last = num
                 if num > SCAN_ROWS:
                     # Formatting-only rows down to 1,048,576 are common; the tool never edits
@@ -968,14 +1050,25 @@ class SheetEditor:
 
     def right_edge(self, first_row: int, last_row: int) -> int:
         """Last column holding a value or a merge within rows first_row..last_row."""
-        edge = 0
-        for num in range(first_row, last_row + 1):
-            span = self.rows.get(num)
-            if span is not None and span.close_tag:
-                for attrs in self._valued.findall(self.text, span.start, span.end):
-                    ref = _VALUED_REF.search(attrs)
-                    if ref is not None:
-                        edge = max(edge, _col_index(ref.group(1)))
+        found: list[tuple[str, str]] = []
+        if self._in_order:
+            spans = [span for span in self.order if first_row <= span.num <= last_row]
+            if spans:
+                found = self._valued.findall(self.text, spans[0].start, spans[-1].end)
+        else:
+            for num in range(first_row, last_row + 1):
+                span = self.rows.get(num)
+                if span is not None and span.close_tag:
+                    found += self._valued.findall(self.text, span.start, span.end)
+        # The pattern reads the reference when it is the tag's first attribute (it nearly always
+        # is); otherwise the first r= among the attributes counts, as it always did.
+        letters = {first for first, _rest in found if first}
+        for first, rest in found:
+            if not first:
+                ref = _VALUED_REF.search(rest)
+                if ref is not None:
+                    letters.add(ref.group(1))
+        edge = max(map(_col_index, letters), default=0)
         for r1, _c1, r2, c2 in self.merges:
             if r1 <= last_row and r2 >= first_row:
                 edge = max(edge, c2)
@@ -1069,7 +1162,7 @@ class SheetEditor:
         at = self.text.rfind(f"<{self.p}c", row.start, row.end)
         if at < 0 or at < row.start + len(row.open_tag):
             return 0
-        ref = _R_ATTR.search(self.text[at: self.text.find(">", at) + 1])
+        ref = _R_ATTR.search(self.text, at, self.text.find(">", at) + 1)
         letters = _LETTERS.match(ref.group(1)) if ref else None
         return col_index(letters.group(0)) if letters else None
 
@@ -1213,7 +1306,7 @@ class SheetEditor:
         return m.end()
 
     def legacy_drawing_rid(self) -> Optional[str]:
-        m = re.search(rf"<{re.escape(self.p)}legacyDrawing\b({_OPEN_TAG})/?>", self.text[self._after_data():], re.S)
+        m = re.compile(rf"<{re.escape(self.p)}legacyDrawing\b({_OPEN_TAG})/?>", re.S).search(self.text, self._after_data())
         if m is None:
             return None
         for k, v in attrs_of(m.group(1)).items():
@@ -1222,6 +1315,7 @@ class SheetEditor:
         return None
 
     def add_legacy_drawing(self, rid: str) -> None:
+        """A <legacyDrawing> (the comments' VML) at its place in the schema's element order."""
         p = self.p
         r_prefix = prefix_for(self.text[:4000], NS_R)
         if r_prefix:
@@ -1229,21 +1323,12 @@ class SheetEditor:
         else:
             el = f'<{p}legacyDrawing xmlns:r="{NS_R}" r:id="{rid}"/>'
         base = self._after_data()
-        tail = self.text[base:]
-        followers = ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
-                     "webPublishItems", "tableParts", "extLst")
-        best: Optional[int] = None
-        for name in followers:
-            m = re.search(rf"<{re.escape(p + name)}\b", tail)
-            if m and (best is None or m.start() < best):
-                best = m.start()
-        # Excel wraps oleObjects/controls in mc:AlternateContent; those follow legacyDrawing too.
-        ac = re.search(r"<[\w.-]+:AlternateContent\b", tail)
-        if ac and (best is None or ac.start() < best):
-            best = ac.start()
-        if best is None:
-            best = tail.rindex(f"</{p}worksheet")
-        self.text = self.text[: base + best] + el + self.text[base + best:]
+        # The first of the elements that follow legacyDrawing; Excel wraps oleObjects/controls
+        # in mc:AlternateContent, which follows it too. One alternation finds the earliest.
+        m = re.compile(rf"<(?:{re.escape(p)}(?:{'|'.join(_LEGACY_FOLLOWERS)})|[\w.-]+:AlternateContent)\b"
+                       ).search(self.text, base)
+        at = m.start() if m is not None else self.text.rindex(f"</{p}worksheet", base)
+        self.text = self.text[:at] + el + self.text[at:]
 
     def strip_external_formulas(self) -> int:
         """Drop formulas that point into another workbook (``[1]Sheet!A1``), keeping the cached
@@ -1283,6 +1368,9 @@ class SheetEditor:
         return encode_part(self.text, self.codec)
 
 
+
+_LEGACY_FOLLOWERS = ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems",
+                     "tableParts", "extLst")
 
 _SHEET_VIEW_TAG = re.compile(rf"<(?:[\w.-]+:)?sheetView\b{_OPEN_TAG}/?>", re.S)
 
@@ -1556,8 +1644,8 @@ class SheetBuilder:
         if self.links:
             out.append("<hyperlinks>")
             for ref, loc, tip in self.links:
-                tooltip = f' tooltip="{xml_attr(clean_xml(tip)[:255])}"' if tip else ""
-                out.append(f'<hyperlink ref="{ref}" location="{xml_attr(clean_xml(loc))}"{tooltip}/>')
+                tooltip = f' tooltip="{_clean_attr(tip, 255)}"' if tip else ""
+                out.append(f'<hyperlink ref="{ref}" location="{_clean_attr(loc)}"{tooltip}/>')
             out.append("</hyperlinks>")
         out.append('<printOptions horizontalCentered="1"/>')
         out.append('<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>')
