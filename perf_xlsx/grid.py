@@ -23,7 +23,7 @@ from typing import IO, Any, Optional, Sequence, Union
 
 from defusedxml import ElementTree as SafeET
 
-from perf_xlsx.model import CellValue
+from perf_xlsx.model import CellValue, make_cell
 from perf_xlsx.values import clean_text
 
 MAX_ROWS = 5000
@@ -440,7 +440,7 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
                     value = _excel_date(value, date1904) or value
             else:
                 continue
-            cell = CellValue(letters + digits, value, False, True, None, is_percent)
+            cell = make_cell(letters + digits, value, False, True, None, is_percent)
             bad_style = n_styles > 0 and style_text is not None and style >= n_styles
         else:
             if head is None:  # the common form with another type (str, b, e …)
@@ -597,8 +597,7 @@ def _cell(head: str, body: str, a1: str, strings: list[str], percent: Sequence[b
         value = ""
     if value is None and error is None and not formula:
         return None
-    return CellValue(ref=a1, value=value, formula=formula, cached=cached, error=error,
-                     percent_format=is_percent)
+    return make_cell(a1, value, formula, cached, error, is_percent)
 
 
 def read_grid(path: str) -> Grid:

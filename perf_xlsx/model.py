@@ -107,6 +107,25 @@ class CellValue:
         return str(self.value).strip()
 
 
+_new = object.__new__
+
+
+def make_cell(ref: str, value: Any = None, formula: bool = False, cached: bool = True,
+              error: Optional[str] = None, percent_format: bool = False) -> CellValue:
+    """CellValue(...) without the frozen __init__, which sets each field through
+    object.__setattr__ (~1 µs; this ~0.3 µs). The reader makes one per cell read; the object is
+    the same in every respect (fields, equality, hash, repr)."""
+    cell = _new(CellValue)
+    d = cell.__dict__
+    d["ref"] = ref
+    d["value"] = value
+    d["formula"] = formula
+    d["cached"] = cached
+    d["error"] = error
+    d["percent_format"] = percent_format
+    return cell
+
+
 @dataclass(frozen=True)
 class FundsRow:
     label: str
@@ -137,6 +156,30 @@ class Indicator:
     level2_cell: str = ""
     nature: Optional[CellValue] = None  # 指标性质 column of split layouts
     unit_text: Optional[str] = None  # 度量单位 column of split layouts
+
+
+def make_indicator(row: int, level1: str, level2: str, name: str, target: CellValue, actual: CellValue,
+                   weight: Optional[CellValue], score: Optional[CellValue], reason: Optional[CellValue],
+                   name_cell: str = "", level1_cell: str = "", level2_cell: str = "",
+                   nature: Optional[CellValue] = None, unit_text: Optional[str] = None) -> Indicator:
+    """Indicator(...) without the frozen __init__ (see make_cell): one per indicator row."""
+    ind = _new(Indicator)
+    d = ind.__dict__
+    d["row"] = row
+    d["level1"] = level1
+    d["level2"] = level2
+    d["name"] = name
+    d["target"] = target
+    d["actual"] = actual
+    d["weight"] = weight
+    d["score"] = score
+    d["reason"] = reason
+    d["name_cell"] = name_cell
+    d["level1_cell"] = level1_cell
+    d["level2_cell"] = level2_cell
+    d["nature"] = nature
+    d["unit_text"] = unit_text
+    return ind
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ from perf_xlsx.model import (
     UnitEntry,
     UnitSheet,
     WorkbookModel,
+    make_cell,
+    make_indicator,
 )
 from perf_xlsx.values import clean_text, normalize_label, split_weight_suffix
 
@@ -159,7 +161,7 @@ class _Ctx:
             return None
         cell = self.sheet.cells.get(anchor)
         if cell is None:
-            return CellValue(ref=ref(row, col))
+            return make_cell(ref(row, col))
         return cell
 
     def add(self, severity: Severity, code: str, message: str, cell: Optional[str] = None,
@@ -570,13 +572,13 @@ def _read_indicators(ctx: _Ctx, header: int, cols: dict[str, int], rows: range
         l2 = ctx.text(r, cols["level2"]) if "level2" in cols else ""
         name_cell = values.get("name")
         unit_cell = values.get("unit")
-        indicators.append(Indicator(
+        indicators.append(make_indicator(
             row=r,
             level1=l1_name,
             level2=clean_text(l2),
             name=name_cell.text if name_cell is not None else "",
-            target=values.get("target") or CellValue(ref=ref(r, cols.get("target", name_col + 1))),
-            actual=values.get("actual") or CellValue(ref=ref(r, cols.get("actual", name_col + 2))),
+            target=values.get("target") or make_cell(ref(r, cols.get("target", name_col + 1))),
+            actual=values.get("actual") or make_cell(ref(r, cols.get("actual", name_col + 2))),
             weight=values.get("weight"),
             score=values.get("score"),
             reason=values.get("reason"),
