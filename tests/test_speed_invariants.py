@@ -159,3 +159,47 @@ def test_fast_constructors_make_the_same_objects() -> None:
     ind = make_indicator(*values)
     assert ind == Indicator(*values) and vars(ind) == dict(zip(names, values))
     assert [f.name for f in dataclasses.fields(CellValue)] == list(vars(fast))
+
+
+def _zip_variants(tmp_path: Path) -> list[Path]:
+    """Zips whose members take the direct read and ones that must go through zipfile."""
+    out = []
+    body = ("<x>" + "数据" * 500 + "</x>").encode()
+    for n, method in enumerate((zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED, zipfile.ZIP_BZIP2)):
+        p = tmp_path / f"m{n}.zip"
+        with zipfile.ZipFile(p, "w", method) as zf:
+            zf.writestr("a.xml", body)
+            zf.writestr("名字.xml", b"")
+            zf.writestr("b.xml", body[::-1])
+        out.append(p)
+    good = out[0].read_bytes()
+    i = good.index(b"a.xml")  # first occurrence: the local header's name
+    data_at = i + 5
+    variants = {
+        "name": good[:i] + b"c.xml" + good[i + 5:],  # local name differs from the directory's
+        "crc": good[:data_at + 4] + bytes([good[data_at + 4] ^ 0xFF]) + good[data_at + 5:],
+    }
+    variants["magic"] = good[:i - 30] + b"PK\x05\x06" + good[i - 26:]
+    for key, blob in variants.items():
+        p = tmp_path / f"v_{key}.zip"
+        p.write_bytes(blob)
+        out.append(p)
+    return out
+
+
+def test_direct_part_reads_match_zipfile(tmp_path: Path) -> None:
+    from perf_xlsx.grid import _Book
+
+    for path in _zip_variants(tmp_path):
+        with open(path, "rb") as fh, zipfile.ZipFile(fh) as zf, zipfile.ZipFile(path) as plain:
+            book = _Book(zf, fh)
+            for name in zf.namelist():
+                try:
+                    expected: object = plain.read(name)
+                except Exception as exc:  # noqa: BLE001 - the same failure is what is compared
+                    expected = type(exc)
+                try:
+                    got: object = book.read(name)
+                except Exception as exc:  # noqa: BLE001
+                    got = type(exc)
+                assert got == expected, (path.name, name)
