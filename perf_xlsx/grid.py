@@ -264,6 +264,10 @@ def _rich_text(body: str) -> str:
     """Text of an <si> or <is>: plain <t> or rich-text runs, without phonetic (<rPh>) runs."""
     if "rPh" in body:
         body = _RPH_RE.sub("", body)
+    pieces = _T_RES[":t" not in body].findall(body)
+    joined = "".join(pieces)
+    if "&" not in joined and "<![CDATA[" not in joined:
+        return joined  # nothing to decode in any piece (the runs of LibreOffice's rich text)
     parts = []
     for m in _T_RES[":t" not in body].finditer(body):
         piece = m.group(1)
@@ -452,6 +456,7 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
     cells = sheet.cells
     n_styles = len(percent)  # date has the same length
     cell_re = _VALUED_CELL_RES[1] if ":c" not in text else _VALUED_CELL_RES[0]
+    col_numbers = _COL_NUMBERS  # _col_number's table: looked up inline, one call less per cell
     for cm in cell_re.finditer(text, 0, stop):
         _, letters, digits, style_text, t, v_text, head, body = cm.groups()
         if letters is None:
@@ -459,7 +464,7 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
             if rm is None:
                 return False
             letters, digits = rm.group(1), rm.group(2)
-        row, col = int(digits), _col_number(letters)
+        row, col = int(digits), col_numbers.get(letters) or _col_number(letters)
         if row > MAX_ROWS:
             sheet.truncated = True
             break

@@ -94,15 +94,18 @@ class _Ctx:
     def _index_labels(self) -> None:
         index: dict[int, list[tuple[int, str]]] = {}
         known = self._norm
-        is_anchor = self.sheet.is_anchor
-        for (r, c), cell in sorted(self.sheet.cells.items()):
+        anchors = self.sheet._anchor
+        for pos, cell in sorted(self.sheet.cells.items()):
             value = cell.value
-            if isinstance(value, str) and is_anchor(r, c):
-                t = known.get((r, c))  # norm(r, c), the cell being its own anchor
+            if isinstance(value, str):
+                a = anchors.get(pos)
+                if a is not None and a != pos:
+                    continue  # a merge member: the sheet shows its anchor's value
+                t = known.get(pos)  # norm(r, c), the cell being its own anchor
                 if t is None:
-                    t = known[(r, c)] = normalize_label(value)
+                    t = known[pos] = normalize_label(value)
                 if t:
-                    index.setdefault(r, []).append((c, t))
+                    index.setdefault(pos[0], []).append((pos[1], t))
         self._labels = index
         self._label_rows = sorted(index)
         self._flat = [(r, c, t) for r in self._label_rows for c, t in index[r]]
@@ -130,8 +133,13 @@ class _Ctx:
         """norm(row, c) for c = 1 … max_col: the row as displayed, merged members included."""
         got = self._row_norms.get(row)
         if got is None:
+            known = self._norm.get
             norm = self.norm
-            got = self._row_norms[row] = tuple([norm(row, c) for c in range(1, self.sheet.max_col + 1)])
+            out = []
+            for c in range(1, self.sheet.max_col + 1):
+                t = known((row, c))  # what norm() looks up first, without the call
+                out.append(norm(row, c) if t is None else t)
+            got = self._row_norms[row] = tuple(out)
         return got
 
     def text(self, row: int, col: int) -> str:
@@ -156,7 +164,8 @@ class _Ctx:
 
     def cell(self, row: int, col: int) -> Optional[CellValue]:
         """The value cell at (row, col) only if this row owns it (not a member of a taller merge)."""
-        anchor = self.sheet.anchor(row, col)
+        pos = (row, col)
+        anchor = self.sheet._anchor.get(pos, pos)  # Sheet.anchor, inlined: called per value cell
         if anchor[0] != row:
             return None
         cell = self.sheet.cells.get(anchor)
