@@ -70,6 +70,7 @@ PROJECT_LABELS = ("项目名称",)
 NOTE_PREFIXES = ("填表人", "联系电话", "填报人", "审核人", "备注", "说明", "注", "单位负责人", "财务负责人",
                  "填报日期", "日期", "经办人", "负责人")
 TOTAL_LABELS = ("总分", "合计", "总计", "合计得分", "综合得分")
+_HEADER_WORDS = ("三级指标", "一级指标", "指标性质")  # a row holding one repeats the indicator header
 YEAR_RE = re.compile(r"((?:19|20)\d{2})年")
 UNIT_RE = re.compile(r"(?:单位|金额单位|资金单位)[:：]?\s*(亿元|万元|千元|元)")
 
@@ -84,6 +85,8 @@ class _Ctx:
     _flat: list[tuple[int, int, str]] = field(default_factory=list)  # (row, col, text), sheet order
     _flat_rows: list[int] = field(default_factory=list)  # the row of each _flat entry
     _row_norms: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    _header_rows: Optional[set[int]] = None
+    _header_rows_known: bool = False
 
     def labels(self, row: int) -> list[tuple[int, str]]:
         """(column, normalised text) of the text cells that anchor in this row, left to right."""
@@ -141,6 +144,25 @@ class _Ctx:
                 out.append(norm(row, c) if t is None else t)
             got = self._row_norms[row] = tuple(out)
         return got
+
+    def header_rows(self) -> Optional[set[int]]:
+        """The rows r for which some norm(r, c), c = 1 … max_col, starts with an indicator
+        header word, from the few labels that do rather than from every column of every row;
+        None when merges overlap (a member may then show a cell that is not its own anchor)."""
+        if not self._header_rows_known:
+            self._header_rows_known = True
+            if self._labels is None:
+                self._index_labels()
+            anchors = self.sheet._anchor
+            if any(anchors.get(a, a) != a for a in set(anchors.values())):
+                return None
+            max_col = self.sheet.max_col
+            heads = {(r, c) for r, c, t in self._flat if c <= max_col and t.startswith(_HEADER_WORDS)}
+            rows = {r for r, _ in heads}
+            if heads:
+                rows.update(pos[0] for pos, a in anchors.items() if a in heads and pos[1] <= max_col)
+            self._header_rows = rows
+        return self._header_rows
 
     def text(self, row: int, col: int) -> str:
         cell = self.sheet.get(row, col)
@@ -540,7 +562,10 @@ def _indicator_columns(ctx: _Ctx, header: int) -> dict[str, int]:
 
 
 def _is_header_row(ctx: _Ctx, row: int) -> bool:
-    return any(t.startswith(("三级指标", "一级指标", "指标性质")) for t in ctx.row_norms(row))
+    rows = ctx.header_rows()
+    if rows is not None:
+        return row in rows
+    return any(t.startswith(_HEADER_WORDS) for t in ctx.row_norms(row))
 
 
 def _read_indicators(ctx: _Ctx, header: int, cols: dict[str, int], rows: range

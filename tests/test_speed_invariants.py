@@ -203,3 +203,33 @@ def test_direct_part_reads_match_zipfile(tmp_path: Path) -> None:
                 except Exception as exc:  # noqa: BLE001
                     got = type(exc)
                 assert got == expected, (path.name, name)
+
+
+def test_header_rows_match_a_scan_of_every_column() -> None:
+    import random
+
+    from perf_xlsx.model import CellValue
+    from perf_xlsx.reader import _HEADER_WORDS
+
+    rng = random.Random(7)
+    words = ["三级指标", "一级 指标", "指標性質", "产出指标", "", "得分", 5.0]
+    for trial in range(300):
+        sheet = Sheet("s")
+        for _ in range(rng.randint(0, 30)):
+            r, c = rng.randint(1, 12), rng.randint(1, 8)
+            sheet.cells[(r, c)] = CellValue(ref=f"{chr(64 + c)}{r}", value=rng.choice(words))
+        for _ in range(rng.randint(0, 6)):
+            r1, c1 = rng.randint(1, 12), rng.randint(1, 9)
+            sheet.merges.append((r1, c1, r1 + rng.randint(0, 3), c1 + rng.randint(0, 3)))
+        if trial % 2:  # merges that do not overlap: the common case, answered from the labels
+            kept: list[tuple[int, int, int, int]] = []
+            for m in sheet.merges:
+                if all(m[2] < k[0] or k[2] < m[0] or m[3] < k[1] or k[3] < m[1] for k in kept):
+                    kept.append(m)
+            sheet.merges = kept
+        sheet.index_merges()
+        fast, slow = _Ctx(sheet, [], {}), _Ctx(sheet, [], {})
+        rows = fast.header_rows()
+        for r in range(0, 18):
+            expected = any(t.startswith(_HEADER_WORDS) for t in slow.row_norms(r))
+            assert (r in rows if rows is not None else expected) == expected, (trial, r)
