@@ -284,8 +284,9 @@ def set_attr(tag: str, name: str, value: str) -> str:
     pat = _SET_ATTR.get(name)
     if pat is None:
         pat = _SET_ATTR[name] = re.compile(rf'(\s{re.escape(name)}\s*=\s*)("[^"]*"|\'[^\']*\')')
-    if pat.search(tag):
-        return pat.sub(lambda m: f'{m.group(1)}"{xml_attr(value)}"', tag, count=1)
+    m = pat.search(tag)
+    if m is not None:  # the first one replaced, as sub(count=1) would
+        return f'{tag[:m.start(2)]}"{xml_attr(value)}"{tag[m.end(2):]}'
     end = len(tag) - (2 if tag.endswith("/>") else 1)
     return f'{tag[:end]} {name}="{xml_attr(value)}"{tag[end:]}'
 
@@ -875,7 +876,7 @@ class CellSpan:
 
     @property
     def style(self) -> int:
-        m = _S_ATTR.search(self.text[: self.text.index(">") + 1])
+        m = _S_ATTR.search(self.text, 0, self.text.index(">") + 1)
         return int(m.group(1)) if m else 0
 
 
@@ -923,12 +924,13 @@ class SheetEditor:
         # r= inside the pattern tried every character of every cell tag (twice the time).
         # (?=(...))\1 is an atomic group: on an empty <c .../> the match fails at once instead
         # of backing off one attribute character at a time (it could never succeed that way).
-        self._valued = re.compile(rf'<{esc}c\s(?:r="([A-Z]{{1,3}})\d+")?(?=([^>]*))\2(?<!/)>\s*<{esc}(?:f\b|is\b|v>[^<])')
+        self._valued = re.compile(rf"<{esc}c\s(?=([^>]*))\1(?<!/)>\s*<{esc}(?:f\b|is\b|v>[^<])")
         self.rows: dict[int, RowSpan] = {}
         self.order: list[RowSpan] = []
         self.merges: list[tuple[int, int, int, int]] = []
-        self._anchors: Optional[dict[tuple[int, int], tuple[int, int]]] = None
+        self._anchors: Optional[dict[int, list[tuple[int, int, int]]]] = None
         self._big_merges: list[tuple[int, int, int, int]] = []
+        self._anchor_cells: dict[int, dict[int, tuple[int, int]]] = {}
         self._scan()
 
     # reading ------------------------------------------------------------------------------
@@ -1025,18 +1027,29 @@ class SheetEditor:
     def anchor(self, row: int, col: int) -> tuple[int, int]:
         """The top-left cell of the merge holding (row, col), or the cell itself."""
         if self._anchors is None:
-            # Indexed once: the tool asks for many cells, a sheet can hold thousands of merges.
-            self._anchors, self._big_merges = {}, []
+            # Indexed once by row: the tool asks for many cells, a sheet can hold thousands of
+            # merges. Where merges overlap the last one listed holds the cell.
+            self._anchors, self._big_merges, self._anchor_cells = {}, [], {}
             for r1, c1, r2, c2 in self.merges:
                 if (r2 - r1 + 1) * (c2 - c1 + 1) > 20000:
-                    self._big_merges.append((r1, c1, r2, c2))  # whole-column merges: not expanded
+                    self._big_merges.append((r1, c1, r2, c2))  # whole-column merges: not indexed
                     continue
                 for r in range(r1, r2 + 1):
-                    for c in range(c1, c2 + 1):
-                        self._anchors[(r, c)] = (r1, c1)
-        hit = self._anchors.get((row, col))
-        if hit is not None:
-            return hit
+                    self._anchors.setdefault(r, []).append((c1, c2, r1))
+        in_row = self._anchors.get(row)
+        if in_row is not None:
+            if len(in_row) <= 16:
+                for c1, c2, r1 in reversed(in_row):
+                    if c1 <= col <= c2:
+                        return r1, c1
+            else:  # a row crowded with merges: its cells are looked up, not scanned
+                cells = self._anchor_cells.get(row)
+                if cells is None:
+                    cells = self._anchor_cells[row] = {c: (r1, c1) for c1, c2, r1 in in_row
+                                                       for c in range(c1, c2 + 1)}
+                hit = cells.get(col)
+                if hit is not None:
+                    return hit
         for r1, c1, r2, c2 in self._big_merges:
             if r1 <= row <= r2 and c1 <= col <= c2:
                 return r1, c1
@@ -1050,7 +1063,7 @@ class SheetEditor:
 
     def right_edge(self, first_row: int, last_row: int) -> int:
         """Last column holding a value or a merge within rows first_row..last_row."""
-        found: list[tuple[str, str]] = []
+        found: list[str] = []
         if self._in_order:
             spans = [span for span in self.order if first_row <= span.num <= last_row]
             if spans:
@@ -1060,14 +1073,12 @@ class SheetEditor:
                 span = self.rows.get(num)
                 if span is not None and span.close_tag:
                     found += self._valued.findall(self.text, span.start, span.end)
-        # The pattern reads the reference when it is the tag's first attribute (it nearly always
-        # is); otherwise the first r= among the attributes counts, as it always did.
-        letters = {first for first, _rest in found if first}
-        for first, rest in found:
-            if not first:
-                ref = _VALUED_REF.search(rest)
-                if ref is not None:
-                    letters.add(ref.group(1))
+        letters: set[str] = set()
+        search = _VALUED_REF.search
+        for attrs in found:
+            ref = search(attrs)
+            if ref is not None:
+                letters.add(ref.group(1))
         edge = max(map(_col_index, letters), default=0)
         for r1, _c1, r2, c2 in self.merges:
             if r1 <= last_row and r2 >= first_row:
@@ -1295,15 +1306,23 @@ class SheetEditor:
         self.text = _untab_text(self.text)
 
     def _after_data(self) -> int:
-        # A match can only start at "<sheetData" or "</sheetData": start the regex at the first
-        # of those instead of trying every "<" of the rows before it.
-        starts = [at for at in (self.text.find(f"<{self.p}sheetData"), self.text.find(f"</{self.p}sheetData"))
-                  if at >= 0]
-        pat = re.compile(rf"</{re.escape(self.p)}sheetData\s*>|<{re.escape(self.p)}sheetData\b{_OPEN_TAG}/>", re.S)
-        m = pat.search(self.text, min(starts)) if starts else None
-        if m is None:
+        """Just past ``</sheetData>`` (or ``<sheetData/>``): the leftmost match of either, found
+        by one search per form, since each starts with a literal the regex engine skips to
+        instead of trying every "<" of the rows in between."""
+        p = re.escape(self.p)
+        start = self.text.find(f"<{self.p}sheetData")
+        close_at = self.text.find(f"</{self.p}sheetData")
+        if start < 0 or (close_at >= 0 and close_at < start):
+            start = close_at
+        if start < 0:
             raise PartError("工作表缺少 sheetData")
-        return m.end()
+        close = re.compile(rf"</{p}sheetData\s*>").search(self.text, start)
+        empty = re.compile(rf"<{p}sheetData\b{_OPEN_TAG}/>", re.S).search(self.text, start)
+        if close is None or (empty is not None and empty.start() < close.start()):
+            close = empty
+        if close is None:
+            raise PartError("工作表缺少 sheetData")
+        return close.end()
 
     def legacy_drawing_rid(self) -> Optional[str]:
         m = re.compile(rf"<{re.escape(self.p)}legacyDrawing\b({_OPEN_TAG})/?>", re.S).search(self.text, self._after_data())
