@@ -256,6 +256,14 @@ def _find(ctx: _Ctx, pred: Pred, rows: range, cols: Optional[range] = None) -> l
     return [(r, c) for r, c, t in ctx.labels_in(rows) if c in cols and pred(t)]
 
 
+def _find_prefixed(ctx: _Ctx, prefixes: tuple[str, ...], rows: range, max_len: Optional[int] = None
+                   ) -> list[tuple[int, int]]:
+    """_find(ctx, lambda t: t.startswith(prefixes) [and len(t) <= max_len], rows), without a
+    Python call per label: every block search goes through all the labels of its rows."""
+    found = [(r, c, t) for r, c, t in ctx.labels_in(rows) if t.startswith(prefixes)]
+    return [(r, c) for r, c, t in found if max_len is None or len(t) <= max_len]
+
+
 def _row_map(ctx: _Ctx, row: int, table: list[tuple[str, Pred]]) -> dict[str, int]:
     found: dict[str, int] = {}
     for c, t in ctx.labels(row):
@@ -311,7 +319,7 @@ def _read_sheet_projects(ctx: _Ctx) -> list[Project]:
     sheet = ctx.sheet
     all_rows = range(1, sheet.max_row + 1)
     # A label cell, or "项目名称：某项目" in one cell; not a sentence that merely starts with it.
-    labels = [(r, c) for r, c in _find(ctx, lambda t: t.startswith(PROJECT_LABELS), all_rows)
+    labels = [(r, c) for r, c in _find_prefixed(ctx, PROJECT_LABELS, all_rows)
               if len(ctx.norm(r, c)) <= 8 or _after_colon(ctx.text(r, c))]
     # 项目名称 used as a column header (unit sheets) has money columns in the same row.
     labels = [(r, c) for r, c in labels if not _is_list_header(ctx, r)]
@@ -389,7 +397,7 @@ def _read_block(ctx: _Ctx, name_row: int, name_col: int, rows: range, department
     if (name_row, name_col) != (1, 1) or ctx.norm(1, 1).startswith("项目名称"):
         name, name_ref = _value_right_of(ctx, name_row, name_col, header_stop)
     dept = impl = ""
-    for r, c in _find(ctx, lambda t: t.startswith(("主管部门", "实施单位", "单位名称")), rows):
+    for r, c in _find_prefixed(ctx, ("主管部门", "实施单位", "单位名称"), rows):
         value, _ = _value_right_of(ctx, r, c, header_stop)
         if ctx.norm(r, c).startswith("主管部门"):
             dept = dept or value
@@ -526,9 +534,8 @@ def _read_funds(ctx: _Ctx, header: int, rows: range, stop_row: Optional[int]) ->
 
 
 def _read_goal(ctx: _Ctx, rows: range) -> tuple[str, str, str, str]:
-    exp = _find(ctx, lambda t: t.startswith(("预期目标", "年初目标", "年度目标")) and len(t) <= 10, rows)
-    act = _find(ctx, lambda t: t.startswith(("实际完成情况", "年度总体目标完成情况", "实际完成")) and len(t) <= 12,
-                rows)
+    exp = _find_prefixed(ctx, ("预期目标", "年初目标", "年度目标"), rows, 10)
+    act = _find_prefixed(ctx, ("实际完成情况", "年度总体目标完成情况", "实际完成"), rows, 12)
 
     def below(pos: Optional[tuple[int, int]]) -> tuple[str, str]:
         if pos is None:
