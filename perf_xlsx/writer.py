@@ -213,6 +213,15 @@ class _Styles:
     fill_yellow: int = 0
 
 
+# Severity.rank/label build a dict on every call; the writer asks per finding and per mark.
+_RANKS = {s: s.rank for s in Severity}
+_LABELS = {s: s.label for s in Severity}
+
+
+def _severity_rank(f: Finding) -> int:
+    return _RANKS[f.severity]
+
+
 def _quote_sheet(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
 
@@ -596,11 +605,18 @@ class _Builder:
 
     def _collect_marks(self, marks: dict[str, dict[tuple[int, int], _Mark]]) -> None:
         by_cell: dict[tuple[str, tuple[int, int]], list[Finding]] = {}
+        # Findings name few sheets: whether each can carry marks is settled once.
+        markable: dict[Optional[str], Optional[_SheetInfo]] = {}
         for f in self.result.findings:
-            sheet = self._sheet_for(f.sheet)
-            if sheet is None or not f.cell or not sheet.part or sheet.part not in self.pkg.parts:
-                continue
-            if self.ct.type_of(sheet.part) != xp.CT_WORKSHEET:
+            if f.sheet in markable:
+                sheet = markable[f.sheet]
+            else:
+                sheet = self._sheet_for(f.sheet)
+                if sheet is None or not sheet.part or sheet.part not in self.pkg.parts or \
+                        self.ct.type_of(sheet.part) != xp.CT_WORKSHEET:
+                    sheet = None
+                markable[f.sheet] = sheet
+            if sheet is None or not f.cell:
                 continue
             try:
                 row, col = parse_ref(f.cell.split(":")[0])
@@ -614,11 +630,9 @@ class _Builder:
             if sheet is None or not sheet.part or sheet.part not in self.pkg.parts:
                 continue
             editor = self._editor(sheet)
-            checks: list[tuple[Optional[str], Optional[float], Optional[float]]] = []
-            for r in ps.indicators:
-                cell = r.indicator.score
-                if r.applicable and cell is not None:
-                    checks.append((cell.ref, r.score_entered, r.counted))
+            checks: list[tuple[Optional[str], Optional[float], Optional[float]]] = [
+                (r.indicator.score.ref, r.score_entered, r.counted) for r in ps.indicators
+                if r.applicable and r.indicator.score is not None]
             checks.append((ps.funds.score_cell, ps.funds.score_entered, ps.funds.score))
             if ps.project.total_score is not None:
                 checks.append((ps.project.total_score.ref, ps.score_entered, ps.score))
@@ -631,9 +645,9 @@ class _Builder:
         keys = set(diffs)
         keys.update(k for k, fs in by_cell.items() if any(f.severity is not Severity.INFO for f in fs))
         for key in sorted(keys):
-            findings = sorted(by_cell.get(key, []), key=lambda f: f.severity.rank)
+            findings = sorted(by_cell.get(key, ()), key=_severity_rank)
             mark = _Mark(error=any(f.severity is Severity.ERROR for f in findings))
-            mark.lines = [f"【{f.severity.label}】{f.message}" for f in findings]
+            mark.lines = [f"【{_LABELS[f.severity]}】{f.message}" for f in findings]
             if key in diffs:
                 mark.lines.append(diffs[key])
             marks.setdefault(key[0], {})[key[1]] = mark
@@ -862,7 +876,7 @@ class _Builder:
         sb.merge(row, 11, row, 12, st.header)
         sb.merge(row, 13, row, 14, st.header)
         row += 1
-        ordered = sorted(self.result.findings, key=lambda f: f.severity.rank)
+        ordered = sorted(self.result.findings, key=_severity_rank)
         text_lines = xp.line_counter(sum(widths[4:10]))
         sheet_lines = xp.line_counter(widths[2])
         text, number = xp.text_tail, xp.number_tail
@@ -878,7 +892,7 @@ class _Builder:
             else:
                 cell = xp.blank_tail(st.center)
             sb.put_row(row, [
-                number(n, st.int_), text(f.severity.label, levels.get(f.severity, st.center)),
+                number(n, st.int_), text(_LABELS[f.severity], levels.get(f.severity, st.center)),
                 text(f.sheet or "（整个文件）", st.text), cell,
                 text(f.message, st.text), fill, fill, fill, fill, fill,
                 self._value(f.expected), fill, self._value(f.found), fill,

@@ -272,8 +272,8 @@ _ATTR = re.compile(r'([\w:.-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
 
 
 def attrs_of(open_tag: str) -> dict[str, str]:
-    return {m.group(1): (m.group(2) if m.group(2) is not None else m.group(3) or "")
-            for m in _ATTR.finditer(open_tag)}
+    # findall gives "" for the quote form that did not match, so "a or b" is the value either way.
+    return {name: dq or sq for name, dq, sq in _ATTR.findall(open_tag)}
 
 
 _SET_ATTR: dict[str, re.Pattern[str]] = {}  # by attribute name: the writer sets only a handful
@@ -1306,20 +1306,24 @@ class SheetEditor:
         self.text = _untab_text(self.text)
 
     def _after_data(self) -> int:
-        """Just past ``</sheetData>`` (or ``<sheetData/>``): the leftmost match of either, found
-        by one search per form, since each starts with a literal the regex engine skips to
-        instead of trying every "<" of the rows in between."""
-        p = re.escape(self.p)
-        start = self.text.find(f"<{self.p}sheetData")
-        close_at = self.text.find(f"</{self.p}sheetData")
-        if start < 0 or (close_at >= 0 and close_at < start):
-            start = close_at
-        if start < 0:
-            raise PartError("工作表缺少 sheetData")
-        close = re.compile(rf"</{p}sheetData\s*>").search(self.text, start)
-        empty = re.compile(rf"<{p}sheetData\b{_OPEN_TAG}/>", re.S).search(self.text, start)
-        if close is None or (empty is not None and empty.start() < close.start()):
-            close = empty
+        """Just past ``</sheetData>`` (or ``<sheetData/>``): the leftmost match of either form.
+        Candidates are found by str.find and only tried there; a regex search would step
+        through all the rows in between."""
+        p = self.p
+        close_pat = re.compile(rf"</{re.escape(p)}sheetData\s*>")
+        empty_pat = re.compile(rf"<{re.escape(p)}sheetData\b{_OPEN_TAG}/>", re.S)
+        close = None
+        at = self.text.find(f"</{p}sheetData")
+        while at >= 0 and close is None:
+            close = close_pat.match(self.text, at)
+            at = self.text.find(f"</{p}sheetData", at + 1)
+        stop = close.start() if close is not None else len(self.text)
+        at = self.text.find(f"<{p}sheetData")
+        while 0 <= at < stop:
+            empty = empty_pat.match(self.text, at)
+            if empty is not None:
+                return empty.end()
+            at = self.text.find(f"<{p}sheetData", at + 1)
         if close is None:
             raise PartError("工作表缺少 sheetData")
         return close.end()
