@@ -27,7 +27,18 @@ MONEY_COLUMNS = ("initial", "full_year", "executed")
 
 def round2(x: float) -> float:
     """Round half up to two decimals (四舍五入), unlike Python's round()."""
-    return _round2_text(repr(float(x)))
+    xf = float(x)
+    got = _ROUND2.get(xf)
+    if got is None:
+        got = _round2_text(repr(xf))
+        # 0.0 and -0.0 are one key but round to different signs; everything else equal as a
+        # float has the same repr. Bounded so odd files cannot grow it without end.
+        if xf and len(_ROUND2) < 8192:
+            _ROUND2[xf] = got
+    return got
+
+
+_ROUND2: dict[float, float] = {}
 
 
 _CENT = Decimal("0.01")
@@ -44,8 +55,19 @@ def fmt(x: Optional[float]) -> str:
     """A number as a person would write it in an explanation: no trailing zeros."""
     if x is None:
         return "—"
-    text = f"{round2(x):.2f}".rstrip("0").rstrip(".")
-    return text if text not in ("-0", "") else "0"
+    xf = float(x)  # what round2 rounds
+    got = _FMT.get(xf)
+    if got is None:
+        text = f"{round2(xf):.2f}".rstrip("0").rstrip(".")
+        got = text if text not in ("-0", "") else "0"
+        # 0.0 and -0.0, one key, both print "0"; the same weights and scores recur in every
+        # workbook. Bounded as _ROUND2 is.
+        if len(_FMT) < 8192:
+            _FMT[xf] = got
+    return got
+
+
+_FMT: dict[float, str] = {}
 
 
 UNIT_IN_WAN = {"元": 0.0001, "千元": 0.1, "万元": 1.0, "亿元": 10000.0}

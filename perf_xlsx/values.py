@@ -275,6 +275,9 @@ def parse_number(value: object, *, percent_format: bool = False) -> float | None
     stored 0.95 is 95 percentage points. Text never gets that treatment: what was typed is
     what is meant. Anything else, including nan/inf, gives None.
     """
+    if type(value) is float and not percent_format:
+        # What the Decimal path below gives: repr is exact and float() of it gives the value back.
+        return value if math.isfinite(value) else None
     if _is_numeric(value):
         d = _to_decimal(value)
         if d is not None and percent_format:
@@ -456,6 +459,9 @@ def parse_money(value: object, sheet_unit: str = "万元") -> float | None:
     tolerated); anything else is a programming error and raises ValueError.
     """
     default = _sheet_unit_factor(sheet_unit)
+    if type(value) is float and default == 1:
+        # What the Decimal path below gives in 万元 sheets: d * 1 is d, and float(d) the value.
+        return value if math.isfinite(value) else None
     if _is_numeric(value):
         d = _to_decimal(value)
         return _finite_float(d * default if d is not None else None)
