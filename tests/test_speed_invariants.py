@@ -233,3 +233,27 @@ def test_header_rows_match_a_scan_of_every_column() -> None:
         for r in range(0, 18):
             expected = any(t.startswith(_HEADER_WORDS) for t in slow.row_norms(r))
             assert (r in rows if rows is not None else expected) == expected, (trial, r)
+
+
+def test_float_fast_paths_match_the_decimal_paths() -> None:
+    import random
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from perf_xlsx.scoring import fmt
+    from perf_xlsx.values import _finite_float, _to_decimal, parse_money, parse_number
+
+    rng = random.Random(3)
+    floats = [0.0, -0.0, 1e308, -1e-320, math.inf, -math.inf, math.nan, 2.675, 1.005, -0.004]
+    floats += [rng.uniform(-1e6, 1e6) for _ in range(500)] + [round(rng.uniform(0, 100), 3) for _ in range(500)]
+    for x in floats:
+        expected = _finite_float(_to_decimal(x))
+        got = parse_number(x)
+        assert (got is None and expected is None) or (repr(got) == repr(expected)), x
+        got = parse_money(x, "万元")
+        assert (got is None and expected is None) or (repr(got) == repr(expected)), x
+        if math.isfinite(x) and abs(x) < 1e15:  # larger ones cannot be quantized (both raise)
+            for _ in range(2):  # the second call is answered from the cache
+                r = float(Decimal(repr(float(x))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+                assert repr(round2(x)) == repr(r), x
+                text = f"{r:.2f}".rstrip("0").rstrip(".")
+                assert fmt(x) == (text if text not in ("-0", "") else "0"), x
