@@ -21,6 +21,8 @@ import xml.etree.ElementTree as ET
 import zipfile
 import zlib
 from dataclasses import dataclass, field, replace
+from itertools import product
+from operator import itemgetter
 from typing import IO, Any, Callable, Optional, Sequence, Union
 
 from defusedxml import ElementTree as SafeET
@@ -42,6 +44,7 @@ MAX_MEMBERS = 2000
 _BUILTIN_DATE_FORMATS = set(range(14, 23)) | {45, 46, 47}
 _BUILTIN_PERCENT_FORMATS = {9, 10}
 _INF = float("inf")
+_second = itemgetter(1)
 _REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
 
 
@@ -109,18 +112,23 @@ class Sheet:
     _anchor: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict, repr=False)
     _max_row: int = 0
     _max_col: int = 0
+    # The first merge of .merges at each top-left corner: what merge_of would find by a scan.
+    _merge_at: dict[tuple[int, int], tuple[int, int, int, int]] = field(default_factory=dict, repr=False)
 
     def index_merges(self) -> None:
         """Index merge members and the used extent; call once the cells are read."""
-        self._max_row = max((r for r, _ in self.cells), default=0)
-        self._max_col = max((c for _, c in self.cells), default=0)
-        self._anchor = {}
-        for r1, c1, r2, c2 in self.merges:
+        cells = self.cells
+        self._max_row = max(cells)[0] if cells else 0  # the largest key has the largest row
+        self._max_col = max(map(_second, cells), default=0)
+        self._anchor = anchor = {}
+        self._merge_at = merge_at = {}
+        for m in self.merges:
+            r1, c1, r2, c2 = m
+            merge_at.setdefault((r1, c1), m)
             if (r2 - r1 + 1) * (c2 - c1 + 1) > 20000:
                 continue  # absurd merges (whole columns) would only cost memory
-            for r in range(r1, r2 + 1):
-                for c in range(c1, c2 + 1):
-                    self._anchor[(r, c)] = (r1, c1)
+            # Row-major, later merges overwriting earlier ones, as nested loops would.
+            anchor.update(dict.fromkeys(product(range(r1, r2 + 1), range(c1, c2 + 1)), (r1, c1)))
 
     def anchor(self, row: int, col: int) -> tuple[int, int]:
         return self._anchor.get((row, col), (row, col))
@@ -129,10 +137,7 @@ class Sheet:
         a = self._anchor.get((row, col))
         if a is None:
             return None
-        for m in self.merges:
-            if (m[0], m[1]) == a:
-                return m
-        return None
+        return self._merge_at.get(a)
 
     def get(self, row: int, col: int) -> Optional[CellValue]:
         """The cell as displayed: a merged member shows its anchor's value."""
@@ -232,6 +237,7 @@ _SI_RES = (
     re.compile(rf"<si(?:{_SIMPLE_SI[2:]}|>([^<]*(?:<(?!/si>)[^<]*)*)</si>|\s*/>)", re.S),
 )
 _MERGE_RE = re.compile(rf"<{_P}mergeCell\b[^>]*?ref\s*=\s*[\"']([^\"']+)[\"']")
+_SIMPLE_MERGE_RE = re.compile(r'<mergeCell ref="([A-Z]{1,3})([0-9]+):([A-Z]{1,3})([0-9]+)"')
 _MERGE_REF = re.compile(r"([A-Z]{1,3})([0-9]+):([A-Z]{1,3})([0-9]+)")
 _CDATA_RE = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 
@@ -585,6 +591,8 @@ def _read_sheet(book: _Book, part: str, sheet: Sheet, strings: list[str], percen
     if not _read_cells_fast(text, stop, sheet, strings, percent, date, date1904):
         _read_cells_by_row(text, stop, sheet, strings, percent, date, date1904)
     merges_at = text.find("mergeCell", data_end if data_end > 0 else 0)
+    if merges_at >= 0 and _read_simple_merges(text, merges_at - 1, sheet):
+        return
     if merges_at >= 0:
         for mm in _MERGE_RE.finditer(text, merges_at - 1):
             fast = _MERGE_REF.fullmatch(mm.group(1))
@@ -599,6 +607,28 @@ def _read_sheet(book: _Book, part: str, sheet: Sheet, strings: list[str], percen
                     continue
             if m4[0] <= MAX_ROWS and m4[1] <= MAX_COLS:
                 sheet.merges.append((m4[0], m4[1], min(m4[2], MAX_ROWS), min(m4[3], MAX_COLS)))
+
+
+def _read_simple_merges(text: str, start: int, sheet: Sheet) -> bool:
+    """The merges when every one is written '<mergeCell ref="B3:D4"' (as Excel, WPS and
+    LibreOffice write them): one findall, no match objects. False, and nothing added, when any
+    "<mergeCell" is written otherwise; the general scan then reads them all."""
+    if ":mergeCell" in text:
+        return False
+    found = _SIMPLE_MERGE_RE.findall(text, start)
+    if len(found) != text.count("<mergeCell", start) - text.count("<mergeCells", start):
+        return False
+    merges = sheet.merges
+    col_numbers = _COL_NUMBERS
+    for l1, d1, l2, d2 in found:
+        r1, r2 = int(d1), int(d2)
+        c1 = col_numbers.get(l1) or _col_number(l1)
+        c2 = col_numbers.get(l2) or _col_number(l2)
+        if r1 > r2 or c1 > c2:  # what parse_range gives for a reversed range
+            r1, c1, r2, c2 = min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
+        if r1 <= MAX_ROWS and c1 <= MAX_COLS:
+            merges.append((r1, c1, min(r2, MAX_ROWS), min(c2, MAX_COLS)))
+    return True
 
 
 def _cell(head: str, body: str, a1: str, strings: list[str], percent: Sequence[bool],

@@ -257,3 +257,59 @@ def test_float_fast_paths_match_the_decimal_paths() -> None:
                 assert repr(round2(x)) == repr(r), x
                 text = f"{r:.2f}".rstrip("0").rstrip(".")
                 assert fmt(x) == (text if text not in ("-0", "") else "0"), x
+
+
+@pytest.mark.parametrize("merges", [
+    '<mergeCell ref="B3:D4"/><mergeCell ref="A1:A1"/><mergeCell ref="D9:B2"/><mergeCell ref="A4999:BZ5003"/>',
+    '<mergeCell ref="B3:D4"/><mergeCell  ref="C5:C9"/>',  # one written otherwise: all by the general scan
+    '<mergeCell ref="b3:d4"/><mergeCell ref="$C$5:C9"/><mergeCell ref="A1"/><mergeCell ref="x"/>',
+    '<mergeCell ref="B3:D4"/><mergeCellX ref="C5:C9"/><mergeCell ref="E1:F1"/>',
+])
+def test_simple_merges_match_the_general_scan(merges: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from perf_xlsx import grid
+
+    text = f'<worksheet><sheetData></sheetData><mergeCells count="4">{merges}</mergeCells></worksheet>'
+
+    class _OnePart:
+        def read(self, _name: str) -> bytes:
+            return text.encode()
+
+    def merges_of() -> list[tuple[int, int, int, int]]:
+        sheet = Sheet("s")
+        grid._read_sheet(_OnePart(), "p", sheet, [], (), (), False)  # type: ignore[arg-type]
+        return sheet.merges
+
+    fast = merges_of()
+    monkeypatch.setattr(grid, "_read_simple_merges", lambda *_args: False)
+    assert fast == merges_of()
+
+
+def test_merge_index_matches_nested_loops() -> None:
+    import random
+
+    from perf_xlsx.model import CellValue
+
+    rng = random.Random(11)
+    for _ in range(200):
+        sheet = Sheet("s")
+        for _ in range(rng.randint(0, 10)):
+            sheet.cells[(rng.randint(1, 9), rng.randint(1, 9))] = CellValue(ref="A1", value=1.0)
+        for _ in range(rng.randint(0, 8)):
+            r1, c1 = rng.randint(1, 9), rng.randint(1, 9)
+            sheet.merges.append((r1, c1, r1 + rng.randint(0, 3), c1 + rng.randint(0, 3)))
+        sheet.merges.append((1, 1, 30000, 1))  # too large to index, still found by merge_of
+        sheet.index_merges()
+        anchor: dict[tuple[int, int], tuple[int, int]] = {}
+        for r1, c1, r2, c2 in sheet.merges:
+            if (r2 - r1 + 1) * (c2 - c1 + 1) <= 20000:
+                for r in range(r1, r2 + 1):
+                    for c in range(c1, c2 + 1):
+                        anchor[(r, c)] = (r1, c1)
+        assert sheet._anchor == anchor and list(sheet._anchor) == list(anchor)
+        assert sheet.max_row == max((r for r, _ in sheet.cells), default=0)
+        assert sheet.max_col == max((c for _, c in sheet.cells), default=0)
+        for r in range(0, 14):
+            for c in range(0, 14):
+                a = anchor.get((r, c))
+                expected = None if a is None else next((m for m in sheet.merges if (m[0], m[1]) == a), None)
+                assert sheet.merge_of(r, c) == expected
