@@ -1071,3 +1071,111 @@ def test_summary_prints_on_a4_landscape(lo_outputs: dict[str, tuple[Case, Path, 
                 assert word in text.replace("\r", "").replace("\n", ""), (name, word)
         finally:
             pdf.close()
+
+
+# --- fast paths of the text surgery: each must give what the plain form it replaced gives ----
+
+
+def test_sheet_builder_rows_and_tails_match_the_cell_calls() -> None:
+    import math
+
+    numbers: list[Any] = [0, 7, -3, 10**15, 2.0, -0.0, 1e15, 1e16, 0.1 + 0.2, 1e-300, math.inf, -math.inf,
+                          math.nan, None, True]
+    for v in numbers:
+        text = xp.number_text(v) if v is not None else None
+        want = ' s="3"/>' if text is None else f' s="3"><v>{text}</v></c>'
+        assert xp.number_tail(v, 3) == want, v
+    texts: list[Any] = ["", None, "a&b<c>", " lead", "tab\t", "x_x0041_y", "bad\x01char", "长文本" * 20, 12, "=SUM(A1)"]
+    by_cell, by_row = xp.SheetBuilder(), xp.SheetBuilder()
+    for row in (1, 2, 2500):  # 2500: past the cached row openings
+        tails = []
+        for col, value in enumerate(texts, 2):
+            by_cell.text(row, col, value, 5)
+            tails.append(xp.text_tail(value, 5))
+        by_cell.number(row, len(texts) + 2, 1.5, 6)
+        tails.append(xp.number_tail(1.5, 6))
+        by_row.put_row(row, tails, first_col=2)
+    assert by_row.to_bytes() == by_cell.to_bytes()
+    assert b"<f>" not in by_row.to_bytes() and b"_x005F_x0041_" in by_row.to_bytes()
+
+
+def test_styles_children_and_one_pass_splice_match_the_plain_forms() -> None:
+    import random
+
+    from perf_xlsx.xlsxparts import _OPEN_TAG
+
+    class Bare(xp.Styles):
+        def __init__(self, prefix: str) -> None:  # only what _children needs
+            self.p = prefix
+
+    rng = random.Random(11)
+    pieces = ["<xf", "<xf ", "<x:xf ", "<xfa", "/", ">", '"', "'", "a", " ", "</xf>", "</x:xf>", "/>", "</xf >",
+              'a="/>"', "b='>'", "</xf", "<alignment/>"]
+    for _ in range(3000):
+        body = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
+        for p in ("", "x:"):
+            pat = re.compile(rf"<{re.escape(p)}xf\b{_OPEN_TAG}(?:/>|>.*?</{re.escape(p)}xf\s*>)", re.S)
+            assert Bare(p)._children(body, "xf") == [m.group(0) for m in pat.finditer(body)], (p, body)
+    for text in [xp.MINIMAL_STYLES,
+                 xp.MINIMAL_STYLES.replace('<fills count="2">', '<fonts count="0"/><fills count="2">'),
+                 xp.MINIMAL_STYLES.replace("<cellStyles", "<cellXfs/><cellStyles"),
+                 xp.MINIMAL_STYLES.replace("<borders", "<fonts><borders/></fonts><borders")]:
+        st = xp.Styles(text.encode())
+        st.add("fonts", "<font><b/></font>")
+        st.add("cellXfs", '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0"/>')
+        st.clone_xf(0, fill_id=2)
+        fast = st.to_bytes()
+        st._splice_sections = lambda: None  # type: ignore[method-assign]
+        assert fast == st.to_bytes(), text
+
+
+def test_sheet_editor_fast_paths_match_the_plain_forms() -> None:
+    import posixpath
+    import random
+
+    rng = random.Random(5)
+
+    def plain_right_edge(ed: xp.SheetEditor, first: int, last: int) -> int:
+        edge = 0
+        for num in range(first, last + 1):
+            span = ed.rows.get(num)
+            if span is not None and span.close_tag:
+                for attrs in ed._valued.findall(ed.text, span.start, span.end):
+                    ref = re.search(r'\br="([A-Z]{1,3})\d+"', attrs)
+                    if ref is not None:
+                        edge = max(edge, xp.col_index(ref.group(1)))
+        return max([edge] + [c2 for r1, _c1, r2, c2 in ed.merges if r1 <= last and r2 >= first])
+
+    def plain_after_data(text: str) -> int:
+        m = re.compile(rf"</sheetData\s*>|<sheetData\b{xp._OPEN_TAG}/>", re.S).search(text)
+        assert m is not None
+        return m.end()
+
+    for _ in range(400):
+        nums = sorted(rng.sample(range(1, 20), rng.randint(1, 8)))
+        if rng.random() < 0.3:
+            rng.shuffle(nums)
+        rows = []
+        for r in nums:
+            cells = "".join(rng.choice([f'<c r="{c}{r}"/>', f'<c r="{c}{r}" s="2"><v>1</v></c>',
+                                        f'<c s="1" r="{c}{r}"><f>A1</f></c>', f'<c r="{c}{r}"><v></v></c>'])
+                            for c in rng.sample(["A", "B", "D", "AA", "Z"], rng.randint(0, 4)))
+            rows.append(f'<row r="{r}">{cells}</row>' + rng.choice(["", "", "\n", '<c r="ZZ1"><v>1</v></c>']))
+        merges = '<mergeCells><mergeCell ref="B2:C4"/><mergeCell ref="C3:E3"/><mergeCell ref="A1:A30000"/></mergeCells>'
+        text = f'<worksheet xmlns="{xp.NS_MAIN}"><sheetData>{"".join(rows)}</sheetData>{merges}</worksheet>'
+        ed = xp.SheetEditor(text.encode())
+        for first, last in ((1, 20), (3, 9), (5, 5)):
+            assert ed.right_edge(first, last) == plain_right_edge(ed, first, last), text
+        assert ed._after_data() == plain_after_data(ed.text)
+        # Overlapping merges: the later one holds the cell; the whole-column one comes last.
+        assert [ed.anchor(3, c) for c in range(1, 7)] == [(1, 1), (2, 2), (3, 3), (3, 3), (3, 3), (3, 6)]
+        assert ed.anchor(200, 1) == (1, 1) and ed.anchor(200, 2) == (200, 2)
+    for source, target in [("xl/worksheets/sheet1.xml", "xl/comments1.xml"), ("xl/workbook.xml", "xl/a/b.xml"),
+                           ("a.xml", "b/c.xml"), ("xl/x/y.xml", "xl/x/y.xml"), ("xl/../w.xml", "xl/c.xml"),
+                           ("/xl/w.xml", "xl/c.xml"), ("xl//w.xml", "xl/c.xml")]:
+        assert xp.relative(source, target) == posixpath.relpath(target, posixpath.dirname(source) or ".")
+    for value in ["plain", 'q"&<>\n\t', "bad\x00\x1fchar", "转到 表!A1" * 40]:
+        assert xp._clean_attr(value, 255) == xp.xml_attr(xp.clean_xml(value)[:255])
+        assert xp.attrs_of(f'<c a="{value}" b=\'x\' a2="">') == {
+            m.group(1): (m.group(2) if m.group(2) is not None else m.group(3) or "")
+            for m in re.finditer(r'([\w:.-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')', f'<c a="{value}" b=\'x\' a2="">')}
