@@ -313,3 +313,45 @@ def test_merge_index_matches_nested_loops() -> None:
                 a = anchor.get((r, c))
                 expected = None if a is None else next((m for m in sheet.merges if (m[0], m[1]) == a), None)
                 assert sheet.merge_of(r, c) == expected
+
+
+_STYLE_VARIANTS = [
+    (True, STYLES),
+    (True, f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<x:styleSheet xmlns:x="{MAIN}">'
+           '<x:cellXfs count="2"><x:xf numFmtId="164"/><x:xf numFmtId="10"><x:alignment/></x:xf></x:cellXfs>'
+           '<x:numFmts><x:numFmt numFmtId="164" formatCode="0.0%"/></x:numFmts></x:styleSheet>'),
+    (True, f'<styleSheet xmlns="{MAIN}"><numFmts><numFmt numFmtId="170" formatCode=\'[>=100]0.0%;"x/>y"\'/>'
+           '<numFmt numFmtId="abc" formatCode="0%"/><numFmt formatCode="yyyy"/></numFmts>'
+           '<cellXfs><xf numFmtId=" 170 "/><xf/><xf numFmtId="x"/><xf numFmtId="-1"/><foo numFmtId="14"/>'
+           '<xf numFmtId="22" x:numFmtId="9" xmlns:x="urn:x" fontId="numFmtId=\'9\'"/></cellXfs>'
+           '<extLst><ext><cellXfs><xf numFmtId="9"/></cellXfs></ext></extLst><cellXfs><xf numFmtId="14"/></cellXfs>'
+           '</styleSheet>'),
+    (True, f'\ufeff<?xml version="1.0"?><styleSheet xmlns="{MAIN}"><cellXfs><xf numFmtId="9"></xf></cellXfs></styleSheet>'),
+    (False, f'<styleSheet xmlns="{MAIN}"><!-- <cellXfs><xf numFmtId="9"/></cellXfs> --><cellXfs/></styleSheet>'),
+    (False, f'<styleSheet xmlns="{MAIN}"><numFmts><numFmt numFmtId="164" formatCode="0.0&quot;%&quot;"/></numFmts>'
+            '<cellXfs><xf numFmtId="164"/></cellXfs></styleSheet>'),
+    (False, f'<styleSheet xmlns="{MAIN}"><numFmts><numFmt numFmtId="164" formatCode="0\\\n%"/></numFmts>'
+            '<cellXfs><xf numFmtId="164"/></cellXfs></styleSheet>'),
+    (False, f'<?xml version="1.0" encoding="GBK"?><styleSheet xmlns="{MAIN}"><cellXfs><xf numFmtId="9"/></cellXfs></styleSheet>'),
+    (False, f'<?xml version="1.0"?><?pi <cellXfs>?><styleSheet xmlns="{MAIN}"><cellXfs/></styleSheet>'),
+    (False, f'<styleSheet xmlns="{MAIN}"><cellXfs><xf numFmtId="9"></cellXfs></styleSheet>'),  # malformed
+    (False, '<styleSheet><y:cellXfs><xf numFmtId="9"/></y:cellXfs></styleSheet>'),  # unbound prefix
+]
+
+
+@pytest.mark.parametrize("fast,text", _STYLE_VARIANTS)
+def test_styles_scan_matches_the_tree_walk(fast: bool, text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from perf_xlsx import grid
+
+    data = text.encode("gbk" if "GBK" in text else "utf-8")
+    assert (grid._styles_scanned(data) is not None) == fast
+
+    def styles() -> object:
+        try:
+            return grid._styles_of(data)
+        except Exception as exc:  # noqa: BLE001 - the same failure is what is compared
+            return type(exc)
+
+    got = styles()
+    monkeypatch.setattr(grid, "_styles_scanned", lambda _data: None)
+    assert got == styles()
