@@ -18,7 +18,6 @@ import posixpath
 import re
 import struct
 import xml.etree.ElementTree as ET
-import xml.parsers.expat as expat
 import zipfile
 import zlib
 from dataclasses import dataclass, field, replace
@@ -296,77 +295,6 @@ def _parse(data: Union[bytes, IO[bytes]]) -> Any:
     return SafeET.parse(data, forbid_dtd=True).getroot()
 
 
-# A tag, its attributes taken whole (a quoted value may hold ">"), where no comment, CDATA
-# section, processing instruction or DTD can hold a "<" that is not a tag.
-_TAG_RE = re.compile(r"""<(/?)([^\s/>]+)((?:[^>"']|"[^"]*"|'[^']*')*)>""")
-_XML_ATTR_RE = re.compile(r"""([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_XML_DECL = re.compile(r"""\ufeff?<\?xml\s(?:[^<>]*?\bencoding\s*=\s*["']([^"']*)["'])?[^<>]*\?>""")
-
-
-def _styles_scanned(data: bytes) -> Optional[tuple[tuple[bool, ...], tuple[bool, ...]]]:
-    """_styles_of without building the element tree (~3/4 of its cost): expat still checks the
-    whole part is well-formed, namespaces included, then one scan over its tags reads the
-    numFmts and cellXfs children of the root as the tree walk would. None, for the tree walk,
-    whenever the text could read differently: a DTD, comments, CDATA, processing instructions,
-    another encoding, or an escape or a normalised character in a value used."""
-    if b"<!" in data or b"&" in data or b"\x00" in data or data.count(b"<?") > 1:
-        return None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    if "<?" in text:
-        decl = _XML_DECL.match(text)  # the one "<?" must be the declaration, naming UTF-8 if any
-        if decl is None or decl.group(1) is not None and decl.group(1).lower() not in ("utf-8", "utf8"):
-            return None
-    parser = expat.ParserCreate(None, "}")  # what ElementTree.XMLParser creates
-    try:
-        parser.Parse(data, True)
-    except expat.ExpatError:
-        return None  # the tree walk raises its ParseError
-    custom: dict[int, str] = {}
-    percent: list[bool] = []
-    date: list[bool] = []
-    level = 0  # elements open around the tag
-    section = ""  # local name of the open child of the root
-    for close, name, attrs in _TAG_RE.findall(text):
-        if name[0] == "?":
-            continue  # the XML declaration
-        if close:
-            level -= 1
-            continue
-        if level == 1:
-            section = name.rsplit(":", 1)[-1]
-        elif level == 2 and (section == "numFmts" or section == "cellXfs"):
-            values = {}
-            for am in _XML_ATTR_RE.finditer(attrs):
-                if am.group(1) in ("numFmtId", "formatCode"):
-                    value = am.group(2) if am.group(2) is not None else am.group(3)
-                    if "\t" in value or "\n" in value or "\r" in value:
-                        return None  # expat normalises these to spaces
-                    values[am.group(1)] = value
-            if section == "numFmts":
-                try:
-                    custom[int(values.get("numFmtId", "-1"))] = values.get("formatCode", "")
-                except ValueError:
-                    pass
-            else:
-                try:
-                    fid = int(values.get("numFmtId", "0"))
-                except ValueError:
-                    fid = 0
-                code = custom.get(fid)
-                if code is None:
-                    percent.append(fid in _BUILTIN_PERCENT_FORMATS)
-                    date.append(fid in _BUILTIN_DATE_FORMATS)
-                else:
-                    percent.append(_is_percent_format(code))
-                    date.append(_is_date_format(code))
-        if not attrs.endswith("/"):
-            level += 1
-    return tuple(percent), tuple(date)
-
-
 def _is_percent_format(code: str) -> bool:
     return "%" in re.sub(r'"[^"]*"|\\.', "", code)
 
@@ -470,9 +398,10 @@ def _shared_strings(book: _Book, wb_rels: dict[str, str], wb_part: str) -> list[
         return []
     text = _xml_text(book.read(part))
     si_re = _SI_RES[1] if ":si" not in text else _SI_RES[0]
-    # Cleaned once here rather than at every cell that uses the string.
-    return [clean_text(m.group(1) if m.group(1) is not None else _rich_text(m.group(2) or ""))
-            for m in si_re.finditer(text)]
+    # Cleaned once here rather than at every cell that uses the string. findall gives "" for a
+    # group that did not take part: a plain string is never empty (its group 1 is then "");
+    # "" in both groups is an empty plain string, an empty <si></si> or <si/>, all "" here.
+    return [clean_text(plain if plain or not other else _rich_text(other)) for plain, other in si_re.findall(text)]
 
 
 def _styles(book: _Book, wb_rels: dict[str, str]) -> tuple[Sequence[bool], Sequence[bool]]:
@@ -484,9 +413,6 @@ def _styles(book: _Book, wb_rels: dict[str, str]) -> tuple[Sequence[bool], Seque
 
 
 def _styles_of(data: bytes) -> tuple[tuple[bool, ...], tuple[bool, ...]]:
-    scanned = _styles_scanned(data)
-    if scanned is not None:
-        return scanned
     root = _parse(data)
     custom: dict[int, str] = {}
     percent: list[bool] = []

@@ -315,43 +315,24 @@ def test_merge_index_matches_nested_loops() -> None:
                 assert sheet.merge_of(r, c) == expected
 
 
-_STYLE_VARIANTS = [
-    (True, STYLES),
-    (True, f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<x:styleSheet xmlns:x="{MAIN}">'
-           '<x:cellXfs count="2"><x:xf numFmtId="164"/><x:xf numFmtId="10"><x:alignment/></x:xf></x:cellXfs>'
-           '<x:numFmts><x:numFmt numFmtId="164" formatCode="0.0%"/></x:numFmts></x:styleSheet>'),
-    (True, f'<styleSheet xmlns="{MAIN}"><numFmts><numFmt numFmtId="170" formatCode=\'[>=100]0.0%;"x/>y"\'/>'
-           '<numFmt numFmtId="abc" formatCode="0%"/><numFmt formatCode="yyyy"/></numFmts>'
-           '<cellXfs><xf numFmtId=" 170 "/><xf/><xf numFmtId="x"/><xf numFmtId="-1"/><foo numFmtId="14"/>'
-           '<xf numFmtId="22" x:numFmtId="9" xmlns:x="urn:x" fontId="numFmtId=\'9\'"/></cellXfs>'
-           '<extLst><ext><cellXfs><xf numFmtId="9"/></cellXfs></ext></extLst><cellXfs><xf numFmtId="14"/></cellXfs>'
-           '</styleSheet>'),
-    (True, f'\ufeff<?xml version="1.0"?><styleSheet xmlns="{MAIN}"><cellXfs><xf numFmtId="9"></xf></cellXfs></styleSheet>'),
-    (False, f'<styleSheet xmlns="{MAIN}"><!-- <cellXfs><xf numFmtId="9"/></cellXfs> --><cellXfs/></styleSheet>'),
-    (False, f'<styleSheet xmlns="{MAIN}"><numFmts><numFmt numFmtId="164" formatCode="0.0&quot;%&quot;"/></numFmts>'
-            '<cellXfs><xf numFmtId="164"/></cellXfs></styleSheet>'),
-    (False, f'<styleSheet xmlns="{MAIN}"><numFmts><numFmt numFmtId="164" formatCode="0\\\n%"/></numFmts>'
-            '<cellXfs><xf numFmtId="164"/></cellXfs></styleSheet>'),
-    (False, f'<?xml version="1.0" encoding="GBK"?><styleSheet xmlns="{MAIN}"><cellXfs><xf numFmtId="9"/></cellXfs></styleSheet>'),
-    (False, f'<?xml version="1.0"?><?pi <cellXfs>?><styleSheet xmlns="{MAIN}"><cellXfs/></styleSheet>'),
-    (False, f'<styleSheet xmlns="{MAIN}"><cellXfs><xf numFmtId="9"></cellXfs></styleSheet>'),  # malformed
-    (False, '<styleSheet><y:cellXfs><xf numFmtId="9"/></y:cellXfs></styleSheet>'),  # unbound prefix
-]
-
-
-@pytest.mark.parametrize("fast,text", _STYLE_VARIANTS)
-def test_styles_scan_matches_the_tree_walk(fast: bool, text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("prefix", ["", "x"])
+def test_shared_strings_findall_matches_the_match_by_match_reading(prefix: str) -> None:
     from perf_xlsx import grid
 
-    data = text.encode("gbk" if "GBK" in text else "utf-8")
-    assert (grid._styles_scanned(data) is not None) == fast
+    p = f"{prefix}:" if prefix else ""
+    sis = ["<si><t>a</t></si>", "<si><t></t></si>", "<si></si>", "<si/>", "<si />", '<si><t xml:space="preserve"> b </t></si>',
+           "<si><r><t>c</t></r><r><t>&amp;d</t></r></si>", "<si><t>e</t><rPh><t>x</t></rPh></si>",
+           "<si><t><![CDATA[<f>]]></t></si>", "<si><r><t></t></r></si>"]
+    text = "<sst>" + "".join(si.replace("<", f"<{p}").replace(f"<{p}/", f"</{p}") for si in sis) + "</sst>"
 
-    def styles() -> object:
-        try:
-            return grid._styles_of(data)
-        except Exception as exc:  # noqa: BLE001 - the same failure is what is compared
-            return type(exc)
+    class _Sst:
+        names = {"xl/sharedStrings.xml"}
 
-    got = styles()
-    monkeypatch.setattr(grid, "_styles_scanned", lambda _data: None)
-    assert got == styles()
+        def read(self, _name: str) -> bytes:
+            return text.encode()
+
+    si_re = grid._SI_RES[1] if ":si" not in text else grid._SI_RES[0]
+    expected = [clean_text(m.group(1) if m.group(1) is not None else grid._rich_text(m.group(2) or ""))
+                for m in si_re.finditer(text)]
+    got = grid._shared_strings(_Sst(), {"r": "xl/sharedStrings.xml"}, "")  # type: ignore[arg-type]
+    assert got == expected and len(got) == len(sis)
