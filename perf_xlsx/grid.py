@@ -498,6 +498,7 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
                     value = strings[int(v_text or "")]
                 except (ValueError, IndexError):
                     continue
+                long_text = len(value) > MAX_TEXT
             elif v_text:
                 try:
                     value = float(v_text)
@@ -507,10 +508,14 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
                     continue
                 if style < n_styles and date[style] and not is_percent:
                     value = _excel_date(value, date1904) or value
+                long_text = False
             else:
                 continue
             cell = make_cell(letters + digits, value, False, True, None, is_percent)
             bad_style = n_styles > 0 and style_text is not None and style >= n_styles
+            if not bad_style and not long_text:
+                cells[(row, col)] = cell  # nothing to report: the checks below would pass it through
+                continue
         else:
             if head is None:  # the common form with another type (str, b, e …)
                 gt = text.index(">", cm.start())
