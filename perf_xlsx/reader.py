@@ -12,7 +12,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from perf_xlsx.grid import Grid, GridError, Sheet, parse_ref, read_grid, ref
+from perf_xlsx.grid import Grid, GridError, Sheet, read_grid, ref
 from perf_xlsx.model import (
     CellValue,
     Finding,
@@ -487,15 +487,16 @@ def _find_funds_header(ctx: _Ctx, rows: range) -> Optional[int]:
     return None
 
 
-def _row_label(ctx: _Ctx, row: int, before_col: int) -> tuple[str, str, int]:
-    """The rightmost label text left of the money columns (skipping the 项目资金 block label)."""
-    best = ("", "", 0)
+def _row_label(ctx: _Ctx, row: int, before_col: int) -> tuple[str, Optional[tuple[int, int]]]:
+    """The rightmost label text left of the money columns (skipping the 项目资金 block label),
+    and the cell it is shown from."""
+    best: tuple[str, Optional[tuple[int, int]]] = ("", None)
+    norm = ctx.norm
     for c in range(1, before_col):
-        a = ctx.sheet.anchor(row, c)
-        t = ctx.norm(row, c)
+        t = norm(row, c)
         if not t or t.startswith(("项目资金", "资金情况", "预算执行")):
             continue
-        best = (t, ref(*a), a[1])
+        best = (t, ctx.sheet.anchor(row, c))
     return best
 
 
@@ -507,7 +508,8 @@ def _read_funds(ctx: _Ctx, header: int, rows: range, stop_row: Optional[int]) ->
     for r in range(header + 1, rows.stop):
         if stop_row is not None and r >= stop_row:
             break
-        label, label_ref, _ = _row_label(ctx, r, first_money)
+        label, label_at = _row_label(ctx, r, first_money)
+        label_ref = ref(*label_at) if label_at is not None else ""
         if not label:
             has_numbers = any(ctx.cell(r, c) is not None and not ctx.cell(r, c).blank  # type: ignore[union-attr]
                               for c in cols.values())
@@ -524,7 +526,7 @@ def _read_funds(ctx: _Ctx, header: int, rows: range, stop_row: Optional[int]) ->
                 break
             kind = "component"
         values = {key: ctx.cell(r, c) for key, c in cols.items()}
-        raw_label = ctx.text(*parse_ref(label_ref)) if label_ref else ""
+        raw_label = ctx.text(*label_at) if label_at is not None else ""
         out.append(FundsRow(label=clean_text(raw_label) or label, kind=kind, label_cell=label_ref,
                             row=r, **values))
     return tuple(out)
@@ -584,10 +586,12 @@ def _read_indicators(ctx: _Ctx, header: int, cols: dict[str, int], rows: range
     indicators: list[Indicator] = []
     groups: dict[str, Level1Group] = {}
     total_row = None
+    norm, cell = ctx.norm, ctx.cell
+    value_cols = [(k, c) for k, c in cols.items() if k not in ("level1", "level2")]
     for r in range(start, rows.stop):
         label_here = ""
         for c in range(1, name_col + 1):
-            t = ctx.norm(r, c)
+            t = norm(r, c)
             if t and sheet.anchor(r, c)[0] == r:
                 label_here = t
                 break
@@ -606,7 +610,7 @@ def _read_indicators(ctx: _Ctx, header: int, cols: dict[str, int], rows: range
         l1_cell = ref(*sheet.anchor(r, cols["level1"])) if "level1" in cols else ""
         if l1_name and l1_name not in groups:
             groups[l1_name] = Level1Group(name=l1_name, label=l1_raw, cell=l1_cell, declared_weight=l1_weight)
-        values = {k: ctx.cell(r, c) for k, c in cols.items() if k not in ("level1", "level2")}
+        values = {k: cell(r, c) for k, c in value_cols}
         content_keys = ("name", "target", "actual", "weight", "score")
         if all(values.get(k) is None or values[k].blank for k in content_keys):  # type: ignore[union-attr]
             continue
