@@ -313,15 +313,6 @@ def _excel_date(serial: float, date1904: bool) -> Optional[_dt.datetime]:
     return base + _dt.timedelta(days=serial)
 
 
-try:
-    # ISA-L inflates the same DEFLATE streams to the same bytes in about 60% of zlib's time.
-    from isal import isal_zlib as _inflate_lib
-
-    _INFLATE_ERRORS: tuple[type[Exception], ...] = (zlib.error, _inflate_lib.error)
-except ImportError:  # pragma: no cover - isal is a dependency; platforms without a wheel
-    _inflate_lib = zlib  # type: ignore[no-redef]
-    _INFLATE_ERRORS = (zlib.error,)
-
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, name length, extra length
 # Flag bits the direct read understands: deflate options (1, 2), data descriptor (3), UTF-8 names (11).
 _PLAIN_FLAGS = 0x080E
@@ -361,10 +352,10 @@ class _Book:
                     if len(data) == info.compress_size:
                         if info.compress_type == zipfile.ZIP_DEFLATED:
                             try:
-                                data = _inflate_lib.decompressobj(-15).decompress(data, info.file_size + 1)
-                            except _INFLATE_ERRORS:
+                                data = zlib.decompressobj(-15).decompress(data, info.file_size + 1)
+                            except zlib.error:
                                 data = b""
-                        if len(data) == info.file_size and _inflate_lib.crc32(data) == info.CRC:
+                        if len(data) == info.file_size and zlib.crc32(data) == info.CRC:
                             return data
         return self.zf.read(name)
 
