@@ -212,7 +212,9 @@ _VALUED_CELL_RES = (
     re.compile(rf"<(?:{_SIMPLE_CELL}|{_P}c\b(?=([^>]*))\7(?<!/)>(.*?)</{_P}c>)", re.S),
     # "<c" shared by both alternatives lets the scan jump from one "<c" to the next;
     # [^<]*(?:<(?!/c>)[^<]*)* is (.*?) before the first </c>, without a step per character.
-    re.compile(rf"<c(?:{_SIMPLE_CELL[1:]}|\b(?=([^>]*))\7(?<!/)>([^<]*(?:<(?!/c>)[^<]*)*)</c>)", re.S),
+    # (?![^>]*/>) turns away a formatting-only cell (<c r="B3" s="5"/>) in one scan of its tag:
+    # neither alternative can match where the tag's first ">" follows "/".
+    re.compile(rf"<c(?![^>]*/>)(?:{_SIMPLE_CELL[1:]}|\b(?=([^>]*))\7(?<!/)>([^<]*(?:<(?!/c>)[^<]*)*)</c>)", re.S),
 )
 _HIDDEN_ROW_RES = _tag_res(r"""<{P}row\b[^>]*\bhidden\s*=\s*["'](?:1|true)["'][^>]*>""")
 # Any match of _HIDDEN_ROW_RES holds a match of this; without one there is no hidden row.
