@@ -158,30 +158,6 @@ class Indicator:
     unit_text: Optional[str] = None  # 度量单位 column of split layouts
 
 
-def make_indicator(row: int, level1: str, level2: str, name: str, target: CellValue, actual: CellValue,
-                   weight: Optional[CellValue], score: Optional[CellValue], reason: Optional[CellValue],
-                   name_cell: str = "", level1_cell: str = "", level2_cell: str = "",
-                   nature: Optional[CellValue] = None, unit_text: Optional[str] = None) -> Indicator:
-    """Indicator(...) without the frozen __init__ (see make_cell): one per indicator row."""
-    ind = _new(Indicator)
-    d = ind.__dict__
-    d["row"] = row
-    d["level1"] = level1
-    d["level2"] = level2
-    d["name"] = name
-    d["target"] = target
-    d["actual"] = actual
-    d["weight"] = weight
-    d["score"] = score
-    d["reason"] = reason
-    d["name_cell"] = name_cell
-    d["level1_cell"] = level1_cell
-    d["level2_cell"] = level2_cell
-    d["nature"] = nature
-    d["unit_text"] = unit_text
-    return ind
-
-
 @dataclass(frozen=True)
 class Level1Group:
     name: str  # normalised, e.g. 产出指标

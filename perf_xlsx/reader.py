@@ -25,7 +25,6 @@ from perf_xlsx.model import (
     UnitSheet,
     WorkbookModel,
     make_cell,
-    make_indicator,
 )
 from perf_xlsx.values import clean_text, normalize_label, split_weight_suffix
 
@@ -617,7 +616,7 @@ def _read_indicators(ctx: _Ctx, header: int, cols: dict[str, int], rows: range
         l2 = ctx.text(r, cols["level2"]) if "level2" in cols else ""
         name_cell = values.get("name")
         unit_cell = values.get("unit")
-        indicators.append(make_indicator(
+        indicators.append(Indicator(
             row=r,
             level1=l1_name,
             level2=clean_text(l2),
