@@ -24,7 +24,7 @@ from typing import Any, Optional
 
 from perf_xlsx import xlsxparts as xp
 from perf_xlsx.fileutil import atomic_write
-from perf_xlsx.grid import col_letter, parse_ref
+from perf_xlsx.grid import col_index, col_letter, parse_ref
 from perf_xlsx.model import Finding, ProjectScore, Severity, WorkbookResult
 from perf_xlsx.rules import Profile
 from perf_xlsx.scoring import fmt, round2
@@ -236,6 +236,52 @@ def _unique_name(wanted: str, taken: set[str]) -> str:
     return name
 
 
+_AREA = re.compile(r"((?:'(?:[^']|'')+'|[^'!,]+)!)\$?([A-Z]{1,3})\$?(\d*)(?::\$?([A-Z]{1,3})\$?(\d*))?")
+
+
+@dataclass
+class _Area:
+    text: str  # as written, kept when the area does not change
+    prefix: str  # 'Sheet'!
+    first_col: str
+    top: str  # row numbers as written; both "" for whole columns ($A:$J)
+    bottom: str
+    last: int  # last column, possibly widened
+    rows: tuple[int, int]
+
+    def covers(self, col: int) -> bool:
+        return col_index(self.first_col) <= col <= self.last
+
+    def render(self) -> str:
+        rows = (f"${self.top}", f"${self.bottom}") if self.top else ("", "")
+        return f"{self.prefix}${self.first_col}{rows[0]}:${col_letter(self.last)}{rows[1]}"
+
+
+def widen_print_area(text: str, spans: list[tuple[int, int, int]]) -> tuple[str, list[int]]:
+    """``text`` (a Print_Area formula: areas like 'Sheet'!$A$1:$J$26, comma-separated) with
+    every area that ends one column left of a tool column (col, first row, last row), in rows
+    it covers, widened to take the column in; also the tool columns that an area covering
+    their rows still leaves out. Anything but a plain list of A1 areas is returned as it is."""
+    found = list(_AREA.finditer(text))
+    if not found or ",".join(m.group(0) for m in found) != text:
+        return text, []
+    areas = []
+    for m in found:
+        prefix, c1, r1, c2, r2 = m.groups()
+        rows = (int(r1), int(r2 or r1)) if r1 else (1, 1 << 20)
+        areas.append(_Area(m.group(0), prefix, c1, r1, r2 or r1, col_index(c2 or c1), rows))
+    widened = {id(a): a.last for a in areas}
+    missed: list[int] = []
+    for col, t1, t2 in sorted(spans):
+        touching = [a for a in areas if t1 <= a.rows[1] and t2 >= a.rows[0]]
+        for a in touching:
+            if a.last == col - 1:
+                a.last = col
+        if touching and not any(a.covers(col) for a in touching) and col not in missed:
+            missed.append(col)
+    return ",".join(a.text if a.last == widened[id(a)] else a.render() for a in areas), missed
+
+
 class _Builder:
     def __init__(self, pkg: xp.Package, result: WorkbookResult, profile: Profile, input_path: str) -> None:
         self.pkg = pkg
@@ -250,6 +296,9 @@ class _Builder:
         self.editors: dict[str, xp.SheetEditor] = {}
         self.idmaps: list[int] = []
         self._sheet_memo: dict[str, Optional[_SheetInfo]] = {}
+        # part -> (column, first row, last row) of each 核定得分 column added to that sheet
+        self.tool_spans: dict[str, list[tuple[int, int, int]]] = {}
+        self.print_areas: dict[int, str] = {}  # original localSheetId -> widened Print_Area text
 
     # orchestration -------------------------------------------------------------------------
 
@@ -274,6 +323,7 @@ class _Builder:
         self.summary_name = _unique_name(SUMMARY_SHEET, taken)
         self.detail_name = _unique_name(DETAIL_SHEET, taken)
         self._annotate_sheets()
+        self._plan_print_areas()
         summary = self._summary().to_bytes(selected=True, footer="&C第 &P 页，共 &N 页",
                                            tab_color="FF2F75B5")
         detail_builder, detail_rows = self._detail()
@@ -537,6 +587,8 @@ class _Builder:
             editor.apply(edits)
             for col in sorted(tool_cols.get(part, ())):
                 editor.set_column_width(col, TOOL_COLUMN_WIDTH)
+                rows = [r for r, c in tool.get(part, {}) if c == col]
+                self.tool_spans.setdefault(part, []).append((col, min(rows), max(rows)))
             if edits:
                 last_row = max(r for r, _ in edits)
                 last_col = max(c for _, c in edits)
@@ -554,6 +606,25 @@ class _Builder:
                 data = xp.untab(self.pkg.parts[s.part])
                 if data != self.pkg.parts[s.part]:
                     self.out[s.part] = data
+
+    def _plan_print_areas(self) -> None:
+        """A sheet printed through a print area would print without its 核定得分 column: an
+        area that ends just left of that column is widened to take it in; one that stops
+        further left (the user left columns out on purpose) is kept, and the 汇总 says so."""
+        by_index = {s.index: s for s in self.sheets if s.part in self.tool_spans}
+        for el in self.wb_elements:
+            if el.local != "definedName" or el.attrib.get("name", "").lower() != "_xlnm.print_area":
+                continue
+            local = el.attrib.get("localSheetId", "")
+            sheet = by_index.get(int(local)) if local.isdigit() else None
+            if sheet is None:
+                continue
+            text, missed = widen_print_area(el.text, self.tool_spans[sheet.part])
+            if text != el.text:
+                self.print_areas[int(local)] = text
+            for col in missed:
+                self.notes.append(f"工作表「{sheet.name}」设置的打印区域不含 {col_letter(col)} 列（核定得分），"
+                                  "打印前请在 WPS/Excel 中调整打印区域")
 
     def _tool_cell(self, kind: str, value: Any) -> Any:
         st = self.st
@@ -1061,7 +1132,11 @@ class _Builder:
                 return ""
             whole = m.group(0)
             end = xp.tag_end(whole)
-            return xp.set_attr(whole[:end], "localSheetId", str(index_map[int(local)])) + whole[end:]
+            body = whole[end:]
+            if a.get("name", "").lower() == "_xlnm.print_area" and int(local) in self.print_areas \
+                    and m.group(2) is not None:
+                body = xp.xml_text(self.print_areas[int(local)]) + f"</{wp}definedName>"
+            return xp.set_attr(whole[:end], "localSheetId", str(index_map[int(local)])) + body
 
         text = dn_pat.sub(fix_name, text)  # the same names _names_to_drop counted for 汇总
         ours = (f'<{wp}definedName name="_xlnm._FilterDatabase" localSheetId="1" hidden="1">'

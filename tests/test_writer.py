@@ -48,6 +48,7 @@ from perf_xlsx.writer import (
     WriteError,
     is_scored_output,
     render_scored,
+    widen_print_area,
     write_scored,
 )
 
@@ -266,6 +267,18 @@ def _sheet_settings(ws: Any) -> dict[str, Any]:
     }
 
 
+def _with_tool_column(area: str, tool_col: int) -> str:
+    """The print area the scored copy should have: an area ending just left of the 核定得分
+    column takes it in, so the printed, stamped sheet shows the tool's scores."""
+    sheet, _, cells = area.rpartition("!")
+    first, _, last = cells.partition(":")
+    m = re.fullmatch(r"\$?([A-Z]+)(\$?\d*)", last)
+    assert m, area
+    if openpyxl.utils.column_index_from_string(m.group(1)) == tool_col - 1:
+        last = f"${openpyxl.utils.get_column_letter(tool_col)}{m.group(2)}"
+    return f"{sheet}!{first}:{last}"
+
+
 def assert_originals_intact(case: Case) -> None:
     wb_in, wb_out = _load(case.input), _load(case.output)
     tool, marks = expected_changes(case, wb_in)
@@ -274,7 +287,10 @@ def assert_originals_intact(case: Case) -> None:
         wi, wo = wb_in[name], wb_out[name]
         sheet_tool, sheet_marks = tool.get(name, {}), marks.get(name, {})
         tool_cols = {c for _, c in sheet_tool}
-        assert _sheet_settings(wi) == _sheet_settings(wo), name
+        want = _sheet_settings(wi)
+        if want["print_area"] and tool_cols:
+            want["print_area"] = _with_tool_column(want["print_area"], min(tool_cols))
+        assert _sheet_settings(wo) == want, name
         widths_in = {k: d.width for k, d in wi.column_dimensions.items()}
         widths_out = {k: d.width for k, d in wo.column_dimensions.items()
                       if openpyxl.utils.column_index_from_string(k) not in tool_cols}
@@ -352,11 +368,43 @@ def test_print_titles_and_validations_follow_their_sheet(cases: dict[str, Case])
     wb = _load(cases["seed_settings"].output)
     assert wb["招商节会"].print_title_rows == "$13:$13"
     assert wb["农贸市场提质改造"].print_title_rows == "$12:$12"
-    assert wb["招商节会"].print_area == "'招商节会'!$A$1:$J$26"
+    # The area ended at J, just left of the 核定得分 column K: it now takes K in.
+    assert wb["招商节会"].print_area == "'招商节会'!$A$1:$K$26"
     assert wb["汇总"].print_title_rows == "$1:$1"
     assert wb["评分明细"].print_title_rows == "$1:$1"
     assert wb["备注"].sheet_state == "hidden"
     assert len(wb["招商节会"].data_validations.dataValidation) == 1
+
+
+@pytest.mark.parametrize("area, spans, want, missed", [
+    ("'表'!$A$1:$J$26", [(11, 6, 25)], "'表'!$A$1:$K$26", []),
+    ("Sheet1!$A:$J", [(11, 6, 25)], "Sheet1!$A:$K", []),
+    ("'表'!$A$1:$L$26", [(11, 6, 25)], "'表'!$A$1:$L$26", []),  # already in
+    ("'表'!$A$1:$H$26", [(11, 6, 25)], "'表'!$A$1:$H$26", [11]),  # I:J left out on purpose
+    ("'表'!$A$30:$J$40", [(11, 6, 25)], "'表'!$A$30:$J$40", []),  # rows apart: not its business
+    ("S!$A$1:$J$10,S!$A$12:$J$40", [(11, 13, 25)], "S!$A$1:$J$10,S!$A$12:$K$40", []),
+    ("'a,b'!$B$2:$J$30", [(11, 6, 25)], "'a,b'!$B$2:$K$30", []),
+    ("S!$A$1:$J$20,S!$A$21:$M$40", [(11, 6, 25), (14, 21, 40)], "S!$A$1:$K$20,S!$A$21:$N$40", []),
+    ("OFFSET(S!$A$1,0,0,20,10)", [(11, 6, 25)], "OFFSET(S!$A$1,0,0,20,10)", []),
+])
+def test_print_area_takes_in_the_tool_column(area: str, spans: list[tuple[int, int, int]], want: str,
+                                             missed: list[int]) -> None:
+    assert widen_print_area(area, spans) == (want, missed)
+
+
+def test_print_area_left_short_is_kept_and_said(tmp_path: Path) -> None:
+    path, maps, _ = make_workbook(tmp_path / "area.xlsx", [seed_spec("招商节会")])
+    wb = openpyxl.load_workbook(path)
+    wb["招商节会"].print_area = "A1:H30"
+    wb.save(path)
+    result = evaluate_file(str(path), PROFILE)
+    out = tmp_path / "area_scored.xlsx"
+    write_scored(str(path), result, str(out), PROFILE)
+    wb = _load(out)
+    assert wb["招商节会"].print_area == "'招商节会'!$A$1:$H$30"
+    tool_col = openpyxl.utils.get_column_letter(maps[0].last_col + 1)
+    assert _find(wb["汇总"], f"工作表「招商节会」设置的打印区域不含 {tool_col} 列（核定得分），"
+                             "打印前请在 WPS/Excel 中调整打印区域")
 
 
 # --------------------------------------------------------------------------------------------
@@ -1056,7 +1104,7 @@ def test_libreoffice_recalculates_to_the_tools_values(lo_outputs: dict[str, tupl
 
 
 def test_summary_prints_on_a4_landscape(lo_outputs: dict[str, tuple[Case, Path, Path]]) -> None:
-    pdfium = pytest.importorskip("pypdfium2")
+    import pypdfium2 as pdfium
     for name in ("seed_formulas", "seed_settings", "lo_seed"):
         _, _, pdf_path = lo_outputs[name]
         pdf = pdfium.PdfDocument(str(pdf_path))
@@ -1071,6 +1119,24 @@ def test_summary_prints_on_a4_landscape(lo_outputs: dict[str, tuple[Case, Path, 
                 assert word in text.replace("\r", "").replace("\n", ""), (name, word)
         finally:
             pdf.close()
+
+
+def test_printed_project_sheets_show_the_tool_column(lo_outputs: dict[str, tuple[Case, Path, Path]]) -> None:
+    """seed_settings has a print area (A1:J26 on 招商节会) and the template-like sheets print
+    their used range: on every printed page with an indicator table, 核定得分 is there too."""
+    import pypdfium2 as pdfium
+
+    for name in ("seed_formulas", "seed_settings"):
+        _, _, pdf_path = lo_outputs[name]
+        pdf = pdfium.PdfDocument(str(pdf_path))
+        try:
+            pages = [pdf[i].get_textpage().get_text_range().replace("\r", "").replace("\n", "")
+                     for i in range(len(pdf))]
+        finally:
+            pdf.close()
+        tables = [t for t in pages if "偏差原因" in t and "三级指标" in t]
+        assert len(tables) >= 2, name
+        assert all("核定得分" in t for t in tables), name
 
 
 # --- fast paths of the text surgery: each must give what the plain form it replaced gives ----
