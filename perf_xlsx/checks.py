@@ -7,6 +7,7 @@ bad data. Codes are stable identifiers, documented in docs/finding-codes.md.
 from __future__ import annotations
 
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Iterator, Optional
 
 from perf_xlsx.model import (
@@ -96,6 +97,14 @@ def _decimals(x: float) -> int:
     return len(text.split(".")[1]) if "." in text else 0
 
 
+def _displayed(x: float, decimals: int) -> float:
+    """x as Excel/WPS display it with that many decimals: half away from zero (98.25 -> 98.3),
+    where Python's round() goes to even (98.2). The quotient's float noise (98.24999999999999)
+    is cut first, at ten places, so it cannot decide the half."""
+    exact = Decimal(f"{x:.10f}")
+    return float(exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+
+
 def _rate_matches(cell: CellValue, rate: float, tol_points: float) -> tuple[bool, float]:
     """Whether an entered 执行率 agrees with the amounts.
 
@@ -109,7 +118,7 @@ def _rate_matches(cell: CellValue, rate: float, tol_points: float) -> tuple[bool
     explicit = cell.percent_format or (isinstance(cell.value, str) and "%" in cell.value.replace("％", "%"))
     candidates = [points] if explicit else [points, points * 100]
     for value in candidates:
-        shown = round(computed, min(_decimals(value), 2))
+        shown = _displayed(computed, min(_decimals(value), 2))
         if abs(value - computed) <= tol_points + 1e-9 or abs(value - shown) <= tol_points + 1e-9:
             return True, value
     return False, points
@@ -250,6 +259,11 @@ def _weights(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
             ind = r.indicator
             yield _f(E, "indicator.weight_missing", f"指标「{ind.name}」未填写分值，未计分", p.sheet,
                      ind.weight.ref if ind.weight is not None else ind.name_cell)
+    for r in ps.indicators:
+        if r.weight is not None and r.weight < 0:
+            ind = r.indicator
+            yield _f(E, "indicator.weight_negative", f"指标「{ind.name}」分值 {fmt(r.weight)} 为负数，分值合计随之失真",
+                     p.sheet, ind.weight.ref if ind.weight is not None else ind.name_cell, None, r.weight)
     funds_w = 0.0 if ps.funds.excluded else (ps.funds.weight or 0.0)
     total_w = round2(funds_w + sum(w for w in weights))
     declared = cell_points(p.total_weight)
@@ -337,7 +351,7 @@ def _row(p: Project, r: IndicatorScore, ps: ProjectScore, profile: Profile) -> I
         yield _f(E, "indicator.unit_mismatch",
                  f"{label}单位不一致：指标值「{r.target.raw}」，实际完成值「{r.actual.raw}」", p.sheet,
                  ind.actual.ref, r.target.unit, r.actual.unit)
-    if r.weight is not None and r.score_entered is not None and (
+    if r.weight is not None and r.weight >= 0 and r.score_entered is not None and (
             r.score_entered < -tol or r.score_entered > r.weight + tol):
         yield _f(E, "indicator.score_out_of_range",
                  f"{label}得分 {fmt(r.score_entered)} 超出 0–{fmt(r.weight)} 分", p.sheet, score_ref,

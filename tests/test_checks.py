@@ -1,0 +1,53 @@
+"""Checks on real workbooks: what a finance officer types, read back through the whole reader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from builders import make_workbook, seed_spec
+
+from perf_xlsx.evaluate import evaluate_file
+from perf_xlsx.rules import load_profile
+
+NATIONAL = load_profile("national_2020")
+
+
+def _findings(tmp_path: Path, spec: dict[str, Any]) -> list[tuple[str, str, Any]]:
+    path, _, _ = make_workbook(tmp_path / "t.xlsx", [spec])
+    result = evaluate_file(str(path), NATIONAL)
+    assert result.status == "scored", result.error
+    return [(f.code, f.cell, f.found) for f in result.findings]
+
+
+@pytest.mark.parametrize("executed, shown, accepted", [
+    (196.5, "98.3%", True),   # 98.25% shown with one decimal, rounded half up as Excel does
+    (192.5, "96.3%", True),   # 96.25%
+    (195, "98%", True),       # 97.5%
+    (193.5, "96.8%", True),   # 96.75%
+    (196.5, "98.25%", True),
+    (196.5, "98.2%", False),  # rounded the wrong way
+    (196.5, "98%", True),     # 98.25 shown without decimals
+    (196.5, "99%", False),
+])
+def test_entered_rate_rounded_for_display(tmp_path: Path, executed: float, shown: str, accepted: bool) -> None:
+    spec = seed_spec("招商节会")
+    rate = executed / 200
+    score = round(rate * 10 + 1e-9, 2)
+    spec["funds"]["total"].update(executed=executed, rate=shown, score=score)
+    spec["funds"]["current_appropriation"].update(executed=executed)
+    spec["total_score_published"] = 90 + score
+    codes = [code for code, _, _ in _findings(tmp_path, spec)]
+    assert ("funds.rate_mismatch" not in codes) is accepted, codes
+
+
+def test_negative_weight_is_an_error_at_its_cell(tmp_path: Path) -> None:
+    spec = seed_spec("招商节会")
+    spec["indicators"][4].update(weight=-5, score=-5)
+    found = _findings(tmp_path, spec)
+    negative = [(cell, value) for code, cell, value in found if code == "indicator.weight_negative"]
+    assert len(negative) == 1 and negative[0][1] == -5
+    # The range check would only say "超出 0–-5 分": the negative weight is the problem.
+    assert not [c for c, _, _ in found if c == "indicator.score_out_of_range"]
+    assert "weights.sum_mismatch" in [c for c, _, _ in found]  # 90 - 10 no longer adds up
