@@ -289,11 +289,13 @@ def render_check(result: WorkbookResult, profile: Profile) -> str:
         kind = "部门整体支出绩效自评表" if p.kind == "department" else "项目"
         lines.append(f"{kind}：{p.name}（工作表「{p.sheet}」）" + (f"  {p.year} 年度" if p.year else ""))
         rate = f"{fmt(f.rate * 100)}%" if f.rate is not None else "—"
-        lines.append(f"  预算 {fmt(f.budget)} 万元  执行 {fmt(f.executed)} 万元  执行率 {rate}  "
-                     f"资金得分 {fmt(f.score)}/{fmt(f.weight)}")
+        money = f"  预算 {fmt(f.budget)} 万元  执行 {fmt(f.executed)} 万元  执行率 {rate}"
         if p.kind == "department":
-            lines.append("  评分细则各行未自动评分（仅核对资金合计）")
+            # A department table has no 10-point funds score of its own: none is shown.
+            lines.append(money if p.funds else "  未找到资金表")
+            lines.append("  评分细则各行未自动评分" + ("（仅核对资金合计）" if p.funds else "，请人工复核"))
             continue
+        lines.append(f"{money}  资金得分 {fmt(f.score)}/{fmt(f.weight)}")
         entered = f"（自评 {fmt(ps.score_entered)}）" if ps.score_entered is not None else ""
         rescaled = ""
         if ps.raw is not None and ps.score is not None and ps.raw != ps.score:
