@@ -47,6 +47,24 @@ def test_check_with_errors_exits_1_and_names_cells(bad_wb: Path) -> None:
     assert "!J7  错误" in result.output  # funds score cell of the plain layout
 
 
+def test_department_table_without_funds_claims_no_funds_score(tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "评分表"
+    for row in (["2021年度部门整体支出绩效自评表"], ["一级指标", "二级指标", "三级指标", "评分标准", "分值", "自评得分"],
+                ["投入（15分）", "预算配置", "重点支出安排率", "≥90% 计15分", 15, 15],
+                ["产出（85分）", "职责履行", "重点工作完成率", "完成计85分", 85, 85], ["合计", None, None, None, 100, 100]):
+        ws.append(row)
+    path = tmp_path / "部门.xlsx"
+    wb.save(path)
+    result = CliRunner().invoke(cli, ["check", str(path)])
+    assert "部门整体支出绩效自评表" in result.output, result.output
+    assert "资金得分" not in result.output and "未找到资金表" in result.output
+    assert "仅核对资金合计" not in result.output
+
+
 def test_unreadable_file_exits_2(tmp_path: Path) -> None:
     junk = tmp_path / "junk.xlsx"
     junk.write_text("项目名称,金额\n招商,200\n", encoding="gbk")
