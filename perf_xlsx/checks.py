@@ -372,7 +372,9 @@ def _row(p: Project, r: IndicatorScore, ps: ProjectScore, profile: Profile) -> I
             and (ind.score is None or ind.score.blank):
         yield _f(INFO, "indicator.score_blank", f"{label}得分未填写，工具按 {fmt(r.score)} 分计（{r.how}）",
                  p.sheet, score_ref, r.score, None)
-    if r.grade is not None and not r.actual.grade_standard and r.actual.raw:
+    # A late date is graded 未达成 by the tool, not by words the unit wrote (I7 says so).
+    if r.grade is not None and not r.actual.grade_standard and r.actual.raw and (
+            r.actual.grade is not None or r.kind is Kind.QUAL):
         yield _f(W, "indicator.nonstandard_grade",
                  f"{label}实际完成值「{r.actual.raw}」不是标准定性表述，按「{r.grade.label}」计",
                  p.sheet, ind.actual.ref, r.grade.label, r.actual.raw)
@@ -437,7 +439,8 @@ def _cost_and_dates(p: Project, r: IndicatorScore, ps: ProjectScore, label: str)
             yield _f(W, "indicator.cost_exceeds_execution",
                      f"{label}实际成本 {fmt(r.actual.value)} 万元超过全年执行数 {fmt(spent)} 万元",
                      p.sheet, ind.actual.ref, spent, r.actual.value)
-    if r.target.when is not None and r.actual.when is not None and r.actual.when > r.target.when:
+    if r.target.when is not None and r.actual.when is not None and r.actual.when > r.target.when \
+            and r.target.op != "ge":
         yield _f(W, "indicator.deadline_missed", f"{label}实际完成时间晚于指标要求（{r.target.raw}）",
                  p.sheet, ind.actual.ref, r.target.raw, r.actual.raw)
 

@@ -97,10 +97,12 @@ def cell_money(cell: Optional[CellValue], unit: str) -> Optional[float]:
     return parse_money(cell.value, unit)
 
 
-def cell_quantity(cell: Optional[CellValue], unit_hint: Optional[str] = None) -> Quantity:
+def cell_quantity(cell: Optional[CellValue], unit_hint: Optional[str] = None,
+                  year: Optional[int] = None) -> Quantity:
     if cell is None or cell.error:
         return Quantity(raw=cell.error if cell is not None and cell.error else "")
-    return parse_quantity(cell.value, percent_format=cell.percent_format, unit_hint=unit_hint)
+    return parse_quantity(cell.value, percent_format=cell.percent_format, unit_hint=unit_hint,
+                          year=year)
 
 
 # --- funds -------------------------------------------------------------------------------
@@ -179,7 +181,15 @@ def score_funds(project: Project, profile: Profile) -> FundsScore:
 SAME_WORDS = ("同上", "与指标值一致", "同指标值")
 
 
+def _is_date_target(target: Quantity) -> bool:
+    return target.family == "date" and not target.is_range and not target.placeholder
+
+
 def indicator_kind(ind: Indicator, target: Quantity, profile: Profile) -> Kind:
+    if _is_date_target(target):
+        # A date is an objective target whatever 指标性质 says: a deadline (…前, 不晚于, or a bare
+        # date) is met on or before its day (scoring-rules.md §2.3 DATE: LE on dates).
+        return Kind.GE if target.op == "ge" else Kind.LE
     nature = op_from_nature(ind.nature.value) if ind.nature is not None and not ind.nature.blank else None
     if nature == "qual" or target.value is None or target.is_range:
         return Kind.QUAL
@@ -214,36 +224,67 @@ def _qualitative(ind: Indicator, target: Quantity, actual: Quantity, w: float,
         return dict(score=0.0 if issue == "actual_blank" else None, issue=issue,
                               how="缺少实际完成值，记 0 分" if issue == "actual_blank"
                               else "实际完成值无法判断完成等级，沿用填报得分", **base)
+    return _graded(grade, w, entered, profile, base, f"定性「{grade.label}」")
+
+
+def _graded(grade: Grade, w: float, entered: Optional[float], profile: Profile, base: dict,
+            why: str) -> dict[str, Any]:
+    """A score inside the band of ``grade`` (§2.7): the entered one if it fits, else clamped."""
     lo, hi = _band(profile, grade, w)
     if entered is None:
         share = profile.get("qualitative", "default_share")[grade.value]
         score = round2(w * share)
-        how = f"定性「{grade.label}」，得分栏空白，按 {fmt(share * 100)}% × {fmt(w)} = {fmt(score)}"
+        how = f"{why}，得分栏空白，按 {fmt(share * 100)}% × {fmt(w)} = {fmt(score)}"
     else:
         upper = hi if grade is Grade.ACHIEVED else round2(hi - 0.01)
         score = round2(min(max(entered, lo), upper))
         if score == round2(entered):
-            how = f"定性「{grade.label}」，区间 {fmt(lo)}–{fmt(hi)}，填报 {fmt(entered)} 在区间内"
+            how = f"{why}，区间 {fmt(lo)}–{fmt(hi)}，填报 {fmt(entered)} 在区间内"
         else:
-            how = f"定性「{grade.label}」，区间 {fmt(lo)}–{fmt(hi)}，填报 {fmt(entered)} 超出区间，按 {fmt(score)} 计"
+            how = f"{why}，区间 {fmt(lo)}–{fmt(hi)}，填报 {fmt(entered)} 超出区间，按 {fmt(score)} 计"
     return dict(score=score, grade=grade, band=(lo, hi), how=how, **base)
 
 
-def score_indicator(ind: Indicator, profile: Profile) -> IndicatorScore:
+def _dated(ind: Indicator, target: Quantity, actual: Quantity, w: float, entered: Optional[float],
+           kind: Kind, profile: Profile, base: dict) -> dict[str, Any]:
+    """A date target (时效指标): met or missed by the day written in 实际完成值 (check I7)."""
+    if not actual.raw:
+        return dict(score=0.0, issue="actual_blank", how="缺少实际完成值，记 0 分", **base)
+    if actual.grade is Grade.NOT or (actual.when is None and actual.grade is not None):
+        # "按时完成" or "截至12月底未完成": the words say how it went, whatever date they carry.
+        return _qualitative(ind, target, actual, w, entered, profile, base)
+    if target.when is None or actual.when is None:
+        return dict(score=None, issue="incomparable",
+                    how="指标值或实际完成值不能确定到某一天（如未写年份、表头也无年度），无法比较，沿用填报得分",
+                    **base)
+    late = actual.when > target.when if kind is Kind.LE else actual.when < target.when
+    if not late:
+        word = "不晚于" if kind is Kind.LE else "不早于"
+        return dict(score=w, how=f"实际 {actual.raw} {word}指标值 {target.raw}，得满分 {fmt(w)}", **base)
+    # No formula scores a date (a ratio of days means nothing), so a missed date is a missed
+    # target graded as for a qualitative one: 未达成, with the entered score kept inside its band.
+    word = "晚于" if kind is Kind.LE else "早于"
+    return _graded(Grade.NOT, w, entered, profile, base,
+                   f"实际 {actual.raw} {word}指标值 {target.raw}，按「{Grade.NOT.label}」")
+
+
+def score_indicator(ind: Indicator, profile: Profile, *, year: Optional[int] = None) -> IndicatorScore:
+    """One indicator row; ``year`` (the project's) dates targets such as 12月底前."""
     # The scorers below return the fields, so that the (frozen) result is built once.
-    result = _score_indicator(ind, profile)
+    result = _score_indicator(ind, profile, year=year)
     if result.get("issue") == "no_weight":
         # The completion of a row without 分值 still tells whether its target was met.
-        result["completion"] = _score_indicator(ind, profile, weight=1.0)["score"]
+        result["completion"] = _score_indicator(ind, profile, weight=1.0, year=year)["score"]
     elif result["score"] is not None and result["weight"]:
         result["completion"] = result["score"] / result["weight"]
     return IndicatorScore(**result)
 
 
-def _score_indicator(ind: Indicator, profile: Profile, weight: Optional[float] = None) -> dict[str, Any]:
+def _score_indicator(ind: Indicator, profile: Profile, weight: Optional[float] = None,
+                     year: Optional[int] = None) -> dict[str, Any]:
     unit_hint = ind.unit_text or None
-    target = cell_quantity(ind.target, unit_hint)
-    actual = cell_quantity(ind.actual, unit_hint)
+    target = cell_quantity(ind.target, unit_hint, year)
+    actual = cell_quantity(ind.actual, unit_hint, year)
     w = cell_points(ind.weight) if weight is None else weight
     entered = cell_points(ind.score) if weight is None else None
     kind = indicator_kind(ind, target, profile)
@@ -258,6 +299,8 @@ def _score_indicator(ind: Indicator, profile: Profile, weight: Optional[float] =
                               **base)
     if not target.raw:
         return dict(score=None, issue="target_blank", how="年度指标值空白，沿用填报得分", **base)
+    if _is_date_target(target):
+        return _dated(ind, target, actual, w, entered, kind, profile, base)
     if kind is Kind.QUAL or actual.value is None:
         if kind is not Kind.QUAL and not actual.raw:
             return dict(score=0.0, issue="actual_blank", how="缺少实际完成值，记 0 分", **base)
@@ -365,7 +408,7 @@ def _reverse(a: float, b: float, w: float, kind: Kind, ta: str, tb: str, profile
 
 def score_project(project: Project, profile: Profile) -> ProjectScore:
     funds = score_funds(project, profile)
-    rows = tuple(score_indicator(ind, profile) for ind in project.indicators)
+    rows = tuple(score_indicator(ind, profile, year=project.year) for ind in project.indicators)
     scorable = any(r.applicable and (r.score is not None or r.score_entered is not None) for r in rows)
     total_entered = cell_points(project.total_score)
     weight = sum(r.weight or 0.0 for r in rows if r.applicable)

@@ -646,21 +646,38 @@ def _replace_cn_numerals(text: str) -> str:
 
 
 _YEAR = r"(?<![0-9.,])(?:19|20)[0-9]{2}"
-_DAY_RE = re.compile(r"^((?:19|20)[0-9]{2})(?:年|[.\-/])([0-9]{1,2})(?:月|[.\-/])?([0-9]{1,2})?")
+_DAY_RE = re.compile(r"^((?:19|20)[0-9]{2})(?:年|[.\-/])([0-9]{1,2})(?:月|[.\-/])?"
+                     r"(?:([0-9]{1,2})|(上旬|中旬))?")
+# Without a year only the 月 form is a date (12.31 could be a number); the caller gives the year.
+_MONTH_DAY_RE = re.compile(r"^()([0-9]{1,2})月(?:([0-9]{1,2})|(上旬|中旬))?")
+_YEAR_END_RE = re.compile(r"^((?:19|20)[0-9]{2})?年(?:底|末|内|度)?$")
+_TEN_DAYS = {"上旬": 10, "中旬": 20}
 
 
-def _day_of(text: str) -> int | None:
-    """The day a written date stands for (a month alone means its last day), as an ordinal."""
-    m = _DAY_RE.match(text)
+def _day_of(text: str, year: int | None = None) -> int | None:
+    """The day a written date stands for, as an ordinal; None when it names no single day.
+
+    A date that names a span (a month, 下旬, a whole year, 年底/年内) stands for its last day, so
+    that a deadline is met by anything inside the span and an actual counts as done only once
+    the span is over. ``year`` is the evaluation year, for dates written without one.
+    """
+    m = _DAY_RE.match(text) or _MONTH_DAY_RE.match(text)
     if m is None:
-        return None
-    year, month = int(m.group(1)), int(m.group(2))
-    if not 1 <= month <= 12:
+        m_year = _YEAR_END_RE.match(text)
+        if m_year is None or text == "年":
+            return None
+        y = int(m_year.group(1)) if m_year.group(1) else year
+        return date(y, 12, 31).toordinal() if y is not None else None
+    y = int(m.group(1)) if m.group(1) else year
+    month = int(m.group(2))
+    if y is None or not 1 <= month <= 12:
         return None
     try:
         if m.group(3):
-            return date(year, month, int(m.group(3))).toordinal()
-        following = date(year + (month == 12), month % 12 + 1, 1)
+            return date(y, month, int(m.group(3))).toordinal()
+        if m.group(4):
+            return date(y, month, _TEN_DAYS[m.group(4)]).toordinal()
+        following = date(y + (month == 12), month % 12 + 1, 1)
         return following.toordinal() - 1
     except ValueError:
         return None
@@ -752,26 +769,28 @@ def _apply_unit(d: Decimal, unit: _Unit | None, hint: _Unit | None
 
 
 def parse_quantity(value: object, *, percent_format: bool = False,
-                   unit_hint: str | None = None) -> Quantity:
+                   unit_hint: str | None = None, year: int | None = None) -> Quantity:
     """A 年度指标值 or 实际完成值 cell as a Quantity (see model.Quantity and scoring-rules §2.3).
 
     ``unit_hint`` is the 度量单位 column of split layouts; it applies when the cell itself
-    names no unit.
+    names no unit. ``year`` is the evaluation year: it dates 12月底前 / 11月30日 / 年底前, which
+    otherwise carry no day (``when``).
     """
     # Text is the costly case and reads the same whatever the cell's format (percent_format
     # only applies to numbers); a Quantity is frozen, so sharing one between cells is safe.
     if type(value) is str and len(value) <= _CACHED_LEN and (
             unit_hint is None or type(unit_hint) is str and len(unit_hint) <= _CACHED_LEN):
-        return _text_quantity(value, unit_hint)
-    return _parse_quantity(value, percent_format, unit_hint)
+        return _text_quantity(value, unit_hint, year)
+    return _parse_quantity(value, percent_format, unit_hint, year)
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
-def _text_quantity(value: str, unit_hint: str | None) -> Quantity:
-    return _parse_quantity(value, False, unit_hint)
+def _text_quantity(value: str, unit_hint: str | None, year: int | None) -> Quantity:
+    return _parse_quantity(value, False, unit_hint, year)
 
 
-def _parse_quantity(value: object, percent_format: bool, unit_hint: str | None) -> Quantity:
+def _parse_quantity(value: object, percent_format: bool, unit_hint: str | None,
+                    year: int | None = None) -> Quantity:
     hint = _unit_from_hint(unit_hint)
     if value is None:
         return Quantity(raw="")
@@ -812,7 +831,7 @@ def _parse_quantity(value: object, percent_format: bool, unit_hint: str | None) 
 
     def cut_date(m: re.Match[str]) -> str:
         dates.append(bool(_DEADLINE_RE.match(m.string, m.end())))
-        days.append(_day_of(m.group(0)))
+        days.append(_day_of(m.group(0), year))
         return "\x00"
 
     text = _DATE_RE.sub(cut_date, text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, Optional
 
 import pytest
@@ -236,3 +237,87 @@ def test_deadline_missed_is_warned() -> None:
     found = [f.cell for f in check_project(score_project(project(100, 100, (late, on_time)), NATIONAL), NATIONAL)
              if f.code == "indicator.deadline_missed"]
     assert found == ["F14"]
+
+
+# --- dates (时效指标, check I7) -------------------------------------------------------------
+
+
+def dated(target: Any, actual: Any, score: Any = 10, reason: Any = None, row: int = 14) -> Indicator:
+    return indicator(target, actual, 10, score=score, reason=reason, level2="时效指标", row=row)
+
+
+@pytest.mark.parametrize(("target", "actual", "entered", "expected", "kind"), [
+    ("2022年12月31日前", "2022年11月30日", 10, 10, "le"),
+    ("2022年6月30日前", "2022年6月30日", 10, 10, "le"),  # the deadline day itself meets it
+    ("12月底前", "2022年11月30日", 10, 10, "le"),  # the project year dates the target
+    ("年底前", "2022.12.31", 10, 10, "le"),
+    ("2022年12月", "2022年12月", 10, 10, "le"),  # a month as target: by its last day
+    ("2022年12月31日前", "11月30日", 10, 10, "le"),
+    ("不晚于2022年12月31日", datetime.datetime(2022, 11, 30), 10, 10, "le"),
+    ("2022年12月31日前", "按时完成", 10, 10, "le"),  # words, not a date: graded as written
+    # missed: graded 未达成 (0–60%), the entered score kept inside that band
+    ("2022年10月底前", "2022年12月15日", 5, 5, "le"),
+    ("2022年10月底前", "2022年12月15日", 8, 5.99, "le"),
+    ("2022年10月底前", "2022年12月15日", None, 3, "le"),
+    ("12月底前", "2023年1月15日", 4, 4, "le"),
+    ("不早于2022年3月1日", "2022年4月1日", 10, 10, "ge"),
+])
+def test_date_targets_are_compared(target: str, actual: Any, entered: Any, expected: float, kind: str) -> None:
+    result = score_indicator(dated(target, actual, entered), NATIONAL, year=2022)
+    assert (result.score, result.kind.value, result.issue) == (pytest.approx(expected), kind, None)
+
+
+def test_date_without_a_year_is_not_guessed() -> None:
+    result = score_indicator(dated("12月底前", "2022年11月30日"), NATIONAL)
+    assert result.score is None and result.issue == "incomparable"
+
+
+def _dated_codes(*rows: Indicator, year: Optional[int] = 2022) -> list[tuple[str, Optional[str]]]:
+    from dataclasses import replace
+
+    p = replace(project(100, 100, rows), year=year)
+    return [(f.code, f.cell) for f in check_project(score_project(p, NATIONAL), NATIONAL)]
+
+
+def test_met_deadline_is_neither_an_error_nor_unquantified() -> None:
+    found = _dated_codes(dated("2022年12月31日前", "2022年11月30日"),
+                         dated("6月30日前", "2022年6月30日", row=15))
+    bad = {"indicator.unparsed", "goal.not_quantified", "indicator.deadline_missed", "indicator.score_mismatch",
+           "indicator.missing_explanation", "indicator.nonstandard_grade"}
+    assert [c for c in found if c[0] in bad] == []
+
+
+def test_missed_deadline_is_scored_and_warned_not_called_incomparable() -> None:
+    found = _dated_codes(dated("2022年10月底前", "2022年12月15日", score=8, reason="施工延误"),
+                         dated("10月底前", "2022年12月15日", score=10, row=15))
+    assert ("indicator.deadline_missed", "F14") in found and ("indicator.deadline_missed", "F15") in found
+    assert ("indicator.score_mismatch", "H14") in found  # 8 of 10 is above the 未达成 band
+    assert ("indicator.score_mismatch", "H15") in found
+    assert ("indicator.missing_explanation", "I15") in found
+    assert not [c for c in found if c[0] in ("indicator.unparsed", "goal.not_quantified",
+                                             "indicator.nonstandard_grade")]
+
+
+def test_deadline_in_a_workbook(tmp_path: Any) -> None:
+    from builders import make_workbook, seed_spec
+
+    from perf_xlsx.evaluate import evaluate_file
+
+    spec = seed_spec("招商节会")  # 2021, every target met, 总分 99.83
+    timely = spec["indicators"][4]
+    timely.update(name="节会活动完成时间", target="12月底前", actual="2021年11月30日")
+    path, maps, _ = make_workbook(tmp_path / "met.xlsx", [spec])
+    result = evaluate_file(str(path), NATIONAL)
+    (ps,) = result.scores
+    assert ps.score == 99.83 and ps.indicators[4].score == 5
+    cell = maps[0].indicator_cells[4]
+    assert [f.code for f in result.findings if f.cell in (cell["target"], cell["actual"], cell["score"])] == []
+
+    timely.update(target="2021年10月底前", actual="2021年12月15日", score=2, deviation_note="场馆改期")
+    spec["total_score_published"] = 96.83
+    path, maps, _ = make_workbook(tmp_path / "late.xlsx", [spec])
+    result = evaluate_file(str(path), NATIONAL)
+    (ps,) = result.scores
+    assert ps.score == 96.83 and ps.indicators[4].score == 2
+    assert [(f.code, f.cell) for f in result.findings if f.severity.value == "error"] == []
+    assert ("indicator.deadline_missed", cell["actual"]) in [(f.code, f.cell) for f in result.findings]

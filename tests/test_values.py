@@ -611,3 +611,30 @@ def test_dates_carry_their_day(raw: str, day: object) -> None:
     q = parse_quantity(raw)
     assert q.family == "date" and q.value is None
     assert (datetime.date.fromordinal(q.when).isoformat() if q.when else None) == day
+
+
+@pytest.mark.parametrize(("raw", "year", "day"), [
+    # written without a year: the evaluation year dates them
+    ("12月底前", 2022, "2022-12-31"), ("年底前", 2022, "2022-12-31"), ("年内", 2022, "2022-12-31"),
+    ("12月31日前", 2022, "2022-12-31"), ("11月30日", 2022, "2022-11-30"), ("6月30日前", 2022, "2022-06-30"),
+    ("10月上旬前", 2022, "2022-10-10"), ("9月中旬", 2022, "2022-09-20"), ("9月下旬", 2022, "2022-09-30"),
+    ("12月底前", None, None), ("年底前", None, None),
+    # a year written in the cell wins over the evaluation year
+    ("2021年12月31日前", 2022, "2021-12-31"), ("2023年1月15日", 2022, "2023-01-15"),
+    # spans stand for their last day
+    ("2022年12月", None, "2022-12-31"), ("2022年底前", None, "2022-12-31"), ("2022年度", None, "2022-12-31"),
+    ("2022年内", None, "2022-12-31"), ("2022年", None, "2022-12-31"), ("2022.12.31", None, "2022-12-31"),
+    ("2022年10月上旬", None, "2022-10-10"),
+    # no single day
+    ("月底前", 2022, None), ("半年内", 2022, None), ("季度末", 2022, None),
+])
+def test_dates_take_the_evaluation_year(raw: str, year: int | None, day: object) -> None:
+    q = parse_quantity(raw, year=year)
+    assert q.family == "date" and q.value is None
+    assert (datetime.date.fromordinal(q.when).isoformat() if q.when else None) == day
+
+
+def test_date_words_that_are_grades_stay_grades() -> None:
+    for raw in ("按时完成", "及时", "按期完成"):
+        q = parse_quantity(raw, year=2022)
+        assert q.family is None and q.when is None and q.grade is A
