@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -308,7 +309,15 @@ def _score_indicator(ind: Indicator, profile: Profile, weight: Optional[float] =
             return dict(score=None, issue="incomparable",
                                   how="实际完成值不是数字，无法与指标值比较，沿用填报得分", **base)
         return _qualitative(ind, target, actual, w, entered, profile, base)
-    return _quantitative(target, actual, w, kind, profile, base)
+    typed = (_typed_unit(ind.target, target, unit_hint), _typed_unit(ind.actual, actual, unit_hint))
+    return _quantitative(target, actual, w, kind, profile, base, typed)
+
+
+def _typed_unit(cell: Optional[CellValue], q: Quantity, unit_hint: Optional[str]) -> Optional[str]:
+    """The unit the cell itself shows: a 度量单位 column states the row's unit, not what was typed."""
+    if unit_hint is None or q.unit is None:
+        return q.unit
+    return cell_quantity(cell).unit
 
 
 def _compatible(target: Quantity, actual: Quantity) -> bool:
@@ -317,32 +326,53 @@ def _compatible(target: Quantity, actual: Quantity) -> bool:
     return target.family == actual.family
 
 
-def _percent_fractions(target: Quantity, actual: Quantity) -> tuple[Quantity, Quantity]:
-    """A bare 0.98 against a percent target is 98%, not 0.98%.
+# How much nearer (as a ratio) the fraction reading must bring a number to its counterpart
+# than the typed reading does before it is taken: "far more plausible", not merely closer.
+_FRACTION_MARGIN = math.log(10)
 
-    Percent cells lose their format in .xls files read by value, and people type fractions;
-    a target above 1.5% with an actual at most 1.5 cannot sensibly mean the same unit.
+
+def _fraction_meant(x: Optional[float], other: Optional[float]) -> bool:
+    """Is a bare ``x`` beside the percentage ``other`` a fraction (x × 100 %)?
+
+    Real actuals lie near their targets, so the reading whose ratio to the other side is
+    nearer 1 is the plausible one: 0.95 beside 90% is 95% (ratio 1.06, not 0.01), while 1
+    beside ≤5% stays 1% (ratio 0.2 beats 20) and 1.2 beside ≥3% is a toss-up, kept as typed.
+    Above 1.5 nobody writes a fraction.
+    """
+    if x is None or other is None or not (0 < x <= 1.5 and other > 0):
+        return False
+    return abs(math.log(x * 100 / other)) + _FRACTION_MARGIN <= abs(math.log(x / other))
+
+
+def _percent_fractions(target: Quantity, actual: Quantity,
+                       typed: Optional[tuple[Optional[str], Optional[str]]] = None
+                       ) -> tuple[Quantity, Quantity]:
+    """A bare 0.98 against a percent target is 98%, not 0.98% (and the mirror case).
+
+    Percent cells lose their format in .xls files read by value, and people type fractions.
+    ``typed`` holds the units the two cells show themselves (default: their parsed units); in
+    split layouts a 度量单位 "%" supplies the unit of a cell holding a bare 0.95.
     """
     def as_percent(q: Quantity) -> Quantity:
         return replace(q, value=round(float(q.value or 0) * 100, 9), unit="%", family="percent",
                        percent_assumed=True)
 
+    target_unit, actual_unit = typed if typed is not None else (target.unit, actual.unit)
     bare = (None, "")
-    if target.family == "percent" and actual.unit in bare and actual.value is not None \
-            and target.value is not None and target.value > 1.5 and 0 < actual.value <= 1.5:
+    if target.family == "percent" and actual_unit in bare and _fraction_meant(actual.value, target.value):
         return target, as_percent(actual)
-    if actual.family == "percent" and target.unit in bare and target.value is not None \
-            and actual.value is not None and actual.value > 1.5 and 0 < target.value <= 1.5:
+    if actual.family == "percent" and target_unit in bare and _fraction_meant(target.value, actual.value):
         return as_percent(target), actual
     return target, actual
 
 
 def _quantitative(target: Quantity, actual: Quantity, w: float, kind: Kind, profile: Profile,
-                  base: dict) -> dict[str, Any]:
+                  base: dict, typed: Optional[tuple[Optional[str], Optional[str]]] = None
+                  ) -> dict[str, Any]:
     if not _compatible(target, actual):
         return dict(score=None, issue="unit_mismatch",
                               how=f"单位不一致（{target.unit} 与 {actual.unit}），沿用填报得分", **base)
-    target, actual = _percent_fractions(target, actual)
+    target, actual = _percent_fractions(target, actual, typed)
     base = {**base, "target": target, "actual": actual}
     a = float(target.value)  # type: ignore[arg-type]
     b = float(actual.value)  # type: ignore[arg-type]

@@ -321,3 +321,67 @@ def test_deadline_in_a_workbook(tmp_path: Any) -> None:
     assert ps.score == 96.83 and ps.indicators[4].score == 2
     assert [(f.code, f.cell) for f in result.findings if f.severity.value == "error"] == []
     assert ("indicator.deadline_missed", cell["actual"]) in [(f.code, f.cell) for f in result.findings]
+
+
+# --- fractions typed against a percent target ------------------------------------------------
+
+
+def split_row(nature: str, target: Any, unit: str, actual: Any, score: Any = 10, row: int = 14,
+              **kw: Any) -> Indicator:
+    return Indicator(row=row, level1="效益指标", level2="社会效益指标", name="就业率",
+                     target=cv(f"F{row}", target), actual=cv(f"H{row}", actual, **kw),
+                     weight=cv(f"I{row}", 10), score=cv(f"J{row}", score), reason=cv(f"K{row}"),
+                     nature=cv(f"E{row}", nature), unit_text=unit)
+
+
+@pytest.mark.parametrize(("nature", "target", "unit", "actual", "pct_format", "expected", "assumed"), [
+    # 度量单位 "%" names the column's unit, not what was typed: 0.95 there is a fraction
+    ("正向", "90", "%", 0.95, False, 10, True),
+    ("≥", 90, "%", "0.92", False, 10, True),
+    ("≥", "90", "%", 0.855, False, 9.5, True),
+    ("≤", "5", "%", 0.03, False, 10, True),
+    ("≥", "0.9", "%", 95, False, 10, True),  # the target typed as a fraction
+    ("≥", "90", "%", 0.95, True, 10, False),  # the cell shows 95%: a percentage already
+    ("≥", "90", "%", "95%", False, 10, False),
+    ("≥", "90", "%", 92, False, 10, False),
+    # both readings far from the target, or the typed one nearer: kept as typed
+    ("≥", "1", "%", 0.5, False, 5, False),
+    ("≤", "5", "%", 1, False, 10, False),
+    ("≥", "0.9", "%", 0.95, False, 10, False),
+])
+def test_fraction_under_a_percent_unit_column(nature: str, target: Any, unit: str, actual: Any, pct_format: bool,
+                                              expected: float, assumed: bool) -> None:
+    result = score_indicator(split_row(nature, target, unit, actual, percent_format=pct_format), NATIONAL)
+    assert result.score == pytest.approx(expected)
+    assert (result.actual.percent_assumed or result.target.percent_assumed) is assumed
+
+
+@pytest.mark.parametrize(("target", "actual", "expected"), [
+    ("≥95%", "0.96", 10),
+    ("≥50%", "1.2", 10),  # 120%
+    ("≥3%", "0.02", 6.67),  # 2%
+    ("≥3%", "1.2", 4),  # 1.2% is as plausible as 120%: what was typed stands
+    ("≤5%", "1", 10),  # 1%, not 100%
+    ("≥10%", "1", 1),
+])
+def test_fraction_reading_needs_to_be_far_more_plausible(target: str, actual: str, expected: float) -> None:
+    assert score_indicator(indicator(target, actual, 10), NATIONAL).score == pytest.approx(expected)
+
+
+def test_split_fraction_in_a_workbook(tmp_path: Any) -> None:
+    from builders import Layout, make_workbook, seed_spec
+
+    from perf_xlsx.evaluate import evaluate_file
+
+    spec = seed_spec("招商节会")  # every target met, 总分 99.83
+    rate, satisfaction = spec["indicators"][3], spec["indicators"][8]
+    rate.update(operator="正向", target_value="80", unit="%", actual=0.85)
+    satisfaction.update(operator="≥", target_value="90", unit="%", actual=0.95)
+    path, maps, _ = make_workbook(tmp_path / "split.xlsx", [spec], layout=Layout(split_target=True))
+    result = evaluate_file(str(path), NATIONAL)
+    (ps,) = result.scores
+    assert ps.score == 99.83 and ps.grade == "优"
+    assert [(r.actual.value, r.score) for r in (ps.indicators[3], ps.indicators[8])] == [(85, 10), (95, 10)]
+    assert [f.code for f in result.findings if f.severity.value == "error"] == []
+    cells = {maps[0].indicator_cells[i]["actual"] for i in (3, 8)}
+    assert {f.cell for f in result.findings if f.code == "indicator.percent_assumed"} == cells
