@@ -229,9 +229,10 @@ def _qualitative(ind: Indicator, target: Quantity, actual: Quantity, w: float,
 
 
 def _graded(grade: Grade, w: float, entered: Optional[float], profile: Profile, base: dict,
-            why: str) -> dict[str, Any]:
-    """A score inside the band of ``grade`` (§2.7): the entered one if it fits, else clamped."""
-    lo, hi = _band(profile, grade, w)
+            why: str, band: Optional[tuple[float, float]] = None) -> dict[str, Any]:
+    """A score inside the band of ``grade`` (§2.7), or inside ``band`` when given: the entered
+    one if it fits, else clamped."""
+    lo, hi = band or _band(profile, grade, w)
     if entered is None:
         share = profile.get("qualitative", "default_share")[grade.value]
         score = round2(w * share)
@@ -262,11 +263,15 @@ def _dated(ind: Indicator, target: Quantity, actual: Quantity, w: float, entered
     if not late:
         word = "不晚于" if kind is Kind.LE else "不早于"
         return dict(score=w, how=f"实际 {actual.raw} {word}指标值 {target.raw}，得满分 {fmt(w)}", **base)
-    # No formula scores a date (a ratio of days means nothing), so a missed date is a missed
-    # target graded as for a qualitative one: 未达成, with the entered score kept inside its band.
+    # No formula scores a date (a ratio of days means nothing). 10号 leaves a late delivery to
+    # the evaluator's judgement, so by default any entered score below full marks stands (the I7
+    # warning says the date was missed) and only full marks for it is wrong; a profile may ask
+    # for the 未达成 band instead. A blank score takes the 未达成 share either way.
     word = "晚于" if kind is Kind.LE else "早于"
-    return _graded(Grade.NOT, w, entered, profile, base,
-                   f"实际 {actual.raw} {word}指标值 {target.raw}，按「{Grade.NOT.label}」")
+    why = f"实际 {actual.raw} {word}指标值 {target.raw}，未按期完成"
+    if profile.get("indicators", "late_deadline") == "below_full":
+        return _graded(Grade.NOT, w, entered, profile, base, why, band=(0.0, round2(w)))
+    return _graded(Grade.NOT, w, entered, profile, base, f"{why}，按「{Grade.NOT.label}」")
 
 
 def score_indicator(ind: Indicator, profile: Profile, *, year: Optional[int] = None) -> IndicatorScore:

@@ -255,9 +255,11 @@ def dated(target: Any, actual: Any, score: Any = 10, reason: Any = None, row: in
     ("2022年12月31日前", "11月30日", 10, 10, "le"),
     ("不晚于2022年12月31日", datetime.datetime(2022, 11, 30), 10, 10, "le"),
     ("2022年12月31日前", "按时完成", 10, 10, "le"),  # words, not a date: graded as written
-    # missed: graded 未达成 (0–60%), the entered score kept inside that band
+    # missed: any entered score below full marks stands (late_deadline = "below_full"); full
+    # marks are clamped just below; a blank score takes the 未达成 share (30%)
     ("2022年10月底前", "2022年12月15日", 5, 5, "le"),
-    ("2022年10月底前", "2022年12月15日", 8, 5.99, "le"),
+    ("2022年10月底前", "2022年12月15日", 8, 8, "le"),
+    ("2022年10月底前", "2022年12月15日", 10, 9.99, "le"),
     ("2022年10月底前", "2022年12月15日", None, 3, "le"),
     ("12月底前", "2023年1月15日", 4, 4, "le"),
     ("不早于2022年3月1日", "2022年4月1日", 10, 10, "ge"),
@@ -291,11 +293,21 @@ def test_missed_deadline_is_scored_and_warned_not_called_incomparable() -> None:
     found = _dated_codes(dated("2022年10月底前", "2022年12月15日", score=8, reason="施工延误"),
                          dated("10月底前", "2022年12月15日", score=10, row=15))
     assert ("indicator.deadline_missed", "F14") in found and ("indicator.deadline_missed", "F15") in found
-    assert ("indicator.score_mismatch", "H14") in found  # 8 of 10 is above the 未达成 band
-    assert ("indicator.score_mismatch", "H15") in found
+    assert ("indicator.score_mismatch", "H14") not in found  # 8 of 10 for a late delivery stands
+    assert ("indicator.score_mismatch", "H15") in found  # full marks for a missed deadline do not
     assert ("indicator.missing_explanation", "I15") in found
     assert not [c for c in found if c[0] in ("indicator.unparsed", "goal.not_quantified",
                                              "indicator.nonstandard_grade")]
+
+
+def test_late_deadline_band_is_a_profile_choice(tmp_path: Any) -> None:
+    rules = tmp_path / "strict.toml"
+    rules.write_text('name = "late_strict"\nbase = "national_2020"\n[indicators]\nlate_deadline = "not_achieved"\n',
+                     encoding="utf-8")
+    strict = load_profile(str(rules))
+    row = dated("2022年10月底前", "2022年12月15日", 8)
+    assert score_indicator(row, strict, year=2022).score == pytest.approx(5.99)  # 未达成: 0–60%
+    assert score_indicator(row, NATIONAL, year=2022).score == pytest.approx(8)
 
 
 def test_deadline_in_a_workbook(tmp_path: Any) -> None:

@@ -137,6 +137,7 @@ SCHEMA: dict[str, dict[str, Callable[[Any], Optional[str]]]] = {
         "equal_formula": _choice("as_positive", "two_sided", "exact"),
         "bare_number": _choice("eq", "ge"),
         "negative_actual": _choice("clamp_zero"),
+        "late_deadline": _choice("below_full", "not_achieved"),
     },
     "qualitative": {"bands": _bands, "default_share": _shares},
     "overachievement": {
