@@ -9,16 +9,21 @@ import pytest
 from builders import make_workbook, seed_spec
 
 from perf_xlsx.evaluate import evaluate_file
+from perf_xlsx.model import WorkbookResult
 from perf_xlsx.rules import load_profile
 
 NATIONAL = load_profile("national_2020")
 
 
 def _findings(tmp_path: Path, spec: dict[str, Any]) -> list[tuple[str, str, Any]]:
+    return [(f.code, f.cell, f.found) for f in _evaluate(tmp_path, spec).findings]
+
+
+def _evaluate(tmp_path: Path, spec: dict[str, Any]) -> WorkbookResult:
     path, _, _ = make_workbook(tmp_path / "t.xlsx", [spec])
     result = evaluate_file(str(path), NATIONAL)
     assert result.status == "scored", result.error
-    return [(f.code, f.cell, f.found) for f in result.findings]
+    return result
 
 
 @pytest.mark.parametrize("executed, shown, accepted", [
@@ -45,7 +50,9 @@ def test_entered_rate_rounded_for_display(tmp_path: Path, executed: float, shown
 def test_negative_weight_is_an_error_at_its_cell(tmp_path: Path) -> None:
     spec = seed_spec("招商节会")
     spec["indicators"][4].update(weight=-5, score=-5)
-    found = _findings(tmp_path, spec)
+    result = _evaluate(tmp_path, spec)
+    assert result.scores[0].indicators[4].score is None  # not "full marks of -5"
+    found = [(f.code, f.cell, f.found) for f in result.findings]
     negative = [(cell, value) for code, cell, value in found if code == "indicator.weight_negative"]
     assert len(negative) == 1 and negative[0][1] == -5
     # The range check would only say "超出 0–-5 分": the negative weight is the problem.
