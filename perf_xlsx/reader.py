@@ -56,7 +56,7 @@ INDICATOR_COLUMNS: list[tuple[str, Pred]] = [
 ]
 
 FUNDS_ROW_KINDS: list[tuple[str, Pred]] = [
-    ("total", lambda t: any(k in t for k in ("资金总额", "年度资金总额", "合计", "总额", "总计"))),
+    ("total", lambda t: any(k in t for k in ("资金总额", "年度资金总额", "合计", "总额", "总计", "总资金"))),
     ("current_appropriation", lambda t: "财政拨款" in t),
     ("carry_over", lambda t: "上年结转" in t or "结转" in t),
     ("other", lambda t: t.startswith("其他资金") or t == "其他"),
@@ -69,6 +69,7 @@ PROJECT_LABELS = ("项目名称",)
 NOTE_PREFIXES = ("填表人", "联系电话", "填报人", "审核人", "备注", "说明", "注", "单位负责人", "财务负责人",
                  "填报日期", "日期", "经办人", "负责人")
 TOTAL_LABELS = ("总分", "合计", "总计", "合计得分", "综合得分")
+_FUNDS_BLOCK_LABELS = ("项目资金", "资金情况", "预算执行")
 _HEADER_WORDS = ("三级指标", "一级指标", "指标性质")  # a row holding one repeats the indicator header
 YEAR_RE = re.compile(r"((?:19|20)\d{2})年")
 UNIT_RE = re.compile(r"(?:单位|金额单位|资金单位)[:：]?\s*(亿元|万元|千元|元)")
@@ -493,10 +494,19 @@ def _row_label(ctx: _Ctx, row: int, before_col: int) -> tuple[str, Optional[tupl
     norm = ctx.norm
     for c in range(1, before_col):
         t = norm(row, c)
-        if not t or t.startswith(("项目资金", "资金情况", "预算执行")):
+        if not t:
             continue
-        best = (t, ctx.sheet.anchor(row, c))
+        at = ctx.sheet.anchor(row, c)
+        # The block label is merged down from the header row; written in a row of its own it
+        # is a row label when it names a total ("项目资金总额"), not when it names the block.
+        if t.startswith(_FUNDS_BLOCK_LABELS) and (at[0] != row or _funds_kind(t) != "total"):
+            continue
+        best = (t, at)
     return best
+
+
+def _funds_kind(label: str) -> Optional[str]:
+    return next((k for k, pred in FUNDS_ROW_KINDS if pred(label)), None)
 
 
 def _read_funds(ctx: _Ctx, header: int, rows: range, stop_row: Optional[int]) -> tuple[FundsRow, ...]:
@@ -504,22 +514,25 @@ def _read_funds(ctx: _Ctx, header: int, rows: range, stop_row: Optional[int]) ->
     first_money = min(cols.values())
     out: list[FundsRow] = []
     blank_run = 0
+    stopped_at: Optional[tuple[str, str]] = None  # label and cell of the row that ended the block
     for r in range(header + 1, rows.stop):
-        if stop_row is not None and r >= stop_row:
+        if stop_row is not None and header < stop_row <= r:
             break
         label, label_at = _row_label(ctx, r, first_money)
         label_ref = ref(*label_at) if label_at is not None else ""
         if not label:
-            has_numbers = any(ctx.cell(r, c) is not None and not ctx.cell(r, c).blank  # type: ignore[union-attr]
-                              for c in cols.values())
-            if not has_numbers:
+            shown = [(c, ctx.cell(r, c)) for c in cols.values()]
+            filled = [c for c, v in shown if v is not None and not v.blank]
+            if not filled:
                 blank_run += 1
                 if blank_run >= 2 or out:
                     break
                 continue
+            label_ref = label_ref or ref(r, min(filled))
+        stopped_at = (label, label_ref)
         if any(k in label for k in ("目标", "绩效指标", "一级指标", "三级指标")):
             break
-        kind = next((k for k, pred in FUNDS_ROW_KINDS if pred(label)), None)
+        kind = _funds_kind(label)
         if kind is None:
             if not out or not any(k in label for k in FUNDS_COMPONENT_WORDS):
                 break
@@ -528,6 +541,17 @@ def _read_funds(ctx: _Ctx, header: int, rows: range, stop_row: Optional[int]) ->
         raw_label = ctx.text(*label_at) if label_at is not None else ""
         out.append(FundsRow(label=clean_text(raw_label) or label, kind=kind, label_cell=label_ref,
                             row=r, **values))
+    if not out:
+        # A header with no rows read would leave the block out of the score without a word.
+        if stopped_at is not None and stopped_at[0]:
+            why = f"第一行「{stopped_at[0]}」不是可识别的资金行（年度资金总额 / 其中：财政拨款 / 上年结转资金 / 其他资金）"
+        elif stopped_at is not None:
+            why = "第一行填有金额，但没有行名（应为年度资金总额）"
+        else:
+            why = "其下没有资金行"
+        ctx.add(Severity.ERROR, "read.funds_unread",
+                f"找到项目资金表头（第 {header} 行），但{why}，资金各行未读取，预算执行率未计分",
+                stopped_at[1] if stopped_at is not None else ref(header, first_money))
     return tuple(out)
 
 

@@ -316,3 +316,127 @@ def test_cells_and_rows_without_r_attributes_read_the_same(tmp_path: Path) -> No
                 zout.writestr(info, data)
         result = evaluate_file(str(tmp_path / name), NATIONAL)
         assert _scores(result) == _scores(plain), name
+
+
+# --- hand-built national tables: the shapes real exports take ---------------------------------
+
+FUND_HEADS = ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分")
+IND_HEADS = ("一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施")
+STD_FUNDS = (("年度资金总额", (None, 100, 100, 10, "100%", 10)), ("其中：当年财政拨款", (None, 100, 100, None, None, None)),
+             ("上年结转资金", (None,) * 6), ("其他资金", (None,) * 6))
+OUT, BEN, SAT = "产出指标", "效益指标", "满意度指标"
+
+
+def _national(path: Path, rows: list[tuple[Any, ...]], *, funds: tuple[tuple[str, tuple[Any, ...]], ...] = STD_FUNDS,
+              merge_levels: bool = True, total_label: str | None = "总分", total: tuple[Any, Any] = (100, None),
+              before_total: tuple[Any, ...] = ()) -> dict[str, Any]:
+    """The national layout in columns A–J: A the block labels, B–I the indicator columns (一级 …
+    偏差原因), funds amounts in E–J. ``rows`` are (一级, 二级, 三级, 指标值, 完成值, 分值, 得分, 原因);
+    equal consecutive 一级/二级 are merged when ``merge_levels``, else written only where given.
+    ``before_total`` is a row of (column, value) pairs written between the indicators and 总分.
+    Returns the rows used: "funds" (label -> row), "indicators" (list), "total"."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "表"
+    ws["A1"] = "项目支出绩效自评表"
+    ws.merge_cells("A1:J1")
+    ws["A2"] = "（2022年度）"
+    ws.merge_cells("A2:J2")
+    ws["A3"], ws["C3"] = "项目名称", "测试项目"
+    ws["A4"], ws["C4"], ws["F4"], ws["G4"] = "主管部门", "某县财政局", "实施单位", "某县财政局"
+    ws["A5"] = "项目资金（万元）"
+    for j, head in enumerate(FUND_HEADS):
+        ws.cell(5, 5 + j, head)
+    out: dict[str, Any] = {"funds": {}, "indicators": []}
+    r = 6
+    for label, values in funds:
+        ws.cell(r, 2, label)
+        ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=4)
+        for j, v in enumerate(values):
+            if v is not None:
+                ws.cell(r, 5 + j, v)
+        out["funds"][label] = r
+        r += 1
+    ws.merge_cells(start_row=5, start_column=1, end_row=r - 1, end_column=1)
+    ws.cell(r, 1, "年度总体目标")
+    ws.cell(r, 2, "预期目标")
+    ws.cell(r, 6, "实际完成情况")
+    ws.cell(r + 1, 2, "完成项目建设。")
+    ws.cell(r + 1, 6, "已完成项目建设。")
+    r += 2
+    header = r
+    ws.cell(r, 1, "绩效指标")
+    for j, head in enumerate(IND_HEADS):
+        ws.cell(r, 2 + j, head)
+    r += 1
+    starts: list[int] = [r, r]
+    prev: list[Any] = [object(), object()]
+    for values in rows:
+        for j, v in enumerate(values):
+            if j < 2 and merge_levels and v == prev[j]:
+                continue
+            if v is not None:
+                ws.cell(r, 2 + j, v)
+        for j in (0, 1):
+            if values[j] != prev[j]:
+                if merge_levels and r - 1 > starts[j]:
+                    ws.merge_cells(start_row=starts[j], start_column=2 + j, end_row=r - 1, end_column=2 + j)
+                starts[j], prev[j] = r, values[j]
+        out["indicators"].append(r)
+        r += 1
+    for j in (0, 1):
+        if merge_levels and r - 1 > starts[j]:
+            ws.merge_cells(start_row=starts[j], start_column=2 + j, end_row=r - 1, end_column=2 + j)
+    ws.merge_cells(start_row=header, start_column=1, end_row=r - 1, end_column=1)
+    if before_total:
+        for col, value in before_total:
+            ws[f"{col}{r}"] = value
+        out["before_total"] = r
+        r += 1
+    if total_label is not None:
+        ws.cell(r, 1, total_label)
+        if total[0] is not None:
+            ws.cell(r, 7, total[0])
+        if total[1] is not None:
+            ws.cell(r, 8, total[1])
+        out["total"] = r
+        r += 1
+    ws.cell(r + 1, 1, "填表人：张三")
+    ws.cell(r + 1, 5, "联系电话：12345678")
+    wb.save(path)
+    return out
+
+
+def _read(path: Path) -> tuple[WorkbookResult, Any, set[tuple[str, str]]]:
+    result = evaluate_file(str(path), NATIONAL)
+    assert result.status == "scored", result.error
+    (ps,) = result.scores
+    return result, ps, _codes(result)
+
+
+@pytest.mark.parametrize("label", ["项目资金总额", "项目总资金", "年度资金总额", "资金合计"])
+def test_funds_total_row_synonyms_are_read(tmp_path: Path, label: str) -> None:
+    funds = ((label, (None, 100, 90, 10, "90%", 9)), ("其中：财政拨款", (None, 100, 90, None, None, None)),
+             ("上年结转资金", (None,) * 6), ("其他资金", (None,) * 6))
+    _national(tmp_path / "t.xlsx", [
+        (OUT, "数量指标", "数量", "≥10个", "10个", 50, 45, "部分未完成"),
+        (BEN, "社会效益指标", "效益", "≥3项", "3项", 30, 30, None),
+        (SAT, "服务对象满意度指标", "满意度", "≥90%", "95%", 10, 10, None)], funds=funds, total=(100, 94))
+    result, ps, codes = _read(tmp_path / "t.xlsx")
+    assert [(r.label, r.kind) for r in ps.project.funds][0] == (label, "total")
+    assert (ps.funds.budget, ps.funds.executed, ps.funds.score) == (100, 90, 9)
+    assert "total.mismatch" not in {c for c, _ in codes}
+
+
+def test_a_funds_header_whose_rows_cannot_be_read_is_an_error(tmp_path: Path) -> None:
+    funds = (("资金来源说明", (None, 100, 90, 10, "90%", 9)), ("其中：财政拨款", (None, 100, 90, None, None, None)))
+    m = _national(tmp_path / "t.xlsx", [
+        (OUT, "数量指标", "数量", "≥10个", "10个", 50, 50, None),
+        (BEN, "社会效益指标", "效益", "≥3项", "3项", 30, 30, None),
+        (SAT, "服务对象满意度指标", "满意度", "≥90%", "95%", 10, 10, None)], funds=funds, total=(100, 99))
+    result, ps, codes = _read(tmp_path / "t.xlsx")
+    assert ps.project.funds == ()
+    found = [(f.code, f.cell, f.severity.value) for f in result.findings if f.code == "read.funds_unread"]
+    assert found == [("read.funds_unread", f"B{m['funds']['资金来源说明']}", "error")]
