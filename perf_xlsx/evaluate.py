@@ -11,7 +11,7 @@ from perf_xlsx.grid import GridError, parse_ref
 from perf_xlsx.model import Finding, ProjectScore, Severity, WorkbookModel, WorkbookResult
 from perf_xlsx.reader import model_from_grid, read_grid
 from perf_xlsx.rules import Profile
-from perf_xlsx.scoring import cell_money, score_project
+from perf_xlsx.scoring import cell_money, fmt, indicator_share, score_project
 
 SCHEMA = "perf_xlsx.result/1"
 
@@ -145,9 +145,17 @@ def _project_dict(ps: ProjectScore) -> dict[str, Any]:
             "executed": cell_money(row.executed, p.money_unit),
             "cells": cells,
         })
+    share, basis = indicator_share(ps.indicators)
     indicators = []
     for r in ps.indicators:
         ind = r.indicator
+        score, how = r.score, r.how
+        if score is None and r.applicable and r.score_entered is not None and ps.raw is not None:
+            # The tool could not score the row itself and counts the entered score (clamped to
+            # 0–分值) in its total: that adopted figure is the row's score, so that total.raw is
+            # the funds score plus the indicator scores, as the contract says.
+            score = r.counted
+            how = f"{how}；总分中按填报得分 {fmt(score)} 计"
         cells = {"target": ind.target.ref, "actual": ind.actual.ref}
         if ind.weight is not None:
             cells["weight"] = ind.weight.ref
@@ -160,8 +168,8 @@ def _project_dict(ps: ProjectScore) -> dict[str, Any]:
             "target": r.target.raw, "actual": r.actual.raw, "kind": r.kind.value,
             "target_value": _num(r.target.value), "actual_value": _num(r.actual.value),
             "unit": r.target.unit or r.actual.unit,
-            "weight": _num(r.weight), "score_entered": _num(r.score_entered), "score": _num(r.score),
-            "applicable": r.applicable, "how": r.how, "cells": cells,
+            "weight": _num(r.weight), "score_entered": _num(r.score_entered), "score": _num(score),
+            "applicable": r.applicable, "how": how, "cells": cells,
         })
     return {
         "sheet": p.sheet, "name": p.name, "department": p.department, "implementer": p.implementer,
@@ -172,6 +180,8 @@ def _project_dict(ps: ProjectScore) -> dict[str, Any]:
             "score_cell": f.score_cell,
         },
         "indicators": indicators,
+        # Beyond perf_xlsx.result/1: what the 一体化 red warning compares with the rate.
+        "indicator_share": _num(share), "indicator_share_basis": basis or None,
         "total": {"weight": _num(ps.total_weight), "raw": _num(ps.raw), "score": _num(ps.score),
                   "score_entered": _num(ps.score_entered), "grade": ps.grade or None},
     }

@@ -6,7 +6,7 @@ import math
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from perf_xlsx.model import (
     CellValue,
@@ -445,10 +445,29 @@ def _reverse(a: float, b: float, w: float, kind: Kind, ta: str, tb: str, profile
 # --- totals ------------------------------------------------------------------------------
 
 
+def indicator_share(rows: Sequence[IndicatorScore]) -> tuple[Optional[float], str]:
+    """How much of its indicators a table claims, 0–1, and on what basis: the share of the
+    points (rows with a 分值), or where no row has one, the mean completion of the rows the
+    tool could judge (a table of bare scores still says "every output 100% done").
+    (None, "") when neither can be told. The 一体化 "red" warning compares this with 执行率."""
+    weighted = [r for r in rows if r.applicable and r.weight and r.weight > 0]
+    if weighted:
+        return sum(r.counted for r in weighted) / sum(r.weight or 0.0 for r in weighted), "score"
+    judged = [r.completion for r in rows if r.applicable and r.completion is not None]
+    if judged:
+        return sum(judged) / len(judged), "completion"
+    return None, ""
+
+
 def score_project(project: Project, profile: Profile) -> ProjectScore:
     funds = score_funds(project, profile)
     rows = tuple(score_indicator(ind, profile, year=project.year) for ind in project.indicators)
     scorable = any(r.applicable and (r.score is not None or r.score_entered is not None) for r in rows)
+    # With no 分值 anywhere (no row weight, no "（N分）" on a 一级 label) nothing says what a
+    # point is out of: entered scores summed would be a total the rules never gave
+    # (weights.missing says so); there is no 总分 and no 等级.
+    scorable = scorable and (any(r.weight is not None for r in rows if r.applicable)
+                             or any(g.declared_weight for g in project.groups))
     total_entered = cell_points(project.total_score)
     weight = sum(r.weight or 0.0 for r in rows if r.applicable)
     if not funds.excluded:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from builders import make_workbook, seed_spec
 
-from perf_xlsx.evaluate import evaluate_file
+from perf_xlsx.evaluate import evaluate_file, result_to_dict
 from perf_xlsx.model import WorkbookResult
 from perf_xlsx.rules import load_profile
 
@@ -58,3 +58,40 @@ def test_negative_weight_is_an_error_at_its_cell(tmp_path: Path) -> None:
     # The range check would only say "超出 0–-5 分": the negative weight is the problem.
     assert not [c for c, _, _ in found if c == "indicator.score_out_of_range"]
     assert "weights.sum_mismatch" in [c for c, _, _ in found]  # 90 - 10 no longer adds up
+
+
+def test_no_weights_anywhere_gives_no_total_or_grade(tmp_path: Path) -> None:
+    spec = seed_spec("招商节会")
+    for ind in spec["indicators"]:
+        ind.update(weight=None, score=12)  # 9 × 12 = 108 points with nothing to be out of
+    result = _evaluate(tmp_path, spec)
+    (ps,) = result.scores
+    assert (ps.raw, ps.score, ps.grade) == (None, None, "")
+    assert "weights.missing" in [f.code for f in result.findings]
+
+
+def test_total_raw_is_the_funds_score_plus_the_indicator_scores(tmp_path: Path) -> None:
+    spec = seed_spec("招商节会")
+    spec["indicators"][2].update(actual="两千多份", score=8)  # not comparable: the entered 8 is adopted
+    spec["indicators"][3].update(weight=None, score=6)  # no 分值: the entered 6 is counted as it is
+    path, _, _ = make_workbook(tmp_path / "t.xlsx", [spec])
+    (project,) = result_to_dict(evaluate_file(str(path), NATIONAL))["projects"]
+    scores = [i["score"] for i in project["indicators"]]
+    assert scores[2] == 8 and scores[3] == 6
+    assert "按填报得分 8 计" in project["indicators"][2]["how"]
+    assert project["total"]["raw"] == pytest.approx(project["funds"]["score"] + sum(s or 0 for s in scores))
+
+
+def test_claims_ahead_of_spending_say_their_basis(tmp_path: Path) -> None:
+    spec = seed_spec("招商节会")
+    spec["funds"]["total"].update(executed=100, rate="50%", score=5)
+    spec["funds"]["current_appropriation"].update(executed=100)
+    weighted = _evaluate(tmp_path, spec)
+    (msg,) = [f.message for f in weighted.findings if f.code == "funds.output_exceeds_spending"]
+    assert "绩效指标得分率达 100%" in msg
+    for ind in spec["indicators"]:
+        ind["weight"] = None
+    spec["total_weight"] = None
+    bare = _evaluate(tmp_path, spec)
+    (msg,) = [f.message for f in bare.findings if f.code == "funds.output_exceeds_spending"]
+    assert "绩效指标平均完成率达 100%" in msg  # no 分值: no score share to speak of
