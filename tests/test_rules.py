@@ -72,3 +72,16 @@ def test_base_relative_to_the_file(tmp_path: Path) -> None:
                                         encoding="utf-8")
     (tmp_path / "child.toml").write_text('name = "child"\nbase = "mine.toml"\n', encoding="utf-8")
     assert load_profile(str(tmp_path / "child.toml")).funds_weight == 20
+
+
+def test_edited_export_does_not_pass_for_the_builtin(tmp_path: Path) -> None:
+    """`perf-xlsx rules -o` writes name = "national_2020"; a user edits a value and keeps the
+    name. The results must not claim the built-in rules."""
+    text = profile_text("national_2020")
+    path = tmp_path / "本省规则.toml"
+    path.write_text(text, encoding="utf-8")
+    assert load_profile(str(path)).name == "national_2020"  # unchanged: the same rules
+    path.write_text(text.replace("explain_threshold = 1.3", "explain_threshold = 1.6"), encoding="utf-8")
+    edited = load_profile(str(path))
+    assert edited.name == "national_2020（已修改：本省规则.toml）"
+    assert edited.get("overachievement", "explain_threshold") == 1.6

@@ -276,8 +276,12 @@ def load_profile(spec: Optional[str] = None) -> Profile:
         raise RulesError(f"{where}：缺少键 name")
     _check_consistency(doc, where)
     data = {s: dict(doc[s]) for s in SCHEMA}
-    return Profile(name=str(doc["name"]), title=str(doc.get("title", doc["name"])),
-                   source=spec, data=data)
+    name, title = str(doc["name"]), str(doc.get("title", doc["name"]))
+    if spec not in builtin_names() and name in builtin_names() and data != load_profile(name).data:
+        # An exported profile edited without renaming it: results must not pass for the
+        # built-in rules (the JSON profile, the console and 汇总 all show this name).
+        name = f"{name}（已修改：{path.name}）"
+    return Profile(name=name, title=title, source=spec, data=data)
 
 
 def _check_consistency(doc: dict[str, Any], where: str) -> None:
