@@ -29,7 +29,6 @@ from perf_xlsx.scoring import (
     cell_points,
     column_value,
     fmt,
-    indicator_share,
     money_tolerance,
     round2,
 )
@@ -51,8 +50,8 @@ def _f(sev: Severity, code: str, msg: str, sheet: str, cell: Optional[str], expe
 
 def check_project(ps: ProjectScore, profile: Profile) -> list[Finding]:
     checks = (
-        _funds_totals, _funds_rate, _funds_score, _funds_misc, _formulas, _weights, _groups,
-        _rows, _total, _goals,
+        _funds_totals, _funds_rate, _funds_score, _funds_misc, _funds_component_scored, _formulas, _weights,
+        _groups, _subtotals, _rows, _total, _goals,
     )
     if ps.project.kind == "department":
         checks = (_funds_totals, _funds_rate, _funds_misc, _formulas)
@@ -239,6 +238,52 @@ def _formulas(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     errors = [c for c in cells if c.error]
     for c in errors:
         yield _f(E, "read.error_value", f"单元格为错误值 {c.error}", p.sheet, c.ref, None, c.error)
+
+
+def _funds_component_scored(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
+    """Double counting (real-world irregularity 4): a 其中 row repeating the 分值/得分 that only
+    the 年度资金总额 row carries."""
+    p = ps.project
+    if not any(r.kind == "total" for r in p.funds):
+        return
+    for row in p.funds:
+        if row.kind == "total":
+            continue
+        filled: list[tuple[str, CellValue, float]] = []
+        for name, cell in (("分值", row.weight), ("得分", row.score)):
+            value = cell_points(cell)
+            if cell is not None and value:  # a 0 or a dash adds nothing twice
+                filled.append((name, cell, value))
+        if filled:
+            what = "、".join(f"{name} {fmt(v)}" for name, _, v in filled)
+            yield _f(W, "funds.component_scored",
+                     f"「{row.label}」行也填写了{what}：预算执行率只在年度资金总额行计分，此处重复计分，请删除",
+                     p.sheet, filled[0][1].ref, None, filled[0][2])
+
+
+def _subtotals(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
+    """F9: a 小计 row of the indicator table equals the sum of the rows it closes."""
+    p = ps.project
+    tol = profile.get("tolerance", "score")
+    by_row = {ind.row: ind for ind in p.indicators}
+    for sub in p.subtotals:
+        rows = [by_row[r] for r in sub.rows if r in by_row]
+        for name, cell, parts in (("分值", sub.weight, [cell_points(i.weight) for i in rows]),
+                                  ("得分", sub.score, [cell_points(i.score) for i in rows])):
+            if cell is None or cell.blank or cell.error or (cell.formula and not cell.cached):
+                continue
+            entered = cell_points(cell)
+            filled = [v for v in parts if v is not None]
+            if not filled:
+                continue
+            summed = round2(sum(filled))
+            if entered is None:
+                yield _f(E, "indicator.subtotal_mismatch", f"{sub.label}（{name}）「{cell.text}」不是数字，"
+                         f"所含 {len(filled)} 项指标{name}之和为 {fmt(summed)}", p.sheet, cell.ref, summed, cell.text)
+            elif abs(entered - summed) > tol:
+                yield _f(E, "indicator.subtotal_mismatch",
+                         f"{sub.label}（{name}）{fmt(entered)} ≠ 所含 {len(filled)} 项指标{name}之和 {fmt(summed)}"
+                         f"（第 {'、'.join(str(i.row) for i in rows)} 行）", p.sheet, cell.ref, summed, entered)
 
 
 # --- weights (W1–W5) -------------------------------------------------------------------
@@ -475,17 +520,17 @@ def _total(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
 def _claims_vs_spending(ps: ProjectScore) -> Iterator[Finding]:
     """The 一体化 system's "red" warning: indicators claim much more than the spending supports."""
     rate = ps.funds.rate
-    # One definition (scoring.indicator_share), also carried in results.jsonl for 汇总.xlsx's
-    # red list, so the finding and the list never disagree.
-    share, basis = indicator_share(ps.indicators)
-    if rate is None or share is None:
+    rows = [r for r in ps.indicators if r.applicable and r.completion is not None]
+    if rate is None or not rows:
         return
-    if share - min(rate, 1.0) > 0.05:
+    weighted = all(r.weight for r in rows)
+    share = (sum(r.counted for r in rows) / sum(r.weight or 0.0 for r in rows) if weighted
+             else sum(r.completion or 0.0 for r in rows) / len(rows))
+    if share - min(rate, 1.0) > 0.05 and rate < 0.95:
         p = ps.project
         total = next((r for r in p.funds if r.kind == "total"), None)
         yield _f(W, "funds.output_exceeds_spending",
-                 f"预算执行率仅 {fmt(rate * 100)}%，但绩效指标{'得分率' if basis == 'score' else '平均完成率'}达 "
-                 f"{fmt(share * 100)}%，指标完成情况与资金支出不匹配，请核实",
+                 f"预算执行率仅 {fmt(rate * 100)}%，但绩效指标得分率达 {fmt(share * 100)}%，指标完成情况与资金支出不匹配，请核实",
                  p.sheet, total.rate.ref if total and total.rate else p.name_cell, round2(rate), round2(share))
 
 

@@ -159,6 +159,19 @@ class Indicator:
 
 
 @dataclass(frozen=True)
+class Subtotal:
+    """A 小计 (or group 合计) row inside the indicator table: not an indicator of its own, its
+    分值/得分 repeat those of the rows it sums (checked by F9, never scored)."""
+
+    row: int
+    label: str
+    label_cell: str
+    rows: tuple[int, ...]  # sheet rows of the indicators it sums
+    weight: Optional[CellValue] = None
+    score: Optional[CellValue] = None
+
+
+@dataclass(frozen=True)
 class Level1Group:
     name: str  # normalised, e.g. 产出指标
     label: str  # as written, e.g. 产出指标(50分)
@@ -189,6 +202,7 @@ class Project:
     has_weight_column: bool = True
     has_score_column: bool = True
     kind: str = "project"  # "project" | "department"
+    subtotals: tuple[Subtotal, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from perf_xlsx.model import (
     Level1Group,
     Project,
     Severity,
+    Subtotal,
     UnitEntry,
     UnitSheet,
     WorkbookModel,
@@ -68,7 +69,12 @@ FUNDS_COMPONENT_WORDS = ("资金", "拨款", "收入", "预算", "基金", "补�
 PROJECT_LABELS = ("项目名称",)
 NOTE_PREFIXES = ("填表人", "联系电话", "填报人", "审核人", "备注", "说明", "注", "单位负责人", "财务负责人",
                  "填报日期", "日期", "经办人", "负责人")
-TOTAL_LABELS = ("总分", "合计", "总计", "合计得分", "综合得分")
+TOTAL_LABELS = ("总分", "合计", "总计", "合计得分", "综合得分", "总得分", "自评总分", "自评得分", "得分合计", "得分总计",
+                "总评分")
+SUBTOTAL_ENDS = ("小计", "合计", "总计")  # "产出指标小计", "数量指标合计": the total of a group
+# What a blank-but-typed cell holds: not evidence that a row carries a value.
+_PLACEHOLDERS = frozenset(("—", "-", "/", "——", "－", "--", "\\", "／", "―"))
+_NOTE_TAIL = frozenset("0123456789、.．,，;；(（")  # "注1.", "说明(1)": a numbered remark
 _FUNDS_BLOCK_LABELS = ("项目资金", "资金情况", "预算执行")
 _HEADER_WORDS = ("三级指标", "一级指标", "指标性质")  # a row holding one repeats the indicator header
 YEAR_RE = re.compile(r"((?:19|20)\d{2})年")
@@ -435,6 +441,7 @@ def _read_block(ctx: _Ctx, name_row: int, name_col: int, rows: range, department
     groups: tuple[Level1Group, ...] = ()
     total_weight = total_score = None
     total_label = ""
+    subtotals: tuple[Subtotal, ...] = ()
     header_last = 0
     has_weight = has_score = False
     if ind_header is None:
@@ -444,7 +451,7 @@ def _read_block(ctx: _Ctx, name_row: int, name_col: int, rows: range, department
         cols = _indicator_columns(ctx, ind_header)
         has_weight, has_score = "weight" in cols, "score" in cols
         header_last = ind_header + cols.get("_header_rows", 1) - 1
-        indicators, groups, total_row = _read_indicators(ctx, ind_header, cols, rows)
+        indicators, groups, total_row, subtotals = _read_indicators(ctx, ind_header, cols, rows)
         if total_row is not None:
             total_label = ref(total_row, _first_text_col(ctx, total_row))
             if "weight" in cols:
@@ -458,7 +465,8 @@ def _read_block(ctx: _Ctx, name_row: int, name_col: int, rows: range, department
                    indicator_header_row=header_last,
                    indicators=indicators, groups=groups, total_weight=total_weight,
                    total_score=total_score, total_label_cell=total_label,
-                   has_weight_column=has_weight, has_score_column=has_score, kind=kind)
+                   has_weight_column=has_weight, has_score_column=has_score, kind=kind,
+                   subtotals=subtotals)
 
 
 def _note_hidden(ctx: _Ctx, first: int, last: int) -> None:
@@ -601,43 +609,48 @@ def _is_header_row(ctx: _Ctx, row: int) -> bool:
 
 
 def _read_indicators(ctx: _Ctx, header: int, cols: dict[str, int], rows: range
-                     ) -> tuple[tuple[Indicator, ...], tuple[Level1Group, ...], Optional[int]]:
-    sheet = ctx.sheet
+                     ) -> tuple[tuple[Indicator, ...], tuple[Level1Group, ...], Optional[int], tuple[Subtotal, ...]]:
     start = header + cols.pop("_header_rows", 1)
     name_col = cols.get("name") or cols.get("target", 1) - 1
     left_col = min(cols.get("level1", name_col), cols.get("level2", name_col), name_col)
     indicators: list[Indicator] = []
+    subtotals: list[Subtotal] = []
     groups: dict[str, Level1Group] = {}
     total_row = None
-    norm, cell = ctx.norm, ctx.cell
+    cell = ctx.cell
     value_cols = [(k, c) for k, c in cols.items() if k not in ("level1", "level2")]
+    evidence_cols = [cols[k] for k in ("target", "actual") if k in cols]
+    levels = _Levels(ctx, cols)
+    floors: dict[tuple[str, str], int] = {}
     for r in range(start, rows.stop):
-        label_here = ""
-        for c in range(1, name_col + 1):
-            t = norm(r, c)
-            if t and sheet.anchor(r, c)[0] == r:
-                label_here = t
-                break
-        if label_here.startswith(TOTAL_LABELS):
-            total_row = r
-            break
         if _is_header_row(ctx, r):
             continue
-        if label_here.startswith(NOTE_PREFIXES) or _spans_table(ctx, r, left_col, cols):
+        labels = _own_labels(ctx, r, name_col)
+        # A 年度指标值 or 实际完成值 of its own makes the row an indicator whatever its name
+        # starts with ("合计培训人次", "注册企业数量"); 总分 and 小计 rows have neither.
+        valued = any(_own_value(ctx, r, c) for c in evidence_cols)
+        summary = _summary_kind(ctx, r, labels, cols, valued)
+        if summary is not None and summary[0] == "total":
+            total_row = r
             break
-        l1_raw = ctx.text(r, cols["level1"]) if "level1" in cols else ""
-        l1_name, l1_weight = split_weight_suffix(l1_raw) if l1_raw else ("", None)
-        l1_name = _canonical_level1(l1_name)
-        if not l1_name and "level2" in cols:
-            l1_name = _level1_of(normalize_label(ctx.text(r, cols["level2"])))
-        l1_cell = ref(*sheet.anchor(r, cols["level1"])) if "level1" in cols else ""
+        if summary is None:
+            first_col, first = labels[0] if labels else (0, "")
+            if _is_note(ctx, r, first_col, first, name_col) or _spans_table(ctx, r, left_col, cols):
+                break
+            if _is_remark(ctx, r, first_col, first, left_col, cols, valued):
+                continue
+        l1_name, l1_raw, l1_weight, l1_cell, l2, l2_cell = levels.at(r, carry=summary is None)
+        if summary is not None:
+            sub = _subtotal(ctx, r, summary[1], cols, l1_name, l2, indicators, floors)
+            if sub is not None:
+                subtotals.append(sub)
+            continue
         if l1_name and l1_name not in groups:
             groups[l1_name] = Level1Group(name=l1_name, label=l1_raw, cell=l1_cell, declared_weight=l1_weight)
         values = {k: cell(r, c) for k, c in value_cols}
         content_keys = ("name", "target", "actual", "weight", "score")
         if all(values.get(k) is None or values[k].blank for k in content_keys):  # type: ignore[union-attr]
             continue
-        l2 = ctx.text(r, cols["level2"]) if "level2" in cols else ""
         name_cell = values.get("name")
         unit_cell = values.get("unit")
         indicators.append(Indicator(
@@ -652,11 +665,165 @@ def _read_indicators(ctx: _Ctx, header: int, cols: dict[str, int], rows: range
             reason=values.get("reason"),
             name_cell=ref(r, cols["name"]) if "name" in cols else "",
             level1_cell=l1_cell,
-            level2_cell=ref(*sheet.anchor(r, cols["level2"])) if "level2" in cols else "",
+            level2_cell=l2_cell,
             nature=values.get("nature"),
             unit_text=unit_cell.text if unit_cell is not None and not unit_cell.blank else None,
         ))
-    return tuple(indicators), tuple(groups.values()), total_row
+    return tuple(indicators), tuple(groups.values()), total_row, tuple(subtotals)
+
+
+class _Levels:
+    """一级/二级 of each indicator row. A merged cell shows its anchor; a blank cell that is not
+    merged continues the group above, as a merge would (flattened exports and copy-paste write
+    the group name on its first row only)."""
+
+    def __init__(self, ctx: _Ctx, cols: dict[str, int]) -> None:
+        self.ctx = ctx
+        self.c1 = cols.get("level1")
+        self.c2 = cols.get("level2")
+        self.l1 = ("", "")  # (text, cell) of the group being continued
+        self.l2 = ("", "")
+        self._named: dict[str, tuple[str, Optional[float]]] = {}  # 一级 as written -> (name, weight)
+        self._shown: dict[tuple[int, int], tuple[str, str]] = {}  # anchor -> (text, A1): merges repeat
+
+    def _cell(self, r: int, c: int) -> tuple[str, str, bool]:
+        """(text, A1 of the cell it is shown from, whether that cell is (r, c) itself)."""
+        at = self.ctx.sheet._anchor.get((r, c), (r, c))
+        got = self._shown.get(at)
+        if got is None:
+            got = self._shown[at] = (self.ctx.text(*at), ref(*at))
+        return got[0], got[1], at == (r, c)
+
+    def at(self, r: int, carry: bool) -> tuple[str, str, Optional[float], str, str, str]:
+        """(一级 name, 一级 as written, its declared weight, its cell, 二级, its cell); ``carry``
+        False for a 小计 row, whose cells must not continue into the rows below."""
+        l1_raw = l1_cell = l2 = l2_cell = ""
+        if self.c1 is not None:
+            l1_raw, l1_cell, own = self._cell(r, self.c1)
+            if l1_raw:
+                if carry and l1_raw != self.l1[0]:
+                    self.l2 = ("", "")  # a new 一级 group starts its 二级 afresh
+                if carry:
+                    self.l1 = (l1_raw, l1_cell)
+            elif own and self.l1[0]:  # a merged blank cell is a blank group
+                l1_raw, l1_cell = self.l1
+        if self.c2 is not None:
+            l2, l2_cell, own = self._cell(r, self.c2)
+            if l2:
+                if carry:
+                    self.l2 = (l2, l2_cell)
+            elif own and self.l2[0]:
+                l2, l2_cell = self.l2
+        named = self._named.get(l1_raw)
+        if named is None:
+            name, weight = split_weight_suffix(l1_raw) if l1_raw else ("", None)
+            named = self._named[l1_raw] = (_canonical_level1(name), weight)
+        l1_name, l1_weight = named
+        if not l1_name and l2:
+            l1_name = _level1_of(normalize_label(l2))
+        return l1_name, l1_raw, l1_weight, l1_cell, l2, l2_cell
+
+
+def _own_labels(ctx: _Ctx, row: int, last_col: int) -> list[tuple[int, str]]:
+    """(column, normalised text) of the text cells in columns 1 … last_col that anchor in this
+    row (a merge reaching down from above belongs to the row it starts in)."""
+    out = []
+    for c, t in ctx.labels(row):
+        if c > last_col:
+            break
+        out.append((c, t))
+    return out
+
+
+def _own_value(ctx: _Ctx, row: int, col: int) -> bool:
+    """Whether (row, col) holds a value of its own: not blank, not a dash, and not shown from a
+    merge that starts elsewhere (a 总分 label spanning the value columns)."""
+    pos = (row, col)
+    if ctx.sheet._anchor.get(pos, pos) != pos:
+        return False
+    cell = ctx.sheet.cells.get(pos)
+    if cell is None or cell.blank:
+        return False
+    return not (isinstance(cell.value, str) and cell.value.strip() in _PLACEHOLDERS)
+
+
+def _summary_kind(ctx: _Ctx, row: int, labels: list[tuple[int, str]], cols: dict[str, int], valued: bool
+                  ) -> Optional[tuple[str, tuple[int, str]]]:
+    """("total", label) for the 总分 row, ("subtotal", label) for a 小计 / group 合计 row, None
+    for any other row. A row with a target or actual of its own is an indicator unless it says
+    小计: names do start with 合计 / 总计 / 综合得分 ("合计培训人次")."""
+    if valued:
+        for c, t in labels:
+            if t.startswith("小计") or t.endswith("小计"):
+                return "subtotal", (c, t)
+        return None
+    if not labels:
+        return None
+    c0, t0 = labels[0]
+    if t0.startswith(TOTAL_LABELS):
+        # A 一级 cell merged down into the row makes it that group's closing line, not the 总分.
+        c1 = cols.get("level1")
+        if c1 is not None and c0 > c1 and ctx.sheet.anchor(row, c1)[0] < row:
+            return "subtotal", labels[0]
+        return "total", labels[0]
+    for c, t in labels:
+        if t.startswith("小计") or t.endswith(SUBTOTAL_ENDS):
+            return "subtotal", (c, t)
+    return None
+
+
+def _is_note(ctx: _Ctx, row: int, col: int, text: str, name_col: int) -> bool:
+    """A remark or sign-off line under the table (注：…, 说明, 填表人：…). A name in the 三级
+    column that merely starts with such a word ("注册企业数量", "说明会场次") is not one."""
+    if not text.startswith(NOTE_PREFIXES):  # nearly every row: one call, no generator
+        return False
+    prefix = next(p for p in NOTE_PREFIXES if text.startswith(p))
+    if text == prefix or col < name_col or text[len(prefix)] in _NOTE_TAIL:
+        return True
+    raw = ctx.text(*ctx.sheet.anchor(row, col))
+    return any(ch in ":：" for ch in raw[:len(prefix) + 3])
+
+
+def _is_remark(ctx: _Ctx, row: int, first_col: int, first: str, left_col: int, cols: dict[str, int],
+               valued: bool) -> bool:
+    """A free-text line inside the table, such as Yunnan's 其他需要说明事项 | 无 before 总分: one
+    cell spanning the name and target columns, or a label in the block column (left of the
+    indicator columns, where the merged 绩效指标 label stands) with no value beside it."""
+    name, target = cols.get("name"), cols.get("target")
+    if name is not None and target is not None:
+        a = ctx.sheet.anchor(row, name)
+        if a[0] == row and a == ctx.sheet.anchor(row, target):
+            return True
+    if valued or not first or first_col >= left_col or first.isdigit():
+        return False
+    return not any(_own_value(ctx, row, cols[k]) for k in ("weight", "score") if k in cols)
+
+
+def _subtotal(ctx: _Ctx, row: int, label: tuple[int, str], cols: dict[str, int], level1: str, level2: str,
+              indicators: list[Indicator], floors: dict[tuple[str, str], int]) -> Optional[Subtotal]:
+    """The 小计 row with the indicator rows it sums: those of its 一级 group (and of its 二级
+    group when the word stands in the 三级 column) below the previous 小计 of the same group.
+    ``floors`` holds the row of the last 小计 of each group and is updated."""
+    weight = ctx.cell(row, cols["weight"]) if "weight" in cols else None
+    score = ctx.cell(row, cols["score"]) if "score" in cols else None
+    if (weight is None or weight.blank) and (score is None or score.blank):
+        return None
+    col, text = label
+    if level1.startswith("小计") or level1.endswith(SUBTOTAL_ENDS):  # "产出指标小计" in the 一级 column
+        level1 = _canonical_level1(level1.removeprefix("小计").removesuffix("小计").removesuffix("合计")
+                                   .removesuffix("总计"))
+    key2 = normalize_label(level2) if "name" in cols and col >= cols["name"] else ""
+    scope = (level1, key2)
+    # Without a 一级 to go by, a 小计 closes the rows since the previous one.
+    floor = floors.get(scope, 0) if level1 else max(floors.values(), default=0)
+    floors[scope] = row
+    rows = tuple(i.row for i in indicators if i.row > floor and (not level1 or i.level1 == level1)
+                 and (not key2 or normalize_label(i.level2) == key2))
+    if not rows:
+        return None
+    anchor = ctx.sheet.anchor(row, col)
+    return Subtotal(row=row, label=clean_text(ctx.text(*anchor)) or text, label_cell=ref(*anchor), rows=rows,
+                    weight=weight, score=score)
 
 
 def _spans_table(ctx: _Ctx, row: int, left_col: int, cols: dict[str, int]) -> bool:

@@ -416,6 +416,154 @@ def _read(path: Path) -> tuple[WorkbookResult, Any, set[tuple[str, str]]]:
     return result, ps, _codes(result)
 
 
+@pytest.mark.parametrize("odd_name", ["注册企业数量", "注射疫苗人次", "合计培训人次", "说明会场次", "负责人培训覆盖率",
+                                      "日期准确率", "总计发放人数", "综合得分率", "备注信息录入率"])
+def test_indicator_names_that_start_like_a_remark_or_total_are_indicators(tmp_path: Path, odd_name: str) -> None:
+    # 一级/二级 merged from above: the first filled cell of the row is the 三级 name.
+    m = _national(tmp_path / "t.xlsx", [
+        (OUT, "数量指标", "新增市场主体", "≥100户", "120户", 20, 20, None),
+        (OUT, "数量指标", odd_name, "≥50", "55", 30, 30, None),
+        (BEN, "社会效益指标", "带动就业", "≥100人", "110人", 30, 30, None),
+        (SAT, "服务对象满意度指标", "满意度", "≥90%", "95%", 10, 10, None)], total=(100, 95))
+    result, ps, codes = _read(tmp_path / "t.xlsx")
+    assert [r.indicator.name for r in ps.indicators] == ["新增市场主体", odd_name, "带动就业", "满意度"]
+    assert ps.total_weight == 100
+    assert ps.project.total_score is not None and ps.project.total_score.ref == f"H{m['total']}"
+    assert ("total.mismatch", f"H{m['total']}") in codes  # 95 entered, 100 summed
+    assert not [f for f in result.findings if f.code.startswith("weights.")]
+
+
+def test_remark_lines_below_the_table_still_end_it(tmp_path: Path) -> None:
+    import openpyxl
+
+    path = tmp_path / "t.xlsx"
+    m = _national(path, [(OUT, "数量指标", "数量", "≥10个", "10个", 50, 50, None),
+                         (BEN, "社会效益指标", "效益", "≥3项", "3项", 30, 30, None),
+                         (SAT, "服务对象满意度指标", "满意度", "≥90%", "95%", 10, 10, None)], total_label=None)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    r = m["indicators"][-1] + 1
+    ws.cell(r, 4, "注：本表金额单位为万元")   # in the 三级 column, but a colon makes it a remark
+    ws.cell(r + 1, 4, "注册企业数量")         # anything below is not read
+    ws.cell(r + 1, 5, "≥5家")
+    wb.save(path)
+    _, ps, _ = _read(path)
+    assert [r.indicator.name for r in ps.indicators] == ["数量", "效益", "满意度"]
+
+
+@pytest.mark.parametrize("label", ["总得分", "自评总分", "自评得分", "得分合计", "总分", "合 计", "总分（100分）", "总 计"])
+def test_total_row_labels(tmp_path: Path, label: str) -> None:
+    m = _national(tmp_path / "t.xlsx", [
+        (OUT, "数量指标", "数量", "≥100户", "120户", 50, 50, None),
+        (BEN, "社会效益指标", "带动就业", "≥100人", "110人", 30, 30, None),
+        (SAT, "服务对象满意度指标", "满意度", "≥90%", "95%", 10, 10, None)], total_label=label, total=(100, 95))
+    result, ps, codes = _read(tmp_path / "t.xlsx")
+    assert len(ps.indicators) == 3
+    assert ps.total_weight == 100
+    assert ps.project.total_score is not None and ps.project.total_score.ref == f"H{m['total']}"
+    assert ("total.mismatch", f"H{m['total']}") in codes
+    assert "indicator.target_missing" not in {c for c, _ in codes}
+
+
+def test_yunnan_other_notes_row_is_not_an_indicator(tmp_path: Path) -> None:
+    import openpyxl
+
+    path = tmp_path / "t.xlsx"
+    m = _national(path, [(OUT, "数量指标", "数量", "≥10个", "10个", 50, 50, None),
+                         (BEN, "社会效益指标", "效益", "≥3项", "3项", 30, 30, None),
+                         (SAT, "服务对象满意度指标", "满意度", "≥90%", "95%", 10, 10, None)],
+                  before_total=(("A", "其他需要说明事项"), ("C", "无")), total=(100, 95))
+    wb = openpyxl.load_workbook(path)
+    r = m["before_total"]
+    wb.active.merge_cells(f"C{r}:I{r}")
+    wb.save(path)
+    result, ps, codes = _read(path)
+    assert [r.indicator.name for r in ps.indicators] == ["数量", "效益", "满意度"]
+    assert ("total.mismatch", f"H{m['total']}") in codes
+    assert "weights.level2_unknown" not in {c for c, _ in codes}
+
+
+def test_level_cells_written_once_without_merges_carry_down(tmp_path: Path) -> None:
+    m = _national(tmp_path / "t.xlsx", [
+        ("产出指标(50分)", "数量指标", "数量A", "≥10个", "10个", 20, 20, None),
+        (None, None, "数量B", "≥5个", "5个", 10, 10, None),
+        (None, "质量指标", "合格率", "≥95%", "96%", 20, 20, None),
+        ("效益指标(30分)", "社会效益指标", "效益A", "≥3项", "3项", 15, 15, None),
+        (None, None, "效益B", "≥2项", "2项", 15, 15, None),
+        ("满意度指标(10分)", "服务对象满意度指标", "满意度", "≥90%", "95%", 10, 10, None)],
+        merge_levels=False, total=(100, 100))
+    result, ps, codes = _read(tmp_path / "t.xlsx")
+    rows = m["indicators"]
+    got = [(r.indicator.level1, r.indicator.level2, r.indicator.level1_cell, r.indicator.level2_cell)
+           for r in ps.indicators]
+    assert got == [(OUT, "数量指标", f"B{rows[0]}", f"C{rows[0]}"), (OUT, "数量指标", f"B{rows[0]}", f"C{rows[0]}"),
+                   (OUT, "质量指标", f"B{rows[0]}", f"C{rows[2]}"), (BEN, "社会效益指标", f"B{rows[3]}", f"C{rows[3]}"),
+                   (BEN, "社会效益指标", f"B{rows[3]}", f"C{rows[3]}"),
+                   (SAT, "服务对象满意度指标", f"B{rows[5]}", f"C{rows[5]}")]
+    assert not [f for f in result.findings if f.code.startswith("weights.")]
+
+
+def test_subtotal_rows_are_checked_not_scored(tmp_path: Path) -> None:
+    # 一级 repeated on every row (no merges), 二级 blank on continuation rows, a 小计 per group;
+    # the 效益 小计 is wrong (score 25 where its rows give 30).
+    m = _national(tmp_path / "t.xlsx", [
+        (OUT, "数量指标", "数量A", "≥10个", "10个", 25, 25, None),
+        (OUT, None, "数量B", "≥5个", "5个", 25, 25, None),
+        (OUT, "小计", None, None, None, 50, 50, None),
+        (BEN, "社会效益指标", "效益", "≥3项", "3项", 30, 30, None),
+        (BEN, "小计", None, None, None, 30, 25, None),
+        (SAT, "服务对象满意度指标", "满意度", "≥90%", "95%", 10, 10, None),
+        (SAT, "小计", None, None, None, 10, 10, None)], merge_levels=False, total=(100, 100))
+    result, ps, codes = _read(tmp_path / "t.xlsx")
+    rows = m["indicators"]
+    assert [r.indicator.name for r in ps.indicators] == ["数量A", "数量B", "效益", "满意度"]
+    assert ps.total_weight == 100 and ps.score == 100
+    assert [(s.row, s.rows) for s in ps.project.subtotals] == [
+        (rows[2], (rows[0], rows[1])), (rows[4], (rows[3],)), (rows[6], (rows[5],))]
+    found = [(f.code, f.cell, f.expected, f.found) for f in result.findings if f.code == "indicator.subtotal_mismatch"]
+    assert found == [("indicator.subtotal_mismatch", f"H{rows[4]}", 30.0, 25.0)]
+    assert {c for c, _ in codes}.isdisjoint({"indicator.target_missing", "weights.level2_unknown", "weights.sum_mismatch",
+                                            "total.mismatch", "weights.profile_mismatch"})
+
+
+def test_subtotal_in_the_name_column_under_a_merged_level1(tmp_path: Path) -> None:
+    import openpyxl
+
+    path = tmp_path / "t.xlsx"
+    m = _national(path, [
+        (OUT, "数量指标", "数量A", "≥10个", "10个", 20, 20, None),
+        (OUT, "数量指标", "数量B", "≥5个", "5个", 20, 20, None),
+        (OUT, "数量指标", "小计", None, None, 40, 40, None),
+        (OUT, "质量指标", "合格率", "≥95%", "96%", 10, 10, None),
+        (OUT, "合计", None, None, None, 60, 50, None),   # 一级 merged into it: the group's total, not 总分
+        (BEN, "社会效益指标", "效益", "≥3项", "3项", 30, 30, None),
+        (SAT, "服务对象满意度指标", "满意度", "≥90%", "95%", 10, 10, None)], total=(100, 100))
+    wb = openpyxl.load_workbook(path)
+    wb.save(path)
+    result, ps, codes = _read(path)
+    rows = m["indicators"]
+    assert [r.indicator.name for r in ps.indicators] == ["数量A", "数量B", "合格率", "效益", "满意度"]
+    assert [(s.row, s.rows) for s in ps.project.subtotals] == [
+        (rows[2], (rows[0], rows[1])), (rows[4], (rows[0], rows[1], rows[3]))]
+    found = {(f.cell, f.expected, f.found) for f in result.findings if f.code == "indicator.subtotal_mismatch"}
+    assert found == {(f"G{rows[4]}", 50.0, 60.0)}
+    assert ps.project.total_score is not None and ps.project.total_score.ref == f"H{m['total']}"
+
+
+def test_funds_component_row_repeating_weight_and_score_is_reported(tmp_path: Path) -> None:
+    funds = (("年度资金总额", (None, 100, 100, 10, "100%", 10)), ("其中：当年财政拨款", (None, 100, 100, 10, "100%", 10)),
+             ("上年结转资金", (None, None, None, "—", None, "—")), ("其他资金", (None,) * 6))
+    m = _national(tmp_path / "t.xlsx", [
+        (OUT, "数量指标", "数量", "≥10个", "10个", 50, 50, None),
+        (BEN, "社会效益指标", "效益", "≥3项", "3项", 30, 30, None),
+        (SAT, "服务对象满意度指标", "满意度", "≥90%", "95%", 10, 10, None)], funds=funds, total=(100, 100))
+    result, ps, codes = _read(tmp_path / "t.xlsx")
+    r = m["funds"]["其中：当年财政拨款"]
+    found = [(f.code, f.cell, f.severity.value) for f in result.findings if f.code == "funds.component_scored"]
+    assert found == [("funds.component_scored", f"H{r}", "warning")]
+    assert ps.funds.score == 10
+
+
 @pytest.mark.parametrize("label", ["项目资金总额", "项目总资金", "年度资金总额", "资金合计"])
 def test_funds_total_row_synonyms_are_read(tmp_path: Path, label: str) -> None:
     funds = ((label, (None, 100, 90, 10, "90%", 9)), ("其中：财政拨款", (None, 100, 90, None, None, None)),
