@@ -29,6 +29,7 @@ from perf_xlsx.scoring import (
     cell_points,
     column_value,
     fmt,
+    indicator_share,
     money_tolerance,
     round2,
 )
@@ -520,17 +521,17 @@ def _total(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
 def _claims_vs_spending(ps: ProjectScore) -> Iterator[Finding]:
     """The 一体化 system's "red" warning: indicators claim much more than the spending supports."""
     rate = ps.funds.rate
-    rows = [r for r in ps.indicators if r.applicable and r.completion is not None]
-    if rate is None or not rows:
+    # One definition (scoring.indicator_share), also carried in results.jsonl for 汇总.xlsx's
+    # red list, so the finding and the list never disagree.
+    share, basis = indicator_share(ps.indicators)
+    if rate is None or share is None:
         return
-    weighted = all(r.weight for r in rows)
-    share = (sum(r.counted for r in rows) / sum(r.weight or 0.0 for r in rows) if weighted
-             else sum(r.completion or 0.0 for r in rows) / len(rows))
-    if share - min(rate, 1.0) > 0.05 and rate < 0.95:
+    if share - min(rate, 1.0) > 0.05:
         p = ps.project
         total = next((r for r in p.funds if r.kind == "total"), None)
         yield _f(W, "funds.output_exceeds_spending",
-                 f"预算执行率仅 {fmt(rate * 100)}%，但绩效指标得分率达 {fmt(share * 100)}%，指标完成情况与资金支出不匹配，请核实",
+                 f"预算执行率仅 {fmt(rate * 100)}%，但绩效指标{'得分率' if basis == 'score' else '平均完成率'}达 "
+                 f"{fmt(share * 100)}%，指标完成情况与资金支出不匹配，请核实",
                  p.sheet, total.rate.ref if total and total.rate else p.name_cell, round2(rate), round2(share))
 
 
