@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Optional
 
 import pytest
 from builders import make_workbook, seed_spec, spec_from_case, unit_sheet_from_specs
@@ -157,7 +158,7 @@ def test_help_for_every_command() -> None:
     runner = CliRunner()
     for command in cli.commands:
         result = runner.invoke(cli, [command, "--help"])
-        assert result.exit_code == 0 and "Usage" in result.output
+        assert result.exit_code == 0 and "用法" in result.output
 
 
 def test_template_command_writes_and_refuses_to_overwrite(tmp_path: Path) -> None:
@@ -172,3 +173,108 @@ def test_template_command_writes_and_refuses_to_overwrite(tmp_path: Path) -> Non
     checked = runner.invoke(cli, ["check", str(example)])
     assert checked.exit_code == 0, checked.output
     assert runner.invoke(cli, ["template", "-o", str(tmp_path / "x.xlsx"), "--year", "1800"]).exit_code == 2
+
+
+# --- Chinese usage errors and help (interfaces §1: messages for people are in Chinese) -------
+
+# Words of click's own English output; none of them may reach a finance officer.
+CLICK_ENGLISH = ("Usage", "Error:", "Options", "Commands", "Try '", "Missing", "Invalid value", "No such",
+                 "Got unexpected", "requires an argument", "does not take", "Show this message",
+                 "Show the version", "[default", "INTEGER", "RANGE", "[OPTIONS]", "[ARGS]", "Aborted",
+                 "is not", "is a directory", "is a file", ", version")
+
+
+def _assert_chinese_only(text: str) -> None:
+    for word in CLICK_ENGLISH:
+        assert word not in text, f"{word!r} in:\n{text}"
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["check"], "缺少参数 FILE"),
+    (["score"], "缺少参数 FILE"),
+    (["batch", ".", "--jobs", "0"], "--jobs 的值无效"),
+    (["batch", ".", "--jobs", "abc"], "不是整数"),
+    (["template", "--projects", "99"], "--projects 的值无效"),
+    (["template", "--year"], "选项 --year 后面缺少值"),
+    (["template", "--example=yes"], "选项 --example 不带值"),
+    (["check", "--nope", "x.xlsx"], "没有 --nope 这个选项"),
+    (["--nope"], "没有 --nope 这个选项"),
+    (["frob"], "没有 frob 这个命令"),
+    (["chek", "x.xlsx"], "是否想用 check"),
+    (["check", "a.xlsx", "b.xlsx"], "多余的参数：b.xlsx"),
+])
+def test_usage_errors_are_chinese_and_exit_2(args: list[str], expected: str) -> None:
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert expected in result.output, result.output
+    assert "用法：perf-xlsx" in result.output and "--help" in result.output
+    _assert_chinese_only(result.output)
+
+
+def test_missing_file_and_folder_messages_are_chinese(tmp_path: Path, seed_wb: Path) -> None:
+    runner = CliRunner()
+    for args, expected in ((["check", str(tmp_path / "nope.xlsx")], "找不到文件"),
+                           (["score", str(tmp_path)], "是文件夹"),
+                           (["batch", str(tmp_path / "无此文件夹")], "找不到文件夹"),
+                           (["batch", str(seed_wb)], "是文件，不是文件夹"),
+                           (["check", str(seed_wb), "--rules", "no_such_rules"], "no_such_rules")):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 2 and expected in result.output, (args, result.output)
+        _assert_chinese_only(result.output)
+
+
+def test_usage_error_goes_to_stderr_only() -> None:
+    proc = subprocess.run([sys.executable, "-m", "perf_xlsx", "batch", ".", "--jobs", "0"], capture_output=True,
+                          timeout=60)
+    assert proc.returncode == 2 and proc.stdout == b""
+    err = proc.stderr.decode("utf-8")
+    assert "错误：" in err and "--jobs" in err and "1–64" in err, err
+    _assert_chinese_only(err)
+
+
+@pytest.mark.parametrize("command", [None, "template", "check", "score", "batch", "rules"])
+def test_help_is_chinese(command: Optional[str]) -> None:
+    for flag in ("--help", "-h"):
+        result = CliRunner().invoke(cli, [flag] if command is None else [command, flag])
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith("用法：perf-xlsx"), result.output
+        assert "\n选项：\n" in result.output and "显示本帮助并退出" in result.output
+        if command is None:
+            assert "\n命令：\n" in result.output and "[选项] 命令 [参数]..." in result.output
+        _assert_chinese_only(result.output)
+
+
+def test_no_arguments_and_version_are_chinese() -> None:
+    bare = CliRunner().invoke(cli, [])
+    assert bare.exit_code in (0, 2)  # click < 8.2 exits 0 after showing help, later 2
+    assert "用法：perf-xlsx" in bare.output and "命令：" in bare.output
+    _assert_chinese_only(bare.output)
+    version = CliRunner().invoke(cli, ["--version"])
+    assert version.exit_code == 0 and version.output.startswith("perf-xlsx 版本 ")
+
+
+def test_interrupt_is_reported_in_chinese(monkeypatch: pytest.MonkeyPatch, seed_wb: Path) -> None:
+    import perf_xlsx.cli as cli_module
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_module, "evaluate_file", interrupted)
+    result = CliRunner().invoke(cli, ["check", str(seed_wb)])
+    assert result.exit_code == 1 and "已中断" in result.output
+    _assert_chinese_only(result.output)
+
+
+def test_rules_export_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
+    runner = CliRunner()
+    target = tmp_path / "本省规则.toml"
+    edited = 'base = "national_2020"\n# 本省修改\n'
+    target.write_text(edited, encoding="utf-8")
+    refused = runner.invoke(cli, ["rules", "-o", str(target)])
+    assert refused.exit_code == 2 and "已存在" in refused.output and "--force" in refused.output
+    _assert_chinese_only(refused.output)
+    assert target.read_text(encoding="utf-8") == edited
+    forced = runner.invoke(cli, ["rules", "--profile", "provincial_strict", "-o", str(target), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert load_profile(str(target)).name == "provincial_strict"
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]  # no temporary file left behind
