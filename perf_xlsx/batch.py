@@ -1,5 +1,5 @@
 """Score every workbook in a folder: per-file isolation in worker processes, one scored copy per
-input, results.jsonl and the 汇总.xlsx summary.
+input, results.jsonl, skipped.jsonl and the 汇总.xlsx summary.
 
 Workers are long-lived processes fed one file at a time over a pipe, so a file that hangs or
 kills its interpreter (native parsers can abort) costs that one file, not the batch: the
@@ -35,6 +35,7 @@ SYSTEM_FILES = {"thumbs.db", "desktop.ini", ".ds_store", "ehthumbs.db"}
 DEFAULT_OUTDIR = "评分结果"
 SUMMARY_NAME = "汇总.xlsx"
 RESULTS_NAME = "results.jsonl"
+SKIPPED_NAME = "skipped.jsonl"
 LOCK_NAME = ".perf-xlsx.lock"
 FILE_TIMEOUT = 60.0  # seconds per file; a 自评表 takes milliseconds
 MEMORY_LIMIT = 1 << 30  # bytes of address space per worker
@@ -271,10 +272,24 @@ def _worker_main(conn: Connection, profile_spec: str,
         try:
             outcome = work(path, rel, out_path, profile)
         except MemoryError:
-            outcome = {"status": "failed", "reason": "文件过大，处理时超出内存限制"}
+            outcome = _failure(path, rel, profile, "batch.out_of_memory", "文件过大，处理时超出内存限制")
         except Exception as exc:  # noqa: BLE001 - one bad file must never stop the batch
-            outcome = {"status": "failed", "reason": f"处理时出现内部错误（{type(exc).__name__}），请将文件反馈给开发者"}
+            outcome = _failure(path, rel, profile, "batch.internal_error",
+                               f"处理时出现内部错误（{type(exc).__name__}），请将文件反馈给开发者")
         conn.send(outcome)
+
+
+def _failure(path: str, rel: str, profile: Profile, code: str, reason: str) -> dict[str, Any]:
+    """A failed outcome with its results.jsonl line built here, where the cause is known; only a
+    worker that dies or hangs leaves its line to the parent (batch.timeout_or_crash)."""
+    try:
+        digest_: Optional[str] = sha256_file(path)
+    except OSError:
+        digest_ = None
+    return {"status": "failed", "reason": reason,
+            "line": _line({"schema": "perf_xlsx.result/1", "file": rel, "sha256": digest_, "status": "failed",
+                           "error": {"code": code, "message": reason}, "profile": profile.name,
+                           "projects": [], "findings": []})}
 
 
 @dataclass
@@ -488,6 +503,7 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
                     # here makes them durable before results.jsonl says they exist.
                     os.sync()
                 write_results(report, out / RESULTS_NAME)
+                write_skipped(report, out / SKIPPED_NAME)
                 write_summary(report, str(out / SUMMARY_NAME), profile, index_)
         finally:
             spool.close()
@@ -496,22 +512,22 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
 
 
 def _own_line(report: BatchReport, o: FileOutcome) -> bytes:
-    """The results.jsonl line of a file no worker reported on (skipped, or its worker died)."""
+    """The results.jsonl line of a workbook whose worker sent none: it died (crashed, or was
+    killed) or hung past its deadline. It is still an input, so a contract-exact `failed` result."""
     try:
         digest: Optional[str] = sha256_file(str(Path(report.folder) / o.path))
     except OSError:
         digest = None
-    code = "batch.skipped" if o.status == "skipped" else "batch.timeout_or_crash"
-    return _line({"schema": "perf_xlsx.result/1", "file": o.path, "sha256": digest, "status": o.status,
-                  "error": {"code": code, "message": o.reason}, "profile": report.profile, "projects": [],
-                  "findings": []})
+    return _line({"schema": "perf_xlsx.result/1", "file": o.path, "sha256": digest, "status": "failed",
+                  "error": {"code": "batch.timeout_or_crash", "message": o.reason}, "profile": report.profile,
+                  "projects": [], "findings": []})
 
 
-def write_results(report: BatchReport, path: Path) -> None:
+def _write_lines(path: Path, lines: Iterator[bytes]) -> None:
+    """Atomically (temp file, fsync, rename): a reader sees the previous file or the whole new one."""
     def write(tmp: str) -> None:
         with open(tmp, "wb") as fh:
-            for o in report.outcomes:
-                line = o.raw_line(report.spool) or _own_line(report, o)
+            for line in lines:
                 fh.write(line + b"\n")
             fh.flush()
             os.fsync(fh.fileno())
@@ -519,4 +535,20 @@ def write_results(report: BatchReport, path: Path) -> None:
     atomic_write(str(path), write)
 
 
-__all__ = ["BatchError", "BatchReport", "FileOutcome", "run_batch", "scan", "skip_reason"]
+def write_results(report: BatchReport, path: Path) -> None:
+    """results.jsonl: one perf_xlsx.result/1 line per input workbook, `scored` or `failed`, in scan
+    order. Skipped files are not inputs and the contract has no status for them: skipped.jsonl."""
+    _write_lines(path, (o.raw_line(report.spool) or _own_line(report, o)
+                        for o in report.outcomes if o.status != "skipped"))
+
+
+def write_skipped(report: BatchReport, path: Path) -> None:
+    """skipped.jsonl: one line per file left unopened or recognised as the tool's own output, in
+    scan order, so that results.jsonl + skipped.jsonl name every file in the folder exactly once.
+    Written even when empty, so that a stale list from an earlier run never stands."""
+    _write_lines(path, (_line({"file": o.path, "reason": o.reason, "code": "batch.skipped"})
+                        for o in report.outcomes if o.status == "skipped"))
+
+
+__all__ = ["BatchError", "BatchReport", "FileOutcome", "run_batch", "scan", "skip_reason", "write_results",
+           "write_skipped"]

@@ -22,7 +22,15 @@ from typing import IO, TYPE_CHECKING, Any, Optional
 
 from perf_xlsx.fileutil import atomic_write
 from perf_xlsx.rules import Profile
-from perf_xlsx.xlsxparts import cell_string, clean_xml, col_letter, number_text, t_element, xml_attr
+from perf_xlsx.xlsxparts import (
+    cell_string,
+    clean_xml,
+    col_letter,
+    number_text,
+    t_element,
+    xml_attr,
+    xml_text,
+)
 
 if TYPE_CHECKING:
     from perf_xlsx.batch import BatchReport
@@ -32,7 +40,7 @@ SEVERITY_LABEL = {"error": "错误", "warning": "警告", "info": "提示"}
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 STATUS_LABEL = {"scored": "已评分", "skipped": "已跳过", "failed": "失败"}
 RATE_BUCKETS = [(1.0, "100% 及以上"), (0.9, "90%–100%"), (0.8, "80%–90%"), (0.6, "60%–80%"), (0.0, "60% 以下")]
-GRADES = ["优", "良", "中", "差"]
+UNRATED = "未评级"  # a ranked project with no 等级: no 总分 (e.g. a department table, nothing scorable)
 RED_MARGIN = 0.05  # the 一体化 system's "red" warning: indicator score share this far ahead of 执行率
 
 # Fragment markers: both are characters XML 1.0 forbids, and cell_string strips them from every
@@ -184,7 +192,7 @@ class SummaryIndex:
             self.file.append(file_index)
             self.offset.append(self._put(record))
             self.length.append(len(record))
-            self.grades[grade or "未评级"] += 1
+            self.grades[grade or UNRATED] += 1
         rows = d.get("findings") or b""
         if rows:
             self.findings_at[file_index] = self._put(rows)
@@ -341,19 +349,27 @@ def _ranking(report: BatchReport, index: SummaryIndex, profile: Profile, red: ar
     return sheet, rates
 
 
-def _grades(index: SummaryIndex, rates: Counter[str], red: array[int]) -> _Sheet:
+def grade_labels(profile: Profile, grades: Counter[str]) -> list[str]:
+    """The rows of the grade table: the profile's grades best first (a rules file may name its
+    own), any other grade found, and 未评级 last, so that the rows add up to the ranked projects."""
+    labels = list(dict.fromkeys(g for _, g in profile.grade_bands))
+    labels += sorted(g for g in grades if g not in labels and g != UNRATED)
+    return labels + [UNRATED]
+
+
+def _grades(index: SummaryIndex, rates: Counter[str], red: array[int], labels: list[str]) -> _Sheet:
     # The chart sits beside the two count tables (D2:I14); the red-flag table starts below it.
     sheet = _Sheet("等级分布", [26, 14, 30, 10, 12, 12], 2, 6)
     sheet.drawing = True
     sheet.put(1, _s(1, "等级分布", S_TITLE))
     _head_row(sheet, 2, ["等级", "项目数"])
-    for i, g in enumerate(GRADES, start=3):
+    for i, g in enumerate(labels, start=3):
         sheet.put(i, _s(1, g) + _n(2, index.grades.get(g, 0), S_INT))
-    row = 3 + len(GRADES) + 1
+    row = 3 + len(labels) + 1
     _head_row(sheet, row, ["执行率区间", "项目数"])
     for j, (_, label) in enumerate(RATE_BUCKETS, start=row + 1):
         sheet.put(j, _s(1, label) + _n(2, rates.get(label, 0), S_INT))
-    start = row + len(RATE_BUCKETS) + 3
+    start = max(row + len(RATE_BUCKETS) + 3, 16)  # never under the chart, however few grades
     sheet.put(start, _s(1, "指标得分率比预算执行率高出 5 个百分点以上的项目（红灯）", S_NOTE))
     _head_row(sheet, start + 1, RED_HEADERS)
     for k in range(0, len(red), 2):
@@ -398,12 +414,13 @@ def _unprocessed(report: BatchReport) -> _Sheet:
 def write_summary(report: BatchReport, path: str, profile: Profile, index: SummaryIndex) -> None:
     red = array("q")
     ranking, rates = _ranking(report, index, profile, red)
-    sheets = [ranking, _grades(index, rates, red), _findings(report, index), _unprocessed(report)]
+    labels = grade_labels(profile, index.grades)
+    sheets = [ranking, _grades(index, rates, red, labels), _findings(report, index), _unprocessed(report)]
     try:
         def build(tmp: str) -> None:
             with open(tmp, "wb") as fh:
                 with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-                    _package(zf, sheets, index)
+                    _package(zf, sheets, index, labels)
                 fh.flush()
                 os.fsync(fh.fileno())
 
@@ -463,10 +480,13 @@ STYLES = (
 )
 
 
-def _chart(grades: Counter[str]) -> str:
-    cats = "".join(f'<c:pt idx="{i}"><c:v>{g}</c:v></c:pt>' for i, g in enumerate(GRADES))
-    vals = "".join(f'<c:pt idx="{i}"><c:v>{grades.get(g, 0)}</c:v></c:pt>' for i, g in enumerate(GRADES))
-    n = len(GRADES)
+def _chart(grades: Counter[str], labels: list[str]) -> str:
+    """The bar chart of the grade table, 未评级 included: the same categories as the rows it
+    refers to, so the chart and the table agree before and after any recalculation."""
+    # A rules file may name its grades: escaped and cleaned like any user text.
+    cats = "".join(f'<c:pt idx="{i}"><c:v>{xml_text(cell_string(g))}</c:v></c:pt>' for i, g in enumerate(labels))
+    vals = "".join(f'<c:pt idx="{i}"><c:v>{grades.get(g, 0)}</c:v></c:pt>' for i, g in enumerate(labels))
+    n = len(labels)
     # Cached points let the chart draw before (or without) any recalculation.
     return (
         f'{_XML}<c:chartSpace xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
@@ -510,7 +530,7 @@ def _quoted(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
 
 
-def _package(zf: zipfile.ZipFile, sheets: list[_Sheet], index: SummaryIndex) -> None:
+def _package(zf: zipfile.ZipFile, sheets: list[_Sheet], index: SummaryIndex, labels: list[str]) -> None:
     def put(name: str, text: str) -> None:
         zf.writestr(_info(name), text.encode("utf-8"))
 
@@ -573,7 +593,7 @@ def _package(zf: zipfile.ZipFile, sheets: list[_Sheet], index: SummaryIndex) -> 
     put("xl/drawings/_rels/drawing1.xml.rels",
         f'{_XML}<Relationships xmlns="{_PKG}"><Relationship Id="rId1" Type="{_REL}/chart" '
         'Target="../charts/chart1.xml"/></Relationships>')
-    put("xl/charts/chart1.xml", _chart(index.grades))
+    put("xl/charts/chart1.xml", _chart(index.grades, labels))
 
 
 def _absolute(ref: str) -> str:

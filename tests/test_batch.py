@@ -60,6 +60,20 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+def _read_results(path: Path) -> list[dict[str, Any]]:
+    """results.jsonl, checked against interfaces.md §2: only input workbooks, each `scored` or
+    `failed`, and a failed one carries error {code, message}."""
+    lines = _read_jsonl(path)
+    for d in lines:
+        assert d["schema"] == "perf_xlsx.result/1"
+        assert d["status"] in {"scored", "failed"}, d
+        if d["status"] == "failed":
+            assert set(d["error"]) == {"code", "message"} and d["error"]["code"] and d["error"]["message"], d
+        else:
+            assert d["error"] is None, d
+    return lines
+
+
 def test_fifty_mixed_files_are_each_accounted_for_once(tmp_path: Path, scored_copy: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -70,18 +84,29 @@ def test_fifty_mixed_files_are_each_accounted_for_once(tmp_path: Path, scored_co
     result = CliRunner().invoke(cli, ["batch", str(inbox), "--jobs", "2"])
     assert result.exit_code == 1, result.output
     out = inbox / "评分结果"
-    lines = _read_jsonl(out / "results.jsonl")
-    assert sorted(d["file"] for d in lines) == sorted(expected)
-    assert {d["file"]: d["status"] for d in lines} == expected
+    lines = _read_results(out / "results.jsonl")
+    skipped = _read_jsonl(out / "skipped.jsonl")
+    # Every file in the folder exactly once across the two files: workbooks in results.jsonl,
+    # everything skipped in skipped.jsonl.
+    files = [d["file"] for d in lines] + [d["file"] for d in skipped]
+    assert len(files) == len(set(files)) == 50 and set(files) == set(expected)
+    assert {d["file"]: d["status"] for d in lines} == {f: s for f, s in expected.items() if s != "skipped"}
+    assert {d["file"] for d in skipped} == {f for f, s in expected.items() if s == "skipped"}
     for d in lines:
-        if d["status"] != "scored":
-            assert d["error"]["message"] and "Error" not in d["error"]["message"]
+        if d["status"] == "failed":
+            assert "Error" not in d["error"]["message"]
+    for d in skipped:
+        assert d["code"] == "batch.skipped" and d["reason"] and "Error" not in d["reason"]
+    assert [d["file"] for d in skipped] == sorted(d["file"] for d in skipped)  # scan order
+    assert next(d for d in skipped if d["file"] == "单位99.xlsx")["reason"].startswith("本工具生成的评分结果")
     summary = openpyxl.load_workbook(out / "汇总.xlsx", read_only=True)
     ranking = list(summary["排名"].iter_rows(min_row=4, values_only=True))
     projects = sum(len(d["projects"]) for d in lines)
     assert len([r for r in ranking if r[4]]) == projects
     unprocessed = [r for r in summary["未处理文件"].iter_rows(min_row=2, values_only=True) if r[1] in ("已跳过", "失败")]
-    assert len(unprocessed) == sum(1 for d in lines if d["status"] != "scored")
+    assert sorted((r[0], r[1]) for r in unprocessed) == sorted(
+        [(d["file"], "失败") for d in lines if d["status"] == "failed"] + [(d["file"], "已跳过") for d in skipped])
+    assert {r[0]: r[2] for r in unprocessed if r[1] == "已跳过"} == {d["file"]: d["reason"] for d in skipped}
     scored = sorted(p.name for p in out.glob("*.scored.xlsx"))
     assert len(scored) == 40
 
@@ -91,16 +116,23 @@ def test_rerun_is_identical_and_scores_nothing_twice(tmp_path: Path) -> None:
     inbox.mkdir()
     for i, case in enumerate(CASES):
         make_workbook(inbox / f"{i}.xlsx", [spec_from_case(case)])
+    (inbox / "说明.txt").write_text("x", encoding="utf-8")
+    out = inbox / "评分结果"
     first = run_batch(str(inbox), jobs=2)
-    results = (inbox / "评分结果" / "results.jsonl").read_bytes()
+    results = (out / "results.jsonl").read_bytes()
+    skipped = (out / "skipped.jsonl").read_bytes()
     second = run_batch(str(inbox), jobs=2)
-    assert (inbox / "评分结果" / "results.jsonl").read_bytes() == results
-    assert len(second.outcomes) == len(first.outcomes) == len(CASES)
+    assert (out / "results.jsonl").read_bytes() == results
+    assert (out / "skipped.jsonl").read_bytes() == skipped
+    assert len(second.outcomes) == len(first.outcomes) == len(CASES) + 1
     # a scored copy moved into the inbox is skipped, not scored again
-    shutil.copy(inbox / "评分结果" / "0.scored.xlsx", inbox / "0-copy.xlsx")
+    shutil.copy(out / "0.scored.xlsx", inbox / "0-copy.xlsx")
     third = run_batch(str(inbox), jobs=1)
     statuses = {o.path: o.status for o in third.outcomes}
     assert statuses["0-copy.xlsx"] == "skipped"
+    assert "0-copy.xlsx" not in {d["file"] for d in _read_results(out / "results.jsonl")}
+    assert [d["file"] for d in _read_jsonl(out / "skipped.jsonl")] == ["0-copy.xlsx", "说明.txt"]
+    assert not list(out.glob(".~perf-xlsx-*")), "temporary files left behind"
 
 
 def test_jobs_do_not_change_results(tmp_path: Path) -> None:
@@ -108,9 +140,13 @@ def test_jobs_do_not_change_results(tmp_path: Path) -> None:
     inbox.mkdir()
     for i in range(12):
         make_workbook(inbox / f"f{i}.xlsx", [spec_from_case(CASES[i % len(CASES)])])
+    (inbox / "~$f0.xlsx").write_bytes(b"\x06zhangsan")
+    (inbox / "坏.xlsx").write_bytes(b"PK\x03\x04broken")
     run_batch(str(inbox), str(tmp_path / "o1"), jobs=1)
     run_batch(str(inbox), str(tmp_path / "o2"), jobs=2)
-    assert (tmp_path / "o1" / "results.jsonl").read_bytes() == (tmp_path / "o2" / "results.jsonl").read_bytes()
+    for name in ("results.jsonl", "skipped.jsonl"):
+        assert (tmp_path / "o1" / name).read_bytes() == (tmp_path / "o2" / name).read_bytes()
+    assert len(_read_results(tmp_path / "o1" / "results.jsonl")) == 13
 
 
 def test_second_run_on_the_same_outdir_exits_2(tmp_path: Path) -> None:
@@ -210,7 +246,7 @@ def test_summary_workbook_matches_results(tmp_path: Path, soffice: str) -> None:
     (inbox / "说明.txt").write_text("x", encoding="utf-8")
     report = run_batch(str(inbox), jobs=2)
     out = inbox / "评分结果"
-    lines = _read_jsonl(out / "results.jsonl")
+    lines = _read_results(out / "results.jsonl")
     wb = openpyxl.load_workbook(out / "汇总.xlsx")
     assert wb.sheetnames == ["排名", "等级分布", "问题清单", "未处理文件"]
     for ws in wb.worksheets:
@@ -233,11 +269,14 @@ def test_summary_workbook_matches_results(tmp_path: Path, soffice: str) -> None:
         assert r[9].value == next(p["total"]["score"] for p in d["projects"] if p["name"] == r[4].value)
     assert ranking.auto_filter.ref == f"A3:O{3 + len(rows)}"
 
-    grades = Counter(p["total"]["grade"] for _, p in projects)
+    grades = Counter(p["total"]["grade"] or "未评级" for _, p in projects)
+    assert grades["未评级"]  # the 衡山 case has no score, so the 未评级 row is exercised
     dist = wb["等级分布"]
-    assert {dist.cell(i, 1).value: dist.cell(i, 2).value for i in range(3, 7)} == \
-        {g: grades.get(g, 0) for g in ("优", "良", "中", "差")}
-    assert sum(dist.cell(i, 2).value for i in range(9, 14)) == sum(
+    assert [(dist.cell(i, 1).value, dist.cell(i, 2).value) for i in range(3, 8)] == \
+        [(g, grades.get(g, 0)) for g in ("优", "良", "中", "差", "未评级")]
+    assert sum(dist.cell(i, 2).value for i in range(3, 8)) == len(rows)
+    assert dist.cell(9, 1).value == "执行率区间"
+    assert sum(dist.cell(i, 2).value for i in range(10, 15)) == sum(
         1 for _, p in projects if p["funds"]["rate"] is not None)
     red_top = next(i for i in range(1, dist.max_row + 1) if dist.cell(i, 1).value == "文件")
     red = [(dist.cell(i, 1).value, dist.cell(i, 3).value) for i in range(red_top + 1, dist.max_row + 1)
@@ -246,7 +285,7 @@ def test_summary_workbook_matches_results(tmp_path: Path, soffice: str) -> None:
     with zipfile.ZipFile(out / "汇总.xlsx") as zf:
         chart = zf.read("xl/charts/chart1.xml").decode()
     cached = re.findall(r"<c:pt idx=\"\d\"><c:v>(\d+)</c:v>", chart.split("<c:numCache>")[1])
-    assert [int(v) for v in cached] == [grades.get(g, 0) for g in ("优", "良", "中", "差")]
+    assert [int(v) for v in cached] == [grades.get(g, 0) for g in ("优", "良", "中", "差", "未评级")]
 
     problems = wb["问题清单"]
     values = list(problems.iter_rows(values_only=True))
@@ -260,6 +299,7 @@ def test_summary_workbook_matches_results(tmp_path: Path, soffice: str) -> None:
 
     unprocessed = [r for r in wb["未处理文件"].iter_rows(min_row=2, values_only=True) if r[0]]
     assert {r[0]: r[1] for r in unprocessed} == {"坏.xlsx": "失败", "说明.txt": "已跳过"}
+    assert [d["file"] for d in _read_jsonl(out / "skipped.jsonl")] == ["说明.txt"]
 
     # A summary moved into the folder is recognised as the tool's own output and not scored.
     shutil.copy(out / "汇总.xlsx", inbox / "上次汇总.xlsx")
@@ -307,3 +347,118 @@ def test_pool_survives_hung_and_crashing_workers() -> None:
             assert outcome["status"] == "failed" and "异常退出" in outcome["reason"]
         else:
             assert outcome["status"] == "scored" and outcome["line"] == name.encode()
+
+
+def _grade_table(path: Path) -> tuple[list[tuple[str, int]], list[str], list[int], str]:
+    """等级分布's grade rows (from row 3 to the blank row) and the chart's cached categories,
+    values and category range."""
+    dist = openpyxl.load_workbook(path)["等级分布"]
+    table = []
+    for i in range(3, dist.max_row + 1):
+        if dist.cell(i, 1).value is None:
+            break
+        table.append((dist.cell(i, 1).value, dist.cell(i, 2).value))
+    with zipfile.ZipFile(path) as zf:
+        chart = zf.read("xl/charts/chart1.xml").decode()
+    cat, val = chart.split("<c:cat>")[1].split("</c:cat>")[0], chart.split("<c:val>")[1]
+    cats = re.findall(r"<c:pt idx=\"\d+\"><c:v>([^<]*)</c:v>", cat)
+    vals = [int(v) for v in re.findall(r"<c:pt idx=\"\d+\"><c:v>(\d+)</c:v>", val.split("</c:numCache>")[0])]
+    return table, cats, vals, re.search(r"<c:f>([^<]*)</c:f>", cat).group(1)  # type: ignore[union-attr]
+
+
+def test_grade_table_counts_unrated_projects(tmp_path: Path) -> None:
+    """A project without a grade (no score, as in the 衡山 case) has a 未评级 row, so the 等级分布
+    table adds up to the ranked projects, and the chart shows the same categories and counts."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    noscore = next(c for c in CASES if "noscore" in c.name)
+    make_workbook(inbox / "a.xlsx", [seed_spec("招商节会"), seed_spec("农贸市场提质改造")])
+    make_workbook(inbox / "b.xlsx", [spec_from_case(noscore)])
+    report = run_batch(str(inbox), jobs=1)
+    out = inbox / "评分结果"
+    lines = _read_results(out / "results.jsonl")
+    projects = [p for d in lines for p in d["projects"]]
+    assert len(projects) == report.projects == 3
+    unrated = sum(1 for p in projects if not p["total"]["grade"])
+    assert unrated == report.grades["未评级"] == 1
+    table, cats, vals, ref = _grade_table(out / "汇总.xlsx")
+    assert [g for g, _ in table] == ["优", "良", "中", "差", "未评级"]
+    assert dict(table)["未评级"] == unrated
+    assert sum(n for _, n in table) == len(projects)
+    assert (cats, vals) == ([g for g, _ in table], [n for _, n in table])
+    assert ref == "'等级分布'!$A$3:$A$7"
+
+    # A rules file with its own grade names: the table follows the profile, still adds up.
+    rules = tmp_path / "本省.toml"
+    rules.write_text('base = "national_2020"\n[grades]\nbands = [[95, "A"], [0, "B"]]\n', encoding="utf-8")
+    report = run_batch(str(inbox), str(tmp_path / "own"), jobs=1, rules=str(rules))
+    table, cats, vals, ref = _grade_table(tmp_path / "own" / "汇总.xlsx")
+    assert [g for g, _ in table] == ["A", "B", "未评级"]
+    assert sum(n for _, n in table) == report.projects == 3 and dict(table)["未评级"] == 1
+    assert (cats, vals) == ([g for g, _ in table], [n for _, n in table])
+    assert ref == "'等级分布'!$A$3:$A$5"
+
+
+def _crashing_work(path: str, rel: str, out_path: str, profile: Any) -> dict[str, Any]:
+    """process_one, except that some files kill or hang the worker."""
+    import os
+    import time
+
+    from perf_xlsx.batch import process_one
+
+    if rel.startswith("crash"):
+        os._exit(3)
+    if rel.startswith("hang"):
+        time.sleep(60)
+    return process_one(path, rel, out_path, profile)
+
+
+def test_worker_death_is_a_failed_line_in_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file whose worker died or timed out is an input workbook: it stays in results.jsonl as
+    `failed` with error {code, message}, not in skipped.jsonl."""
+    import functools
+
+    from perf_xlsx import batch
+
+    monkeypatch.setattr(batch, "run_pool", functools.partial(batch.run_pool, timeout=5.0, work=_crashing_work))
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("a.xlsx", "crash.xlsx", "hang.xlsx", "z.xlsx"):
+        make_workbook(inbox / name, [seed_spec("招商节会")])
+    (inbox / "Thumbs.db").write_bytes(bytes(10))
+    report = run_batch(str(inbox), jobs=2)
+    assert report.exit_code == 1
+    out = inbox / "评分结果"
+    lines = {d["file"]: d for d in _read_results(out / "results.jsonl")}
+    assert list(lines) == ["a.xlsx", "crash.xlsx", "hang.xlsx", "z.xlsx"]
+    assert lines["a.xlsx"]["status"] == lines["z.xlsx"]["status"] == "scored"
+    for name, word in (("crash.xlsx", "异常退出"), ("hang.xlsx", "超时")):
+        d = lines[name]
+        assert d["status"] == "failed" and d["projects"] == [] and d["findings"] == []
+        assert d["error"]["code"] == "batch.timeout_or_crash" and word in d["error"]["message"]
+        assert d["sha256"] and d["profile"] == "national_2020"
+    assert [d["file"] for d in _read_jsonl(out / "skipped.jsonl")] == ["Thumbs.db"]
+
+
+def _raising_work(path: str, rel: str, out_path: str, profile: Any) -> dict[str, Any]:
+    if rel.startswith("oom"):
+        raise MemoryError
+    raise KeyError("boom")
+
+
+def test_worker_exception_line_names_its_cause(tmp_path: Path) -> None:
+    """An exception inside the worker (not a death) gives a failed result whose code says what
+    happened, rather than the parent's batch.timeout_or_crash."""
+    from perf_xlsx.batch import run_pool
+
+    (tmp_path / "oom.xlsx").write_bytes(b"x")
+    (tmp_path / "bug.xlsx").write_bytes(b"y")
+    names = ["oom.xlsx", "bug.xlsx"]
+    done: dict[int, dict[str, Any]] = {}
+    run_pool([0, 1], lambda i: (str(tmp_path / names[i]), names[i], str(tmp_path / "out")), "national_2020", 1,
+             done.__setitem__, work=_raising_work)
+    lines = [json.loads(done[i]["line"]) for i in (0, 1)]
+    assert [(d["file"], d["status"], d["error"]["code"]) for d in lines] == [
+        ("oom.xlsx", "failed", "batch.out_of_memory"), ("bug.xlsx", "failed", "batch.internal_error")]
+    assert "内存" in lines[0]["error"]["message"] and "内部错误" in lines[1]["error"]["message"]
+    assert lines[1]["sha256"] and lines[1]["profile"] == "national_2020" and lines[1]["projects"] == []

@@ -1,7 +1,7 @@
 """The hostile-input corpus (hostile-input.md §3) through the real CLI, against the §4 figures.
 
 One ``perf-xlsx batch`` subprocess over the whole corpus (built once per module by
-``hostile_corpus.build_corpus``); the other tests read its results.jsonl and outputs. Separate
+``hostile_corpus.build_corpus``); the other tests read its results.jsonl, skipped.jsonl and outputs. Separate
 subprocesses measure the zip bomb, per-file wall time / peak RSS, and atomic saving under
 SIGKILL. Everything runs as child processes because the figures are about what a user's
 command does, including interpreter start-up and worker isolation.
@@ -114,10 +114,15 @@ class BatchRun:
     before: dict[str, str]
     after: dict[str, str]
     results: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # skipped.jsonl
 
     def result(self, name: str) -> dict[str, Any]:
+        """The file's results.jsonl line; for a skipped file its skipped.jsonl line in the same
+        shape (status "skipped", the reason as error.message), so one check serves every file."""
         found = [r for r in self.results if r["file"] == name]
-        assert len(found) == 1, f"{name}: {len(found)} lines in results.jsonl"
+        found += [{"file": r["file"], "status": "skipped", "error": {"code": r["code"], "message": r["reason"]}}
+                  for r in self.skipped if r["file"] == name]
+        assert len(found) == 1, f"{name}: {len(found)} lines in results.jsonl and skipped.jsonl"
         return found[0]
 
     def output(self, name: str) -> Path:
@@ -145,6 +150,9 @@ def batch(corpus: tuple[Path, dict[str, Expectation]], tmp_path_factory: pytest.
     results = out / "results.jsonl"
     if results.exists():
         run.results = [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines() if line]
+    skipped = out / "skipped.jsonl"
+    if skipped.exists():
+        run.skipped = [json.loads(line) for line in skipped.read_text(encoding="utf-8").splitlines() if line]
     print(f"\nhostile batch: {len(expectations)} files, {wall:.1f} s wall, exit {proc.returncode}")
     return run
 
@@ -174,9 +182,11 @@ def test_batch_exits_1_without_traceback_within_budget(batch: BatchRun) -> None:
 
 
 def test_every_file_accounted_for_exactly_once(batch: BatchRun) -> None:
-    files = [r["file"] for r in batch.results]
+    files = [r["file"] for r in batch.results] + [r["file"] for r in batch.skipped]
     assert len(files) == len(set(files))
     assert sorted(files) == sorted(batch.expectations)
+    # results.jsonl holds input workbooks only, with the statuses interfaces.md §2 allows
+    assert {r["status"] for r in batch.results} <= {"scored", "failed"}
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTATIONS))
