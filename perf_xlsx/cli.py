@@ -503,7 +503,7 @@ def render_batch(report: Any, profile: Profile) -> str:
         f"规则：{profile.name}（{profile.title}）",
         f"文件：共 {len(report.outcomes)} 个 —— 已评分 {report.count('scored')}，已跳过 {report.count('skipped')}，"
         f"失败 {report.count('failed')}（用时 {report.elapsed:.1f} 秒）",
-        f"项目：{projects} 个 —— " + "，".join(f"{g} {grades.get(g, 0)}" for g in ("优", "良", "中", "差"))
+        f"项目：{projects} 个 —— " + "，".join(f"{g} {grades.get(g, 0)}" for _, g in profile.get("grades", "bands"))
         + (f"，未评级 {grades['未评级']}" if grades.get("未评级") else ""),
         f"问题：错误 {errors}，警告 {warnings}",
     ]
@@ -513,9 +513,10 @@ def render_batch(report: Any, profile: Profile) -> str:
     if len(failed) > 10:
         lines.append(f"  ……另有 {len(failed) - 10} 个失败文件，见 汇总.xlsx「未处理文件」")
     if report.interrupted:
-        lines.append("已中断：已完成的评分结果保留，未写出 汇总.xlsx 与 results.jsonl。")
+        lines.append("已中断：已完成的评分结果保留，未写出 汇总.xlsx、results.jsonl 与 skipped.jsonl。")
     else:
-        lines.append(f"输出：{report.outdir}（汇总.xlsx、results.jsonl、每个文件的 *.scored.xlsx）")
+        lines.append(f"输出：{report.outdir}（汇总.xlsx、results.jsonl、skipped.jsonl（跳过的文件）、"
+                     "每个文件的 *.scored.xlsx）")
     return "\n".join(lines)
 
 

@@ -84,16 +84,9 @@ def _n(col: int, value: Any, style: int, text_style: int = S_TEXT) -> str:
 
 
 def _indicator_share(project: dict[str, Any]) -> Optional[float]:
-    got = total = 0.0
-    for ind in project.get("indicators", []):
-        if not ind.get("applicable", True) or not ind.get("weight"):
-            continue
-        score = ind["score"] if ind.get("score") is not None else ind.get("score_entered")
-        if score is None:
-            continue
-        got += min(max(score, 0.0), ind["weight"])
-        total += ind["weight"]
-    return got / total if total else None
+    """The share the funds.output_exceeds_spending check compared with the rate, as the
+    worker's result carries it (scoring.indicator_share): the red list is the finding's list."""
+    return _finite(project.get("indicator_share"))
 
 
 _URL_ESCAPES = str.maketrans({c: f"%{ord(c):02x}" for c in '%" <>[]^`{}#'})
