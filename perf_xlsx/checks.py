@@ -55,7 +55,11 @@ def check_project(ps: ProjectScore, profile: Profile) -> list[Finding]:
         _groups, _subtotals, _rows, _total, _goals,
     )
     if ps.project.kind == "department":
-        checks = (_funds_totals, _funds_rate, _funds_misc, _formulas)
+        # 部门整体 tables get the arithmetic of §3 only (scoring-rules.md §1.3, v1): funds sums,
+        # 0 ≤ 自评得分 ≤ 分值, group, 小计 and 合计 sums. Their rows are judged by 评分标准 text the
+        # tool does not evaluate, so no rule score, funds score or goal-quality check applies.
+        checks = (_funds_totals, _funds_rate, _funds_misc, _formulas, _weights, _groups, _subtotals,
+                  _department_rows, _total)
     out: list[Finding] = []
     for check in checks:
         out.extend(check(ps, profile))
@@ -294,15 +298,18 @@ def _weights(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     p = ps.project
     if not ps.indicators:
         return  # project.no_indicators says it; a weight sum of the funds row alone means nothing
+    department = p.kind == "department"
     rows = [r for r in ps.indicators if r.applicable or r.weight == 0]
     weights = [r.weight for r in ps.indicators if r.weight is not None]
+    if department and not weights:
+        return  # a rubric table with 得分 but no 分值: nothing to add up, and nothing is scored
     if ps.indicators and not weights:
         yield _f(E, "weights.missing",
                  "各指标均未填写分值，无法按规则评分" + ("" if p.has_weight_column else "（表中没有“分值”栏）"),
                  p.sheet, p.name_cell)
         return
     for r in rows:
-        if r.weight is None and r.applicable:
+        if r.weight is None and r.applicable and not department:
             ind = r.indicator
             yield _f(E, "indicator.weight_missing", f"指标「{ind.name}」未填写分值，未计分", p.sheet,
                      ind.weight.ref if ind.weight is not None else ind.name_cell)
@@ -320,7 +327,9 @@ def _weights(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
         yield _f(E, "weights.sum_mismatch",
                  f"分值合计：预算执行率 {fmt(funds_w)} + 各指标 {fmt(total_w - funds_w)} = {fmt(total_w)}，"
                  f"与总分行分值 {fmt(declared)} 不符", p.sheet, cell, total_w, declared)
-    elif abs(total_w - expected_total) > 1e-9:
+    elif abs(total_w - expected_total) > 1e-9 and not department:
+        # The 100-point total is the project table's rule; a department table's 分值 are checked
+        # against its own 合计 row only.
         rescale = profile.get("not_applicable", "rescale_to_100")
         yield _f(W if rescale else E, "weights.sum_mismatch",
                  f"分值合计 {fmt(total_w)}，不为 {fmt(expected_total)}"
@@ -344,6 +353,8 @@ def _groups(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
             yield _f(E, "weights.group_mismatch",
                      f"{g.name}各指标分值合计 {fmt(sums[g.name])} ≠ 标注的 {fmt(g.declared_weight)} 分",
                      p.sheet, g.cell, g.declared_weight, sums[g.name])
+    if p.kind == "department":
+        return  # the 产出/效益/满意度 split and the 二级 vocabulary are the project table's (§1.1)
     enforce = profile.get("weights", "enforce")
     if enforce != "off" and sums:
         cells = {g.name: g.cell for g in p.groups}
@@ -376,16 +387,48 @@ def _rows(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
         yield from _row(ps.project, r, ps, profile)
 
 
+def _department_rows(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
+    """I1 on a department table's rows: the entered score is a number within 0–分值 (the rubric
+    itself is not evaluated)."""
+    tol = profile.get("tolerance", "score")
+    for r in ps.indicators:
+        if r.applicable:
+            yield from _score_unparsed(ps.project, r, _row_label(r))
+            out = _out_of_range(ps.project, r, _row_label(r), tol)
+            if out is not None:
+                yield out
+
+
+def _row_label(r: IndicatorScore) -> str:
+    ind = r.indicator
+    return f"指标「{ind.name or ind.level2 or ind.row}」"
+
+
+def _score_unparsed(p: Project, r: IndicatorScore, label: str) -> Iterator[Finding]:
+    ind = r.indicator
+    if ind.score is not None and not ind.score.blank and not ind.score.error and r.score_entered is None:
+        yield _f(E, "indicator.unparsed", f"{label}得分「{ind.score.text}」不是数字", p.sheet, ind.score.ref,
+                 r.score, ind.score.text)
+
+
+def _out_of_range(p: Project, r: IndicatorScore, label: str, tol: float) -> Optional[Finding]:
+    """I1: 0 ≤ 得分 ≤ 分值."""
+    if r.weight is not None and r.weight >= 0 and r.score_entered is not None and (
+            r.score_entered < -tol or r.score_entered > r.weight + tol):
+        return _f(E, "indicator.score_out_of_range",
+                  f"{label}得分 {fmt(r.score_entered)} 超出 0–{fmt(r.weight)} 分", p.sheet,
+                  r.indicator.score.ref if r.indicator.score is not None else None, r.weight, r.score_entered)
+    return None
+
+
 def _row(p: Project, r: IndicatorScore, ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     ind = r.indicator
-    label = f"指标「{ind.name or ind.level2 or ind.row}」"
+    label = _row_label(r)
     tol = profile.get("tolerance", "score")
     score_ref = ind.score.ref if ind.score is not None else None
     if not r.applicable:
         return
-    if ind.score is not None and not ind.score.blank and not ind.score.error and r.score_entered is None:
-        yield _f(E, "indicator.unparsed", f"{label}得分「{ind.score.text}」不是数字", p.sheet, score_ref,
-                 r.score, ind.score.text)
+    yield from _score_unparsed(p, r, label)
     if r.issue == "target_blank":
         yield _f(E, "indicator.target_missing", f"{label}未填写年度指标值", p.sheet, ind.target.ref)
     elif r.issue == "actual_blank":
@@ -398,11 +441,9 @@ def _row(p: Project, r: IndicatorScore, ps: ProjectScore, profile: Profile) -> I
         yield _f(E, "indicator.unit_mismatch",
                  f"{label}单位不一致：指标值「{r.target.raw}」，实际完成值「{r.actual.raw}」", p.sheet,
                  ind.actual.ref, r.target.unit, r.actual.unit)
-    if r.weight is not None and r.weight >= 0 and r.score_entered is not None and (
-            r.score_entered < -tol or r.score_entered > r.weight + tol):
-        yield _f(E, "indicator.score_out_of_range",
-                 f"{label}得分 {fmt(r.score_entered)} 超出 0–{fmt(r.weight)} 分", p.sheet, score_ref,
-                 r.weight, r.score_entered)
+    out_of_range = _out_of_range(p, r, label, tol)
+    if out_of_range is not None:
+        yield out_of_range
     elif r.band is not None and r.score_entered is not None and r.grade is not None:
         lo, hi = r.band
         inside = lo - 1e-9 <= r.score_entered and (
@@ -499,7 +540,8 @@ def _total(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     p = ps.project
     entered_total = ps.score_entered
     tol = profile.get("tolerance", "score")
-    yield from _claims_vs_spending(ps)
+    if p.kind != "department":  # a heuristic on the project table's scores, not arithmetic
+        yield from _claims_vs_spending(ps)
     entered_parts = [r.score_entered for r in ps.indicators if r.score_entered is not None and r.applicable]
     if entered_total is None:
         if p.total_score is not None and not p.total_score.blank and not p.total_score.formula:
@@ -509,9 +551,12 @@ def _total(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     if entered_parts or ps.funds.score_entered is not None:
         summed = round2(funds_entered + sum(entered_parts))
         if abs(summed - entered_total) > tol:
+            # A department table's 合计 usually sums the rubric rows alone: no funds part to name.
+            parts = f"（预算执行 {fmt(funds_entered)} + 指标 {fmt(summed - funds_entered)}）" \
+                if p.kind != "department" or ps.funds.score_entered is not None else f"（{len(entered_parts)} 行）"
             yield _f(E, "total.mismatch",
-                     f"总分 {fmt(entered_total)} ≠ 各项得分之和 {fmt(summed)}"
-                     f"（预算执行 {fmt(funds_entered)} + 指标 {fmt(summed - funds_entered)}）",
+                     f"{'合计得分' if p.kind == 'department' else '总分'} {fmt(entered_total)} ≠ "
+                     f"各项得分之和 {fmt(summed)}{parts}",
                      p.sheet, p.total_score.ref if p.total_score else None, summed, entered_total)
     if ps.score is not None and abs(ps.score - entered_total) > tol:
         yield _f(INFO, "total.differs", f"自评总分 {fmt(entered_total)}，按规则核定为 {fmt(ps.score)}",

@@ -275,7 +275,8 @@ class IndicatorScore:
     ratio: Optional[float] = None  # actual / target where defined
     # Why the tool could not score the row itself ("unit_mismatch", "target_blank", "actual_blank",
     # "incomparable", "no_weight", "uncalculated"); the total then counts the entered score
-    # (clamped to [0, 分值]).
+    # (clamped to [0, 分值]). "manual" on a 部门整体 table's rows, which the tool never scores
+    # (scoring-rules.md §1.3): only their arithmetic is checked and there is no tool total.
     issue: Optional[str] = None
     grade: Optional[Grade] = None  # qualitative grade used for the row
     band: Optional[tuple[float, float]] = None  # allowed score range for qualitative rows

@@ -358,17 +358,86 @@ def _has_indicator_header(ctx: _Ctx, rows: range) -> bool:
     return _find_indicator_header(ctx, rows) is not None
 
 
-def _find_indicator_header(ctx: _Ctx, rows: range) -> Optional[int]:
+def _find_indicator_header(ctx: _Ctx, rows: range, scored: bool = False) -> Optional[int]:
     """The indicator table's header: 三级指标, or (when named otherwise: 指标名称 / 指标内容) a row
-    that has a target column, an actual column and an indicator-name or level column."""
+    that has a target column, an actual column and an indicator-name or level column. With
+    ``scored``, also a scoring table's header that has no target or actual at all (its 评分标准
+    takes their place) but names its rows beside a 分值 and a 得分 column."""
     for r in ctx.label_rows(rows):
         labels = ctx.labels(r)
         if any(t.startswith("三级指标") for _, t in labels):
             return r
         found = _row_map(ctx, r, INDICATOR_COLUMNS)
-        if "target" in found and "actual" in found and ({"name", "level1", "level2"} & set(found)):
+        named = bool({"name", "level1", "level2"} & set(found))
+        if "target" in found and "actual" in found and named:
+            return r
+        if scored and "weight" in found and "score" in found and (named or _name_column(ctx, r, found)):
             return r
     return None
+
+
+def _find_rubric_header(ctx: _Ctx, rows: range) -> Optional[int]:
+    """The header of a department table's indicator or rubric rows (部门整体: Hunan's 一级指标 |
+    二级指标 | 三级指标 | 评分标准 | 分值 | 自评得分, or 考核指标 | 评分标准 | 分值 | 得分)."""
+    return _find_indicator_header(ctx, rows, scored=True)
+
+
+def _name_column(ctx: _Ctx, row: int, found: dict[str, int]) -> Optional[int]:
+    """The column of a header that names the rows in words of its own (考核指标, 评价指标, 指标):
+    a label with 指标 that no other column key took (指标值 / 指标权重 / 一级指标 are taken)."""
+    taken = set(found.values())
+    return next((c for c, t in ctx.labels(row) if c not in taken and "指标" in t), None)
+
+
+def _rubric_columns(ctx: _Ctx, header: int, cols: dict[str, int]) -> Optional[dict[str, int]]:
+    """The columns of a department table's rows, or None when they carry nothing to add up.
+
+    Only arithmetic is checked there (scoring-rules.md §1.3: 0 ≤ 自评得分 ≤ 分值, group and 合计
+    sums), so rows with neither a 分值 nor a 得分 column are not read. The 评分标准 column maps to
+    no key: it is a rule in words, neither a target nor a value of the row."""
+    if "weight" not in cols and "score" not in cols:
+        return None
+    if "name" not in cols:
+        # A table without a 三级 column names its rows in another (考核指标), else in its
+        # finest level column: _read_indicators needs a name column to tell rows apart.
+        name = _name_column(ctx, header, cols) or cols.get("level2") or cols.get("level1")
+        if name is None:
+            return None
+        cols["name"] = name
+    return cols
+
+
+def _department_note(funds_header: Optional[int], funds: tuple[FundsRow, ...], indicators: tuple[Indicator, ...],
+                     groups: tuple[Level1Group, ...], subtotals: tuple[Subtotal, ...], total_label: str,
+                     has_weight: bool, has_score: bool) -> str:
+    """What was and was not checked on a department table, from what was read: the note must
+    not claim a funds check without a funds block, nor rubric checks without rubric rows."""
+    parts = []
+    if funds:
+        parts.append("已核对资金合计")
+    elif funds_header:
+        parts.append("资金表未能读取，资金未核对")
+    else:
+        parts.append("未找到资金表，资金未核对")
+    if indicators:
+        checked = []
+        if has_weight and has_score:
+            checked.append("各行自评得分在 0 至分值之间")
+        if has_weight and any(g.declared_weight is not None for g in groups):
+            checked.append("各一级指标分值之和与标注的分数相符")
+        if subtotals:
+            checked.append("小计行等于所含各行之和")
+        if total_label and (has_weight or has_score):
+            what = "分值、得分" if has_weight and has_score else ("分值" if has_weight else "得分")
+            checked.append(f"合计行{what}等于各行之和")
+        if checked:
+            parts.append(f"评分表 {len(indicators)} 行已核对：" + "，".join(checked))
+        else:
+            parts.append(f"评分表 {len(indicators)} 行已读取，但没有可核对的加总（无得分栏、分数标注或合计行）")
+    else:
+        parts.append("未找到带分值/得分栏的评分表（指标表），各行未核对")
+    parts.append("各行得分未按评分标准或指标完成情况核定，请人工复核")
+    return "部门整体支出绩效自评表：" + "；".join(parts)
 
 
 def _title_and_year(ctx: _Ctx, rows: range) -> tuple[Optional[int], str]:
@@ -413,7 +482,7 @@ def _read_block(ctx: _Ctx, name_row: int, name_col: int, rows: range, department
             dept = dept or value
             impl = impl or value
     funds_header = _find_funds_header(ctx, rows)
-    ind_header = _find_indicator_header(ctx, rows)
+    ind_header = _find_rubric_header(ctx, rows) if department else _find_indicator_header(ctx, rows)
     year_rows = range(max(rows.start - 6, 1), (funds_header or ind_header or name_row) + 1)
     year, unit = _title_and_year(ctx, year_rows)
     if year is None:
@@ -426,15 +495,7 @@ def _read_block(ctx: _Ctx, name_row: int, name_col: int, rows: range, department
     funds = _read_funds(ctx, funds_header, rows, ind_header) if funds_header else ()
     goal = _read_goal(ctx, rows)
     kind = "department" if department else "project"
-    if department:
-        ctx.add(Severity.INFO, "read.department_table",
-                "部门整体支出绩效自评表：已核对资金合计，评分标准（评分细则）各行不自动评分，请人工复核",
-                ref(rows.start, 1))
-        return Project(sheet=sheet.name, name=name, name_cell=name_ref, department=dept,
-                       implementer=impl, year=year, money_unit=unit or "万元", funds=funds,
-                       funds_header_row=funds_header or 0, goal_expected=goal[0], goal_actual=goal[1],
-                       goal_cells=(goal[2], goal[3]), kind=kind)
-    if funds_header is None:
+    if funds_header is None and not department:
         ctx.add(Severity.ERROR, "read.no_funds", "未找到项目资金表头（年初预算数 / 全年预算数 / 全年执行数）",
                 name_ref)
     indicators: tuple[Indicator, ...] = ()
@@ -444,11 +505,17 @@ def _read_block(ctx: _Ctx, name_row: int, name_col: int, rows: range, department
     subtotals: tuple[Subtotal, ...] = ()
     header_last = 0
     has_weight = has_score = False
-    if ind_header is None:
-        ctx.add(Severity.ERROR, "read.no_indicators", "未找到绩效指标表头（一级指标 / 二级指标 / 三级指标）",
-                name_ref)
-    else:
+    cols: Optional[dict[str, int]] = None
+    if ind_header is not None:
         cols = _indicator_columns(ctx, ind_header)
+        if department:
+            cols = _rubric_columns(ctx, ind_header, cols)
+    if cols is None:
+        if not department:
+            ctx.add(Severity.ERROR, "read.no_indicators", "未找到绩效指标表头（一级指标 / 二级指标 / 三级指标）",
+                    name_ref)
+    else:
+        assert ind_header is not None
         has_weight, has_score = "weight" in cols, "score" in cols
         header_last = ind_header + cols.get("_header_rows", 1) - 1
         indicators, groups, total_row, subtotals = _read_indicators(ctx, ind_header, cols, rows)
@@ -459,6 +526,10 @@ def _read_block(ctx: _Ctx, name_row: int, name_col: int, rows: range, department
             if "score" in cols:
                 total_score = ctx.cell(total_row, cols["score"])
         _note_hidden(ctx, ind_header, total_row or rows.stop - 1)
+    if department:
+        ctx.add(Severity.INFO, "read.department_table",
+                _department_note(funds_header, funds, indicators, groups, subtotals, total_label,
+                                 has_weight, has_score), ref(rows.start, 1))
     return Project(sheet=sheet.name, name=name, name_cell=name_ref, department=dept, implementer=impl,
                    year=year, money_unit=unit or "万元", funds=funds, funds_header_row=funds_header or 0,
                    goal_expected=goal[0], goal_actual=goal[1], goal_cells=(goal[2], goal[3]),

@@ -459,7 +459,32 @@ def indicator_share(rows: Sequence[IndicatorScore]) -> tuple[Optional[float], st
     return None, ""
 
 
+def _department_score(project: Project, profile: Profile) -> ProjectScore:
+    """A 部门整体 table is checked, not scored (scoring-rules.md §1.3, v1): its rows are judged by
+    评分标准 text the tool does not evaluate, and the 10号 funds formula is the project table's
+    rule. Every row keeps its entered score, no score is the tool's, and the total is the entered
+    one (自评), never a 核定 figure or a grade."""
+    funds = score_funds(project, profile)
+    total, _ = funds_columns(project)
+    funds = replace(funds, weight=cell_points(total.weight) if total else None, score=None,
+                    how="部门整体支出：资金不按预算执行率计分")
+    rows = []
+    for ind in project.indicators:
+        unit_hint = ind.unit_text or None
+        target = cell_quantity(ind.target, unit_hint, project.year)
+        rows.append(IndicatorScore(
+            indicator=ind, kind=indicator_kind(ind, target, profile), target=target,
+            actual=cell_quantity(ind.actual, unit_hint, project.year), weight=cell_points(ind.weight),
+            score=None, score_entered=cell_points(ind.score), issue="manual",
+            how="部门整体支出：按评分标准人工复核，工具不核定"))
+    weight = round2(sum(r.weight or 0.0 for r in rows) + (funds.weight or 0.0))
+    return ProjectScore(project=project, funds=funds, indicators=tuple(rows), total_weight=weight,
+                        raw=None, score=None, score_entered=cell_points(project.total_score), grade="")
+
+
 def score_project(project: Project, profile: Profile) -> ProjectScore:
+    if project.kind == "department":
+        return _department_score(project, profile)
     funds = score_funds(project, profile)
     rows = tuple(score_indicator(ind, profile, year=project.year) for ind in project.indicators)
     scorable = any(r.applicable and (r.score is not None or r.score_entered is not None) for r in rows)

@@ -647,6 +647,8 @@ class _Builder:
                      ) -> tuple[dict[tuple[int, int], tuple[str, Any]], int]:
         """Cells of the 核定得分 column for one project: header, funds row, indicators, total."""
         p = ps.project
+        if p.kind == "department":
+            return {}, 0  # a 部门整体 table is checked, not scored: there is no 核定 figure to show
         values: dict[int, tuple[str, Any]] = {}
         total_row = next((r for r in p.funds if r.kind == "total"), None)
         if total_row is not None and total_row.row and ps.funds.score is not None:
@@ -703,7 +705,7 @@ class _Builder:
             editor = self._editor(sheet)
             checks: list[tuple[Optional[str], Optional[float], Optional[float]]] = [
                 (r.indicator.score.ref, r.score_entered, r.counted) for r in ps.indicators
-                if r.applicable and r.indicator.score is not None]
+                if r.applicable and r.indicator.score is not None and ps.project.kind != "department"]
             checks.append((ps.funds.score_cell, ps.funds.score_entered, ps.funds.score))
             if ps.project.total_score is not None:
                 checks.append((ps.project.total_score.ref, ps.score_entered, ps.score))
@@ -852,7 +854,8 @@ class _Builder:
             target = self._link_to(p.sheet, "A1")
             if target:
                 sb.link(row, 2, target, f"转到工作表 {p.sheet}")
-            ind_score = round2(sum(r.counted for r in ps.indicators)) if ps.indicators else None
+            ind_score = round2(sum(r.counted for r in ps.indicators)) \
+                if ps.indicators and p.kind != "department" else None  # department rows: 自评 only
             diff = round2(ps.score - ps.score_entered) if ps.score is not None and ps.score_entered is not None else None
             in_sheet = [x for x in res.findings if x.sheet == p.sheet]
             sb.put_row(row, [
@@ -1028,7 +1031,7 @@ class _Builder:
             row += 1
             for r in ps.indicators:
                 ind = r.indicator
-                counted = r.counted if r.applicable else None
+                counted = r.counted if r.applicable and p.kind != "department" else None
                 ref = ind.score.ref if ind.score is not None else (ind.name_cell or f"A{ind.row}")
                 target, actual = r.target, r.actual
                 sb.put_row(row, [

@@ -198,6 +198,172 @@ def test_department_table_is_recognised_and_its_funds_checked(tmp_path: Path) ->
     assert found == [("funds.total_mismatch", "C4")]
 
 
+# --- department-wide scoring tables (部门整体, scoring-rules.md §1.3): arithmetic only -------
+
+_RUBRIC_HEADS = {"l1": "一级指标", "l2": "二级指标", "name": "三级指标", "rule": "评分标准", "weight": "分值",
+                 "score": "自评得分", "reason": "扣分原因和其他说明"}
+# (一级, 二级, 三级, 评分标准, 分值, 自评得分); 一级 written on a group's first row only.
+_RUBRIC_ROWS: list[tuple[Any, ...]] = [
+    ("投入（15分）", "预算配置", "重点支出安排率", "≥90% 计5分；80-90%(含80) 计4分；低于60%不得分", 5, 5),
+    (None, None, "预算调整率", "=0 计5分；(0,10%] 计4分；大于30%不得分", 5, 4),
+    (None, "预算执行", "“三公经费”控制率", "≤100% 计5分，每超过一个百分点扣1分，扣完为止", 5, 5),
+    ("过程（35分）", "预算管理", "资金使用合规性", "合规计35分", 35, 35),
+    ("产出（30分）", "职责履行", "重点工作完成率", "完成计30分", 30, 28),
+    ("效果（20分）", "履职效益", "社会效益", "明显计20分", 20, 18),
+]
+_RUBRIC_ORDERS = {
+    "hunan": ("l1", "l2", "name", "rule", "weight", "score", "reason"),
+    "rule_last": ("l1", "l2", "name", "weight", "score", "rule"),
+    "no_rule_score_first": ("l1", "l2", "name", "score", "weight"),
+}
+
+
+def _col(order: tuple[str, ...], key: str) -> str:
+    return "ABCDEFGH"[order.index(key)]
+
+
+def _rubric_workbook(path: Path, order: tuple[str, ...], rows: list[tuple[Any, ...]], total: tuple[Any, Any],
+                     funds: bool = False, merge_level1: bool = False) -> tuple[Path, int]:
+    """A 部门整体 scoring table (Hunan pattern) in the given column order, optionally below a
+    Chongqing-style funds block; returns the path and the sheet row of the first rubric row."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "部门评分"
+    ws.append(["2022年度部门整体支出绩效自评表"])
+    ws.append(["单位名称：某市某局"])
+    if funds:
+        ws.append(["资金情况（万元）", None, "年初预算资金总额", "实际投入资金额", "产生差异的原因"])
+        ws.append([None, "合计", 300, 280])
+        ws.append([None, "其中：财政拨款", 260, 240])
+        ws.append([None, "其他资金", 40, 40])
+        ws.merge_cells("A3:A6")
+    ws.append([_RUBRIC_HEADS[k] for k in order])
+    first = ws.max_row + 1
+    for l1, l2, name, rule, weight, score in rows:
+        values = {"l1": l1, "l2": l2, "name": name, "rule": rule, "weight": weight, "score": score}
+        ws.append([values.get(k) for k in order])
+    ws.append([{"l1": "合计", "weight": total[0], "score": total[1]}.get(k) for k in order])
+    if merge_level1:
+        ws.merge_cells(f"A{first}:A{first + 2}")
+    wb.save(path)
+    return path, first
+
+
+@pytest.mark.parametrize("funds", [False, True], ids=["no_funds", "funds_above"])
+@pytest.mark.parametrize("order", list(_RUBRIC_ORDERS), ids=list(_RUBRIC_ORDERS))
+def test_department_rubric_rows_get_the_arithmetic_checks(tmp_path: Path, order: str, funds: bool) -> None:
+    cols = _RUBRIC_ORDERS[order]
+    rows = list(_RUBRIC_ROWS)
+    rows[0] = rows[0][:5] + (6,)  # 6 of 5
+    rows[2] = rows[2][:4] + (4, 4)  # 投入 5 + 5 + 4 = 14 against its declared 15
+    # 合计 分值 agrees with the rows (99); 合计 得分 is one short of their 6+4+4+35+28+18 = 95.
+    path, first = _rubric_workbook(tmp_path / "dept.xlsx", cols, rows, (99, 94), funds=funds,
+                                   merge_level1=order == "hunan")
+    result = evaluate_file(str(path), NATIONAL)
+    (ps,) = result.scores
+    assert ps.project.kind == "department" and len(ps.indicators) == 6
+    s, l1 = _col(cols, "score"), _col(cols, "l1")
+    errors = sorted((f.code, f.cell) for f in result.findings if f.severity.value != "info")
+    assert errors == sorted([("indicator.score_out_of_range", f"{s}{first}"),
+                             ("weights.group_mismatch", f"{l1}{first}"),
+                             ("total.mismatch", f"{s}{first + 6}")]), result.findings
+    # Checked, not scored: no tool score on any row, no 核定 total, no grade; the 自评 total kept.
+    assert all(r.score is None for r in ps.indicators)
+    assert (ps.score, ps.raw, ps.grade, ps.score_entered) == (None, None, "", 94)
+    assert ps.funds.score is None
+    (note,) = [f.message for f in result.findings if f.code == "read.department_table"]
+    assert "评分表 6 行已核对" in note and "人工复核" in note
+    assert ("已核对资金合计" in note) is funds and ("未找到资金表" in note) is (not funds)
+
+
+def test_clean_department_rubric_has_no_findings_but_the_note(tmp_path: Path) -> None:
+    path, _ = _rubric_workbook(tmp_path / "dept.xlsx", _RUBRIC_ORDERS["hunan"], _RUBRIC_ROWS, (100, 95))
+    result = evaluate_file(str(path), NATIONAL)
+    assert [f.code for f in result.findings] == ["read.department_table"]
+    (ps,) = result.scores
+    assert ps.score_entered == 95 and ps.score is None and ps.total_weight == 100
+
+
+def test_department_rubric_total_weight_and_subtotals(tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in (["部门整体支出绩效自评表"], ["一级指标", "三级指标", "分值", "得分"],
+                ["投入", "重点支出安排率", 10, 9], [None, "预算调整率", 10, 10], [None, "投入小计", 20, 18],
+                ["产出", "重点工作完成率", 70, 70], ["合计", None, 100, 89]):
+        ws.append(row)
+    path = tmp_path / "dept.xlsx"
+    wb.save(path)
+    result = evaluate_file(str(path), NATIONAL)
+    errors = sorted((f.code, f.cell) for f in result.findings if f.severity.value != "info")
+    # 小计 得分 18 ≠ 9 + 10; 合计 分值 100 ≠ 10 + 10 + 70 (the 小计 is not a row of its own).
+    assert errors == [("indicator.subtotal_mismatch", "D5"), ("weights.sum_mismatch", "C7")], result.findings
+    (note,) = [f.message for f in result.findings if f.code == "read.department_table"]
+    assert "小计行" in note and "合计行分值、得分" in note
+
+
+def test_department_rubric_without_level_columns_is_read(tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in (["某局2022年部门整体绩效自评表"], ["考核指标", "分值", "自评得分", "评分标准"],
+                ["预算执行率", 20, 22, "执行率×20"], ["重点任务完成", 80, 70, "每项未完成扣10分"],
+                ["总分", 100, 92]):
+        ws.append(row)
+    path = tmp_path / "dept.xlsx"
+    wb.save(path)
+    result = evaluate_file(str(path), NATIONAL)
+    (ps,) = result.scores
+    assert [i.name for i in ps.project.indicators] == ["预算执行率", "重点任务完成"]
+    errors = sorted((f.code, f.cell) for f in result.findings if f.severity.value != "info")
+    assert errors == [("indicator.score_out_of_range", "C3")], result.findings
+
+
+def test_department_indicator_rows_are_checked_not_scored(tmp_path: Path) -> None:
+    """Rows with 指标值 / 实际完成值 on a department table: a project table would rescore them
+    (and ask for explanations); here only 0 ≤ 得分 ≤ 分值 and the sums are checked."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in (["2021年度部门整体绩效目标自评表"],
+                ["三级指标", "指标权重", "计量单位", "指标值", "全年实际完成值", "得分", "产生差异的原因及改进措施"],
+                ["引进项目数", 20, "个", "≥10", 5, 20, None], ["外贸增长率", 20, "%", "≥9.5", 25.6, 20, None]):
+        ws.append(row)
+    path = tmp_path / "dept.xlsx"
+    wb.save(path)
+    result = evaluate_file(str(path), NATIONAL)
+    (ps,) = result.scores
+    assert [r.score for r in ps.indicators] == [None, None] and ps.score is None
+    # No 合计 row: the weights (40) are not held against the project table's 100.
+    assert [f.code for f in result.findings] == ["read.department_table"], result.findings
+
+
+def test_department_scored_copy_shows_no_tool_score(tmp_path: Path) -> None:
+    import openpyxl
+
+    from perf_xlsx.writer import write_scored
+
+    rows = list(_RUBRIC_ROWS)
+    rows[0] = rows[0][:5] + (6,)
+    path, first = _rubric_workbook(tmp_path / "dept.xlsx", _RUBRIC_ORDERS["hunan"], rows, (100, 96))
+    result = evaluate_file(str(path), NATIONAL)
+    out = tmp_path / "dept.scored.xlsx"
+    write_scored(str(path), result, str(out), NATIONAL)
+    wb = openpyxl.load_workbook(out)
+    ws = wb["部门评分"]
+    assert not any(c.value == "核定得分" for row in ws.iter_rows() for c in row)
+    assert "超出 0–5 分" in ws[f"F{first}"].comment.text
+    detail = wb["评分明细"]
+    head = [c.value for c in detail[1]]
+    tool = head.index("核定得分")
+    assert all(row[tool] is None for row in detail.iter_rows(min_row=2, values_only=True))
+
+
 def test_values_the_user_should_know_about(tmp_path: Path) -> None:
     import openpyxl
 
