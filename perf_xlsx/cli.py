@@ -539,7 +539,12 @@ def render_check(result: WorkbookResult, profile: Profile) -> str:
         if p.kind == "department":
             # A department table has no 10-point funds score of its own: none is shown.
             lines.append(money if p.funds else "  未找到资金表")
-            lines.append("  评分细则各行未自动评分" + ("（仅核对资金合计）" if p.funds else "，请人工复核"))
+            if ps.indicators:
+                lines.append(f"  评分表 {len(ps.indicators)} 行  分值合计 {fmt(ps.total_weight)}  "
+                             f"自评合计 {fmt(ps.score_entered)}（未核定，无等级）")
+                lines.append("  评分标准未自动评判，仅核对分值与得分的加总，请人工复核")
+            else:
+                lines.append("  评分细则各行未自动评分" + ("（仅核对资金合计）" if p.funds else "，请人工复核"))
             continue
         lines.append(f"{money}  资金得分 {fmt(f.score)}/{fmt(f.weight)}")
         entered = f"（自评 {fmt(ps.score_entered)}）" if ps.score_entered is not None else ""
