@@ -257,11 +257,13 @@ class _Area:
         return f"{self.prefix}${self.first_col}{rows[0]}:${col_letter(self.last)}{rows[1]}"
 
 
-def widen_print_area(text: str, spans: list[tuple[int, int, int]]) -> tuple[str, list[int]]:
+def widen_print_area(text: str, spans: list[tuple[int, int, int]],
+                     hidden: frozenset[int] = frozenset()) -> tuple[str, list[int]]:
     """``text`` (a Print_Area formula: areas like 'Sheet'!$A$1:$J$26, comma-separated) with
     every area that ends one column left of a tool column (col, first row, last row), in rows
     it covers, widened to take the column in; also the tool columns that an area covering
-    their rows still leaves out. Anything but a plain list of A1 areas is returned as it is."""
+    their rows still leaves out. Columns in ``hidden`` between an area and a tool column do
+    not keep them apart. Anything but a plain list of A1 areas is returned as it is."""
     found = list(_AREA.finditer(text))
     if not found or ",".join(m.group(0) for m in found) != text:
         return text, []
@@ -275,7 +277,7 @@ def widen_print_area(text: str, spans: list[tuple[int, int, int]]) -> tuple[str,
     for col, t1, t2 in sorted(spans):
         touching = [a for a in areas if t1 <= a.rows[1] and t2 >= a.rows[0]]
         for a in touching:
-            if a.last == col - 1:
+            if a.last < col and all(c in hidden for c in range(a.last + 1, col)):
                 a.last = col
         if touching and not any(a.covers(col) for a in touching) and col not in missed:
             missed.append(col)
@@ -619,7 +621,11 @@ class _Builder:
             sheet = by_index.get(int(local)) if local.isdigit() else None
             if sheet is None:
                 continue
-            text, missed = widen_print_area(el.text, self.tool_spans[sheet.part])
+            spans = self.tool_spans[sheet.part]
+            top = max(col for col, _, _ in spans)
+            hidden = frozenset(c for lo, hi in self._editor(sheet).hidden_columns()
+                               for c in range(lo, min(hi, top) + 1))
+            text, missed = widen_print_area(el.text, spans, hidden)
             if text != el.text:
                 self.print_areas[int(local)] = text
             for col in missed:
@@ -668,6 +674,11 @@ class _Builder:
         first_row = min(list(values) + heads)
         last_row = max(list(values) + heads)
         col = editor.right_edge(first_row, last_row) + 1
+        # A hidden column there would hide the tool's scores: the next visible one is used (the
+        # user's hidden columns stay hidden, whatever they hold elsewhere).
+        for lo, hi in sorted(editor.hidden_columns()):
+            if lo <= col <= hi:
+                col = hi + 1
         out: dict[tuple[int, int], tuple[str, Any]] = {}
         # Right of every value and merge in these rows: the column is free by construction.
         for row in heads:

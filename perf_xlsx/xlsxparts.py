@@ -1260,6 +1260,25 @@ class SheetEditor:
         if new != ref:
             self.text = self.text[: m.start()] + set_attr(tag, "ref", new) + self.text[m.end():]
 
+    def hidden_columns(self) -> list[tuple[int, int]]:
+        """(min, max) of every <col> range that hides its columns (hidden, or width 0)."""
+        p = self.p
+        data_at = self.text.find(f"<{p}sheetData")
+        m = find_element(self.text[:data_at if data_at >= 0 else len(self.text)], p + "cols")
+        if m is None or m.body is None:
+            return []
+        out = []
+        for cm in re.finditer(rf"<{re.escape(p)}col\b{_OPEN_TAG}", m.body):
+            a = attrs_of(cm.group(0))
+            try:
+                lo, hi = int(a.get("min", "0")), int(a.get("max", "0"))
+                zero = float(a.get("width", "1")) == 0
+            except ValueError:
+                continue
+            if a.get("hidden") in ("1", "true") or zero:
+                out.append((lo, hi))
+        return out
+
     def set_column_width(self, col: int, width: float) -> None:
         """Give ``col`` a width unless a <col> already sets one for it; a wide <col> range
         covering it (LibreOffice writes one up to column 1025) is split around it."""

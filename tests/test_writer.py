@@ -392,6 +392,35 @@ def test_print_area_takes_in_the_tool_column(area: str, spans: list[tuple[int, i
     assert widen_print_area(area, spans) == (want, missed)
 
 
+def test_tool_column_skips_a_hidden_column(tmp_path: Path) -> None:
+    """A hidden (or zero-width) column right of the table would hide the tool's scores: they go
+    to the next visible column, and a print area ending at the table takes it in."""
+    path, maps, _ = make_workbook(tmp_path / "hidden.xlsx", [seed_spec("招商节会")])
+    edge = maps[0].last_col
+    hidden, tool = (openpyxl.utils.get_column_letter(edge + k) for k in (1, 2))
+    wb = openpyxl.load_workbook(path)
+    ws = wb["招商节会"]
+    ws.column_dimensions[hidden].hidden = True
+    ws.print_area = f"A1:{openpyxl.utils.get_column_letter(edge)}40"
+    wb.save(path)
+    result = evaluate_file(str(path), PROFILE)
+    out = tmp_path / "hidden_scored.xlsx"
+    write_scored(str(path), result, str(out), PROFILE)
+    ws = _load(out)["招商节会"]
+    column = {c.value for c in ws[tool]}
+    assert "核定得分" in column and result.scores[0].score in column
+    assert not any(c.value is not None for c in ws[hidden]) and ws.column_dimensions[hidden].hidden
+    assert not ws.column_dimensions[tool].hidden
+    assert ws.print_area == f"'招商节会'!$A$1:${tool}$40"
+
+
+def test_hidden_columns_include_zero_width_ones() -> None:
+    sheet = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cols>'
+             b'<col min="1" max="3" width="9"/><col min="4" max="5" width="0" customWidth="1"/>'
+             b'<col min="7" max="7" width="9" hidden="1"/></cols><sheetData/></worksheet>')
+    assert xp.SheetEditor(sheet).hidden_columns() == [(4, 5), (7, 7)]
+
+
 def test_print_area_left_short_is_kept_and_said(tmp_path: Path) -> None:
     path, maps, _ = make_workbook(tmp_path / "area.xlsx", [seed_spec("招商节会")])
     wb = openpyxl.load_workbook(path)
