@@ -222,6 +222,14 @@ class UnitSheet:
     year: Optional[int] = None
     entries: tuple[UnitEntry, ...] = ()
     total: Optional[UnitEntry] = None
+    #: The list's own money unit (its 单位：元 line); "" when the sheet does not say.
+    money_unit: str = ""
+    #: (column key, unit) for money columns whose header names a unit (预算数（元）); these win.
+    column_units: tuple[tuple[str, str], ...] = ()
+
+    def unit_of(self, column: str, default: str = "万元") -> str:
+        """The money unit the list's ``column`` (initial / full_year / executed) is written in."""
+        return dict(self.column_units).get(column) or self.money_unit or default
 
 
 @dataclass(frozen=True)

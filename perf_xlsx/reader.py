@@ -981,4 +981,38 @@ def _unit_rows(ctx: _Ctx, header: int, name_col: int, cols: dict[str, int]) -> U
             m = re.search(r"(19|20)\d{2}", _value_right_of(ctx, r, c, UNIT_SHEET_LABELS)[0])
             year = int(m.group(0)) if m else None
             break
-    return UnitSheet(sheet=sheet.name, unit_name=unit_name, year=year, entries=tuple(entries), total=total)
+    money_unit, column_units = _unit_sheet_money_units(ctx, header, cols)
+    return UnitSheet(sheet=sheet.name, unit_name=unit_name, year=year, entries=tuple(entries), total=total,
+                     money_unit=money_unit, column_units=column_units)
+
+
+# 单位：元 / 金额单位：万元 in normalised text (colons and spaces gone). The unit must end the
+# phrase: "预算单位：元宝山区财政局" normalises to "预算单位元宝山区…", which is a unit name, not 元.
+_LIST_UNIT_RE = re.compile(r"单位\(?(亿元|千元|万元|元)(?=$|[);,，；、/])")
+# A heading that carries its unit in brackets: 预算数（元）, 金额（万元）, 执行数（单位：元）.
+_BRACKET_UNIT_RE = re.compile(r"\((?:金额|资金)?(?:单位)?(亿元|千元|万元|元)\)")
+
+
+def _unit_sheet_money_units(ctx: _Ctx, header: int, cols: dict[str, int]
+                            ) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The list's own money unit and the units named in its money column headers.
+
+    The list is often filled from a different system than the project sheets (元 there, 万元
+    here, or the other way round), so its amounts are read in the unit it states itself,
+    never in a project sheet's.
+    """
+    money_cols = {k: c for k, c in cols.items() if k in ("initial", "full_year", "executed")}
+    column_units: list[tuple[str, str]] = []
+    for key, c in money_cols.items():
+        m = _BRACKET_UNIT_RE.search(ctx.norm(header, c))
+        if m:
+            column_units.append((key, m.group(1)))
+    sheet_unit = ""
+    for r, c, t in ctx.labels_in(range(1, header + 1)):
+        if r == header and c in money_cols.values():
+            continue  # a column's own unit, taken above
+        m = _LIST_UNIT_RE.search(t) or (_BRACKET_UNIT_RE.search(t) if r < header else None)
+        if m:
+            sheet_unit = m.group(1)
+            break
+    return sheet_unit, tuple(column_units)

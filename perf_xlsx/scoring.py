@@ -26,14 +26,36 @@ from perf_xlsx.values import op_from_nature, parse_money, parse_number, parse_po
 MONEY_COLUMNS = ("initial", "full_year", "executed")
 
 
+# Places at which the noise of float arithmetic is cut: 10 × 875.5 / 1000 is 8.754999999999999
+# as a float, 2.48 / 3.1 is 0.7999999999999999. Sheet values carry a few decimals and the
+# noise sits near the 16th significant digit, so ten places keep every real digit and drop it.
+NOISE_PLACES = 10
+
+
+def settled_decimal(x: float) -> Decimal:
+    """The exact decimal a computed float stands for (float noise cut at NOISE_PLACES places)."""
+    return Decimal(f"{float(x):.{NOISE_PLACES}f}")
+
+
+def settled(x: float) -> float:
+    """A computed rate or ratio as the number it stands for, to compare with a threshold.
+
+    Every comparison of a quotient with a profile threshold (130% over-achievement, an
+    execution-rate band, cap or explanation limit) goes through this, so that a value that
+    is exactly on the threshold as written (2.48 / 3.1 = 80%) counts as on it.
+    """
+    return float(settled_decimal(x))
+
+
 def round2(x: float) -> float:
-    """Round half up to two decimals (四舍五入), unlike Python's round()."""
+    """Round half up to two decimals (四舍五入) on the value the float stands for (§2.12):
+    8.755 computed as 8.754999999999999 still gives 8.76; Python's round() would not."""
     xf = float(x)
     got = _ROUND2.get(xf)
     if got is None:
-        got = _round2_text(repr(xf))
+        got = _round2_text(f"{xf:.{NOISE_PLACES}f}")
         # 0.0 and -0.0 are one key but round to different signs; everything else equal as a
-        # float has the same repr. Bounded so odd files cannot grow it without end.
+        # float has the same text. Bounded so odd files cannot grow it without end.
         if xf and len(_ROUND2) < 8192:
             _ROUND2[xf] = got
     return got
@@ -47,8 +69,9 @@ _CENT = Decimal("0.01")
 
 @lru_cache(maxsize=4096)
 def _round2_text(text: str) -> float:
-    # Keyed by the float's repr, which is what the Decimal is built from (and which tells
-    # 0.0 from -0.0, unlike the float as a key); weights and scores repeat across rows and files.
+    # Keyed by the float's settled text, which is what the Decimal is built from (and which
+    # tells 0.0 from -0.0, unlike the float as a key); weights and scores repeat across rows
+    # and files.
     return float(Decimal(text).quantize(_CENT, rounding=ROUND_HALF_UP))
 
 
@@ -132,6 +155,7 @@ def column_value(project: Project, column: str) -> tuple[Optional[float], Option
 
 def funds_points(rate: float, weight: float, profile: Profile) -> tuple[float, Optional[float]]:
     """The funds score for an execution rate, and the interval minimum it fell in (intervals mode)."""
+    rate = settled(rate)  # 4.05 / 4.5 is the 90% band's minimum, not just below it
     if profile.get("funds", "scoring") == "intervals":
         for minimum, share in profile.get("funds", "intervals"):
             if rate >= minimum:
@@ -165,7 +189,9 @@ def score_funds(project: Project, profile: Profile) -> FundsScore:
         exclude = executed == 0 and profile.get("funds", "zero_budget") == "exclude_and_rescale"
         return FundsScore(rate=None, score=None if exclude else 0.0, excluded=exclude,
                           how="全年预算数为 0，无法计算执行率", **base)
-    rate = executed / budget
+    # Settled once here, so that every threshold the rate meets (interval bands, total caps,
+    # the explanation limit, the spending check) sees 2.48 / 3.1 as the 80% it is.
+    rate = settled(executed / budget)
     score, step = funds_points(rate, weight, profile)
     if profile.get("funds", "scoring") == "intervals":
         band = f"落在 ≥{fmt(step * 100)}% 档" if step is not None else "低于最低档"
@@ -385,7 +411,8 @@ def _quantitative(target: Quantity, actual: Quantity, w: float, kind: Kind, prof
     base = {**base, "target": target, "actual": actual}
     a = float(target.value)  # type: ignore[arg-type]
     b = float(actual.value)  # type: ignore[arg-type]
-    ratio = b / a if a > 0 else None
+    # Settled: 80.6 / 62 is exactly the 130% threshold, not 1.2999999999999998.
+    ratio = settled(b / a) if a > 0 else None
     unit = target.unit or actual.unit or ""
     ta, tb = f"{fmt(a)}{unit}", f"{fmt(b)}{unit}"
     if kind is Kind.EQ and profile.get("indicators", "equal_formula") != "as_positive":
@@ -439,7 +466,7 @@ def _reverse(a: float, b: float, w: float, kind: Kind, ta: str, tb: str, profile
     else:
         score = round2(w * a / b)
         how = f"目标 {fmt(a)} ÷ 实际 {fmt(b)} × {fmt(w)} = {fmt(score)}"
-    return dict(score=score, how=how, ratio=b / a, **base)
+    return dict(score=score, how=how, ratio=settled(b / a), **base)
 
 
 # --- totals ------------------------------------------------------------------------------
@@ -510,7 +537,7 @@ def score_project(project: Project, profile: Profile) -> ProjectScore:
     cap = None
     if funds.rate is not None:
         for below, limit in sorted(profile.get("funds", "total_caps"), key=lambda c: c[0]):
-            if funds.rate < below:
+            if settled(funds.rate) < below:  # a rate of exactly 80% is not below 80%
                 cap = float(limit)
                 break
     if cap is not None and score > cap:

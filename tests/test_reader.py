@@ -155,6 +155,116 @@ def test_unit_total_460_is_reported_on_the_total_cell(tmp_path: Path) -> None:
     assert "200 + 250 = 450" in found[0].message
 
 
+# --- the unit list (项目清单) against the project sheets --------------------------------------
+
+
+def _unit_findings(result: WorkbookResult) -> list[tuple[str, str | None, str]]:
+    return [(f.code, f.cell, f.message) for f in result.findings
+            if f.code.startswith("unit.") or f.severity.value == "error"]
+
+
+def _in_yuan(spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` written in 元: its money unit and its funds amounts ×10000."""
+    spec = {**spec, "money_unit": "元"}
+    spec["funds"] = {kind: {k: (v * 10000 if k in ("initial", "full_year", "executed")
+                                and isinstance(v, (int, float)) else v) for k, v in row.items()}
+                     for kind, row in spec["funds"].items()}
+    return spec
+
+
+def _unit_rows_in_yuan(unit: dict[str, Any]) -> dict[str, Any]:
+    rows = [{k: (v * 10000 if isinstance(v, (int, float)) else v) for k, v in row.items()}
+            for row in unit["rows"]]
+    return {**unit, "rows": rows}
+
+
+def test_unit_list_in_yuan_is_read_in_yuan_beside_projects_in_wan(tmp_path: Path) -> None:
+    # The layout's 元 goes to the list's "单位：元" line; each project sheet says 万元 itself.
+    specs = [{**seed_spec("招商节会"), "money_unit": "万元"}, {**seed_spec("农贸市场提质改造"), "money_unit": "万元"}]
+    unit = _unit_rows_in_yuan(unit_sheet_from_specs(specs))
+    result, _, _ = _evaluate(tmp_path, specs, layout=Layout(money_unit="元"), unit_sheet=unit)
+    assert [ps.project.money_unit for ps in result.scores] == ["万元", "万元"]
+    assert _unit_findings(result) == []
+    assert result.model is not None and result.model.unit is not None
+    assert result.model.unit.money_unit == "元"
+
+
+def test_unit_list_in_wan_beside_a_first_project_sheet_in_yuan(tmp_path: Path) -> None:
+    specs = [_in_yuan(seed_spec("招商节会")), seed_spec("农贸市场提质改造")]
+    unit = unit_sheet_from_specs([seed_spec("招商节会"), seed_spec("农贸市场提质改造")])
+    result, _, _ = _evaluate(tmp_path, specs, unit_sheet=unit)
+    assert [ps.project.money_unit for ps in result.scores] == ["元", "万元"]
+    assert [ps.funds.budget for ps in result.scores] == [200, 250]
+    assert _unit_findings(result) == []
+
+
+def test_unit_list_money_unit_in_its_column_headers(tmp_path: Path) -> None:
+    import openpyxl
+
+    specs = [seed_spec("招商节会"), seed_spec("农贸市场提质改造")]
+    unit = _unit_rows_in_yuan(unit_sheet_from_specs(specs))
+    unit["total"] = {"initial": 4500000, "full_year": 4500000, "executed": 4465000}
+    path, _, unit_map = make_workbook(tmp_path / "wb.xlsx", specs, unit_sheet=unit,
+                                      layout=Layout(unit_line=False))
+    assert unit_map is not None
+    wb = openpyxl.load_workbook(path)
+    ws = wb[unit_map.title]
+    for col in "CDE":
+        ws[f"{col}{unit_map.header_row}"] = f"{ws[f'{col}{unit_map.header_row}'].value}（元）"
+    wb.save(path)
+    result = evaluate_file(str(path), NATIONAL)
+    assert _unit_findings(result) == []
+    assert result.model is not None and result.model.unit is not None
+    assert result.model.unit.unit_of("full_year") == "元"
+    # A wrong total is still caught, and told in 万元.
+    ws[unit_map.total_cells["initial"]] = 4600000
+    wb.save(path)
+    found = [(f.code, f.expected, f.found) for f in evaluate_file(str(path), NATIONAL).findings
+             if f.code.startswith("unit.")]
+    assert found == [("unit.total_mismatch", 450.0, 460.0)]
+
+
+def _road(name: str, amount: float) -> dict[str, Any]:
+    spec = seed_spec("招商节会")
+    spec["project_name"] = name
+    spec["funds"] = {kind: {**row, **({k: amount for k in ("initial", "full_year", "executed")}
+                                      if kind in ("total", "current_appropriation") else {}),
+                            "rate": None, "score": None}
+                     for kind, row in spec["funds"].items()}
+    # Scores left to the tool: the published ones belong to the seed's own amounts.
+    spec["indicators"] = [{**ind, "score": None} for ind in spec["indicators"]]
+    spec["total_score_published"] = None
+    return spec
+
+
+def test_unit_list_name_matches_its_own_sheet_not_a_longer_one(tmp_path: Path) -> None:
+    # 「农村道路建设」 is contained in 「农村道路建设（二期）」, which comes first in the workbook.
+    specs = [_road("农村道路建设（二期）", 300), _road("农村道路建设", 100)]
+    unit = unit_sheet_from_specs([specs[1], specs[0]])
+    result, _, _ = _evaluate(tmp_path, specs, unit_sheet=unit)
+    assert _unit_findings(result) == []
+
+
+def test_unit_list_names_written_differently_from_the_sheets(tmp_path: Path) -> None:
+    specs = [_road("农村道路建设(二期)", 300), _road("农村道路建设", 100), _road("池州市污水管网改造", 50)]
+    unit = unit_sheet_from_specs(specs)
+    # Trailing space, a budget code before the name, full-width brackets, a dash for brackets.
+    for row, name in zip(unit["rows"], ["219-农村道路建设（二期）项目", "农村道路建设 ", "219-池州市污水管网改造—"]):
+        row["name"] = name
+    result, _, _ = _evaluate(tmp_path, specs, unit_sheet=unit)
+    assert _unit_findings(result) == []
+
+
+def test_unit_list_row_matching_two_sheets_by_containment_claims_neither(tmp_path: Path) -> None:
+    specs = [_road("道路建设一期工程", 100), _road("道路建设二期工程", 100)]
+    unit = unit_sheet_from_specs([{**specs[0], "project_name": "道路建设"}])
+    unit["total"] = {"initial": 100, "full_year": 100, "executed": 100}
+    result, maps, unit_map = _evaluate(tmp_path, specs, unit_sheet=unit)
+    found = sorted((f.code, f.sheet or "") for f in result.findings if f.code.startswith("unit."))
+    assert found == sorted([("unit.project_missing", unit_map.title),
+                            ("unit.project_missing", maps[0].title), ("unit.project_missing", maps[1].title)])
+
+
 def test_two_projects_in_two_sheets_are_two_projects(tmp_path: Path) -> None:
     specs = [spec_from_case(c) for c in CASES[:3]]
     result, maps, _ = _evaluate(tmp_path, specs)

@@ -168,6 +168,15 @@ def test_round_half_up() -> None:
     assert round2(89.995) == 90.0
 
 
+def test_round_half_up_on_the_value_not_the_float_noise() -> None:
+    # 10 × 875.5 / 1000 is 8.755 exactly, computed as 8.754999999999999; §2.12 gives 8.76.
+    assert round2(10 * 875.5 / 1000) == 8.76
+    assert round2(15 * 67.6 / 80) == 12.68
+    assert round2(8.7549999) == 8.75 and round2(-0.0) == 0.0
+    ps = score_project(project(1000, 875.5, (indicator("≥80%", "67.6%", 15, reason="履约不足"),)), NATIONAL)
+    assert ps.funds.score == 8.76 and ps.indicators[0].score == 12.68
+
+
 def test_not_applicable_rows_rescale_to_100() -> None:
     rows = (
         indicator("≥10个", "10个", 45, score=45, row=14),
@@ -397,3 +406,54 @@ def test_split_fraction_in_a_workbook(tmp_path: Any) -> None:
     assert [f.code for f in result.findings if f.severity.value == "error"] == []
     cells = {maps[0].indicator_cells[i]["actual"] for i in (3, 8)}
     assert {f.cell for f in result.findings if f.code == "indicator.percent_assumed"} == cells
+
+
+# --- thresholds met exactly (a quotient's float noise must not move it across) ----------------
+
+STRICT = load_profile("provincial_strict")
+
+
+@pytest.mark.parametrize(("target", "actual"), [("≥62%", "80.6%"), ("≥36%", "46.8%"), ("≥9万元", "11.7万元"),
+                                                ("≥50%", "65%")])
+def test_over_achievement_of_exactly_130_percent_is_caught(target: str, actual: str) -> None:
+    # 80.6 / 62 is 1.2999999999999998 as a float; §2.8 asks for B ≥ 130% of A.
+    assert score_indicator(indicator(target, actual, 20), NATIONAL).over_ratio == pytest.approx(1.3)
+    assert score_indicator(indicator(target, actual, 20), STRICT).score == 18  # fixed 2-point deduction
+    found = [f for f in check_project(score_project(project(100, 100, (indicator(target, actual, 20),)), NATIONAL),
+                                      NATIONAL) if f.code == "indicator.missing_explanation"]
+    assert [(f.severity.value, f.cell) for f in found] == [("warning", "I14")]
+
+
+def test_over_achievement_just_below_130_percent_is_not() -> None:
+    assert score_indicator(indicator("≥62%", "80.59%", 20), STRICT).score == 20
+
+
+@pytest.mark.parametrize(("budget", "executed", "capped"), [(3.1, 2.48, False), (345, 276, False),
+                                                            (3.1, 2.47, True)])
+def test_total_cap_applies_below_the_rate_not_at_it(budget: float, executed: float, capped: bool) -> None:
+    ps = score_project(project(budget, executed, (indicator("≥10个", "10个", 90, score=90),)), STRICT)
+    assert ps.funds.rate is not None and (ps.cap == 89) is capped
+    assert (ps.grade == "良") is capped
+
+
+@pytest.mark.parametrize(("budget", "executed", "warned"), [(4.5, 4.05, False), (590, 531, False),
+                                                            (4.5, 4.04, True)])
+def test_sichuan_explanation_limit_is_below_90_not_at_it(budget: float, executed: float, warned: bool) -> None:
+    sichuan = load_profile("sichuan_2023")
+    p = project(budget, executed, (indicator("≥10个", "10个", 90, score=90),))
+    assert ("funds.low_rate_unexplained" in codes(p, sichuan)) is warned
+
+
+def test_interval_band_minimum_is_inside_the_band(tmp_path: Any) -> None:
+    rules = tmp_path / "iv.toml"
+    rules.write_text('name = "iv"\nbase = "national_2020"\n[funds]\nscoring = "intervals"\n'
+                     'intervals = [[1.0, 1.0], [0.9, 0.9], [0.8, 0.8], [0.6, 0.6], [0.0, 0.0]]\n', encoding="utf-8")
+    intervals = load_profile(str(rules))
+    assert score_project(project(4.5, 4.05), intervals).funds.score == 9  # 90%, not the 80% band
+    assert score_project(project(4.5, 4.04), intervals).funds.score == 8
+
+
+def test_claims_exactly_five_points_ahead_of_spending_are_not_more_than_five() -> None:
+    rows = (indicator("≥10个", "10个", 90, score=90),)
+    assert "funds.output_exceeds_spending" not in codes(project(100, 95, rows))
+    assert "funds.output_exceeds_spending" in codes(project(100, 94.99, rows))
