@@ -78,7 +78,8 @@ _NOTE_TAIL = frozenset("0123456789、.．,，;；(（")  # "注1.", "说明(1)":
 _FUNDS_BLOCK_LABELS = ("项目资金", "资金情况", "预算执行")
 _HEADER_WORDS = ("三级指标", "一级指标", "指标性质")  # a row holding one repeats the indicator header
 YEAR_RE = re.compile(r"((?:19|20)\d{2})年")
-UNIT_RE = re.compile(r"(?:单位|金额单位|资金单位)[:：]?\s*(亿元|万元|千元|元)")
+# "单位：万元" on its own, not 实施单位：元谋县… or 预算单位：元宝山区… (a unit ends its phrase).
+UNIT_RE = re.compile(r"(?:(?<![\u4e00-\u9fff])单位|金额单位|资金单位)[:：]?\s*(亿元|万元|千元|元)(?=$|[\s);,，；、/（(])")
 
 
 @dataclass

@@ -864,3 +864,21 @@ def test_a_funds_header_whose_rows_cannot_be_read_is_an_error(tmp_path: Path) ->
     assert ps.project.funds == ()
     found = [(f.code, f.cell, f.severity.value) for f in result.findings if f.code == "read.funds_unread"]
     assert found == [("read.funds_unread", f"B{m['funds']['资金来源说明']}", "error")]
+
+
+@pytest.mark.parametrize("implementer", ["元谋县农业农村局", "元宝山区财政局"])
+def test_implementer_named_like_a_unit_is_not_the_money_unit(tmp_path: Path, implementer: str) -> None:
+    """"实施单位：元谋县…" in one cell is a county name after 单位：, not amounts in 元."""
+    import openpyxl
+
+    path = tmp_path / "t.xlsx"
+    _national(path, [(OUT, "数量指标", "数量", "≥10个", "10个", 50, 50, None),
+                     (BEN, "社会效益指标", "效益", "≥3项", "3项", 30, 30, None),
+                     (SAT, "服务对象满意度指标", "满意度", "≥90%", "95%", 10, 10, None)], total=(100, 100))
+    wb = openpyxl.load_workbook(path)
+    ws = wb["表"]
+    ws["F4"], ws["G4"] = f"实施单位：{implementer}", None
+    wb.save(path)
+    result, ps, codes = _read(path)
+    assert ps.project.money_unit == "万元"
+    assert ps.funds.budget is not None and ps.funds.budget > 1
