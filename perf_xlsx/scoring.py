@@ -21,7 +21,14 @@ from perf_xlsx.model import (
     Quantity,
 )
 from perf_xlsx.rules import Profile
-from perf_xlsx.values import op_from_nature, parse_money, parse_number, parse_points, parse_quantity
+from perf_xlsx.values import (
+    op_from_nature,
+    parse_money,
+    parse_number,
+    parse_points,
+    parse_quantity,
+    written_money_unit,
+)
 
 MONEY_COLUMNS = ("initial", "full_year", "executed")
 
@@ -92,6 +99,13 @@ def fmt(x: Optional[float]) -> str:
 
 
 _FMT: dict[float, str] = {}
+
+
+def fmt_value(x: float) -> str:
+    """A target or actual value in an explanation: as typed, not rounded to 2 decimals like a
+    score (0.0005 万元 or a 0.125 ratio must not print as 0 or 0.13 in "目标 ÷ 实际 × 分值")."""
+    text = f"{settled(x):.6f}".rstrip("0").rstrip(".")
+    return text if text not in ("-0", "") else "0"
 
 
 UNIT_IN_WAN = {"元": 0.0001, "千元": 0.1, "万元": 1.0, "亿元": 10000.0}
@@ -401,6 +415,20 @@ def _percent_fractions(target: Quantity, actual: Quantity,
     return target, actual
 
 
+def _shown_unit(target: Quantity, actual: Quantity, unit_hint: Optional[str]) -> tuple[str, float]:
+    """The unit an explanation shows both values in, and its size in the values' unit.
+
+    Money amounts are held in 万元; they are shown in the unit the target (else the actual, else
+    the 度量单位 column) was typed in, so that "≤5元" reads 5 ÷ 6, not 0 ÷ 0. A per-unit price
+    (元/户) is not an amount: it is held as typed, and a ratio needs no conversion anyway.
+    """
+    if "money" in (target.family, actual.family):
+        written = written_money_unit(target.raw, actual.raw, unit_hint)
+        if written is not None:
+            return written
+    return target.unit or actual.unit or "", 1.0
+
+
 def _quantitative(target: Quantity, actual: Quantity, w: float, kind: Kind, profile: Profile,
                   base: dict, typed: Optional[tuple[Optional[str], Optional[str]]] = None
                   ) -> dict[str, Any]:
@@ -413,8 +441,9 @@ def _quantitative(target: Quantity, actual: Quantity, w: float, kind: Kind, prof
     b = float(actual.value)  # type: ignore[arg-type]
     # Settled: 80.6 / 62 is exactly the 130% threshold, not 1.2999999999999998.
     ratio = settled(b / a) if a > 0 else None
-    unit = target.unit or actual.unit or ""
-    ta, tb = f"{fmt(a)}{unit}", f"{fmt(b)}{unit}"
+    unit, per = _shown_unit(target, actual, base["indicator"].unit_text)
+    na, nb = fmt_value(a / per), fmt_value(b / per)  # the numbers the explanation shows
+    ta, tb = f"{na}{unit}", f"{nb}{unit}"
     if kind is Kind.EQ and profile.get("indicators", "equal_formula") != "as_positive":
         if abs(b - a) <= 1e-9:
             score, how = w, f"实际 {tb} = 目标 {ta}，得满分 {fmt(w)}"
@@ -422,10 +451,11 @@ def _quantitative(target: Quantity, actual: Quantity, w: float, kind: Kind, prof
             score, how = 0.0, f"实际 {tb} ≠ 目标 {ta}，得 0 分"
         else:
             score = round2(w * min(a, b) / max(a, b))
-            how = f"较小值 {fmt(min(a, b))} ÷ 较大值 {fmt(max(a, b))} × {fmt(w)} = {fmt(score)}"
+            small, large = (na, nb) if a <= b else (nb, na)
+            how = f"较小值 {small} ÷ 较大值 {large} × {fmt(w)} = {fmt(score)}"
         return dict(score=score, how=how, ratio=ratio, **base)
     if kind is Kind.LE or (kind is Kind.EQ and a == 0):
-        return _reverse(a, b, w, kind, ta, tb, profile, base)
+        return _reverse(a, b, w, (na, nb), unit, profile, base)
     # GE, and EQ scored as positive (scoring-rules.md §2.6 as_positive)
     if a < 0:
         score = w if b >= a else 0.0
@@ -438,7 +468,7 @@ def _quantitative(target: Quantity, actual: Quantity, w: float, kind: Kind, prof
     if b < a:
         score = round2(w * b / a)
         return dict(score=score, ratio=ratio,
-                              how=f"实际 {fmt(b)} ÷ 目标 {fmt(a)} × {fmt(w)} = {fmt(score)}", **base)
+                              how=f"实际 {nb} ÷ 目标 {na} × {fmt(w)} = {fmt(score)}", **base)
     threshold = float(profile.get("overachievement", "explain_threshold"))
     over = ratio if threshold and ratio is not None and ratio >= threshold else None
     score, how = w, f"实际 {tb} 达到目标 {ta}，得满分 {fmt(w)}"
@@ -454,18 +484,20 @@ def _quantitative(target: Quantity, actual: Quantity, w: float, kind: Kind, prof
     return dict(score=score, how=how, ratio=ratio, over_ratio=over, **base)
 
 
-def _reverse(a: float, b: float, w: float, kind: Kind, ta: str, tb: str, profile: Profile,
+def _reverse(a: float, b: float, w: float, shown: tuple[str, str], unit: str, profile: Profile,
              base: dict) -> dict[str, Any]:
+    na, nb = shown
+    ta, tb = f"{na}{unit}", f"{nb}{unit}"
     if b <= a:
         return dict(score=w, how=f"实际 {tb} 不超过目标 {ta}，得满分 {fmt(w)}", **base)
     if a <= 0:
         return dict(score=0.0, how=f"目标 {ta}，实际 {tb} 超出，得 0 分", **base)
     if profile.get("indicators", "reverse_formula") == "linear_deviation":
         score = round2(w * max(0.0, 1 - (b - a) / a))
-        how = f"(1 − (实际 {fmt(b)} − 目标 {fmt(a)}) ÷ {fmt(a)}) × {fmt(w)} = {fmt(score)}"
+        how = f"(1 − (实际 {nb} − 目标 {na}) ÷ {na}) × {fmt(w)} = {fmt(score)}"
     else:
         score = round2(w * a / b)
-        how = f"目标 {fmt(a)} ÷ 实际 {fmt(b)} × {fmt(w)} = {fmt(score)}"
+        how = f"目标 {na} ÷ 实际 {nb} × {fmt(w)} = {fmt(score)}"
     return dict(score=score, how=how, ratio=settled(b / a), **base)
 
 

@@ -449,6 +449,25 @@ def _sheet_unit_factor(sheet_unit: str) -> Decimal:
     return _MONEY_UNITS[m_unit.group(0)]
 
 
+def written_money_unit(*texts: object) -> tuple[str, float] | None:
+    """The money unit the first of ``texts`` that names one was typed in (元, 千元, 万元, 亿元 …),
+    and how many 万元 one of it is.
+
+    Amounts are held in 万元 so that 2亿元 and 19500万元 compare; an explanation shows them back
+    in the unit the person wrote, where 5元 held as 0.0005 万元 would print as 0.
+    """
+    for text in texts:
+        if text is None:
+            continue
+        compact = _compact(clean_text(text))
+        if "美元" in compact:
+            continue
+        m = _MONEY_UNIT_RE.search(compact)
+        if m:
+            return m.group(0), float(_MONEY_UNITS[m.group(0)])
+    return None
+
+
 _MONEY_TEXT_RE = re.compile(rf"^([+-]?)({_RUN})(.*)$")
 
 

@@ -457,3 +457,28 @@ def test_claims_exactly_five_points_ahead_of_spending_are_not_more_than_five() -
     rows = (indicator("≥10个", "10个", 90, score=90),)
     assert "funds.output_exceeds_spending" not in codes(project(100, 95, rows))
     assert "funds.output_exceeds_spending" in codes(project(100, 94.99, rows))
+
+
+# --- explanations show the numbers as typed ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("target", "actual", "weight", "profile", "how"), [
+    # money is held in 万元 (5元 = 0.0005): the explanation shows it back in 元
+    ("≤5元", "6元", 20, NATIONAL, "目标 5 ÷ 实际 6 × 20 = 16.67"),
+    ("≤5元", "6元", 20, STRICT, "(1 − (实际 6 − 目标 5) ÷ 5) × 20 = 16"),
+    ("≤200元", "250元", 10, NATIONAL, "目标 200 ÷ 实际 250 × 10 = 8"),
+    ("≥500元", "450元", 30, NATIONAL, "实际 450 ÷ 目标 500 × 30 = 27"),
+    ("≤0.02万元", "250元", 10, NATIONAL, "目标 0.02 ÷ 实际 0.025 × 10 = 8"),  # in the target's unit
+    # a per-household price is a rate, not an amount: held and shown as typed
+    ("≤5300元/户", "5830元/户", 20, NATIONAL, "目标 5300 ÷ 实际 5830 × 20 = 18.18"),
+    # values are not rounded to 2 decimals like scores
+    ("≥0.125吨", "0.1吨", 10, NATIONAL, "实际 0.1 ÷ 目标 0.125 × 10 = 8"),
+])
+def test_explanation_arithmetic_reads_true(target: str, actual: str, weight: float, profile: Any, how: str) -> None:
+    result = score_indicator(indicator(target, actual, weight), profile)
+    assert result.how == how
+
+
+def test_explanation_in_the_unit_column_money_unit() -> None:
+    result = score_indicator(split_row("≤", "200", "元", 250), NATIONAL)
+    assert result.target.family == "money" and result.how == "目标 200 ÷ 实际 250 × 10 = 8"

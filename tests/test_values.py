@@ -638,3 +638,12 @@ def test_date_words_that_are_grades_stay_grades() -> None:
     for raw in ("按时完成", "及时", "按期完成"):
         q = parse_quantity(raw, year=2022)
         assert q.family is None and q.when is None and q.grade is A
+
+
+def test_written_money_unit_names_the_unit_as_typed() -> None:
+    from perf_xlsx.values import written_money_unit
+
+    assert written_money_unit("≤5元") == ("元", 0.0001)
+    assert written_money_unit("≤2亿元") == ("亿元", 10000.0)
+    assert written_money_unit("≤500", "（元）") == ("元", 0.0001)  # else the 度量单位 column's
+    assert written_money_unit("≤100万美元") is None and written_money_unit("≥95%") is None
