@@ -320,7 +320,10 @@ def _weights(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
             ind = r.indicator
             yield _f(E, "indicator.weight_negative", f"指标「{ind.name}」分值 {fmt(r.weight)} 为负数，分值合计随之失真",
                      p.sheet, ind.weight.ref if ind.weight is not None else ind.name_cell, None, r.weight)
-    funds_w = 0.0 if ps.funds.excluded else (ps.funds.weight or 0.0)
+    # The sheet's own sum: the funds row's 分值 is in it even when a zero budget takes the row out
+    # of the score (zero_budget = "exclude_and_rescale"); that is the tool's scoring, which
+    # _rescaled reports, not a sum the unit got wrong.
+    funds_w = ps.funds.weight or 0.0
     total_w = round2(funds_w + sum(w for w in weights))
     declared = cell_points(p.total_weight)
     cell = p.total_weight.ref if p.total_weight is not None else (p.total_label_cell or p.name_cell)
@@ -336,6 +339,34 @@ def _weights(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
         yield _f(W if rescale else E, "weights.sum_mismatch",
                  f"分值合计 {fmt(total_w)}，不为 {fmt(expected_total)}"
                  + ("，总分已按百分制折算" if rescale else ""), p.sheet, cell, expected_total, total_w)
+    elif not department:
+        yield from _rescaled(ps, profile, expected_total, cell)
+
+
+def _rescaled(ps: ProjectScore, profile: Profile, expected_total: float, cell: Optional[str]) -> Iterator[Finding]:
+    """§2.9: the sheet's 分值 add up, but rows left out of the score (不适用 indicators, a funds row
+    with a zero budget) leave fewer applicable points, so the total is rescaled (or, without
+    rescaling, falls short). The same warning as a sum that is not 100: 分值合计不为100."""
+    p = ps.project
+    if ps.raw is None or ps.score is None or abs(ps.total_weight - expected_total) <= 1e-9:
+        return
+    if any(r.weight is None for r in ps.indicators if r.applicable):
+        return  # no scale without every weight (scoring does not rescale); indicator.weight_missing says why
+    left_out = [r.weight for r in ps.indicators if not r.applicable and r.weight]
+    parts = []
+    if ps.funds.excluded and ps.funds.weight:
+        parts.append(f"预算执行率 {fmt(ps.funds.weight)} 分（全年预算数为 0）")
+    if left_out:
+        parts.append(f"{len(left_out)} 项不适用指标共 {fmt(sum(left_out))} 分")
+    if not parts:
+        return
+    if profile.get("not_applicable", "rescale_to_100") and ps.total_weight > 0:
+        result = f"总分 {fmt(ps.raw)} 已按百分制折算为 {fmt(round2(ps.raw * 100 / ps.total_weight))}"
+    else:
+        result = f"总分按原始合计 {fmt(ps.raw)} 计，未折算"
+    yield _f(W, "weights.sum_mismatch",
+             f"分值合计不为 {fmt(expected_total)}：{'、'.join(parts)}不计分，适用分值合计 {fmt(ps.total_weight)}，{result}",
+             p.sheet, cell, expected_total, ps.total_weight)
 
 
 def _group_sums(ps: ProjectScore) -> dict[str, float]:

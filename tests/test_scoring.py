@@ -482,3 +482,50 @@ def test_explanation_arithmetic_reads_true(target: str, actual: str, weight: flo
 def test_explanation_in_the_unit_column_money_unit() -> None:
     result = score_indicator(split_row("≤", "200", "元", 250), NATIONAL)
     assert result.target.family == "money" and result.how == "目标 200 ÷ 实际 250 × 10 = 8"
+
+
+# --- rows left out of the score (§2.9) -------------------------------------------------------
+
+
+def _weight_findings(p: Project, profile: Any = NATIONAL) -> list[tuple[str, str]]:
+    return [(f.severity.value, f.message) for f in check_project(score_project(p, profile), profile)
+            if f.code == "weights.sum_mismatch"]
+
+
+def test_not_applicable_rows_rescaled_say_so() -> None:
+    rows = (
+        indicator("≥10个", "10个", 45, score=45, row=14),
+        indicator("≥90%", "95%", 35, score=35, level1="效益指标", level2="社会效益指标", row=15),
+        indicator("不适用", "不适用", 5, level1="效益指标", level2="经济效益指标", row=16),
+        indicator("不适用", "不适用", 5, level1="满意度指标", level2="服务对象满意度指标", row=17),
+    )
+    p = project(100, 99, rows)  # 10 + 45 + 35 + 5 + 5 = 100, as the 总分 row says
+    ps = score_project(p, NATIONAL)
+    assert (ps.total_weight, ps.raw, ps.score) == (90, 89.9, 99.89)
+    assert _weight_findings(p) == [("warning", "分值合计不为 100：2 项不适用指标共 10 分不计分，适用分值合计 90，"
+                                               "总分 89.9 已按百分制折算为 99.89")]
+
+
+def test_not_applicable_rows_without_rescaling_say_the_total_falls_short(tmp_path: Any) -> None:
+    rules = tmp_path / "norescale.toml"
+    rules.write_text('name = "nr"\nbase = "national_2020"\n[not_applicable]\nrescale_to_100 = false\n',
+                     encoding="utf-8")
+    plain = load_profile(str(rules))
+    rows = (indicator("≥10个", "10个", 80, score=80, row=14),
+            indicator("不适用", "不适用", 10, level1="效益指标", level2="经济效益指标", row=15))
+    assert score_project(project(100, 100, rows), plain).score == 90
+    assert _weight_findings(project(100, 100, rows), plain) == [
+        ("warning", "分值合计不为 100：1 项不适用指标共 10 分不计分，适用分值合计 90，总分按原始合计 90 计，未折算")]
+
+
+def test_zero_budget_excluded_is_not_a_sum_error(tmp_path: Any) -> None:
+    rules = tmp_path / "zero.toml"
+    rules.write_text('name = "z"\nbase = "national_2020"\n[funds]\nzero_budget = "exclude_and_rescale"\n',
+                     encoding="utf-8")
+    exclude = load_profile(str(rules))
+    p = project(0, 0, (indicator("≥1个", "1个", 90, score=88),))  # the sheet's 10 + 90 = 100 is right
+    ps = score_project(p, exclude)
+    assert ps.funds.excluded and ps.total_weight == 90 and ps.score == 100
+    assert _weight_findings(p, exclude) == [
+        ("warning", "分值合计不为 100：预算执行率 10 分（全年预算数为 0）不计分，适用分值合计 90，总分 90 已按百分制折算为 100")]
+    assert _weight_findings(p) == []  # national: the row scores 0 and stays in the 100
