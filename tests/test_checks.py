@@ -95,3 +95,22 @@ def test_claims_ahead_of_spending_say_their_basis(tmp_path: Path) -> None:
     bare = _evaluate(tmp_path, spec)
     (msg,) = [f.message for f in bare.findings if f.code == "funds.output_exceeds_spending"]
     assert "绩效指标平均完成率达 100%" in msg  # no 分值: no score share to speak of
+
+
+def test_list_names_never_calculated_do_not_make_projects_unlisted(tmp_path: Path) -> None:
+    """The template's 项目清单 names its projects by formula (=项目1!C3); filled by a program
+    and never opened in Excel/WPS, those names have no values: the list cannot say a project
+    is missing from it."""
+    import openpyxl
+    from builders import unit_sheet_from_specs
+
+    specs = [seed_spec("招商节会"), seed_spec("农贸市场提质改造")]
+    path, maps, unit = make_workbook(tmp_path / "t.xlsx", specs, unit_sheet=unit_sheet_from_specs(specs))
+    assert unit is not None
+    wb = openpyxl.load_workbook(path)
+    ws = wb[unit.title]
+    for cells, m in zip(unit.row_cells, maps):
+        ws[cells["name"]] = f"='{m.title}'!{m.name_cell}"
+    wb.save(path)
+    codes = [f.code for f in evaluate_file(str(path), NATIONAL).findings]
+    assert "unit.project_missing" not in codes
