@@ -547,8 +547,10 @@ def _explanation(p: Project, r: IndicatorScore, profile: Profile, label: str) ->
                  f"{label}未完成指标值（{_target_text(r)} / 实际 {r.actual.raw}），偏差原因分析及改进措施空白",
                  p.sheet, ind.reason.ref)
     elif r.over_ratio is not None and over_mode != "off":
+        # On a ≤ row over_ratio marks the mirror case (§2.8): the actual far below the ceiling.
+        far = "远低于指标值（上限）" if r.kind is Kind.LE else "超额较多"
         yield _f(E if over_mode == "error" else W, "indicator.missing_explanation",
-                 f"{label}实际完成值为指标值的 {fmt(r.over_ratio * 100)}%，超额较多，未说明原因", p.sheet,
+                 f"{label}实际完成值为指标值的 {fmt(r.over_ratio * 100)}%，{far}，未说明原因", p.sheet,
                  ind.reason.ref, None, round2(r.over_ratio))
 
 

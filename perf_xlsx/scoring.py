@@ -489,7 +489,16 @@ def _reverse(a: float, b: float, w: float, shown: tuple[str, str], unit: str, pr
     na, nb = shown
     ta, tb = f"{na}{unit}", f"{nb}{unit}"
     if b <= a:
-        return dict(score=w, how=f"实际 {tb} 不超过目标 {ta}，得满分 {fmt(w)}", **base)
+        how = f"实际 {tb} 不超过目标 {ta}，得满分 {fmt(w)}"
+        threshold = float(profile.get("overachievement", "explain_threshold"))
+        # §2.8's mirror case for a ceiling (≤): B ≤ A / threshold, e.g. a cost far below its
+        # budget, also needs the deviation explained. Warn only: full marks, no deduction.
+        # Compared as A / B ≥ threshold, so that a B written as exactly A / 1.3 is on it.
+        if base["kind"] is Kind.LE and a > 0 and threshold and (b <= 0 or settled(a / b) >= threshold):
+            over = settled(b / a)
+            how += f"（实际仅为目标的 {fmt(over * 100)}%，远低于指标值）"
+            return dict(score=w, how=how, ratio=over, over_ratio=over, **base)
+        return dict(score=w, how=how, **base)
     if a <= 0:
         return dict(score=0.0, how=f"目标 {ta}，实际 {tb} 超出，得 0 分", **base)
     if profile.get("indicators", "reverse_formula") == "linear_deviation":

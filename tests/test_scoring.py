@@ -529,3 +529,33 @@ def test_zero_budget_excluded_is_not_a_sum_error(tmp_path: Any) -> None:
     assert _weight_findings(p, exclude) == [
         ("warning", "分值合计不为 100：预算执行率 10 分（全年预算数为 0）不计分，适用分值合计 90，总分 90 已按百分制折算为 100")]
     assert _weight_findings(p) == []  # national: the row scores 0 and stays in the 100
+
+
+# --- §2.8 mirror case: a ≤ row far below its ceiling ------------------------------------------
+
+
+def _explanations(row: Indicator, profile: Any = NATIONAL) -> list[tuple[str, Optional[str], str]]:
+    return [(f.severity.value, f.cell, f.message)
+            for f in check_project(score_project(project(100, 100, (row,)), profile), profile)
+            if f.code == "indicator.missing_explanation"]
+
+
+@pytest.mark.parametrize("profile", [NATIONAL, STRICT])
+def test_reverse_far_below_the_ceiling_is_warned_not_deducted(profile: Any) -> None:
+    row = indicator("≤100万元", "50万元", 20, level2="成本指标")
+    result = score_indicator(row, profile)
+    assert (result.score, result.over_ratio) == (20, 0.5)  # warn only: no deduction (§2.8)
+    assert _explanations(row, profile) == [
+        ("warning", "I14", "指标「指标」实际完成值为指标值的 50%，远低于指标值（上限），未说明原因")]
+    assert _explanations(indicator("≤100万元", "50万元", 20, reason="集中采购节约")) == []
+
+
+@pytest.mark.parametrize(("target", "actual", "warned"), [
+    ("≤13个", "10个", True),  # 10 = 13 / 1.3 exactly
+    ("≤13个", "10.01个", False),
+    ("≤10次", "0次", True),  # B ≤ A / 1.3 holds for 0 too
+    ("≤10次", "8次", False),
+    ("≤0起", "0起", False),  # a zero ceiling has no "far below"
+])
+def test_reverse_mirror_threshold(target: str, actual: str, warned: bool) -> None:
+    assert bool(_explanations(indicator(target, actual, 10))) is warned
