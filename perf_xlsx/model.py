@@ -288,7 +288,9 @@ class IndicatorScore:
     issue: Optional[str] = None
     grade: Optional[Grade] = None  # qualitative grade used for the row
     band: Optional[tuple[float, float]] = None  # allowed score range for qualitative rows
-    over_ratio: Optional[float] = None  # actual / target when at or above the over-achievement threshold
+    # actual / target when at or above the over-achievement threshold, or for a reverse (≤) row
+    # when at or below its mirror (1 / threshold): far below a ceiling needs explaining too
+    over_ratio: Optional[float] = None
     completion: Optional[float] = None  # score ÷ 分值 (0–1), also for rows without a 分值
 
     @property

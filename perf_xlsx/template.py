@@ -427,7 +427,8 @@ def _score_lines(profile: Profile) -> list[str]:
                  + " 计分。")
     threshold = profile.get("overachievement", "explain_threshold")
     if threshold:
-        text = f"超额完成：实际值达到指标值的 {_pct(threshold)} 及以上，视为超额较多，须在偏差原因栏说明（指标值是否定得偏低）"
+        text = (f"超额完成：实际值达到指标值的 {_pct(threshold)} 及以上（反向指标：实际值不到上限的 1/{fmt(threshold)}），"
+                "视为偏离较多，须在偏差原因栏说明（指标值是否定得不合理）")
         mode = profile.get("overachievement", "deduction")
         if mode == "fixed":
             text += f"；该项扣 {fmt(profile.get('overachievement', 'deduction_points'))} 分"
