@@ -577,7 +577,10 @@ def _total(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     tol = profile.get("tolerance", "score")
     if p.kind != "department":  # a heuristic on the project table's scores, not arithmetic
         yield from _claims_vs_spending(ps)
-    entered_parts = [r.score_entered for r in ps.indicators if r.score_entered is not None and r.applicable]
+    # I5 is arithmetic on the sheet: its 总分 adds the 得分 typed in every row, so every typed
+    # score is added here, also on a row the tool leaves out as 不适用 (§2.9 rescaling is the
+    # tool's scoring, which weights.sum_mismatch and total.differs report).
+    entered_parts = [r.score_entered for r in ps.indicators if r.score_entered is not None]
     if entered_total is None:
         if p.total_score is not None and not p.total_score.blank and not p.total_score.formula:
             yield _f(E, "total.mismatch", f"总分「{p.total_score.text}」不是数字", p.sheet, p.total_score.ref)

@@ -22,6 +22,7 @@ from perf_xlsx.model import (
 )
 from perf_xlsx.rules import Profile
 from perf_xlsx.values import (
+    explicitly_not_applicable,
     op_from_nature,
     parse_money,
     parse_number,
@@ -326,6 +327,23 @@ def score_indicator(ind: Indicator, profile: Profile, *, year: Optional[int] = N
     return IndicatorScore(**result)
 
 
+def _marked_not_applicable(ind: Indicator, target: Quantity, actual: Quantity, w: Optional[float],
+                           entered: Optional[float]) -> bool:
+    """Is the row marked 不适用 (§2.9), so that it is left out of the score and the total rescaled?
+
+    不适用/不涉及/N/A say so outright. 无 and a dash are ambiguous: "安全事故 无 / 无" is an answer
+    (none happened, target met), while a row of dashes with no score is an unused row. A row the
+    unit gave 分值 and 得分 was assessed, so its 无 or dash is read as an answer, not dropped.
+    """
+    if not target.not_applicable or not (actual.not_applicable or not actual.raw):
+        return False
+    cells = (ind.target, ind.actual)
+    if any(c is not None and explicitly_not_applicable(c.value) for c in cells):
+        return True
+    scored = w is not None and w > 0 and entered is not None and entered > 0
+    return not scored
+
+
 def _score_indicator(ind: Indicator, profile: Profile, weight: Optional[float] = None,
                      year: Optional[int] = None) -> dict[str, Any]:
     unit_hint = ind.unit_text or None
@@ -335,7 +353,7 @@ def _score_indicator(ind: Indicator, profile: Profile, weight: Optional[float] =
     entered = cell_points(ind.score) if weight is None else None
     kind = indicator_kind(ind, target, profile)
     base = dict(indicator=ind, kind=kind, target=target, actual=actual, weight=w, score_entered=entered)
-    if target.not_applicable and (actual.not_applicable or not actual.raw) or (w is not None and w == 0):
+    if (w is not None and w == 0) or _marked_not_applicable(ind, target, actual, w, entered):
         return dict(score=None, applicable=False, how="不适用，不计分", **base)
     if w is None:
         return dict(score=None, issue="no_weight", how="分值空白，无法计分", **base)

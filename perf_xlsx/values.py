@@ -20,7 +20,9 @@ from typing import NamedTuple
 from perf_xlsx.model import Grade, Quantity
 
 __all__ = [
+    "blank_amount",
     "clean_text",
+    "explicitly_not_applicable",
     "normalize_label",
     "op_from_nature",
     "parse_grade",
@@ -718,7 +720,11 @@ _DATE_RE = re.compile(
 _DEADLINE_RE = re.compile(r"前|之前|以前")
 _RANGE_RE = re.compile(rf"(?<![0-9.,])({_RUN})(%|[A-Za-z\u4e00-\u9fff]{{1,4}}?)?"
                        rf"(?:-|~|至|—{{1,2}}|–)([+-]?)({_RUN})")
-_NA_WORDS = {"不适用", "无", "n/a", "na", "不涉及", "/", "／"}
+# Words that say "this row does not apply". Only the explicit ones say it for sure: 无 and a
+# dash or slash are also how people answer "none happened" (安全事故 无 / 无) or fill a cell
+# they have nothing for, so whether they mark a row 不适用 depends on the row (scoring decides).
+_NA_EXPLICIT = {"不适用", "不涉及", "无此项", "此项不适用", "本项不适用", "本项目不适用", "n/a", "na"}
+_NA_WORDS = _NA_EXPLICIT | {"无", "/", "／"}
 _NA_DASH_RE = re.compile(r"^[-—–/\\]+$")
 _PLACEHOLDER_LABEL_RE = re.compile(r"^指标[0-9]+:?$")
 _PLACEHOLDER_RE = re.compile(r"\*\*|\.\.\.|[Xx×]{2,}")
@@ -726,6 +732,24 @@ _PLACEHOLDER_RE = re.compile(r"\*\*|\.\.\.|[Xx×]{2,}")
 
 def _is_not_applicable_text(text: str) -> bool:
     return text.lower() in _NA_WORDS or bool(_NA_DASH_RE.match(text))
+
+
+def explicitly_not_applicable(value: object) -> bool:
+    """Does a cell say 不适用 in so many words (不适用, 不涉及, 无此项, N/A)? 无 and dashes do not:
+    they are ambiguous (see _NA_EXPLICIT)."""
+    text = _compact(clean_text(value)).rstrip(_TRAILING_PUNCT)
+    return text.lower() in _NA_EXPLICIT
+
+
+def blank_amount(value: object) -> bool:
+    """Is an amount cell written as "nothing here" (—, /, 无, 不适用 …) rather than a number?
+
+    Such a cell in the funds block means no money of that kind, the same as a blank
+    (scoring-rules.md §1.2: sub-row amounts, blank = 0), not a number typed wrongly.
+    """
+    if not isinstance(value, str):
+        return False
+    return _is_not_applicable_text(_compact(clean_text(value)).rstrip(_TRAILING_PUNCT))
 
 
 def _find_op(text: str) -> tuple[str | None, bool]:

@@ -8,7 +8,7 @@ from typing import Any, Optional
 import pytest
 
 from perf_xlsx.checks import check_project
-from perf_xlsx.model import CellValue, FundsRow, Indicator, Project
+from perf_xlsx.model import CellValue, FundsRow, Grade, Indicator, Project
 from perf_xlsx.rules import load_profile
 from perf_xlsx.scoring import column_value, round2, score_indicator, score_project
 
@@ -554,3 +554,42 @@ def test_reverse_far_below_the_ceiling_is_warned_not_deducted(profile: Any) -> N
 ])
 def test_reverse_mirror_threshold(target: str, actual: str, warned: bool) -> None:
     assert bool(_explanations(indicator(target, actual, 10))) is warned
+
+
+def _sheet_total_codes(rows: tuple[Indicator, ...], total: float) -> tuple[Any, list[str]]:
+    p = project(100, 100, rows, total_score=total, funds_score=10)
+    ps = score_project(p, NATIONAL)
+    return ps, [f.code for f in check_project(ps, NATIONAL)]
+
+
+@pytest.mark.parametrize("answer", ["无", "—", "/"])
+def test_scored_none_answer_is_met_not_dropped_as_not_applicable(answer: str) -> None:
+    # 安全事故 | 无 | 无 | 10 | 10: no accidents, target met; the unit scored the row.
+    rows = (indicator("≥10个", "10个", 80, score=80, row=14),
+            indicator(answer, answer, 10, score=10, level1="效益指标", level2="社会效益指标", row=15))
+    ps, found = _sheet_total_codes(rows, 100)
+    row = ps.indicators[1]
+    assert row.applicable and row.score == 10 and row.grade is Grade.ACHIEVED
+    assert (ps.total_weight, ps.score) == (100, 100)
+    assert "total.mismatch" not in found and "weights.sum_mismatch" not in found
+    # The same row left unscored is an unused row, as before: 不适用, and the total rescaled.
+    unused = (rows[0], indicator(answer, answer, 10, level1="效益指标", level2="社会效益指标", row=15))
+    ps = score_project(project(100, 100, unused), NATIONAL)
+    assert not ps.indicators[1].applicable and ps.total_weight == 90
+
+
+@pytest.mark.parametrize("marker", ["不适用", "不涉及", "无此项", "N/A"])
+def test_explicit_not_applicable_stays_so_even_when_scored(marker: str) -> None:
+    rows = (indicator("≥10个", "10个", 80, score=80, row=14),
+            indicator(marker, "无", 10, score=10, level1="效益指标", level2="社会效益指标", row=15))
+    ps, found = _sheet_total_codes(rows, 100)
+    assert not ps.indicators[1].applicable and ps.total_weight == 90
+    # The sheet's 总分 adds the typed 10 of that row: I5 adds what the sheet adds.
+    assert "total.mismatch" not in found and "weights.sum_mismatch" in found
+
+
+def test_total_mismatch_adds_typed_scores_of_left_out_rows() -> None:
+    rows = (indicator("≥10个", "10个", 80, score=80, row=14),
+            indicator("不适用", "不适用", 10, score=10, level1="效益指标", level2="社会效益指标", row=15))
+    _, found = _sheet_total_codes(rows, 90)  # 10 + 80 + 10 = 100, not 90
+    assert "total.mismatch" in found

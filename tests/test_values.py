@@ -13,6 +13,7 @@ from perf_xlsx.model import Grade, Quantity
 from perf_xlsx.values import (
     _T2S_PAIRS,
     clean_text,
+    explicitly_not_applicable,
     normalize_label,
     op_from_nature,
     parse_grade,
@@ -647,3 +648,12 @@ def test_written_money_unit_names_the_unit_as_typed() -> None:
     assert written_money_unit("≤2亿元") == ("亿元", 10000.0)
     assert written_money_unit("≤500", "（元）") == ("元", 0.0001)  # else the 度量单位 column's
     assert written_money_unit("≤100万美元") is None and written_money_unit("≥95%") is None
+
+
+@pytest.mark.parametrize(("raw", "explicit"), [
+    ("不适用", True), ("不涉及", True), ("无此项", True), ("N/A", True), ("ｎ／ａ", True), ("不适用。", True),
+    ("无", False), ("—", False), ("/", False), ("-", False), ("", False), (None, False), ("无违规", False),
+])
+def test_explicit_not_applicable_words(raw: object, explicit: bool) -> None:
+    # 无 and dashes also answer "none happened": only the explicit words mark a row 不适用 outright.
+    assert explicitly_not_applicable(raw) is explicit
