@@ -36,7 +36,7 @@ from perf_xlsx.scoring import (
     settled,
     settled_decimal,
 )
-from perf_xlsx.values import normalize_label
+from perf_xlsx.values import blank_amount, normalize_label
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 COLUMN_NAMES = {"initial": "年初预算数", "full_year": "全年预算数", "executed": "全年执行数"}
@@ -184,7 +184,8 @@ def _funds_misc(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
                 continue
             value = cell_money(cell, p.money_unit)
             if value is None:
-                if cell.text not in ("—", "-", "/", "——", "－"):
+                # 无/不适用/— in an unused 其中 row mean no money of that kind (§1.2: blank = 0).
+                if not blank_amount(cell.value):
                     yield _f(E, "funds.not_number", f"{row.label}（{COLUMN_NAMES[col]}）「{cell.text}」不是数字",
                              p.sheet, cell.ref, None, cell.text)
             elif value < 0:

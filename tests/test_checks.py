@@ -114,3 +114,20 @@ def test_list_names_never_calculated_do_not_make_projects_unlisted(tmp_path: Pat
     wb.save(path)
     codes = [f.code for f in evaluate_file(str(path), NATIONAL).findings]
     assert "unit.project_missing" not in codes
+
+
+
+@pytest.mark.parametrize("mark", ["无", "不适用", "不涉及"])
+def test_unused_fund_rows_written_as_none_read_as_blank(tmp_path: Path, mark: str) -> None:
+    from builders import _fund
+
+    spec = seed_spec("招商节会")
+    spec["funds"]["carry_over"] = _fund("上年结转资金", mark, mark, mark)
+    spec["funds"]["other"] = _fund("其他资金", mark, mark, mark)
+    result = _evaluate(tmp_path, spec)
+    codes = [f.code for f in result.findings]
+    assert "funds.not_number" not in codes and "funds.total_mismatch" not in codes, codes
+    assert result.scores[0].funds.budget == 200
+    # Any other word is still not a number.
+    spec["funds"]["other"] = _fund("其他资金", "待定", mark, mark)
+    assert [f.cell for f in _evaluate(tmp_path, spec).findings if f.code == "funds.not_number"] == ["E10"]
