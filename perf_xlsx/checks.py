@@ -640,7 +640,9 @@ def _goals(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
                      p.sheet, ind.name_cell if ind.name and PLACEHOLDER_RE.search(ind.name) else ind.target.ref)
         if r.target.raw and r.kind is Kind.QUAL and not r.target.not_applicable:
             vague.append(r)
-            yield _f(W, "goal.not_quantified", f"指标「{ind.name}」的指标值「{r.target.raw}」未量化，无法客观考核",
+            # The template allows qualitative rows (§2.3, §2.7): one alone is a note pointing at
+            # the cell; the warning is the project-level one below (real-world #7, goals.vague_share).
+            yield _f(INFO, "goal.not_quantified", f"指标「{ind.name}」的指标值「{r.target.raw}」未量化，无法客观考核",
                      p.sheet, ind.target.ref, None, r.target.raw)
         if r.actual.op is not None and r.actual.value is not None:
             yield _f(W, "goal.actual_copied",

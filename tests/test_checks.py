@@ -131,3 +131,17 @@ def test_unused_fund_rows_written_as_none_read_as_blank(tmp_path: Path, mark: st
     # Any other word is still not a number.
     spec["funds"]["other"] = _fund("其他资金", "待定", mark, mark)
     assert [f.cell for f in _evaluate(tmp_path, spec).findings if f.code == "funds.not_number"] == ["E10"]
+
+
+def test_one_qualitative_target_is_a_note_and_a_vague_project_a_warning(tmp_path: Path) -> None:
+    # The seed table has one qualitative target (效果明显) among nine: allowed by the template.
+    spec = seed_spec("招商节会")
+    found = [(f.severity.value, f.cell) for f in _evaluate(tmp_path, spec).findings
+             if f.code == "goal.not_quantified"]
+    assert found and {sev for sev, _ in found} == {"info"}
+    # Every target vague (real-world #7): the project-level warning stays.
+    for ind in spec["indicators"]:
+        ind.update(target="效果明显", actual="达成预期指标", score=ind["weight"])
+    found = [(f.severity.value, f.cell) for f in _evaluate(tmp_path, spec).findings
+             if f.code == "goal.not_quantified"]
+    assert [sev for sev, _ in found].count("warning") == 1 and "info" in {sev for sev, _ in found}
