@@ -468,7 +468,11 @@ def _row(p: Project, r: IndicatorScore, ps: ProjectScore, profile: Profile) -> I
     elif r.issue == "actual_blank":
         yield _f(E, "indicator.actual_missing", f"{label}未填写实际完成值，记 0 分", p.sheet, ind.actual.ref)
     elif r.issue == "incomparable":
-        yield _f(E, "indicator.unparsed",
+        # §2.11: a numeric target with an actual that is no number and no grade is an error;
+        # a target that is no number (qualitative, a date not pinned to a day) is treated as
+        # qualitative, and an answer that cannot be graded against it is a warning.
+        numeric = r.target.value is not None and r.target.family != "date"
+        yield _f(E if numeric else W, "indicator.unparsed",
                  f"{label}实际完成值「{r.actual.raw}」无法与指标值「{r.target.raw}」比较，沿用填报得分",
                  p.sheet, ind.actual.ref, None, r.actual.raw)
     elif r.issue == "unit_mismatch":

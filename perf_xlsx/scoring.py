@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -23,6 +24,7 @@ from perf_xlsx.model import (
 from perf_xlsx.rules import Profile
 from perf_xlsx.values import (
     explicitly_not_applicable,
+    normalize_label,
     op_from_nature,
     parse_money,
     parse_number,
@@ -254,10 +256,26 @@ def _same_text(a: Quantity, b: Quantity) -> bool:
     return bool(a.raw) and a.raw.replace(" ", "") == b.raw.replace(" ", "")
 
 
+# A target that asks for something not to happen (无违规违纪, 无安全事故, 零事故, 杜绝…, 不发生…).
+_ABSENCE_TARGET_RE = re.compile(r"^(?:无|零|杜绝|没有|不发生|未发生)|不发生|未发生|零发生|零事故")
+# Answers saying that nothing happened.
+_NONE_ANSWERS = {"无", "没有", "未发生", "无发生", "零", "0"}
+
+
+def _none_happened(target: Quantity, actual: Quantity) -> bool:
+    """无 (or 0起) answering a target that nothing should happen: the target is met (§2.3: other
+    texts in a qualitative row are ACHIEVED, with the 非标准定性表述 warning)."""
+    if not _ABSENCE_TARGET_RE.search(normalize_label(target.raw)):
+        return False
+    answer = normalize_label(actual.raw).rstrip("。.")
+    return answer in _NONE_ANSWERS or (actual.value == 0 and actual.op is None)
+
+
 def _qualitative(ind: Indicator, target: Quantity, actual: Quantity, w: float,
                  entered: Optional[float], profile: Profile, base: dict) -> dict[str, Any]:
     grade = actual.grade
-    if grade is None and (_same_text(target, actual) or actual.raw in SAME_WORDS):
+    if grade is None and (_same_text(target, actual) or actual.raw in SAME_WORDS
+                          or _none_happened(target, actual)):
         grade = Grade.ACHIEVED
     if grade is None and target.value is not None and actual.value is not None:
         grade = None  # quantitative comparison happened elsewhere; unreachable for QUAL kind

@@ -673,6 +673,9 @@ _DAY_RE = re.compile(r"^((?:19|20)[0-9]{2})(?:年|[.\-/])([0-9]{1,2})(?:月|[.\-
 _MONTH_DAY_RE = re.compile(r"^()([0-9]{1,2})月(?:([0-9]{1,2})|(上旬|中旬))?")
 _YEAR_END_RE = re.compile(r"^((?:19|20)[0-9]{2})?年(?:底|末|内|度)?$")
 _TEN_DAYS = {"上旬": 10, "中旬": 20}
+# A quarter or half year as a deadline (第四季度, 2021年一季度, 上半年): its last month.
+_PERIOD_RE = re.compile(r"^(?:((?:19|20)[0-9]{2})年)?(?:第?([一二三四1-4])季度|([上下])半年)")
+_QUARTER_END = {"一": 3, "二": 6, "三": 9, "四": 12, "1": 3, "2": 6, "3": 9, "4": 12}
 
 
 def _day_of(text: str, year: int | None = None) -> int | None:
@@ -682,6 +685,13 @@ def _day_of(text: str, year: int | None = None) -> int | None:
     that a deadline is met by anything inside the span and an actual counts as done only once
     the span is over. ``year`` is the evaluation year, for dates written without one.
     """
+    period = _PERIOD_RE.match(text)
+    if period is not None:
+        y = int(period.group(1)) if period.group(1) else year
+        if y is None:
+            return None
+        month = _QUARTER_END[period.group(2)] if period.group(2) else (6 if period.group(3) == "上" else 12)
+        return (date(y + (month == 12), month % 12 + 1, 1)).toordinal() - 1
     m = _DAY_RE.match(text) or _MONTH_DAY_RE.match(text)
     if m is None:
         m_year = _YEAR_END_RE.match(text)
@@ -706,6 +716,8 @@ def _day_of(text: str, year: int | None = None) -> int | None:
 
 _DATE_RE = re.compile(
     "|".join((
+        # First: "2021年第四季度" must not be read as the year 2021 alone.
+        rf"(?:{_YEAR}年)?(?:第?[一二三四1-4]季度|[上下]半年)(?:末|底|内)?",
         rf"{_YEAR}年[0-9]{{1,2}}月[0-9]{{1,2}}[日号]",
         rf"{_YEAR}([.\-/])[0-9]{{1,2}}\1[0-9]{{1,2}}(?![0-9])",
         rf"{_YEAR}年[0-9]{{1,2}}月(?:底|末|份|上旬|中旬|下旬)?",

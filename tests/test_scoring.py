@@ -593,3 +593,33 @@ def test_total_mismatch_adds_typed_scores_of_left_out_rows() -> None:
             indicator("不适用", "不适用", 10, score=10, level1="效益指标", level2="社会效益指标", row=15))
     _, found = _sheet_total_codes(rows, 90)  # 10 + 80 + 10 = 100, not 90
     assert "total.mismatch" in found
+
+
+@pytest.mark.parametrize(("target", "actual"), [("无违规违纪", "无"), ("无", "0起"), ("杜绝安全事故", "未发生")])
+def test_none_happened_meets_a_target_that_nothing_happen(target: str, actual: str) -> None:
+    result = score_indicator(indicator(target, actual, 10, score=10), NATIONAL)
+    assert (result.grade, result.score, result.issue) == (Grade.ACHIEVED, 10, None)
+
+
+def test_quarter_deadline_is_compared_with_the_date_done() -> None:
+    result = score_indicator(indicator("第四季度", "2021年11月", 10, score=10, level2="时效指标"), NATIONAL,
+                             year=2021)
+    assert (result.score, result.issue) == (10, None)
+
+
+def test_incomparable_severity_follows_the_missing_values_table() -> None:
+    from dataclasses import replace
+
+    cases = [
+        ("效果明显", "95%", "warning"),      # §2.11: target unparseable, actual numeric -> qualitative, warning
+        ("无", "2起", "warning"),
+        ("第四季度", "按计划推进", "warning"),  # a date target treated as qualitative (§2.3 DATE)
+        ("≥10个", "若干", "error"),           # §2.11: numeric target, text actual -> error
+        ("0起", "无", "error"),
+    ]
+    got = []
+    for target, actual, _ in cases:
+        p = replace(project(100, 100, (indicator(target, actual, 90, score=90, level2="质量指标"),)), year=2021)
+        ps = score_project(p, NATIONAL)
+        got.append([f.severity.value for f in check_project(ps, NATIONAL) if f.code == "indicator.unparsed"])
+    assert got == [[severity] for _, _, severity in cases]

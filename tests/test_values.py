@@ -657,3 +657,14 @@ def test_written_money_unit_names_the_unit_as_typed() -> None:
 def test_explicit_not_applicable_words(raw: object, explicit: bool) -> None:
     # 无 and dashes also answer "none happened": only the explicit words mark a row 不适用 outright.
     assert explicitly_not_applicable(raw) is explicit
+
+
+@pytest.mark.parametrize(("raw", "year", "day"), [
+    ("第四季度", 2021, "2021-12-31"), ("四季度", 2021, "2021-12-31"), ("一季度", 2021, "2021-03-31"),
+    ("第2季度末", 2021, "2021-06-30"), ("上半年", 2021, "2021-06-30"), ("下半年", 2021, "2021-12-31"),
+    ("2022年第三季度前", 2021, "2022-09-30"), ("第四季度", None, None),
+])
+def test_quarters_and_half_years_are_deadlines(raw: str, year: int | None, day: object) -> None:
+    q = parse_quantity(raw, year=year)
+    assert q.family == "date" and q.value is None
+    assert (datetime.date.fromordinal(q.when).isoformat() if q.when else None) == day
