@@ -616,7 +616,7 @@ def _claims_vs_spending(ps: ProjectScore) -> Iterator[Finding]:
         return
     # Compared as summary.py compares it for the red list (RED_MARGIN), so the two agree; a gap
     # of exactly 5 points read through float noise is left to change in both places at once.
-    if share - min(rate, 1.0) > 0.05:
+    if settled(share - min(rate, 1.0)) > 0.05:  # 汇总.xlsx's red list makes the same comparison
         p = ps.project
         total = next((r for r in p.funds if r.kind == "total"), None)
         yield _f(W, "funds.output_exceeds_spending",

@@ -22,6 +22,7 @@ from typing import IO, TYPE_CHECKING, Any, Optional
 
 from perf_xlsx.fileutil import atomic_write
 from perf_xlsx.rules import Profile
+from perf_xlsx.scoring import settled
 from perf_xlsx.xlsxparts import (
     cell_string,
     clean_xml,
@@ -130,7 +131,7 @@ def digest(data: dict[str, Any], output: Optional[str]) -> dict[str, Any]:
         ))
         red = ""
         share = _indicator_share(p)
-        if share is not None and rate is not None and share - min(rate, 1.0) > RED_MARGIN:
+        if share is not None and rate is not None and settled(share - min(rate, 1.0)) > RED_MARGIN:
             red = "".join((_s(1, file), _s(2, p.get("sheet")), _s(3, p.get("name")), _n(4, rate, S_PCT),
                            _n(5, share, S_PCT), _n(6, score, S_NUM)))
         target = xml_attr(_link_target(clean_xml(output))) if output else ""

@@ -145,3 +145,16 @@ def test_one_qualitative_target_is_a_note_and_a_vague_project_a_warning(tmp_path
     found = [(f.severity.value, f.cell) for f in _evaluate(tmp_path, spec).findings
              if f.code == "goal.not_quantified"]
     assert [sev for sev, _ in found].count("warning") == 1 and "info" in {sev for sev, _ in found}
+
+
+def test_claims_exactly_five_points_ahead_are_not_red(tmp_path: Path) -> None:
+    """"More than 5 points ahead": 100% of the points at 95% spent is on the line, not past it
+    (1.0 - 0.95 is 0.050000000000000044 in floating point)."""
+    spec = seed_spec("招商节会")
+    spec["funds"]["total"].update(executed=190, rate="95%", score=9.5)
+    spec["funds"]["current_appropriation"].update(executed=190)
+    spec["total_score_published"] = 99.5
+    assert "funds.output_exceeds_spending" not in [c for c, _, _ in _findings(tmp_path, spec)]
+    spec["funds"]["total"].update(executed=189.98, rate="94.99%", score=9.5)
+    spec["funds"]["current_appropriation"].update(executed=189.98)
+    assert "funds.output_exceeds_spending" in [c for c, _, _ in _findings(tmp_path, spec)]
