@@ -435,7 +435,8 @@ def _department_rows(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
 
 def _row_label(r: IndicatorScore) -> str:
     ind = r.indicator
-    return f"指标「{ind.name or ind.level2 or ind.row}」"
+    # A row without a name is named by its row, not by a bare number that reads like a name.
+    return f"指标「{ind.name or ind.level2}」" if ind.name or ind.level2 else f"第 {ind.row} 行的指标"
 
 
 def _score_unparsed(p: Project, r: IndicatorScore, label: str) -> Iterator[Finding]:
@@ -463,6 +464,8 @@ def _row(p: Project, r: IndicatorScore, ps: ProjectScore, profile: Profile) -> I
     if not r.applicable:
         return
     yield from _score_unparsed(p, r, label)
+    if r.issue == "actual_blank" and not r.target.raw:
+        yield _f(E, "indicator.target_missing", f"{label}未填写年度指标值", p.sheet, ind.target.ref)
     if r.issue == "target_blank":
         yield _f(E, "indicator.target_missing", f"{label}未填写年度指标值", p.sheet, ind.target.ref)
     elif r.issue == "actual_blank":
@@ -486,7 +489,11 @@ def _row(p: Project, r: IndicatorScore, ps: ProjectScore, profile: Profile) -> I
         lo, hi = r.band
         inside = lo - 1e-9 <= r.score_entered and (
             r.score_entered <= hi + 1e-9 if r.grade is Grade.ACHIEVED else r.score_entered < hi - 1e-9)
-        if not inside:
+        if not inside and r.target.family == "date":
+            yield _f(E, "indicator.score_mismatch",
+                     f"{label}未按期完成（实际 {r.actual.raw}，指标值 {r.target.raw}），得分应低于满分 "
+                     f"{fmt(hi)}，填报 {fmt(r.score_entered)}", p.sheet, score_ref, list(r.band), r.score_entered)
+        elif not inside:
             yield _f(E, "indicator.score_mismatch",
                      f"{label}定性「{r.grade.label}」得分应在 {fmt(r.band[0])}–{fmt(r.band[1])} 分之间，"
                      f"填报 {fmt(r.score_entered)}", p.sheet, score_ref, list(r.band), r.score_entered)

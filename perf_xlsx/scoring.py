@@ -325,12 +325,21 @@ def _dated(ind: Indicator, target: Quantity, actual: Quantity, w: float, entered
     # No formula scores a date (a ratio of days means nothing). 10号 leaves a late delivery to
     # the evaluator's judgement, so by default any entered score below full marks stands (the I7
     # warning says the date was missed) and only full marks for it is wrong; a profile may ask
-    # for the 未达成 band instead. A blank score takes the 未达成 share either way.
+    # for the 未达成 band instead.
     word = "晚于" if kind is Kind.LE else "早于"
     why = f"实际 {actual.raw} {word}指标值 {target.raw}，未按期完成"
-    if profile.get("indicators", "late_deadline") == "below_full":
-        return _graded(Grade.NOT, w, entered, profile, base, why, band=(0.0, round2(w)))
-    return _graded(Grade.NOT, w, entered, profile, base, f"{why}，按「{Grade.NOT.label}」")
+    if profile.get("indicators", "late_deadline") != "below_full":
+        return _graded(Grade.NOT, w, entered, profile, base, f"{why}，按「{Grade.NOT.label}」")
+    if entered is not None and 0 <= entered < w:
+        return dict(score=round2(entered), grade=Grade.NOT, band=(0.0, round2(w)),
+                    how=f"{why}，填报 {fmt(entered)} 低于满分 {fmt(w)}，认可", **base)
+    # Blank, or full marks for a missed date: delivered late is delivered in part, so the tool
+    # takes the 部分达成 share rather than inventing a deduction (4.99 of 5) of its own.
+    share = profile.get("qualitative", "default_share")[Grade.PARTIAL.value]
+    score = round2(w * share)
+    said = "得分栏空白" if entered is None else f"填报 {fmt(entered)}（应低于满分）"
+    return dict(score=score, grade=Grade.NOT, band=(0.0, round2(w)),
+                how=f"{why}，{said}，按 {fmt(share * 100)}% × {fmt(w)} = {fmt(score)} 计", **base)
 
 
 def score_indicator(ind: Indicator, profile: Profile, *, year: Optional[int] = None) -> IndicatorScore:
@@ -383,6 +392,10 @@ def _score_indicator(ind: Indicator, profile: Profile, weight: Optional[float] =
         # A formula never calculated is not a blank: its value is unknown, so keep the entry.
         return dict(score=None, issue="uncalculated", how="指标值或完成值是未计算的公式，沿用填报得分",
                               **base)
+    if not target.raw and not actual.raw:
+        # Nothing says what was planned or done: an entered score has no ground (§2.11: a blank
+        # 实际完成值 scores 0); checks report both blanks.
+        return dict(score=0.0, issue="actual_blank", how="年度指标值和实际完成值均未填写，记 0 分", **base)
     if not target.raw:
         return dict(score=None, issue="target_blank", how="年度指标值空白，沿用填报得分", **base)
     if _is_date_target(target):

@@ -158,3 +158,25 @@ def test_claims_exactly_five_points_ahead_are_not_red(tmp_path: Path) -> None:
     spec["funds"]["total"].update(executed=189.98, rate="94.99%", score=9.5)
     spec["funds"]["current_appropriation"].update(executed=189.98)
     assert "funds.output_exceeds_spending" in [c for c, _, _ in _findings(tmp_path, spec)]
+
+
+def test_row_with_only_a_score_scores_nothing(tmp_path: Path) -> None:
+    """Target and actual both blank, 得分 10 typed: nothing says what was planned or done."""
+    spec = seed_spec("招商节会")
+    spec["indicators"][1].update(target=None, actual=None)
+    result = _evaluate(tmp_path, spec)
+    row = result.scores[0].indicators[1]
+    assert row.score == 0
+    codes = {f.code for f in result.findings if f.cell and f.cell[1:] == str(row.indicator.row)}
+    assert {"indicator.target_missing", "indicator.actual_missing", "indicator.score_mismatch"} <= codes
+
+
+def test_full_marks_for_a_missed_deadline(tmp_path: Path) -> None:
+    spec = seed_spec("招商节会")
+    spec["indicators"][4].update(name="节会完成时间", target="2021年10月31日前", actual="2021年12月15日",
+                                 note="场地原因延期")
+    result = _evaluate(tmp_path, spec)
+    row = result.scores[0].indicators[4]
+    assert row.score == 3.5  # 70% of 5: delivered, late; not a deduction made up by the tool
+    (msg,) = [f.message for f in result.findings if f.code == "indicator.score_mismatch"]
+    assert "未按期完成" in msg and "得分应低于满分 5，填报 5" in msg and "定性" not in msg

@@ -265,11 +265,11 @@ def dated(target: Any, actual: Any, score: Any = 10, reason: Any = None, row: in
     ("不晚于2022年12月31日", datetime.datetime(2022, 11, 30), 10, 10, "le"),
     ("2022年12月31日前", "按时完成", 10, 10, "le"),  # words, not a date: graded as written
     # missed: any entered score below full marks stands (late_deadline = "below_full"); full
-    # marks are clamped just below; a blank score takes the 未达成 share (30%)
+    # marks or a blank score take the 部分达成 share (70%: delivered, but late)
     ("2022年10月底前", "2022年12月15日", 5, 5, "le"),
     ("2022年10月底前", "2022年12月15日", 8, 8, "le"),
-    ("2022年10月底前", "2022年12月15日", 10, 9.99, "le"),
-    ("2022年10月底前", "2022年12月15日", None, 3, "le"),
+    ("2022年10月底前", "2022年12月15日", 10, 7, "le"),
+    ("2022年10月底前", "2022年12月15日", None, 7, "le"),
     ("12月底前", "2023年1月15日", 4, 4, "le"),
     ("不早于2022年3月1日", "2022年4月1日", 10, 10, "ge"),
 ])
