@@ -79,7 +79,7 @@ _FUNDS_BLOCK_LABELS = ("项目资金", "资金情况", "预算执行")
 _HEADER_WORDS = ("三级指标", "一级指标", "指标性质")  # a row holding one repeats the indicator header
 YEAR_RE = re.compile(r"((?:19|20)\d{2})年")
 # "单位：万元" on its own, not 实施单位：元谋县… or 预算单位：元宝山区… (a unit ends its phrase).
-UNIT_RE = re.compile(r"(?:(?<![\u4e00-\u9fff])单位|金额单位|资金单位)[:：]?\s*(亿元|万元|千元|元)(?=$|[\s);,，；、/（(])")
+UNIT_RE = re.compile(r"(?:(?<![\u4e00-\u9fff])单位|金额单位|资金单位)[:：]?\s*(亿元|万元|千元|元)(?=$|[\s);,，；。.、/（(）])")
 
 
 @dataclass
@@ -455,7 +455,9 @@ def _title_and_year(ctx: _Ctx, rows: range) -> tuple[Optional[int], str]:
                 m = YEAR_RE.search(t)
                 if m:
                     year = int(m.group(1))
-            m = UNIT_RE.search(t)
+            # On the cell's own text: the label form drops spaces and colons, and then
+            # "填报单位：某局  单位：元" and "实施单位：元谋县" cannot be told apart.
+            m = UNIT_RE.search(ctx.text(r, c))
             if m and not unit:
                 unit = m.group(1)
             elif not unit and t.startswith("项目资金") and "(" in t:
@@ -989,7 +991,7 @@ def _unit_rows(ctx: _Ctx, header: int, name_col: int, cols: dict[str, int]) -> U
 
 # 单位：元 / 金额单位：万元 in normalised text (colons and spaces gone). The unit must end the
 # phrase: "预算单位：元宝山区财政局" normalises to "预算单位元宝山区…", which is a unit name, not 元.
-_LIST_UNIT_RE = re.compile(r"单位\(?(亿元|千元|万元|元)(?=$|[);,，；、/])")
+_LIST_UNIT_RE = re.compile(r"单位\(?(亿元|千元|万元|元)(?=$|[);,，；。.、/])")
 # A heading that carries its unit in brackets: 预算数（元）, 金额（万元）, 执行数（单位：元）.
 _BRACKET_UNIT_RE = re.compile(r"\((?:金额|资金)?(?:单位)?(亿元|千元|万元|元)\)")
 

@@ -882,3 +882,24 @@ def test_implementer_named_like_a_unit_is_not_the_money_unit(tmp_path: Path, imp
     result, ps, codes = _read(path)
     assert ps.project.money_unit == "万元"
     assert ps.funds.budget is not None and ps.funds.budget > 1
+
+
+@pytest.mark.parametrize("line", ["填报单位：芙蓉区商务局    单位：元", "单位：元 填报日期：2022年3月15日", "单位：元。",
+                                  "编制单位：芙蓉区商务局 金额单位：元"])
+def test_money_unit_line_beside_other_fields(tmp_path: Path, line: str) -> None:
+    """The unit stands beside other fields on one line: the amounts are in 元 (200万元 as 2,000,000)."""
+    import openpyxl
+
+    path = tmp_path / "t.xlsx"
+    funds = (("年度资金总额", (2000000, 2000000, 1965000, 10, "98.25%", 9.83)),
+             ("其中：财政拨款", (2000000, 2000000, 1965000, None, None, None)))
+    _national(path, [(OUT, "数量指标", "数量", "≥10个", "10个", 50, 50, None),
+                     (BEN, "社会效益指标", "效益", "≥3项", "3项", 30, 30, None),
+                     (SAT, "服务对象满意度指标", "满意度", "≥90%", "95%", 10, 10, None)], funds=funds, total=(100, 99.83))
+    wb = openpyxl.load_workbook(path)
+    wb["表"]["A2"] = f"（2022年度）{line}"
+    wb["表"]["A5"] = "项目资金"
+    wb.save(path)
+    result, ps, codes = _read(path)
+    assert ps.project.money_unit == "元"
+    assert ps.funds.budget == pytest.approx(200)
