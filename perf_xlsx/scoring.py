@@ -262,13 +262,35 @@ _ABSENCE_TARGET_RE = re.compile(r"^(?:无|零|杜绝|没有|不发生|未发生)
 _NONE_ANSWERS = {"无", "没有", "未发生", "无发生", "零", "0"}
 
 
+def _says_none(actual: Quantity) -> bool:
+    """Does the 实际完成值 say, in words, that nothing happened (无, 没有, 未发生)?"""
+    return normalize_label(actual.raw).rstrip("。.") in _NONE_ANSWERS
+
+
 def _none_happened(target: Quantity, actual: Quantity) -> bool:
     """无 (or 0起) answering a target that nothing should happen: the target is met (§2.3: other
     texts in a qualitative row are ACHIEVED, with the 非标准定性表述 warning)."""
     if not _ABSENCE_TARGET_RE.search(normalize_label(target.raw)):
         return False
-    answer = normalize_label(actual.raw).rstrip("。.")
-    return answer in _NONE_ANSWERS or (actual.value == 0 and actual.op is None)
+    return _says_none(actual) or (actual.value == 0 and actual.op is None)
+
+
+def _something_happened(target: Quantity, actual: Quantity) -> bool:
+    """A count above 0 (1起, 2次) answering a target that nothing should happen (无安全事故):
+    the one thing the target ruled out did happen, so it is not met."""
+    return (bool(_ABSENCE_TARGET_RE.search(normalize_label(target.raw)))
+            and actual.value is not None and actual.value > 0 and actual.op is None)
+
+
+def _none_as_zero(target: Quantity, actual: Quantity) -> Optional[Quantity]:
+    """无 answering a zero target (≤0起, 0起, =0) as the number 0 in the target's unit, else None.
+
+    无 is how people write "none happened" against a ceiling or count of 0 (§2.5 zero target:
+    B = 0 meets it); left as text it would be an incomparable number-against-words row."""
+    if target.value != 0 or target.op not in (None, "le", "eq") or target.strict \
+            or actual.value is not None or not _says_none(actual):
+        return None
+    return replace(actual, value=0.0, unit=target.unit, family=target.family, not_applicable=False)
 
 
 def _qualitative(ind: Indicator, target: Quantity, actual: Quantity, w: float,
@@ -277,6 +299,8 @@ def _qualitative(ind: Indicator, target: Quantity, actual: Quantity, w: float,
     if grade is None and (_same_text(target, actual) or actual.raw in SAME_WORDS
                           or _none_happened(target, actual)):
         grade = Grade.ACHIEVED
+    if grade is None and _something_happened(target, actual):
+        grade = Grade.NOT
     if grade is None and target.value is not None and actual.value is not None:
         grade = None  # quantitative comparison happened elsewhere; unreachable for QUAL kind
     if grade is None:
@@ -398,6 +422,10 @@ def _score_indicator(ind: Indicator, profile: Profile, weight: Optional[float] =
         return dict(score=0.0, issue="actual_blank", how="年度指标值和实际完成值均未填写，记 0 分", **base)
     if not target.raw:
         return dict(score=None, issue="target_blank", how="年度指标值空白，沿用填报得分", **base)
+    zero = _none_as_zero(target, actual)
+    if zero is not None and kind is not Kind.QUAL:
+        actual = zero
+        base = {**base, "actual": actual}
     if _is_date_target(target):
         return _dated(ind, target, actual, w, entered, kind, profile, base)
     if kind is Kind.QUAL or actual.value is None:

@@ -914,10 +914,6 @@ def _parse_quantity(value: object, percent_format: bool, unit_hint: str | None,
         op, strict = _find_op(text)
         if op is None and parts.unit is not None and parts.rest.startswith("内"):
             op = "le"  # "3个工作日内"
-        if op is None and deadline:
-            op = "le"
-    if op is None and direction is not None:
-        op = "ge" if direction == "正向" else "le"
 
     num: float | None = None
     unit: str | None = None
@@ -943,6 +939,14 @@ def _parse_quantity(value: object, percent_format: bool, unit_hint: str | None,
     if is_date and num is None and not is_range:
         family = "date"
         unit = None
+    if op is None and deadline and signal:
+        # A deadline with nothing but the date is met on or before its day (LE on dates). With
+        # a count or amount beside it ("年底前完成3场", "6月底前举办3场") the number is what is
+        # scored: 完成/举办/达到 N 场 asks for at least N, and the date alone cannot be checked
+        # against an actual that gives no date.
+        op = "ge" if num is not None and family != "date" else "le"
+    if op is None and direction is not None:
+        op = "ge" if direction == "正向" else "le"
 
     when = days[0] if family == "date" and len(days) == 1 else None
     return Quantity(raw=raw, value=num, unit=unit, family=family, op=op, strict=strict,

@@ -612,10 +612,10 @@ def test_incomparable_severity_follows_the_missing_values_table() -> None:
 
     cases = [
         ("效果明显", "95%", "warning"),      # §2.11: target unparseable, actual numeric -> qualitative, warning
-        ("无", "2起", "warning"),
+        ("无", "若干", "warning"),
         ("第四季度", "按计划推进", "warning"),  # a date target treated as qualitative (§2.3 DATE)
         ("≥10个", "若干", "error"),           # §2.11: numeric target, text actual -> error
-        ("0起", "无", "error"),
+        ("1起", "无", "error"),  # only a zero target reads 无 as 0 (see test_none_answers_a_zero_target)
     ]
     got = []
     for target, actual, _ in cases:
@@ -623,3 +623,33 @@ def test_incomparable_severity_follows_the_missing_values_table() -> None:
         ps = score_project(p, NATIONAL)
         got.append([f.severity.value for f in check_project(ps, NATIONAL) if f.code == "indicator.unparsed"])
     assert got == [[severity] for _, _, severity in cases]
+
+
+@pytest.mark.parametrize(("target", "actual"), [("≤0起", "无"), ("0起", "无"), ("=0", "无"), ("≤0次", "没有")])
+def test_none_answers_a_zero_target(target: str, actual: str) -> None:
+    # 无 against a zero ceiling or equality is the count 0 (§2.5), not text to compare with a number.
+    result = score_indicator(indicator(target, actual, 10, score=10), NATIONAL)
+    assert (result.score, result.issue, result.actual.value) == (10, None, 0)
+    ps = score_project(project(100, 100, (indicator(target, actual, 90, score=90),)), NATIONAL)
+    assert not [f for f in check_project(ps, NATIONAL) if f.code == "indicator.unparsed"]
+
+
+@pytest.mark.parametrize(("target", "actual", "entered", "expected"), [
+    ("无安全事故", "1起", 10, 5.99),  # full marks claimed for a miss: clamped into the 未达成 band
+    ("无安全事故", "1起", None, 3),
+    ("无", "2起", 3, 3),
+    ("杜绝安全事故", "2次", 5, 5),
+])
+def test_something_happening_misses_a_nothing_should_happen_target(target: str, actual: str, entered: Any,
+                                                                   expected: float) -> None:
+    result = score_indicator(indicator(target, actual, 10, score=entered), NATIONAL)
+    assert (result.grade, result.score, result.issue) == (Grade.NOT, expected, None)
+
+
+@pytest.mark.parametrize("target", ["年底前完成3场", "6月底前举办3场", "2021年12月底前完成3场"])
+def test_deadline_with_a_count_is_a_count_target(target: str) -> None:
+    # The number scored is the count (at least 3), not the date: 4场 is full marks, 2场 is 2 ÷ 3.
+    met = score_indicator(indicator(target, "4场", 10, score=10), NATIONAL, year=2021)
+    short = score_indicator(indicator(target, "2场", 10, score=10), NATIONAL, year=2021)
+    assert (met.kind.value, met.score, met.issue) == ("ge", 10, None)
+    assert short.score == round2(10 * 2 / 3)

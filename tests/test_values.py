@@ -501,6 +501,10 @@ QUANTITY_CASES: list[tuple[object, dict[str, Any], dict[str, Any]]] = [
     ("2021年12月31日", {}, {"family": "date"}),
     ("12月底前", {}, {"family": "date", "op": "le"}),
     ("年底前", {}, {"family": "date", "op": "le"}),
+    # a deadline beside a count: the count is the target, at least N (not a ≤ on the number)
+    ("年底前完成3场", {}, {"value": 3, **count("场"), "op": "ge"}),
+    ("6月底前举办3场", {}, {"value": 3, **count("场"), "op": "ge"}),
+    ("年底前不超过3次", {}, {"value": 3, **count("次"), "op": "le"}),
     ("2021.12.31", {}, {"family": "date"}),
     ("2021-12-31", {}, {"family": "date"}),
     ("不晚于2021年12月31日", {}, {"family": "date", "op": "le"}),
