@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
 from perf_xlsx.grid import Grid, GridError, Sheet, read_grid, ref
@@ -71,6 +71,9 @@ NOTE_PREFIXES = ("填表人", "联系电话", "填报人", "审核人", "备注"
                  "填报日期", "日期", "经办人", "负责人")
 TOTAL_LABELS = ("总分", "合计", "总计", "合计得分", "综合得分", "总得分", "自评总分", "自评得分", "得分合计", "得分总计",
                 "总评分")
+# The TOTAL_LABELS that can only be the whole table's total; 合计 / 总计 (合计得分, 得分合计)
+# also close a 一级 group when its cell is merged down into them.
+GRAND_TOTAL_LABELS = ("总分", "总得分", "综合得分", "自评总分", "自评得分", "总评分")
 SUBTOTAL_ENDS = ("小计", "合计", "总计")  # "产出指标小计", "数量指标合计": the total of a group
 # What a blank-but-typed cell holds: not evidence that a row carries a value.
 _PLACEHOLDERS = frozenset(("—", "-", "/", "——", "－", "--", "\\", "／", "―"))
@@ -330,9 +333,7 @@ def _read_sheet_projects(ctx: _Ctx) -> list[Project]:
               if len(ctx.norm(r, c)) <= 8 or _after_colon(ctx.text(r, c))]
     # 项目名称 used as a column header (unit sheets) has money columns in the same row.
     labels = [(r, c) for r, c in labels if not _is_list_header(ctx, r)]
-    # Every cell shown in rows 1-12 is a label of those rows (a merge's anchor is its top-left).
-    department = any("部门整体" in t for r in ctx.label_rows(range(1, min(sheet.max_row, 12) + 1))
-                     for _, t in ctx.labels(r))
+    department = _is_department_table(ctx)
     if not labels:
         if department or _has_indicator_header(ctx, all_rows):
             labels = [(1, 1)] if department else []
@@ -348,6 +349,31 @@ def _read_sheet_projects(ctx: _Ctx) -> list[Project]:
         if project is not None:
             projects.append(project)
     return projects
+
+
+# A department table's title: 部门整体…自评表 / 评价表 / 评分表 in one cell. Goal text, a project
+# name or a 完成情况 sentence may say 部门整体 too ("提升部门整体支出绩效水平"); only the title
+# tells the kind of table (scoring-rules.md §1.3).
+_DEPARTMENT_TITLE_RE = re.compile(r"部门整体[^。；;，,]*?(?:自评表|评价表|评分表|自评报告|考核表)")
+
+
+def _is_department_table(ctx: _Ctx) -> bool:
+    """Whether the sheet's title makes it a 部门整体 table: a cell of rows 1-12 that names such a
+    table, or the sheet's heading (its first line, one cell) naming 部门整体. A 项目支出 title
+    never does: a project table may belong to a 部门整体 set or name the 部门整体 in its text."""
+    rows = ctx.label_rows(range(1, min(ctx.sheet.max_row, 12) + 1))
+    for i, r in enumerate(rows):
+        labels = ctx.labels(r)
+        for _, t in labels:
+            if "项目支出" in t and ("自评" in t or "评价" in t):
+                return False  # the table says it is a project table
+            if _DEPARTMENT_TITLE_RE.search(t):
+                return True
+        # The heading: the first line holds one cell alone (a label row has its value beside it).
+        if i == 0 and len(labels) == 1 and "部门整体" in labels[0][1] and not _after_colon(
+                ctx.text(r, labels[0][0])) and not labels[0][1].startswith(PROJECT_LABELS):
+            return True
+    return False
 
 
 def _is_list_header(ctx: _Ctx, row: int) -> bool:
@@ -696,6 +722,7 @@ def _read_indicators(ctx: _Ctx, header: int, cols: dict[str, int], rows: range
     evidence_cols = [cols[k] for k in ("target", "actual") if k in cols]
     levels = _Levels(ctx, cols)
     floors: dict[tuple[str, str], int] = {}
+    unwritten: set[int] = set()  # indicator rows with no 一级 written, merged or carried
     for r in range(start, rows.stop):
         if _is_header_row(ctx, r):
             continue
@@ -719,6 +746,10 @@ def _read_indicators(ctx: _Ctx, header: int, cols: dict[str, int], rows: range
             if sub is not None:
                 subtotals.append(sub)
             continue
+        if l1_name and levels.typed:
+            _claim_rows_above(indicators, unwritten, groups, l1_name, l1_raw, l1_cell, l1_weight)
+        if not l1_raw:
+            unwritten.add(r)
         if l1_name and l1_name not in groups:
             groups[l1_name] = Level1Group(name=l1_name, label=l1_raw, cell=l1_cell, declared_weight=l1_weight)
         values = {k: cell(r, c) for k, c in value_cols}
@@ -759,6 +790,8 @@ class _Levels:
         self.l2 = ("", "")
         self._named: dict[str, tuple[str, Optional[float]]] = {}  # 一级 as written -> (name, weight)
         self._shown: dict[tuple[int, int], tuple[str, str]] = {}  # anchor -> (text, A1): merges repeat
+        self.current = ""  # the 一级 of the last row read, carried, inferred or written
+        self.typed = False  # whether the last row read has its 一级 written in its own cell
 
     def _cell(self, r: int, c: int) -> tuple[str, str, bool]:
         """(text, A1 of the cell it is shown from, whether that cell is (r, c) itself)."""
@@ -770,17 +803,21 @@ class _Levels:
 
     def at(self, r: int, carry: bool) -> tuple[str, str, Optional[float], str, str, str]:
         """(一级 name, 一级 as written, its declared weight, its cell, 二级, its cell); ``carry``
-        False for a 小计 row, whose cells must not continue into the rows below."""
+        False for a 小计 row, whose cells must not continue into the rows below. Sets
+        ``typed`` when the 一级 is written in this row's own cell (not carried, not merged)."""
         l1_raw = l1_cell = l2 = l2_cell = ""
+        carried = self.typed = False
         if self.c1 is not None:
             l1_raw, l1_cell, own = self._cell(r, self.c1)
             if l1_raw:
-                if carry and l1_raw != self.l1[0]:
+                self.typed = own
+                if carry and _canonical_level1(split_weight_suffix(l1_raw)[0]) != self.current:
                     self.l2 = ("", "")  # a new 一级 group starts its 二级 afresh
                 if carry:
                     self.l1 = (l1_raw, l1_cell)
             elif own and self.l1[0]:  # a merged blank cell is a blank group
                 l1_raw, l1_cell = self.l1
+                carried = True
         if self.c2 is not None:
             l2, l2_cell, own = self._cell(r, self.c2)
             if l2:
@@ -793,9 +830,37 @@ class _Levels:
             name, weight = split_weight_suffix(l1_raw) if l1_raw else ("", None)
             named = self._named[l1_raw] = (_canonical_level1(name), weight)
         l1_name, l1_weight = named
+        if carried and l2:
+            # A carried 一级 is a guess; a standard 二级 of another 一级 says where the row
+            # belongs (PDF copies type the 一级 in a middle row of its group, so the blank rows
+            # below the last 一级 of one group may open the next).
+            own_group = _level1_of(normalize_label(l2))
+            if own_group and own_group != l1_name and l1_name in STANDARD_LEVEL1 \
+                    and not normalize_label(l2).startswith(l1_name.removesuffix("指标")):
+                l1_name, l1_raw, l1_weight, l1_cell = own_group, "", None, ref(r, self.c1)  # type: ignore[arg-type]
+                if carry:
+                    self.l1 = ("", "")
         if not l1_name and l2:
             l1_name = _level1_of(normalize_label(l2))
+        if carry:
+            self.current = l1_name
         return l1_name, l1_raw, l1_weight, l1_cell, l2, l2_cell
+
+
+def _claim_rows_above(indicators: list[Indicator], unwritten: set[int], groups: dict[str, Level1Group], name: str,
+                      raw: str, cell: str, weight: Optional[float]) -> None:
+    """A 一级 written in a middle row of its group (PDF/Word copies centre it) is the 一级 of the
+    rows just above whose 一级 cell is blank and whose 二级 belongs to it."""
+    i = len(indicators)
+    while i and indicators[i - 1].row in unwritten and indicators[i - 1].level1 == name:
+        i -= 1
+    if i == len(indicators):
+        return
+    for j in range(i, len(indicators)):
+        indicators[j] = replace(indicators[j], level1=name, level1_cell=cell)
+    group = groups.get(name)
+    if group is None or not group.label:  # made from the 二级 alone: the written cell names it
+        groups[name] = Level1Group(name=name, label=raw, cell=cell, declared_weight=weight)
 
 
 def _own_labels(ctx: _Ctx, row: int, last_col: int) -> list[tuple[int, str]]:
@@ -827,17 +892,21 @@ def _summary_kind(ctx: _Ctx, row: int, labels: list[tuple[int, str]], cols: dict
     for any other row. A row with a target or actual of its own is an indicator unless it says
     小计: names do start with 合计 / 总计 / 综合得分 ("合计培训人次")."""
     if valued:
+        # Names start with 小计 as they do with 合计 ("小计数量"); a label that ends in 小计
+        # ("产出指标小计", "小计") still names a group's total whatever stands beside it.
         for c, t in labels:
-            if t.startswith("小计") or t.endswith("小计"):
+            if t.endswith("小计"):
                 return "subtotal", (c, t)
         return None
     if not labels:
         return None
     c0, t0 = labels[0]
     if t0.startswith(TOTAL_LABELS):
-        # A 一级 cell merged down into the row makes it that group's closing line, not the 总分.
+        # A 一级 cell merged down into a 合计 row makes it that group's closing line; 总分 and
+        # the other grand-total words name the whole table however far a merge reaches.
         c1 = cols.get("level1")
-        if c1 is not None and c0 > c1 and ctx.sheet.anchor(row, c1)[0] < row:
+        if (not t0.startswith(GRAND_TOTAL_LABELS) and c1 is not None and c0 > c1
+                and ctx.sheet.anchor(row, c1)[0] < row):
             return "subtotal", labels[0]
         return "total", labels[0]
     for c, t in labels:
@@ -913,7 +982,9 @@ LEVEL1_CANON = {"产出": "产出指标", "效益": "效益指标", "满意度":
 
 LEVEL1_OF_LEVEL2 = (("产出指标", ("数量", "质量", "时效", "成本")),
                     ("效益指标", ("经济效益", "社会效益", "生态效益", "可持续")),
-                    ("满意度指标", ("满意度",)))
+                    ("满意度指标", ("满意度",)),
+                    ("成本指标", ("经济成本", "社会成本", "生态环境成本", "生态成本")))
+STANDARD_LEVEL1 = frozenset(level1 for level1, _ in LEVEL1_OF_LEVEL2)
 
 
 def _level1_of(level2: str) -> str:

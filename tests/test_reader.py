@@ -903,3 +903,97 @@ def test_money_unit_line_beside_other_fields(tmp_path: Path, line: str) -> None:
     result, ps, codes = _read(path)
     assert ps.project.money_unit == "元"
     assert ps.funds.budget == pytest.approx(200)
+
+
+# --- regressions of the row-kind and level rules (robust4) ------------------------------------
+
+
+@pytest.mark.parametrize("where", ["goal", "name", "actual"])
+def test_department_word_in_a_project_table_is_not_a_department_table(tmp_path: Path, where: str) -> None:
+    import openpyxl
+
+    path = tmp_path / "t.xlsx"
+    m = _national(path, [(OUT, "数量指标", "数量", "≥10个", "10个", 50, 50, None),
+                         (BEN, "社会效益指标", "效益", "≥3项", "3项", 30, 30, None),
+                         (SAT, "服务对象满意度指标", "满意度", "≥90%", "95%", 10, 10, None)], total=(100, 100))
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    goal_row = m["funds"]["其他资金"] + 2
+    if where == "goal":
+        ws.cell(goal_row, 2, "完成项目建设，提升部门整体支出绩效水平。")
+    elif where == "name":
+        ws["C3"] = "部门整体运转保障经费"
+    else:
+        ws.cell(goal_row, 6, "已完成，部门整体运转良好。")
+    wb.save(path)
+    _, ps, codes = _read(path)
+    assert ps.project.kind == "project"
+    assert ps.score == 100 and ps.grade
+    assert "read.department_table" not in {c for c, _ in codes}
+
+
+def test_department_title_as_the_sheet_heading_still_makes_a_department_table(tmp_path: Path) -> None:
+    import openpyxl
+
+    from perf_xlsx.reader import read_workbook
+
+    path = tmp_path / "t.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in (["某局部门整体支出绩效情况"], ["一级指标", "三级指标", "分值", "得分"],
+                ["投入", "预算执行率", 10, 9], ["合计", None, 10, 9]):
+        ws.append(row)
+    wb.save(path)
+    (project,) = read_workbook(str(path)).projects
+    assert project.kind == "department"
+
+
+def test_total_row_under_a_level1_merged_down_into_it_is_the_total(tmp_path: Path) -> None:
+    import openpyxl
+
+    path = tmp_path / "t.xlsx"
+    m = _national(path, [(OUT, "数量指标", "数量", "≥10个", "10个", 50, 50, None),
+                         (BEN, "社会效益指标", "效益", "≥3项", "3项", 30, 30, None),
+                         (SAT, "服务对象满意度指标", "满意度", "≥90%", "95%", 10, 10, None)], total=(100, 95))
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    t, last = m["total"], m["indicators"][-1]
+    ws.cell(t, 1).value = None
+    ws.cell(t, 3, "总分")                      # 总分 in the 二级 column …
+    ws.merge_cells(f"B{last}:B{t}")            # … with the 满意度 一级 merged one row too far
+    wb.save(path)
+    result, ps, codes = _read(path)
+    assert ps.project.subtotals == ()
+    assert ps.project.total_score is not None and ps.project.total_score.ref == f"H{t}"
+    assert ("total.mismatch", f"H{t}") in codes
+    assert "indicator.subtotal_mismatch" not in {c for c, _ in codes}
+
+
+def test_level1_written_in_a_middle_row_of_its_group(tmp_path: Path) -> None:
+    # PDF copies: the 一级 stands in the middle row of its (unmerged) group.
+    m = _national(tmp_path / "t.xlsx", [
+        (None, "数量指标", "数量A", "≥10个", "10个", 20, 20, None),
+        ("产出指标(50分)", "质量指标", "合格率", "≥95%", "96%", 20, 20, None),
+        (None, "时效指标", "及时率", "100%", "100%", 10, 10, None),
+        (None, "经济效益指标", "效益A", "≥3项", "3项", 15, 15, None),
+        ("效益指标(30分)", "社会效益指标", "效益B", "≥2项", "2项", 15, 15, None),
+        (None, "服务对象满意度指标", "满意度", "≥90%", "95%", 10, 10, None)],
+        merge_levels=False, total=(100, 100))
+    result, ps, codes = _read(tmp_path / "t.xlsx")
+    rows = m["indicators"]
+    got = [(r.indicator.level1, r.indicator.level1_cell) for r in ps.indicators]
+    assert got == [(OUT, f"B{rows[1]}"), (OUT, f"B{rows[1]}"), (OUT, f"B{rows[1]}"),
+                   (BEN, f"B{rows[4]}"), (BEN, f"B{rows[4]}"), (SAT, f"B{rows[5]}")]
+    assert [(g.name, g.declared_weight) for g in ps.project.groups][:2] == [(OUT, 50), (BEN, 30)]
+    assert not [f for f in result.findings if f.code.startswith("weights.")]
+
+
+def test_indicator_named_like_a_subtotal_with_its_own_values_is_an_indicator(tmp_path: Path) -> None:
+    _national(tmp_path / "t.xlsx", [(OUT, "数量指标", "小计数量", "≥3个", "4个", 50, 50, None),
+                                     (BEN, "社会效益指标", "效益", "≥3项", "3项", 30, 30, None),
+                                     (SAT, "服务对象满意度指标", "满意度", "≥90%", "95%", 10, 10, None)],
+              total=(100, 100))
+    result, ps, codes = _read(tmp_path / "t.xlsx")
+    assert [r.indicator.name for r in ps.indicators] == ["小计数量", "效益", "满意度"]
+    assert ps.project.subtotals == ()
+    assert ps.total_weight == 100 and ps.score == 100
