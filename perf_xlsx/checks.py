@@ -516,15 +516,29 @@ def _row(p: Project, r: IndicatorScore, ps: ProjectScore, profile: Profile) -> I
             yield _f(W, "indicator.percent_assumed",
                      f"{label}「{q.raw}」未写 %，按 {fmt(q.value)}% 计（另一栏为百分数），请核实",
                      p.sheet, cell.ref, q.value, q.raw)
-    if r.target.direction and r.target.op and (
-            (r.target.direction == "正向" and r.target.op == "le")
-            or (r.target.direction == "反向" and r.target.op == "ge")):
+    direction, where = _direction_word(r)
+    if direction and r.target.op and (
+            (direction == "正向" and r.target.op == "le") or (direction == "反向" and r.target.op == "ge")):
         yield _f(W, "indicator.direction_conflict",
-                 f"{label}写明「{r.target.direction}」，但符号与之相反（{r.target.raw}）", p.sheet, ind.target.ref)
+                 f"{label}写明「{direction}」，但符号与之相反（{r.target.raw}）", p.sheet, where)
     if r.kind is Kind.GE and r.target.value == 0:
         yield _f(W, "indicator.zero_target", f"{label}指标值为 0，指标无约束力", p.sheet, ind.target.ref)
     yield from _explanation(p, r, profile, label)
     yield from _cost_and_dates(p, r, ps, label)
+
+
+def _direction_word(r: IndicatorScore) -> tuple[Optional[str], Optional[str]]:
+    """正向/反向 as the row states it, and the cell that says it: in the target itself, in a
+    指标性质 column (split layouts), or in the indicator's name ("…（正向）")."""
+    ind = r.indicator
+    if r.target.direction:
+        return r.target.direction, ind.target.ref
+    for text, ref in ((ind.nature.text if ind.nature is not None else "", ind.nature.ref if ind.nature else None),
+                      (ind.name, ind.name_cell or None)):
+        said = {w for w in ("正向", "反向") if w in (text or "")}
+        if len(said) == 1:
+            return said.pop(), ref or ind.target.ref
+    return None, None
 
 
 def _target_text(r: IndicatorScore) -> str:

@@ -180,3 +180,19 @@ def test_full_marks_for_a_missed_deadline(tmp_path: Path) -> None:
     assert row.score == 3.5  # 70% of 5: delivered, late; not a deduction made up by the tool
     (msg,) = [f.message for f in result.findings if f.code == "indicator.score_mismatch"]
     assert "未按期完成" in msg and "得分应低于满分 5，填报 5" in msg and "定性" not in msg
+
+
+def test_direction_word_outside_the_target_cell(tmp_path: Path) -> None:
+    """正向 in the 指标性质 column (split layout) or in the indicator's name, with a ≤ target."""
+    from builders import LAYOUT_VARIANTS
+
+    spec = seed_spec("招商节会")
+    spec["indicators"][0].update(operator="正向", target_value="≤3", unit="场")
+    path, maps, _ = make_workbook(tmp_path / "split.xlsx", [spec], layout=LAYOUT_VARIANTS["split_target"])
+    found = [(f.code, f.cell) for f in evaluate_file(str(path), NATIONAL).findings if f.code == "indicator.direction_conflict"]
+    assert len(found) == 1
+    spec = seed_spec("招商节会")
+    spec["indicators"][0].update(name="举办招商节会场次（正向）", target="≤3场")
+    path, maps, _ = make_workbook(tmp_path / "name.xlsx", [spec])
+    found = [(f.code, f.cell) for f in evaluate_file(str(path), NATIONAL).findings if f.code == "indicator.direction_conflict"]
+    assert found == [("indicator.direction_conflict", maps[0].indicator_cells[0]["name"])]
