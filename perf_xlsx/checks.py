@@ -18,6 +18,7 @@ from perf_xlsx.model import (
     Kind,
     Project,
     ProjectScore,
+    Quantity,
     Severity,
     UnitEntry,
     UnitSheet,
@@ -541,6 +542,13 @@ def _direction_word(r: IndicatorScore) -> tuple[Optional[str], Optional[str]]:
     return None, None
 
 
+def _shown(q: Quantity) -> str:
+    """A value as the sheet shows it: a cell with a % format holds 0.7 and shows 70%."""
+    if q.unit == "%" and q.value is not None and "%" not in q.raw and "％" not in q.raw:
+        return f"{fmt(q.value)}%"
+    return q.raw
+
+
 def _target_text(r: IndicatorScore) -> str:
     """The target as the form shows it: split layouts spread it over 指标性质 / 指标值 / 度量单位."""
     ind = r.indicator
@@ -570,7 +578,7 @@ def _explanation(p: Project, r: IndicatorScore, profile: Profile, label: str) ->
     over_mode = profile.get("explanations", "over_target")
     if _below_target(r) and below_mode != "off" and r.over_ratio is None:
         yield _f(E if below_mode == "error" else W, "indicator.missing_explanation",
-                 f"{label}未完成指标值（{_target_text(r)} / 实际 {r.actual.raw}），偏差原因分析及改进措施空白",
+                 f"{label}未完成指标值（{_target_text(r)} / 实际 {_shown(r.actual)}），偏差原因分析及改进措施空白",
                  p.sheet, ind.reason.ref)
     elif r.over_ratio is not None and over_mode != "off":
         # On a ≤ row over_ratio marks the mirror case (§2.8): the actual far below the ceiling.

@@ -196,3 +196,18 @@ def test_direction_word_outside_the_target_cell(tmp_path: Path) -> None:
     path, maps, _ = make_workbook(tmp_path / "name.xlsx", [spec])
     found = [(f.code, f.cell) for f in evaluate_file(str(path), NATIONAL).findings if f.code == "indicator.direction_conflict"]
     assert found == [("indicator.direction_conflict", maps[0].indicator_cells[0]["name"])]
+
+
+def test_percent_cell_is_quoted_as_a_percent(tmp_path: Path) -> None:
+    """A % formatted cell holds 0.7; the message quotes what the sheet shows, 70%."""
+    import openpyxl
+
+    spec = seed_spec("招商节会")
+    spec["indicators"][3].update(score=8.75)
+    path, maps, _ = make_workbook(tmp_path / "p.xlsx", [spec])
+    wb = openpyxl.load_workbook(path)
+    cell = wb[maps[0].title][maps[0].indicator_cells[3]["actual"]]
+    cell.value, cell.number_format = 0.7, "0%"
+    wb.save(path)
+    msgs = [f.message for f in evaluate_file(str(path), NATIONAL).findings if f.code == "indicator.missing_explanation"]
+    assert any("实际 70%" in m for m in msgs), msgs
