@@ -251,6 +251,13 @@ def test_deadline_missed_is_warned() -> None:
 # --- dates (时效指标, check I7) -------------------------------------------------------------
 
 
+def _variant(tmp_path: Any, name: str, overrides: str) -> Any:
+    """national_2020 with a few keys changed, as a user's rules file would (TOML text)."""
+    rules = tmp_path / f"{name}.toml"
+    rules.write_text(f'name = "{name}"\nbase = "national_2020"\n{overrides}', encoding="utf-8")
+    return load_profile(str(rules))
+
+
 def dated(target: Any, actual: Any, score: Any = 10, reason: Any = None, row: int = 14) -> Indicator:
     return indicator(target, actual, 10, score=score, reason=reason, level2="时效指标", row=row)
 
@@ -310,10 +317,7 @@ def test_missed_deadline_is_scored_and_warned_not_called_incomparable() -> None:
 
 
 def test_late_deadline_band_is_a_profile_choice(tmp_path: Any) -> None:
-    rules = tmp_path / "strict.toml"
-    rules.write_text('name = "late_strict"\nbase = "national_2020"\n[indicators]\nlate_deadline = "not_achieved"\n',
-                     encoding="utf-8")
-    strict = load_profile(str(rules))
+    strict = _variant(tmp_path, "late_strict", '[indicators]\nlate_deadline = "not_achieved"\n')
     row = dated("2022年10月底前", "2022年12月15日", 8)
     assert score_indicator(row, strict, year=2022).score == pytest.approx(5.99)  # 未达成: 0–60%
     assert score_indicator(row, NATIONAL, year=2022).score == pytest.approx(8)
@@ -445,10 +449,8 @@ def test_sichuan_explanation_limit_is_below_90_not_at_it(budget: float, executed
 
 
 def test_interval_band_minimum_is_inside_the_band(tmp_path: Any) -> None:
-    rules = tmp_path / "iv.toml"
-    rules.write_text('name = "iv"\nbase = "national_2020"\n[funds]\nscoring = "intervals"\n'
-                     'intervals = [[1.0, 1.0], [0.9, 0.9], [0.8, 0.8], [0.6, 0.6], [0.0, 0.0]]\n', encoding="utf-8")
-    intervals = load_profile(str(rules))
+    intervals = _variant(tmp_path, "iv", '[funds]\nscoring = "intervals"\n'
+                         'intervals = [[1.0, 1.0], [0.9, 0.9], [0.8, 0.8], [0.6, 0.6], [0.0, 0.0]]\n')
     assert score_project(project(4.5, 4.05), intervals).funds.score == 9  # 90%, not the 80% band
     assert score_project(project(4.5, 4.04), intervals).funds.score == 8
 
@@ -502,10 +504,7 @@ def test_not_applicable_rows_rescaled_say_so() -> None:
 
 
 def test_not_applicable_rows_without_rescaling_say_the_total_falls_short(tmp_path: Any) -> None:
-    rules = tmp_path / "norescale.toml"
-    rules.write_text('name = "nr"\nbase = "national_2020"\n[not_applicable]\nrescale_to_100 = false\n',
-                     encoding="utf-8")
-    plain = load_profile(str(rules))
+    plain = _variant(tmp_path, "nr", '[not_applicable]\nrescale_to_100 = false\n')
     rows = (indicator("≥10个", "10个", 80, score=80, row=14),
             indicator("不适用", "不适用", 10, level1="效益指标", level2="经济效益指标", row=15))
     assert score_project(project(100, 100, rows), plain).score == 90
@@ -514,10 +513,7 @@ def test_not_applicable_rows_without_rescaling_say_the_total_falls_short(tmp_pat
 
 
 def test_zero_budget_excluded_is_not_a_sum_error(tmp_path: Any) -> None:
-    rules = tmp_path / "zero.toml"
-    rules.write_text('name = "z"\nbase = "national_2020"\n[funds]\nzero_budget = "exclude_and_rescale"\n',
-                     encoding="utf-8")
-    exclude = load_profile(str(rules))
+    exclude = _variant(tmp_path, "z", '[funds]\nzero_budget = "exclude_and_rescale"\n')
     p = project(0, 0, (indicator("≥1个", "1个", 90, score=88),))  # the sheet's 10 + 90 = 100 is right
     ps = score_project(p, exclude)
     assert ps.funds.excluded and ps.total_weight == 90 and ps.score == 100
