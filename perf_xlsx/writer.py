@@ -1109,13 +1109,12 @@ class _Builder:
         tags = list(sheet_pat.finditer(body))
         ids = [int(v) for m in tags for k, v in xp.attrs_of(m.group(0)).items() if k == "sheetId" and v.isdigit()]
         next_id = max(ids, default=0) + 1
-        r_attr = next((k for m in tags for k in xp.attrs_of(m.group(0)) if k.endswith(":id")), None)
-        declare = ""
-        if r_attr is None:
-            r_attr, declare = "r:id", f' xmlns:r="{xp.NS_R}"'
+        # The kept <sheet> elements may each declare the prefix themselves (openpyxl with lxml
+        # does): only a root-wide binding can be reused, else the new elements declare it too.
+        r, declare = xp.ns_prefix(text, xp.NS_R, "r")
 
         def sheet_el(name: str, sheet_id: int, rid: str) -> str:
-            return f'<{wp}sheet name="{xp.xml_attr(name)}" sheetId="{sheet_id}"{declare} {r_attr}="{rid}"/>'
+            return f'<{wp}sheet name="{xp.xml_attr(name)}" sheetId="{sheet_id}"{declare} {r}:id="{rid}"/>'
 
         kept = "".join(m.group(0) for i, m in enumerate(tags) if i not in self.macrosheets)
         new_body = sheet_el(self.summary_name, next_id, rid_summary) + \

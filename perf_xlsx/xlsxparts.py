@@ -203,9 +203,44 @@ def root_prefix(text: str, local: str) -> str:
     return m.group(1) if m else ""
 
 
-def prefix_for(text: str, uri: str) -> Optional[str]:
-    m = re.search(r'xmlns:([\w.-]+)\s*=\s*["\']' + re.escape(uri) + r'["\']', text)
-    return m.group(1) if m else None
+_XMLNS = re.compile(r"""\sxmlns:([\w.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_ROOT_OPEN = re.compile(rf"<[A-Za-z_][\w.:-]*{_OPEN_TAG}/?>", re.S)
+
+
+def root_tag(text: str) -> str:
+    """The root element's opening tag (the XML declaration, comments and PIs are skipped:
+    none of them starts with a name character)."""
+    m = _ROOT_OPEN.search(text)
+    return m.group(0) if m else ""
+
+
+def bound_prefix(text: str, uri: str) -> Optional[str]:
+    """A prefix that means ``uri`` everywhere in the part: declared on the root element and
+    never re-bound below it. A declaration on some inner element (openpyxl with lxml writes
+    ``<sheet xmlns:r=… r:id=…>``) is in scope only inside that element, so it does not count."""
+    for prefix, dq, sq in _XMLNS.findall(root_tag(text)):
+        if (dq or sq) != uri:
+            continue
+        needle = f"xmlns:{prefix}"
+        at = text.find(needle)
+        while at >= 0:
+            m = _XMLNS.match(text, at - 1) if at else None
+            if m is not None and m.group(1) == prefix and (m.group(2) or m.group(3)) != uri:
+                break
+            at = text.find(needle, at + len(needle))
+        else:
+            return prefix
+    return None
+
+
+def ns_prefix(text: str, uri: str, preferred: str) -> tuple[str, str]:
+    """(prefix, declaration) for an element inserted anywhere in ``text`` that uses ``uri``:
+    the root's prefix when it is bound for the whole part, else ``preferred`` together with
+    the `` xmlns:preferred="uri"`` the inserted element must carry itself."""
+    prefix = bound_prefix(text, uri)
+    if prefix is not None:
+        return prefix, ""
+    return preferred, f' xmlns:{preferred}="{uri}"'
 
 
 class Found:
@@ -1359,11 +1394,8 @@ class SheetEditor:
     def add_legacy_drawing(self, rid: str) -> None:
         """A <legacyDrawing> (the comments' VML) at its place in the schema's element order."""
         p = self.p
-        r_prefix = prefix_for(self.text[:4000], NS_R)
-        if r_prefix:
-            el = f'<{p}legacyDrawing {r_prefix}:id="{rid}"/>'
-        else:
-            el = f'<{p}legacyDrawing xmlns:r="{NS_R}" r:id="{rid}"/>'
+        r, declare = ns_prefix(self.text, NS_R, "r")
+        el = f'<{p}legacyDrawing{declare} {r}:id="{rid}"/>'
         base = self._after_data()
         # The first of the elements that follow legacyDrawing; Excel wraps oleObjects/controls
         # in mc:AlternateContent, which follows it too. One alternation finds the earliest.
@@ -1784,7 +1816,7 @@ def custom_props_new(name: str, value: str) -> bytes:
 def custom_props_set(data: bytes, name: str, value: str) -> bytes:
     text, codec = decode_part(data)
     p = root_prefix(text, "Properties")
-    vt = prefix_for(text, NS_VT)
+    vt, declare = ns_prefix(text, NS_VT, "vt")
     pids = [int(x) for x in re.findall(r'\bpid\s*=\s*"(\d+)"', text)]
     prop_pat = re.compile(rf"<{re.escape(p)}property\b{_OPEN_TAG}(?:/>|>.*?</{re.escape(p)}property\s*>)", re.S)
 
@@ -1792,10 +1824,7 @@ def custom_props_set(data: bytes, name: str, value: str) -> bytes:
         return "" if attrs_of(m.group(0)[: tag_end(m.group(0))]).get("name") == name else m.group(0)
 
     text = prop_pat.sub(drop, text)
-    if vt:
-        val = f"<{vt}:lpwstr>{xml_text(value)}</{vt}:lpwstr>"
-    else:
-        val = f'<vt:lpwstr xmlns:vt="{NS_VT}">{xml_text(value)}</vt:lpwstr>'
+    val = f"<{vt}:lpwstr{declare}>{xml_text(value)}</{vt}:lpwstr>"
     prop = (f'<{p}property fmtid="{CUSTOM_FMTID}" pid="{max(pids + [1]) + 1}" '
             f'name="{xml_attr(name)}">{val}</{p}property>')
     out = insert_into(text, p + "Properties", prop)
@@ -1863,10 +1892,12 @@ def _refuse_dtd(*_args: object) -> None:
 
 
 def well_formed(data: bytes) -> bool:
-    """Whether ``data`` is well-formed XML without a DTD. A bare expat parser with no tree
+    """Whether ``data`` is well-formed, namespace-correct XML without a DTD. A bare expat parser with no tree
     is several times faster than building one, and refusing any DTD keeps it as safe as
     defusedxml's forbid_dtd for this yes/no question."""
-    parser = expat.ParserCreate()
+    # Namespace-aware: an element or attribute whose prefix is not declared where it stands
+    # ("unbound prefix") is an error, as it is for Excel, WPS and LibreOffice.
+    parser = expat.ParserCreate(namespace_separator=" ")
     parser.StartDoctypeDeclHandler = _refuse_dtd
     parser.EntityDeclHandler = _refuse_dtd
     try:

@@ -9,6 +9,12 @@ from typing import Any, Callable
 
 import pytest
 
+# Fixtures are built with openpyxl's ElementTree writer, which declares every namespace on the
+# root element as Excel does, whether or not lxml is installed (with lxml, openpyxl declares
+# ``r`` on each <sheet>): tests that splice XML into a fixture rely on the root declarations.
+# The lxml layout itself is an input style of its own in test_namespaces.py.
+os.environ["OPENPYXL_LXML"] = "False"
+
 # make ``import builders`` work whatever the import mode / rootdir
 _TESTS_DIR = str(Path(__file__).resolve().parent)
 if _TESTS_DIR not in sys.path:
