@@ -223,10 +223,7 @@ def _outcome(data: dict[str, Any], status: str, reason: str = "", output: Option
     """What a worker sends back: the finished results.jsonl line and the compact summary rows."""
     data["status"] = status
     if status == "scored":
-        # Beyond perf_xlsx.result/1: where the scored copy is, or why it could not be written.
-        data["output"] = output
-        if not output:
-            data["output_error"] = reason
+        data["output"] = output  # beyond perf_xlsx.result/1: where the scored copy is
     findings = data.get("findings", [])
     return {"status": status, "reason": reason, "line": _line(data),
             "errors": sum(1 for f in findings if f["severity"] == "error"),
@@ -250,7 +247,11 @@ def process_one(path: str, rel: str, out_path: str, profile: Profile) -> dict[st
         with as_xlsx(path, result.model) as source:
             write_scored(source, result, out_path, profile, durable=False)
     except WriteError as exc:
-        return _outcome(data, "scored", f"评分完成，但评分结果未能写出：{exc}")
+        # Without its scored copy the file is not done: it is listed as failed with the reason
+        # (the result keeps what was read and scored, for whoever fixes the cause).
+        reason = f"评分完成，但评分结果未能写出：{exc}"
+        data["error"] = {"code": "batch.write_failed", "message": reason}
+        return _outcome(data, "failed", reason)
     return _outcome(data, "scored", output=os.path.basename(out_path))
 
 

@@ -1010,3 +1010,21 @@ def libreoffice_resave(path: Path, outdir: Path, *, timeout: float = 180) -> Pat
     finally:
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def soffice_convert(exe: str, files: list[Path], outdir: Path, target: str) -> dict[Path, Path]:
+    """Convert several files in one LibreOffice call (own throw-away profile)."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    profile = outdir.parent / f"lo-profile-{uuid.uuid4().hex}"
+    ext = target.split(":")[0]
+    cmd = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+           "--convert-to", target, "--outdir", str(outdir), *map(str, files)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    out = {f: outdir / f"{f.stem}.{ext}" for f in files}
+    missing = [str(f) for f, o in out.items() if not o.exists()]
+    # LibreOffice exits 0 even when it could not load a file: check every output exists.
+    assert not missing and "Error:" not in proc.stdout + proc.stderr, (missing, proc.stdout, proc.stderr)
+    return out

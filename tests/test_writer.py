@@ -15,8 +15,6 @@ import os
 import re
 import shutil
 import stat
-import subprocess
-import uuid
 import warnings
 import zipfile
 from pathlib import Path
@@ -31,6 +29,7 @@ from builders import (
     libreoffice_resave,
     make_workbook,
     seed_spec,
+    soffice_convert,
     spec_from_case,
     unit_sheet_from_specs,
 )
@@ -1029,24 +1028,6 @@ def test_cli_score_writes_output_and_reports_errors(cases: dict[str, Case], tmp_
 # --------------------------------------------------------------------------------------------
 
 
-def _soffice_convert(exe: str, files: list[Path], outdir: Path, target: str) -> dict[Path, Path]:
-    """Convert several files in one LibreOffice call (own throw-away profile)."""
-    outdir.mkdir(parents=True, exist_ok=True)
-    profile = outdir.parent / f"lo-profile-{uuid.uuid4().hex}"
-    ext = target.split(":")[0]
-    cmd = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-           "--convert-to", target, "--outdir", str(outdir), *map(str, files)]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    out = {f: outdir / f"{f.stem}.{ext}" for f in files}
-    missing = [str(f) for f, o in out.items() if not o.exists()]
-    # LibreOffice exits 0 even when it could not load a file: check every output exists.
-    assert not missing and "Error:" not in proc.stdout + proc.stderr, (missing, proc.stdout, proc.stderr)
-    return out
-
-
 def _force_recalc(src: Path, dst: Path) -> None:
     with zipfile.ZipFile(src) as zi, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zo:
         for info in zi.infolist():
@@ -1074,8 +1055,8 @@ def lo_outputs(cases: dict[str, Case], lo_case: Case, soffice: str,
         copy_path = d / f"{case.name}.xlsx"
         _force_recalc(case.output, copy_path)
         copies.append(copy_path)
-    xlsx = _soffice_convert(soffice, copies, d / "xlsx", "xlsx:Calc MS Excel 2007 XML")
-    pdf = _soffice_convert(soffice, [c.output for c in chosen[:2]] + [lo_case.output], d / "pdf", "pdf")
+    xlsx = soffice_convert(soffice, copies, d / "xlsx", "xlsx:Calc MS Excel 2007 XML")
+    pdf = soffice_convert(soffice, [c.output for c in chosen[:2]] + [lo_case.output], d / "pdf", "pdf")
     out = {}
     for case, copy_path in zip(chosen, copies):
         pdf_path = pdf.get(case.output, Path())
