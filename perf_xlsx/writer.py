@@ -450,17 +450,46 @@ class _Builder:
                     self.ct.add_override(name, ctype)
         if self.ct.type_of(self.wb_part) in xp.CT_MACRO_WORKBOOKS:
             self.ct.set_override(self.wb_part, xp.CT_WORKBOOK)
+        self.dangling = self._dangling_refs()
         self.names_dropped = self._names_to_drop()
         if self.names_dropped:
             self.notes.append(f"{self.names_dropped} 个引用其他工作簿或宏表的名称定义已移除")
-        if self.external_dropped:
+        formulas_dropped = False
+        if self.dangling is not None:
             for s in self.sheets:
                 if not s.part or s.index in self.macrosheets or s.part not in self.pkg.parts:
                     continue
                 editor = self._editor(s)
-                count = editor.strip_external_formulas()
+                count = editor.strip_formulas(self.dangling)
                 if count:
-                    self.notes.append(f"工作表「{s.name}」中 {count} 个引用其他工作簿的公式已改为其原有数值")
+                    formulas_dropped = True
+                    what = "其他工作簿" if not self.macrosheets else \
+                        "宏表" if not self.external_dropped else "其他工作簿或宏表"
+                    self.notes.append(f"工作表「{s.name}」中 {count} 个引用{what}的公式已改为其原有数值")
+        if formulas_dropped or self.macrosheets:
+            self._drop_calc_chain()
+
+    def _dangling_refs(self) -> Optional[re.Pattern[str]]:
+        """What a formula or name refers to that the output does not carry: another workbook
+        (``[1]Sheet1!A1``) once the links are dropped, a dropped macro sheet (``Macro1!$A$1``,
+        ``'宏 表'!A1``; sheet names compare case-insensitively, as in Excel)."""
+        alternatives = [r"\[\d+\]"] if self.external_dropped else []
+        for s in self.sheets:
+            if s.index in self.macrosheets:
+                quoted = re.escape("'" + s.name.replace("'", "''") + "'!")
+                alternatives.append(rf"{quoted}|(?<![\w.'\]]){re.escape(s.name)}!")
+        return re.compile("|".join(alternatives), re.I) if alternatives else None
+
+    def _drop_calc_chain(self) -> None:
+        """calcChain lists every formula cell; once one is gone (or its sheet), Excel reports
+        the stale entry as a removed record. It is only a cache: Excel rebuilds it."""
+        for rel in self.wb_rels:
+            if rel.type == xp.REL_CALC_CHAIN and not rel.external:
+                self.drop_rel_ids.add(rel.id)
+                part = self.pkg.find(xp.resolve(self.wb_part, rel.target))
+                if part:
+                    self.dropped.add(part)
+                    self.ct.remove_override(part)
 
     def _names_to_drop(self) -> int:
         """Defined names that would dangle: into a dropped link ([1]…) or on a dropped sheet."""
@@ -469,7 +498,7 @@ class _Builder:
             if el.local != "definedName":
                 continue
             local = el.attrib.get("localSheetId")
-            if self.external_dropped and re.search(r"\[\d+\]", el.text):
+            if self.dangling is not None and self.dangling.search(el.text):
                 count += 1
             elif local is not None and local.isdigit() and \
                     (int(local) in self.macrosheets or int(local) >= len(self.sheets)):
@@ -492,7 +521,11 @@ class _Builder:
         part = self.pkg.find(xp.resolve(self.wb_part, rel.target)) if rel else None
         self.styles_new = part is None
         if part is None:
-            part = xp.unused_part(self.names, posixpath.dirname(self.wb_part) + "/styles{n}.xml")
+            folder = posixpath.dirname(self.wb_part)
+            # openpyxl looks for the conventional name only, whatever the relationship says.
+            part = folder + "/styles.xml" if self.pkg.find(folder + "/styles.xml") is None and \
+                folder + "/styles.xml" not in self.names else xp.unused_part(self.names, folder + "/styles{n}.xml")
+            self.names.add(part)
             self.new_wb_rels: list[tuple[str, str, str]] = [
                 ("", xp.REL_STYLES, xp.relative(self.wb_part, part))]
             self.styles_part = part
@@ -573,7 +606,10 @@ class _Builder:
             editor = self._editor(sheet)
             cells, col = self._tool_column(ps, editor)
             tool.setdefault(sheet.part, {}).update(cells)
-            if col:
+            if col < 0:
+                self.notes.append(f"工作表「{sheet.name}」右侧没有可用的列（其余列均已隐藏或已用到最后一列 XFD），"
+                                  "核定得分未加在该表上，只列在「评分明细」中")
+            elif col:
                 tool_cols.setdefault(sheet.part, set()).add(col)
         self._collect_marks(marks)
         touched = sorted(set(marks) | set(tool), key=lambda p: list(self.pkg.parts).index(p))
@@ -679,6 +715,10 @@ class _Builder:
         for lo, hi in sorted(editor.hidden_columns()):
             if lo <= col <= hi:
                 col = hi + 1
+        if col > xp.MAX_COLUMN:
+            # Hidden through XFD ("hide all unused columns") or content in the last column:
+            # no column left to show the scores in, and one past XFD would not open at all.
+            return {}, -1
         out: dict[tuple[int, int], tuple[str, Any]] = {}
         # Right of every value and merge in these rows: the column is free by construction.
         for row in heads:
@@ -1137,7 +1177,7 @@ class _Builder:
 
         def fix_name(m: re.Match[str]) -> str:
             a = xp.attrs_of(m.group(1))
-            if self.external_dropped and re.search(r"\[\d+\]", m.group(2) or ""):
+            if self.dangling is not None and self.dangling.search(xp.xml_unescape(m.group(2) or "")):
                 return ""
             local = a.get("localSheetId")
             if local is None or not local.isdigit():

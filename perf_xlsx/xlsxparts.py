@@ -12,6 +12,7 @@ Nothing here knows about 自评表 or scores: that is :mod:`perf_xlsx.writer`.
 
 from __future__ import annotations
 
+import html
 import io
 import math
 import posixpath
@@ -57,6 +58,7 @@ REL_COMMENTS = NS_R + "/comments"
 REL_VML = NS_R + "/vmlDrawing"
 REL_CUSTOM_PROPS = NS_R + "/custom-properties"
 REL_EXTERNAL_LINK = NS_R + "/externalLink"
+REL_CALC_CHAIN = NS_R + "/calcChain"
 REL_VBA = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
 
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
@@ -74,6 +76,7 @@ CT_MACRO_WORKBOOKS = (
 CT_MACROSHEETS = ("application/vnd.ms-excel.macrosheet+xml", "application/vnd.ms-excel.intlmacrosheet+xml")
 
 MAX_CELL_TEXT = 32767
+MAX_COLUMN = 16384  # XFD
 TRUNCATED_MARK = "…（已截断）"
 
 # Cap on what the writer will inflate: the reader already accepted the file, this only keeps a
@@ -102,6 +105,13 @@ def xml_text(s: str) -> str:
 
 
 _ATTR_SPECIAL = re.compile('[&<>"\n\r\t]')
+
+
+def xml_unescape(s: str) -> str:
+    """Text content as the document means it (the predefined entities and character references)."""
+    if "&" not in s:
+        return s
+    return html.unescape(s)
 
 
 def xml_attr(s: str) -> str:
@@ -1404,9 +1414,9 @@ class SheetEditor:
         at = m.start() if m is not None else self.text.rindex(f"</{p}worksheet", base)
         self.text = self.text[:at] + el + self.text[at:]
 
-    def strip_external_formulas(self) -> int:
-        """Drop formulas that point into another workbook (``[1]Sheet!A1``), keeping the cached
-        value: the link parts are not carried, so the formula would dangle."""
+    def strip_formulas(self, dangling: re.Pattern[str]) -> int:
+        """Drop the formulas whose text ``dangling`` finds (a reference into another workbook,
+        ``[1]Sheet!A1``, or into a sheet the output does not carry), keeping the cached value."""
         p = re.escape(self.p)
         f_pat = re.compile(rf"<{p}f\b({_OPEN_TAG})(?:/>|>([^<]*)</{p}f\s*>)", re.S)
         masters: set[str] = set()
@@ -1414,7 +1424,7 @@ class SheetEditor:
 
         def drop(m: re.Match[str]) -> str:
             nonlocal count
-            if re.search(r"\[\d+\]", m.group(2) or ""):
+            if dangling.search(xml_unescape(m.group(2) or "")):
                 a = attrs_of(m.group(1))
                 if a.get("t") == "shared" and "si" in a:
                     masters.add(a["si"])

@@ -5,7 +5,8 @@ is written in every style the tool meets: Excel's (declarations on the root), op
 and with lxml (``<sheet xmlns:r=… r:id=…>``), a prefixed SpreadsheetML (``x:workbook``), both at
 once, WPS-like extra namespaces with ``mc:Ignorable``, and LibreOffice's own save. Each is scored
 and batch-scored; every output part must parse with a strict namespace-aware parser, every
-element of a namespaced part must be in a namespace, and the copy must load in openpyxl and
+element of a namespaced part must be in a namespace, the package must validate against the
+OOXML schemas (tests/ooxml_schema.py), and the copy must load in openpyxl and
 python-calamine and convert in LibreOffice. The reader must also get the same result from each.
 """
 
@@ -24,6 +25,7 @@ import pytest
 import xml_styles
 from builders import libreoffice_resave, make_workbook, soffice_convert, spec_from_case
 from click.testing import CliRunner
+from ooxml_schema import format_problems, validate_package
 
 from perf_xlsx import xlsxparts as xp
 from perf_xlsx.cli import cli
@@ -114,6 +116,8 @@ def _check_output(path: Path) -> None:
     from python_calamine import CalamineWorkbook
 
     assert _namespace_problems(path) == []
+    problems = validate_package(path)
+    assert not problems, format_problems(problems)
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[:2] == ["汇总", "评分明细"]
     assert len(wb.sheetnames) == 4
