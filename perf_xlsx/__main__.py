@@ -1,3 +1,3 @@
-from perf_xlsx.cli import main
+from perf_xlsx.cli.commands import main
 
 main()

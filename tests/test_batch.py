@@ -14,8 +14,8 @@ import pytest
 from builders import LAYOUT_VARIANTS, make_workbook, seed_spec, spec_from_case
 from click.testing import CliRunner
 
-from perf_xlsx.batch import LOCK_NAME, run_batch
-from perf_xlsx.cli import cli
+from perf_xlsx.batch.run import LOCK_NAME, run_batch
+from perf_xlsx.cli.commands import cli
 
 CASES = sorted((Path(__file__).parent / "data" / "real-cases").glob("*.json"))
 
@@ -333,7 +333,7 @@ def _flaky_work(path: str, rel: str, out_path: str, profile: Any) -> dict[str, A
 def test_pool_survives_hung_and_crashing_workers() -> None:
     """A file that hangs is cut off at its deadline and one that kills its interpreter is a
     failure; the files queued behind either on the same worker are still processed, each once."""
-    from perf_xlsx.batch import run_pool
+    from perf_xlsx.batch.run import run_pool
 
     names = ["ok0", "hang1", "ok2", "ok3", "crash4", "ok5", "ok6", "crash7", "ok8", "ok9"]
     done: dict[int, dict[str, Any]] = {}
@@ -410,7 +410,7 @@ def _crashing_work(path: str, rel: str, out_path: str, profile: Any) -> dict[str
     import os
     import time
 
-    from perf_xlsx.batch import process_one
+    from perf_xlsx.batch.run import process_one
 
     if rel.startswith("crash"):
         os._exit(3)
@@ -424,7 +424,7 @@ def test_worker_death_is_a_failed_line_in_results(tmp_path: Path, monkeypatch: p
     `failed` with error {code, message}, not in skipped.jsonl."""
     import functools
 
-    from perf_xlsx import batch
+    from perf_xlsx.batch import run as batch
 
     monkeypatch.setattr(batch, "run_pool", functools.partial(batch.run_pool, timeout=5.0, work=_crashing_work))
     inbox = tmp_path / "inbox"
@@ -455,7 +455,7 @@ def _raising_work(path: str, rel: str, out_path: str, profile: Any) -> dict[str,
 def test_worker_exception_line_names_its_cause(tmp_path: Path) -> None:
     """An exception inside the worker (not a death) gives a failed result whose code says what
     happened, rather than the parent's batch.timeout_or_crash."""
-    from perf_xlsx.batch import run_pool
+    from perf_xlsx.batch.run import run_pool
 
     (tmp_path / "oom.xlsx").write_bytes(b"x")
     (tmp_path / "bug.xlsx").write_bytes(b"y")

@@ -13,8 +13,8 @@ import pytest
 from builders import make_workbook, seed_spec, spec_from_case, unit_sheet_from_specs
 from click.testing import CliRunner
 
-from perf_xlsx.cli import cli
-from perf_xlsx.evaluate import evaluate_file, result_to_dict
+from perf_xlsx.cli.commands import cli
+from perf_xlsx.judge.evaluate import evaluate_file, result_to_dict
 from perf_xlsx.rules import load_profile
 
 CASES = sorted((Path(__file__).parent / "data" / "real-cases").glob("*.json"))
@@ -256,7 +256,7 @@ def test_no_arguments_and_version_are_chinese() -> None:
 
 
 def test_interrupt_is_reported_in_chinese(monkeypatch: pytest.MonkeyPatch, seed_wb: Path) -> None:
-    import perf_xlsx.cli as cli_module
+    import perf_xlsx.cli.commands as cli_module
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt

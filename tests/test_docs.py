@@ -39,8 +39,8 @@ def test_sample_readme_quotes_the_current_check_output() -> None:
     """sample_workbooks/README.md quotes `perf-xlsx check` on each sample: it must not drift."""
     import sys
 
-    from perf_xlsx.cli import render_check
-    from perf_xlsx.evaluate import evaluate_file
+    from perf_xlsx.cli.commands import render_check
+    from perf_xlsx.judge.evaluate import evaluate_file
     from perf_xlsx.rules import load_profile
 
     sys.path.insert(0, str(ROOT / "tools"))

@@ -38,33 +38,31 @@ PACKAGE = "perf_xlsx"
 PACKAGE_DIR = Path(__file__).resolve().parent.parent / PACKAGE
 
 #: Lowest first: a module may import its own layer and the layers before it.
-LAYERS: tuple[str, ...] = ("model", "values", "read", "judge", "write", "batch", "cli")
+LAYERS: tuple[str, ...] = ("model", "values", "ooxml", "read", "judge", "write", "batch", "cli")
 
-#: Module (or package prefix) → layer. Today's flat modules; see the module docstring.
+#: Module (or package prefix) → layer; see the module docstring.
 LAYER_OF: dict[str, str] = {
     # model: the data classes, and helpers that import nothing from the package.
     "perf_xlsx.model": "model",
+    "perf_xlsx.version": "model",
     "perf_xlsx.fileutil": "model",  # atomic file writes; no perf_xlsx imports, so lowest
-    # values: cell text and numbers → quantities, grades, labels.
+    # values: cell text and numbers → quantities, grades, labels; A1 references.
     "perf_xlsx.values": "values",
+    "perf_xlsx.a1": "values",
+    # ooxml: package surgery that knows nothing of 自评表 (below read, so that reading and
+    # writing can share one view of a package).
+    "perf_xlsx.ooxml": "ooxml",
     # read: workbook bytes → grid → WorkbookModel (.xlsx, and .xls/.ods via calamine).
-    "perf_xlsx.grid": "read",
-    "perf_xlsx.legacy": "read",
-    "perf_xlsx.reader": "read",
+    "perf_xlsx.read": "read",
     # judge: the rules profiles, scoring, checks and the read+score+check pipeline. The rules
     # loader sits here, not in read: nothing that reads a workbook needs a profile; scoring,
     # checks and everything above them do.
     "perf_xlsx.rules": "judge",
-    "perf_xlsx.scoring": "judge",
-    "perf_xlsx.checks": "judge",
-    "perf_xlsx.evaluate": "judge",
-    # write: .xlsx output — OOXML part surgery, the scored copy, the blank template.
-    "perf_xlsx.xlsxparts": "write",
-    "perf_xlsx.writer": "write",
-    "perf_xlsx.template": "write",
+    "perf_xlsx.judge": "judge",
+    # write: the scored copy, the blank template.
+    "perf_xlsx.write": "write",
     # batch: folder runs and their 汇总.xlsx.
     "perf_xlsx.batch": "batch",
-    "perf_xlsx.summary": "batch",
     # cli: the command line, ``python -m perf_xlsx`` and the package facade.
     "perf_xlsx.cli": "cli",
     "perf_xlsx.__main__": "cli",
@@ -81,7 +79,7 @@ ROOT_IMPORTERS: frozenset[str] = frozenset({"perf_xlsx.__main__"})
 
 @dataclass(frozen=True)
 class Module:
-    name: str  # dotted: perf_xlsx.rules, perf_xlsx.writer
+    name: str  # dotted: perf_xlsx.rules, perf_xlsx.write.scored
     source: str
     is_package: bool  # an __init__.py: relative imports resolve against the module itself
     path: str = ""

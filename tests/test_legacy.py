@@ -10,8 +10,8 @@ import openpyxl
 from builders import make_workbook, spec_from_case
 from click.testing import CliRunner
 
-from perf_xlsx.cli import cli
-from perf_xlsx.evaluate import evaluate_file, sha256_file
+from perf_xlsx.cli.commands import cli
+from perf_xlsx.judge.evaluate import evaluate_file, sha256_file
 from perf_xlsx.rules import load_profile
 
 CASE = sorted((Path(__file__).parent / "data" / "real-cases").glob("004*.json"))[0]

@@ -15,9 +15,9 @@ from builders import make_workbook, seed_spec, soffice_convert
 from ooxml_schema import format_problems, validate_package
 from test_namespaces import _namespace_problems
 
-from perf_xlsx.evaluate import evaluate_file
+from perf_xlsx.judge.evaluate import evaluate_file
 from perf_xlsx.rules import load_profile
-from perf_xlsx.writer import write_scored
+from perf_xlsx.write.scored import write_scored
 
 PROFILE = load_profile("national_2020")
 NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

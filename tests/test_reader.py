@@ -17,7 +17,7 @@ from builders import (
     unit_sheet_from_specs,
 )
 
-from perf_xlsx.evaluate import evaluate_file
+from perf_xlsx.judge.evaluate import evaluate_file
 from perf_xlsx.model import WorkbookResult
 from perf_xlsx.rules import load_profile
 
@@ -456,7 +456,7 @@ def test_department_indicator_rows_are_checked_not_scored(tmp_path: Path) -> Non
 def test_department_scored_copy_shows_no_tool_score(tmp_path: Path) -> None:
     import openpyxl
 
-    from perf_xlsx.writer import write_scored
+    from perf_xlsx.write.scored import write_scored
 
     rows = list(_RUBRIC_ROWS)
     rows[0] = rows[0][:5] + (6,)
@@ -925,7 +925,7 @@ def test_department_word_in_a_project_table_is_not_a_department_table(tmp_path: 
 def test_department_title_as_the_sheet_heading_still_makes_a_department_table(tmp_path: Path) -> None:
     import openpyxl
 
-    from perf_xlsx.reader import read_workbook
+    from perf_xlsx.read.reader import read_workbook
 
     path = tmp_path / "t.xlsx"
     wb = openpyxl.Workbook()

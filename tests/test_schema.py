@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 from ooxml_schema import check_package, format_problems, mce_preprocess, validate_package
 
-from perf_xlsx.cli import cli
+from perf_xlsx.cli.commands import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((ROOT / "sample_workbooks").glob("*.xlsx"))

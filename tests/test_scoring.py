@@ -7,10 +7,10 @@ from typing import Any, Optional
 
 import pytest
 
-from perf_xlsx.checks import check_project
+from perf_xlsx.judge.checks import check_project
+from perf_xlsx.judge.scoring import column_value, round2, score_indicator, score_project
 from perf_xlsx.model import CellValue, FundsRow, Grade, Indicator, Project
 from perf_xlsx.rules import load_profile
-from perf_xlsx.scoring import column_value, round2, score_indicator, score_project
 
 NATIONAL = load_profile("national_2020")
 
@@ -326,7 +326,7 @@ def test_late_deadline_band_is_a_profile_choice(tmp_path: Any) -> None:
 def test_deadline_in_a_workbook(tmp_path: Any) -> None:
     from builders import make_workbook, seed_spec
 
-    from perf_xlsx.evaluate import evaluate_file
+    from perf_xlsx.judge.evaluate import evaluate_file
 
     spec = seed_spec("招商节会")  # 2021, every target met, 总分 99.83
     timely = spec["indicators"][4]
@@ -396,7 +396,7 @@ def test_fraction_reading_needs_to_be_far_more_plausible(target: str, actual: st
 def test_split_fraction_in_a_workbook(tmp_path: Any) -> None:
     from builders import Layout, make_workbook, seed_spec
 
-    from perf_xlsx.evaluate import evaluate_file
+    from perf_xlsx.judge.evaluate import evaluate_file
 
     spec = seed_spec("招商节会")  # every target met, 总分 99.83
     rate, satisfaction = spec["indicators"][3], spec["indicators"][8]

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from perf_xlsx.grid import GridError, Sheet, read_grid
-from perf_xlsx.reader import _Ctx
-from perf_xlsx.scoring import round2
+from perf_xlsx.judge.scoring import round2
+from perf_xlsx.read.grid import GridError, Sheet, read_grid
+from perf_xlsx.read.reader import _Ctx
 from perf_xlsx.values import clean_text, normalize_label, parse_quantity
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -184,7 +184,7 @@ def _zip_variants(tmp_path: Path) -> list[Path]:
 
 
 def test_direct_part_reads_match_zipfile(tmp_path: Path) -> None:
-    from perf_xlsx.grid import _Book
+    from perf_xlsx.read.grid import _Book
 
     for path in _zip_variants(tmp_path):
         with open(path, "rb") as fh, zipfile.ZipFile(fh) as zf, zipfile.ZipFile(path) as plain:
@@ -205,7 +205,7 @@ def test_header_rows_match_a_scan_of_every_column() -> None:
     import random
 
     from perf_xlsx.model import CellValue
-    from perf_xlsx.reader import _HEADER_WORDS
+    from perf_xlsx.read.reader import _HEADER_WORDS
 
     rng = random.Random(7)
     words = ["三级指标", "一级 指标", "指標性質", "产出指标", "", "得分", 5.0]
@@ -235,7 +235,7 @@ def test_float_fast_paths_match_the_decimal_paths() -> None:
     import random
     from decimal import ROUND_HALF_UP, Decimal
 
-    from perf_xlsx.scoring import fmt
+    from perf_xlsx.judge.scoring import fmt
     from perf_xlsx.values import _finite_float, _to_decimal, parse_money, parse_number
 
     rng = random.Random(3)
@@ -262,7 +262,7 @@ def test_float_fast_paths_match_the_decimal_paths() -> None:
     '<mergeCell ref="B3:D4"/><mergeCellX ref="C5:C9"/><mergeCell ref="E1:F1"/>',
 ])
 def test_simple_merges_match_the_general_scan(merges: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from perf_xlsx import grid
+    from perf_xlsx.read import grid
 
     text = f'<worksheet><sheetData></sheetData><mergeCells count="4">{merges}</mergeCells></worksheet>'
 
@@ -313,7 +313,7 @@ def test_merge_index_matches_nested_loops() -> None:
 
 @pytest.mark.parametrize("prefix", ["", "x"])
 def test_shared_strings_findall_matches_the_match_by_match_reading(prefix: str) -> None:
-    from perf_xlsx import grid
+    from perf_xlsx.read import grid
 
     p = f"{prefix}:" if prefix else ""
     sis = ["<si><t>a</t></si>", "<si><t></t></si>", "<si></si>", "<si/>", "<si />", '<si><t xml:space="preserve"> b </t></si>',

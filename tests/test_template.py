@@ -23,11 +23,17 @@ from builders import soffice_path
 from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
-from perf_xlsx.cli import render_check
-from perf_xlsx.evaluate import evaluate_file
+from perf_xlsx.cli.commands import render_check
+from perf_xlsx.judge.evaluate import evaluate_file
 from perf_xlsx.model import Severity, WorkbookResult
 from perf_xlsx.rules import Profile, load_profile
-from perf_xlsx.template import GRADES, example_data, fit_to_profile, help_lines, write_template
+from perf_xlsx.write.template import (
+    GRADES,
+    example_data,
+    fit_to_profile,
+    help_lines,
+    write_template,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 NATIONAL = load_profile("national_2020")

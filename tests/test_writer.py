@@ -1,4 +1,4 @@
-"""The scored workbook (perf_xlsx.writer) on real files built with tests/builders.py.
+"""The scored workbook (perf_xlsx.write.scored) on real files built with tests/builders.py.
 
 Every output is read back with openpyxl (and pandas / python-calamine / LibreOffice where the
 acceptance asks for it). The original sheets are compared cell by cell with the input: the
@@ -36,13 +36,13 @@ from builders import (
 from openpyxl.comments import Comment
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from perf_xlsx import writer
-from perf_xlsx import xlsxparts as xp
-from perf_xlsx.evaluate import evaluate_file
-from perf_xlsx.grid import read_grid
+from perf_xlsx.judge.evaluate import evaluate_file
 from perf_xlsx.model import Severity, WorkbookResult
+from perf_xlsx.ooxml import parts as xp
+from perf_xlsx.read.grid import read_grid
 from perf_xlsx.rules import load_profile
-from perf_xlsx.writer import (
+from perf_xlsx.write import scored as writer
+from perf_xlsx.write.scored import (
     OUTPUT_PROPERTY,
     WriteError,
     is_scored_output,
@@ -1009,7 +1009,7 @@ def test_malformed_edited_part_is_refused(cases: dict[str, Case], tmp_path: Path
 def test_cli_score_writes_output_and_reports_errors(cases: dict[str, Case], tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from perf_xlsx.cli import cli
+    from perf_xlsx.cli.commands import cli
 
     case = cases["mismatch"]
     out = tmp_path / "cli.xlsx"
@@ -1178,7 +1178,7 @@ def test_sheet_builder_rows_and_tails_match_the_cell_calls() -> None:
 def test_styles_children_and_one_pass_splice_match_the_plain_forms() -> None:
     import random
 
-    from perf_xlsx.xlsxparts import _OPEN_TAG
+    from perf_xlsx.ooxml.parts import _OPEN_TAG
 
     class Bare(xp.Styles):
         def __init__(self, prefix: str) -> None:  # only what _children needs

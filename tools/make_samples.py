@@ -3,7 +3,7 @@
     python tools/make_samples.py                   # everything (LibreOffice for sample 09)
     python tools/make_samples.py --no-libreoffice  # keep the committed LibreOffice-saved sample
 
-The samples are the seed example written by perf_xlsx.template plus workbooks built from the six
+The samples are the seed example written by perf_xlsx.write.template plus workbooks built from the six
 published real tables (tests/data/real-cases, via tests/builders.py) that show what
 `perf-xlsx check` catches. The README quotes the checker's own output, so re-run this script
 when the checks change.
@@ -29,10 +29,10 @@ for extra in (ROOT, ROOT / "tests"):
 
 import builders  # noqa: E402  (tests/builders.py: real-looking tables from the real cases)
 
-from perf_xlsx.cli import render_check  # noqa: E402
-from perf_xlsx.evaluate import evaluate_file  # noqa: E402
+from perf_xlsx.cli.commands import render_check  # noqa: E402
+from perf_xlsx.judge.evaluate import evaluate_file  # noqa: E402
 from perf_xlsx.rules import load_profile  # noqa: E402
-from perf_xlsx.template import DEFAULT_FILENAME, EXAMPLE_YEAR, write_template  # noqa: E402
+from perf_xlsx.write.template import DEFAULT_FILENAME, EXAMPLE_YEAR, write_template  # noqa: E402
 
 # The committed blank template: national rules, one project, the last full year when it was
 # made. tests/test_template.py regenerates it with these values and compares cell by cell.

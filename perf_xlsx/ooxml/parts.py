@@ -7,7 +7,7 @@ with every DTD refused, as defusedxml's forbid_dtd does (:func:`xml_elements`, t
 up; :func:`well_formed`); edits are targeted regex/string operations that keep every byte
 outside the edited spot unchanged.
 
-Nothing here knows about 自评表 or scores: that is :mod:`perf_xlsx.writer`.
+Nothing here knows about 自评表 or scores: that is :mod:`perf_xlsx.write.scored`.
 """
 
 from __future__ import annotations
@@ -27,19 +27,7 @@ from xml.parsers import expat
 
 from defusedxml import DTDForbidden
 
-from perf_xlsx.grid import col_index, parse_range
-from perf_xlsx.grid import col_letter as _col_letter
-
-_LETTER_CACHE: dict[int, str] = {}
-
-
-def col_letter(col: int) -> str:
-    """grid.col_letter, memoised: the new sheets ask for the same few columns thousands of times."""
-    letters = _LETTER_CACHE.get(col)
-    if letters is None:
-        letters = _LETTER_CACHE[col] = _col_letter(col)
-    return letters
-
+from perf_xlsx.a1 import col_index, col_letter, parse_range
 
 # --- namespaces, relationship and content types -----------------------------------------
 
@@ -76,7 +64,6 @@ CT_MACRO_WORKBOOKS = (
 CT_MACROSHEETS = ("application/vnd.ms-excel.macrosheet+xml", "application/vnd.ms-excel.intlmacrosheet+xml")
 
 MAX_CELL_TEXT = 32767
-MAX_COLUMN = 16384  # XFD
 TRUNCATED_MARK = "…（已截断）"
 
 # Cap on what the writer will inflate: the reader already accepted the file, this only keeps a
@@ -893,15 +880,6 @@ class Styles:
 _R_ATTR = re.compile(r"""\sr\s*=\s*["']([^"']*)["']""")
 _VALUED_REF = re.compile(r'\br="([A-Z]{1,3})\d+"')
 _MERGE_REF = re.compile(r'\bref\s*=\s*"(?:([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"|([^"]+)")')
-_INDEX_CACHE: dict[str, int] = {}
-
-
-def _col_index(letters: str) -> int:
-    """grid.col_index, memoised: the editor converts the same few letters hundreds of times."""
-    n = _INDEX_CACHE.get(letters)
-    if n is None:
-        n = _INDEX_CACHE[letters] = col_index(letters)
-    return n
 
 _LETTERS = re.compile(r"[A-Z]{1,3}")
 _S_ATTR = re.compile(r"""\ss\s*=\s*["'](\d+)["']""")
@@ -1032,7 +1010,7 @@ class SheetEditor:
             # pattern itself, anything else (the last group) as grid.parse_range does.
             for l1, n1, l2, n2, rng in _MERGE_REF.findall(mm.body):
                 if l1:
-                    r1, c1, r2, c2 = int(n1), _col_index(l1), int(n2), _col_index(l2)
+                    r1, c1, r2, c2 = int(n1), col_index(l1), int(n2), col_index(l2)
                     if r1 <= r2 and c1 <= c2:
                         self.merges.append((r1, c1, r2, c2))
                     else:
@@ -1064,7 +1042,7 @@ class SheetEditor:
                         end = at + len(self._cell_close)
                     ref = _R_ATTR.search(tag)
                     letters = _LETTERS.match(ref.group(1)) if ref else None
-                    col = _col_index(letters.group(0)) if letters else col + 1
+                    col = col_index(letters.group(0)) if letters else col + 1
                     row._cells.append(CellSpan(col, cm.start(), end, text[cm.start():end]))
                     pos = end
         return row._cells
@@ -1124,7 +1102,7 @@ class SheetEditor:
             ref = search(attrs)
             if ref is not None:
                 letters.add(ref.group(1))
-        edge = max(map(_col_index, letters), default=0)
+        edge = max(map(col_index, letters), default=0)
         for r1, _c1, r2, c2 in self.merges:
             if r1 <= last_row and r2 >= first_row:
                 edge = max(edge, c2)
@@ -1633,17 +1611,17 @@ class SheetBuilder:
         return cells
 
     def text(self, row: int, col: int, value: object, style: int) -> None:
-        letters = _LETTER_CACHE.get(col) or col_letter(col)
+        letters = col_letter(col)
         cells = self.cells.get(row) or self._row(row)
         cells[col] = f'<c r="{letters}{row}"{text_tail(value, style)}'
 
     def number(self, row: int, col: int, value: Optional[float], style: int) -> None:
-        letters = _LETTER_CACHE.get(col) or col_letter(col)
+        letters = col_letter(col)
         cells = self.cells.get(row) or self._row(row)
         cells[col] = f'<c r="{letters}{row}"{number_tail(value, style)}'
 
     def blank(self, row: int, col: int, style: int) -> None:
-        letters = _LETTER_CACHE.get(col) or col_letter(col)
+        letters = col_letter(col)
         cells = self.cells.get(row) or self._row(row)
         cells[col] = f'<c r="{letters}{row}" s="{style}"/>'
 

@@ -6,12 +6,13 @@ import hashlib
 from dataclasses import replace
 from typing import Any, Optional, Union
 
-from perf_xlsx.checks import check_project, check_unit
-from perf_xlsx.grid import GridError, parse_ref
+from perf_xlsx.a1 import parse_ref
+from perf_xlsx.judge.checks import check_project, check_unit
+from perf_xlsx.judge.scoring import cell_money, fmt, indicator_share, score_project
 from perf_xlsx.model import Finding, ProjectScore, Severity, WorkbookModel, WorkbookResult
-from perf_xlsx.reader import model_from_grid, read_grid
+from perf_xlsx.read.grid import GridError
+from perf_xlsx.read.reader import model_from_grid, read_grid
 from perf_xlsx.rules import Profile
-from perf_xlsx.scoring import cell_money, fmt, indicator_share, score_project
 
 SCHEMA = "perf_xlsx.result/1"
 
@@ -99,7 +100,7 @@ def evaluate_file(path: str, profile: Profile, display_name: Optional[str] = Non
         return _failed(result, kind.code, kind.message)
     try:
         if kind == "legacy":
-            from perf_xlsx.legacy import read_legacy_grid
+            from perf_xlsx.read.legacy import read_legacy_grid
 
             model = model_from_grid(read_legacy_grid(path), path)
             model = replace(model, legacy=True, values_only="旧版 .xls / .ods 格式", findings=model.findings + (Finding(

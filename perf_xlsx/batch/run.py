@@ -15,20 +15,21 @@ import signal
 import tempfile
 import time
 from array import array
-from collections import Counter, deque
+from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator, Optional, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence
 
-from perf_xlsx.evaluate import evaluate_file, result_to_dict, sha256_file
+from perf_xlsx.batch.report import BatchError, BatchReport, FileOutcome, Outcomes
+from perf_xlsx.batch.summary import SummaryIndex, digest, write_summary
 from perf_xlsx.fileutil import atomic_write, sweep_stale_temps
-from perf_xlsx.legacy import as_xlsx
+from perf_xlsx.judge.evaluate import evaluate_file, result_to_dict, sha256_file
+from perf_xlsx.read.legacy import as_xlsx
 from perf_xlsx.rules import Profile, load_profile
-from perf_xlsx.summary import SummaryIndex, digest, write_summary
 
 # Imported here, not per file: workers are forked from this process and start with it loaded.
-from perf_xlsx.writer import WriteError, is_scored_output, write_scored
+from perf_xlsx.write.scored import WriteError, is_scored_output, write_scored
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".ods", ".xltx", ".xltm"}
 SYSTEM_FILES = {"thumbs.db", "desktop.ini", ".ds_store", "ehthumbs.db"}
@@ -39,109 +40,6 @@ SKIPPED_NAME = "skipped.jsonl"
 LOCK_NAME = ".perf-xlsx.lock"
 FILE_TIMEOUT = 60.0  # seconds per file; a 自评表 takes milliseconds
 MEMORY_LIMIT = 1 << 30  # bytes of address space per worker
-
-
-class BatchError(Exception):
-    """The batch as a whole cannot run (folder missing, another run in progress); Chinese message."""
-
-
-class FileOutcome:
-    """One input file, accounted for exactly once.
-
-    Only counts stay in memory; the full perf_xlsx.result/1 line and the file's summary rows
-    wait in a spool file, so memory stays flat however many files.
-    """
-
-    __slots__ = ("path", "status", "reason", "errors", "warnings", "spooled")
-
-    def __init__(self, path: str, status: str, reason: str = "", errors: int = 0, warnings: int = 0,
-                 spooled: Optional[tuple[int, int]] = None) -> None:
-        self.path = path  # relative to the batch folder, with forward slashes
-        self.status = status  # "scored" | "failed" | "skipped"
-        self.reason = reason
-        self.errors = errors
-        self.warnings = warnings
-        self.spooled = spooled  # (offset, length) of its results.jsonl line in the spool
-
-    def result(self, spool: Optional[IO[bytes]]) -> Optional[dict[str, Any]]:
-        """The full result (perf_xlsx.result/1 plus batch keys), read back when needed."""
-        data = self.raw_line(spool)
-        return json.loads(data) if data else None
-
-    def raw_line(self, spool: Optional[IO[bytes]]) -> Optional[bytes]:
-        if self.spooled is None or spool is None:
-            return None
-        spool.seek(self.spooled[0])
-        return spool.read(self.spooled[1])
-
-
-_STATUSES = ("scored", "failed", "skipped")
-_UNFINISHED = 255
-
-
-class Outcomes(Sequence[FileOutcome]):
-    """Every file's outcome, kept as columns: a few dozen bytes a file instead of an object
-    each, so that a batch of 10,000 files needs about as much memory as one of 1,000."""
-
-    def __init__(self, paths: list[str]) -> None:
-        n = len(paths)
-        self.paths = paths
-        self.status = bytearray([_UNFINISHED]) * n
-        self.errors = array("l", bytes(array("l").itemsize * n))
-        self.warnings = array("l", bytes(array("l").itemsize * n))
-        self.line_at = array("q", [-1]) * n
-        self.line_len = array("l", bytes(array("l").itemsize * n))
-        self.reasons: dict[int, str] = {}  # only files that have one
-
-    def set(self, i: int, status: str, reason: str = "", errors: int = 0, warnings: int = 0,
-            spooled: Optional[tuple[int, int]] = None) -> None:
-        self.status[i] = _STATUSES.index(status)
-        self.errors[i], self.warnings[i] = errors, warnings
-        if reason:
-            self.reasons[i] = reason
-        if spooled is not None:
-            self.line_at[i], self.line_len[i] = spooled
-
-    def finished(self, i: int) -> bool:
-        return self.status[i] != _UNFINISHED
-
-    def __len__(self) -> int:
-        return len(self.paths)
-
-    def __getitem__(self, i: int) -> FileOutcome:  # type: ignore[override]
-        if not self.finished(i):
-            raise IndexError(f"{self.paths[i]} has no outcome yet")
-        at = self.line_at[i]
-        return FileOutcome(self.paths[i], _STATUSES[self.status[i]], self.reasons.get(i, ""), self.errors[i],
-                           self.warnings[i], None if at < 0 else (at, self.line_len[i]))
-
-    def __iter__(self) -> Iterator[FileOutcome]:
-        return (self[i] for i in range(len(self.paths)))
-
-
-@dataclass
-class BatchReport:
-    folder: str
-    outdir: str
-    profile: str
-    outcomes: Sequence[FileOutcome] = field(default_factory=list)
-    elapsed: float = 0.0
-    interrupted: bool = False
-    spool: Optional[IO[bytes]] = None  # full result lines while the run is open
-    grades: Counter[str] = field(default_factory=Counter)  # projects per 等级 ("未评级": none)
-
-    def count(self, status: str) -> int:
-        return sum(1 for o in self.outcomes if o.status == status)
-
-    @property
-    def projects(self) -> int:
-        return sum(self.grades.values())
-
-    @property
-    def exit_code(self) -> int:
-        if self.count("failed") or any(o.errors for o in self.outcomes):
-            return 1
-        return 0
 
 
 # --- scanning --------------------------------------------------------------------------
@@ -258,7 +156,7 @@ def process_one(path: str, rel: str, out_path: str, profile: Profile) -> dict[st
 def _worker_main(conn: Connection, profile_spec: str,
                  work: Callable[[str, str, str, Profile], dict[str, Any]]) -> None:
     _limit_worker()
-    from perf_xlsx import legacy
+    from perf_xlsx.read import legacy
 
     legacy.IN_SANDBOX = True  # this process already has a deadline and a memory limit
     profile = load_profile(profile_spec)

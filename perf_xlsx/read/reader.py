@@ -12,7 +12,6 @@ from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
-from perf_xlsx.grid import Grid, GridError, Sheet, read_grid, ref
 from perf_xlsx.model import (
     CellValue,
     Finding,
@@ -27,6 +26,7 @@ from perf_xlsx.model import (
     WorkbookModel,
     make_cell,
 )
+from perf_xlsx.read.grid import Grid, GridError, Sheet, read_grid, ref
 from perf_xlsx.values import clean_text, normalize_label, split_weight_suffix
 
 __all__ = ["read_workbook", "model_from_grid", "GridError"]

@@ -19,11 +19,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Optional, Union
 
+from perf_xlsx.a1 import quote_sheet
+from perf_xlsx.a1 import ref as a1
 from perf_xlsx.fileutil import atomic_write
-from perf_xlsx.grid import ref as a1
+from perf_xlsx.judge.scoring import fmt, funds_points, round2, score_indicator
 from perf_xlsx.model import CellValue, Grade, Indicator
 from perf_xlsx.rules import Profile
-from perf_xlsx.scoring import fmt, funds_points, round2, score_indicator
 
 __all__ = [
     "DEFAULT_FILENAME",
@@ -82,10 +83,6 @@ R_IND_HEAD = R_GOAL_TEXT + 1  # 13
 C_INITIAL, C_FULL, C_EXEC, C_FW, C_RATE, C_FS = 5, 6, 7, 8, 9, 10
 # indicator block columns
 C_L1, C_L2, C_NAME, C_TARGET, C_ACTUAL, C_W, C_S, C_REASON = 2, 3, 4, 5, 6, 7, 8, 9
-
-
-def _quote(sheet: str) -> str:
-    return "'" + sheet.replace("'", "''") + "'"
 
 
 # --- data --------------------------------------------------------------------------------
@@ -831,7 +828,7 @@ def _write_unit(wb: Any, f: _Formats, data: WorkbookData, written: list[_Written
     ws.set_row(head - 1, 22)
     row = head + 1
     for n, w in enumerate(written, 1):
-        q = _quote(w.sheet)
+        q = quote_sheet(w.sheet)
         name_ref = f"{q}!{a1(R_NAME, 3)}"
         # Falls back to the sheet name, as the checker does for a project without a name.
         s.formula(row, 2, f'=IF({name_ref}="","{w.sheet}",{name_ref})', f.calc_text, w.name or w.sheet)

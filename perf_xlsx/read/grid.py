@@ -27,6 +27,7 @@ from typing import IO, Any, Callable, Optional, Sequence, Union
 
 from defusedxml import ElementTree as SafeET
 
+from perf_xlsx.a1 import col_index, parse_range, ref
 from perf_xlsx.model import CellValue, make_cell
 from perf_xlsx.values import clean_text
 
@@ -45,7 +46,6 @@ _BUILTIN_DATE_FORMATS = set(range(14, 23)) | {45, 46, 47}
 _BUILTIN_PERCENT_FORMATS = {9, 10}
 _INF = float("inf")
 _second = itemgetter(1)
-_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
 
 
 class GridError(Exception):
@@ -55,48 +55,6 @@ class GridError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-def col_letter(col: int) -> str:
-    cached = type(col) is int and 0 < col <= MAX_COLS  # every column the reader and checks use
-    if cached and col in _COL_LETTERS:
-        return _COL_LETTERS[col]
-    letters = ""
-    n = col
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    if cached:
-        _COL_LETTERS[col] = letters
-    return letters
-
-
-_COL_LETTERS: dict[int, str] = {}
-
-
-def col_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def ref(row: int, col: int) -> str:
-    return f"{col_letter(col)}{row}"
-
-
-def parse_ref(a1: str) -> tuple[int, int]:
-    m = _REF.match(a1.replace("$", "").upper())
-    if not m:
-        raise ValueError(a1)
-    return int(m.group(2)), col_index(m.group(1))
-
-
-def parse_range(a1: str) -> tuple[int, int, int, int]:
-    first, _, last = a1.partition(":")
-    r1, c1 = parse_ref(first)
-    r2, c2 = parse_ref(last or first)
-    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
 
 
 @dataclass

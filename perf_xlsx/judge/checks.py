@@ -10,6 +10,19 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Iterator, Optional
 
+from perf_xlsx.judge.scoring import (
+    MONEY_COLUMNS,
+    cell_money,
+    cell_number,
+    cell_points,
+    column_value,
+    fmt,
+    indicator_share,
+    money_tolerance,
+    round2,
+    settled,
+    settled_decimal,
+)
 from perf_xlsx.model import (
     CellValue,
     Finding,
@@ -24,19 +37,6 @@ from perf_xlsx.model import (
     UnitSheet,
 )
 from perf_xlsx.rules import Profile
-from perf_xlsx.scoring import (
-    MONEY_COLUMNS,
-    cell_money,
-    cell_number,
-    cell_points,
-    column_value,
-    fmt,
-    indicator_share,
-    money_tolerance,
-    round2,
-    settled,
-    settled_decimal,
-)
 from perf_xlsx.values import blank_amount, normalize_label
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO

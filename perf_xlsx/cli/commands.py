@@ -10,7 +10,8 @@ from typing import Any, Optional, Sequence
 
 import click
 
-from perf_xlsx.evaluate import evaluate_file, exit_code, result_to_dict
+from perf_xlsx.judge.evaluate import evaluate_file, exit_code, result_to_dict
+from perf_xlsx.judge.scoring import fmt
 from perf_xlsx.model import Severity, WorkbookResult
 from perf_xlsx.rules import (
     DEFAULT_PROFILE,
@@ -20,7 +21,6 @@ from perf_xlsx.rules import (
     load_profile,
     profile_text,
 )
-from perf_xlsx.scoring import fmt
 
 # The names are space-separated so that the help page wraps between them, not inside one.
 RULES_HELP = f"评分规则：内置规则名或 .toml 文件路径，默认 {DEFAULT_PROFILE}；内置规则：{' '.join(builtin_names())}"
@@ -301,7 +301,7 @@ def template(output: Optional[str], year: Optional[int], projects: int, example:
     """写出标准的项目支出绩效自评表模板（含填报说明、项目清单、下拉选项与公式）。"""
     import datetime
 
-    from perf_xlsx.template import DEFAULT_FILENAME, write_template
+    from perf_xlsx.write.template import DEFAULT_FILENAME, write_template
 
     profile = _profile(rules)
     path = output or (DEFAULT_FILENAME.replace(".xlsx", "（示例）.xlsx") if example else DEFAULT_FILENAME)
@@ -353,14 +353,14 @@ def _write_scored(result: WorkbookResult, file: str, output: Optional[str], prof
     if result.status != "scored":
         return None
     try:
-        from perf_xlsx.writer import WriteError, write_scored
+        from perf_xlsx.write.scored import WriteError, write_scored
     except ImportError:  # pragma: no cover - the writer ships with the package
         return None
     target = output or str(Path(file).with_name(Path(file).stem + ".scored.xlsx"))
     if Path(target).resolve() == Path(file).resolve():
         click.echo("错误：输出文件不能是输入文件本身（输入文件从不被改写），请用 -o 指定其他文件名", err=True)
         sys.exit(2)
-    from perf_xlsx.legacy import as_xlsx
+    from perf_xlsx.read.legacy import as_xlsx
 
     try:
         with as_xlsx(file, result.model) as source:
@@ -429,7 +429,8 @@ def rules(profile_name: str, output: Optional[str], force: bool, list_only: bool
 @rules_option
 def batch(folder: str, outdir: Optional[str], jobs: Optional[int], recursive: bool, rules: Optional[str]) -> None:
     """评分文件夹 DIR 中的全部工作簿：每个文件一份评分结果，另有 汇总.xlsx 与 results.jsonl。"""
-    from perf_xlsx.batch import BatchError, run_batch
+    from perf_xlsx.batch.report import BatchError
+    from perf_xlsx.batch.run import run_batch
 
     profile = _profile(rules)
     with _Progress() as progress:

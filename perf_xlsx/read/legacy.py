@@ -15,8 +15,8 @@ import tempfile
 from contextlib import contextmanager
 from typing import Any, Iterator, Optional
 
-from perf_xlsx.grid import MAX_COLS, MAX_ROWS, Grid, GridError, Sheet, read_grid, ref
 from perf_xlsx.model import CellValue, WorkbookModel
+from perf_xlsx.read.grid import MAX_COLS, MAX_ROWS, Grid, GridError, Sheet, read_grid, ref
 from perf_xlsx.values import clean_text
 
 TIMEOUT = 30.0

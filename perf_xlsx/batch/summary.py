@@ -18,12 +18,13 @@ import tempfile
 import zipfile
 from array import array
 from collections import Counter
-from typing import IO, TYPE_CHECKING, Any, Optional
+from typing import IO, Any, Optional
 
+from perf_xlsx.a1 import quote_sheet
+from perf_xlsx.batch.report import BatchReport
 from perf_xlsx.fileutil import atomic_write
-from perf_xlsx.rules import Profile
-from perf_xlsx.scoring import settled
-from perf_xlsx.xlsxparts import (
+from perf_xlsx.judge.scoring import settled
+from perf_xlsx.ooxml.parts import (
     cell_string,
     clean_xml,
     col_letter,
@@ -32,9 +33,7 @@ from perf_xlsx.xlsxparts import (
     xml_attr,
     xml_text,
 )
-
-if TYPE_CHECKING:
-    from perf_xlsx.batch import BatchReport
+from perf_xlsx.rules import Profile
 
 OUTPUT_PROPERTY = "perf_xlsx_output"
 SEVERITY_LABEL = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -520,10 +519,6 @@ _DRAWING = (
 )
 
 
-def _quoted(name: str) -> str:
-    return "'" + name.replace("'", "''") + "'"
-
-
 def _package(zf: zipfile.ZipFile, sheets: list[_Sheet], index: SummaryIndex, labels: list[str]) -> None:
     def put(name: str, text: str) -> None:
         zf.writestr(_info(name), text.encode("utf-8"))
@@ -566,10 +561,10 @@ def _package(zf: zipfile.ZipFile, sheets: list[_Sheet], index: SummaryIndex, lab
     for i, s in enumerate(sheets):
         if s.autofilter:
             names.append(f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
-                         f'{_quoted(s.name)}!{_absolute(s.autofilter)}</definedName>')
+                         f'{quote_sheet(s.name)}!{_absolute(s.autofilter)}</definedName>')
         if s.frozen:
             names.append(f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">'
-                         f'{_quoted(s.name)}!${s.frozen}:${s.frozen}</definedName>')
+                         f'{quote_sheet(s.name)}!${s.frozen}:${s.frozen}</definedName>')
     sheet_list = "".join(f'<sheet name="{s.name}" sheetId="{i}" r:id="rId{i}"/>' for i, s in enumerate(sheets, 1))
     put("xl/workbook.xml",
         f'{_XML}<workbook xmlns="{_NS}" xmlns:r="{_REL}"><workbookPr/><bookViews><workbookView activeTab="0"/>'

@@ -22,13 +22,14 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from perf_xlsx import xlsxparts as xp
+from perf_xlsx.a1 import MAX_COLUMN, col_index, col_letter, parse_ref, quote_sheet
 from perf_xlsx.fileutil import atomic_write
-from perf_xlsx.grid import col_index, col_letter, parse_ref
+from perf_xlsx.judge.scoring import fmt, round2
 from perf_xlsx.model import Finding, ProjectScore, Severity, WorkbookResult
+from perf_xlsx.ooxml import parts as xp
 from perf_xlsx.rules import Profile
-from perf_xlsx.scoring import fmt, round2
 from perf_xlsx.values import clean_text
+from perf_xlsx.version import __version__
 
 __all__ = ["OUTPUT_PROPERTY", "WriteError", "is_scored_output", "render_scored", "write_scored"]
 
@@ -220,10 +221,6 @@ _LABELS = {s: s.label for s in Severity}
 
 def _severity_rank(f: Finding) -> int:
     return _RANKS[f.severity]
-
-
-def _quote_sheet(name: str) -> str:
-    return "'" + name.replace("'", "''") + "'"
 
 
 def _unique_name(wanted: str, taken: set[str]) -> str:
@@ -715,7 +712,7 @@ class _Builder:
         for lo, hi in sorted(editor.hidden_columns()):
             if lo <= col <= hi:
                 col = hi + 1
-        if col > xp.MAX_COLUMN:
+        if col > MAX_COLUMN:
             # Hidden through XFD ("hide all unused columns") or content in the last column:
             # no column left to show the scores in, and one past XFD would not open at all.
             return {}, -1
@@ -860,7 +857,7 @@ class _Builder:
         sheet = self._sheet_for(model_sheet)
         if sheet is None or sheet.index in self.macrosheets:
             return None
-        return f"{_quote_sheet(sheet.name)}!{(cell or 'A1').split(':')[0]}"
+        return f"{quote_sheet(sheet.name)}!{(cell or 'A1').split(':')[0]}"
 
     def _summary(self) -> xp.SheetBuilder:
         assert self.model is not None
@@ -1194,11 +1191,11 @@ class _Builder:
 
         text = dn_pat.sub(fix_name, text)  # the same names _names_to_drop counted for 汇总
         ours = (f'<{wp}definedName name="_xlnm._FilterDatabase" localSheetId="1" hidden="1">'
-                f"{xp.xml_text(_quote_sheet(self.detail_name))}!$A$1:$R${max(detail_rows, 1)}</{wp}definedName>"
+                f"{xp.xml_text(quote_sheet(self.detail_name))}!$A$1:$R${max(detail_rows, 1)}</{wp}definedName>"
                 f'<{wp}definedName name="_xlnm.Print_Titles" localSheetId="0">'
-                f"{xp.xml_text(_quote_sheet(self.summary_name))}!{self.summary_title_rows}</{wp}definedName>"
+                f"{xp.xml_text(quote_sheet(self.summary_name))}!{self.summary_title_rows}</{wp}definedName>"
                 f'<{wp}definedName name="_xlnm.Print_Titles" localSheetId="1">'
-                f"{xp.xml_text(_quote_sheet(self.detail_name))}!{self.detail_title_rows}</{wp}definedName>")
+                f"{xp.xml_text(quote_sheet(self.detail_name))}!{self.detail_title_rows}</{wp}definedName>")
         if self.external_dropped:
             ext = xp.find_element(text, wp + "externalReferences")
             if ext is not None:
@@ -1247,6 +1244,4 @@ class _Builder:
 
 
 def _version() -> str:
-    import perf_xlsx
-
-    return str(getattr(perf_xlsx, "__version__", "0"))
+    return __version__

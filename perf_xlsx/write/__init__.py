@@ -1,0 +1,1 @@
+"""Writing: the scored copy of a user's workbook and the standard template."""
