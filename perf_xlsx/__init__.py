@@ -1,21 +1,98 @@
-"""perf_xlsx: read, check and score 项目支出绩效自评表 workbooks."""
+"""perf_xlsx: read, check and score 项目支出绩效自评表 workbooks — the public Python API.
 
+    import perf_xlsx
+    result = perf_xlsx.evaluate("sample_workbooks/01-示例-芙蓉区商务局2021.xlsx")
+    result.score_workbook("scored.xlsx")
+
+``evaluate``, ``batch`` and ``template`` are the analyst's entry points (docs/python-api.md);
+``perf_xlsx.frames`` turns results into pandas DataFrames. The library functions under them
+(``evaluate_file``, ``write_scored``, ``run_batch``, ``write_template`` …) are exported too.
+
+Names from the write and batch layers, and ``frames``, are loaded on first use (PEP 562
+``__getattr__``): every ``perf-xlsx`` command imports this package first, and importing the
+writers and the batch runner would add about 0.1 s to ``perf-xlsx check``.
+
+``perf_xlsx.batch`` is the function, not the subpackage of the same name: the subpackage is
+imported below before the function is bound, so that importing its modules later
+(``from perf_xlsx.batch.run import run_batch``) never rebinds the attribute. Reach the
+subpackage's modules by their import path (``import perf_xlsx.batch.run as run``, or the
+object form of ``monkeypatch.setattr``), not by attribute access from ``perf_xlsx``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Loaded before ``batch`` (the function) is bound: see the module docstring.
+from perf_xlsx import batch as _batch_package
+from perf_xlsx.api import Evaluation, batch, evaluate, template
 from perf_xlsx.judge.evaluate import evaluate_file, evaluate_model, result_to_dict
 from perf_xlsx.model import Finding, Severity, WorkbookResult
 from perf_xlsx.read.reader import read_workbook
 from perf_xlsx.rules import Profile, RulesError, load_profile
 from perf_xlsx.version import __version__
 
+del _batch_package
+
+if TYPE_CHECKING:
+    from perf_xlsx import frames
+    from perf_xlsx.batch.report import BatchError, BatchReport
+    from perf_xlsx.batch.run import run_batch
+    from perf_xlsx.write.scored import WriteError, render_scored, write_scored
+    from perf_xlsx.write.template import write_template
+
+#: Exported name → the module that defines it, imported on first access.
+_LAZY: dict[str, str] = {
+    "BatchError": "perf_xlsx.batch.report",
+    "BatchReport": "perf_xlsx.batch.report",
+    "run_batch": "perf_xlsx.batch.run",
+    "WriteError": "perf_xlsx.write.scored",
+    "render_scored": "perf_xlsx.write.scored",
+    "write_scored": "perf_xlsx.write.scored",
+    "write_template": "perf_xlsx.write.template",
+}
+_LAZY_MODULES = ("frames",)
+
 __all__ = [
     "__version__",
+    # the analyst's API (perf_xlsx.api)
+    "Evaluation",
+    "batch",
+    "evaluate",
+    "frames",
+    "template",
+    # the library under it
+    "BatchError",
+    "BatchReport",
     "Finding",
     "Profile",
     "RulesError",
     "Severity",
     "WorkbookResult",
+    "WriteError",
     "evaluate_file",
     "evaluate_model",
     "load_profile",
     "read_workbook",
+    "render_scored",
     "result_to_dict",
+    "run_batch",
+    "write_scored",
+    "write_template",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    elif name in _LAZY_MODULES:
+        value = importlib.import_module(f"{__name__}.{name}")
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

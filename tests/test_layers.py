@@ -38,7 +38,7 @@ PACKAGE = "perf_xlsx"
 PACKAGE_DIR = Path(__file__).resolve().parent.parent / PACKAGE
 
 #: Lowest first: a module may import its own layer and the layers before it.
-LAYERS: tuple[str, ...] = ("model", "values", "ooxml", "read", "judge", "write", "batch", "cli")
+LAYERS: tuple[str, ...] = ("model", "values", "ooxml", "read", "judge", "write", "batch", "api", "cli")
 
 #: Module (or package prefix) → layer; see the module docstring.
 LAYER_OF: dict[str, str] = {
@@ -63,6 +63,10 @@ LAYER_OF: dict[str, str] = {
     "perf_xlsx.write": "write",
     # batch: folder runs and their 汇总.xlsx.
     "perf_xlsx.batch": "batch",
+    # api: the analyst's Python API (evaluate / batch / template, results as DataFrames), over
+    # everything that reads, judges and writes; the package root re-exports it.
+    "perf_xlsx.api": "api",
+    "perf_xlsx.frames": "api",
     # cli: the command line, ``python -m perf_xlsx`` and the package facade.
     "perf_xlsx.cli": "cli",
     "perf_xlsx.__main__": "cli",
