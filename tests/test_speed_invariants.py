@@ -236,7 +236,9 @@ def test_float_fast_paths_match_the_decimal_paths() -> None:
     from decimal import ROUND_HALF_UP, Decimal
 
     from perf_xlsx.judge.scoring import fmt
-    from perf_xlsx.values import _finite_float, _to_decimal, parse_money, parse_number
+    from perf_xlsx.values import parse_money, parse_number
+    from perf_xlsx.values.numbers import finite_float as _finite_float
+    from perf_xlsx.values.numbers import to_decimal as _to_decimal
 
     rng = random.Random(3)
     floats = [0.0, -0.0, 1e308, -1e-320, math.inf, -math.inf, math.nan, 2.675, 1.005, -0.004]

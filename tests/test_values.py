@@ -11,7 +11,6 @@ import pytest
 
 from perf_xlsx.model import Grade, Quantity
 from perf_xlsx.values import (
-    _T2S_PAIRS,
     clean_text,
     explicitly_not_applicable,
     normalize_label,
@@ -22,6 +21,7 @@ from perf_xlsx.values import (
     parse_quantity,
     split_weight_suffix,
 )
+from perf_xlsx.values.labels import _T2S_PAIRS
 
 A, P, N = Grade.ACHIEVED, Grade.PARTIAL, Grade.NOT
 
