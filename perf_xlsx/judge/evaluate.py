@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from typing import Any, Optional, Union
+from typing import Any, Optional
 
 from perf_xlsx.a1 import parse_ref
 from perf_xlsx.judge.checks import check_project, check_unit
 from perf_xlsx.judge.scoring import cell_money, fmt, indicator_share, score_project
 from perf_xlsx.model import Finding, ProjectScore, Severity, WorkbookModel, WorkbookResult
-from perf_xlsx.read.grid import GridError
-from perf_xlsx.read.reader import model_from_grid, read_grid
+from perf_xlsx.read.errors import GridError
+from perf_xlsx.read.grid import read_grid
+from perf_xlsx.read.reader import model_from_grid
+from perf_xlsx.read.sniff import sniff
 from perf_xlsx.rules import Profile
 
 SCHEMA = "perf_xlsx.result/1"
@@ -23,33 +25,6 @@ def sha256_file(path: str) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _sniff(path: str) -> Union[str, GridError]:
-    """Route by content, not by extension: "xlsx", "legacy" (.xls/.ods, read by calamine), or why not."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(512)
-    except OSError as exc:
-        return GridError("read.io", f"无法读取文件：{exc.strerror or exc}")
-    if not head:
-        return GridError("read.empty", "文件为空（0 字节），请重新保存后提交")
-    if head.startswith(b"PK\x03\x04"):
-        # OpenDocument stores its mimetype uncompressed as the first member.
-        return "legacy" if b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet" in head else "xlsx"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        # An encrypted .xlsx is an OLE2 container holding EncryptionInfo/EncryptedPackage streams.
-        with open(path, "rb") as fh:
-            data = fh.read(8 << 20)
-        if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
-            return GridError("read.encrypted", "文件设有打开密码，请取消密码后重新提交")
-        return "legacy"
-    lowered = head.lstrip().lower()
-    if lowered.startswith((b"<html", b"<!doctype html", b"<table", b"<?xml")):
-        return GridError("read.html", "文件是网页（HTML）导出的表格，不是 Excel 工作簿，请在 WPS/Excel 中另存为 .xlsx")
-    if head.startswith(b"%PDF"):
-        return GridError("read.not_workbook", "文件是 PDF，不是 Excel 工作簿，请提交 .xlsx 文件")
-    return GridError("read.not_workbook", "文件不是 Excel 工作簿（可能是改了扩展名的文本/CSV 文件），请在 WPS/Excel 中另存为 .xlsx")
 
 
 def _order(model: WorkbookModel, finding: Finding) -> tuple[int, int, int, int, str]:
@@ -95,7 +70,7 @@ def evaluate_file(path: str, profile: Profile, display_name: Optional[str] = Non
         result.sha256 = sha256_file(path)
     except OSError as exc:
         return _failed(result, "read.io", f"无法读取文件：{exc.strerror or exc}")
-    kind = _sniff(path)
+    kind = sniff(path)
     if isinstance(kind, GridError):
         return _failed(result, kind.code, kind.message)
     try:

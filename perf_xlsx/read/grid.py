@@ -1,5 +1,5 @@
 """Cell grid of an .xlsx/.xlsm file: values, cached results, formula flags, number formats,
-merges and hidden rows, read from the zip parts with defusedxml.
+merges and hidden rows, scanned from the worksheet parts of a ZipBook (read.zipbook).
 
 Why not openpyxl here: a 自评表 needs, for the same cell, the cached value *and* whether it
 is a formula without one (openpyxl needs two full loads for that), and openpyxl's full load
@@ -11,54 +11,34 @@ nothing. python-calamine gives neither formula flags nor number formats.
 
 from __future__ import annotations
 
-import datetime as _dt
 import html
-import os
-import posixpath
 import re
-import struct
-import xml.etree.ElementTree as ET
 import zipfile
-import zlib
 from dataclasses import dataclass, field, replace
 from itertools import product
 from operator import itemgetter
-from typing import IO, Any, Callable, Optional, Sequence, Union
+from typing import Any, Optional, Sequence
 
 from defusedxml import ElementTree as SafeET
 
 from perf_xlsx.a1 import col_index, parse_range, ref
 from perf_xlsx.model import CellValue, make_cell
+from perf_xlsx.read.errors import GridError
+from perf_xlsx.read.numfmt import cell_formats, excel_date
+from perf_xlsx.read.zipbook import ZipBook, local_name, open_book, parse_xml, workbook_part
 from perf_xlsx.values import clean_text
 
 MAX_ROWS = 5000
 MAX_COLS = 64  # A..BL: a 自评表 is at most ~15 columns wide
 MAX_TEXT = 32767
-# Zip limits checked on the central directory before anything is inflated (hostile-input A3):
-# a filled 自评表 is tens of KB; these leave room for pictures and still stop zip bombs.
-MAX_FILE_BYTES = 100 << 20
-MAX_TOTAL_UNCOMPRESSED = 200 << 20
-MAX_PART_UNCOMPRESSED = 50 << 20
-MAX_RATIO = 100
-MAX_MEMBERS = 2000
-
-_BUILTIN_DATE_FORMATS = set(range(14, 23)) | {45, 46, 47}
-_BUILTIN_PERCENT_FORMATS = {9, 10}
 _INF = float("inf")
 _second = itemgetter(1)
 
 
-class GridError(Exception):
-    """The file is not a readable workbook; ``code`` is stable, the message Chinese."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
 @dataclass
 class Sheet:
+    """One worksheet as read: its cells (inside the read window), merges and hidden rows."""
+
     name: str
     state: str = "visible"  # visible | hidden | veryHidden
     cells: dict[tuple[int, int], CellValue] = field(default_factory=dict)
@@ -115,6 +95,8 @@ class Sheet:
 
 @dataclass
 class Grid:
+    """Every worksheet of a workbook, and what the package says about the file as a whole."""
+
     sheets: list[Sheet]
     date1904: bool = False
     has_macros: bool = False
@@ -122,14 +104,10 @@ class Grid:
     strict: bool = False  # Strict Open XML namespaces
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
 def _attr(el: Any, name: str) -> Optional[str]:
     """An attribute by local name (namespaced r:id and plain alike)."""
     for k, v in el.attrib.items():
-        if _local(k) == name:
+        if local_name(k) == name:
             return v
     return None
 
@@ -243,116 +221,7 @@ def _rich_text(body: str) -> str:
     return "".join(parts)
 
 
-def _parse(data: Union[bytes, IO[bytes]]) -> Any:
-    if isinstance(data, bytes):
-        if b"<!DOCTYPE" not in data and b"<!ENTITY" not in data and b"\x00" not in data:
-            # No DTD, so nothing for defusedxml to refuse: entities can only be declared in a
-            # DTD and external ones only named there. (Expat reads markup as ASCII in every
-            # encoding it accepts except UTF-16, whose markup holds NUL bytes.) The C parser
-            # builds the same tree several times faster than defusedxml's Python one.
-            return ET.fromstring(data)
-        return SafeET.fromstring(data, forbid_dtd=True)
-    return SafeET.parse(data, forbid_dtd=True).getroot()
-
-
-def _is_percent_format(code: str) -> bool:
-    return "%" in re.sub(r'"[^"]*"|\\.', "", code)
-
-
-def _is_date_format(code: str) -> bool:
-    stripped = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code).lower()
-    return bool(re.search(r"[ymdhs]", stripped)) and "0" not in stripped.replace("00", "")
-
-
-def _excel_date(serial: float, date1904: bool) -> Optional[_dt.datetime]:
-    if serial < 0 or serial > 2958465:
-        return None
-    base = _dt.datetime(1904, 1, 1) if date1904 else _dt.datetime(1899, 12, 30)
-    if not date1904 and serial < 60:
-        serial += 1  # Excel's phantom 1900-02-29
-    return base + _dt.timedelta(days=serial)
-
-
-_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, name length, extra length
-# Flag bits the direct read understands: deflate options (1, 2), data descriptor (3), UTF-8 names (11).
-_PLAIN_FLAGS = 0x080E
-
-
-class _Book:
-    def __init__(self, zf: zipfile.ZipFile, fh: Optional[IO[bytes]] = None) -> None:
-        self.zf = zf
-        self.fh = fh
-        self.names = set(zf.namelist())
-        # Where each entry's data must end: the next entry's local header, or the central
-        # directory (entries that overlap are for zipfile to judge, as it does in newer Pythons).
-        starts = sorted({i.header_offset for i in zf.infolist()})
-        starts.append(zf.start_dir)
-        self._ends = {start: starts[n + 1] for n, start in enumerate(starts[:-1])}
-
-    def read(self, name: str) -> bytes:
-        """A part's bytes. zipfile.read costs ~20 us of Python per part (a ZipExtFile, its
-        buffers and checks), as much as inflating a 自评表 part; the stored bytes are read and
-        inflated directly instead, bounded by the declared size (which _check_zip has capped)
-        and checked against the CRC. Anything unusual (another method, flags, a name or size or
-        CRC that does not match) goes through zipfile, which reads or raises as it always did."""
-        info = self.zf.getinfo(name)
-        fh = self.fh
-        if fh is not None and info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) \
-                and not info.flag_bits & ~_PLAIN_FLAGS and info.file_size <= MAX_PART_UNCOMPRESSED:
-            fh.seek(info.header_offset)
-            head = fh.read(30)
-            if len(head) == 30:
-                magic, name_len, extra_len = _LOCAL_HEADER.unpack(head)
-                raw_name = fh.read(name_len)
-                start = info.header_offset + 30 + name_len + extra_len
-                if magic == b"PK\x03\x04" and _header_name(raw_name, info.flag_bits) == info.orig_filename \
-                        and start + info.compress_size <= self._ends.get(info.header_offset, -1):
-                    fh.seek(start)
-                    data = fh.read(info.compress_size)
-                    if len(data) == info.compress_size:
-                        if info.compress_type == zipfile.ZIP_DEFLATED:
-                            try:
-                                data = zlib.decompressobj(-15).decompress(data, info.file_size + 1)
-                            except zlib.error:
-                                data = b""
-                        if len(data) == info.file_size and zlib.crc32(data) == info.CRC:
-                            return data
-        return self.zf.read(name)
-
-    def rels(self, part: str) -> dict[str, str]:
-        folder, base = posixpath.split(part)
-        rels_name = posixpath.join(folder, "_rels", base + ".rels")
-        if rels_name not in self.names:
-            return {}
-        out: dict[str, str] = {}
-        for el in _parse(self.read(rels_name)):
-            rid, target = el.get("Id"), el.get("Target")
-            if rid and target and el.get("TargetMode") != "External":
-                path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-                    posixpath.join(folder, target))
-                out[rid] = path
-        return out
-
-
-def _header_name(raw: bytes, flags: int) -> Optional[str]:
-    """The name in a local header, decoded as zipfile decodes it."""
-    try:
-        return raw.decode("utf-8" if flags & 0x800 else "cp437")
-    except UnicodeDecodeError:
-        return None
-
-
-def _workbook_part(book: _Book) -> str:
-    for rid_target in book.rels("").values():
-        if rid_target.endswith(".xml") and "workbook" in rid_target.lower():
-            return rid_target
-    for candidate in ("xl/workbook.xml", "xl/workbook2.xml"):
-        if candidate in book.names:
-            return candidate
-    raise GridError("read.no_workbook", "文件中没有工作簿内容，请在 WPS/Excel 中另存为 .xlsx 后重新提交")
-
-
-def _shared_strings(book: _Book, wb_rels: dict[str, str], wb_part: str) -> list[str]:
+def _shared_strings(book: ZipBook, wb_rels: dict[str, str], wb_part: str) -> list[str]:
     part = next((p for p in wb_rels.values() if p.lower().endswith("sharedstrings.xml")), None)
     if part is None or part not in book.names:
         return []
@@ -362,43 +231,6 @@ def _shared_strings(book: _Book, wb_rels: dict[str, str], wb_part: str) -> list[
     # group that did not take part: a plain string is never empty (its group 1 is then "");
     # "" in both groups is an empty plain string, an empty <si></si> or <si/>, all "" here.
     return [clean_text(plain if plain or not other else _rich_text(other)) for plain, other in si_re.findall(text)]
-
-
-def _styles(book: _Book, wb_rels: dict[str, str]) -> tuple[Sequence[bool], Sequence[bool]]:
-    """Per cellXfs index: (is percent format, is date format)."""
-    part = next((p for p in wb_rels.values() if p.lower().endswith("styles.xml")), None)
-    if part is None or part not in book.names:
-        return (), ()
-    return _styles_of(book.read(part))
-
-
-def _styles_of(data: bytes) -> tuple[tuple[bool, ...], tuple[bool, ...]]:
-    root = _parse(data)
-    custom: dict[int, str] = {}
-    percent: list[bool] = []
-    date: list[bool] = []
-    for el in root:
-        name = _local(el.tag)
-        if name == "numFmts":
-            for nf in el:
-                try:
-                    custom[int(nf.get("numFmtId", "-1"))] = nf.get("formatCode", "")
-                except ValueError:
-                    continue
-        elif name == "cellXfs":
-            for xf in el:
-                try:
-                    fid = int(xf.get("numFmtId", "0"))
-                except ValueError:
-                    fid = 0
-                code = custom.get(fid)
-                if code is None:
-                    percent.append(fid in _BUILTIN_PERCENT_FORMATS)
-                    date.append(fid in _BUILTIN_DATE_FORMATS)
-                else:
-                    percent.append(_is_percent_format(code))
-                    date.append(_is_date_format(code))
-    return tuple(percent), tuple(date)
 
 
 
@@ -458,7 +290,7 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
                 if value != value or value == _INF or value == -_INF:
                     continue
                 if style < n_styles and date[style] and not is_percent:
-                    value = _excel_date(value, date1904) or value
+                    value = excel_date(value, date1904) or value
                 long_text = False
             else:
                 continue
@@ -548,7 +380,7 @@ def _read_cells_by_row(text: str, stop: int, sheet: Sheet, strings: list[str], p
             _keep(sheet, row, col, cell, head, percent)
 
 
-def _read_sheet(book: _Book, part: str, sheet: Sheet, strings: list[str], percent: Sequence[bool],
+def _read_sheet(book: ZipBook, part: str, sheet: Sheet, strings: list[str], percent: Sequence[bool],
                 date: Sequence[bool], date1904: bool) -> None:
     text = _xml_text(book.read(part))
     # Cells live in <sheetData>…</sheetData>; merges follow it.
@@ -636,7 +468,7 @@ def _cell(head: str, body: str, a1: str, strings: list[str], percent: Sequence[b
         if number is not None and number == number and abs(number) != float("inf"):
             value = number
             if is_date and not is_percent:
-                value = _excel_date(number, date1904) or number
+                value = excel_date(number, date1904) or number
     if isinstance(value, str) and t != "s":
         value = clean_text(value)
     # An untyped empty <v/> is how openpyxl writes a formula it never calculated; a string
@@ -651,64 +483,29 @@ def _cell(head: str, body: str, a1: str, strings: list[str], percent: Sequence[b
 
 def read_grid(path: str) -> Grid:
     """Read every worksheet of an .xlsx/.xlsm; raise GridError when the file can't be read."""
-    if os.path.getsize(path) > MAX_FILE_BYTES:
-        raise GridError("read.too_large", "文件超过 100 MB，不像是自评表，请删除无关内容后重新提交")
-    # The file is opened here rather than by zipfile so that _Book can read parts from it directly.
-    with open(path, "rb") as fh:
+    with open_book(path) as book:
         try:
-            zf = zipfile.ZipFile(fh)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile):
-            raise GridError("read.not_xlsx",
-                            "文件已损坏或不是 .xlsx 工作簿，请在 WPS/Excel 中另存为 .xlsx 后重新提交") from None
-        with zf:
-            book = _Book(zf, fh)
-            _check_zip(zf, book.read)
-            try:
-                return _read_book(book)
-            except GridError:
-                raise
-            except (SafeET.ParseError, ValueError, KeyError, IndexError, TypeError, zipfile.BadZipFile,
-                    EOFError, OSError, RuntimeError) as exc:
-                # defusedxml's DTD/entity refusals are ValueError subclasses.
-                if "DTD" in type(exc).__name__ or "Entit" in type(exc).__name__:
-                    raise GridError("read.hostile_xml", "文件内含不安全的 XML 结构（DTD/实体），已拒绝读取") from None
-                raise GridError("read.corrupt",
-                                "文件结构损坏，无法读取，请在 WPS/Excel 中打开并另存为 .xlsx 后重新提交") from None
+            return _read_book(book)
+        except GridError:
+            raise
+        except (SafeET.ParseError, ValueError, KeyError, IndexError, TypeError, zipfile.BadZipFile,
+                EOFError, OSError, RuntimeError) as exc:
+            # defusedxml's DTD/entity refusals are ValueError subclasses.
+            if "DTD" in type(exc).__name__ or "Entit" in type(exc).__name__:
+                raise GridError("read.hostile_xml", "文件内含不安全的 XML 结构（DTD/实体），已拒绝读取") from None
+            raise GridError("read.corrupt",
+                            "文件结构损坏，无法读取，请在 WPS/Excel 中打开并另存为 .xlsx 后重新提交") from None
 
 
-def _check_zip(zf: zipfile.ZipFile, read: Optional[Callable[[str], bytes]] = None) -> None:
-    infos = zf.infolist()
-    bomb = GridError("read.zip_bomb", "文件解压后过大，疑似损坏或恶意文件，已拒绝读取")
-    if len(infos) > MAX_MEMBERS:
-        raise bomb
-    total = 0
-    for info in infos:
-        total += info.file_size
-        if info.file_size > MAX_PART_UNCOMPRESSED or total > MAX_TOTAL_UNCOMPRESSED:
-            raise bomb
-        if info.file_size > (1 << 20) and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise bomb
-        if info.flag_bits & 0x1:
-            raise GridError("read.encrypted", "文件设有打开密码，请取消密码后重新提交")
-    names = {i.filename for i in infos}
-    if "[Content_Types].xml" not in names:
-        raise GridError("read.not_xlsx", "文件不是 .xlsx 工作簿（缺少内容类型），请在 WPS/Excel 中另存为 .xlsx")
-    types = (read or zf.read)("[Content_Types].xml")
-    if b"spreadsheetml" not in types and b"ms-excel" not in types:
-        if b"wordprocessingml" in types or b"presentationml" in types:
-            raise GridError("read.not_workbook", "文件是 Word/PowerPoint 文档，不是 Excel 工作簿，请提交 .xlsx 文件")
-        raise GridError("read.not_xlsx", "文件不是 Excel 工作簿，请在 WPS/Excel 中另存为 .xlsx")
-
-
-def _read_book(book: _Book) -> Grid:
-    wb_part = _workbook_part(book)
+def _read_book(book: ZipBook) -> Grid:
+    wb_part = workbook_part(book)
     wb_rels = book.rels(wb_part)
     wb_data = book.read(wb_part)
-    root = _parse(wb_data)
+    root = parse_xml(wb_data)
     date1904 = False
     entries: list[tuple[str, str, str]] = []
     for el in root.iter():
-        name = _local(el.tag)
+        name = local_name(el.tag)
         if name == "workbookPr":
             date1904 = el.get("date1904") in ("1", "true")
         elif name == "sheet":
@@ -717,7 +514,7 @@ def _read_book(book: _Book) -> Grid:
             if target:
                 entries.append((el.get("name", ""), el.get("state", "visible"), target))
     strings = _shared_strings(book, wb_rels, wb_part)
-    percent, date = _styles(book, wb_rels)
+    percent, date = cell_formats(book, wb_rels)
     sheets: list[Sheet] = []
     for name, state, part in entries:
         if part not in book.names or "worksheets/" not in part and "worksheet" not in part:

@@ -15,8 +15,10 @@ import tempfile
 from contextlib import contextmanager
 from typing import Any, Iterator, Optional
 
+from perf_xlsx.a1 import ref
 from perf_xlsx.model import CellValue, WorkbookModel
-from perf_xlsx.read.grid import MAX_COLS, MAX_ROWS, Grid, GridError, Sheet, read_grid, ref
+from perf_xlsx.read.errors import GridError
+from perf_xlsx.read.grid import MAX_COLS, MAX_ROWS, Grid, Sheet, read_grid
 from perf_xlsx.values import clean_text
 
 TIMEOUT = 30.0

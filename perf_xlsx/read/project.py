@@ -1,0 +1,307 @@
+"""The tables of one sheet, and each table's heading, funds block and overall goal.
+
+A sheet may hold several 项目支出 tables (each starts at its 项目名称 label) or one 部门整体
+table; the indicator block is read by read.indicators, what is particular to 部门整体 tables by
+read.department.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from perf_xlsx.a1 import ref
+from perf_xlsx.model import (
+    FundsRow,
+    Indicator,
+    Level1Group,
+    Project,
+    Severity,
+    Subtotal,
+)
+from perf_xlsx.read.department import (
+    department_note,
+    find_rubric_header,
+    is_department_table,
+    rubric_columns,
+)
+from perf_xlsx.read.indicators import (
+    find_indicator_header,
+    has_indicator_header,
+    indicator_columns,
+    read_indicators,
+)
+from perf_xlsx.read.labels import (
+    FUNDS_COLUMNS,
+    PROJECT_LABELS,
+    Pred,
+    SheetContext,
+    after_colon,
+    find_prefixed,
+    is_list_header,
+    row_map,
+    value_right_of,
+)
+from perf_xlsx.values import clean_text, normalize_label
+
+FUNDS_ROW_KINDS: list[tuple[str, Pred]] = [
+    ("total", lambda t: any(k in t for k in ("资金总额", "年度资金总额", "合计", "总额", "总计", "总资金"))),
+    ("current_appropriation", lambda t: "财政拨款" in t),
+    ("carry_over", lambda t: "上年结转" in t or "结转" in t),
+    ("other", lambda t: t.startswith("其他资金") or t == "其他"),
+]
+
+# A 其中 row under 年度资金总额 names a source of money; anything else ends the funds block.
+FUNDS_COMPONENT_WORDS = ("资金", "拨款", "收入", "预算", "基金", "补助", "其中", "结转", "结余", "专户", "自筹",
+                         "经费", "贷款", "债券")
+_FUNDS_BLOCK_LABELS = ("项目资金", "资金情况", "预算执行")
+YEAR_RE = re.compile(r"((?:19|20)\d{2})年")
+# "单位：万元" on its own, not 实施单位：元谋县… or 预算单位：元宝山区… (a unit ends its phrase).
+UNIT_RE = re.compile(r"(?:(?<![\u4e00-\u9fff])单位|金额单位|资金单位)[:：]?\s*(亿元|万元|千元|元)(?=$|[\s);,，；。.、/（(）])")
+
+
+def read_sheet_tables(ctx: SheetContext) -> list[Project]:
+    sheet = ctx.sheet
+    all_rows = range(1, sheet.max_row + 1)
+    # A label cell, or "项目名称：某项目" in one cell; not a sentence that merely starts with it.
+    labels = [(r, c) for r, c in find_prefixed(ctx, PROJECT_LABELS, all_rows)
+              if len(ctx.norm(r, c)) <= 8 or after_colon(ctx.text(r, c))]
+    # 项目名称 used as a column header (unit sheets) has money columns in the same row.
+    labels = [(r, c) for r, c in labels if not is_list_header(ctx, r)]
+    department = is_department_table(ctx)
+    if not labels:
+        if department or has_indicator_header(ctx, all_rows):
+            labels = [(1, 1)] if department else []
+        if not labels:
+            return []
+    starts = [r for r, _ in labels]
+    projects = []
+    for i, (row, col) in enumerate(labels):
+        prev_end = starts[i - 1] if i else 0
+        end = starts[i + 1] - 1 if i + 1 < len(starts) else sheet.max_row
+        top = max(prev_end + 1, 1) if i == 0 else row - 3
+        project = _read_block(ctx, row, col, range(top, end + 1), department, i + 1, len(labels))
+        if project is not None:
+            projects.append(project)
+    return projects
+
+
+def title_and_year(ctx: SheetContext, rows: range) -> tuple[Optional[int], str]:
+    year = None
+    unit = ""
+    for r in rows:
+        for c in range(1, ctx.sheet.max_col + 1):
+            if not ctx.sheet.is_anchor(r, c):
+                continue
+            t = ctx.norm(r, c)
+            if not t:
+                continue
+            if year is None and ("年度" in t or "自评" in t or "绩效" in t):
+                m = YEAR_RE.search(t)
+                if m:
+                    year = int(m.group(1))
+            # On the cell's own text: the label form drops spaces and colons, and then
+            # "填报单位：某局  单位：元" and "实施单位：元谋县" cannot be told apart.
+            m = UNIT_RE.search(ctx.text(r, c))
+            if m and not unit:
+                unit = m.group(1)
+            elif not unit and t.startswith("项目资金") and "(" in t:
+                inner = t[t.index("(") + 1:].rstrip(")")
+                if inner in ("万元", "元", "千元", "亿元"):
+                    unit = inner
+    return year, unit
+
+
+def _read_block(ctx: SheetContext, name_row: int, name_col: int, rows: range, department: bool,
+                index: int, count: int) -> Optional[Project]:
+    sheet = ctx.sheet
+    header_stop = ("主管部门", "实施单位", "项目名称", "单位名称", "项目负责人", "联系电话")
+    name, name_ref = ("", ref(name_row, name_col + 1))
+    if (name_row, name_col) != (1, 1) or ctx.norm(1, 1).startswith("项目名称"):
+        name, name_ref = value_right_of(ctx, name_row, name_col, header_stop)
+    dept = impl = ""
+    for r, c in find_prefixed(ctx, ("主管部门", "实施单位", "单位名称"), rows):
+        value, _ = value_right_of(ctx, r, c, header_stop)
+        if ctx.norm(r, c).startswith("主管部门"):
+            dept = dept or value
+        elif ctx.norm(r, c).startswith("实施单位"):
+            impl = impl or value
+        else:
+            dept = dept or value
+            impl = impl or value
+    funds_header = _find_funds_header(ctx, rows)
+    ind_header = find_rubric_header(ctx, rows) if department else find_indicator_header(ctx, rows)
+    year_rows = range(max(rows.start - 6, 1), (funds_header or ind_header or name_row) + 1)
+    year, unit = title_and_year(ctx, year_rows)
+    if year is None:
+        m = YEAR_RE.search(normalize_label(sheet.name))
+        year = int(m.group(1)) if m else None
+    if not name:
+        name = sheet.name if count == 1 else f"{sheet.name}（第{index}个）"
+        if not department:
+            ctx.add(Severity.ERROR, "project.name_missing", "项目名称空白", name_ref)
+    funds = _read_funds(ctx, funds_header, rows, ind_header) if funds_header else ()
+    goal = _read_goal(ctx, rows)
+    kind = "department" if department else "project"
+    if funds_header is None and not department:
+        ctx.add(Severity.ERROR, "read.no_funds", "未找到项目资金表头（年初预算数 / 全年预算数 / 全年执行数）",
+                name_ref)
+    indicators: tuple[Indicator, ...] = ()
+    groups: tuple[Level1Group, ...] = ()
+    total_weight = total_score = None
+    total_label = ""
+    subtotals: tuple[Subtotal, ...] = ()
+    header_last = 0
+    has_weight = has_score = False
+    cols: Optional[dict[str, int]] = None
+    if ind_header is not None:
+        cols = indicator_columns(ctx, ind_header)
+        if department:
+            cols = rubric_columns(ctx, ind_header, cols)
+    if cols is None:
+        if not department:
+            ctx.add(Severity.ERROR, "read.no_indicators", "未找到绩效指标表头（一级指标 / 二级指标 / 三级指标）",
+                    name_ref)
+    else:
+        assert ind_header is not None
+        has_weight, has_score = "weight" in cols, "score" in cols
+        header_last = ind_header + cols.get("_header_rows", 1) - 1
+        indicators, groups, total_row, subtotals = read_indicators(ctx, ind_header, cols, rows)
+        if total_row is not None:
+            total_label = ref(total_row, _first_text_col(ctx, total_row))
+            if "weight" in cols:
+                total_weight = ctx.cell(total_row, cols["weight"])
+            if "score" in cols:
+                total_score = ctx.cell(total_row, cols["score"])
+        _note_hidden(ctx, ind_header, total_row or rows.stop - 1)
+    if department:
+        ctx.add(Severity.INFO, "read.department_table",
+                department_note(funds_header, funds, indicators, groups, subtotals, total_label,
+                                 has_weight, has_score), ref(rows.start, 1))
+    return Project(sheet=sheet.name, name=name, name_cell=name_ref, department=dept, implementer=impl,
+                   year=year, money_unit=unit or "万元", funds=funds, funds_header_row=funds_header or 0,
+                   goal_expected=goal[0], goal_actual=goal[1], goal_cells=(goal[2], goal[3]),
+                   indicator_header_row=header_last,
+                   indicators=indicators, groups=groups, total_weight=total_weight,
+                   total_score=total_score, total_label_cell=total_label,
+                   has_weight_column=has_weight, has_score_column=has_score, kind=kind,
+                   subtotals=subtotals)
+
+
+def _note_hidden(ctx: SheetContext, first: int, last: int) -> None:
+    hidden = sorted(r for r in ctx.sheet.hidden_rows if first <= r <= last)
+    if hidden:
+        ctx.add(Severity.WARNING, "read.hidden_rows",
+                f"绩效指标表内有 {len(hidden)} 行被隐藏（第 {', '.join(map(str, hidden[:10]))} 行），已照常读取并评分，请确认",
+                ref(hidden[0], 1))
+
+
+def _first_text_col(ctx: SheetContext, row: int) -> int:
+    for c in range(1, ctx.sheet.max_col + 1):
+        if ctx.norm(row, c):
+            return ctx.sheet.anchor(row, c)[1]
+    return 1
+
+
+# --- funds -----------------------------------------------------------------------------
+
+
+def _find_funds_header(ctx: SheetContext, rows: range) -> Optional[int]:
+    for r in ctx.label_rows(rows):  # a row without labels maps no column
+        found = row_map(ctx, r, FUNDS_COLUMNS)
+        if "executed" in found and ("full_year" in found or "initial" in found):
+            return r
+    return None
+
+
+def _row_label(ctx: SheetContext, row: int, before_col: int) -> tuple[str, Optional[tuple[int, int]]]:
+    """The rightmost label text left of the money columns (skipping the 项目资金 block label),
+    and the cell it is shown from."""
+    best: tuple[str, Optional[tuple[int, int]]] = ("", None)
+    norm = ctx.norm
+    for c in range(1, before_col):
+        t = norm(row, c)
+        if not t:
+            continue
+        at = ctx.sheet.anchor(row, c)
+        # The block label is merged down from the header row; written in a row of its own it
+        # is a row label when it names a total ("项目资金总额"), not when it names the block.
+        if t.startswith(_FUNDS_BLOCK_LABELS) and (at[0] != row or _funds_kind(t) != "total"):
+            continue
+        best = (t, at)
+    return best
+
+
+def _funds_kind(label: str) -> Optional[str]:
+    return next((k for k, pred in FUNDS_ROW_KINDS if pred(label)), None)
+
+
+def _read_funds(ctx: SheetContext, header: int, rows: range, stop_row: Optional[int]) -> tuple[FundsRow, ...]:
+    cols = row_map(ctx, header, FUNDS_COLUMNS)
+    first_money = min(cols.values())
+    out: list[FundsRow] = []
+    blank_run = 0
+    stopped_at: Optional[tuple[str, str]] = None  # label and cell of the row that ended the block
+    for r in range(header + 1, rows.stop):
+        if stop_row is not None and header < stop_row <= r:
+            break
+        label, label_at = _row_label(ctx, r, first_money)
+        label_ref = ref(*label_at) if label_at is not None else ""
+        if not label:
+            shown = [(c, ctx.cell(r, c)) for c in cols.values()]
+            filled = [c for c, v in shown if v is not None and not v.blank]
+            if not filled:
+                blank_run += 1
+                if blank_run >= 2 or out:
+                    break
+                continue
+            label_ref = label_ref or ref(r, min(filled))
+        stopped_at = (label, label_ref)
+        if any(k in label for k in ("目标", "绩效指标", "一级指标", "三级指标")):
+            break
+        kind = _funds_kind(label)
+        if kind is None:
+            if not out or not any(k in label for k in FUNDS_COMPONENT_WORDS):
+                break
+            kind = "component"
+        values = {key: ctx.cell(r, c) for key, c in cols.items()}
+        raw_label = ctx.text(*label_at) if label_at is not None else ""
+        out.append(FundsRow(label=clean_text(raw_label) or label, kind=kind, label_cell=label_ref,
+                            row=r, **values))
+    if not out:
+        # A header with no rows read would leave the block out of the score without a word.
+        if stopped_at is not None and stopped_at[0]:
+            why = f"第一行「{stopped_at[0]}」不是可识别的资金行（年度资金总额 / 其中：财政拨款 / 上年结转资金 / 其他资金）"
+        elif stopped_at is not None:
+            why = "第一行填有金额，但没有行名（应为年度资金总额）"
+        else:
+            why = "其下没有资金行"
+        ctx.add(Severity.ERROR, "read.funds_unread",
+                f"找到项目资金表头（第 {header} 行），但{why}，资金各行未读取，预算执行率未计分",
+                stopped_at[1] if stopped_at is not None else ref(header, first_money))
+    return tuple(out)
+
+
+# --- goal ------------------------------------------------------------------------------
+
+
+def _read_goal(ctx: SheetContext, rows: range) -> tuple[str, str, str, str]:
+    exp = find_prefixed(ctx, ("预期目标", "年初目标", "年度目标"), rows, 10)
+    act = find_prefixed(ctx, ("实际完成情况", "年度总体目标完成情况", "实际完成"), rows, 12)
+
+    def below(pos: Optional[tuple[int, int]]) -> tuple[str, str]:
+        if pos is None:
+            return "", ""
+        r, c = pos
+        merge = ctx.sheet.merge_of(r, c)
+        start = (merge[2] if merge else r) + 1
+        for rr in range(start, min(start + 3, ctx.sheet.max_row + 1)):
+            t = ctx.text(rr, c)
+            if t:
+                return t, ref(*ctx.sheet.anchor(rr, c))
+        text, cell = value_right_of(ctx, r, c, ("实际完成", "预期目标"))
+        return text, cell
+
+    e_text, e_ref = below(exp[0] if exp else None)
+    a_text, a_ref = below(act[0] if act else None)
+    return e_text, a_text, e_ref, a_ref
