@@ -8,21 +8,41 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 
 class Severity(str, Enum):
+    """How serious a finding is; ``label`` is the one Chinese word every output shows for it."""
+
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
 
     @property
     def label(self) -> str:
-        return {"error": "错误", "warning": "警告", "info": "提示"}[self.value]
+        return SEVERITY_LABELS[self]
 
     @property
     def rank(self) -> int:
-        return {"error": 0, "warning": 1, "info": 2}[self.value]
+        """0 for the most serious: findings sort by it."""
+        return _SEVERITY_RANK[self]
+
+
+#: The Chinese word for each severity (错误 / 警告 / 提示), in the scored copy, 汇总 and the console.
+SEVERITY_LABELS: Mapping[Severity, str] = {Severity.ERROR: "错误", Severity.WARNING: "警告", Severity.INFO: "提示"}
+_SEVERITY_RANK: Mapping[Severity, int] = {s: i for i, s in enumerate(Severity)}
+
+
+class TableKind(str, Enum):
+    """What a table is (scoring-rules.md §1.3): a 项目支出 table is scored; a 部门整体 table has
+    its arithmetic checked only. The value is what results.jsonl says."""
+
+    PROJECT = "project"
+    DEPARTMENT = "department"
+
+    def __str__(self) -> str:
+        # The value, on every Python: 3.11 changed format() of mixed-in enums to the member name.
+        return self.value
 
 
 class Kind(str, Enum):
@@ -201,7 +221,7 @@ class Project:
     total_label_cell: str = ""
     has_weight_column: bool = True
     has_score_column: bool = True
-    kind: str = "project"  # "project" | "department"
+    kind: TableKind = TableKind.PROJECT
     subtotals: tuple[Subtotal, ...] = ()
 
 

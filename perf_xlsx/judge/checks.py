@@ -33,6 +33,7 @@ from perf_xlsx.model import (
     ProjectScore,
     Quantity,
     Severity,
+    TableKind,
     UnitEntry,
     UnitSheet,
 )
@@ -58,7 +59,7 @@ def check_project(ps: ProjectScore, profile: Profile) -> list[Finding]:
         _funds_totals, _funds_rate, _funds_score, _funds_misc, _funds_component_scored, _formulas, _weights,
         _groups, _subtotals, _rows, _total, _goals,
     )
-    if ps.project.kind == "department":
+    if ps.project.kind is TableKind.DEPARTMENT:
         # 部门整体 tables get the arithmetic of §3 only (scoring-rules.md §1.3, v1): funds sums,
         # 0 ≤ 自评得分 ≤ 分值, group, 小计 and 合计 sums. Their rows are judged by 评分标准 text the
         # tool does not evaluate, so no rule score, funds score or goal-quality check applies.
@@ -201,7 +202,7 @@ def _funds_misc(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
             yield _f(W, "funds.over_budget",
                      f"{row.label}：全年执行数 {fmt(spent)} 超过全年预算数 {fmt(budget)}", p.sheet, where,
                      budget, spent)
-    if p.kind == "department":
+    if p.kind is TableKind.DEPARTMENT:
         return
     if f.budget is None or f.executed is None:
         yield _f(E, "funds.missing", "全年预算数或全年执行数缺失，无法计算预算执行率", p.sheet, anchor)
@@ -302,7 +303,7 @@ def _weights(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     p = ps.project
     if not ps.indicators:
         return  # project.no_indicators says it; a weight sum of the funds row alone means nothing
-    department = p.kind == "department"
+    department = p.kind is TableKind.DEPARTMENT
     rows = [r for r in ps.indicators if r.applicable or r.weight == 0]
     weights = [r.weight for r in ps.indicators if r.weight is not None]
     if department and not weights:
@@ -388,7 +389,7 @@ def _groups(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
             yield _f(E, "weights.group_mismatch",
                      f"{g.name}各指标分值合计 {fmt(sums[g.name])} ≠ 标注的 {fmt(g.declared_weight)} 分",
                      p.sheet, g.cell, g.declared_weight, sums[g.name])
-    if p.kind == "department":
+    if p.kind is TableKind.DEPARTMENT:
         return  # the 产出/效益/满意度 split and the 二级 vocabulary are the project table's (§1.1)
     enforce = profile.get("weights", "enforce")
     if enforce != "off" and sums:
@@ -609,7 +610,7 @@ def _total(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     p = ps.project
     entered_total = ps.score_entered
     tol = profile.get("tolerance", "score")
-    if p.kind != "department":  # a heuristic on the project table's scores, not arithmetic
+    if p.kind is not TableKind.DEPARTMENT:  # a heuristic on the project table's scores, not arithmetic
         yield from _claims_vs_spending(ps)
     # I5 is arithmetic on the sheet: its 总分 adds the 得分 typed in every row, so every typed
     # score is added here, also on a row the tool leaves out as 不适用 (§2.9 rescaling is the
@@ -625,9 +626,9 @@ def _total(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
         if abs(summed - entered_total) > tol:
             # A department table's 合计 usually sums the rubric rows alone: no funds part to name.
             parts = f"（预算执行 {fmt(funds_entered)} + 指标 {fmt(summed - funds_entered)}）" \
-                if p.kind != "department" or ps.funds.score_entered is not None else f"（{len(entered_parts)} 行）"
+                if p.kind is not TableKind.DEPARTMENT or ps.funds.score_entered is not None else f"（{len(entered_parts)} 行）"
             yield _f(E, "total.mismatch",
-                     f"{'合计得分' if p.kind == 'department' else '总分'} {fmt(entered_total)} ≠ "
+                     f"{'合计得分' if p.kind is TableKind.DEPARTMENT else '总分'} {fmt(entered_total)} ≠ "
                      f"各项得分之和 {fmt(summed)}{parts}",
                      p.sheet, p.total_score.ref if p.total_score else None, summed, entered_total)
     if ps.score is not None and abs(ps.score - entered_total) > tol:
@@ -772,7 +773,7 @@ def _match_projects(entries: list[UnitEntry], scores: list[ProjectScore]) -> dic
 
 def check_unit(unit: UnitSheet, scores: Iterable[ProjectScore], profile: Profile) -> list[Finding]:
     out: list[Finding] = []
-    scores = [s for s in scores if s.project.kind == "project"]
+    scores = [s for s in scores if s.project.kind is TableKind.PROJECT]
     # Each sheet's amounts are read in its own unit (the project sheets' are already in 万元).
     # A list that names no unit is taken to share the project sheets' unit when they agree, and
     # the standard table's 万元 otherwise.

@@ -20,6 +20,7 @@ from perf_xlsx.model import (
     Project,
     ProjectScore,
     Quantity,
+    TableKind,
 )
 from perf_xlsx.rules import Profile
 from perf_xlsx.values import (
@@ -188,7 +189,7 @@ def score_funds(project: Project, profile: Profile) -> FundsScore:
     budget = cols["full_year"][2]
     executed = cols["executed"][2]
     initial = cols["initial"][2]
-    if budget is None and project.kind == "department":
+    if budget is None and project.kind is TableKind.DEPARTMENT:
         budget = initial  # department tables often have only 年初预算资金总额 / 实际投入资金额
     weight = cell_points(total.weight) if total else None
     if weight is None:
@@ -628,7 +629,7 @@ def _department_score(project: Project, profile: Profile) -> ProjectScore:
 
 
 def score_project(project: Project, profile: Profile) -> ProjectScore:
-    if project.kind == "department":
+    if project.kind is TableKind.DEPARTMENT:
         return _department_score(project, profile)
     funds = score_funds(project, profile)
     rows = tuple(score_indicator(ind, profile, year=project.year) for ind in project.indicators)

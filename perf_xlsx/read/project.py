@@ -18,6 +18,7 @@ from perf_xlsx.model import (
     Project,
     Severity,
     Subtotal,
+    TableKind,
 )
 from perf_xlsx.read.department import (
     department_note,
@@ -61,6 +62,8 @@ UNIT_RE = re.compile(r"(?:(?<![\u4e00-\u9fff])单位|金额单位|资金单位)[
 
 
 def read_sheet_tables(ctx: SheetContext) -> list[Project]:
+    """The 项目支出 tables of a sheet, each from its 项目名称 label to the next one, or its one
+    部门整体 table; [] when the sheet holds neither."""
     sheet = ctx.sheet
     all_rows = range(1, sheet.max_row + 1)
     # A label cell, or "项目名称：某项目" in one cell; not a sentence that merely starts with it.
@@ -68,7 +71,8 @@ def read_sheet_tables(ctx: SheetContext) -> list[Project]:
               if len(ctx.norm(r, c)) <= 8 or after_colon(ctx.text(r, c))]
     # 项目名称 used as a column header (unit sheets) has money columns in the same row.
     labels = [(r, c) for r, c in labels if not is_list_header(ctx, r)]
-    department = is_department_table(ctx)
+    kind = TableKind.DEPARTMENT if is_department_table(ctx) else TableKind.PROJECT
+    department = kind is TableKind.DEPARTMENT
     if not labels:
         if department or has_indicator_header(ctx, all_rows):
             labels = [(1, 1)] if department else []
@@ -80,13 +84,14 @@ def read_sheet_tables(ctx: SheetContext) -> list[Project]:
         prev_end = starts[i - 1] if i else 0
         end = starts[i + 1] - 1 if i + 1 < len(starts) else sheet.max_row
         top = max(prev_end + 1, 1) if i == 0 else row - 3
-        project = _read_block(ctx, row, col, range(top, end + 1), department, i + 1, len(labels))
+        project = _read_block(ctx, row, col, range(top, end + 1), kind, i + 1, len(labels))
         if project is not None:
             projects.append(project)
     return projects
 
 
 def title_and_year(ctx: SheetContext, rows: range) -> tuple[Optional[int], str]:
+    """The year a title names (2022年度…自评表) and the money unit a line states (单位：万元), in ``rows``."""
     year = None
     unit = ""
     for r in rows:
@@ -112,9 +117,10 @@ def title_and_year(ctx: SheetContext, rows: range) -> tuple[Optional[int], str]:
     return year, unit
 
 
-def _read_block(ctx: SheetContext, name_row: int, name_col: int, rows: range, department: bool,
+def _read_block(ctx: SheetContext, name_row: int, name_col: int, rows: range, kind: TableKind,
                 index: int, count: int) -> Optional[Project]:
     sheet = ctx.sheet
+    department = kind is TableKind.DEPARTMENT
     header_stop = ("主管部门", "实施单位", "项目名称", "单位名称", "项目负责人", "联系电话")
     name, name_ref = ("", ref(name_row, name_col + 1))
     if (name_row, name_col) != (1, 1) or ctx.norm(1, 1).startswith("项目名称"):
@@ -142,7 +148,6 @@ def _read_block(ctx: SheetContext, name_row: int, name_col: int, rows: range, de
             ctx.add(Severity.ERROR, "project.name_missing", "项目名称空白", name_ref)
     funds = _read_funds(ctx, funds_header, rows, ind_header) if funds_header else ()
     goal = _read_goal(ctx, rows)
-    kind = "department" if department else "project"
     if funds_header is None and not department:
         ctx.add(Severity.ERROR, "read.no_funds", "未找到项目资金表头（年初预算数 / 全年预算数 / 全年执行数）",
                 name_ref)

@@ -30,6 +30,7 @@ def read_workbook(path: str) -> WorkbookModel:
 
 
 def model_from_grid(grid: Grid, path: str = "") -> WorkbookModel:
+    """The model of a grid already read (.xlsx, or .xls/.ods through read.legacy)."""
     findings: list[Finding] = []
     projects: list[Project] = []
     unit: Optional[UnitSheet] = None

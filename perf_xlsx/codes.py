@@ -1,0 +1,248 @@
+"""Every finding code the tool emits, declared once: default severity, Chinese title, explanation.
+
+A code is the stable identifier of a finding (``funds.total_mismatch``) or of a file-level
+failure (``read.corrupt``, ``batch.out_of_memory``: the result's status is ``failed``); it is
+never renamed once published, so other programs can rely on it. docs/finding-codes.md is
+generated from this table (tests/test_docs.py checks it; ``python tests/test_docs.py --update``
+rewrites it), and tests/test_docs.py also checks that every code the package uses is here and
+is emitted with a severity declared here. Rule references (F1–F9, W1–W5, I1–I7) are those of
+scoring-rules.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+from perf_xlsx.model import Severity
+
+
+@dataclass(frozen=True)
+class Section:
+    """A group of codes, as docs/finding-codes.md heads it."""
+
+    heading: str  # "" continues the previous heading (with ``intro`` as its lead-in)
+    intro: str = ""
+
+
+@dataclass(frozen=True)
+class FindingCode:
+    """One code. ``severity`` is None for file-level codes (no finding: the result fails)."""
+
+    section: Section
+    code: str
+    severity: Optional[Severity]
+    title: str  # a short Chinese name
+    when: str  # when it is reported (the docs' explanation)
+    cell: str = ""  # the cell the finding points at
+    also: tuple[Severity, ...] = ()  # other severities it is reported with, depending on the case
+    written_to: str = ""  # batch codes: the file that carries it
+    retired: bool = False  # published once, no longer reported
+
+    @property
+    def severities(self) -> tuple[Severity, ...]:
+        """Every severity the code is reported with, the default first."""
+        return ((self.severity,) if self.severity is not None else ()) + self.also
+
+
+FILE = Section("无法读取（文件级，结果 status = failed）")
+BATCH = Section("", "批量评分（`perf-xlsx batch`）另有以下文件级代码：")
+READ = Section("读取时的提示")
+FUNDS = Section("项目资金（F1–F8）")
+WEIGHTS = Section("分值结构（W1–W5）")
+ROWS = Section("指标行（I1–I7 与偏差说明）")
+TOTAL = Section("总分（I5）")
+GOALS = Section("绩效目标质量")
+UNIT = Section("项目与单位")
+
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+#: In the order of docs/finding-codes.md.
+ALL: tuple[FindingCode, ...] = (
+    FindingCode(FILE, "read.io", None, "文件无法打开",
+        "文件无法打开（权限、路径）"),
+    FindingCode(FILE, "read.empty", None, "空文件",
+        "0 字节文件"),
+    FindingCode(FILE, "read.not_workbook", None, "不是 Excel 工作簿",
+        "不是 Excel 工作簿（改了扩展名的文本/CSV、PDF 等）"),
+    FindingCode(FILE, "read.html", None, "网页导出的表格",
+        "网页（HTML）导出的“表格”"),
+    FindingCode(FILE, "read.ole2", None, "旧版 .xls / .et",
+        "旧版 .xls / .et 曾无法读取；现已读取其数值并评分（见 `read.legacy_format`）", retired=True),
+    FindingCode(FILE, "read.encrypted", None, "设有打开密码",
+        "设有打开密码"),
+    FindingCode(FILE, "read.zip_bomb", None, "疑似压缩炸弹",
+        "解压后过大、压缩比异常或部件过多（疑似恶意文件）"),
+    FindingCode(FILE, "read.not_xlsx", None, "不是 .xlsx",
+        "zip 损坏或不是 .xlsx"),
+    FindingCode(FILE, "read.no_workbook", None, "没有工作簿部件",
+        "zip 中没有工作簿部件"),
+    FindingCode(FILE, "read.corrupt", None, "工作簿结构损坏",
+        "工作簿结构损坏"),
+    FindingCode(FILE, "read.hostile_xml", None, "不安全的 XML",
+        "XML 含 DTD/实体（不安全），拒绝读取"),
+    FindingCode(FILE, "read.too_large", None, "文件过大",
+        "文件过大"),
+    FindingCode(FILE, "read.no_table", None, "找不到自评表",
+        "找不到任何 项目支出绩效自评表 / 部门整体支出绩效自评表"),
+    FindingCode(FILE, "read.timeout", None, "读取超时",
+        "读取旧版 .xls / .ods 超时（在受限的子进程中读取）"),
+    FindingCode(FILE, "read.crashed", None, "读取进程异常退出",
+        "读取旧版 .xls / .ods 时读取进程异常退出"),
+
+    FindingCode(BATCH, "batch.timeout_or_crash", None, "工作进程超时或异常退出",
+        "处理该文件的工作进程超时或异常退出", written_to="`results.jsonl`（status = failed）"),
+    FindingCode(BATCH, "batch.out_of_memory", None, "超出内存限制",
+        "处理时超出工作进程的内存限制", written_to="`results.jsonl`（status = failed）"),
+    FindingCode(BATCH, "batch.write_failed", None, "评分副本未能写出",
+        "已读取并评分，但评分副本未能生成或写出（原因见 message，例如输出文件夹不可写；评分结果仍在该行中）", written_to="`results.jsonl`（status = failed）"),
+    FindingCode(BATCH, "batch.internal_error", None, "内部错误",
+        "处理时出现内部错误（请将文件反馈给开发者）", written_to="`results.jsonl`（status = failed）"),
+    FindingCode(BATCH, "batch.skipped", None, "跳过的文件",
+        "不是输入工作簿而被跳过：锁文件、隐藏/系统文件、非电子表格、本工具自己的输出", written_to="`skipped.jsonl`"),
+
+    FindingCode(READ, "read.macros_ignored", INFO, "宏已忽略",
+        "文件含宏，已忽略", cell="—"),
+    FindingCode(READ, "read.strict_ooxml", INFO, "Strict Open XML 格式",
+        "Strict Open XML 格式：照常评分，评分副本只保留数值", cell="—"),
+    FindingCode(READ, "read.text_truncated", W, "文字超长已截断",
+        "单元格文字超过 32767 字（Excel 上限），截断读取；评分副本只保留数值", cell="第一个这样的单元格"),
+    FindingCode(READ, "read.bad_style", W, "样式损坏",
+        "单元格引用了不存在的样式（文件损坏）；评分副本只保留数值", cell="第一个这样的单元格"),
+    FindingCode(READ, "read.legacy_format", INFO, "旧版 .xls / .ods 格式",
+        "旧版 .xls / .ods：已读取数值（也计分），公式与百分比格式无法识别；评分副本只保留数值", cell="—"),
+    FindingCode(READ, "read.external_link", W, "外部链接",
+        "引用了其他工作簿", cell="—"),
+    FindingCode(READ, "read.window_truncated", W, "使用区域过大",
+        "使用区域异常大，只读前 5000 行 × 64 列", cell="—"),
+    FindingCode(READ, "read.hidden_sheet", W, "隐藏的工作表",
+        "隐藏的工作表中有自评表", cell="—"),
+    FindingCode(READ, "read.hidden_rows", W, "隐藏的行",
+        "绩效指标表中有隐藏行", cell="第一个隐藏行"),
+    FindingCode(READ, "read.formula_not_cached", W, "公式没有计算结果",
+        "公式没有计算结果（未在 Excel/WPS 中保存过），已按各项数值重新计算", cell="第一个这样的单元格"),
+    FindingCode(READ, "read.error_value", E, "错误值",
+        "金额/分值/得分单元格为错误值（#DIV/0! 等）", cell="该单元格"),
+    FindingCode(READ, "read.no_funds", E, "找不到项目资金表头",
+        "找不到项目资金表头", cell="项目名称"),
+    FindingCode(READ, "read.funds_unread", E, "资金行未能读取",
+        "找到项目资金表头，但其下第一行不是可识别的资金行（年度资金总额 / 其中… / 其他资金），资金未读取、未计分", cell="该行行名（无行名时为其金额）"),
+    FindingCode(READ, "read.no_indicators", E, "找不到绩效指标表头",
+        "找不到绩效指标表头", cell="项目名称"),
+    FindingCode(READ, "read.department_table", INFO, "部门整体支出绩效自评表",
+        "部门整体支出绩效自评表：说明这张表核对了什么、没核对什么——资金合计（仅当读到资金表）；评分表各行（有分值/得分栏时读取）只核对算术：0 ≤ 自评得分 ≤ 分值（`indicator.score_out_of_range`）、一级指标“（N分）”（`weights.group_mismatch`）、小计行（`indicator.subtotal_mismatch`）、合计/总分行的分值与得分（`weights.sum_mismatch`、`total.mismatch`）。评分标准不自动评判，各行不核定得分，无核定总分与等级；不要求分值合计为 100，不做资金得分、说明与目标质量检查（scoring-rules.md §1.3）", cell="表头"),
+
+    FindingCode(FUNDS, "funds.total_mismatch", E, "资金总额与各项之和不符",
+        "年度资金总额 ≠ 各项（当年财政拨款 + 上年结转 + 其他资金）之和，或总额空白（F1、F9）", cell="总额行该列"),
+    FindingCode(FUNDS, "funds.rate_mismatch", E, "执行率计算有误",
+        "填报执行率 ≠ 全年执行数 ÷ 全年预算数（按填写的小数位比较；不带 % 的数按分数与百分数两种读法都试）（F2）", cell="执行率"),
+    FindingCode(FUNDS, "funds.score_mismatch", E, "预算执行率得分有误",
+        "填报的预算执行率得分 ≠ 规则计算值（F5）", cell="资金得分"),
+    FindingCode(FUNDS, "funds.over_budget", W, "执行数超过预算数",
+        "全年执行数 > 全年预算数（F3）", cell="全年执行数"),
+    FindingCode(FUNDS, "funds.not_number", E, "金额不是数字",
+        "金额不是数字（F4）；“—”“/”“无”“不适用”“不涉及”视同空白（0），不报", cell="该单元格"),
+    FindingCode(FUNDS, "funds.negative", E, "金额为负数",
+        "金额为负数（F4）", cell="该单元格"),
+    FindingCode(FUNDS, "funds.missing", E, "预算数或执行数缺失",
+        "全年预算数或全年执行数缺失", cell="总额行标签"),
+    FindingCode(FUNDS, "funds.zero_budget", E, "全年预算数为 0",
+        "全年预算数为 0", cell="全年预算数"),
+    FindingCode(FUNDS, "funds.weight_profile", W, "资金分值与规则不同",
+        "资金分值与规则不同（F6）", cell="分值"),
+    FindingCode(FUNDS, "funds.weight_missing", INFO, "资金分值空白",
+        "资金分值空白，按规则计", cell="分值"),
+    FindingCode(FUNDS, "funds.budget_adjusted", INFO, "年中预算调整",
+        "年初预算数 ≠ 全年预算数（年中调整）（F7）", cell="全年预算数"),
+    FindingCode(FUNDS, "funds.low_rate_unexplained", W, "执行率偏低须说明",
+        "执行率低于规则要求说明的比例（四川 90%）（F8）", cell="执行率"),
+    FindingCode(FUNDS, "funds.component_scored", W, "其中行重复计分",
+        "其中行（当年财政拨款、上年结转等）也填写了分值 / 得分，与年度资金总额行重复计分", cell="该行分值或得分"),
+    FindingCode(FUNDS, "funds.output_exceeds_spending", W, "指标完成与资金支出不匹配",
+        "指标得分率比执行率高出 5 个百分点以上（一体化系统的“红灯”）", cell="执行率"),
+
+    FindingCode(WEIGHTS, "weights.sum_mismatch", E, "分值合计不符",
+        "资金分值 + 各指标分值 ≠ 总分行分值（error）；或合计 ≠ 100（warning，总分按百分制折算）（W1）；或表内合计为 100，但不适用指标（或按 `zero_budget = \"exclude_and_rescale\"` 剔除的零预算资金行）不计分，适用分值合计 ≠ 100（warning，写明原始合计与折算后总分，或未折算）（§2.9）", cell="总分行分值", also=(W,)),
+    FindingCode(WEIGHTS, "weights.group_mismatch", E, "一级指标分值合计不符",
+        "一级指标内分值合计 ≠ 标注的“（N分）”（W2）", cell="一级指标标签"),
+    FindingCode(WEIGHTS, "weights.profile_mismatch", W, "一级指标分值与规则不同",
+        "一级指标分值与规则不同（产出50/效益30/满意度10）（W3）；规则 `weights.enforce = \"error\"` 时为 error",
+        cell="一级指标标签", also=(E,)),
+    FindingCode(WEIGHTS, "weights.level2_unknown", W, "二级指标名称不标准",
+        "二级指标名称不在标准名称中（W5）", cell="二级指标"),
+    FindingCode(WEIGHTS, "weights.missing", E, "各指标均无分值",
+        "各指标均无分值，无法评分", cell="项目名称"),
+    FindingCode(WEIGHTS, "indicator.weight_missing", E, "指标无分值",
+        "某指标无分值，未计分", cell="分值"),
+    FindingCode(WEIGHTS, "indicator.weight_negative", E, "指标分值为负数",
+        "某指标分值为负数（分值合计随之失真）", cell="分值"),
+
+    FindingCode(ROWS, "indicator.score_mismatch", E, "指标得分有误",
+        "定量指标填报得分 ≠ 规则计算值；定性指标得分不在其等级区间（I2、I3）", cell="得分"),
+    FindingCode(ROWS, "indicator.score_out_of_range", E, "得分超出分值范围",
+        "得分 < 0 或 > 分值（I1）", cell="得分"),
+    FindingCode(ROWS, "indicator.score_blank", INFO, "得分空白",
+        "得分空白，工具按规则计", cell="得分"),
+    FindingCode(ROWS, "indicator.unparsed", E, "无法读取或比较",
+        "指标值/完成值/得分无法读取或比较（error）；指标值不是数字（定性、日期无法确定到某天）时按定性处理，完成值无法判断等级为 warning，沿用填报得分（§2.11）", cell="无法读取的单元格", also=(W,)),
+    FindingCode(ROWS, "indicator.unit_mismatch", E, "单位不一致",
+        "指标值与完成值单位类别不同（I4）", cell="实际完成值"),
+    FindingCode(ROWS, "indicator.subtotal_mismatch", E, "小计行不符",
+        "绩效指标表中的小计行（或一级指标内的合计行）分值 / 得分 ≠ 其所含各指标之和；小计行不作指标计分（F9）", cell="小计行该列"),
+    FindingCode(ROWS, "indicator.target_missing", E, "指标值空白",
+        "年度指标值空白", cell="年度指标值"),
+    FindingCode(ROWS, "indicator.actual_missing", E, "实际完成值空白",
+        "实际完成值空白（记 0 分）", cell="实际完成值"),
+    FindingCode(ROWS, "indicator.missing_explanation", E, "偏差原因未说明",
+        "未完成指标且偏差原因空白（error）；实际 ≥ 指标值 130% 且未说明（warning）；反向（≤）指标实际 ≤ 指标值 ÷ 130%（远低于上限）且未说明（warning，不扣分，§2.8）（§3.5）", cell="偏差原因", also=(W,)),
+    FindingCode(ROWS, "indicator.percent_assumed", W, "按百分数理解的小数",
+        "一栏是百分数、另一栏是未写 % 的小数（0.98），按 98% 计", cell="该单元格"),
+    FindingCode(ROWS, "indicator.nonstandard_grade", W, "定性表述不标准",
+        "定性完成值不是标准表述（已完成、效果明显……）", cell="实际完成值"),
+    FindingCode(ROWS, "indicator.direction_conflict", W, "方向与符号相反",
+        "写明正向/反向，但符号相反", cell="年度指标值"),
+    FindingCode(ROWS, "indicator.zero_target", W, "指标值为 0",
+        "正向指标值为 0，无约束力", cell="年度指标值"),
+    FindingCode(ROWS, "indicator.cost_exceeds_execution", W, "实际成本超过执行数",
+        "成本指标实际成本 > 全年执行数（I6）", cell="实际完成值"),
+    FindingCode(ROWS, "indicator.deadline_missed", W, "未按期完成",
+        "时效指标实际完成时间晚于要求（I7）", cell="实际完成值"),
+
+    FindingCode(TOTAL, "total.mismatch", E, "总分与各项得分之和不符",
+        "总分 ≠ 资金得分 + 各指标得分（按填报值）", cell="总分行得分"),
+    FindingCode(TOTAL, "total.differs", INFO, "自评总分与核定总分不同",
+        "自评总分与工具核定总分不同", cell="总分行得分"),
+
+    FindingCode(GOALS, "goal.not_quantified", INFO, "指标未量化",
+        "指标值无可衡量的数值（info，逐行标出；模板允许定性指标）；项目中未量化指标超过规则 `goals.vague_share`（默认过半）时 warning（“绩效目标不够细化、量化”）", cell="指标值（info），或项目名称（warning）", also=(W,)),
+    FindingCode(GOALS, "goal.placeholder", W, "模板占位文字",
+        "模板占位文字未替换（“(≥**人)”“指标1：”）", cell="该单元格"),
+    FindingCode(GOALS, "goal.actual_copied", W, "完成值照抄指标值",
+        "实际完成值带比较符号，照抄指标值（“≥266米”）", cell="实际完成值"),
+    FindingCode(GOALS, "goal.single_percent", W, "数量指标只写 100%",
+        "数量指标用一个“100%”代替具体数量", cell="年度指标值"),
+    FindingCode(GOALS, "goal.no_output", W, "缺产出指标",
+        "没有产出指标", cell="项目名称"),
+    FindingCode(GOALS, "goal.no_benefit", W, "缺效益指标",
+        "没有效益指标", cell="项目名称"),
+    FindingCode(GOALS, "goal.no_satisfaction", W, "缺满意度指标",
+        "没有满意度指标（规则 `goals.require_satisfaction` 要求时）", cell="项目名称"),
+    FindingCode(GOALS, "goal.expected_missing", W, "预期目标未填写",
+        "年度总体目标（预期目标）未填写", cell="该单元格（无时为项目名称）"),
+    FindingCode(GOALS, "goal.actual_missing", W, "目标实际完成情况未填写",
+        "年度总体目标（实际完成情况）未填写", cell="该单元格（无时为项目名称）"),
+
+    FindingCode(UNIT, "project.name_missing", E, "项目名称空白",
+        "项目名称空白", cell="项目名称"),
+    FindingCode(UNIT, "project.no_indicators", E, "未填写绩效指标",
+        "未填写任何绩效指标", cell="项目名称"),
+    FindingCode(UNIT, "unit.total_mismatch", E, "项目清单合计不符",
+        "项目清单合计 ≠ 各项目之和（200 + 250 = 450）", cell="合计行该列"),
+    FindingCode(UNIT, "unit.project_mismatch", E, "项目清单金额与自评表不符",
+        "项目清单中某项目金额 ≠ 其自评表", cell="清单单元格"),
+    FindingCode(UNIT, "unit.project_missing", W, "清单与自评表不对应",
+        "清单与自评表不对应", cell="清单行或项目名称"),
+)
+
+#: code -> its declaration.
+CODES: Mapping[str, FindingCode] = {c.code: c for c in ALL}
