@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from perf_xlsx.batch.report import BatchReport, Outcomes  # noqa: E402
 from perf_xlsx.batch.summary import SummaryIndex, digest, write_summary  # noqa: E402
-from perf_xlsx.judge.evaluate import evaluate_file, result_to_dict  # noqa: E402
+from perf_xlsx.judge.evaluate import evaluate_file  # noqa: E402
+from perf_xlsx.results import result_to_dict  # noqa: E402
 from perf_xlsx.rules import load_profile  # noqa: E402
 
 

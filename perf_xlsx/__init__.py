@@ -27,9 +27,10 @@ from typing import TYPE_CHECKING, Any
 # Loaded before ``batch`` (the function) is bound: see the module docstring.
 from perf_xlsx import batch as _batch_package
 from perf_xlsx.api import Evaluation, batch, evaluate, template
-from perf_xlsx.judge.evaluate import evaluate_file, evaluate_model, result_to_dict
+from perf_xlsx.judge.evaluate import evaluate_file, evaluate_model
 from perf_xlsx.model import Finding, Severity, WorkbookResult
 from perf_xlsx.read.reader import read_workbook
+from perf_xlsx.results import result_to_dict
 from perf_xlsx.rules import Profile, RulesError, load_profile
 from perf_xlsx.version import __version__
 

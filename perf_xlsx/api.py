@@ -32,8 +32,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
-from perf_xlsx.judge.evaluate import evaluate_file, result_to_dict
+from perf_xlsx.judge.evaluate import evaluate_file
 from perf_xlsx.model import WorkbookResult
+from perf_xlsx.results import result_to_dict
 from perf_xlsx.rules import DEFAULT_PROFILE, Profile, load_profile
 
 if TYPE_CHECKING:

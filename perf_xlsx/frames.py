@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Union
 
-from perf_xlsx.judge.evaluate import SCHEMA, result_to_dict
 from perf_xlsx.model import WorkbookResult
+from perf_xlsx.results import SCHEMA, result_to_dict
 
 if TYPE_CHECKING:
     import pandas as pd

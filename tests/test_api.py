@@ -19,7 +19,8 @@ from click.testing import CliRunner
 import perf_xlsx
 from perf_xlsx.api import Evaluation, scored_path
 from perf_xlsx.cli.commands import cli
-from perf_xlsx.judge.evaluate import evaluate_file, result_to_dict, sha256_file
+from perf_xlsx.judge.evaluate import evaluate_file, sha256_file
+from perf_xlsx.results import result_to_dict
 from perf_xlsx.rules import RulesError, builtin_path, load_profile
 
 ROOT = Path(__file__).resolve().parent.parent

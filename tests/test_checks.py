@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from builders import make_workbook, seed_spec
 
-from perf_xlsx.judge.evaluate import evaluate_file, result_to_dict
+from perf_xlsx.judge.evaluate import evaluate_file
 from perf_xlsx.model import WorkbookResult
+from perf_xlsx.results import result_to_dict
 from perf_xlsx.rules import load_profile
 
 NATIONAL = load_profile("national_2020")

@@ -14,7 +14,8 @@ from builders import make_workbook, seed_spec, spec_from_case, unit_sheet_from_s
 from click.testing import CliRunner
 
 from perf_xlsx.cli.commands import cli
-from perf_xlsx.judge.evaluate import evaluate_file, result_to_dict
+from perf_xlsx.judge.evaluate import evaluate_file
+from perf_xlsx.results import result_to_dict
 from perf_xlsx.rules import load_profile
 
 CASES = sorted((Path(__file__).parent / "data" / "real-cases").glob("*.json"))

@@ -76,8 +76,9 @@ from openpyxl.xml import LXML  # noqa: E402
 
 import perf_xlsx  # noqa: E402
 from perf_xlsx.batch.run import SUMMARY_NAME, run_batch  # noqa: E402
-from perf_xlsx.judge.evaluate import evaluate_file, result_to_dict, sha256_file  # noqa: E402
+from perf_xlsx.judge.evaluate import evaluate_file, sha256_file  # noqa: E402
 from perf_xlsx.read.legacy import as_xlsx  # noqa: E402
+from perf_xlsx.results import result_to_dict  # noqa: E402
 from perf_xlsx.rules import DEFAULT_PROFILE, Profile, load_profile  # noqa: E402
 from perf_xlsx.write.scored import render_scored  # noqa: E402
 

@@ -60,6 +60,9 @@ LAYER_OF: dict[str, str] = {
     # checks and everything above them do.
     "perf_xlsx.rules": "judge",
     "perf_xlsx.judge": "judge",
+    # the one builder of perf_xlsx.result/1 dicts (batch lines, --json, frames): it renders
+    # scored projects, so it sits with the scoring it reads.
+    "perf_xlsx.results": "judge",
     # write: the scored copy, the blank template.
     "perf_xlsx.write": "write",
     # batch: folder runs and their 汇总.xlsx.

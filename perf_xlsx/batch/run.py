@@ -8,7 +8,6 @@ parent watches each worker's deadline and sentinel, records the failure and star
 
 from __future__ import annotations
 
-import json
 import multiprocessing as mp
 import os
 import signal
@@ -24,8 +23,9 @@ from typing import Any, Callable, Iterator, Optional, Sequence
 from perf_xlsx.batch.report import BatchError, BatchReport, FileOutcome, Outcomes
 from perf_xlsx.batch.summary import SummaryIndex, digest, write_summary
 from perf_xlsx.fileutil import atomic_write, sweep_stale_temps
-from perf_xlsx.judge.evaluate import evaluate_file, result_to_dict, sha256_file
+from perf_xlsx.judge.evaluate import evaluate_file, sha256_file
 from perf_xlsx.read.legacy import as_xlsx
+from perf_xlsx.results import encode_line, failed_result, mark_failed, result_to_dict
 from perf_xlsx.rules import Profile, load_profile
 
 # Imported here, not per file: workers are forked from this process and start with it loaded.
@@ -112,18 +112,11 @@ def _limit_worker() -> None:
         pass
 
 
-def _line(data: dict[str, Any]) -> bytes:
-    return json.dumps(data, ensure_ascii=False).encode("utf-8")
-
-
-def _outcome(data: dict[str, Any], status: str, reason: str = "", output: Optional[str] = None
-             ) -> dict[str, Any]:
+def _outcome(data: dict[str, Any], reason: str = "", output: Optional[str] = None) -> dict[str, Any]:
     """What a worker sends back: the finished results.jsonl line and the compact summary rows."""
-    data["status"] = status
-    if status == "scored":
-        data["output"] = output  # beyond perf_xlsx.result/1: where the scored copy is
+    status = data["status"]
     findings = data.get("findings", [])
-    return {"status": status, "reason": reason, "line": _line(data),
+    return {"status": status, "reason": reason, "line": encode_line(data),
             "errors": sum(1 for f in findings if f["severity"] == "error"),
             "warnings": sum(1 for f in findings if f["severity"] == "warning"),
             # The summary rows are rendered here, in parallel, not in the parent at the end.
@@ -138,19 +131,17 @@ def process_one(path: str, rel: str, out_path: str, profile: Profile) -> dict[st
     except Exception:  # noqa: BLE001 - a damaged file is scored (and fails) below
         pass
     result = evaluate_file(path, profile, display_name=rel)
-    data = result_to_dict(result)
     if result.status != "scored":
-        return _outcome(data, "failed", (result.error or {}).get("message", ""))
+        return _outcome(result_to_dict(result), (result.error or {}).get("message", ""))
     try:
         with as_xlsx(path, result.model) as source:
             write_scored(source, result, out_path, profile, durable=False)
     except WriteError as exc:
-        # Without its scored copy the file is not done: it is listed as failed with the reason
-        # (the result keeps what was read and scored, for whoever fixes the cause).
+        # Without its scored copy the file is not done: it is listed as failed with the reason.
         reason = f"评分完成，但评分结果未能写出：{exc}"
-        data["error"] = {"code": "batch.write_failed", "message": reason}
-        return _outcome(data, "failed", reason)
-    return _outcome(data, "scored", output=os.path.basename(out_path))
+        return _outcome(mark_failed(result_to_dict(result), "batch.write_failed", reason), reason)
+    output = os.path.basename(out_path)
+    return _outcome(result_to_dict(result, output=output), output=output)
 
 
 def _worker_main(conn: Connection, profile_spec: str,
@@ -186,9 +177,7 @@ def _failure(path: str, rel: str, profile: Profile, code: str, reason: str) -> d
     except OSError:
         digest_ = None
     return {"status": "failed", "reason": reason,
-            "line": _line({"schema": "perf_xlsx.result/1", "file": rel, "sha256": digest_, "status": "failed",
-                           "error": {"code": code, "message": reason}, "profile": profile.name,
-                           "projects": [], "findings": []})}
+            "line": encode_line(failed_result(rel, digest_, profile.name, code, reason))}
 
 
 @dataclass
@@ -417,9 +406,7 @@ def _own_line(report: BatchReport, o: FileOutcome) -> bytes:
         digest: Optional[str] = sha256_file(str(Path(report.folder) / o.path))
     except OSError:
         digest = None
-    return _line({"schema": "perf_xlsx.result/1", "file": o.path, "sha256": digest, "status": "failed",
-                  "error": {"code": "batch.timeout_or_crash", "message": o.reason}, "profile": report.profile,
-                  "projects": [], "findings": []})
+    return encode_line(failed_result(o.path, digest, report.profile, "batch.timeout_or_crash", o.reason))
 
 
 def _write_lines(path: Path, lines: Iterator[bytes]) -> None:
@@ -445,7 +432,7 @@ def write_skipped(report: BatchReport, path: Path) -> None:
     """skipped.jsonl: one line per file left unopened or recognised as the tool's own output, in
     scan order, so that results.jsonl + skipped.jsonl name every file in the folder exactly once.
     Written even when empty, so that a stale list from an earlier run never stands."""
-    _write_lines(path, (_line({"file": o.path, "reason": o.reason, "code": "batch.skipped"})
+    _write_lines(path, (encode_line({"file": o.path, "reason": o.reason, "code": "batch.skipped"})
                         for o in report.outcomes if o.status == "skipped"))
 
 

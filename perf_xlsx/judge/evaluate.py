@@ -8,15 +8,13 @@ from typing import Any, Optional
 
 from perf_xlsx.a1 import parse_ref
 from perf_xlsx.judge.checks import check_project, check_unit
-from perf_xlsx.judge.scoring import cell_money, fmt, indicator_share, score_project
+from perf_xlsx.judge.scoring import score_project
 from perf_xlsx.model import Finding, ProjectScore, Severity, WorkbookModel, WorkbookResult
 from perf_xlsx.read.errors import GridError
 from perf_xlsx.read.grid import read_grid
 from perf_xlsx.read.reader import model_from_grid
 from perf_xlsx.read.sniff import sniff
 from perf_xlsx.rules import Profile
-
-SCHEMA = "perf_xlsx.result/1"
 
 
 def sha256_file(path: str) -> str:
@@ -99,81 +97,6 @@ def _failed(result: WorkbookResult, code: str, message: str) -> WorkbookResult:
     result.status = "failed"
     result.error = {"code": code, "message": message}
     return result
-
-
-# --- JSON (perf_xlsx.result/1) ---------------------------------------------------------
-
-
-def _num(x: Optional[float]) -> Optional[float]:
-    return None if x is None else float(x)
-
-
-def _project_dict(ps: ProjectScore) -> dict[str, Any]:
-    p = ps.project
-    f = ps.funds
-    rows = []
-    for row in p.funds:
-        cells = {k: getattr(row, k).ref for k in ("initial", "full_year", "executed") if getattr(row, k) is not None}
-        rows.append({
-            "label": row.label, "kind": row.kind,
-            "initial": cell_money(row.initial, p.money_unit),
-            "full_year": cell_money(row.full_year, p.money_unit),
-            "executed": cell_money(row.executed, p.money_unit),
-            "cells": cells,
-        })
-    share, basis = indicator_share(ps.indicators)
-    indicators = []
-    for r in ps.indicators:
-        ind = r.indicator
-        score, how = r.score, r.how
-        if score is None and r.applicable and r.score_entered is not None and ps.raw is not None:
-            # The tool could not score the row itself and counts the entered score (clamped to
-            # 0–分值) in its total: that adopted figure is the row's score, so that total.raw is
-            # the funds score plus the indicator scores, as the contract says.
-            score = r.counted
-            how = f"{how}；总分中按填报得分 {fmt(score)} 计"
-        cells = {"target": ind.target.ref, "actual": ind.actual.ref}
-        if ind.weight is not None:
-            cells["weight"] = ind.weight.ref
-        if ind.score is not None:
-            cells["score"] = ind.score.ref
-        if ind.reason is not None:
-            cells["reason"] = ind.reason.ref
-        indicators.append({
-            "row": ind.row, "level1": ind.level1, "level2": ind.level2, "name": ind.name,
-            "target": r.target.raw, "actual": r.actual.raw, "kind": r.kind.value,
-            "target_value": _num(r.target.value), "actual_value": _num(r.actual.value),
-            "unit": r.target.unit or r.actual.unit,
-            "weight": _num(r.weight), "score_entered": _num(r.score_entered), "score": _num(score),
-            "applicable": r.applicable, "how": how, "cells": cells,
-        })
-    return {
-        "sheet": p.sheet, "name": p.name, "department": p.department, "implementer": p.implementer,
-        "year": p.year, "kind": p.kind, "money_unit": p.money_unit,
-        "funds": {
-            "rows": rows, "budget": _num(f.budget), "executed": _num(f.executed), "rate": _num(f.rate),
-            "weight": _num(f.weight), "score": _num(f.score), "score_entered": _num(f.score_entered),
-            "score_cell": f.score_cell,
-        },
-        "indicators": indicators,
-        # Beyond perf_xlsx.result/1: what the 一体化 red warning compares with the rate.
-        "indicator_share": _num(share), "indicator_share_basis": basis or None,
-        "total": {"weight": _num(ps.total_weight), "raw": _num(ps.raw), "score": _num(ps.score),
-                  "score_entered": _num(ps.score_entered), "grade": ps.grade or None},
-    }
-
-
-def result_to_dict(result: WorkbookResult) -> dict[str, Any]:
-    return {
-        "schema": SCHEMA,
-        "file": result.file,
-        "sha256": result.sha256,
-        "status": result.status,
-        "error": result.error,
-        "profile": result.profile,
-        "projects": [_project_dict(ps) for ps in result.scores],
-        "findings": [f.to_dict() for f in result.findings],
-    }
 
 
 def exit_code(result: WorkbookResult) -> int:

@@ -1,0 +1,115 @@
+"""The one place that builds ``perf_xlsx.result/1`` dicts (interfaces.md §2): from a
+WorkbookResult, for a workbook that yielded no result (its worker failed, died or hung), and as
+results.jsonl encodes them.
+
+Batch lines, ``perf-xlsx score --json`` and the Python API's frames all come from here, so the
+keys, their order and the encoding cannot drift apart between them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Optional
+
+from perf_xlsx.judge.scoring import cell_money, fmt, indicator_share
+from perf_xlsx.model import ProjectScore, WorkbookResult
+
+SCHEMA = "perf_xlsx.result/1"
+
+
+def _num(x: Optional[float]) -> Optional[float]:
+    return None if x is None else float(x)
+
+
+def _project_dict(ps: ProjectScore) -> dict[str, Any]:
+    p = ps.project
+    f = ps.funds
+    rows = []
+    for row in p.funds:
+        cells = {k: getattr(row, k).ref for k in ("initial", "full_year", "executed") if getattr(row, k) is not None}
+        rows.append({
+            "label": row.label, "kind": row.kind,
+            "initial": cell_money(row.initial, p.money_unit),
+            "full_year": cell_money(row.full_year, p.money_unit),
+            "executed": cell_money(row.executed, p.money_unit),
+            "cells": cells,
+        })
+    share, basis = indicator_share(ps.indicators)
+    indicators = []
+    for r in ps.indicators:
+        ind = r.indicator
+        score, how = r.score, r.how
+        if score is None and r.applicable and r.score_entered is not None and ps.raw is not None:
+            # The tool could not score the row itself and counts the entered score (clamped to
+            # 0–分值) in its total: that adopted figure is the row's score, so that total.raw is
+            # the funds score plus the indicator scores, as the contract says.
+            score = r.counted
+            how = f"{how}；总分中按填报得分 {fmt(score)} 计"
+        cells = {"target": ind.target.ref, "actual": ind.actual.ref}
+        if ind.weight is not None:
+            cells["weight"] = ind.weight.ref
+        if ind.score is not None:
+            cells["score"] = ind.score.ref
+        if ind.reason is not None:
+            cells["reason"] = ind.reason.ref
+        indicators.append({
+            "row": ind.row, "level1": ind.level1, "level2": ind.level2, "name": ind.name,
+            "target": r.target.raw, "actual": r.actual.raw, "kind": r.kind.value,
+            "target_value": _num(r.target.value), "actual_value": _num(r.actual.value),
+            "unit": r.target.unit or r.actual.unit,
+            "weight": _num(r.weight), "score_entered": _num(r.score_entered), "score": _num(score),
+            "applicable": r.applicable, "how": how, "cells": cells,
+        })
+    return {
+        "sheet": p.sheet, "name": p.name, "department": p.department, "implementer": p.implementer,
+        "year": p.year, "kind": p.kind, "money_unit": p.money_unit,
+        "funds": {
+            "rows": rows, "budget": _num(f.budget), "executed": _num(f.executed), "rate": _num(f.rate),
+            "weight": _num(f.weight), "score": _num(f.score), "score_entered": _num(f.score_entered),
+            "score_cell": f.score_cell,
+        },
+        "indicators": indicators,
+        # Beyond perf_xlsx.result/1: what the 一体化 red warning compares with the rate.
+        "indicator_share": _num(share), "indicator_share_basis": basis or None,
+        "total": {"weight": _num(ps.total_weight), "raw": _num(ps.raw), "score": _num(ps.score),
+                  "score_entered": _num(ps.score_entered), "grade": ps.grade or None},
+    }
+
+
+def result_to_dict(result: WorkbookResult, *, output: Optional[str] = None) -> dict[str, Any]:
+    """The JSON result of one workbook. ``output``, the file name of its scored copy, is the
+    batch's one key beyond perf_xlsx.result/1 (results.jsonl says where each copy is)."""
+    data: dict[str, Any] = {
+        "schema": SCHEMA,
+        "file": result.file,
+        "sha256": result.sha256,
+        "status": result.status,
+        "error": result.error,
+        "profile": result.profile,
+        "projects": [_project_dict(ps) for ps in result.scores],
+        "findings": [f.to_dict() for f in result.findings],
+    }
+    if output is not None:
+        data["output"] = output
+    return data
+
+
+def failed_result(file: str, sha256: Optional[str], profile: str, code: str, message: str) -> dict[str, Any]:
+    """The result of a workbook that yielded none (its worker raised, died or hung): still an
+    input, so a contract-exact ``failed`` line with nothing read."""
+    return {"schema": SCHEMA, "file": file, "sha256": sha256, "status": "failed",
+            "error": {"code": code, "message": message}, "profile": profile, "projects": [], "findings": []}
+
+
+def mark_failed(data: dict[str, Any], code: str, message: str) -> dict[str, Any]:
+    """``data`` (a result_to_dict result) turned ``failed``, keeping what was read and scored for
+    whoever fixes the cause (a scored copy that could not be written); the keys keep their order."""
+    data["status"] = "failed"
+    data["error"] = {"code": code, "message": message}
+    return data
+
+
+def encode_line(data: dict[str, Any]) -> bytes:
+    """One JSON Lines record as results.jsonl (and skipped.jsonl) store it: UTF-8, Chinese as
+    is, no newline."""
+    return json.dumps(data, ensure_ascii=False).encode("utf-8")
