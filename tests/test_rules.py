@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import pickle
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from perf_xlsx.model import Grade
 from perf_xlsx.rules import SCHEMA, RulesError, builtin_names, load_profile, profile_text
 
 
@@ -24,6 +29,37 @@ def test_builtin_profile_loads_and_round_trips(tmp_path: Path, name: str) -> Non
     assert load_profile(str(copy)).data == profile.data
 
 
+def _plain(value: Any) -> Any:
+    """Tuples as lists, mappings as dicts: how the TOML file gives a value."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k.value if hasattr(k, "value") else k): _plain(v) for k, v in value.items()}
+    return value
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_typed_sections_are_the_schema_and_hold_the_file_values(name: str) -> None:
+    """Every key of SCHEMA is a field of its typed section (and nothing else), holding the
+    value the file gives (as a tuple where the file has a list, keyed by Grade where by name)."""
+    profile = load_profile(name)
+    for section, keys in SCHEMA.items():
+        typed = getattr(profile, section)
+        assert [f.name for f in dataclasses.fields(typed)] == list(keys), section
+        for key in keys:
+            value, raw = getattr(typed, key), profile.data[section][key]
+            assert _plain(value) == _plain(raw), (section, key)
+            if not isinstance(raw, (list, dict)):
+                assert type(value) is type(raw), (section, key)  # 50 stays 50: findings quote it
+
+
+def test_typed_sections_survive_pickling() -> None:
+    """Batch workers receive the profile pickled; the sections come along unchanged."""
+    profile = load_profile("provincial_strict")
+    copy = pickle.loads(pickle.dumps(profile))
+    assert copy == profile and copy.funds == profile.funds and copy.qualitative == profile.qualitative
+
+
 def test_profiles_differ_in_the_options_they_exercise() -> None:
     national, strict = load_profile("national_2020"), load_profile("provincial_strict")
     assert strict.get("funds", "total_caps") == [[0.8, 89], [0.7, 79], [0.6, 69], [0.5, 59]]
@@ -32,6 +68,10 @@ def test_profiles_differ_in_the_options_they_exercise() -> None:
     assert strict.get("qualitative", "bands")["PARTIAL"] == [0.5, 0.8]
     assert national.get("funds", "total_caps") == []
     assert load_profile("sichuan_2023").get("funds", "explain_below_rate") == 0.9
+    assert strict.funds.total_caps == ((0.8, 89), (0.7, 79), (0.6, 69), (0.5, 59))
+    assert strict.overachievement.deduction == "fixed" and national.overachievement.deduction != "fixed"
+    assert strict.qualitative.bands[Grade.PARTIAL] == (0.5, 0.8)
+    assert load_profile("sichuan_2023").funds.explain_below_rate == 0.9
 
 
 @pytest.mark.parametrize(

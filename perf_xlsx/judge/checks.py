@@ -135,7 +135,7 @@ def _rate_matches(cell: CellValue, rate: float, tol_points: float) -> tuple[bool
 
 def _funds_rate(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     p = ps.project
-    tol = profile.get("tolerance", "rate_points")
+    tol = profile.tolerance.rate_points
     for row in p.funds:
         if row.rate is None or row.rate.blank or row.rate.error:
             continue
@@ -163,7 +163,7 @@ def _funds_score(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     f, p = ps.funds, ps.project
     if f.score is None or f.score_entered is None:
         return
-    if abs(f.score_entered - f.score) > profile.get("tolerance", "score"):
+    if abs(f.score_entered - f.score) > profile.tolerance.score:
         yield _f(E, "funds.score_mismatch",
                  f"预算执行率得分 {fmt(f.score_entered)} ≠ 应得 {fmt(f.score)}（{f.how}）",
                  p.sheet, f.score_cell, f.score, f.score_entered)
@@ -224,7 +224,7 @@ def _funds_misc(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
         yield _f(INFO, "funds.budget_adjusted",
                  f"年初预算数 {fmt(f.initial)} 与全年预算数 {fmt(f.budget)} 不同（年中预算调整），执行率按全年预算数计算",
                  p.sheet, total.full_year.ref if total and total.full_year else anchor, f.initial, f.budget)
-    below = profile.get("funds", "explain_below_rate")
+    below = profile.funds.explain_below_rate
     if below and f.rate is not None and settled(f.rate) < below:  # 4.05 / 4.5 is 90%, not below it
         yield _f(W, "funds.low_rate_unexplained",
                  f"预算执行率 {fmt(f.rate * 100)}% 低于 {fmt(below * 100)}%，须说明原因", p.sheet,
@@ -274,7 +274,7 @@ def _funds_component_scored(ps: ProjectScore, profile: Profile) -> Iterator[Find
 def _subtotals(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     """F9: a 小计 row of the indicator table equals the sum of the rows it closes."""
     p = ps.project
-    tol = profile.get("tolerance", "score")
+    tol = profile.tolerance.score
     by_row = {ind.row: ind for ind in p.indicators}
     for sub in p.subtotals:
         rows = [by_row[r] for r in sub.rows if r in by_row]
@@ -330,7 +330,7 @@ def _weights(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     total_w = round2(funds_w + sum(w for w in weights))
     declared = cell_points(p.total_weight)
     cell = p.total_weight.ref if p.total_weight is not None else (p.total_label_cell or p.name_cell)
-    expected_total = float(profile.get("weights", "total"))
+    expected_total = float(profile.weights.total)
     if declared is not None and abs(declared - total_w) > 1e-9:
         yield _f(E, "weights.sum_mismatch",
                  f"分值合计：预算执行率 {fmt(funds_w)} + 各指标 {fmt(total_w - funds_w)} = {fmt(total_w)}，"
@@ -338,7 +338,7 @@ def _weights(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     elif abs(total_w - expected_total) > 1e-9 and not department:
         # The 100-point total is the project table's rule; a department table's 分值 are checked
         # against its own 合计 row only.
-        rescale = profile.get("not_applicable", "rescale_to_100")
+        rescale = profile.not_applicable.rescale_to_100
         yield _f(W if rescale else E, "weights.sum_mismatch",
                  f"分值合计 {fmt(total_w)}，不为 {fmt(expected_total)}"
                  + ("，总分已按百分制折算" if rescale else ""), p.sheet, cell, expected_total, total_w)
@@ -363,7 +363,7 @@ def _rescaled(ps: ProjectScore, profile: Profile, expected_total: float, cell: O
         parts.append(f"{len(left_out)} 项不适用指标共 {fmt(sum(left_out))} 分")
     if not parts:
         return
-    if profile.get("not_applicable", "rescale_to_100") and ps.total_weight > 0:
+    if profile.not_applicable.rescale_to_100 and ps.total_weight > 0:
         result = f"总分 {fmt(ps.raw)} 已按百分制折算为 {fmt(round2(ps.raw * 100 / ps.total_weight))}"
     else:
         result = f"总分按原始合计 {fmt(ps.raw)} 计，未折算"
@@ -391,10 +391,10 @@ def _groups(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
                      p.sheet, g.cell, g.declared_weight, sums[g.name])
     if p.kind is TableKind.DEPARTMENT:
         return  # the 产出/效益/满意度 split and the 二级 vocabulary are the project table's (§1.1)
-    enforce = profile.get("weights", "enforce")
+    enforce = profile.weights.enforce
     if enforce != "off" and sums:
         cells = {g.name: g.cell for g in p.groups}
-        for key, expected in profile.get("weights", "expected").items():
+        for key, expected in profile.weights.expected.items():
             names = key.split("+")
             got = round2(sum(sums.get(n, 0.0) for n in names))
             if abs(got - expected) > 1e-9 and any(n in sums for n in names):
@@ -426,7 +426,7 @@ def _rows(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
 def _department_rows(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     """I1 on a department table's rows: the entered score is a number within 0–分值 (the rubric
     itself is not evaluated)."""
-    tol = profile.get("tolerance", "score")
+    tol = profile.tolerance.score
     for r in ps.indicators:
         if r.applicable:
             yield from _score_unparsed(ps.project, r, _row_label(r))
@@ -461,7 +461,7 @@ def _out_of_range(p: Project, r: IndicatorScore, label: str, tol: float) -> Opti
 def _row(p: Project, r: IndicatorScore, ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     ind = r.indicator
     label = _row_label(r)
-    tol = profile.get("tolerance", "score")
+    tol = profile.tolerance.score
     score_ref = ind.score.ref if ind.score is not None else None
     if not r.applicable:
         return
@@ -575,8 +575,8 @@ def _explanation(p: Project, r: IndicatorScore, profile: Profile, label: str) ->
     empty = ind.reason.blank or normalize_label(ind.reason.value) in ("无", "/", "—", "-")
     if not empty:
         return
-    below_mode = profile.get("explanations", "below_target")
-    over_mode = profile.get("explanations", "over_target")
+    below_mode = profile.explanations.below_target
+    over_mode = profile.explanations.over_target
     if _below_target(r) and below_mode != "off" and r.over_ratio is None:
         yield _f(E if below_mode == "error" else W, "indicator.missing_explanation",
                  f"{label}未完成指标值（{_target_text(r)} / 实际 {_shown(r.actual)}），偏差原因分析及改进措施空白",
@@ -609,7 +609,7 @@ def _cost_and_dates(p: Project, r: IndicatorScore, ps: ProjectScore, label: str)
 def _total(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     p = ps.project
     entered_total = ps.score_entered
-    tol = profile.get("tolerance", "score")
+    tol = profile.tolerance.score
     if p.kind is not TableKind.DEPARTMENT:  # a heuristic on the project table's scores, not arithmetic
         yield from _claims_vs_spending(ps)
     # I5 is arithmetic on the sheet: its 总分 adds the 得分 typed in every row, so every typed
@@ -685,7 +685,7 @@ def _goals(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
         if "数量" in ind.level2 and r.target.family == "percent" and r.target.value == 100:
             yield _f(W, "goal.single_percent",
                      f"数量指标「{ind.name}」以「{r.target.raw}」表示，应写明具体数量", p.sheet, ind.target.ref)
-    share = profile.get("goals", "vague_share")
+    share = profile.goals.vague_share
     if rows and len(vague) / len(rows) > share:
         yield _f(W, "goal.not_quantified",
                  f"绩效目标不够细化、量化：{len(rows)} 项指标中 {len(vague)} 项指标值无法量化", p.sheet,
@@ -694,7 +694,7 @@ def _goals(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     for name, code in (("产出指标", "goal.no_output"), ("效益指标", "goal.no_benefit")):
         if name not in level1:
             yield _f(W, code, f"没有{name}", p.sheet, p.name_cell)
-    if profile.get("goals", "require_satisfaction") and "满意度指标" not in level1:
+    if profile.goals.require_satisfaction and "满意度指标" not in level1:
         yield _f(W, "goal.no_satisfaction", "没有满意度指标", p.sheet, p.name_cell)
     if not p.goal_expected:
         yield _f(W, "goal.expected_missing", "年度总体目标（预期目标）未填写", p.sheet, p.goal_cells[0] or p.name_cell)

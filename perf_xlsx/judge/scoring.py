@@ -117,7 +117,7 @@ UNIT_IN_WAN = {"元": 0.0001, "千元": 0.1, "万元": 1.0, "亿元": 10000.0}
 
 def money_tolerance(profile: Profile, unit: str) -> float:
     """The money tolerance in 万元: the profile gives it in the sheet's own unit (0.01 = 一分 in 元)."""
-    return float(profile.get("tolerance", "money")) * UNIT_IN_WAN.get(unit, 1.0)
+    return float(profile.tolerance.money) * UNIT_IN_WAN.get(unit, 1.0)
 
 
 def cell_points(cell: Optional[CellValue]) -> Optional[float]:
@@ -174,12 +174,12 @@ def column_value(project: Project, column: str) -> tuple[Optional[float], Option
 def funds_points(rate: float, weight: float, profile: Profile) -> tuple[float, Optional[float]]:
     """The funds score for an execution rate, and the interval minimum it fell in (intervals mode)."""
     rate = settled(rate)  # 4.05 / 4.5 is the 90% band's minimum, not just below it
-    if profile.get("funds", "scoring") == "intervals":
-        for minimum, share in profile.get("funds", "intervals"):
+    if profile.funds.scoring == "intervals":
+        for minimum, share in profile.funds.intervals:
             if rate >= minimum:
                 return round2(weight * float(share)), float(minimum)
         return 0.0, None
-    capped = min(rate, 1.0) if profile.get("funds", "cap_at_weight") else rate
+    capped = min(rate, 1.0) if profile.funds.cap_at_weight else rate
     return round2(weight * capped), None
 
 
@@ -204,19 +204,19 @@ def score_funds(project: Project, profile: Profile) -> FundsScore:
     if budget < 0 or executed < 0:
         return FundsScore(rate=None, score=None, how="金额为负数，无法计分", **base)
     if budget == 0:
-        exclude = executed == 0 and profile.get("funds", "zero_budget") == "exclude_and_rescale"
+        exclude = executed == 0 and profile.funds.zero_budget == "exclude_and_rescale"
         return FundsScore(rate=None, score=None if exclude else 0.0, excluded=exclude,
                           how="全年预算数为 0，无法计算执行率", **base)
     # Settled once here, so that every threshold the rate meets (interval bands, total caps,
     # the explanation limit, the spending check) sees 2.48 / 3.1 as the 80% it is.
     rate = settled(executed / budget)
     score, step = funds_points(rate, weight, profile)
-    if profile.get("funds", "scoring") == "intervals":
+    if profile.funds.scoring == "intervals":
         band = f"落在 ≥{fmt(step * 100)}% 档" if step is not None else "低于最低档"
         how = f"执行率 {fmt(rate * 100)}% {band}，得 {fmt(score)}"
     else:
         how = f"执行 {fmt(executed)} ÷ 预算 {fmt(budget)} = {fmt(rate * 100)}%，× {fmt(weight)} = {fmt(score)}"
-        if rate > 1 and profile.get("funds", "cap_at_weight"):
+        if rate > 1 and profile.funds.cap_at_weight:
             how = f"执行 {fmt(executed)} ÷ 预算 {fmt(budget)} = {fmt(rate * 100)}%（超过 100% 按 100% 计），得 {fmt(score)}"
     return FundsScore(rate=rate, score=score, how=how, **base)
 
@@ -245,11 +245,11 @@ def indicator_kind(ind: Indicator, target: Quantity, profile: Profile) -> Kind:
         return Kind.LE
     if op == "eq":
         return Kind.EQ
-    return Kind.EQ if profile.get("indicators", "bare_number") == "eq" else Kind.GE
+    return Kind.EQ if profile.indicators.bare_number == "eq" else Kind.GE
 
 
 def _band(profile: Profile, grade: Grade, weight: float) -> tuple[float, float]:
-    lo, hi = profile.get("qualitative", "bands")[grade.value]
+    lo, hi = profile.qualitative.bands[grade]
     return round2(weight * lo), round2(weight * hi)
 
 
@@ -318,7 +318,7 @@ def _graded(grade: Grade, w: float, entered: Optional[float], profile: Profile, 
     one if it fits, else clamped."""
     lo, hi = band or _band(profile, grade, w)
     if entered is None:
-        share = profile.get("qualitative", "default_share")[grade.value]
+        share = profile.qualitative.default_share[grade]
         score = round2(w * share)
         how = f"{why}，得分栏空白，按 {fmt(share * 100)}% × {fmt(w)} = {fmt(score)}"
     else:
@@ -353,14 +353,14 @@ def _dated(ind: Indicator, target: Quantity, actual: Quantity, w: float, entered
     # for the 未达成 band instead.
     word = "晚于" if kind is Kind.LE else "早于"
     why = f"实际 {actual.raw} {word}指标值 {target.raw}，未按期完成"
-    if profile.get("indicators", "late_deadline") != "below_full":
+    if profile.indicators.late_deadline != "below_full":
         return _graded(Grade.NOT, w, entered, profile, base, f"{why}，按「{Grade.NOT.label}」")
     if entered is not None and 0 <= entered < w:
         return dict(score=round2(entered), grade=Grade.NOT, band=(0.0, round2(w)),
                     how=f"{why}，填报 {fmt(entered)} 低于满分 {fmt(w)}，认可", **base)
     # Blank, or full marks for a missed date: delivered late is delivered in part, so the tool
     # takes the 部分达成 share rather than inventing a deduction (4.99 of 5) of its own.
-    share = profile.get("qualitative", "default_share")[Grade.PARTIAL.value]
+    share = profile.qualitative.default_share[Grade.PARTIAL]
     score = round2(w * share)
     said = "得分栏空白" if entered is None else f"填报 {fmt(entered)}（应低于满分）"
     return dict(score=score, grade=Grade.NOT, band=(0.0, round2(w)),
@@ -522,10 +522,10 @@ def _quantitative(target: Quantity, actual: Quantity, w: float, kind: Kind, prof
     unit, per = _shown_unit(target, actual, base["indicator"].unit_text)
     na, nb = fmt_value(a / per), fmt_value(b / per)  # the numbers the explanation shows
     ta, tb = f"{na}{unit}", f"{nb}{unit}"
-    if kind is Kind.EQ and profile.get("indicators", "equal_formula") != "as_positive":
+    if kind is Kind.EQ and profile.indicators.equal_formula != "as_positive":
         if abs(b - a) <= 1e-9:
             score, how = w, f"实际 {tb} = 目标 {ta}，得满分 {fmt(w)}"
-        elif profile.get("indicators", "equal_formula") == "exact" or min(a, b) <= 0:
+        elif profile.indicators.equal_formula == "exact" or min(a, b) <= 0:
             score, how = 0.0, f"实际 {tb} ≠ 目标 {ta}，得 0 分"
         else:
             score = round2(w * min(a, b) / max(a, b))
@@ -547,16 +547,16 @@ def _quantitative(target: Quantity, actual: Quantity, w: float, kind: Kind, prof
         score = round2(w * b / a)
         return dict(score=score, ratio=ratio,
                               how=f"实际 {nb} ÷ 目标 {na} × {fmt(w)} = {fmt(score)}", **base)
-    threshold = float(profile.get("overachievement", "explain_threshold"))
+    threshold = float(profile.overachievement.explain_threshold)
     over = ratio if threshold and ratio is not None and ratio >= threshold else None
     score, how = w, f"实际 {tb} 达到目标 {ta}，得满分 {fmt(w)}"
     if over is not None:
-        mode = profile.get("overachievement", "deduction")
+        mode = profile.overachievement.deduction
         if mode == "proportional":
             score = round2(w * min(max(2 - over, 0.0), 1.0))
             how = f"实际为目标的 {fmt(over * 100)}%（≥{fmt(threshold * 100)}%），按偏离度调减为 {fmt(score)}"
         elif mode == "fixed":
-            points = float(profile.get("overachievement", "deduction_points"))
+            points = float(profile.overachievement.deduction_points)
             score = round2(max(w - points, 0.0))
             how = f"实际为目标的 {fmt(over * 100)}%（≥{fmt(threshold * 100)}%），扣 {fmt(points)} 分，得 {fmt(score)}"
     return dict(score=score, how=how, ratio=ratio, over_ratio=over, **base)
@@ -568,7 +568,7 @@ def _reverse(a: float, b: float, w: float, shown: tuple[str, str], unit: str, pr
     ta, tb = f"{na}{unit}", f"{nb}{unit}"
     if b <= a:
         how = f"实际 {tb} 不超过目标 {ta}，得满分 {fmt(w)}"
-        threshold = float(profile.get("overachievement", "explain_threshold"))
+        threshold = float(profile.overachievement.explain_threshold)
         # §2.8's mirror case for a ceiling (≤): B ≤ A / threshold, e.g. a cost far below its
         # budget, also needs the deviation explained. Warn only: full marks, no deduction.
         # Compared as A / B ≥ threshold, so that a B written as exactly A / 1.3 is on it.
@@ -579,7 +579,7 @@ def _reverse(a: float, b: float, w: float, shown: tuple[str, str], unit: str, pr
         return dict(score=w, how=how, **base)
     if a <= 0:
         return dict(score=0.0, how=f"目标 {ta}，实际 {tb} 超出，得 0 分", **base)
-    if profile.get("indicators", "reverse_formula") == "linear_deviation":
+    if profile.indicators.reverse_formula == "linear_deviation":
         score = round2(w * max(0.0, 1 - (b - a) / a))
         how = f"(1 − (实际 {nb} − 目标 {na}) ÷ {na}) × {fmt(w)} = {fmt(score)}"
     else:
@@ -651,11 +651,11 @@ def score_project(project: Project, profile: Profile) -> ProjectScore:
     # Rescaling needs every counted row's 分值: with rows of unknown weight the sum is not a scale.
     weights_known = all(r.weight is not None for r in rows if r.applicable)
     if weights_known and weight > 0 and abs(weight - 100) > 1e-9 \
-            and profile.get("not_applicable", "rescale_to_100"):
+            and profile.not_applicable.rescale_to_100:
         score = round2(raw * 100 / weight)
     cap = None
     if funds.rate is not None:
-        for below, limit in sorted(profile.get("funds", "total_caps"), key=lambda c: c[0]):
+        for below, limit in sorted(profile.funds.total_caps, key=lambda c: c[0]):
             if settled(funds.rate) < below:  # a rate of exactly 80% is not below 80%
                 cap = float(limit)
                 break

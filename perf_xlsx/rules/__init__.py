@@ -1,4 +1,4 @@
-"""Scoring rules as data: TOML profiles and their validating loader.
+"""Scoring rules as data: TOML profiles and their validating loader (the Profile type: rules.profile).
 
 A profile file may name a ``base`` profile and override only some keys; every key is checked
 against the schema below so a typo in an edited file is reported by name instead of being
@@ -8,9 +8,23 @@ silently ignored.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
+
+from perf_xlsx.rules.profile import (
+    BareNumber,
+    Deduction,
+    Enforce,
+    EqualFormula,
+    ExplanationMode,
+    FundsScoring,
+    LateDeadline,
+    NegativeActual,
+    Profile,
+    ReverseFormula,
+    ZeroBudget,
+    options,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -120,34 +134,34 @@ def _grade_bands(v: Any) -> Optional[str]:
 SCHEMA: dict[str, dict[str, Callable[[Any], Optional[str]]]] = {
     "funds": {
         "weight": _number(0, 100),
-        "scoring": _choice("proportional", "intervals"),
+        "scoring": _choice(*options(FundsScoring)),
         "cap_at_weight": _boolean,
         "intervals": _pairs(_num, _num, "[0.9, 0.9]"),
         "total_caps": _pairs(_num, _num, "[0.8, 89]"),
         "explain_below_rate": _number(0, 1),
-        "zero_budget": _choice("error_zero", "exclude_and_rescale"),
+        "zero_budget": _choice(*options(ZeroBudget)),
     },
     "weights": {
         "expected": _weights_table,
         "total": _number(1),
-        "enforce": _choice("warn", "error", "off"),
+        "enforce": _choice(*options(Enforce)),
     },
     "indicators": {
-        "reverse_formula": _choice("ratio", "linear_deviation"),
-        "equal_formula": _choice("as_positive", "two_sided", "exact"),
-        "bare_number": _choice("eq", "ge"),
-        "negative_actual": _choice("clamp_zero"),
-        "late_deadline": _choice("below_full", "not_achieved"),
+        "reverse_formula": _choice(*options(ReverseFormula)),
+        "equal_formula": _choice(*options(EqualFormula)),
+        "bare_number": _choice(*options(BareNumber)),
+        "negative_actual": _choice(*options(NegativeActual)),
+        "late_deadline": _choice(*options(LateDeadline)),
     },
     "qualitative": {"bands": _bands, "default_share": _shares},
     "overachievement": {
         "explain_threshold": _number(0),
-        "deduction": _choice("none", "proportional", "fixed"),
+        "deduction": _choice(*options(Deduction)),
         "deduction_points": _number(0),
     },
     "explanations": {
-        "below_target": _choice("error", "warning", "off"),
-        "over_target": _choice("error", "warning", "off"),
+        "below_target": _choice(*options(ExplanationMode)),
+        "over_target": _choice(*options(ExplanationMode)),
     },
     "not_applicable": {"rescale_to_100": _boolean},
     "goals": {"vague_share": _number(0, 1), "require_satisfaction": _boolean},
@@ -155,34 +169,6 @@ SCHEMA: dict[str, dict[str, Callable[[Any], Optional[str]]]] = {
     "tolerance": {"money": _number(0), "rate_points": _number(0), "score": _number(0)},
 }
 TOP_LEVEL = {"name": _string, "title": _string, "base": _string}
-
-
-@dataclass(frozen=True)
-class Profile:
-    """A validated rules profile. ``data`` holds every section of SCHEMA, fully merged."""
-
-    name: str
-    title: str
-    source: str  # built-in name or file path
-    data: dict[str, dict[str, Any]]
-
-    def get(self, section: str, key: str) -> Any:
-        return self.data[section][key]
-
-    # Shortcuts used on hot paths and in help texts.
-    @property
-    def funds_weight(self) -> float:
-        return float(self.data["funds"]["weight"])
-
-    @property
-    def grade_bands(self) -> list[tuple[float, str]]:
-        return [(float(m), str(g)) for m, g in self.data["grades"]["bands"]]
-
-    def grade_for(self, score: float) -> str:
-        for minimum, grade in self.grade_bands:
-            if score >= minimum:
-                return grade
-        return self.grade_bands[-1][1]
 
 
 def builtin_names() -> list[str]:
