@@ -27,8 +27,8 @@ from builders import libreoffice_resave, make_workbook, soffice_convert, spec_fr
 from click.testing import CliRunner
 from ooxml_schema import format_problems, validate_package
 
+from perf_xlsx import ooxml as xp
 from perf_xlsx.cli.commands import cli
-from perf_xlsx.ooxml import parts as xp
 
 TESTS = Path(__file__).resolve().parent
 
@@ -211,7 +211,7 @@ def test_a_spliced_part_that_does_not_parse_is_a_failure(inputs: dict[str, Path]
     assert "无法生成评分工作簿" in result.output and "不是合法 XML" in result.output
     assert not out.exists()
 
-    from perf_xlsx.batch.run import process_one
+    from perf_xlsx.batch.work import process_one
     from perf_xlsx.rules import load_profile
 
     outcome = process_one(str(inputs["lxml"]), "lxml.xlsx", str(out), load_profile("national_2020"))

@@ -36,9 +36,9 @@ from builders import (
 from openpyxl.comments import Comment
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from perf_xlsx import ooxml as xp
 from perf_xlsx.judge.evaluate import evaluate_file
 from perf_xlsx.model import Severity, WorkbookResult
-from perf_xlsx.ooxml import parts as xp
 from perf_xlsx.read.grid import read_grid
 from perf_xlsx.rules import load_profile
 from perf_xlsx.write import scored as writer
@@ -1178,7 +1178,7 @@ def test_sheet_builder_rows_and_tails_match_the_cell_calls() -> None:
 def test_styles_children_and_one_pass_splice_match_the_plain_forms() -> None:
     import random
 
-    from perf_xlsx.ooxml.parts import _OPEN_TAG
+    from perf_xlsx.ooxml.markup import OPEN_TAG
 
     class Bare(xp.Styles):
         def __init__(self, prefix: str) -> None:  # only what _children needs
@@ -1190,7 +1190,7 @@ def test_styles_children_and_one_pass_splice_match_the_plain_forms() -> None:
     for _ in range(3000):
         body = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
         for p in ("", "x:"):
-            pat = re.compile(rf"<{re.escape(p)}xf\b{_OPEN_TAG}(?:/>|>.*?</{re.escape(p)}xf\s*>)", re.S)
+            pat = re.compile(rf"<{re.escape(p)}xf\b{OPEN_TAG}(?:/>|>.*?</{re.escape(p)}xf\s*>)", re.S)
             assert Bare(p)._children(body, "xf") == [m.group(0) for m in pat.finditer(body)], (p, body)
     for text in [xp.MINIMAL_STYLES,
                  xp.MINIMAL_STYLES.replace('<fills count="2">', '<fonts count="0"/><fills count="2">'),
@@ -1209,21 +1209,24 @@ def test_sheet_editor_fast_paths_match_the_plain_forms() -> None:
     import posixpath
     import random
 
+    from perf_xlsx.a1 import col_index
+    from perf_xlsx.ooxml.sheet_layout import after_sheet_data
+
     rng = random.Random(5)
 
     def plain_right_edge(ed: xp.SheetEditor, first: int, last: int) -> int:
         edge = 0
         for num in range(first, last + 1):
-            span = ed.rows.get(num)
+            span = ed.index.rows.get(num)
             if span is not None and span.close_tag:
-                for attrs in ed._valued.findall(ed.text, span.start, span.end):
+                for attrs in ed.patterns.valued.findall(ed.text, span.start, span.end):
                     ref = re.search(r'\br="([A-Z]{1,3})\d+"', attrs)
                     if ref is not None:
-                        edge = max(edge, xp.col_index(ref.group(1)))
+                        edge = max(edge, col_index(ref.group(1)))
         return max([edge] + [c2 for r1, _c1, r2, c2 in ed.merges if r1 <= last and r2 >= first])
 
     def plain_after_data(text: str) -> int:
-        m = re.compile(rf"</sheetData\s*>|<sheetData\b{xp._OPEN_TAG}/>", re.S).search(text)
+        m = re.compile(rf"</sheetData\s*>|<sheetData\b{xp.OPEN_TAG}/>", re.S).search(text)
         assert m is not None
         return m.end()
 
@@ -1242,7 +1245,7 @@ def test_sheet_editor_fast_paths_match_the_plain_forms() -> None:
         ed = xp.SheetEditor(text.encode())
         for first, last in ((1, 20), (3, 9), (5, 5)):
             assert ed.right_edge(first, last) == plain_right_edge(ed, first, last), text
-        assert ed._after_data() == plain_after_data(ed.text)
+        assert after_sheet_data(ed.text, ed.p) == plain_after_data(ed.text)
         # Overlapping merges: the later one holds the cell; the whole-column one comes last.
         assert [ed.anchor(3, c) for c in range(1, 7)] == [(1, 1), (2, 2), (3, 3), (3, 3), (3, 3), (3, 6)]
         assert ed.anchor(200, 1) == (1, 1) and ed.anchor(200, 2) == (200, 2)
@@ -1251,7 +1254,7 @@ def test_sheet_editor_fast_paths_match_the_plain_forms() -> None:
                            ("/xl/w.xml", "xl/c.xml"), ("xl//w.xml", "xl/c.xml")]:
         assert xp.relative(source, target) == posixpath.relpath(target, posixpath.dirname(source) or ".")
     for value in ["plain", 'q"&<>\n\t', "bad\x00\x1fchar", "转到 表!A1" * 40]:
-        assert xp._clean_attr(value, 255) == xp.xml_attr(xp.clean_xml(value)[:255])
+        assert xp.clean_attr(value, 255) == xp.xml_attr(xp.clean_xml(value)[:255])
         assert xp.attrs_of(f'<c a="{value}" b=\'x\' a2="">') == {
             m.group(1): (m.group(2) if m.group(2) is not None else m.group(3) or "")
             for m in re.finditer(r'([\w:.-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')', f'<c a="{value}" b=\'x\' a2="">')}

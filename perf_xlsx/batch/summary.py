@@ -20,14 +20,13 @@ from array import array
 from collections import Counter
 from typing import IO, Any, Optional
 
-from perf_xlsx.a1 import quote_sheet
+from perf_xlsx.a1 import col_letter, quote_sheet
 from perf_xlsx.batch.report import BatchReport
 from perf_xlsx.fileutil import atomic_write
-from perf_xlsx.judge.scoring import settled
-from perf_xlsx.ooxml.parts import (
+from perf_xlsx.judge.numbers import settled
+from perf_xlsx.ooxml.text import (
     cell_string,
     clean_xml,
-    col_letter,
     number_text,
     t_element,
     xml_attr,

@@ -22,11 +22,11 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from perf_xlsx import ooxml as xp
 from perf_xlsx.a1 import MAX_COLUMN, col_index, col_letter, parse_ref, quote_sheet
 from perf_xlsx.fileutil import atomic_write
-from perf_xlsx.judge.scoring import fmt, round2
+from perf_xlsx.judge.numbers import fmt, round2
 from perf_xlsx.model import Finding, ProjectScore, Severity, WorkbookResult
-from perf_xlsx.ooxml import parts as xp
 from perf_xlsx.rules import Profile
 from perf_xlsx.values import clean_text
 from perf_xlsx.version import __version__
@@ -1141,7 +1141,7 @@ class _Builder:
         sheets_m = xp.find_element(text, wp + "sheets")
         if sheets_m is None:
             raise xp.PartError("workbook.xml 缺少工作表列表")
-        sheet_pat = re.compile(rf"<{re.escape(wp)}sheet\b{xp._OPEN_TAG}(?:/>|>.*?</{re.escape(wp)}sheet\s*>)", re.S)
+        sheet_pat = re.compile(rf"<{re.escape(wp)}sheet\b{xp.OPEN_TAG}(?:/>|>.*?</{re.escape(wp)}sheet\s*>)", re.S)
         body = sheets_m.body or ""
         tags = list(sheet_pat.finditer(body))
         ids = [int(v) for m in tags for k, v in xp.attrs_of(m.group(0)).items() if k == "sheetId" and v.isdigit()]
@@ -1169,7 +1169,7 @@ class _Builder:
                 continue
             index_map[i] = new_index
             new_index += 1
-        dn_pat = re.compile(rf"<{re.escape(wp)}definedName\b({xp._OPEN_TAG})(?:/>|>(.*?)</{re.escape(wp)}definedName\s*>)",
+        dn_pat = re.compile(rf"<{re.escape(wp)}definedName\b({xp.OPEN_TAG})(?:/>|>(.*?)</{re.escape(wp)}definedName\s*>)",
                             re.S)
 
         def fix_name(m: re.Match[str]) -> str:
@@ -1203,13 +1203,13 @@ class _Builder:
         out = xp.insert_into(text, wp + "definedNames", ours, at_start=True)
         if out is None:
             at = text.index(f"</{wp}sheets>") + len(f"</{wp}sheets>")
-            fg = re.match(rf"\s*<{re.escape(wp)}functionGroups\b{xp._OPEN_TAG}(?:/>|>.*?</{re.escape(wp)}functionGroups\s*>)",
+            fg = re.match(rf"\s*<{re.escape(wp)}functionGroups\b{xp.OPEN_TAG}(?:/>|>.*?</{re.escape(wp)}functionGroups\s*>)",
                           text[at:], re.S)
             if fg:
                 at += fg.end()
             out = text[:at] + f"<{wp}definedNames>{ours}</{wp}definedNames>" + text[at:]
         text = out
-        view_pat = re.compile(rf"<{re.escape(wp)}workbookView\b{xp._OPEN_TAG}/?>", re.S)
+        view_pat = re.compile(rf"<{re.escape(wp)}workbookView\b{xp.OPEN_TAG}/?>", re.S)
 
         def fix_view(m: re.Match[str]) -> str:
             tag = xp.set_attr(m.group(0), "activeTab", "0")

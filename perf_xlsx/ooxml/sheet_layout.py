@@ -1,0 +1,185 @@
+"""Edits to a worksheet outside its cells: the dimension, column widths and hidden columns, the
+comments' legacy drawing, and the tab selection. Each takes the sheet's text and namespace
+prefix and returns the edited text; everything else stays byte-identical."""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from perf_xlsx.a1 import col_letter, parse_range
+from perf_xlsx.ooxml.errors import PartError
+from perf_xlsx.ooxml.markup import (
+    OPEN_TAG,
+    attrs_of,
+    decode_part,
+    encode_part,
+    find_element,
+    ns_prefix,
+    remove_attr,
+    set_attr,
+)
+from perf_xlsx.ooxml.names import NS_R
+
+# The elements that follow legacyDrawing in the schema's order.
+_LEGACY_FOLLOWERS = ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems",
+                     "tableParts", "extLst")
+
+_SHEET_VIEW_TAG = re.compile(rf"<(?:[\w.-]+:)?sheetView\b{OPEN_TAG}/?>", re.S)
+
+
+def widen_dimension(text: str, p: str, last_row: int, last_col: int) -> str:
+    """The <dimension> grown to take in (last_row, last_col)."""
+    m = find_element(text, p + "dimension")
+    if m is None:
+        return text
+    tag = m.group(0)
+    ref = attrs_of(tag).get("ref", "")
+    try:
+        r1, c1, r2, c2 = parse_range(ref)
+    except ValueError:
+        return text
+    new = f"{col_letter(c1)}{r1}:{col_letter(max(c2, last_col))}{max(r2, last_row)}"
+    if new == ref:
+        return text
+    return text[: m.start()] + set_attr(tag, "ref", new) + text[m.end():]
+
+
+def hidden_columns(text: str, p: str) -> list[tuple[int, int]]:
+    """(min, max) of every <col> range that hides its columns (hidden, or width 0)."""
+    data_at = text.find(f"<{p}sheetData")
+    m = find_element(text[:data_at if data_at >= 0 else len(text)], p + "cols")
+    if m is None or m.body is None:
+        return []
+    out = []
+    for cm in re.finditer(rf"<{re.escape(p)}col\b{OPEN_TAG}", m.body):
+        a = attrs_of(cm.group(0))
+        try:
+            lo, hi = int(a.get("min", "0")), int(a.get("max", "0"))
+            zero = float(a.get("width", "1")) == 0
+        except ValueError:
+            continue
+        if a.get("hidden") in ("1", "true") or zero:
+            out.append((lo, hi))
+    return out
+
+
+def set_column_width(text: str, p: str, col: int, width: float) -> str:
+    """``col`` given a width unless a <col> already sets one for it; a wide <col> range
+    covering it (LibreOffice writes one up to column 1025) is split around it."""
+    new_col = f'<{p}col min="{col}" max="{col}" width="{width}" customWidth="1"/>'
+    data_at = text.index(f"<{p}sheetData")
+    m = find_element(text[:data_at], p + "cols")
+    if m is None:
+        return text[:data_at] + f"<{p}cols>{new_col}</{p}cols>" + text[data_at:]
+    if m.body is None:
+        opening = m.group(0)[:-2].rstrip() + ">"
+        return text[: m.start()] + opening + new_col + f"</{p}cols>" + text[m.end():]
+    body = m.body
+    body_start = m.start() + m.group(0).index(">") + 1
+    pat = re.compile(rf"<{re.escape(p)}col\b{OPEN_TAG}(?:/>|>\s*</{re.escape(p)}col\s*>)", re.S)
+    insert_at = body_start + len(body)
+    for cm in pat.finditer(body):
+        a = attrs_of(cm.group(0))
+        try:
+            lo, hi = int(a.get("min", "0")), int(a.get("max", "0"))
+        except ValueError:
+            continue
+        if lo <= col <= hi:
+            if a.get("customWidth") in ("1", "true") or lo == hi:
+                return text
+            tag = cm.group(0)
+            pieces = []
+            if lo < col:
+                pieces.append(set_attr(tag, "max", str(col - 1)))
+            pieces.append(new_col)
+            if col < hi:
+                pieces.append(set_attr(tag, "min", str(col + 1)))
+            s, e = body_start + cm.start(), body_start + cm.end()
+            return text[:s] + "".join(pieces) + text[e:]
+        if lo > col:
+            insert_at = body_start + cm.start()
+            break
+    return text[:insert_at] + new_col + text[insert_at:]
+
+
+def after_sheet_data(text: str, p: str) -> int:
+    """Just past ``</sheetData>`` (or ``<sheetData/>``): the leftmost match of either form.
+    Candidates are found by str.find and only tried there; a regex search would step
+    through all the rows in between."""
+    close_pat = re.compile(rf"</{re.escape(p)}sheetData\s*>")
+    empty_pat = re.compile(rf"<{re.escape(p)}sheetData\b{OPEN_TAG}/>", re.S)
+    close = None
+    at = text.find(f"</{p}sheetData")
+    while at >= 0 and close is None:
+        close = close_pat.match(text, at)
+        at = text.find(f"</{p}sheetData", at + 1)
+    stop = close.start() if close is not None else len(text)
+    at = text.find(f"<{p}sheetData")
+    while 0 <= at < stop:
+        empty = empty_pat.match(text, at)
+        if empty is not None:
+            return empty.end()
+        at = text.find(f"<{p}sheetData", at + 1)
+    if close is None:
+        raise PartError("工作表缺少 sheetData")
+    return close.end()
+
+
+def legacy_drawing_rid(text: str, p: str) -> Optional[str]:
+    """The relationship id of the sheet's <legacyDrawing> (its comments' VML), if any."""
+    m = re.compile(rf"<{re.escape(p)}legacyDrawing\b({OPEN_TAG})/?>", re.S).search(text, after_sheet_data(text, p))
+    if m is None:
+        return None
+    for k, v in attrs_of(m.group(1)).items():
+        if k.endswith(":id"):
+            return v
+    return None
+
+
+def add_legacy_drawing(text: str, p: str, rid: str) -> str:
+    """A <legacyDrawing> (the comments' VML) at its place in the schema's element order."""
+    r, declare = ns_prefix(text, NS_R, "r")
+    el = f'<{p}legacyDrawing{declare} {r}:id="{rid}"/>'
+    base = after_sheet_data(text, p)
+    # The first of the elements that follow legacyDrawing; Excel wraps oleObjects/controls
+    # in mc:AlternateContent, which follows it too. One alternation finds the earliest.
+    m = re.compile(rf"<(?:{re.escape(p)}(?:{'|'.join(_LEGACY_FOLLOWERS)})|[\w.-]+:AlternateContent)\b"
+                   ).search(text, base)
+    at = m.start() if m is not None else text.rindex(f"</{p}worksheet", base)
+    return text[:at] + el + text[at:]
+
+
+def untab_text(text: str) -> str:
+    """Clear tabSelected: with the new first sheet active, a selected original would make
+    Excel open with the sheets grouped (edits then hit every grouped sheet)."""
+    # LibreOffice writes tabSelected on every sheetView, so "is it there" is no shortcut.
+    # Only the tags around each occurrence are tried (a "<" cannot occur inside a tag of
+    # well-formed XML, so the nearest one before it starts the tag), not the whole sheet.
+    pieces: list[str] = []
+    pos = 0
+    at = text.find("tabSelected")
+    while at >= 0:
+        start = text.rfind("<", pos, at)
+        m = _SHEET_VIEW_TAG.match(text, start) if start >= 0 else None
+        if m is None or m.end() <= at:
+            at = text.find("tabSelected", at + 1)
+            continue
+        tag = m.group(0)
+        if attrs_of(tag).get("tabSelected") in ("1", "true"):
+            pieces.append(text[pos:start])
+            pieces.append(remove_attr(tag, "tabSelected"))
+            pos = m.end()
+        at = text.find("tabSelected", m.end())
+    if not pieces:
+        return text
+    pieces.append(text[pos:])
+    return "".join(pieces)
+
+
+def untab(data: bytes) -> bytes:
+    """untab_text on a whole part, for a sheet the writer does not otherwise edit."""
+    if b"tabSelected" not in data:
+        return data
+    text, codec = decode_part(data)
+    return encode_part(untab_text(text), codec)
