@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
-from perf_xlsx.judge.scoring import cell_money, fmt, indicator_share
+from perf_xlsx.judge.numbers import cell_money, fmt
+from perf_xlsx.judge.scoring import indicator_share
 from perf_xlsx.model import ProjectScore, WorkbookResult
 
 SCHEMA = "perf_xlsx.result/1"

@@ -8,7 +8,9 @@ from typing import Any, Optional
 import pytest
 
 from perf_xlsx.judge.checks import check_project
-from perf_xlsx.judge.scoring import column_value, round2, score_indicator, score_project
+from perf_xlsx.judge.indicators import score_indicator
+from perf_xlsx.judge.numbers import round2
+from perf_xlsx.judge.scoring import column_value, score_project
 from perf_xlsx.model import CellValue, FundsRow, Grade, Indicator, Project
 from perf_xlsx.rules import load_profile
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from perf_xlsx.judge.scoring import round2
+from perf_xlsx.judge.numbers import round2
 from perf_xlsx.read.errors import GridError
 from perf_xlsx.read.grid import Sheet, read_grid
 from perf_xlsx.read.labels import SheetContext as _Ctx
@@ -236,7 +236,7 @@ def test_float_fast_paths_match_the_decimal_paths() -> None:
     import random
     from decimal import ROUND_HALF_UP, Decimal
 
-    from perf_xlsx.judge.scoring import fmt
+    from perf_xlsx.judge.numbers import fmt
     from perf_xlsx.values import parse_money, parse_number
     from perf_xlsx.values.numbers import finite_float as _finite_float
     from perf_xlsx.values.numbers import to_decimal as _to_decimal

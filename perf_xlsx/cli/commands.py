@@ -11,7 +11,7 @@ from typing import Any, Optional, Sequence
 import click
 
 from perf_xlsx.judge.evaluate import evaluate_file, exit_code
-from perf_xlsx.judge.scoring import fmt
+from perf_xlsx.judge.numbers import fmt
 from perf_xlsx.model import Severity, WorkbookResult
 from perf_xlsx.results import result_to_dict
 from perf_xlsx.rules import (

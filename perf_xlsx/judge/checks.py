@@ -10,19 +10,17 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Iterator, Optional
 
-from perf_xlsx.judge.scoring import (
-    MONEY_COLUMNS,
+from perf_xlsx.judge.numbers import (
     cell_money,
     cell_number,
     cell_points,
-    column_value,
     fmt,
-    indicator_share,
     money_tolerance,
     round2,
     settled,
     settled_decimal,
 )
+from perf_xlsx.judge.scoring import MONEY_COLUMNS, column_value, indicator_share
 from perf_xlsx.model import (
     CellValue,
     Finding,

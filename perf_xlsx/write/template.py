@@ -22,7 +22,9 @@ from typing import Any, Optional, Union
 from perf_xlsx.a1 import quote_sheet
 from perf_xlsx.a1 import ref as a1
 from perf_xlsx.fileutil import atomic_write
-from perf_xlsx.judge.scoring import fmt, funds_points, round2, score_indicator
+from perf_xlsx.judge.indicators import score_indicator
+from perf_xlsx.judge.numbers import fmt, round2
+from perf_xlsx.judge.scoring import funds_points
 from perf_xlsx.model import CellValue, Grade, Indicator
 from perf_xlsx.rules import Profile
 

@@ -1,0 +1,121 @@
+"""Numbers as the judge computes and shows them: float noise settled, 四舍五入 to two places,
+formatted for messages; and cells read as points, numbers, money and quantities."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from typing import Optional
+
+from perf_xlsx.model import CellValue, Quantity
+from perf_xlsx.rules import Profile
+from perf_xlsx.values import parse_money, parse_number, parse_points, parse_quantity
+
+# Places at which the noise of float arithmetic is cut: 10 × 875.5 / 1000 is 8.754999999999999
+# as a float, 2.48 / 3.1 is 0.7999999999999999. Sheet values carry a few decimals and the
+# noise sits near the 16th significant digit, so ten places keep every real digit and drop it.
+NOISE_PLACES = 10
+
+
+def settled_decimal(x: float) -> Decimal:
+    """The exact decimal a computed float stands for (float noise cut at NOISE_PLACES places)."""
+    return Decimal(f"{float(x):.{NOISE_PLACES}f}")
+
+
+def settled(x: float) -> float:
+    """A computed rate or ratio as the number it stands for, to compare with a threshold.
+
+    Every comparison of a quotient with a profile threshold (130% over-achievement, an
+    execution-rate band, cap or explanation limit) goes through this, so that a value that
+    is exactly on the threshold as written (2.48 / 3.1 = 80%) counts as on it.
+    """
+    return float(settled_decimal(x))
+
+
+def round2(x: float) -> float:
+    """Round half up to two decimals (四舍五入) on the value the float stands for (§2.12):
+    8.755 computed as 8.754999999999999 still gives 8.76; Python's round() would not."""
+    xf = float(x)
+    got = _ROUND2.get(xf)
+    if got is None:
+        got = _round2_text(f"{xf:.{NOISE_PLACES}f}")
+        # 0.0 and -0.0 are one key but round to different signs; everything else equal as a
+        # float has the same text. Bounded so odd files cannot grow it without end.
+        if xf and len(_ROUND2) < 8192:
+            _ROUND2[xf] = got
+    return got
+
+
+_ROUND2: dict[float, float] = {}
+
+
+_CENT = Decimal("0.01")
+
+
+@lru_cache(maxsize=4096)
+def _round2_text(text: str) -> float:
+    # Keyed by the float's settled text, which is what the Decimal is built from (and which
+    # tells 0.0 from -0.0, unlike the float as a key); weights and scores repeat across rows
+    # and files.
+    return float(Decimal(text).quantize(_CENT, rounding=ROUND_HALF_UP))
+
+
+def fmt(x: Optional[float]) -> str:
+    """A number as a person would write it in an explanation: no trailing zeros."""
+    if x is None:
+        return "—"
+    xf = float(x)  # what round2 rounds
+    got = _FMT.get(xf)
+    if got is None:
+        text = f"{round2(xf):.2f}".rstrip("0").rstrip(".")
+        got = text if text not in ("-0", "") else "0"
+        # 0.0 and -0.0, one key, both print "0"; the same weights and scores recur in every
+        # workbook. Bounded as _ROUND2 is.
+        if len(_FMT) < 8192:
+            _FMT[xf] = got
+    return got
+
+
+_FMT: dict[float, str] = {}
+
+
+def fmt_value(x: float) -> str:
+    """A target or actual value in an explanation: as typed, not rounded to 2 decimals like a
+    score (0.0005 万元 or a 0.125 ratio must not print as 0 or 0.13 in "目标 ÷ 实际 × 分值")."""
+    text = f"{settled(x):.6f}".rstrip("0").rstrip(".")
+    return text if text not in ("-0", "") else "0"
+
+
+UNIT_IN_WAN = {"元": 0.0001, "千元": 0.1, "万元": 1.0, "亿元": 10000.0}
+
+
+def money_tolerance(profile: Profile, unit: str) -> float:
+    """The money tolerance in 万元: the profile gives it in the sheet's own unit (0.01 = 一分 in 元)."""
+    return float(profile.tolerance.money) * UNIT_IN_WAN.get(unit, 1.0)
+
+
+def cell_points(cell: Optional[CellValue]) -> Optional[float]:
+    """A 分值 or 得分 cell ("10", 10, "10分")."""
+    if cell is None or cell.blank or cell.error:
+        return None
+    return parse_points(cell.value)
+
+
+def cell_number(cell: Optional[CellValue]) -> Optional[float]:
+    if cell is None or cell.blank or cell.error:
+        return None
+    return parse_number(cell.value, percent_format=cell.percent_format)
+
+
+def cell_money(cell: Optional[CellValue], unit: str) -> Optional[float]:
+    if cell is None or cell.blank or cell.error:
+        return None
+    return parse_money(cell.value, unit)
+
+
+def cell_quantity(cell: Optional[CellValue], unit_hint: Optional[str] = None,
+                  year: Optional[int] = None) -> Quantity:
+    if cell is None or cell.error:
+        return Quantity(raw=cell.error if cell is not None and cell.error else "")
+    return parse_quantity(cell.value, percent_format=cell.percent_format, unit_hint=unit_hint,
+                          year=year)
