@@ -6,12 +6,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from perf_xlsx.model import (
-    FundsRow,
-    Indicator,
-    Level1Group,
-    Subtotal,
-)
+from perf_xlsx.model import FundsRow, Indicator, Level1Group, Subtotal
 from perf_xlsx.read.indicators import find_indicator_header, name_column
 from perf_xlsx.read.labels import PROJECT_LABELS, SheetContext, after_colon
 
@@ -65,8 +60,8 @@ def rubric_columns(ctx: SheetContext, header: int, cols: dict[str, int]) -> Opti
 
 
 def department_note(funds_header: Optional[int], funds: tuple[FundsRow, ...], indicators: tuple[Indicator, ...],
-                     groups: tuple[Level1Group, ...], subtotals: tuple[Subtotal, ...], total_label: str,
-                     has_weight: bool, has_score: bool) -> str:
+                    groups: tuple[Level1Group, ...], subtotals: tuple[Subtotal, ...], total_label: str,
+                    has_weight: bool, has_score: bool) -> str:
     """What was and was not checked on a department table, from what was read: the note must
     not claim a funds check without a funds block, nor rubric checks without rubric rows."""
     parts = []

@@ -6,12 +6,7 @@ from dataclasses import replace
 from typing import Optional
 
 from perf_xlsx.a1 import ref
-from perf_xlsx.model import (
-    Indicator,
-    Level1Group,
-    Subtotal,
-    make_cell,
-)
+from perf_xlsx.model import Indicator, Level1Group, Subtotal, make_cell
 from perf_xlsx.read.labels import (
     HEADER_WORDS,
     INDICATOR_COLUMNS,
@@ -82,7 +77,7 @@ def _is_header_row(ctx: SheetContext, row: int) -> bool:
 
 
 def read_indicators(ctx: SheetContext, header: int, cols: dict[str, int], rows: range
-                     ) -> tuple[tuple[Indicator, ...], tuple[Level1Group, ...], Optional[int], tuple[Subtotal, ...]]:
+                    ) -> tuple[tuple[Indicator, ...], tuple[Level1Group, ...], Optional[int], tuple[Subtotal, ...]]:
     start = header + cols.pop("_header_rows", 1)
     name_col = cols.get("name") or cols.get("target", 1) - 1
     left_col = min(cols.get("level1", name_col), cols.get("level2", name_col), name_col)

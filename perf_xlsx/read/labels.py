@@ -12,12 +12,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from perf_xlsx.a1 import ref
-from perf_xlsx.model import (
-    CellValue,
-    Finding,
-    Severity,
-    make_cell,
-)
+from perf_xlsx.model import CellValue, Finding, Severity, make_cell
 from perf_xlsx.read.grid import Sheet
 from perf_xlsx.values import normalize_label
 
@@ -186,7 +181,7 @@ def find_labels(ctx: SheetContext, pred: Pred, rows: range, cols: Optional[range
 
 
 def find_prefixed(ctx: SheetContext, prefixes: tuple[str, ...], rows: range, max_len: Optional[int] = None
-                   ) -> list[tuple[int, int]]:
+                  ) -> list[tuple[int, int]]:
     """find_labels(ctx, lambda t: t.startswith(prefixes) [and len(t) <= max_len], rows), without a
     Python call per label: every block search goes through all the labels of its rows."""
     found = [(r, c, t) for r, c, t in ctx.labels_in(rows) if t.startswith(prefixes)]

@@ -11,15 +11,7 @@ import re
 from typing import Optional
 
 from perf_xlsx.a1 import ref
-from perf_xlsx.model import (
-    FundsRow,
-    Indicator,
-    Level1Group,
-    Project,
-    Severity,
-    Subtotal,
-    TableKind,
-)
+from perf_xlsx.model import FundsRow, Indicator, Level1Group, Project, Severity, Subtotal, TableKind
 from perf_xlsx.read.department import (
     department_note,
     find_rubric_header,
@@ -182,7 +174,7 @@ def _read_block(ctx: SheetContext, name_row: int, name_col: int, rows: range, ki
     if department:
         ctx.add(Severity.INFO, "read.department_table",
                 department_note(funds_header, funds, indicators, groups, subtotals, total_label,
-                                 has_weight, has_score), ref(rows.start, 1))
+                                has_weight, has_score), ref(rows.start, 1))
     return Project(sheet=sheet.name, name=name, name_cell=name_ref, department=dept, implementer=impl,
                    year=year, money_unit=unit or "万元", funds=funds, funds_header_row=funds_header or 0,
                    goal_expected=goal[0], goal_actual=goal[1], goal_cells=(goal[2], goal[3]),

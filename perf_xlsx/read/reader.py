@@ -9,13 +9,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from perf_xlsx.model import (
-    Finding,
-    Project,
-    Severity,
-    UnitSheet,
-    WorkbookModel,
-)
+from perf_xlsx.model import Finding, Project, Severity, UnitSheet, WorkbookModel
 from perf_xlsx.read.grid import Grid, read_grid
 from perf_xlsx.read.labels import SheetContext
 from perf_xlsx.read.project import read_sheet_tables

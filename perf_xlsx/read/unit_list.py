@@ -6,10 +6,7 @@ import re
 from typing import Optional
 
 from perf_xlsx.a1 import ref
-from perf_xlsx.model import (
-    UnitEntry,
-    UnitSheet,
-)
+from perf_xlsx.model import UnitEntry, UnitSheet
 from perf_xlsx.read.labels import (
     FUNDS_COLUMNS,
     NOTE_PREFIXES,
@@ -68,7 +65,7 @@ def _unit_rows(ctx: SheetContext, header: int, name_col: int, cols: dict[str, in
     unit_name = ""
     year = None
     for r, c in find_labels(ctx, lambda t: t.startswith(("单位名称", "预算单位", "填报单位", "编制单位")),
-                      range(1, header + 1)):
+                            range(1, header + 1)):
         unit_name, _ = value_right_of(ctx, r, c, UNIT_SHEET_LABELS)
         break
     year, _ = title_and_year(ctx, range(1, header + 1))

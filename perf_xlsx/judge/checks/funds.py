@@ -1,0 +1,200 @@
+"""Checks of the funds block (scoring-rules.md §3, F1–F8): sums, execution rate, its score, amounts."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Iterator, Optional
+
+from perf_xlsx.judge.checks.base import COLUMN_NAMES, INFO, E, W, finding
+from perf_xlsx.judge.numbers import (
+    cell_money,
+    cell_number,
+    cell_points,
+    fmt,
+    money_tolerance,
+    round2,
+    settled,
+    settled_decimal,
+)
+from perf_xlsx.judge.scoring import MONEY_COLUMNS, column_value
+from perf_xlsx.model import CellValue, Finding, ProjectScore, TableKind
+from perf_xlsx.rules import Profile
+from perf_xlsx.values import blank_amount
+
+
+def funds_totals(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
+    p = ps.project
+    total = next((r for r in p.funds if r.kind == "total"), None)
+    if not p.funds:
+        return
+    tol = money_tolerance(profile, p.money_unit)
+    for col in MONEY_COLUMNS:
+        entered, summed, _ = column_value(p, col)
+        cell: Optional[CellValue] = getattr(total, col) if total else None
+        if summed is None or cell is None:
+            continue
+        name = COLUMN_NAMES[col]
+        if cell.formula and not cell.cached:
+            continue  # reported once by _formulas; the parts are used
+        if entered is None:
+            if cell.blank:
+                yield finding(E, "funds.total_mismatch", f"年度资金总额（{name}）未填写，各项合计为 {fmt(summed)}",
+                              p.sheet, cell.ref, summed, None)
+            else:
+                yield finding(E, "funds.not_number", f"年度资金总额（{name}）「{cell.text}」不是数字", p.sheet,
+                              cell.ref, summed, cell.text)
+            continue
+        if abs(entered - summed) > tol:
+            yield finding(E, "funds.total_mismatch",
+                          f"年度资金总额（{name}）{fmt(entered)} ≠ 各项合计 {fmt(summed)}", p.sheet, cell.ref,
+                          summed, entered)
+
+
+def _decimals(x: float) -> int:
+    text = f"{x:.6f}".rstrip("0").rstrip(".")
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def _displayed(x: float, decimals: int) -> float:
+    """x as Excel/WPS display it with that many decimals: half away from zero (98.25 -> 98.3),
+    where Python's round() goes to even (98.2). The quotient's float noise (98.24999999999999)
+    is cut first (numbers.settled_decimal, as round2 does), so it cannot decide the half."""
+    return float(settled_decimal(x).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+
+
+def _rate_matches(cell: CellValue, rate: float, tol_points: float) -> tuple[bool, float]:
+    """Whether an entered 执行率 agrees with the amounts.
+
+    A rate written without a % sign may be a fraction (0.9825, 1) or percentage points (98.25,
+    "20"): both readings are tried. A rate rounded for display ("99%" for 99.10%) is accepted.
+    """
+    points = cell_number(cell)
+    if points is None:
+        return True, 0.0
+    computed = rate * 100
+    explicit = cell.percent_format or (isinstance(cell.value, str) and "%" in cell.value.replace("％", "%"))
+    candidates = [points] if explicit else [points, points * 100]
+    for value in candidates:
+        shown = _displayed(computed, min(_decimals(value), 2))
+        if abs(value - computed) <= tol_points + 1e-9 or abs(value - shown) <= tol_points + 1e-9:
+            return True, value
+    return False, points
+
+
+def funds_rate(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
+    p = ps.project
+    tol = profile.tolerance.rate_points
+    for row in p.funds:
+        if row.rate is None or row.rate.blank or row.rate.error:
+            continue
+        if row.kind == "total":
+            rate = ps.funds.rate
+        else:
+            budget = cell_money(row.full_year, p.money_unit)
+            spent = cell_money(row.executed, p.money_unit)
+            rate = spent / budget if budget and spent is not None else None
+        if cell_number(row.rate) is None:
+            if row.kind == "total" and rate is not None:
+                yield finding(E, "funds.rate_mismatch", f"执行率「{row.rate.text}」不是数字，应为 {fmt(rate * 100)}%",
+                              p.sheet, row.rate.ref, round2(rate * 100), row.rate.text)
+            continue
+        if rate is None:
+            continue
+        ok, found = _rate_matches(row.rate, rate, tol)
+        if not ok:
+            yield finding(E, "funds.rate_mismatch",
+                          f"执行率 {row.rate.text or fmt(found)} ≠ 全年执行数 ÷ 全年预算数 = {fmt(rate * 100)}%",
+                          p.sheet, row.rate.ref, round2(rate * 100), round2(found))
+
+
+def funds_score(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
+    f, p = ps.funds, ps.project
+    if f.score is None or f.score_entered is None:
+        return
+    if abs(f.score_entered - f.score) > profile.tolerance.score:
+        yield finding(E, "funds.score_mismatch",
+                      f"预算执行率得分 {fmt(f.score_entered)} ≠ 应得 {fmt(f.score)}（{f.how}）",
+                      p.sheet, f.score_cell, f.score, f.score_entered)
+
+
+def funds_misc(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
+    p, f = ps.project, ps.funds
+    total = next((r for r in p.funds if r.kind == "total"), None)
+    anchor = total.label_cell if total else p.name_cell
+    if not p.funds:
+        return
+    for row in p.funds:
+        for col in MONEY_COLUMNS:
+            cell = getattr(row, col)
+            if cell is None or cell.blank or (cell.formula and not cell.cached):
+                continue
+            if cell.error:
+                yield finding(E, "funds.not_number", f"{row.label}（{COLUMN_NAMES[col]}）为错误值 {cell.error}",
+                              p.sheet, cell.ref, None, cell.error)
+                continue
+            value = cell_money(cell, p.money_unit)
+            if value is None:
+                # 无/不适用/— in an unused 其中 row mean no money of that kind (§1.2: blank = 0).
+                if not blank_amount(cell.value):
+                    yield finding(E, "funds.not_number", f"{row.label}（{COLUMN_NAMES[col]}）「{cell.text}」不是数字",
+                                  p.sheet, cell.ref, None, cell.text)
+            elif value < 0:
+                yield finding(E, "funds.negative", f"{row.label}（{COLUMN_NAMES[col]}）为负数 {fmt(value)}",
+                              p.sheet, cell.ref, None, value)
+        budget = cell_money(row.full_year, p.money_unit)
+        spent = cell_money(row.executed, p.money_unit)
+        if row.kind == "total":
+            budget, spent = f.budget, f.executed
+        if budget is not None and spent is not None and spent > budget + money_tolerance(profile, p.money_unit):
+            where = row.executed.ref if row.executed is not None else anchor
+            yield finding(W, "funds.over_budget",
+                          f"{row.label}：全年执行数 {fmt(spent)} 超过全年预算数 {fmt(budget)}", p.sheet, where,
+                          budget, spent)
+    if p.kind is TableKind.DEPARTMENT:
+        return
+    if f.budget is None or f.executed is None:
+        yield finding(E, "funds.missing", "全年预算数或全年执行数缺失，无法计算预算执行率", p.sheet, anchor)
+    elif f.budget == 0:
+        yield finding(E, "funds.zero_budget",
+                      "全年预算数为 0" + ("，但有执行数" if f.executed else "") + "，无法计算执行率", p.sheet,
+                      total.full_year.ref if total and total.full_year else anchor, None, 0)
+    if total is not None and total.weight is not None and not total.weight.blank:
+        w = cell_points(total.weight)
+        if w is not None and abs(w - profile.funds_weight) > 1e-9:
+            yield finding(W, "funds.weight_profile",
+                          f"预算执行率分值 {fmt(w)} 与规则（{profile.title}）的 {fmt(profile.funds_weight)} 分不同",
+                          p.sheet, total.weight.ref, profile.funds_weight, w)
+    elif total is not None:
+        yield finding(INFO, "funds.weight_missing",
+                      f"预算执行率分值未填写，按规则 {fmt(profile.funds_weight)} 分计", p.sheet,
+                      total.weight.ref if total.weight else anchor, profile.funds_weight, None)
+    if f.initial is not None and f.budget is not None and abs(f.initial - f.budget) > money_tolerance(profile, p.money_unit):
+        yield finding(INFO, "funds.budget_adjusted",
+                      f"年初预算数 {fmt(f.initial)} 与全年预算数 {fmt(f.budget)} 不同（年中预算调整），执行率按全年预算数计算",
+                      p.sheet, total.full_year.ref if total and total.full_year else anchor, f.initial, f.budget)
+    below = profile.funds.explain_below_rate
+    if below and f.rate is not None and settled(f.rate) < below:  # 4.05 / 4.5 is 90%, not below it
+        yield finding(W, "funds.low_rate_unexplained",
+                      f"预算执行率 {fmt(f.rate * 100)}% 低于 {fmt(below * 100)}%，须说明原因", p.sheet,
+                      total.rate.ref if total and total.rate else anchor, below, round2(f.rate))
+
+
+def funds_component_scored(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
+    """Double counting (real-world irregularity 4): a 其中 row repeating the 分值/得分 that only
+    the 年度资金总额 row carries."""
+    p = ps.project
+    if not any(r.kind == "total" for r in p.funds):
+        return
+    for row in p.funds:
+        if row.kind == "total":
+            continue
+        filled: list[tuple[str, CellValue, float]] = []
+        for name, cell in (("分值", row.weight), ("得分", row.score)):
+            value = cell_points(cell)
+            if cell is not None and value:  # a 0 or a dash adds nothing twice
+                filled.append((name, cell, value))
+        if filled:
+            what = "、".join(f"{name} {fmt(v)}" for name, _, v in filled)
+            yield finding(W, "funds.component_scored",
+                          f"「{row.label}」行也填写了{what}：预算执行率只在年度资金总额行计分，此处重复计分，请删除",
+                          p.sheet, filled[0][1].ref, None, filled[0][2])

@@ -1,0 +1,57 @@
+"""The checks a table gets, in order: all of §3 for a 项目支出 table, its arithmetic for a 部门整体
+table; and the formula and error-value cells of the whole table."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from perf_xlsx.judge.checks.base import E, W, finding
+from perf_xlsx.judge.checks.funds import (
+    funds_component_scored,
+    funds_misc,
+    funds_rate,
+    funds_score,
+    funds_totals,
+)
+from perf_xlsx.judge.checks.goals import goal_quality
+from perf_xlsx.judge.checks.rows import department_rows, indicator_rows
+from perf_xlsx.judge.checks.total import totals
+from perf_xlsx.judge.checks.weights import group_weights, subtotals, weight_sums
+from perf_xlsx.model import CellValue, Finding, ProjectScore, TableKind
+from perf_xlsx.rules import Profile
+
+
+def check_project(ps: ProjectScore, profile: Profile) -> list[Finding]:
+    checks = (
+        funds_totals, funds_rate, funds_score, funds_misc, funds_component_scored, _formulas, weight_sums,
+        group_weights, subtotals, indicator_rows, totals, goal_quality,
+    )
+    if ps.project.kind is TableKind.DEPARTMENT:
+        # 部门整体 tables get the arithmetic of §3 only (scoring-rules.md §1.3, v1): funds sums,
+        # 0 ≤ 自评得分 ≤ 分值, group, 小计 and 合计 sums. Their rows are judged by 评分标准 text the
+        # tool does not evaluate, so no rule score, funds score or goal-quality check applies.
+        checks = (funds_totals, funds_rate, funds_misc, _formulas, weight_sums, group_weights, subtotals,
+                  department_rows, totals)
+    out: list[Finding] = []
+    for check in checks:
+        out.extend(check(ps, profile))
+    return out
+
+
+def _formulas(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
+    p = ps.project
+    cells: list[CellValue] = []
+    for row in p.funds:
+        cells.extend(c for c in (row.initial, row.full_year, row.executed, row.rate, row.score) if c)
+    for ind in p.indicators:
+        cells.extend(c for c in (ind.target, ind.actual, ind.score, ind.weight) if c)
+    cells.extend(c for c in (p.total_score, p.total_weight) if c)
+    stale = [c for c in cells if c.formula and not c.cached]
+    if stale:
+        refs = "、".join(c.ref for c in stale[:8]) + ("等" if len(stale) > 8 else "")
+        yield finding(W, "read.formula_not_cached",
+                      f"{len(stale)} 个公式单元格没有计算结果（{refs}），已按各项数值重新计算；"
+                      "请在 Excel/WPS 中打开并保存后再提交", p.sheet, stale[0].ref, None, len(stale))
+    errors = [c for c in cells if c.error]
+    for c in errors:
+        yield finding(E, "read.error_value", f"单元格为错误值 {c.error}", p.sheet, c.ref, None, c.error)
