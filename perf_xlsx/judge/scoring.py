@@ -64,16 +64,19 @@ def score_funds(project: Project, profile: Profile) -> FundsScore:
     score_entered = cell_points(total.score) if total else None
     score_cell = total.score.ref if total and total.score else None
     parts = {c: cols[c][1] for c in MONEY_COLUMNS}
-    base = dict(budget=budget, executed=executed, initial=initial, weight=weight,
-                score_entered=score_entered, score_cell=score_cell, parts=parts)
+
+    def scored(rate: Optional[float], score: Optional[float], how: str, excluded: bool = False) -> FundsScore:
+        return FundsScore(budget=budget, executed=executed, initial=initial, rate=rate, weight=weight,
+                          score=score, score_entered=score_entered, score_cell=score_cell, how=how,
+                          parts=parts, excluded=excluded)
+
     if budget is None or executed is None:
-        return FundsScore(rate=None, score=None, how="全年预算数或全年执行数缺失，无法计算执行率", **base)
+        return scored(None, None, "全年预算数或全年执行数缺失，无法计算执行率")
     if budget < 0 or executed < 0:
-        return FundsScore(rate=None, score=None, how="金额为负数，无法计分", **base)
+        return scored(None, None, "金额为负数，无法计分")
     if budget == 0:
         exclude = executed == 0 and profile.funds.zero_budget == "exclude_and_rescale"
-        return FundsScore(rate=None, score=None if exclude else 0.0, excluded=exclude,
-                          how="全年预算数为 0，无法计算执行率", **base)
+        return scored(None, None if exclude else 0.0, "全年预算数为 0，无法计算执行率", exclude)
     # Settled once here, so that every threshold the rate meets (interval bands, total caps,
     # the explanation limit, the spending check) sees 2.48 / 3.1 as the 80% it is.
     rate = settled(executed / budget)
@@ -85,7 +88,7 @@ def score_funds(project: Project, profile: Profile) -> FundsScore:
         how = f"执行 {fmt(executed)} ÷ 预算 {fmt(budget)} = {fmt(rate * 100)}%，× {fmt(weight)} = {fmt(score)}"
         if rate > 1 and profile.funds.cap_at_weight:
             how = f"执行 {fmt(executed)} ÷ 预算 {fmt(budget)} = {fmt(rate * 100)}%（超过 100% 按 100% 计），得 {fmt(score)}"
-    return FundsScore(rate=rate, score=score, how=how, **base)
+    return scored(rate, score, how)
 
 
 # --- totals ------------------------------------------------------------------------------

@@ -58,8 +58,9 @@ class Sheet:
         cells = self.cells
         self._max_row = max(cells)[0] if cells else 0  # the largest key has the largest row
         self._max_col = max(map(_second, cells), default=0)
-        self._anchor = anchor = {}
-        self._merge_at = merge_at = {}
+        anchor: dict[tuple[int, int], tuple[int, int]] = {}
+        merge_at: dict[tuple[int, int], tuple[int, int, int, int]] = {}
+        self._anchor, self._merge_at = anchor, merge_at
         for m in self.merges:
             r1, c1, r2, c2 = m
             merge_at.setdefault((r1, c1), m)

@@ -113,6 +113,9 @@ def _parse_quantity(value: object, percent_format: bool, unit_hint: str | None,
         return Quantity(raw=clean_text(value), family="date", when=day.toordinal())
     if isinstance(value, time):
         return Quantity(raw=clean_text(value), family="date")
+    num: float | None = None
+    unit: str | None = None
+    family: str | None = None
     if is_numeric(value):
         raw = clean_text(value)
         d = to_decimal(value)
@@ -174,9 +177,7 @@ def _parse_quantity(value: object, percent_format: bool, unit_hint: str | None,
         if op is None and parts.unit is not None and parts.rest.startswith("内"):
             op = "le"  # "3个工作日内"
 
-    num: float | None = None
-    unit: str | None = None
-    family: str | None = None
+    num = unit = family = None
     if is_range:
         if range_unit is not None and not range_unit.multiplier_only:
             unit, family = range_unit.label, range_unit.family

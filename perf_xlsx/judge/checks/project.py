@@ -3,7 +3,7 @@ table; and the formula and error-value cells of the whole table."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Callable, Iterator
 
 from perf_xlsx.judge.checks.base import E, W, finding
 from perf_xlsx.judge.checks.funds import (
@@ -20,9 +20,12 @@ from perf_xlsx.judge.checks.weights import group_weights, subtotals, weight_sums
 from perf_xlsx.model import CellValue, Finding, ProjectScore, TableKind
 from perf_xlsx.rules import Profile
 
+Check = Callable[[ProjectScore, Profile], Iterator[Finding]]
+
 
 def check_project(ps: ProjectScore, profile: Profile) -> list[Finding]:
-    checks = (
+    """Every finding about one scored table, check family by family."""
+    checks: tuple[Check, ...] = (
         funds_totals, funds_rate, funds_score, funds_misc, funds_component_scored, _formulas, weight_sums,
         group_weights, subtotals, indicator_rows, totals, goal_quality,
     )

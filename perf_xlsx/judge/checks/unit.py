@@ -123,14 +123,15 @@ def check_unit(unit: UnitSheet, scores: Iterable[ProjectScore], profile: Profile
         for col in MONEY_COLUMNS:
             cell = getattr(entry, col)
             listed = cell_money(cell, units[col])
-            if listed is None or sheet_values[col] is None or cell is None:
+            on_sheet = sheet_values[col]
+            if listed is None or on_sheet is None or cell is None:
                 continue
             # The coarser of the two sheets' precisions: 万元 to two decimals against exact 元.
             tol = max(tols[col], money_tolerance(profile, ps.project.money_unit))
-            if abs(listed - sheet_values[col]) > tol:
+            if abs(listed - on_sheet) > tol:
                 out.append(Finding(E, "unit.project_mismatch",
                                    f"项目清单「{entry.name}」{COLUMN_NAMES[col]} {fmt(listed)} ≠ 项目表「{ps.project.sheet}」的 "
-                                   f"{fmt(sheet_values[col])}", unit.sheet, cell.ref, sheet_values[col], listed))
+                                   f"{fmt(on_sheet)}", unit.sheet, cell.ref, on_sheet, listed))
     # A list row whose name cannot be read (a 项目名称 formula never calculated) may be any
     # project: "not listed" cannot be claimed then (read.formula_not_cached says why).
     names_known = len(readable) == len(unit.entries)
