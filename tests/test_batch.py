@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -174,38 +175,76 @@ def test_recursive_and_outdir_excluded(tmp_path: Path) -> None:
     assert all(o.status == "scored" for o in deep.outcomes)
 
 
+# Runs `perf-xlsx batch` as the console script does, except that the files named b* are held
+# in progress: each one's worker starts writing its scored copy (a temporary file in OUTDIR, as
+# atomic_write names it) and then waits to be interrupted. The a* files are scored as usual.
+_HELD_BATCH = """
+import functools, sys, time
+from perf_xlsx.batch import run
+from perf_xlsx.batch.work import process_one
+from perf_xlsx.cli.commands import main
+from perf_xlsx.fileutil import atomic_write
+
+def held(path, rel, out_path, profile):
+    if rel.startswith("a"):
+        return process_one(path, rel, out_path, profile)
+    def write(tmp):
+        with open(tmp, "wb") as fh:
+            fh.write(b"PK\\x03\\x04 half a workbook")
+            fh.flush()
+            time.sleep(600)
+    atomic_write(out_path, write)
+
+run.run_pool = functools.partial(run.run_pool, work=held)
+sys.argv = ["perf-xlsx", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX-only")
 def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
+    """Ctrl-C while files are being written: the copies already finished stay, the half-written
+    ones are removed, nothing else is written, exit 130. The signal is sent once a copy is
+    finished and another is known to be in progress (its temporary file exists), so the
+    test does not depend on how fast the machine is."""
     import signal
     import subprocess
-    import sys
     import time
-    import zipfile
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     path, _, _ = make_workbook(inbox / "a0.xlsx", [spec_from_case(CASES[0])])
-    # Enough files that the batch is still running when the signal comes, even if this
-    # process gets little CPU beside the workers on a busy 2-core machine.
-    for i in range(1, 2000):
-        shutil.copy(path, inbox / f"a{i}.xlsx")
-    proc = subprocess.Popen([sys.executable, "-m", "perf_xlsx", "batch", str(inbox), "--jobs", "2"],
+    for name in ("a1.xlsx", "a2.xlsx", "b0.xlsx", "b1.xlsx", "b2.xlsx"):
+        shutil.copy(path, inbox / name)
+    driver = tmp_path / "held_batch.py"
+    driver.write_text(_HELD_BATCH, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(driver), "batch", str(inbox), "--jobs", "2"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out = inbox / "评分结果"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(list(out.glob("*.scored.xlsx"))) < 5:
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
+    deadline = time.monotonic() + 120
+    try:
+        while not (list(out.glob("*.scored.xlsx")) and list(out.glob(".~perf-xlsx-*.tmp"))):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "no file finished and none in progress after 120 s"
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
     assert b"Traceback" not in stderr, stderr.decode("utf-8", "replace")
     assert proc.returncode == 130, (stdout.decode("utf-8", "replace")[-500:], stderr.decode("utf-8", "replace")[-500:])
     assert "已中断" in stdout.decode("utf-8")
     assert not list(out.glob(".~perf-xlsx-*")), "temporary files left behind"
     assert not (out / LOCK_NAME).exists()
-    finished = list(out.glob("*.scored.xlsx"))
-    assert finished
-    for f in finished:
-        with zipfile.ZipFile(f) as zf:
+    finished = sorted(p.name for p in out.glob("*.scored.xlsx"))
+    assert finished and set(finished) <= {"a0.scored.xlsx", "a1.scored.xlsx", "a2.scored.xlsx"}
+    for name in finished:
+        with zipfile.ZipFile(out / name) as zf:
             assert zf.testzip() is None
+    # An interrupted run writes no results.jsonl, skipped.jsonl or 汇总.xlsx.
+    assert sorted(p.name for p in out.iterdir()) == finished
 
 
 def _red_expected(lines: list[dict[str, Any]]) -> list[tuple[str, str]]:
@@ -330,12 +369,16 @@ def _flaky_work(path: str, rel: str, out_path: str, profile: Any) -> dict[str, A
     return {"status": "scored", "reason": "", "line": rel.encode(), "errors": 0, "warnings": 0, "digest": None}
 
 
-def test_pool_survives_hung_and_crashing_workers() -> None:
-    """A file that hangs is cut off at its deadline and one that kills its interpreter is a
-    failure; the files queued behind either on the same worker are still processed, each once."""
-    from perf_xlsx.batch.run import run_pool
+@pytest.mark.parametrize("files", [10, 60])
+def test_pool_survives_hung_and_crashing_workers(files: int) -> None:
+    """A file that hangs is cut off at its own deadline and one that kills its interpreter is a
+    failure; the files queued behind either on the same worker (sent one at a time, or in one
+    batch with it when many are left) are still processed, each once."""
+    from perf_xlsx.batch.pool import batch_size, run_pool
 
-    names = ["ok0", "hang1", "ok2", "ok3", "crash4", "ok5", "ok6", "crash7", "ok8", "ok9"]
+    bad = {1: "hang", 4: "crash", 7: "crash", 33: "crash"}
+    names = [f"{bad.get(i, 'ok')}{i}" for i in range(files)]
+    assert batch_size(files, 2) == (1 if files == 10 else 7)
     done: dict[int, dict[str, Any]] = {}
 
     def on_done(index: int, outcome: dict[str, Any]) -> None:
@@ -410,7 +453,7 @@ def _crashing_work(path: str, rel: str, out_path: str, profile: Any) -> dict[str
     import os
     import time
 
-    from perf_xlsx.batch.run import process_one
+    from perf_xlsx.batch.work import process_one
 
     if rel.startswith("crash"):
         os._exit(3)
@@ -455,7 +498,7 @@ def _raising_work(path: str, rel: str, out_path: str, profile: Any) -> dict[str,
 def test_worker_exception_line_names_its_cause(tmp_path: Path) -> None:
     """An exception inside the worker (not a death) gives a failed result whose code says what
     happened, rather than the parent's batch.timeout_or_crash."""
-    from perf_xlsx.batch.run import run_pool
+    from perf_xlsx.batch.pool import run_pool
 
     (tmp_path / "oom.xlsx").write_bytes(b"x")
     (tmp_path / "bug.xlsx").write_bytes(b"y")

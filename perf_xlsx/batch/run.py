@@ -1,277 +1,36 @@
-"""Score every workbook in a folder: per-file isolation in worker processes, one scored copy per
-input, results.jsonl, skipped.jsonl and the 汇总.xlsx summary.
+"""Score every workbook in a folder: plan the run, hand the files to the worker pool, file each
+outcome away as it arrives, then write results.jsonl, skipped.jsonl and 汇总.xlsx.
 
-Workers are long-lived processes fed one file at a time over a pipe, so a file that hangs or
-kills its interpreter (native parsers can abort) costs that one file, not the batch: the
-parent watches each worker's deadline and sentinel, records the failure and starts a new one.
+One run per output folder (an advisory lock). The parent's work per file is kept to copying
+bytes that the workers prepared (:mod:`perf_xlsx.batch.work`): its result line goes to a spool
+file, its summary rows to the summary index, a few counts to column arrays.
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
-import signal
 import tempfile
 import time
 from array import array
-from collections import deque
-from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional, Sequence
+from typing import Any, Callable, Iterator, Optional
 
+from perf_xlsx.batch.pool import Task, run_pool
 from perf_xlsx.batch.report import BatchError, BatchReport, FileOutcome, Outcomes
-from perf_xlsx.batch.summary import SummaryIndex, digest, write_summary
+from perf_xlsx.batch.scan import SCORED_SUFFIX, scan, scored_stem, unique_name
+from perf_xlsx.batch.summary import SummaryIndex, write_summary
 from perf_xlsx.fileutil import atomic_write, sweep_stale_temps
-from perf_xlsx.judge.evaluate import evaluate_file, sha256_file
-from perf_xlsx.read.legacy import as_xlsx
-from perf_xlsx.results import encode_line, failed_result, mark_failed, result_to_dict
-from perf_xlsx.rules import Profile, load_profile
+from perf_xlsx.judge.evaluate import sha256_file
+from perf_xlsx.results import encode_line, failed_result
+from perf_xlsx.rules import load_profile
 
-# Imported here, not per file: workers are forked from this process and start with it loaded.
-from perf_xlsx.write.scored import WriteError, is_scored_output, write_scored
-
-SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".ods", ".xltx", ".xltm"}
-SYSTEM_FILES = {"thumbs.db", "desktop.ini", ".ds_store", "ehthumbs.db"}
 DEFAULT_OUTDIR = "评分结果"
 SUMMARY_NAME = "汇总.xlsx"
 RESULTS_NAME = "results.jsonl"
 SKIPPED_NAME = "skipped.jsonl"
 LOCK_NAME = ".perf-xlsx.lock"
-FILE_TIMEOUT = 60.0  # seconds per file; a 自评表 takes milliseconds
-MEMORY_LIMIT = 1 << 30  # bytes of address space per worker
 
-
-# --- scanning --------------------------------------------------------------------------
-
-
-def skip_reason(path: Path) -> Optional[str]:
-    """Why a file is skipped without being opened, or None when it should be scored."""
-    name = path.name
-    lower = name.lower()
-    if name.startswith("~$"):
-        return "Office/WPS 临时文件（~$ 开头，说明有人正打开该工作簿）"
-    if name.startswith(".~lock."):
-        return "LibreOffice 锁定文件"
-    if name.startswith("._"):
-        return "macOS 附属文件（._ 开头）"
-    if lower in SYSTEM_FILES:
-        return "系统文件"
-    if name.startswith("."):
-        return "隐藏文件"
-    if path.suffix.lower() not in SPREADSHEET_SUFFIXES:
-        return f"不是电子表格文件（{path.suffix or '无扩展名'}）"
-    if ".scored." in lower:
-        return "本工具生成的评分结果"
-    return None
-
-
-def scan(folder: Path, outdir: Path, recursive: bool) -> list[tuple[str, Optional[str]]]:
-    """Every regular file under folder (OUTDIR excluded) as a relative posix path, sorted, with
-    its skip reason."""
-    found: list[tuple[str, Optional[str]]] = []
-    out_resolved = outdir.resolve()
-    walker = os.walk(folder) if recursive else [(str(folder), [], os.listdir(folder))]
-    for root, dirs, files in walker:
-        root_path = Path(root)
-        dirs[:] = sorted(d for d in dirs if (root_path / d).resolve() != out_resolved and not d.startswith("."))
-        for name in files:
-            path = root_path / name
-            if not path.is_file() or path.is_symlink() and not path.exists():
-                continue
-            found.append((path.relative_to(folder).as_posix(), skip_reason(path)))
-    found.sort()
-    return found
-
-
-def output_name(rel: str, taken: set[str]) -> str:
-    """Deterministic, Windows-safe, unique name for the scored copy of rel."""
-    stem = Path(rel).with_suffix("").as_posix().replace("/", "_")
-    for ch in '\\:*?"<>|':
-        stem = stem.replace(ch, "_")
-    stem = stem.strip(" .")[:120] or "workbook"
-    name = f"{stem}.scored.xlsx"
-    n = 2
-    while name.lower() in taken:
-        name = f"{stem}-{n}.scored.xlsx"
-        n += 1
-    taken.add(name.lower())
-    return name
-
-
-# --- workers ---------------------------------------------------------------------------
-
-
-def _limit_worker() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
-    try:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-    except (ImportError, ValueError, OSError):  # pragma: no cover - not POSIX / not permitted
-        pass
-
-
-def _outcome(data: dict[str, Any], reason: str = "", output: Optional[str] = None) -> dict[str, Any]:
-    """What a worker sends back: the finished results.jsonl line and the compact summary rows."""
-    status = data["status"]
-    findings = data.get("findings", [])
-    return {"status": status, "reason": reason, "line": encode_line(data),
-            "errors": sum(1 for f in findings if f["severity"] == "error"),
-            "warnings": sum(1 for f in findings if f["severity"] == "warning"),
-            # The summary rows are rendered here, in parallel, not in the parent at the end.
-            "digest": digest(data, output) if status == "scored" else None}
-
-
-def process_one(path: str, rel: str, out_path: str, profile: Profile) -> dict[str, Any]:
-    """Score one file and write its scored copy; returns a picklable outcome."""
-    try:
-        if is_scored_output(path):
-            return {"status": "skipped", "reason": "本工具生成的评分结果（已评分文件）"}
-    except Exception:  # noqa: BLE001 - a damaged file is scored (and fails) below
-        pass
-    result = evaluate_file(path, profile, display_name=rel)
-    if result.status != "scored":
-        return _outcome(result_to_dict(result), (result.error or {}).get("message", ""))
-    try:
-        with as_xlsx(path, result.model) as source:
-            write_scored(source, result, out_path, profile, durable=False)
-    except WriteError as exc:
-        # Without its scored copy the file is not done: it is listed as failed with the reason.
-        reason = f"评分完成，但评分结果未能写出：{exc}"
-        return _outcome(mark_failed(result_to_dict(result), "batch.write_failed", reason), reason)
-    output = os.path.basename(out_path)
-    return _outcome(result_to_dict(result, output=output), output=output)
-
-
-def _worker_main(conn: Connection, profile_spec: str,
-                 work: Callable[[str, str, str, Profile], dict[str, Any]]) -> None:
-    _limit_worker()
-    from perf_xlsx.read import legacy
-
-    legacy.IN_SANDBOX = True  # this process already has a deadline and a memory limit
-    profile = load_profile(profile_spec)
-    while True:
-        try:
-            task = conn.recv()
-        except EOFError:
-            return
-        if task is None:
-            return
-        path, rel, out_path = task
-        try:
-            outcome = work(path, rel, out_path, profile)
-        except MemoryError:
-            outcome = _failure(path, rel, profile, "batch.out_of_memory", "文件过大，处理时超出内存限制")
-        except Exception as exc:  # noqa: BLE001 - one bad file must never stop the batch
-            outcome = _failure(path, rel, profile, "batch.internal_error",
-                               f"处理时出现内部错误（{type(exc).__name__}），请将文件反馈给开发者")
-        conn.send(outcome)
-
-
-def _failure(path: str, rel: str, profile: Profile, code: str, reason: str) -> dict[str, Any]:
-    """A failed outcome with its results.jsonl line built here, where the cause is known; only a
-    worker that dies or hangs leaves its line to the parent (batch.timeout_or_crash)."""
-    try:
-        digest_: Optional[str] = sha256_file(path)
-    except OSError:
-        digest_ = None
-    return {"status": "failed", "reason": reason,
-            "line": encode_line(failed_result(rel, digest_, profile.name, code, reason))}
-
-
-@dataclass
-class _Worker:
-    process: Any
-    conn: Connection
-    tasks: deque[int] = field(default_factory=deque)  # sent, oldest (the one running) first
-    started: float = 0.0  # when the running task began
-
-
-# Tasks in flight per worker: the next file is already in the pipe when one finishes, so a
-# worker never sits idle while the parent files away the previous result.
-DEPTH = 2
-
-
-Work = Callable[[str, str, str, Profile], dict[str, Any]]
-
-
-def _start_worker(ctx: Any, profile_spec: str, work: Work) -> _Worker:
-    parent, child = ctx.Pipe()
-    process = ctx.Process(target=_worker_main, args=(child, profile_spec, work), daemon=True)
-    process.start()
-    child.close()
-    return _Worker(process=process, conn=parent)
-
-
-def _stop(worker: _Worker) -> None:
-    if worker.process.is_alive():
-        worker.process.kill()
-    worker.process.join(timeout=5)
-    worker.conn.close()
-
-
-def run_pool(tasks: Sequence[int], make_task: Callable[[int], tuple[str, str, str]], profile_spec: str,
-             jobs: int, on_done: Callable[[int, dict[str, Any]], None], timeout: float = FILE_TIMEOUT,
-             work: Work = process_one) -> None:
-    """Run tasks (indexes; make_task gives (path, rel, out_path)) on `jobs` workers, calling
-    on_done(index, outcome) exactly once for each. ``work`` runs in the workers."""
-    ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
-    pending = deque(tasks)
-    workers = [_start_worker(ctx, profile_spec, work) for _ in range(max(1, min(jobs, len(tasks))))]
-    try:
-        while pending or any(w.tasks for w in workers):
-            for w in workers:
-                while len(w.tasks) < DEPTH and pending:
-                    if not w.tasks:
-                        w.started = time.monotonic()
-                    w.tasks.append(pending.popleft())
-                    try:
-                        w.conn.send(make_task(w.tasks[-1]))
-                    except OSError:
-                        break  # it died: its sentinel is ready, and the wait below deals with it
-            busy = [w for w in workers if w.tasks]
-            now = time.monotonic()
-            wait_for = max(0.0, min(w.started + timeout for w in busy) - now)
-            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=wait_for)
-            for i, w in enumerate(workers):
-                if not w.tasks:
-                    continue
-                outcome: Optional[dict[str, Any]] = None
-                broken = False
-                if w.conn in ready:
-                    try:
-                        outcome = w.conn.recv()
-                    except (EOFError, OSError):
-                        outcome = None
-                if outcome is None and (w.process.sentinel in ready or w.conn in ready):
-                    broken = True
-                    outcome = {"status": "failed", "reason": "处理该文件时程序异常退出（文件可能已损坏或含恶意内容）"}
-                elif outcome is None and time.monotonic() - w.started >= timeout:
-                    broken = True
-                    outcome = {"status": "failed", "reason": f"处理超时（超过 {timeout:g} 秒），已跳过该文件"}
-                if outcome is None:
-                    continue
-                index = w.tasks.popleft()
-                w.started = time.monotonic()
-                if broken:
-                    # The files queued behind the bad one were never started: they go back first.
-                    pending.extendleft(reversed(w.tasks))
-                    _stop(w)
-                    workers[i] = _start_worker(ctx, profile_spec, work)
-                on_done(index, outcome)
-    finally:
-        for w in workers:
-            try:
-                w.conn.send(None)
-            except (OSError, BrokenPipeError):
-                pass
-        for w in workers:
-            w.process.join(timeout=1)
-            _stop(w)
-
-
-# --- the batch -------------------------------------------------------------------------
+Progress = Callable[[int, int, str], None]
 
 
 class _Lock:
@@ -308,9 +67,43 @@ class _Lock:
             pass
 
 
+def _join_prefix(folder: Path) -> str:
+    """What str(folder / name) puts before a plain name: pathlib's join, done once per run
+    rather than once per file ("" for ".", "/" for the root)."""
+    return str(folder / "x")[:-1]
+
+
+class _Plan:
+    """The files of a run and each one's task: which to score, and the name of each scored copy,
+    decided up front so that names never depend on timing."""
+
+    def __init__(self, src: Path, out: Path, entries: list[tuple[str, Optional[str]]]) -> None:
+        self.outcomes = Outcomes([rel for rel, _ in entries])
+        self.tasks = array("l")
+        # Only names that differ from the plain one (collisions) are kept: memory stays flat.
+        self.renamed: dict[int, str] = {}
+        taken: set[str] = set()
+        for i, (rel, reason) in enumerate(entries):
+            if reason:
+                self.outcomes.set(i, "skipped", reason)
+                continue
+            self.tasks.append(i)
+            stem = scored_stem(rel)
+            name = unique_name(stem, taken)
+            if name != stem + SCORED_SUFFIX:
+                self.renamed[i] = name
+        self._src = _join_prefix(src)
+        self._out = _join_prefix(out)
+
+    def task(self, index: int) -> Task:
+        rel = self.outcomes.paths[index]
+        name = self.renamed.get(index) or scored_stem(rel) + SCORED_SUFFIX
+        return self._src + (rel if os.sep == "/" else rel.replace("/", os.sep)), rel, self._out + name
+
+
 def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] = None,
               recursive: bool = False, rules: Optional[str] = None,
-              progress: Optional[Callable[[int, int, str], None]] = None) -> BatchReport:
+              progress: Optional[Progress] = None) -> BatchReport:
     """Score every workbook in folder. Raises BatchError only when the batch cannot start."""
     start = time.monotonic()
     src = Path(folder)
@@ -322,34 +115,14 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
     except OSError as exc:
         raise BatchError(f"无法创建输出文件夹 {out}：{exc.strerror or exc}") from None
     profile = load_profile(rules)
-    profile_spec = rules or profile.name
     report = BatchReport(folder=str(src), outdir=str(out), profile=profile.name)
     with _Lock(out):
-        entries = scan(src, out, recursive)
-        outcomes = Outcomes([rel for rel, _ in entries])
-        tasks = array("l")
-        # Scored-copy names are decided up front so they never depend on timing; only names
-        # that differ from the plain one (collisions) are remembered.
-        renamed: dict[int, str] = {}
-        taken: set[str] = set()
-        for i, (rel, reason) in enumerate(entries):
-            if reason:
-                outcomes.set(i, "skipped", reason)
-            else:
-                tasks.append(i)
-                name = output_name(rel, taken)
-                if name != output_name(rel, set()):
-                    renamed[i] = name
-        del taken, entries
-        done = len(outcomes) - len(tasks)
+        plan = _Plan(src, out, scan(src, out, recursive))
+        outcomes = plan.outcomes
         total = len(outcomes)
+        done = total - len(plan.tasks)
         if progress:
             progress(done, total, "")
-
-        def make_task(index: int) -> tuple[str, str, str]:
-            rel = outcomes.paths[index]
-            return str(src / rel), rel, str(out / (renamed.get(index) or output_name(rel, set())))
-
         # Unnamed (deleted on close): full result lines wait here until results.jsonl is written.
         spool = tempfile.TemporaryFile(dir=out)
         report.spool = spool
@@ -372,7 +145,7 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
                 progress(done, total, outcomes.paths[index])
 
         try:
-            run_pool(tasks, make_task, profile_spec, jobs or os.cpu_count() or 1, on_done)
+            run_pool(plan.tasks, plan.task, rules or profile.name, jobs or os.cpu_count() or 1, on_done)
         except KeyboardInterrupt:
             report.interrupted = True
         finally:
@@ -436,5 +209,5 @@ def write_skipped(report: BatchReport, path: Path) -> None:
                         for o in report.outcomes if o.status == "skipped"))
 
 
-__all__ = ["BatchError", "BatchReport", "FileOutcome", "run_batch", "scan", "skip_reason", "write_results",
-           "write_skipped"]
+__all__ = ["BatchError", "BatchReport", "DEFAULT_OUTDIR", "FileOutcome", "LOCK_NAME", "RESULTS_NAME", "SKIPPED_NAME",
+           "SUMMARY_NAME", "run_batch", "write_results", "write_skipped"]
