@@ -281,3 +281,18 @@ def test_rules_export_refuses_to_overwrite_without_force(tmp_path: Path) -> None
     assert forced.exit_code == 0, forced.output
     assert load_profile(str(target)).name == "provincial_strict"
     assert [p.name for p in tmp_path.iterdir()] == [target.name]  # no temporary file left behind
+
+
+def test_only_the_cli_imports_click() -> None:
+    """click stays in perf_xlsx/cli: the library underneath works without a command line."""
+    import ast
+
+    package = Path(__file__).resolve().parent.parent / "perf_xlsx"
+    importers = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            if any(n == "click" or n.startswith("click.") for n in names):
+                importers.append(path.relative_to(package).as_posix())
+    assert importers and all(p.startswith("cli/") for p in importers), importers

@@ -179,7 +179,7 @@ def test_readme_test_command_is_what_ci_runs() -> None:
 
 def test_sample_readme_quotes_the_current_check_output() -> None:
     """sample_workbooks/README.md quotes `perf-xlsx check` on each sample: it must not drift."""
-    from perf_xlsx.cli.commands import render_check
+    from perf_xlsx.cli.render import render_check
     from perf_xlsx.judge.evaluate import evaluate_file
     from perf_xlsx.rules import load_profile
 

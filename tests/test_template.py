@@ -23,7 +23,7 @@ from builders import soffice_path
 from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
-from perf_xlsx.cli.commands import render_check
+from perf_xlsx.cli.render import render_check
 from perf_xlsx.judge.evaluate import evaluate_file
 from perf_xlsx.model import Severity, WorkbookResult
 from perf_xlsx.rules import Profile, load_profile

@@ -29,7 +29,7 @@ for extra in (ROOT, ROOT / "tests"):
 
 import builders  # noqa: E402  (tests/builders.py: real-looking tables from the real cases)
 
-from perf_xlsx.cli.commands import render_check  # noqa: E402
+from perf_xlsx.cli.render import render_check  # noqa: E402
 from perf_xlsx.judge.evaluate import evaluate_file  # noqa: E402
 from perf_xlsx.rules import load_profile  # noqa: E402
 from perf_xlsx.write.template import DEFAULT_FILENAME, EXAMPLE_YEAR, write_template  # noqa: E402

@@ -1,0 +1,141 @@
+"""What the commands print: the findings and totals of one workbook (check, score), the
+summary of a batch, and the batch's progress on stderr."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from perf_xlsx.judge.numbers import fmt
+from perf_xlsx.model import Severity, WorkbookResult
+from perf_xlsx.rules import Profile
+
+if TYPE_CHECKING:
+    from perf_xlsx.batch.report import BatchReport
+
+
+def render_check(result: WorkbookResult, profile: Profile) -> str:
+    """What check and score print for one workbook: each table's totals, then every finding
+    with its place (sheet!cell) and severity."""
+    lines = [f"文件：{result.file}", f"规则：{profile.name}（{profile.title}）"]
+    if result.status != "scored":
+        assert result.error is not None
+        lines.append(f"无法评分：{result.error['message']}")
+        return "\n".join(lines)
+    for ps in result.scores:
+        p, f = ps.project, ps.funds
+        lines.append("")
+        kind = "部门整体支出绩效自评表" if p.kind == "department" else "项目"
+        lines.append(f"{kind}：{p.name}（工作表「{p.sheet}」）" + (f"  {p.year} 年度" if p.year else ""))
+        rate = f"{fmt(f.rate * 100)}%" if f.rate is not None else "—"
+        money = f"  预算 {fmt(f.budget)} 万元  执行 {fmt(f.executed)} 万元  执行率 {rate}"
+        if p.kind == "department":
+            # A department table has no 10-point funds score of its own: none is shown.
+            lines.append(money if p.funds else "  未找到资金表")
+            if ps.indicators:
+                lines.append(f"  评分表 {len(ps.indicators)} 行  分值合计 {fmt(ps.total_weight)}  "
+                             f"自评合计 {fmt(ps.score_entered)}（未核定，无等级）")
+                lines.append("  评分标准未自动评判，仅核对分值与得分的加总，请人工复核")
+            else:
+                lines.append("  评分细则各行未自动评分" + ("（仅核对资金合计）" if p.funds else "，请人工复核"))
+            continue
+        lines.append(f"{money}  资金得分 {fmt(f.score)}/{fmt(f.weight)}")
+        entered = f"（自评 {fmt(ps.score_entered)}）" if ps.score_entered is not None else ""
+        rescaled = ""
+        if ps.raw is not None and ps.score is not None and ps.raw != ps.score:
+            rescaled = f"（原始合计 {fmt(ps.raw)}，分值合计 {fmt(ps.total_weight)}）"
+            if ps.cap is not None:
+                rescaled = f"（执行率偏低，总分封顶 {fmt(ps.cap)}）"
+        lines.append(f"  指标 {len(ps.indicators)} 项  总分 {fmt(ps.score)}{rescaled}{entered}  等级 {ps.grade or '—'}")
+    errors = sum(1 for x in result.findings if x.severity is Severity.ERROR)
+    warnings = sum(1 for x in result.findings if x.severity is Severity.WARNING)
+    infos = len(result.findings) - errors - warnings
+    lines.append("")
+    if not result.findings:
+        lines.append("未发现问题。")
+        return "\n".join(lines)
+    lines.append(f"问题：错误 {errors}，警告 {warnings}，提示 {infos}")
+    for x in result.findings:
+        place = f"{x.sheet}!{x.cell}" if x.sheet and x.cell else (x.sheet or "（整个文件）")
+        lines.append(f"  {place}  {x.severity.label}  {x.message}")
+    return "\n".join(lines)
+
+
+def render_batch(report: BatchReport, profile: Profile) -> str:
+    """What batch prints at the end: file and project counts, grades, the first failures and
+    where the outputs are (or that the run was interrupted)."""
+    grades = report.grades
+    projects = report.projects
+    errors = sum(o.errors for o in report.outcomes)
+    warnings = sum(o.warnings for o in report.outcomes)
+    lines = [
+        f"规则：{profile.name}（{profile.title}）",
+        f"文件：共 {len(report.outcomes)} 个 —— 已评分 {report.count('scored')}，已跳过 {report.count('skipped')}，"
+        f"失败 {report.count('failed')}（用时 {report.elapsed:.1f} 秒）",
+        f"项目：{projects} 个 —— " + "，".join(f"{g} {grades.get(g, 0)}" for _, g in profile.get("grades", "bands"))
+        + (f"，未评级 {grades['未评级']}" if grades.get("未评级") else ""),
+        f"问题：错误 {errors}，警告 {warnings}",
+    ]
+    failed = [o for o in report.outcomes if o.status == "failed"]
+    for o in failed[:10]:
+        lines.append(f"  失败  {o.path}：{o.reason}")
+    if len(failed) > 10:
+        lines.append(f"  ……另有 {len(failed) - 10} 个失败文件，见 汇总.xlsx「未处理文件」")
+    if report.interrupted:
+        lines.append("已中断：已完成的评分结果保留，未写出 汇总.xlsx、results.jsonl 与 skipped.jsonl。")
+    else:
+        lines.append(f"输出：{report.outdir}（汇总.xlsx、results.jsonl、skipped.jsonl（跳过的文件）、"
+                     "每个文件的 *.scored.xlsx）")
+    return "\n".join(lines)
+
+
+class BatchProgress:
+    """Files done / total, current file, elapsed and ETA on stderr; plain lines when not a TTY."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.bar: Any = None
+        self.task: Any = None
+        self.last_plain = 0.0
+
+    def __enter__(self) -> BatchProgress:
+        if self.tty:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self.bar = Progress(TextColumn("评分"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                TextColumn("剩余"), TimeRemainingColumn(), TextColumn("{task.description}"),
+                                console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("", total=None)
+        return self
+
+    def update(self, done: int, total: int, current: str) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done, total=total, description=current[-40:])
+            return
+        now = time.monotonic()
+        if current and (done == total or now - self.last_plain >= 2.0):
+            self.last_plain = now
+            click.echo(f"[{done}/{total}] {current}", err=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+__all__ = ["BatchProgress", "render_batch", "render_check"]
