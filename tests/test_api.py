@@ -6,27 +6,35 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import doctest
+import hashlib
 import json
 import shutil
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 import perf_xlsx
+from perf_xlsx import evaluate_file, result_to_dict
 from perf_xlsx.api import Evaluation, scored_path
 from perf_xlsx.cli.commands import cli
-from perf_xlsx.judge.evaluate import evaluate_file, sha256_file
-from perf_xlsx.results import result_to_dict
 from perf_xlsx.rules import RulesError, builtin_path, load_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_workbooks"
 EXAMPLE = SAMPLES / "01-示例-芙蓉区商务局2021.xlsx"
 UNIT_MISMATCH = SAMPLES / "10-项目清单合计不符.xlsx"
+DOCS = ROOT / "docs" / "python-api.md"
+README = ROOT / "README.md"
+
+
+def sha256_file(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _parts(path: Path) -> dict[str, bytes]:
@@ -271,3 +279,58 @@ def test_import_perf_xlsx_loads_neither_writers_nor_batch_nor_pandas() -> None:
             "perf_xlsx.frames\n"
             "assert 'perf_xlsx.frames' in sys.modules and 'pandas' not in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+# --- the documentation's examples ----------------------------------------------------------
+
+
+class _RstripChecker(doctest.OutputChecker):
+    """Exact output, except for spaces at line ends: pandas pads the index-name line of a
+    table with them, and editors strip them from the Markdown."""
+
+    def check_output(self, want: str, got: str, optionflags: int) -> bool:
+        def strip(text: str) -> str:
+            return "".join(line.rstrip() + "\n" for line in text.splitlines())
+
+        return super().check_output(strip(want), strip(got), optionflags)
+
+
+def run_examples(text: str, name: str) -> tuple[int, int, str]:
+    """Run the ``>>>`` examples of ``text`` as one doctest: (failures, examples, report)."""
+    test = doctest.DocTestParser().get_doctest(text, {"__name__": name}, name, name, 0)
+    report: list[str] = []
+    runner = doctest.DocTestRunner(checker=_RstripChecker(), optionflags=doctest.ELLIPSIS)
+    runner.run(test, out=report.append, clear_globs=True)
+    return runner.failures, runner.tries, "".join(report)
+
+
+@pytest.fixture
+def samples_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The working folder of the examples: a copy of sample_workbooks/ beside nothing else."""
+    pd = pytest.importorskip("pandas")
+    shutil.copytree(SAMPLES, tmp_path / "sample_workbooks")
+    monkeypatch.chdir(tmp_path)
+    with pd.option_context("display.unicode.east_asian_width", False):  # the examples set it
+        yield tmp_path
+
+
+def test_python_api_doc_examples_run(samples_here: Path) -> None:
+    failures, tries, report = run_examples(DOCS.read_text(encoding="utf-8"), "python-api.md")
+    assert failures == 0, report
+    assert tries >= 25
+    assert (samples_here / "评分副本.xlsx").exists() and (samples_here / "评分结果" / "汇总.xlsx").exists()
+
+
+def readme_python_section() -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index("\n## Python 接口\n")
+    end = text.index("\n## ", start + 1)
+    return text[start:end]
+
+
+def test_readme_python_example_runs(samples_here: Path) -> None:
+    # The README's example starts from the quick start's batch output (./评分结果).
+    perf_xlsx.batch("sample_workbooks", "评分结果", jobs=2)
+    failures, tries, report = run_examples(readme_python_section(), "README.md")
+    assert failures == 0, report
+    assert tries >= 5

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from perf_xlsx.frames import findings_frame, indicators_frame, projects_frame, r
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_workbooks"
+DOCS = ROOT / "docs" / "python-api.md"
 
 # Written out here, not derived from frames.PROJECT_COLUMNS: a change to a column or dtype must
 # fail this test (and be made in docs/python-api.md too).
@@ -76,6 +78,22 @@ def test_column_tables_in_the_module_match(batch_out: Path) -> None:
     for columns, dtypes in ((frames.PROJECT_COLUMNS, PROJECT_DTYPES), (frames.INDICATOR_COLUMNS, INDICATOR_DTYPES),
                             (frames.FINDING_COLUMNS, FINDING_DTYPES)):
         assert {c.name: c.dtype for c in columns} == dtypes
+
+
+def _doc_table(heading: str) -> list[tuple[str, str, str]]:
+    """(column, dtype, meaning) rows of the table under ``heading`` in docs/python-api.md."""
+    text = DOCS.read_text(encoding="utf-8")
+    start = text.index(heading)
+    end = text.find("\n#", start + 1)
+    section = text[start:end if end > 0 else len(text)]
+    return re.findall(r"^\| `(\w+)` \| (\w+) \| (.+?) \|$", section, re.M)
+
+
+@pytest.mark.parametrize("heading, columns", [
+    ("### `projects_frame`", frames.PROJECT_COLUMNS), ("### `indicators_frame`", frames.INDICATOR_COLUMNS),
+    ("### `findings_frame`", frames.FINDING_COLUMNS)], ids=["projects", "indicators", "findings"])
+def test_the_documented_tables_are_the_columns(heading: str, columns: tuple[frames.Column, ...]) -> None:
+    assert _doc_table(heading) == [(c.name, c.dtype, c.doc) for c in columns]
 
 
 def _same(value: Any, expected: Any) -> bool:
