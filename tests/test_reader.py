@@ -18,7 +18,7 @@ from builders import (
 )
 
 from perf_xlsx.judge.evaluate import evaluate_file
-from perf_xlsx.model import WorkbookResult
+from perf_xlsx.model import TableKind, WorkbookResult
 from perf_xlsx.rules import load_profile
 
 NATIONAL = load_profile("national_2020")
@@ -300,7 +300,7 @@ def test_department_table_is_recognised_and_its_funds_checked(tmp_path: Path) ->
     ok = evaluate_file(str(_department_workbook(tmp_path / "ok.xlsx", 1200.0)), NATIONAL)
     assert ok.status == "scored"
     (ps,) = ok.scores
-    assert ps.project.kind == "department"
+    assert ps.project.kind is TableKind.DEPARTMENT
     codes = {f.code for f in ok.findings}
     assert "read.department_table" in codes and "funds.total_mismatch" not in codes
     bad = evaluate_file(str(_department_workbook(tmp_path / "bad.xlsx", 1250.0)), NATIONAL)
@@ -373,7 +373,7 @@ def test_department_rubric_rows_get_the_arithmetic_checks(tmp_path: Path, order:
                                    merge_level1=order == "hunan")
     result = evaluate_file(str(path), NATIONAL)
     (ps,) = result.scores
-    assert ps.project.kind == "department" and len(ps.indicators) == 6
+    assert ps.project.kind is TableKind.DEPARTMENT and len(ps.indicators) == 6
     s, l1 = _col(cols, "score"), _col(cols, "l1")
     errors = sorted((f.code, f.cell) for f in result.findings if f.severity.value != "info")
     assert errors == sorted([("indicator.score_out_of_range", f"{s}{first}"),
@@ -917,7 +917,7 @@ def test_department_word_in_a_project_table_is_not_a_department_table(tmp_path: 
         ws.cell(goal_row, 6, "已完成，部门整体运转良好。")
     wb.save(path)
     _, ps, codes = _read(path)
-    assert ps.project.kind == "project"
+    assert ps.project.kind is TableKind.PROJECT
     assert ps.score == 100 and ps.grade
     assert "read.department_table" not in {c for c, _ in codes}
 
@@ -985,3 +985,13 @@ def test_indicator_named_like_a_subtotal_with_its_own_values_is_an_indicator(tmp
     assert [r.indicator.name for r in ps.indicators] == ["小计数量", "效益", "满意度"]
     assert ps.project.subtotals == ()
     assert ps.total_weight == 100 and ps.score == 100
+
+
+def test_table_kind_reads_as_its_value() -> None:
+    """results.jsonl, messages and comparisons with the old strings see project / department
+    (format() of a str enum changed in Python 3.11; TableKind gives its value everywhere)."""
+    import json
+
+    for kind in TableKind:
+        assert json.dumps({"kind": kind}) == f'{{"kind": "{kind.value}"}}'
+        assert f"{kind}" == str(kind) == format(kind) == kind.value == kind
