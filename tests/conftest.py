@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, Callable
 
@@ -56,3 +57,95 @@ def soffice() -> str:
             pytest.fail(f"{message}; CI must install it", pytrace=False)
         pytest.skip(message)
     return exe
+
+
+# --- the `slow` marker -------------------------------------------------------------------
+# `python -m pytest -m "not slow"` is the quick loop, under 20 s on a 2-core machine: values,
+# scoring, checks, rules, the reader, the golden set, the layer and docs tests, the command
+# line in-process, and the writer and template on small cases. Tests are marked here, in one
+# place, by what makes them slow: LibreOffice (any test that uses the soffice fixture, directly
+# or through another fixture), worker pools and subprocesses, and whole corpora (every case in
+# every layout, the hostile corpus, openpyxl's reading of everything, schema validation of
+# every output). A key names a file, or file::name where name is a test function (every
+# parameter of it) or a fixture (every test that uses it). A name its file no longer defines is
+# reported as a warning.
+
+SLOW_FILES: dict[str, str] = {
+    "test_hostile.py": "the hostile corpus: every crafted file read and scored under time and memory limits, "
+                       "killed mid-write, batch-run in subprocesses",
+}
+
+_POOL = "starts worker processes (a batch)"
+_SUBPROCESS = "runs Python in a subprocess"
+SLOW_TESTS: dict[str, str] = {
+    "test_batch.py::test_fifty_mixed_files_are_each_accounted_for_once": _POOL,
+    "test_batch.py::test_rerun_is_identical_and_scores_nothing_twice": _POOL,
+    "test_batch.py::test_jobs_do_not_change_results": _POOL,
+    "test_batch.py::test_recursive_and_outdir_excluded": _POOL,
+    "test_batch.py::test_grade_table_counts_unrated_projects": _POOL,
+    "test_batch.py::test_pool_survives_hung_and_crashing_workers": _POOL + ", waits out a deadline",
+    "test_batch.py::test_worker_death_is_a_failed_line_in_results": _POOL + ", waits out a deadline",
+    "test_batch.py::test_worker_exception_line_names_its_cause": _POOL,
+    "test_batch.py::test_ctrl_c_stops_cleanly": _SUBPROCESS,
+    "test_cli.py::test_console_encodings_do_not_crash": _SUBPROCESS,
+    "test_cli.py::test_usage_error_goes_to_stderr_only": _SUBPROCESS,
+    "test_api.py::test_batch_wraps_run_batch": _POOL,
+    "test_api.py::test_batch_takes_a_profile_its_source_reproduces": _POOL,
+    "test_api.py::test_the_batch_function_is_not_replaced_by_the_subpackage": _SUBPROCESS,
+    "test_api.py::test_import_perf_xlsx_loads_neither_writers_nor_batch_nor_pandas": _SUBPROCESS,
+    "test_api.py::test_readme_python_example_runs": _POOL,
+    "test_api.py::test_python_api_doc_examples_run": _POOL,
+    "test_frames.py::batch_out": _POOL,
+    "test_frames.py::test_a_json_file_and_a_batch_report_are_sources": _POOL,
+    "test_schema.py::test_batch_outputs_are_valid": _POOL,
+    "test_namespaces.py::test_batch_scores_every_style": _POOL,
+    "test_namespaces.py::inputs": "openpyxl builds the inputs in subprocesses",
+    # whole corpora
+    "test_builders.py::test_every_case_builds_in_every_layout": "every real case in every layout",
+    "test_reader.py::test_every_indicator_is_read_in_every_layout": "every real case in every layout",
+    "test_reader.py::test_shifted_tables_score_the_same": "every real case, shifted",
+    "test_differential.py::test_samples_read_as_openpyxl_reads_them": "openpyxl reads every sample",
+    "test_differential.py::test_generated_workbooks_read_as_openpyxl_reads_them": "openpyxl reads every layout",
+    "test_differential.py::test_readable_hostile_workbooks_read_as_openpyxl_reads_them": "the hostile corpus",
+    "test_differential.py::test_files_openpyxl_cannot_read_are_read_by_the_tool": "the hostile corpus",
+    # The writer's case set (every layout and package style, built, scored, written, then read
+    # back by openpyxl); the golden set checks every part of every scored copy in the quick loop.
+    "test_writer.py::cases": "the writer's case set, read back by openpyxl",
+    "test_writer.py::test_formula_payloads_stay_text": "a workbook of every injection payload",
+    "test_schema.py::test_sample_input_is_valid": "schema validation of every sample",
+    "test_schema.py::test_scored_copy_is_valid": "schema validation of every sample's scored copy",
+    "test_schema.py::test_template_is_valid": "schema validation of every template",
+    "test_package_edits.py::test_macro_sheet_goes_with_its_names_formulas_and_calc_chain": "schema validation",
+    "test_package_edits.py::test_calc_chain_is_dropped_with_an_external_formula": "schema validation",
+    "test_template.py::test_help_sheet_follows_the_profile": "a template per profile, read by openpyxl",
+    "test_template.py::test_funds_weight_and_score_formula_follow_the_profile": "templates read by openpyxl",
+}
+
+
+def _slow_reason(item: pytest.Item) -> str | None:
+    file = item.path.name
+    if file in SLOW_FILES:
+        return SLOW_FILES[file]
+    fixtures = getattr(item, "fixturenames", ())
+    if "soffice" in fixtures:
+        return "LibreOffice"
+    for name in (getattr(item, "originalname", item.name), *fixtures):
+        reason = SLOW_TESTS.get(f"{file}::{name}")
+        if reason:
+            return reason
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    modules: dict[str, Any] = {}
+    for item in items:
+        module = getattr(item, "module", None)
+        if module is not None:
+            modules.setdefault(item.path.name, module)
+        if _slow_reason(item):
+            item.add_marker(pytest.mark.slow)
+    for key in SLOW_TESTS:
+        file, test = key.split("::")
+        if file in modules and not hasattr(modules[file], test):
+            warnings.warn(pytest.PytestWarning(f"tests/conftest.py SLOW_TESTS: {file} has no {test}"), stacklevel=1)
