@@ -281,6 +281,26 @@ def test_import_perf_xlsx_loads_neither_writers_nor_batch_nor_pandas() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
+def test_the_runtime_needs_no_openpyxl(tmp_path: Path) -> None:
+    # openpyxl is a test dependency only (setup.cfg): read, score, write, batch and template
+    # with it made unimportable, in a fresh interpreter (batch workers inherit the block).
+    folder = _copy_samples(tmp_path)
+    code = (
+        "import sys\n"
+        "sys.modules['openpyxl'] = None\n"
+        "import perf_xlsx\n"
+        f"folder, out = {str(folder)!r}, {str(tmp_path)!r}\n"
+        f"result = perf_xlsx.evaluate({str(EXAMPLE)!r})\n"
+        "assert result.status == 'scored', result.error\n"
+        "result.score_workbook(out + '/scored.xlsx')\n"
+        "assert perf_xlsx.batch(folder, out + '/batch', jobs=1).count('scored') == 3\n"
+        "perf_xlsx.template(out + '/t.xlsx', 2023)\n"
+        "assert perf_xlsx.evaluate(out + '/scored.xlsx').status == 'scored'\n"
+        "assert sys.modules['openpyxl'] is None\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
 # --- the documentation's examples ----------------------------------------------------------
 
 
