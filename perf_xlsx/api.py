@@ -128,7 +128,8 @@ def evaluate(path: PathArg, rules: RulesArg = DEFAULT_PROFILE, *, name: Optional
     """
     source = os.fsdecode(path)
     if os.path.isdir(source):
-        raise IsADirectoryError(errno.EISDIR, "这是文件夹，不是工作簿（整个文件夹请用 perf_xlsx.batch）", source)
+        raise IsADirectoryError(errno.EISDIR, "这是文件夹，不是工作簿（整个文件夹请用 perf_xlsx.batch）",
+                                source)
     if not os.path.exists(source):
         raise FileNotFoundError(errno.ENOENT, "找不到文件", source)
     profile = resolve_rules(rules)
@@ -145,8 +146,9 @@ def _batch_rules(rules: RulesArg) -> str:
     except ValueError:  # RulesError: the file moved or no longer loads
         same = False
     if not same:
-        raise ValueError(f"批量评分的工作进程按名称或文件重新载入规则，而规则 {rules.name} 与其来源 "
-                         f"{rules.source} 的内容不同（或来源已无法读取）：请把规则保存为 .toml 文件后传入其路径")
+        raise ValueError(f"批量评分的工作进程按名称或文件重新载入规则，而规则 {rules.name} "
+                         f"与其来源 {rules.source} 的内容不同（或来源已无法读取）："
+                         "请把规则保存为 .toml 文件后传入其路径")
     return rules.source
 
 
@@ -181,8 +183,10 @@ def template(path: PathArg, year: Optional[int] = None, *, projects: int = 1, ex
 
     target = Path(os.fsdecode(path))
     if not overwrite and target.exists():
-        raise FileExistsError(errno.EEXIST, "文件已存在（可能是已填写的表；要覆盖请传 overwrite=True）", str(target))
+        raise FileExistsError(errno.EEXIST, "文件已存在（可能是已填写的表；要覆盖请传 overwrite=True）",
+                              str(target))
     profile = resolve_rules(rules)
-    write_template(str(target), year=datetime.date.today().year - 1 if year is None else year, projects=projects,
+    last_year = datetime.date.today().year - 1
+    write_template(str(target), year=last_year if year is None else year, projects=projects,
                    example=example, profile=profile)
     return target

@@ -36,7 +36,7 @@ from perf_xlsx.model import WorkbookResult
 from perf_xlsx.results import SCHEMA, result_to_dict
 
 if TYPE_CHECKING:
-    import pandas as pd
+    import pandas as pd  # type: ignore[import-untyped, unused-ignore]  # pandas-stubs optional
 
     from perf_xlsx.batch.report import BatchReport
 
@@ -154,9 +154,11 @@ def read_results(source: Source) -> Iterator[dict[str, Any]]:
             elif isinstance(item, Mapping):
                 yield _checked(item, "")
             else:
-                raise TypeError(f"结果列表中的 {type(item).__name__} 不是 WorkbookResult 或 perf_xlsx.result/1 字典")
+                raise TypeError(f"结果列表中的 {type(item).__name__} "
+                                "不是 WorkbookResult 或 perf_xlsx.result/1 字典")
     else:
-        raise TypeError(f"无法从 {type(source).__name__} 读取结果：应为结果、结果列表、results.jsonl 路径或 BatchReport")
+        raise TypeError(f"无法从 {type(source).__name__} 读取结果："
+                        "应为结果、结果列表、results.jsonl 路径或 BatchReport")
 
 
 def _checked(data: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -173,12 +175,15 @@ def _read_file(path: Path) -> Iterator[dict[str, Any]]:
     text = path.read_text(encoding="utf-8-sig")
     decoder = json.JSONDecoder()
     at, end = 0, len(text)
+    line, counted = 1, 0  # the line number of `at`, counted incrementally (a jsonl may be large)
     while True:
         while at < end and text[at].isspace():
             at += 1
         if at >= end:
             return
-        where = f"{path}:{text.count(chr(10), 0, at) + 1}: "
+        line += text.count("\n", counted, at)
+        counted = at
+        where = f"{path}:{line}: "
         try:
             value, at = decoder.raw_decode(text, at)
         except json.JSONDecodeError as exc:
