@@ -12,7 +12,12 @@ Inputs: K distinct template-sized workbooks (15–25 indicators, merged 一级/�
 by LibreOffice so formulas carry cached values, copied to N files.
 
 Usage: python benchmarks/bench_batch.py [-n 1000] [--distinct 40] [--skip-naive] [--flat 10000]
+                                       [--inputs DIR]
 Prints workbooks/s, the ratios against the goals, and the peak RSS of the largest process.
+--inputs DIR keeps the LibreOffice-saved workbooks in DIR (built there on the first run, about a
+minute): alternating runs then time the same inputs, which is how before/after comparisons of
+the tool are made on a noisy machine. `python -m perf_xlsx` is the package of the current
+directory, so running this script from another checkout times that checkout.
 """
 
 from __future__ import annotations
@@ -33,7 +38,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 
-def make_inputs(folder: Path, n: int, distinct: int) -> Path:
+def make_inputs(folder: Path, n: int, distinct: int, saved: Path) -> Path:
+    """N copies of the distinct workbooks in ``saved`` (built there first if it lacks them)."""
+    if not (saved.is_dir() and len(list(saved.glob("*.xlsx"))) == distinct):
+        build_distinct(folder, saved, distinct)
+    return copies(saved, folder / "in", n)
+
+
+def build_distinct(folder: Path, saved: Path, distinct: int) -> None:
     from builders import libreoffice_resave, make_workbook, seed_spec, spec_from_case
 
     rng = random.Random(20211231)
@@ -47,11 +59,9 @@ def make_inputs(folder: Path, n: int, distinct: int) -> Path:
         extra = rng.sample(pool, rng.randint(15, 25) - len(spec["indicators"])) if len(spec["indicators"]) < 15 else []
         spec["indicators"] = (spec["indicators"] + extra)[:25]
         make_workbook(raw / f"w{k:03d}.xlsx", [spec])
-    saved = folder / "lo"
-    saved.mkdir()
+    saved.mkdir(parents=True, exist_ok=True)
     for path in sorted(raw.glob("*.xlsx")):
         libreoffice_resave(path, saved)
-    return copies(saved, folder / "in", n)
 
 
 def copies(saved: Path, inputs: Path, n: int) -> Path:
@@ -171,6 +181,8 @@ def main() -> int:
     parser.add_argument("--skip-naive", action="store_true", help="skip the slow openpyxl reference")
     parser.add_argument("--flat", type=int, default=0, metavar="N2",
                         help="also run batch --jobs 2 on N2 files and compare peak RSS (e.g. 10000)")
+    parser.add_argument("--inputs", type=Path, default=None, metavar="DIR",
+                        help="keep (and reuse) the LibreOffice-saved workbooks in DIR")
     parser.add_argument("--run", nargs=3, metavar=("KIND", "IN", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
@@ -179,7 +191,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         t = time.perf_counter()
-        inputs = make_inputs(base, args.n, args.distinct)
+        saved = args.inputs / f"lo-{args.distinct}" if args.inputs else base / "lo"
+        inputs = make_inputs(base, args.n, args.distinct, saved)
         print(f"inputs: {args.n} workbooks ({args.distinct} distinct, LibreOffice-saved) built in "
               f"{time.perf_counter() - t:.1f} s")
         me = Path(__file__).resolve()
@@ -196,7 +209,7 @@ def main() -> int:
             runs[NAIVE1] = [sys.executable, str(me), "--run", "naive1", str(inputs), str(base / "naive1")]
         results = {name: measure(cmd) for name, cmd in runs.items()}
         if args.flat:
-            big = copies(base / "lo", base / "in_flat", args.flat)
+            big = copies(saved, base / "in_flat", args.flat)
             flat_wall, flat_rss = measure([sys.executable, "-m", "perf_xlsx", "batch", str(big), "-o",
                                            str(base / "o_flat"), "--jobs", "2"])
             shutil.rmtree(big)
@@ -207,12 +220,14 @@ def main() -> int:
     ours = args.n / results["perf-xlsx batch --jobs 2"][0]
     floor = args.n / results["floor (calamine + zip copy, 2 procs)"][0]
     one = args.n / results["perf-xlsx batch --jobs 1"][0]
-    print(f"\nbatch ÷ floor          = {ours / floor:.2f}  (goal ≥ 0.50, i.e. within 2× of the floor)")
+    print(f"\nbatch ÷ floor          = {ours / floor:.2f}  (goal ≥ 0.40 at N = 1000, issue 16)")
     print(f"jobs 2 ÷ jobs 1        = {ours / one:.2f}  (goal ≥ 1.70)")
     if not args.skip_naive:
         naive = args.n / results[NAIVE][0]
         naive1 = args.n / results[NAIVE1][0]
-        print(f"batch ÷ naive          = {ours / naive:.1f}  (goal ≥ 20; naive as in performance.md, two loads)")
+        # Reported, not a goal (issue 16): naive is 11–26× slower than the floor depending on the
+        # files, so a fixed multiple of naive could ask for more than the floor itself.
+        print(f"batch ÷ naive          = {ours / naive:.1f}  (naive as in performance.md, two loads)")
         print(f"batch ÷ naive, 1 load  = {ours / naive1:.1f}  (formulas read as text: cannot score)")
     print(f"largest process RSS    = {results['perf-xlsx batch --jobs 2'][1]:.1f} MB  (goal ≤ 150 MB, flat in N)")
     if args.flat:

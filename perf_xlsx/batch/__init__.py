@@ -1,1 +1,10 @@
-"""Batch scoring of a folder: scan, isolated worker processes, results.jsonl and 汇总.xlsx."""
+"""Batch scoring of a folder: every workbook in isolated worker processes, one scored copy each,
+results.jsonl, skipped.jsonl and the 汇总.xlsx summary.
+
+The modules, in the order a run goes through them: ``scan`` (which files, why one is skipped,
+the tool's own outputs, the scored copies' names), ``run`` (the entry: run_batch, the lock,
+results.jsonl and skipped.jsonl), ``pool`` (worker processes, per-file deadlines, crashes,
+the memory limit), ``work`` (one file inside a worker), ``summary`` (汇总.xlsx) and ``report``
+(the run's outcomes, shared by run and summary). Nothing is imported here, so that
+``import perf_xlsx`` loads no batch module.
+"""
