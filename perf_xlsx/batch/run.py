@@ -9,6 +9,7 @@ file, its summary rows to the summary index, a few counts to column arrays.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import time
 from array import array
@@ -43,17 +44,7 @@ class _Lock:
     def __enter__(self) -> _Lock:
         self.fh = open(self.path, "a+")
         try:
-            import fcntl
-
-            fcntl.flock(self.fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except ImportError:  # pragma: no cover - Windows: msvcrt byte lock
-            import msvcrt
-
-            try:
-                msvcrt.locking(self.fh.fileno(), msvcrt.LK_NBLCK, 1)
-            except OSError:
-                self.fh.close()
-                raise BatchError(f"另一个评分任务正在使用输出文件夹 {self.path.parent}，请等它结束后再运行") from None
+            _lock_exclusive(self.fh.fileno())
         except OSError:
             self.fh.close()
             raise BatchError(f"另一个评分任务正在使用输出文件夹 {self.path.parent}，请等它结束后再运行") from None
@@ -65,6 +56,18 @@ class _Lock:
             self.path.unlink()
         except OSError:
             pass
+
+
+def _lock_exclusive(fd: int) -> None:
+    """Lock an open file for this process without waiting; OSError if another process holds it."""
+    if sys.platform == "win32":  # pragma: no cover - a byte-range lock of msvcrt
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 def _join_prefix(folder: Path) -> str:

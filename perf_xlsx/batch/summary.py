@@ -18,12 +18,13 @@ import tempfile
 import zipfile
 from array import array
 from collections import Counter
-from typing import IO, Any, Optional
+from typing import IO, Any, Optional, Sequence
 
 from perf_xlsx.a1 import col_letter, quote_sheet
 from perf_xlsx.batch.report import BatchReport
 from perf_xlsx.fileutil import atomic_write
 from perf_xlsx.judge.numbers import settled
+from perf_xlsx.model import Severity
 from perf_xlsx.ooxml.text import (
     cell_string,
     clean_xml,
@@ -35,8 +36,9 @@ from perf_xlsx.ooxml.text import (
 from perf_xlsx.rules import Profile
 
 OUTPUT_PROPERTY = "perf_xlsx_output"
-SEVERITY_LABEL = {"error": "错误", "warning": "警告", "info": "提示"}
-SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+# By a severity's value ("error"), as the results hold it; the words and order are the model's.
+SEVERITY_LABEL = {s.value: s.label for s in Severity}
+SEVERITY_RANK = {s.value: s.rank for s in Severity}
 STATUS_LABEL = {"scored": "已评分", "skipped": "已跳过", "failed": "失败"}
 RATE_BUCKETS = [(1.0, "100% 及以上"), (0.9, "90%–100%"), (0.8, "80%–90%"), (0.6, "60%–80%"), (0.0, "60% 以下")]
 UNRATED = "未评级"  # a ranked project with no 等级: no 总分 (e.g. a department table, nothing scorable)
@@ -215,7 +217,7 @@ class SummaryIndex:
 class _Sheet:
     """One worksheet streamed to a temporary file: rows in order, hyperlinks beside them."""
 
-    def __init__(self, name: str, widths: list[float], frozen_rows: int, last_col: int) -> None:
+    def __init__(self, name: str, widths: Sequence[float], frozen_rows: int, last_col: int) -> None:
         self.name = name
         self.widths = widths
         self.frozen = frozen_rows
