@@ -73,6 +73,8 @@ def soffice() -> str:
 SLOW_FILES: dict[str, str] = {
     "test_hostile.py": "the hostile corpus: every crafted file read and scored under time and memory limits, "
                        "killed mid-write, batch-run in subprocesses",
+    "test_differential.py": "openpyxl as the reference reader of every sample, layout and hostile file",
+    "test_package_edits.py": "package surgery cases, each output validated against the OOXML schemas",
 }
 
 _POOL = "starts worker processes (a batch)"
@@ -104,10 +106,6 @@ SLOW_TESTS: dict[str, str] = {
     "test_builders.py::test_every_case_builds_in_every_layout": "every real case in every layout",
     "test_reader.py::test_every_indicator_is_read_in_every_layout": "every real case in every layout",
     "test_reader.py::test_shifted_tables_score_the_same": "every real case, shifted",
-    "test_differential.py::test_samples_read_as_openpyxl_reads_them": "openpyxl reads every sample",
-    "test_differential.py::test_generated_workbooks_read_as_openpyxl_reads_them": "openpyxl reads every layout",
-    "test_differential.py::test_readable_hostile_workbooks_read_as_openpyxl_reads_them": "the hostile corpus",
-    "test_differential.py::test_files_openpyxl_cannot_read_are_read_by_the_tool": "the hostile corpus",
     # The writer's case set (every layout and package style, built, scored, written, then read
     # back by openpyxl); the golden set checks every part of every scored copy in the quick loop.
     "test_writer.py::cases": "the writer's case set, read back by openpyxl",
@@ -115,10 +113,11 @@ SLOW_TESTS: dict[str, str] = {
     "test_schema.py::test_sample_input_is_valid": "schema validation of every sample",
     "test_schema.py::test_scored_copy_is_valid": "schema validation of every sample's scored copy",
     "test_schema.py::test_template_is_valid": "schema validation of every template",
-    "test_package_edits.py::test_macro_sheet_goes_with_its_names_formulas_and_calc_chain": "schema validation",
-    "test_package_edits.py::test_calc_chain_is_dropped_with_an_external_formula": "schema validation",
     "test_template.py::test_help_sheet_follows_the_profile": "a template per profile, read by openpyxl",
     "test_template.py::test_funds_weight_and_score_formula_follow_the_profile": "templates read by openpyxl",
+    "test_template.py::test_fill_blank_template_with_openpyxl_and_an_inserted_row": "filled in by openpyxl",
+    "test_template.py::test_committed_template_matches_a_fresh_build": "the shipped template rebuilt",
+    "test_template.py::test_cost_as_first_level_indicator": "a filled template read by openpyxl",
 }
 
 
