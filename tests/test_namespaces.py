@@ -29,6 +29,7 @@ from ooxml_schema import format_problems, validate_package
 
 from perf_xlsx import ooxml as xp
 from perf_xlsx.cli.commands import cli
+from perf_xlsx.write import workbook_part
 
 TESTS = Path(__file__).resolve().parent
 
@@ -204,7 +205,7 @@ def test_a_spliced_part_that_does_not_parse_is_a_failure(inputs: dict[str, Path]
     """The guard behind the splicing: had the writer reused a prefix declared only on a kept
     <sheet> (the bug of issue 11), the file fails with a Chinese reason, and is never written
     or reported as scored."""
-    monkeypatch.setattr(xp, "ns_prefix", lambda text, uri, preferred: ("r", ""))
+    monkeypatch.setattr(workbook_part, "ns_prefix", lambda text, uri, preferred: ("r", ""))
     out = tmp_path / "broken.scored.xlsx"
     result = CliRunner().invoke(cli, ["score", str(inputs["lxml"]), "-o", str(out)])
     assert result.exit_code == 2

@@ -42,12 +42,12 @@ from perf_xlsx.model import Severity, WorkbookResult
 from perf_xlsx.read.grid import read_grid
 from perf_xlsx.rules import load_profile
 from perf_xlsx.write import scored as writer
+from perf_xlsx.write.output_tag import OUTPUT_PROPERTY
+from perf_xlsx.write.print_area import widen_print_area
 from perf_xlsx.write.scored import (
-    OUTPUT_PROPERTY,
     WriteError,
     is_scored_output,
     render_scored,
-    widen_print_area,
     write_scored,
 )
 
@@ -945,7 +945,7 @@ def test_internal_error_becomes_write_error(cases: dict[str, Case], tmp_path: Pa
     def broken(*_a: Any, **_k: Any) -> Any:
         raise KeyError("boom")
 
-    monkeypatch.setattr(writer._Builder, "_detail", broken)
+    monkeypatch.setattr(writer, "build_detail", broken)
     with pytest.raises(WriteError, match="无法生成评分工作簿"):
         write_scored(str(case.input), case.result, str(tmp_path / "x.xlsx"), PROFILE)
     assert _listing(tmp_path) == []

@@ -9,7 +9,7 @@ formatting itself.
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 from perf_xlsx.a1 import col_letter
 from perf_xlsx.ooxml.names import NS_MAIN, NS_R
@@ -169,7 +169,7 @@ class SheetBuilder:
         cells = self.cells.get(row) or self._row(row)
         cells[col] = f'<c r="{letters}{row}" s="{style}"/>'
 
-    def put_row(self, row: int, tails: list[str], first_col: int = 1) -> None:
+    def put_row(self, row: int, tails: Sequence[str], first_col: int = 1) -> None:
         """Every cell of a row, from ``first_col`` on without a gap, as text_tail/number_tail/
         blank_tail render them."""
         assert row not in self.cells and row not in self.full
