@@ -27,13 +27,9 @@ from perf_xlsx.cli.render import render_check
 from perf_xlsx.judge.evaluate import evaluate_file
 from perf_xlsx.model import Severity, WorkbookResult
 from perf_xlsx.rules import Profile, load_profile
-from perf_xlsx.write.template import (
-    GRADES,
-    example_data,
-    fit_to_profile,
-    help_lines,
-    write_template,
-)
+from perf_xlsx.write.template import write_template
+from perf_xlsx.write.template_data import GRADES, example_data, fit_to_profile
+from perf_xlsx.write.template_help import help_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 NATIONAL = load_profile("national_2020")

@@ -32,7 +32,8 @@ import builders  # noqa: E402  (tests/builders.py: real-looking tables from the 
 from perf_xlsx.cli.render import render_check  # noqa: E402
 from perf_xlsx.judge.evaluate import evaluate_file  # noqa: E402
 from perf_xlsx.rules import load_profile  # noqa: E402
-from perf_xlsx.write.template import DEFAULT_FILENAME, EXAMPLE_YEAR, write_template  # noqa: E402
+from perf_xlsx.write.template import DEFAULT_FILENAME, write_template  # noqa: E402
+from perf_xlsx.write.template_data import EXAMPLE_YEAR  # noqa: E402
 
 # The committed blank template: national rules, one project, the last full year when it was
 # made. tests/test_template.py regenerates it with these values and compares cell by cell.
