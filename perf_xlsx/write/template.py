@@ -282,8 +282,8 @@ def _write_project(wb: Any, f: _Formats, p: ProjectData, year: int, profile: Pro
     ws.set_row(h - 1, 24)
 
     by_group: dict[tuple[str, str], list[IndicatorLine]] = {}
-    for ind in p.indicators:
-        by_group.setdefault((ind.level1, ind.level2), []).append(ind)
+    for given in p.indicators:
+        by_group.setdefault((given.level1, given.level2), []).append(given)
     structure = indicator_structure(profile)
     known = {(l1, l2) for l1, l2s in structure for l2 in l2s}
     extra = [k for k in by_group if k not in known]
