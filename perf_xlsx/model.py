@@ -34,8 +34,12 @@ _SEVERITY_RANK: Mapping[Severity, int] = {s: i for i, s in enumerate(Severity)}
 
 
 class TableKind(str, Enum):
-    """What a table is (scoring-rules.md §1.3): a 项目支出 table is scored; a 部门整体 table has
-    its arithmetic checked only. The value is what results.jsonl says."""
+    """What a table is (scoring-rules.md §1.3): a 项目支出绩效自评表 or a 部门整体支出绩效自评表.
+    The value is what results.jsonl says.
+
+    Both are scored by the same rules; what differs between kinds is asked of the kind (its
+    properties below), never by comparing with one member, so that a further kind (转移支付)
+    states its own answers in one place."""
 
     PROJECT = "project"
     DEPARTMENT = "department"
@@ -43,6 +47,32 @@ class TableKind(str, Enum):
     def __str__(self) -> str:
         # The value, on every Python: 3.11 changed format() of mixed-in enums to the member name.
         return self.value
+
+    @property
+    def label(self) -> str:
+        """The table's Chinese name, as messages and summaries show it."""
+        return _TABLE_LABELS[self.value]
+
+    @property
+    def funds_weight_implied(self) -> bool:
+        """Whether the funds row is worth the profile's points when the funds block has no 分值
+        column: the 项目支出 template always gives it 10; a 部门整体 form without one (Chongqing's
+        资金情况) does not score the spending on its own."""
+        return self is TableKind.PROJECT
+
+    @property
+    def judges_rubrics(self) -> bool:
+        """Whether rows may be judged by a 评分标准 in words (部门整体 scoring tables), or by
+        nothing the tool can read (left to a person), besides target and actual."""
+        return self is TableKind.DEPARTMENT
+
+    @property
+    def listed_in_unit(self) -> bool:
+        """Whether the unit's 项目清单 must list the table (a 部门整体 table is not a project)."""
+        return self is TableKind.PROJECT
+
+
+_TABLE_LABELS = {"project": "项目支出绩效自评表", "department": "部门整体支出绩效自评表"}
 
 
 class Kind(str, Enum):
@@ -149,7 +179,7 @@ def make_cell(ref: str, value: Any = None, formula: bool = False, cached: bool =
 @dataclass(frozen=True)
 class FundsRow:
     label: str
-    kind: str  # "total" | "current_appropriation" | "carry_over" | "other" | "component"
+    kind: str  # "total" | "current_appropriation" | "carry_over" | "other" | "component" | "detail"
     initial: Optional[CellValue] = None
     full_year: Optional[CellValue] = None
     executed: Optional[CellValue] = None
@@ -158,6 +188,40 @@ class FundsRow:
     score: Optional[CellValue] = None
     label_cell: str = ""
     row: int = 0
+    # The breakdown of the 年度资金总额 the row belongs to: "" for the 其中 parts of a project
+    # table (当年财政拨款 / 上年结转 / 其他资金), "income" (按收入性质分: 一般公共预算, 政府性基金…)
+    # or "expenditure" (按支出性质分: 基本支出, 项目支出) on a 部门整体 table. Each breakdown adds up
+    # to the total on its own. Kind "detail" rows (其中：人员经费 under 基本支出) are in none of the sums.
+    group: str = ""
+
+
+#: FundsRow.group -> the breakdown's name when the sheet writes none.
+FUNDS_GROUP_NAMES: Mapping[str, str] = {"": "其中各项", "income": "按收入性质分", "expenditure": "按支出性质分"}
+
+
+@dataclass(frozen=True)
+class FundsGroup:
+    """A breakdown of the 年度资金总额 that a 部门整体 table names (按收入性质分 / 按支出性质分): its
+    rows (FundsRow.group == key) add up to the total. ``cell`` is where its name is written
+    ("" when the breakdown is known from its row names alone)."""
+
+    key: str  # "income" | "expenditure"
+    name: str
+    cell: str = ""
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """A row of a 部门整体 table's 年度主要任务 block: a task with its budget and spending, or
+    the block's 合计 row (``total``)."""
+
+    row: int
+    name: str
+    name_cell: str
+    content: str = ""
+    budget: Optional[CellValue] = None
+    executed: Optional[CellValue] = None
+    total: bool = False
 
 
 @dataclass(frozen=True)
@@ -176,6 +240,14 @@ class Indicator:
     level2_cell: str = ""
     nature: Optional[CellValue] = None  # 指标性质 column of split layouts
     unit_text: Optional[str] = None  # 度量单位 column of split layouts
+    rule: Optional[CellValue] = None  # 评分标准 column of scoring (rubric) tables
+    # 得分系数 column (Chongqing): the share of the 权重 the unit gives itself, in place of a 得分
+    coefficient: Optional[CellValue] = None
+
+    @property
+    def entered_cell(self) -> Optional[CellValue]:
+        """Where the unit entered the row's score: its 得分, else its 得分系数."""
+        return self.score if self.score is not None else self.coefficient
 
 
 @dataclass(frozen=True)
@@ -223,6 +295,13 @@ class Project:
     has_score_column: bool = True
     kind: TableKind = TableKind.PROJECT
     subtotals: tuple[Subtotal, ...] = ()
+    funds_groups: tuple[FundsGroup, ...] = ()  # the breakdowns a 部门整体 table names
+    # Whether the funds block has a 分值 (or 执行率权重) column: without one a table whose kind
+    # does not imply the funds weight scores no funds row (TableKind.funds_weight_implied).
+    funds_weight_column: bool = True
+    tasks: tuple[TaskRow, ...] = ()  # 年度主要任务, the 合计 row last (total=True) when written
+    has_rule_column: bool = False  # a 评分标准 column: rows judged by the rubric text
+    has_value_columns: bool = True  # 年度指标值 / 实际完成值 columns: rows judged by target and actual
 
 
 @dataclass(frozen=True)
@@ -303,8 +382,9 @@ class IndicatorScore:
     ratio: Optional[float] = None  # actual / target where defined
     # Why the tool could not score the row itself ("unit_mismatch", "target_blank", "actual_blank",
     # "incomparable", "no_weight", "uncalculated"); the total then counts the entered score
-    # (clamped to [0, 分值]). "manual" on a 部门整体 table's rows, which the tool never scores
-    # (scoring-rules.md §1.3): only their arithmetic is checked and there is no tool total.
+    # (clamped to [0, 分值]). "manual" on a row judged by words the tool cannot evaluate (a
+    # 评分标准 outside the patterns of scoring-rules.md §5.3, or one without the figure it needs):
+    # only its arithmetic is checked, and the table gets no graded total.
     issue: Optional[str] = None
     grade: Optional[Grade] = None  # qualitative grade used for the row
     band: Optional[tuple[float, float]] = None  # allowed score range for qualitative rows
@@ -312,6 +392,9 @@ class IndicatorScore:
     # when at or below its mirror (1 / threshold): far below a ceiling needs explaining too
     over_ratio: Optional[float] = None
     completion: Optional[float] = None  # score ÷ 分值 (0–1), also for rows without a 分值
+    # For a row judged by its 评分标准: the §5.3 pattern the tool evaluated ("steps", "deduction",
+    # "proportional") or "manual" (left to a person); None for rows scored by target and actual.
+    rubric: Optional[str] = None
 
     @property
     def counted(self) -> float:
@@ -353,6 +436,9 @@ class ProjectScore:
     score_entered: Optional[float]
     grade: str
     cap: Optional[float] = None  # total cap applied for a low execution rate
+    # Why the table has no graded total ("" when it has one, or nothing was scorable): e.g. rows
+    # whose 评分标准 a person must judge. Shown instead of a grade.
+    ungraded: str = ""
 
 
 @dataclass

@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
+from perf_xlsx.judge.breakdowns import MONEY_COLUMNS, breakdowns
 from perf_xlsx.judge.numbers import cell_money, fmt
 from perf_xlsx.judge.scoring import indicator_share
-from perf_xlsx.model import ProjectScore, WorkbookResult
+from perf_xlsx.model import Project, ProjectScore, WorkbookResult
 
 SCHEMA = "perf_xlsx.result/1"
 
@@ -22,19 +23,51 @@ def _num(x: Optional[float]) -> Optional[float]:
     return None if x is None else float(x)
 
 
-def _project_dict(ps: ProjectScore) -> dict[str, Any]:
-    p = ps.project
-    f = ps.funds
+def _group(key: str) -> str:
+    """A breakdown's key as the JSON says it: "parts" for a project table's 其中 rows."""
+    return key or "parts"
+
+
+def _money_cells(row: Any) -> dict[str, str]:
+    return {k: getattr(row, k).ref for k in MONEY_COLUMNS if getattr(row, k) is not None}
+
+
+def _funds_rows(p: Project) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """funds.rows, and funds.breakdowns: each breakdown of the 年度资金总额 (``key`` parts /
+    income / expenditure, its name as written, the cell of that name, ``rows`` = the indices of
+    its rows in funds.rows, and its sums in 万元)."""
     rows = []
     for row in p.funds:
-        cells = {k: getattr(row, k).ref for k in ("initial", "full_year", "executed") if getattr(row, k) is not None}
         rows.append({
             "label": row.label, "kind": row.kind,
             "initial": cell_money(row.initial, p.money_unit),
             "full_year": cell_money(row.full_year, p.money_unit),
             "executed": cell_money(row.executed, p.money_unit),
-            "cells": cells,
+            "cells": _money_cells(row),
+            "group": None if row.kind == "total" else _group(row.group),
         })
+    index = {id(row): i for i, row in enumerate(p.funds)}
+    groups = []
+    for b in breakdowns(p):
+        groups.append({"key": _group(b.key), "name": b.name, "cell": b.cell or None,
+                       "rows": [index[id(r)] for r in b.rows],
+                       **{c: b.sum(c, p.money_unit) for c in MONEY_COLUMNS}})
+    return rows, groups
+
+
+def _tasks(p: Project) -> list[dict[str, Any]]:
+    """tasks: the 年度主要任务 rows of a 部门整体 table (``kind`` task, or total for its 合计 row)."""
+    return [{"row": t.row, "kind": "total" if t.total else "task", "name": t.name, "content": t.content,
+             "budget": cell_money(t.budget, p.money_unit), "executed": cell_money(t.executed, p.money_unit),
+             "cells": {"name": t.name_cell, **{k: c.ref for k, c in (("budget", t.budget), ("executed", t.executed))
+                                               if c is not None}}}
+            for t in p.tasks]
+
+
+def _project_dict(ps: ProjectScore) -> dict[str, Any]:
+    p = ps.project
+    f = ps.funds
+    rows, groups = _funds_rows(p)
     share, basis = indicator_share(ps.indicators)
     indicators = []
     for r in ps.indicators:
@@ -60,6 +93,9 @@ def _project_dict(ps: ProjectScore) -> dict[str, Any]:
             "unit": r.target.unit or r.actual.unit,
             "weight": _num(r.weight), "score_entered": _num(r.score_entered), "score": _num(score),
             "applicable": r.applicable, "how": how, "cells": cells,
+            # Beyond perf_xlsx.result/1: the §5.3 pattern a 评分标准 was evaluated by, "manual"
+            # for a row left to a person, null for a row scored by target and actual.
+            "rubric": r.rubric,
         })
     return {
         "sheet": p.sheet, "name": p.name, "department": p.department, "implementer": p.implementer,
@@ -67,13 +103,17 @@ def _project_dict(ps: ProjectScore) -> dict[str, Any]:
         "funds": {
             "rows": rows, "budget": _num(f.budget), "executed": _num(f.executed), "rate": _num(f.rate),
             "weight": _num(f.weight), "score": _num(f.score), "score_entered": _num(f.score_entered),
-            "score_cell": f.score_cell,
+            "score_cell": f.score_cell, "breakdowns": groups,
         },
+        "tasks": _tasks(p),
         "indicators": indicators,
         # Beyond perf_xlsx.result/1: what the 一体化 red warning compares with the rate.
         "indicator_share": _num(share), "indicator_share_basis": basis or None,
         "total": {"weight": _num(ps.total_weight), "raw": _num(ps.raw), "score": _num(ps.score),
                   "score_entered": _num(ps.score_entered), "grade": ps.grade or None},
+        # Beyond perf_xlsx.result/1: why the table has no graded total (rows a person must judge,
+        # no 分值), null when it has one; what 汇总 shows in place of a grade.
+        "ungraded": ps.ungraded or None,
     }
 
 

@@ -308,7 +308,8 @@ def test_department_table_is_recognised_and_its_funds_checked(tmp_path: Path) ->
     assert found == [("funds.total_mismatch", "C4")]
 
 
-# --- department-wide scoring tables (部门整体, scoring-rules.md §1.3): arithmetic only -------
+# --- department-wide scoring tables (部门整体, scoring-rules.md §1.3): rows without the figure
+# their 评分标准 needs are left to a person, with their arithmetic checked (more: test_department.py)
 
 _RUBRIC_HEADS = {"l1": "一级指标", "l2": "二级指标", "name": "三级指标", "rule": "评分标准", "weight": "分值",
                  "score": "自评得分", "reason": "扣分原因和其他说明"}
@@ -375,23 +376,28 @@ def test_department_rubric_rows_get_the_arithmetic_checks(tmp_path: Path, order:
     (ps,) = result.scores
     assert ps.project.kind is TableKind.DEPARTMENT and len(ps.indicators) == 6
     s, l1 = _col(cols, "score"), _col(cols, "l1")
-    errors = sorted((f.code, f.cell) for f in result.findings if f.severity.value != "info")
-    assert errors == sorted([("indicator.score_out_of_range", f"{s}{first}"),
-                             ("weights.group_mismatch", f"{l1}{first}"),
-                             ("total.mismatch", f"{s}{first + 6}")]), result.findings
-    # Checked, not scored: no tool score on any row, no 核定 total, no grade; the 自评 total kept.
-    assert all(r.score is None for r in ps.indicators)
+    problems = sorted((f.code, f.cell) for f in result.findings if f.severity.value != "info")
+    expected = [("indicator.score_out_of_range", f"{s}{first}"), ("weights.group_mismatch", f"{l1}{first}"),
+                ("total.mismatch", f"{s}{first + 6}"), ("indicator.rubric_manual", f"{s}{first}")]
+    if "reason" in cols:  # points taken off with the 扣分原因 blank (4 of 5, 28 of 30, 18 of 20)
+        r = _col(cols, "reason")
+        expected += [("indicator.missing_explanation", f"{r}{first + i}") for i in (1, 4, 5)]
+    assert problems == sorted(expected), result.findings
+    # No row carries the figure its rule needs: no tool score on any row, no 核定 total, no
+    # grade (the reason says why); the 自评 total kept, every row listed for a person.
+    assert all(r.score is None and r.rubric == "manual" for r in ps.indicators)
     assert (ps.score, ps.raw, ps.grade, ps.score_entered) == (None, None, "", 94)
+    assert "6 行" in ps.ungraded
     assert ps.funds.score is None
     (note,) = [f.message for f in result.findings if f.code == "read.department_table"]
-    assert "评分表 6 行已核对" in note and "人工复核" in note
-    assert ("已核对资金合计" in note) is funds and ("未找到资金表" in note) is (not funds)
+    assert "评分表 6 行" in note and "人工复核" in note
+    assert ("资金表已读取" in note) is funds and ("未找到资金表" in note) is (not funds)
 
 
-def test_clean_department_rubric_has_no_findings_but_the_note(tmp_path: Path) -> None:
-    path, _ = _rubric_workbook(tmp_path / "dept.xlsx", _RUBRIC_ORDERS["hunan"], _RUBRIC_ROWS, (100, 95))
+def test_clean_department_rubric_has_no_errors_but_its_rows_left_to_a_person(tmp_path: Path) -> None:
+    path, _ = _rubric_workbook(tmp_path / "dept.xlsx", _RUBRIC_ORDERS["rule_last"], _RUBRIC_ROWS, (100, 95))
     result = evaluate_file(str(path), NATIONAL)
-    assert [f.code for f in result.findings] == ["read.department_table"]
+    assert [f.code for f in result.findings] == ["read.department_table", "indicator.rubric_manual"]
     (ps,) = result.scores
     assert ps.score_entered == 95 and ps.score is None and ps.total_weight == 100
 
@@ -408,11 +414,9 @@ def test_department_rubric_total_weight_and_subtotals(tmp_path: Path) -> None:
     path = tmp_path / "dept.xlsx"
     wb.save(path)
     result = evaluate_file(str(path), NATIONAL)
-    errors = sorted((f.code, f.cell) for f in result.findings if f.severity.value != "info")
+    errors = sorted((f.code, f.cell) for f in result.findings if f.severity.value == "error")
     # 小计 得分 18 ≠ 9 + 10; 合计 分值 100 ≠ 10 + 10 + 70 (the 小计 is not a row of its own).
     assert errors == [("indicator.subtotal_mismatch", "D5"), ("weights.sum_mismatch", "C7")], result.findings
-    (note,) = [f.message for f in result.findings if f.code == "read.department_table"]
-    assert "小计行" in note and "合计行分值、得分" in note
 
 
 def test_department_rubric_without_level_columns_is_read(tmp_path: Path) -> None:
@@ -429,13 +433,13 @@ def test_department_rubric_without_level_columns_is_read(tmp_path: Path) -> None
     result = evaluate_file(str(path), NATIONAL)
     (ps,) = result.scores
     assert [i.name for i in ps.project.indicators] == ["预算执行率", "重点任务完成"]
-    errors = sorted((f.code, f.cell) for f in result.findings if f.severity.value != "info")
+    errors = sorted((f.code, f.cell) for f in result.findings if f.severity.value == "error")
     assert errors == [("indicator.score_out_of_range", "C3")], result.findings
 
 
-def test_department_indicator_rows_are_checked_not_scored(tmp_path: Path) -> None:
-    """Rows with 指标值 / 实际完成值 on a department table: a project table would rescore them
-    (and ask for explanations); here only 0 ≤ 得分 ≤ 分值 and the sums are checked."""
+def test_department_indicator_rows_are_scored_like_a_project_s(tmp_path: Path) -> None:
+    """Rows with 指标值 / 实际完成值 on a department table are rescored as on a project table,
+    and their explanations asked for (issue 12: §1.3's arithmetic-only v1 is superseded)."""
     import openpyxl
 
     wb = openpyxl.Workbook()
@@ -448,9 +452,11 @@ def test_department_indicator_rows_are_checked_not_scored(tmp_path: Path) -> Non
     wb.save(path)
     result = evaluate_file(str(path), NATIONAL)
     (ps,) = result.scores
-    assert [r.score for r in ps.indicators] == [None, None] and ps.score is None
-    # No 合计 row: the weights (40) are not held against the project table's 100.
-    assert [f.code for f in result.findings] == ["read.department_table"], result.findings
+    # 5 of ≥10 is half the 20 points; 25.6 against ≥9.5 is met (and far over: explain it).
+    assert [r.score for r in ps.indicators] == [10, 20] and (ps.raw, ps.score) == (30, 75)
+    found = {(f.code, f.cell, f.severity.value) for f in result.findings}
+    assert {("indicator.score_mismatch", "F3", "error"), ("indicator.missing_explanation", "G3", "error"),
+            ("indicator.missing_explanation", "G4", "warning"), ("weights.sum_mismatch", "A1", "warning")} <= found
 
 
 def test_department_scored_copy_shows_no_tool_score(tmp_path: Path) -> None:

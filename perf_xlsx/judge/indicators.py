@@ -8,7 +8,15 @@ import re
 from dataclasses import replace
 from typing import Any, Optional
 
-from perf_xlsx.judge.numbers import cell_points, cell_quantity, fmt, fmt_value, round2, settled
+from perf_xlsx.judge.numbers import (
+    cell_number,
+    cell_points,
+    cell_quantity,
+    fmt,
+    fmt_value,
+    round2,
+    settled,
+)
 from perf_xlsx.model import CellValue, Grade, Indicator, IndicatorScore, Kind, Quantity
 from perf_xlsx.rules import Profile
 from perf_xlsx.values import (
@@ -164,6 +172,23 @@ def _dated(ind: Indicator, target: Quantity, actual: Quantity, w: float, entered
                 how=f"{why}，{said}，按 {fmt(share * 100)}% × {fmt(w)} = {fmt(score)} 计", **base)
 
 
+def entered_points(ind: Indicator, weight: Optional[float]) -> Optional[float]:
+    """The score the unit gave the row: its 得分, or where the form has a 得分系数 column
+    instead (Chongqing), the coefficient × 权重. A coefficient is a share (0.8), or a
+    percentage only when written or formatted as one (80%); a bare 80 is not guessed to be 80%."""
+    if ind.score is not None:
+        return cell_points(ind.score)
+    cell = ind.coefficient
+    if cell is None or weight is None:
+        return None
+    share = cell_number(cell)
+    if share is None:
+        return None
+    if cell.percent_format or (isinstance(cell.value, str) and ("%" in cell.value or "％" in cell.value)):
+        share /= 100
+    return round2(weight * share)
+
+
 def score_indicator(ind: Indicator, profile: Profile, *, year: Optional[int] = None) -> IndicatorScore:
     """One indicator row; ``year`` (the project's) dates targets such as 12月底前."""
     # The scorers below return the fields, so that the (frozen) result is built once.
@@ -199,7 +224,7 @@ def _score_indicator(ind: Indicator, profile: Profile, weight: Optional[float] =
     target = cell_quantity(ind.target, unit_hint, year)
     actual = cell_quantity(ind.actual, unit_hint, year)
     w = cell_points(ind.weight) if weight is None else weight
-    entered = cell_points(ind.score) if weight is None else None
+    entered = entered_points(ind, w) if weight is None else None
     kind = indicator_kind(ind, target, profile)
     base = dict(indicator=ind, kind=kind, target=target, actual=actual, weight=w, score_entered=entered)
     if (w is not None and w == 0) or _marked_not_applicable(ind, target, actual, w, entered):

@@ -3,39 +3,19 @@ judge.indicators). Pure functions over the model and a rules profile."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Optional, Sequence
 
-from perf_xlsx.judge.indicators import indicator_kind, score_indicator
-from perf_xlsx.judge.numbers import cell_money, cell_points, cell_quantity, fmt, round2, settled
-from perf_xlsx.model import FundsRow, FundsScore, IndicatorScore, Project, ProjectScore, TableKind
+from perf_xlsx.judge.breakdowns import MONEY_COLUMNS, column_value, total_row
+from perf_xlsx.judge.department import score_department_row
+from perf_xlsx.judge.indicators import score_indicator
+from perf_xlsx.judge.numbers import cell_points, fmt, round2, settled
+from perf_xlsx.model import FundsScore, IndicatorScore, Project, ProjectScore
 from perf_xlsx.rules import Profile
 
-MONEY_COLUMNS = ("initial", "full_year", "executed")
+__all__ = ["MONEY_COLUMNS", "column_value", "funds_points", "indicator_share", "score_funds", "score_project"]
 
 
 # --- funds -------------------------------------------------------------------------------
-
-
-def funds_columns(project: Project) -> tuple[Optional[FundsRow], list[FundsRow]]:
-    total = next((r for r in project.funds if r.kind == "total"), None)
-    parts = [r for r in project.funds if r.kind != "total"]
-    return total, parts
-
-
-def column_value(project: Project, column: str) -> tuple[Optional[float], Optional[float], Optional[float]]:
-    """(entered total, sum of the 其中 rows, value the tool uses) for one money column.
-
-    The parts win when they are filled: a total is a claim to check, and real tables print a
-    total row of 0 beside filled parts or carry formulas that were never calculated.
-    """
-    total, parts = funds_columns(project)
-    entered = cell_money(getattr(total, column), project.money_unit) if total else None
-    values = [cell_money(getattr(r, column), project.money_unit) for r in parts]
-    filled = [v for v in values if v is not None]
-    summed = round(sum(filled), 6) if filled else None
-    used = summed if summed is not None else entered
-    return entered, summed, used
 
 
 def funds_points(rate: float, weight: float, profile: Profile) -> tuple[float, Optional[float]]:
@@ -51,15 +31,16 @@ def funds_points(rate: float, weight: float, profile: Profile) -> tuple[float, O
 
 
 def score_funds(project: Project, profile: Profile) -> FundsScore:
-    total, _ = funds_columns(project)
+    total = total_row(project)
     cols = {c: column_value(project, c) for c in MONEY_COLUMNS}
     budget = cols["full_year"][2]
     executed = cols["executed"][2]
     initial = cols["initial"][2]
-    if budget is None and project.kind is TableKind.DEPARTMENT:
-        budget = initial  # department tables often have only 年初预算资金总额 / 实际投入资金额
+    if budget is None and cols["full_year"][0] is None and not project.kind.funds_weight_implied:
+        # 部门整体 forms often have only 年初预算资金总额 / 实际投入资金额 (Chongqing's 资金情况).
+        budget = initial
     weight = cell_points(total.weight) if total else None
-    if weight is None:
+    if weight is None and (project.kind.funds_weight_implied or (total is not None and project.funds_weight_column)):
         weight = profile.funds_weight
     score_entered = cell_points(total.score) if total else None
     score_cell = total.score.ref if total and total.score else None
@@ -70,16 +51,20 @@ def score_funds(project: Project, profile: Profile) -> FundsScore:
                           score=score, score_entered=score_entered, score_cell=score_cell, how=how,
                           parts=parts, excluded=excluded)
 
+    unweighted = "；资金表没有分值栏，预算执行率不单独计分" if weight is None else ""
     if budget is None or executed is None:
-        return scored(None, None, "全年预算数或全年执行数缺失，无法计算执行率")
+        return scored(None, None, "全年预算数或全年执行数缺失，无法计算执行率" + unweighted)
     if budget < 0 or executed < 0:
         return scored(None, None, "金额为负数，无法计分")
     if budget == 0:
         exclude = executed == 0 and profile.funds.zero_budget == "exclude_and_rescale"
-        return scored(None, None if exclude else 0.0, "全年预算数为 0，无法计算执行率", exclude)
+        return scored(None, None if exclude or weight is None else 0.0, "全年预算数为 0，无法计算执行率" + unweighted,
+                      exclude)
     # Settled once here, so that every threshold the rate meets (interval bands, total caps,
     # the explanation limit, the spending check) sees 2.48 / 3.1 as the 80% it is.
     rate = settled(executed / budget)
+    if weight is None:
+        return scored(rate, None, f"执行 {fmt(executed)} ÷ 预算 {fmt(budget)} = {fmt(rate * 100)}%{unweighted}")
     score, step = funds_points(rate, weight, profile)
     if profile.funds.scoring == "intervals":
         band = f"落在 ≥{fmt(step * 100)}% 档" if step is not None else "低于最低档"
@@ -108,47 +93,38 @@ def indicator_share(rows: Sequence[IndicatorScore]) -> tuple[Optional[float], st
     return None, ""
 
 
-def _department_score(project: Project, profile: Profile) -> ProjectScore:
-    """A 部门整体 table is checked, not scored (scoring-rules.md §1.3, v1): its rows are judged by
-    评分标准 text the tool does not evaluate, and the 10号 funds formula is the project table's
-    rule. Every row keeps its entered score, no score is the tool's, and the total is the entered
-    one (自评), never a 核定 figure or a grade."""
-    funds = score_funds(project, profile)
-    total, _ = funds_columns(project)
-    funds = replace(funds, weight=cell_points(total.weight) if total else None, score=None,
-                    how="部门整体支出：资金不按预算执行率计分")
-    rows = []
-    for ind in project.indicators:
-        unit_hint = ind.unit_text or None
-        target = cell_quantity(ind.target, unit_hint, project.year)
-        rows.append(IndicatorScore(
-            indicator=ind, kind=indicator_kind(ind, target, profile), target=target,
-            actual=cell_quantity(ind.actual, unit_hint, project.year), weight=cell_points(ind.weight),
-            score=None, score_entered=cell_points(ind.score), issue="manual",
-            how="部门整体支出：按评分标准人工复核，工具不核定"))
-    weight = round2(sum(r.weight or 0.0 for r in rows) + (funds.weight or 0.0))
-    return ProjectScore(project=project, funds=funds, indicators=tuple(rows), total_weight=weight,
-                        raw=None, score=None, score_entered=cell_points(project.total_score), grade="")
-
-
 def score_project(project: Project, profile: Profile) -> ProjectScore:
-    if project.kind is TableKind.DEPARTMENT:
-        return _department_score(project, profile)
+    """A table's funds score, each row's score, and the total and grade (§2.13, §2.9, §4).
+
+    The rows of a 部门整体 table are judged by what they carry (judge.department): a target and
+    an actual as on a project table, or a 评分标准 the tool evaluates (§5.3) or leaves to a
+    person. A table with rows left to a person gets no graded total: the rest of its score would
+    pass for a verified one."""
     funds = score_funds(project, profile)
-    rows = tuple(score_indicator(ind, profile, year=project.year) for ind in project.indicators)
+    if project.kind.judges_rubrics:
+        rows = tuple(score_department_row(ind, project, funds, profile) for ind in project.indicators)
+    else:
+        rows = tuple(score_indicator(ind, profile, year=project.year) for ind in project.indicators)
     scorable = any(r.applicable and (r.score is not None or r.score_entered is not None) for r in rows)
     # With no 分值 anywhere (no row weight, no "（N分）" on a 一级 label) nothing says what a
     # point is out of: entered scores summed would be a total the rules never gave
     # (weights.missing says so); there is no 总分 and no 等级.
-    scorable = scorable and (any(r.weight is not None for r in rows if r.applicable)
-                             or any(g.declared_weight for g in project.groups))
+    weighted = any(r.weight is not None for r in rows if r.applicable) or any(g.declared_weight for g in project.groups)
     total_entered = cell_points(project.total_score)
     weight = sum(r.weight or 0.0 for r in rows if r.applicable)
     if not funds.excluded:
         weight += funds.weight or 0.0
-    if not scorable:
+    manual = [r for r in rows if r.applicable and r.issue == "manual"]
+    why = ""
+    if not rows:
+        why = "未读到绩效指标（评分表）各行"
+    elif not scorable or not weighted:
+        why = "各指标均未填写分值，无法评分" if not weighted else "各指标既无得分也无法核定"
+    elif manual:
+        why = f"{len(manual)} 行评分标准须人工复核，未核定总分、不定等级"
+    if why:
         return ProjectScore(project=project, funds=funds, indicators=rows, total_weight=weight,
-                            raw=None, score=None, score_entered=total_entered, grade="")
+                            raw=None, score=None, score_entered=total_entered, grade="", ungraded=why)
     raw = round2((funds.score or 0.0) + sum(r.counted for r in rows))
     score = raw
     # Rescaling needs every counted row's 分值: with rows of unknown weight the sum is not a scale.

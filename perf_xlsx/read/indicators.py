@@ -121,7 +121,7 @@ def read_indicators(ctx: SheetContext, header: int, cols: dict[str, int], rows: 
         if l1_name and l1_name not in groups:
             groups[l1_name] = Level1Group(name=l1_name, label=l1_raw, cell=l1_cell, declared_weight=l1_weight)
         values = {k: cell(r, c) for k, c in value_cols}
-        content_keys = ("name", "target", "actual", "weight", "score")
+        content_keys = ("name", "target", "actual", "weight", "score", "coefficient")
         if all(values.get(k) is None or values[k].blank for k in content_keys):  # type: ignore[union-attr]
             continue
         name_cell = values.get("name")
@@ -141,6 +141,8 @@ def read_indicators(ctx: SheetContext, header: int, cols: dict[str, int], rows: 
             level2_cell=l2_cell,
             nature=values.get("nature"),
             unit_text=unit_cell.text if unit_cell is not None and not unit_cell.blank else None,
+            rule=values.get("rule"),
+            coefficient=values.get("coefficient"),
         ))
     return tuple(indicators), tuple(groups.values()), total_row, tuple(subtotals)
 

@@ -18,15 +18,17 @@ from perf_xlsx.values import normalize_label
 
 Pred = Callable[[str], bool]
 
-# Order matters: the first predicate that accepts a header wins (执行率 before 执行数, …).
+# Order matters: the first predicate that accepts a header wins (执行率 before 执行数, …; the
+# 执行率权重 / 执行率得分 of Chongqing's forms are the row's weight and score, not its rate).
 FUNDS_COLUMNS: list[tuple[str, Pred]] = [
+    ("weight", lambda t: t.startswith(("分值", "权重")) or t.endswith(("权重", "分值"))),
+    ("score", lambda t: "得分" in t),
     ("rate", lambda t: "执行率" in t),
     ("initial", lambda t: t.startswith("年初")),
     ("executed", lambda t: any(k in t for k in ("执行数", "实际支出", "实际投入", "支出数", "执行金额"))),
     ("full_year", lambda t: any(k in t for k in ("预算数", "调整后预算", "预算资金", "全年预算", "批复金额"))),
-    ("weight", lambda t: t.startswith(("分值", "权重"))),
-    ("score", lambda t: "得分" in t),
 ]
+MONEY_KEYS = ("initial", "full_year", "executed")
 
 INDICATOR_COLUMNS: list[tuple[str, Pred]] = [
     ("level1", lambda t: t.startswith("一级指标")),
@@ -34,6 +36,11 @@ INDICATOR_COLUMNS: list[tuple[str, Pred]] = [
     ("name", lambda t: t.startswith("三级指标") or t in ("指标名称", "指标内容")),
     ("nature", lambda t: "指标性质" in t or t == "指标方向"),
     ("unit", lambda t: "度量单位" in t or "计量单位" in t),
+    # A rubric's rule in words (部门整体 scoring tables), before 说明 makes it a reason column.
+    ("rule", lambda t: any(k in t for k in ("评分标准", "评分办法", "评分规则", "评分细则", "计分方法", "计分标准",
+                                            "评价标准", "考核标准", "扣分标准"))),
+    # 得分系数 (Chongqing): the share of the 权重 earned, not a score in points.
+    ("coefficient", lambda t: "系数" in t),
     ("actual", lambda t: any(k in t for k in ("完成值", "实际值", "实际完成", "完成情况"))),
     ("target", lambda t: any(k in t for k in ("指标值", "目标值", "预期值"))),
     ("weight", lambda t: t.startswith(("分值", "权重", "指标权重"))),
@@ -194,6 +201,18 @@ def row_map(ctx: SheetContext, row: int, table: list[tuple[str, Pred]]) -> dict[
         key = _column_key(table, t)
         if key is not None:
             found.setdefault(key, c)
+    return found
+
+
+def row_map_between(ctx: SheetContext, row: int, table: list[tuple[str, Pred]], lo: int, hi: int) -> dict[str, int]:
+    """row_map restricted to the columns lo ≤ c < hi: a row holding two tables side by side
+    (按收入性质分 … | 按支出性质分 …) repeats the same headers, one set per table."""
+    found: dict[str, int] = {}
+    for c, t in ctx.labels(row):
+        if lo <= c < hi:
+            key = _column_key(table, t)
+            if key is not None:
+                found.setdefault(key, c)
     return found
 
 

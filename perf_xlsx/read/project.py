@@ -11,13 +11,25 @@ import re
 from typing import Optional
 
 from perf_xlsx.a1 import ref
-from perf_xlsx.model import FundsRow, Indicator, Level1Group, Project, Severity, Subtotal, TableKind
+from perf_xlsx.model import (
+    FundsGroup,
+    FundsRow,
+    Indicator,
+    Level1Group,
+    Project,
+    Severity,
+    Subtotal,
+    TableKind,
+    TaskRow,
+)
 from perf_xlsx.read.department import (
+    department_name,
     department_note,
     find_rubric_header,
     is_department_table,
     rubric_columns,
 )
+from perf_xlsx.read.dept_funds import read_department_funds
 from perf_xlsx.read.indicators import (
     find_indicator_header,
     has_indicator_header,
@@ -35,6 +47,7 @@ from perf_xlsx.read.labels import (
     row_map,
     value_right_of,
 )
+from perf_xlsx.read.tasks import find_task_header, read_tasks, task_header
 from perf_xlsx.values import clean_text, normalize_label
 
 FUNDS_ROW_KINDS: list[tuple[str, Pred]] = [
@@ -117,8 +130,15 @@ def _read_block(ctx: SheetContext, name_row: int, name_col: int, rows: range, ki
     name, name_ref = ("", ref(name_row, name_col + 1))
     if (name_row, name_col) != (1, 1) or ctx.norm(1, 1).startswith("项目名称"):
         name, name_ref = value_right_of(ctx, name_row, name_col, header_stop)
+    if department:
+        unit_name, unit_ref = department_name(ctx, rows)
+        if unit_name:
+            name, name_ref = unit_name, unit_ref
+        else:  # findings about the whole table point at its title
+            first = ctx.labels_in(rows)[:1]
+            name_ref = ref(first[0][0], first[0][1]) if first else ref(rows.start, 1)
     dept = impl = ""
-    for r, c in find_prefixed(ctx, ("主管部门", "实施单位", "单位名称"), rows):
+    for r, c in find_prefixed(ctx, ("主管部门", "实施单位", "单位名称", "部门(单位)名称"), rows):
         value, _ = value_right_of(ctx, r, c, header_stop)
         if ctx.norm(r, c).startswith("主管部门"):
             dept = dept or value
@@ -138,7 +158,20 @@ def _read_block(ctx: SheetContext, name_row: int, name_col: int, rows: range, ki
         name = sheet.name if count == 1 else f"{sheet.name}（第{index}个）"
         if not department:
             ctx.add(Severity.ERROR, "project.name_missing", "项目名称空白", name_ref)
-    funds = _read_funds(ctx, funds_header, rows, ind_header) if funds_header else ()
+    funds: tuple[FundsRow, ...] = ()
+    groups_of_funds: tuple[FundsGroup, ...] = ()
+    tasks: tuple[TaskRow, ...] = ()
+    weight_column = funds_header is None or "weight" in row_map(ctx, funds_header, FUNDS_COLUMNS)
+    if department:
+        tasks_header = find_task_header(ctx, rows)
+        if funds_header:
+            ends = [r for r in (ind_header, tasks_header) if r is not None and r > funds_header]
+            funds, groups_of_funds = read_department_funds(ctx, funds_header, rows, min(ends, default=None))
+        if tasks_header is not None:
+            ends = [r for r in (ind_header, funds_header) if r is not None and r > tasks_header]
+            tasks = read_tasks(ctx, tasks_header, range(rows.start, min(ends, default=rows.stop)))
+    elif funds_header:
+        funds = _read_funds(ctx, funds_header, rows, ind_header)
     goal = _read_goal(ctx, rows)
     if funds_header is None and not department:
         ctx.add(Severity.ERROR, "read.no_funds", "未找到项目资金表头（年初预算数 / 全年预算数 / 全年执行数）",
@@ -171,18 +204,21 @@ def _read_block(ctx: SheetContext, name_row: int, name_col: int, rows: range, ki
             if "score" in cols:
                 total_score = ctx.cell(total_row, cols["score"])
         _note_hidden(ctx, ind_header, total_row or rows.stop - 1)
+    present = {k: cols is not None and k in cols for k in ("score", "coefficient", "rule")}
+    present["values"] = cols is not None and ("target" in cols or "actual" in cols)
     if department:
         ctx.add(Severity.INFO, "read.department_table",
-                department_note(funds_header, funds, indicators, groups, subtotals, total_label,
-                                has_weight, has_score), ref(rows.start, 1))
+                department_note(funds_header, funds, groups_of_funds, weight_column, tasks, indicators, present),
+                ref(rows.start, 1))
     return Project(sheet=sheet.name, name=name, name_cell=name_ref, department=dept, implementer=impl,
                    year=year, money_unit=unit or "万元", funds=funds, funds_header_row=funds_header or 0,
                    goal_expected=goal[0], goal_actual=goal[1], goal_cells=(goal[2], goal[3]),
                    indicator_header_row=header_last,
                    indicators=indicators, groups=groups, total_weight=total_weight,
                    total_score=total_score, total_label_cell=total_label,
-                   has_weight_column=has_weight, has_score_column=has_score, kind=kind,
-                   subtotals=subtotals)
+                   has_weight_column=has_weight, has_score_column=has_score or present["coefficient"], kind=kind,
+                   subtotals=subtotals, funds_groups=groups_of_funds, funds_weight_column=weight_column,
+                   tasks=tasks, has_rule_column=present["rule"], has_value_columns=present["values"])
 
 
 def _note_hidden(ctx: SheetContext, first: int, last: int) -> None:
@@ -206,7 +242,8 @@ def _first_text_col(ctx: SheetContext, row: int) -> int:
 def _find_funds_header(ctx: SheetContext, rows: range) -> Optional[int]:
     for r in ctx.label_rows(rows):  # a row without labels maps no column
         found = row_map(ctx, r, FUNDS_COLUMNS)
-        if "executed" in found and ("full_year" in found or "initial" in found):
+        # A 年度主要任务 header (任务名称 | 预算数 | 执行数) has the money columns too.
+        if "executed" in found and ("full_year" in found or "initial" in found) and task_header(ctx, r) is None:
             return r
     return None
 
@@ -264,7 +301,7 @@ def _read_funds(ctx: SheetContext, header: int, rows: range, stop_row: Optional[
         values = {key: ctx.cell(r, c) for key, c in cols.items()}
         raw_label = ctx.text(*label_at) if label_at is not None else ""
         out.append(FundsRow(label=clean_text(raw_label) or label, kind=kind, label_cell=label_ref,
-                            row=r, **values))
+                            row=r, group="", **values))
     if not out:
         # A header with no rows read would leave the block out of the score without a word.
         if stopped_at is not None and stopped_at[0]:

@@ -131,6 +131,24 @@ def _grade_bands(v: Any) -> Optional[str]:
     return None
 
 
+LEVEL1_ROLES = ("产出指标", "效益指标", "满意度指标", "")
+
+
+def _level1_roles(v: Any) -> Optional[str]:
+    if not isinstance(v, dict):
+        return '应为表，如 { "履职效能" = "产出指标", "管理效率" = "" }'
+    for k, role in v.items():
+        if role not in LEVEL1_ROLES:
+            return f'"{k}" 应对应 ' + " / ".join(f'"{r}"' for r in LEVEL1_ROLES)
+    return None
+
+
+def _names(v: Any) -> Optional[str]:
+    if not isinstance(v, list) or not all(isinstance(x, str) and x.strip() for x in v):
+        return '应为名称列表，如 ["预算执行", "绩效管理"]'
+    return None
+
+
 SCHEMA: dict[str, dict[str, Callable[[Any], Optional[str]]]] = {
     "funds": {
         "weight": _number(0, 100),
@@ -166,6 +184,7 @@ SCHEMA: dict[str, dict[str, Callable[[Any], Optional[str]]]] = {
     "not_applicable": {"rescale_to_100": _boolean},
     "goals": {"vague_share": _number(0, 1), "require_satisfaction": _boolean},
     "grades": {"bands": _grade_bands},
+    "department": {"level1": _level1_roles, "level2": _names},
     "tolerance": {"money": _number(0), "rate_points": _number(0), "score": _number(0)},
 }
 TOP_LEVEL = {"name": _string, "title": _string, "base": _string}

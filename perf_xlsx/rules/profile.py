@@ -112,6 +112,16 @@ class GradeRules:
 
 
 @dataclass(frozen=True)
+class DepartmentRules:
+    """[department]: the indicator groups of 部门整体 tables (scoring-rules.md §1.3)."""
+
+    # 一级 name -> the project table's 一级 it stands for ("产出指标" / "效益指标" / "满意度指标", "" none):
+    # accepted as groups without the 产出/效益/满意度 split, and used for the missing-output checks.
+    level1: Mapping[str, str]
+    level2: tuple[str, ...]  # 二级 names accepted besides the project table's (W5)
+
+
+@dataclass(frozen=True)
 class ToleranceRules:
     """[tolerance]: how far an entered figure may be from the computed one."""
 
@@ -143,6 +153,7 @@ class Profile:
     not_applicable: NotApplicableRules = field(init=False, repr=False, compare=False)
     goals: GoalRules = field(init=False, repr=False, compare=False)
     grades: GradeRules = field(init=False, repr=False, compare=False)
+    department: DepartmentRules = field(init=False, repr=False, compare=False)
     tolerance: ToleranceRules = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -163,6 +174,8 @@ class Profile:
             "not_applicable": NotApplicableRules(**d["not_applicable"]),
             "goals": GoalRules(**d["goals"]),
             "grades": GradeRules(bands=tuple((float(m), str(g)) for m, g in d["grades"]["bands"])),
+            "department": DepartmentRules(level1=dict(d["department"]["level1"]),
+                                          level2=tuple(d["department"]["level2"])),
             "tolerance": ToleranceRules(**d["tolerance"]),
         }
         for name, section in sections.items():

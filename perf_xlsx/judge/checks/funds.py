@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterator, Optional
 
+from perf_xlsx.judge.breakdowns import MONEY_COLUMNS, Breakdown, breakdowns, total_row
 from perf_xlsx.judge.checks.base import COLUMN_NAMES, INFO, E, W, finding
 from perf_xlsx.judge.numbers import (
     cell_money,
@@ -16,38 +17,75 @@ from perf_xlsx.judge.numbers import (
     settled,
     settled_decimal,
 )
-from perf_xlsx.judge.scoring import MONEY_COLUMNS, column_value
-from perf_xlsx.model import CellValue, Finding, ProjectScore, TableKind
+from perf_xlsx.model import CellValue, Finding, ProjectScore
 from perf_xlsx.rules import Profile
 from perf_xlsx.values import blank_amount
 
 
 def funds_totals(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
+    """F1 / F9: the 年度资金总额 equals each breakdown's sum, column by column. Where a 部门整体
+    table's breakdowns agree with each other and not with the total, the total is wrong
+    (funds.total_mismatch at its cell); where one breakdown alone disagrees, that breakdown is
+    (funds.breakdown_mismatch at its cells)."""
     p = ps.project
-    total = next((r for r in p.funds if r.kind == "total"), None)
+    total = total_row(p)
     if not p.funds:
         return
     tol = money_tolerance(profile, p.money_unit)
+    parts = breakdowns(p)
     for col in MONEY_COLUMNS:
-        entered, summed, _ = column_value(p, col)
         cell: Optional[CellValue] = getattr(total, col) if total else None
-        if summed is None or cell is None:
+        sums = [(b, s) for b, s in ((b, b.sum(col, p.money_unit)) for b in parts) if s is not None]
+        if not sums or cell is None:
+            if len(sums) > 1 and cell is None:
+                yield from _breakdowns_apart(p.sheet, col, sums, tol)
             continue
-        name = COLUMN_NAMES[col]
         if cell.formula and not cell.cached:
             continue  # reported once by _formulas; the parts are used
+        name = COLUMN_NAMES[col]
+        entered = cell_money(cell, p.money_unit)
+        agreed = all(abs(s - sums[0][1]) <= tol for _, s in sums)
+        summed = sums[0][1]
         if entered is None:
-            if cell.blank:
-                yield finding(E, "funds.total_mismatch", f"年度资金总额（{name}）未填写，各项合计为 {fmt(summed)}",
+            if not cell.blank:
+                yield finding(E, "funds.not_number", f"年度资金总额（{name}）「{cell.text}」不是数字", p.sheet,
+                              cell.ref, summed if agreed else None, cell.text)
+            elif agreed:
+                yield finding(E, "funds.total_mismatch", f"年度资金总额（{name}）未填写，{_sums_text(sums, '为')}",
                               p.sheet, cell.ref, summed, None)
             else:
-                yield finding(E, "funds.not_number", f"年度资金总额（{name}）「{cell.text}」不是数字", p.sheet,
-                              cell.ref, summed, cell.text)
+                yield from _breakdowns_apart(p.sheet, col, sums, tol)
             continue
-        if abs(entered - summed) > tol:
-            yield finding(E, "funds.total_mismatch",
-                          f"年度资金总额（{name}）{fmt(entered)} ≠ 各项合计 {fmt(summed)}", p.sheet, cell.ref,
-                          summed, entered)
+        off = [(b, s) for b, s in sums if abs(entered - s) > tol]
+        if not off:
+            continue
+        if len(off) == len(sums) and agreed:
+            yield finding(E, "funds.total_mismatch", f"年度资金总额（{name}）{fmt(entered)} ≠ {_sums_text(sums)}",
+                          p.sheet, cell.ref, summed, entered)
+            continue
+        for b, s in off:
+            yield finding(E, "funds.breakdown_mismatch",
+                          f"{b.name}各项合计（{name}）{fmt(s)} ≠ 年度资金总额 {fmt(entered)}"
+                          + ("" if len(off) == len(sums) else "（另一分项与总额相符）"),
+                          p.sheet, b.span(col), entered, s)
+
+
+def _sums_text(sums: list[tuple[Breakdown, float]], verb: str = "") -> str:
+    """"各项合计 200" for one breakdown (a project table's 其中 rows); for several, each by name."""
+    if len(sums) == 1:
+        b, s = sums[0]
+        return f"{'' if not b.key else b.name}各项合计{verb} {fmt(s)}"
+    return " = ".join(f"{b.name}合计 {fmt(s)}" for b, s in sums)
+
+
+def _breakdowns_apart(sheet: str, col: str, sums: list[tuple[Breakdown, float]], tol: float) -> Iterator[Finding]:
+    """Two breakdowns with no total to hold them against must agree with each other."""
+    first, value = sums[0]
+    for b, s in sums[1:]:
+        if abs(s - value) > tol:
+            yield finding(E, "funds.breakdown_mismatch",
+                          f"{b.name}各项合计（{COLUMN_NAMES[col]}）{fmt(s)} ≠ {first.name}各项合计 {fmt(value)}",
+                          sheet, b.span(col), value, s)
 
 
 def _decimals(x: float) -> int:
@@ -150,8 +188,8 @@ def funds_misc(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
             yield finding(W, "funds.over_budget",
                           f"{row.label}：全年执行数 {fmt(spent)} 超过全年预算数 {fmt(budget)}", p.sheet, where,
                           budget, spent)
-    if p.kind is TableKind.DEPARTMENT:
-        return
+    if f.weight is None:
+        return  # the funds are not scored (a 部门整体 form without a 分值 column): nothing below applies
     if f.budget is None or f.executed is None:
         yield finding(E, "funds.missing", "全年预算数或全年执行数缺失，无法计算预算执行率", p.sheet, anchor)
     elif f.budget == 0:

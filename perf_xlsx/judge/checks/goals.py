@@ -6,6 +6,7 @@ import re
 from typing import Iterator
 
 from perf_xlsx.judge.checks.base import INFO, E, W, finding
+from perf_xlsx.judge.checks.weights import department_role, rubric_table
 from perf_xlsx.model import Finding, Kind, ProjectScore
 from perf_xlsx.rules import Profile
 
@@ -14,6 +15,8 @@ PLACEHOLDER_RE = re.compile(r"\*\*|……|^指标\d+[:：]?$|^\(?≥?\*")
 
 def goal_quality(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     p = ps.project
+    if rubric_table(ps):
+        return  # a scoring table's rows are rules, not targets: there is no goal to judge
     rows = [r for r in ps.indicators if r.applicable]
     if not rows:
         yield finding(E, "project.no_indicators", "未填写任何绩效指标", p.sheet, p.name_cell)
@@ -43,6 +46,9 @@ def goal_quality(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
                       f"绩效目标不够细化、量化：{len(rows)} 项指标中 {len(vague)} 项指标值无法量化", p.sheet,
                       p.name_cell, None, len(vague))
     level1 = {r.indicator.level1 for r in rows}
+    if p.kind.judges_rubrics:
+        # 部门整体 一级 names stand for the project table's (履职效能 for 产出, 社会效应 for 效益 …).
+        level1 |= {role for role in (department_role(n, profile) for n in level1) if role}
     for name, code in (("产出指标", "goal.no_output"), ("效益指标", "goal.no_benefit")):
         if name not in level1:
             yield finding(W, code, f"没有{name}", p.sheet, p.name_cell)

@@ -1,5 +1,5 @@
-"""The checks a table gets, in order: all of §3 for a 项目支出 table, its arithmetic for a 部门整体
-table; and the formula and error-value cells of the whole table."""
+"""The checks a table gets, in order (all of §3, for 项目支出 and 部门整体 tables alike), and the
+formula and error-value cells of the whole table."""
 
 from __future__ import annotations
 
@@ -14,27 +14,24 @@ from perf_xlsx.judge.checks.funds import (
     funds_totals,
 )
 from perf_xlsx.judge.checks.goals import goal_quality
-from perf_xlsx.judge.checks.rows import department_rows, indicator_rows
+from perf_xlsx.judge.checks.rows import indicator_rows, rubric_manual
+from perf_xlsx.judge.checks.tasks import tasks
 from perf_xlsx.judge.checks.total import totals
 from perf_xlsx.judge.checks.weights import group_weights, subtotals, weight_sums
-from perf_xlsx.model import CellValue, Finding, ProjectScore, TableKind
+from perf_xlsx.model import CellValue, Finding, ProjectScore
 from perf_xlsx.rules import Profile
 
 Check = Callable[[ProjectScore, Profile], Iterator[Finding]]
 
 
 def check_project(ps: ProjectScore, profile: Profile) -> list[Finding]:
-    """Every finding about one scored table, check family by family."""
+    """Every finding about one table, check family by family. A 部门整体 table gets the same
+    checks as a project table (scoring-rules.md §1.3, as revised): what differs follows from what
+    the table carries — breakdowns, tasks, 评分标准 rows — not from its kind."""
     checks: tuple[Check, ...] = (
-        funds_totals, funds_rate, funds_score, funds_misc, funds_component_scored, _formulas, weight_sums,
-        group_weights, subtotals, indicator_rows, totals, goal_quality,
+        funds_totals, funds_rate, funds_score, funds_misc, funds_component_scored, tasks, _formulas, weight_sums,
+        group_weights, subtotals, indicator_rows, rubric_manual, totals, goal_quality,
     )
-    if ps.project.kind is TableKind.DEPARTMENT:
-        # 部门整体 tables get the arithmetic of §3 only (scoring-rules.md §1.3, v1): funds sums,
-        # 0 ≤ 自评得分 ≤ 分值, group, 小计 and 合计 sums. Their rows are judged by 评分标准 text the
-        # tool does not evaluate, so no rule score, funds score or goal-quality check applies.
-        checks = (funds_totals, funds_rate, funds_misc, _formulas, weight_sums, group_weights, subtotals,
-                  department_rows, totals)
     out: list[Finding] = []
     for check in checks:
         out.extend(check(ps, profile))
@@ -47,7 +44,9 @@ def _formulas(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     for row in p.funds:
         cells.extend(c for c in (row.initial, row.full_year, row.executed, row.rate, row.score) if c)
     for ind in p.indicators:
-        cells.extend(c for c in (ind.target, ind.actual, ind.score, ind.weight) if c)
+        cells.extend(c for c in (ind.target, ind.actual, ind.score, ind.weight, ind.coefficient) if c)
+    for task in p.tasks:
+        cells.extend(c for c in (task.budget, task.executed) if c)
     cells.extend(c for c in (p.total_score, p.total_weight) if c)
     stale = [c for c in cells if c.formula and not c.cached]
     if stale:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator, Optional
 
 from perf_xlsx.judge.checks.base import INFO, E, W, finding
-from perf_xlsx.judge.numbers import fmt, round2
+from perf_xlsx.judge.numbers import cell_number, fmt, round2
 from perf_xlsx.model import Finding, Grade, IndicatorScore, Kind, Project, ProjectScore, Quantity
 from perf_xlsx.rules import Profile
 from perf_xlsx.values import normalize_label
@@ -13,19 +13,38 @@ from perf_xlsx.values import normalize_label
 
 def indicator_rows(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     for r in ps.indicators:
-        yield from _row(ps.project, r, ps, profile)
+        if r.issue == "manual":
+            yield from _manual_row(ps.project, r, profile)
+        else:
+            yield from _row(ps.project, r, ps, profile)
 
 
-def department_rows(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
-    """I1 on a department table's rows: the entered score is a number within 0–分值 (the rubric
-    itself is not evaluated)."""
-    tol = profile.tolerance.score
-    for r in ps.indicators:
-        if r.applicable:
-            yield from _score_unparsed(ps.project, r, _row_label(r))
-            out = _out_of_range(ps.project, r, _row_label(r), tol)
-            if out is not None:
-                yield out
+def _manual_row(p: Project, r: IndicatorScore, profile: Profile) -> Iterator[Finding]:
+    """I1 on a row a person must judge (its 评分标准 not evaluated): the entered score is a number
+    within 0–分值, and a deduction says why."""
+    if not r.applicable:
+        return
+    label = _row_label(r)
+    yield from _score_unparsed(p, r, label)
+    out = _out_of_range(p, r, label, profile.tolerance.score)
+    if out is not None:
+        yield out
+    yield from _deduction_explained(p, r, label)
+
+
+def rubric_manual(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
+    """The rows left to a person, counted and listed once per table: never silently passed."""
+    manual = [r for r in ps.indicators if r.applicable and r.issue == "manual"]
+    if not manual:
+        return
+    names = "、".join(f"「{r.indicator.name or r.indicator.level2 or r.indicator.row}」" for r in manual[:8])
+    more = f"等 {len(manual)} 行" if len(manual) > 8 else f"共 {len(manual)} 行"
+    first = manual[0].indicator
+    cell = first.entered_cell.ref if first.entered_cell is not None else (first.name_cell or f"A{first.row}")
+    yield finding(W, "indicator.rubric_manual",
+                  f"{names}{more}须人工复核：评分标准不是可自动评判的常见规则，或该行没有评分所需的数值，"
+                  f"工具未核定其得分（按填报得分计）；本表{'不核定总分、不定等级' if ps.score is None else '总分仅供参考'}",
+                  ps.project.sheet, cell, None, len(manual))
 
 
 def _row_label(r: IndicatorScore) -> str:
@@ -36,26 +55,47 @@ def _row_label(r: IndicatorScore) -> str:
 
 def _score_unparsed(p: Project, r: IndicatorScore, label: str) -> Iterator[Finding]:
     ind = r.indicator
-    if ind.score is not None and not ind.score.blank and not ind.score.error and r.score_entered is None:
-        yield finding(E, "indicator.unparsed", f"{label}得分「{ind.score.text}」不是数字", p.sheet, ind.score.ref,
-                      r.score, ind.score.text)
+    cell = ind.entered_cell
+    if cell is None or cell.blank or cell.error or r.score_entered is not None:
+        return
+    if cell is ind.score:
+        yield finding(E, "indicator.unparsed", f"{label}得分「{cell.text}」不是数字", p.sheet, cell.ref,
+                      r.score, cell.text)
+    elif cell_number(cell) is None:  # a coefficient without a 权重 is weights' finding
+        yield finding(E, "indicator.unparsed", f"{label}得分系数「{cell.text}」不是数字", p.sheet, cell.ref,
+                      r.score, cell.text)
 
 
 def _out_of_range(p: Project, r: IndicatorScore, label: str, tol: float) -> Optional[Finding]:
     """I1: 0 ≤ 得分 ≤ 分值."""
     if r.weight is not None and r.weight >= 0 and r.score_entered is not None and (
             r.score_entered < -tol or r.score_entered > r.weight + tol):
+        cell = r.indicator.entered_cell
         return finding(E, "indicator.score_out_of_range",
                        f"{label}得分 {fmt(r.score_entered)} 超出 0–{fmt(r.weight)} 分", p.sheet,
-                       r.indicator.score.ref if r.indicator.score is not None else None, r.weight, r.score_entered)
+                       cell.ref if cell is not None else None, r.weight, r.score_entered)
     return None
+
+
+def _deduction_explained(p: Project, r: IndicatorScore, label: str) -> Iterator[Finding]:
+    """A row judged by its 评分标准 that lost points owes the reason in its 扣分原因 / 说明 column."""
+    ind = r.indicator
+    if ind.reason is None or r.weight is None or r.score_entered is None:
+        return
+    given = r.score if r.score is not None else r.score_entered
+    if given >= r.weight - 1e-9:
+        return
+    if ind.reason.blank or normalize_label(ind.reason.value) in ("无", "/", "—", "-"):
+        yield finding(W, "indicator.missing_explanation",
+                      f"{label}得分 {fmt(given)}，低于分值 {fmt(r.weight)}，扣分原因空白", p.sheet, ind.reason.ref,
+                      None, given)
 
 
 def _row(p: Project, r: IndicatorScore, ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     ind = r.indicator
     label = _row_label(r)
     tol = profile.tolerance.score
-    score_ref = ind.score.ref if ind.score is not None else None
+    score_ref = ind.entered_cell.ref if ind.entered_cell is not None else None
     if not r.applicable:
         return
     yield from _score_unparsed(p, r, label)
@@ -97,7 +137,7 @@ def _row(p: Project, r: IndicatorScore, ps: ProjectScore, profile: Profile) -> I
                       f"{label}得分 {fmt(r.score_entered)} ≠ 应得 {fmt(r.score)}（{r.how}）", p.sheet, score_ref,
                       r.score, r.score_entered)
     if r.score is not None and r.score_entered is None and ps.project.has_score_column and r.issue is None \
-            and (ind.score is None or ind.score.blank):
+            and (ind.entered_cell is None or ind.entered_cell.blank):
         yield finding(INFO, "indicator.score_blank", f"{label}得分未填写，工具按 {fmt(r.score)} 分计（{r.how}）",
                       p.sheet, score_ref, r.score, None)
     # A late date is graded 未达成 by the tool, not by words the unit wrote (I7 says so).
@@ -118,7 +158,10 @@ def _row(p: Project, r: IndicatorScore, ps: ProjectScore, profile: Profile) -> I
                       f"{label}写明「{direction}」，但符号与之相反（{r.target.raw}）", p.sheet, where)
     if r.kind is Kind.GE and r.target.value == 0:
         yield finding(W, "indicator.zero_target", f"{label}指标值为 0，指标无约束力", p.sheet, ind.target.ref)
-    yield from _explanation(p, r, profile, label)
+    if r.rubric is not None:
+        yield from _deduction_explained(p, r, label)
+    else:
+        yield from _explanation(p, r, profile, label)
     yield from _cost_and_dates(p, r, ps, label)
 
 

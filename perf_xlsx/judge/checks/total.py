@@ -15,8 +15,8 @@ def totals(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     p = ps.project
     entered_total = ps.score_entered
     tol = profile.tolerance.score
-    if p.kind is not TableKind.DEPARTMENT:  # a heuristic on the project table's scores, not arithmetic
-        yield from _claims_vs_spending(ps)
+    # Also on a 部门整体 table: 汇总.xlsx's red list compares the same two figures for every table.
+    yield from _claims_vs_spending(ps)
     # I5 is arithmetic on the sheet: its 总分 adds the 得分 typed in every row, so every typed
     # score is added here, also on a row the tool leaves out as 不适用 (§2.9 rescaling is the
     # tool's scoring, which weights.sum_mismatch and total.differs report).

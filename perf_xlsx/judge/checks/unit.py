@@ -8,7 +8,7 @@ from typing import Iterable
 from perf_xlsx.judge.checks.base import COLUMN_NAMES, E, W
 from perf_xlsx.judge.numbers import cell_money, fmt, money_tolerance
 from perf_xlsx.judge.scoring import MONEY_COLUMNS
-from perf_xlsx.model import Finding, ProjectScore, TableKind, UnitEntry, UnitSheet
+from perf_xlsx.model import Finding, ProjectScore, UnitEntry, UnitSheet
 from perf_xlsx.rules import Profile
 from perf_xlsx.values import normalize_label
 
@@ -80,7 +80,7 @@ def _match_projects(entries: list[UnitEntry], scores: list[ProjectScore]) -> dic
 
 def check_unit(unit: UnitSheet, scores: Iterable[ProjectScore], profile: Profile) -> list[Finding]:
     out: list[Finding] = []
-    scores = [s for s in scores if s.project.kind is TableKind.PROJECT]
+    scores = [s for s in scores if s.project.kind.listed_in_unit]
     # Each sheet's amounts are read in its own unit (the project sheets' are already in 万元).
     # A list that names no unit is taken to share the project sheets' unit when they agree, and
     # the standard table's 万元 otherwise.

@@ -6,7 +6,7 @@ from typing import Iterator, Optional
 
 from perf_xlsx.judge.checks.base import E, W, finding
 from perf_xlsx.judge.numbers import cell_points, fmt, round2
-from perf_xlsx.model import Finding, ProjectScore, TableKind
+from perf_xlsx.model import Finding, ProjectScore
 from perf_xlsx.rules import Profile
 from perf_xlsx.values import normalize_label
 
@@ -42,14 +42,24 @@ def subtotals(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
                               f"（第 {'、'.join(str(i.row) for i in rows)} 行）", p.sheet, cell.ref, summed, entered)
 
 
+def rubric_table(ps: ProjectScore) -> bool:
+    """Whether the table's rows are judged by words (评分标准, or nothing the tool can read) rather
+    than by target and actual: a 部门整体 scoring table."""
+    p = ps.project
+    return p.kind.judges_rubrics and (p.has_rule_column or not p.has_value_columns)
+
+
 def weight_sums(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     p = ps.project
     if not ps.indicators:
         return  # project.no_indicators says it; a weight sum of the funds row alone means nothing
-    department = p.kind is TableKind.DEPARTMENT
+    # A table left partly to a person has no graded total: its 分值 are checked against its own
+    # 合计 row only, not against the 100 points of a graded table.
+    ungraded = p.kind.judges_rubrics and ps.raw is None
+    rubric = rubric_table(ps)
     rows = [r for r in ps.indicators if r.applicable or r.weight == 0]
     weights = [r.weight for r in ps.indicators if r.weight is not None]
-    if department and not weights:
+    if rubric and not weights:
         return  # a rubric table with 得分 but no 分值: nothing to add up, and nothing is scored
     if ps.indicators and not weights:
         yield finding(E, "weights.missing",
@@ -57,7 +67,7 @@ def weight_sums(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
                       p.sheet, p.name_cell)
         return
     for r in rows:
-        if r.weight is None and r.applicable and not department:
+        if r.weight is None and r.applicable and not rubric:
             ind = r.indicator
             yield finding(E, "indicator.weight_missing", f"指标「{ind.name}」未填写分值，未计分", p.sheet,
                           ind.weight.ref if ind.weight is not None else ind.name_cell)
@@ -78,14 +88,12 @@ def weight_sums(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
         yield finding(E, "weights.sum_mismatch",
                       f"分值合计：预算执行率 {fmt(funds_w)} + 各指标 {fmt(total_w - funds_w)} = {fmt(total_w)}，"
                       f"与总分行分值 {fmt(declared)} 不符", p.sheet, cell, total_w, declared)
-    elif abs(total_w - expected_total) > 1e-9 and not department:
-        # The 100-point total is the project table's rule; a department table's 分值 are checked
-        # against its own 合计 row only.
+    elif abs(total_w - expected_total) > 1e-9 and not ungraded:
         rescale = profile.not_applicable.rescale_to_100
         yield finding(W if rescale else E, "weights.sum_mismatch",
                       f"分值合计 {fmt(total_w)}，不为 {fmt(expected_total)}"
                       + ("，总分已按百分制折算" if rescale else ""), p.sheet, cell, expected_total, total_w)
-    elif not department:
+    elif not ungraded:
         yield from _rescaled(ps, profile, expected_total, cell)
 
 
@@ -132,10 +140,11 @@ def group_weights(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
             yield finding(E, "weights.group_mismatch",
                           f"{g.name}各指标分值合计 {fmt(sums[g.name])} ≠ 标注的 {fmt(g.declared_weight)} 分",
                           p.sheet, g.cell, g.declared_weight, sums[g.name])
-    if p.kind is TableKind.DEPARTMENT:
-        return  # the 产出/效益/满意度 split and the 二级 vocabulary are the project table's (§1.1)
+    own = [g for g in p.groups if department_role(g.name, profile) is not None] if p.kind.judges_rubrics else []
     enforce = profile.weights.enforce
-    if enforce != "off" and sums:
+    # The 产出/效益/满意度 split is the project table's (§2.1): a 部门整体 table on its own
+    # framework (履职效能, 管理效率 …; 投入, 过程 …) has its own split.
+    if enforce != "off" and sums and not own:
         cells = {g.name: g.cell for g in p.groups}
         for key, expected in profile.weights.expected.items():
             names = key.split("+")
@@ -146,13 +155,35 @@ def group_weights(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
                               f"{label}分值合计 {fmt(got)}，规则（{profile.title}）为 {fmt(expected)} 分"
                               + ("（特殊情况可调整，请确认）" if enforce != "error" else ""),
                               p.sheet, next((cells[n] for n in names if n in cells), p.name_cell), expected, got)
+    vocab = set(LEVEL2_VOCAB)
+    extra = ""
+    if p.kind.judges_rubrics:
+        vocab.update(_stem(n) for n in profile.department.level2)
+        extra = "，及规则所列部门整体指标名称"
     unknown: dict[str, str] = {}
     for r in ps.indicators:
         name = normalize_label(r.indicator.level2).rstrip("等")
         if not name:
             continue
-        if name not in LEVEL2_VOCAB and name + "指标" not in LEVEL2_VOCAB:
+        if name not in vocab and name + "指标" not in vocab and _stem(name) not in vocab:
             unknown.setdefault(r.indicator.level2, r.indicator.level2_cell)
     for name, cell in unknown.items():
-        yield finding(W, "weights.level2_unknown", f"二级指标「{name}」不在标准名称中（数量/质量/时效/成本、经济/社会/生态/可持续影响、满意度）",
+        yield finding(W, "weights.level2_unknown",
+                      f"二级指标「{name}」不在标准名称中（数量/质量/时效/成本、经济/社会/生态/可持续影响、满意度{extra}）",
                       p.sheet, cell, None, name)
+
+
+def _stem(name: str) -> str:
+    """A 一级 / 二级 name without its trailing 指标 (履职效能指标 is 履职效能)."""
+    name = normalize_label(name)
+    return name[:-2] if name.endswith("指标") and len(name) > 2 else name
+
+
+def department_role(level1: str, profile: Profile) -> Optional[str]:
+    """The project 一级 a 部门整体 一级 stands for ("产出指标", …, "" for none), or None when the
+    name is not one of the profile's department 一级 names."""
+    stem = _stem(level1)
+    for name, role in profile.department.level1.items():
+        if _stem(name) == stem:
+            return role
+    return None
