@@ -23,11 +23,16 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
+# As tests/conftest.py and tests/test_golden.py do, before openpyxl is imported: the samples are
+# written by openpyxl's ElementTree writer whether or not lxml is installed (with lxml the XML
+# declares its namespaces elsewhere, and a rebuild of unchanged samples would differ).
+os.environ["OPENPYXL_LXML"] = "False"
 for extra in (ROOT, ROOT / "tests"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
 import builders  # noqa: E402  (tests/builders.py: real-looking tables from the real cases)
+import dept_builders  # noqa: E402  (tests/dept_builders.py: 部门整体 layouts)
 
 from perf_xlsx.cli.render import render_check  # noqa: E402
 from perf_xlsx.judge.evaluate import evaluate_file  # noqa: E402
@@ -99,6 +104,24 @@ def _resaved(source: Callable[[Path], None]) -> Callable[[Path], None]:
     return build
 
 
+def _department(style: str, spec: Callable[[], dict[str, Any]], layout: Optional[dept_builders.DeptLayout] = None,
+                edit: Optional[Callable[[dict[str, Any]], None]] = None) -> Callable[[Path], None]:
+    def build(path: Path) -> None:
+        data = spec()
+        if edit is not None:
+            edit(data)
+        dept_builders.make_department_workbook(path, data, style, layout)
+
+    return build
+
+
+def _national_with_slips(spec: dict[str, Any]) -> None:
+    """Two slips a finance bureau meets: 项目支出 typed 510 where the expenditure breakdown needs 490
+    (so 按支出性质分 no longer adds up), and full marks kept on a target missed."""
+    spec["funds"]["expenditure"][1]["full_year"] = 510
+    spec["indicators"][1].update(actual="95.2%", reason=None)
+
+
 SEED_FORMULAS = builders.Layout(formulas=True)
 
 SAMPLE_LIST: list[Sample] = [
@@ -140,6 +163,21 @@ SAMPLE_LIST: list[Sample] = [
     Sample("10-项目清单合计不符.xlsx", "项目清单合计与项目表不符",
            "芙蓉区商务局两个项目，项目清单“合计”的全年预算数印 460（应为 200 + 250 = 450）。",
            _seed_pair(builders.Layout(), unit_total={"initial": 450, "full_year": 460, "executed": 446.5})),
+    Sample("11-部门整体-分项与主要任务.xlsx", "部门整体支出绩效自评表（全国通用式样，评分定级）",
+           "某县农业农村局 2023 年（示意数据）：年度主要任务 3 项、年度预算申请（年度资金总额及按收入性质分 3 项、"
+           "按支出性质分 2 项）、年度总体目标、绩效指标（一级指标为履职效能 / 管理效率 / 社会效应 / 服务对象满意度）。"
+           "与项目表一样评分：预算执行率 10 分 + 指标 90 分，定等级。表中有两处差错：项目支出全年预算数填 510，"
+           "按支出性质分合计因此与年度资金总额不符（按收入性质分相符）；监测合格率未达目标仍得满分、未写偏差原因。",
+           _department("national", dept_builders.national_spec, edit=_national_with_slips)),
+    Sample("12-部门整体-指标权重式.xlsx", "部门整体绩效目标自评表（重庆式样：指标权重、计量单位，无得分栏）",
+           "某区商务委员会 2022 年（示意数据）：资金情况只有年初预算资金总额与实际投入资金额、没有分值栏，"
+           "执行率只计算不单独计分；指标只有指标权重，得分由工具按权重 × 完成比例核定后定等级，不因没有得分栏报错。",
+           _department("chongqing", dept_builders.chongqing_spec)),
+    Sample("13-部门整体-评分表.xlsx", "部门整体支出绩效评分表（评分标准逐行评判）",
+           "某市某局 2022 年（示意数据）：投入 / 过程 / 产出 / 效果四类，每行一条评分标准。分档计分、"
+           "“每超过一个百分点扣 1 分”、“执行率 × 分值”等常见规则，在该行有实际完成值（预算执行率取资金表）时由工具核定；"
+           "“发现一处问题扣 2 分”一类文字规则须人工复核，逐表列出。有人工复核行时只核对加总，不核定总分、不定等级。",
+           _department("rubric", dept_builders.rubric_spec)),
 ]
 
 
@@ -180,6 +218,12 @@ README_HEAD = """# 示例工作簿（sample_workbooks）
   另有“填报说明”“项目清单”两张表）。生成其他年度或多个项目：`perf-xlsx template --year 2024 --projects 3`。
 - 02–07 号取自六张公开的自评表（`tests/data/real-cases`），数值照原表填写，用来演示检查能发现的问题；
   08/09 号演示“公式没有计算结果”与“经电子表格软件保存”的区别。
+- 11–13 号是部门整体支出绩效自评表的三种式样（按公开表的版式自拟数据）。各类表得到什么：
+  - 项目支出绩效自评表、有年度指标值与实际完成值的部门整体表（11 号），以及只有指标权重的部门整体表（12 号）：
+    核对算术与填报得分，工具核定每行得分与总分，并定等级；部门整体表的资金按收入性质、按支出性质两个分项各自与总额核对，
+    年度主要任务核对合计并与资金表比较。
+  - 按评分标准打分的部门整体评分表（13 号）：常见的机读评分标准由工具核定，其余各行只核对算术（0 ≤ 得分 ≤ 分值、
+    分项与合计）并列为人工复核；有人工复核行时不核定总分、不定等级。
 
 """
 
