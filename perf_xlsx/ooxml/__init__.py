@@ -1,8 +1,15 @@
 """OOXML package surgery: parts, content types, relationships, styles, sheet editing and
 building, comments, properties, the zip. Knows nothing of 自评表 or scores.
 
-Each module has one job (see its docstring); the names below are the layer's interface for
-code outside it. Modules inside the package import from the module that defines a name.
+The modules: ``names`` (namespace, relationship and content-type URIs), ``errors``
+(PartError), ``text`` (escaping, cell strings, numbers, text widths), ``markup`` (a part's
+encoding and prefixes; finding and splicing elements as text), ``parse`` (untrusted XML
+through expat, every DTD refused), ``rels``, ``package`` (the input's parts), ``content_types``,
+``styles``, ``sheet_scan`` (where a worksheet's rows, cells and merges are), ``sheet_edit``
+(SheetEditor: cell edits), ``sheet_layout`` (edits outside the cells), ``sheet_build`` (new
+worksheets), ``comments`` (+ VML), ``props`` (custom properties), ``zipout`` (the output
+zip). The names below are the layer's interface for code outside it; modules inside the
+package import from the module that defines a name.
 """
 
 from __future__ import annotations
