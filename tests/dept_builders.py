@@ -27,7 +27,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-BREAKDOWN_STYLES = ("stacked", "side_by_side", "unnamed")
+BREAKDOWN_STYLES = ("stacked", "side_by_side", "unnamed", "merged")
 _THIN = Side(style="thin")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _FONT = Font(name="宋体", size=10)
@@ -40,11 +40,14 @@ MONEY = ("initial", "full_year", "executed")
 class DeptLayout:
     """What varies between published forms of one style."""
 
-    breakdowns: str = "stacked"  # stacked | side_by_side | unnamed (national style)
+    # stacked (each name on a row of its own above its parts) | side_by_side | unnamed (the parts
+    # alone) | merged (each name merged down the block's label column beside its parts)
+    breakdowns: str = "stacked"
     tasks: Optional[str] = "above"  # above | below the funds block, or None (national style)
     funds_label: str = "年度预算申请（万元）"
     funds_weight: Optional[str] = "分值"  # the funds block's weight header (None: no such column)
     funds_score: Optional[str] = "得分"  # its score header (None: no such column)
+    full_year_header: str = "全年预算数"  # national: 全年（调整）预算数 on some forms
     funds_rate: bool = True  # chongqing: an 执行率 column
     coefficient: bool = False  # chongqing: a 得分系数 column
     actual_column: bool = True  # rubric: a 实际完成值 column beside the 评分标准
@@ -185,7 +188,7 @@ def _funds_block(s: _Sheet, spec: dict[str, Any], layout: DeptLayout, row: int, 
     funds = spec["funds"]
     top = row
     s.put(row, 1, layout.funds_label)
-    heads = [("initial", "年初预算数"), ("full_year", "全年预算数"), ("executed", "全年执行数"),
+    heads = [("initial", "年初预算数"), ("full_year", layout.full_year_header), ("executed", "全年执行数"),
              ("weight", layout.funds_weight), ("rate", "执行率"), ("score", layout.funds_score)]
     cols: dict[str, int] = {}
     col = 3
@@ -215,6 +218,17 @@ def _funds_block(s: _Sheet, spec: dict[str, Any], layout: DeptLayout, row: int, 
                 m.funds[spend[i]["label"]] = _money_row(s, row, 6, spend[i],
                                                         {k: 7 + j for j, k in enumerate(MONEY)})
             row += 1
+    elif layout.breakdowns == "merged":
+        s.merge(top, 1, row - 1, 1)  # the block label over the header and the total only
+        for key, text, rows in (("income", "按收入性质分", income), ("expenditure", "按支出性质分", spend)):
+            if rows:
+                m.breakdown_cells[key] = s.put(row, 1, text)
+                s.merge(row, 1, row + len(rows) - 1, 1)
+                for fund in rows:
+                    m.funds[fund["label"]] = _money_row(s, row, 2, fund, money)
+                    row += 1
+        s.box(top, 1, row - 1, _NATIONAL_WIDTH)
+        return row
     else:
         for key, text, rows in (("income", "按收入性质分", income), ("expenditure", "按支出性质分", spend)):
             if not rows:

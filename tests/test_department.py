@@ -55,7 +55,9 @@ LAYOUTS = {
     "stacked": DeptLayout(),
     "side_by_side": DeptLayout(breakdowns="side_by_side", tasks="below"),
     "unnamed": DeptLayout(breakdowns="unnamed"),
+    "merged": DeptLayout(breakdowns="merged", tasks="below"),
     "offset": DeptLayout(start_col=2, tasks="below"),
+    "headers": DeptLayout(full_year_header="全年（调整）预算数", funds_score="自评得分", funds_label="资金情况（万元）"),
 }
 
 
@@ -111,7 +113,7 @@ def test_project_json_has_its_parts_as_one_breakdown(tmp_path: Path) -> None:
     assert (parts["key"], parts["full_year"], len(parts["rows"])) == ("parts", 200, 3)
 
 
-@pytest.mark.parametrize("name", ["stacked", "side_by_side"])
+@pytest.mark.parametrize("name", ["stacked", "side_by_side", "merged"])
 def test_a_breakdown_that_does_not_add_up_is_named_at_its_cells(tmp_path: Path, name: str) -> None:
     spec = national_spec()
     spec["funds"]["expenditure"][1]["full_year"] = 510  # 项目支出: 860 + 510 = 1370, not 1350

@@ -7,5 +7,6 @@ The modules, in the order a file goes through them: ``sniff`` (what kind of file
 ``grid`` (the cell grid of an .xlsx) or ``legacy`` (of an .xls/.ods, in a sandbox); then
 ``reader`` (the entry: grid → WorkbookModel), ``labels`` (finding labels), ``project`` (a
 sheet's tables: heading, funds, goal), ``indicators`` (the indicator block), ``department``
-(部门整体 tables), ``unit_list`` (the 项目清单). ``errors`` holds GridError.
+(部门整体 tables: kind, unit, rubric columns), ``dept_funds`` (their funds block and its
+breakdowns), ``tasks`` (their 年度主要任务), ``unit_list`` (the 项目清单). ``errors`` holds GridError.
 """

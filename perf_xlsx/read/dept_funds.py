@@ -159,7 +159,11 @@ class _Reader:
                 sub = {k: c for k, c in row_map_between(ctx, r, FUNDS_COLUMNS, col + 1, ctx.sheet.max_col + 1).items()
                        if k in MONEY_KEYS}
                 cols = sub or dict(self.cols)
-                continue
+                # The name alone, or repeating the money headers: the breakdown's rows follow. A
+                # name merged down the block's label column beside its first part is that
+                # part's row too (按收入性质分 | 一般公共预算 | 1180 …).
+                if sub or not _label(ctx, r, col + 1, min(cols.values()))[0]:
+                    continue
             if sides:
                 if not self.side_row(r, sides):
                     break
