@@ -459,7 +459,9 @@ def test_department_indicator_rows_are_scored_like_a_project_s(tmp_path: Path) -
             ("indicator.missing_explanation", "G4", "warning"), ("weights.sum_mismatch", "A1", "warning")} <= found
 
 
-def test_department_scored_copy_shows_no_tool_score(tmp_path: Path) -> None:
+def test_department_scored_copy_shows_no_tool_score_for_rows_left_to_a_person(tmp_path: Path) -> None:
+    """A rubric row the tool could not judge gets no 核定 figure in the scored copy: not on the
+    sheet (a 核定得分 column, if one is written, holds no number on such a row) and not in 评分明细."""
     import openpyxl
 
     from perf_xlsx.write.scored import write_scored
@@ -468,11 +470,14 @@ def test_department_scored_copy_shows_no_tool_score(tmp_path: Path) -> None:
     rows[0] = rows[0][:5] + (6,)
     path, first = _rubric_workbook(tmp_path / "dept.xlsx", _RUBRIC_ORDERS["hunan"], rows, (100, 96))
     result = evaluate_file(str(path), NATIONAL)
+    assert all(r.issue == "manual" for r in result.scores[0].indicators)
     out = tmp_path / "dept.scored.xlsx"
     write_scored(str(path), result, str(out), NATIONAL)
     wb = openpyxl.load_workbook(out)
     ws = wb["部门评分"]
-    assert not any(c.value == "核定得分" for row in ws.iter_rows() for c in row)
+    tool_columns = [c.column for row in ws.iter_rows() for c in row if c.value == "核定得分"]
+    for col in tool_columns:
+        assert not any(isinstance(ws.cell(first + i, col).value, (int, float)) for i in range(len(rows)))
     assert "超出 0–5 分" in ws[f"F{first}"].comment.text
     detail = wb["评分明细"]
     head = [c.value for c in detail[1]]
