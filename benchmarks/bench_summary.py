@@ -24,8 +24,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from perf_xlsx.batch.report import BatchReport, Outcomes  # noqa: E402
-from perf_xlsx.batch.summary import SummaryIndex, digest, write_summary  # noqa: E402
+from perf_xlsx.bulk.report import BatchReport, Outcomes  # noqa: E402
+from perf_xlsx.bulk.summary import SummaryIndex, digest, write_summary  # noqa: E402
 from perf_xlsx.judge.evaluate import evaluate_file  # noqa: E402
 from perf_xlsx.results import result_to_dict  # noqa: E402
 from perf_xlsx.rules import load_profile  # noqa: E402

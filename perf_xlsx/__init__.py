@@ -12,11 +12,9 @@ Names from the write and batch layers, and ``frames``, are loaded on first use (
 ``__getattr__``): every ``perf-xlsx`` command imports this package first, and importing the
 writers and the batch runner would add about 0.1 s to ``perf-xlsx check``.
 
-``perf_xlsx.batch`` is the function, not the subpackage of the same name: the subpackage is
-imported below before the function is bound, so that importing its modules later
-(``from perf_xlsx.batch.run import run_batch``) never rebinds the attribute. Reach the
-subpackage's modules by their import path (``import perf_xlsx.batch.run as run``, or the
-object form of ``monkeypatch.setattr``), not by attribute access from ``perf_xlsx``.
+``perf_xlsx.batch`` is the function; the batch machinery (scan, worker pool, run, 汇总) is the
+subpackage ``perf_xlsx.bulk``, named apart so that importing one of its modules can never
+rebind the function on the package.
 """
 
 from __future__ import annotations
@@ -24,8 +22,6 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-# Loaded before ``batch`` (the function) is bound: see the module docstring.
-from perf_xlsx import batch as _batch_package
 from perf_xlsx.api import Evaluation, batch, evaluate, template
 from perf_xlsx.judge.evaluate import evaluate_file, evaluate_model
 from perf_xlsx.model import Finding, Severity, WorkbookResult
@@ -34,20 +30,18 @@ from perf_xlsx.results import result_to_dict
 from perf_xlsx.rules import Profile, RulesError, load_profile
 from perf_xlsx.version import __version__
 
-del _batch_package
-
 if TYPE_CHECKING:
     from perf_xlsx import frames
-    from perf_xlsx.batch.report import BatchError, BatchReport
-    from perf_xlsx.batch.run import run_batch
+    from perf_xlsx.bulk.report import BatchError, BatchReport
+    from perf_xlsx.bulk.run import run_batch
     from perf_xlsx.write.scored import WriteError, render_scored, write_scored
     from perf_xlsx.write.template import write_template
 
 #: Exported name → the module that defines it, imported on first access.
 _LAZY: dict[str, str] = {
-    "BatchError": "perf_xlsx.batch.report",
-    "BatchReport": "perf_xlsx.batch.report",
-    "run_batch": "perf_xlsx.batch.run",
+    "BatchError": "perf_xlsx.bulk.report",
+    "BatchReport": "perf_xlsx.bulk.report",
+    "run_batch": "perf_xlsx.bulk.run",
     "WriteError": "perf_xlsx.write.scored",
     "render_scored": "perf_xlsx.write.scored",
     "write_scored": "perf_xlsx.write.scored",

@@ -38,7 +38,7 @@ from perf_xlsx.results import result_to_dict
 from perf_xlsx.rules import DEFAULT_PROFILE, Profile, load_profile
 
 if TYPE_CHECKING:
-    from perf_xlsx.batch.report import BatchReport
+    from perf_xlsx.bulk.report import BatchReport
 
 __all__ = ["Evaluation", "PathArg", "RulesArg", "batch", "evaluate", "resolve_rules", "scored_path",
            "template"]
@@ -163,7 +163,7 @@ def batch(folder: PathArg, out: Optional[PathArg] = None, *, jobs: Optional[int]
     finish. A file that cannot be read is a ``failed`` line, never an exception; ``BatchError``
     is raised only when the batch cannot start (no such folder, another run on ``out``).
     """
-    from perf_xlsx.batch.run import run_batch
+    from perf_xlsx.bulk.run import run_batch
 
     return run_batch(os.fsdecode(folder), None if out is None else os.fsdecode(out), jobs=jobs,
                      recursive=recursive, rules=_batch_rules(rules), progress=progress)

@@ -38,7 +38,7 @@ from perf_xlsx.results import SCHEMA, result_to_dict
 if TYPE_CHECKING:
     import pandas as pd  # type: ignore[import-untyped, unused-ignore]  # pandas-stubs optional
 
-    from perf_xlsx.batch.report import BatchReport
+    from perf_xlsx.bulk.report import BatchReport
 
 __all__ = ["FINDING_COLUMNS", "INDICATOR_COLUMNS", "PROJECT_COLUMNS", "Column", "Source", "findings_frame",
            "indicators_frame", "projects_frame", "read_results"]

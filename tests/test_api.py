@@ -214,14 +214,13 @@ def test_batch_raises_batch_error_for_a_missing_folder(tmp_path: Path) -> None:
 
 
 def test_the_batch_function_is_not_replaced_by_the_subpackage() -> None:
-    # Importing a module of the batch subpackage, before or after the root, must leave
-    # perf_xlsx.batch the function (the import system binds a subpackage on its parent when
-    # it is first loaded).
-    code = ("import perf_xlsx.batch.run, perf_xlsx.batch.summary, perf_xlsx\n"
+    # Importing the batch machinery (perf_xlsx.bulk), before or after the root, leaves
+    # perf_xlsx.batch the function.
+    code = ("import perf_xlsx.bulk.run, perf_xlsx.bulk.summary, perf_xlsx\n"
             "import perf_xlsx.cli.commands\n"
             "assert callable(perf_xlsx.batch) and perf_xlsx.batch.__module__ == 'perf_xlsx.api', perf_xlsx.batch\n")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
-    import perf_xlsx.batch.run  # noqa: F401
+    import perf_xlsx.bulk.run  # noqa: F401
 
     assert callable(perf_xlsx.batch) and perf_xlsx.batch is perf_xlsx.api.batch
 
@@ -261,7 +260,7 @@ def test_every_export_resolves() -> None:
     for name in perf_xlsx.__all__:
         assert getattr(perf_xlsx, name) is not None, name
         assert name in dir(perf_xlsx)
-    from perf_xlsx.batch.run import run_batch
+    from perf_xlsx.bulk.run import run_batch
     from perf_xlsx.write.scored import write_scored
     from perf_xlsx.write.template import write_template
 
@@ -273,7 +272,7 @@ def test_every_export_resolves() -> None:
 
 def test_import_perf_xlsx_loads_neither_writers_nor_batch_nor_pandas() -> None:
     code = ("import sys, perf_xlsx\n"
-            "heavy = [m for m in sys.modules if m.startswith(('perf_xlsx.write', 'perf_xlsx.batch.', "
+            "heavy = [m for m in sys.modules if m.startswith(('perf_xlsx.write', 'perf_xlsx.bulk', "
             "'perf_xlsx.frames', 'pandas', 'openpyxl'))]\n"
             "assert not heavy, heavy\n"
             "perf_xlsx.frames\n"

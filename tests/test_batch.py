@@ -15,7 +15,7 @@ import pytest
 from builders import LAYOUT_VARIANTS, make_workbook, seed_spec, spec_from_case
 from click.testing import CliRunner
 
-from perf_xlsx.batch.run import LOCK_NAME, run_batch
+from perf_xlsx.bulk.run import LOCK_NAME, run_batch
 from perf_xlsx.cli.commands import cli
 
 CASES = sorted((Path(__file__).parent / "data" / "real-cases").glob("*.json"))
@@ -180,8 +180,8 @@ def test_recursive_and_outdir_excluded(tmp_path: Path) -> None:
 # atomic_write names it) and then waits to be interrupted. The a* files are scored as usual.
 _HELD_BATCH = """
 import functools, sys, time
-from perf_xlsx.batch import run
-from perf_xlsx.batch.work import process_one
+from perf_xlsx.bulk import run
+from perf_xlsx.bulk.work import process_one
 from perf_xlsx.cli.commands import main
 from perf_xlsx.fileutil import atomic_write
 
@@ -374,7 +374,7 @@ def test_pool_survives_hung_and_crashing_workers(files: int) -> None:
     """A file that hangs is cut off at its own deadline and one that kills its interpreter is a
     failure; the files queued behind either on the same worker (sent one at a time, or in one
     batch with it when many are left) are still processed, each once."""
-    from perf_xlsx.batch.pool import batch_size, run_pool
+    from perf_xlsx.bulk.pool import batch_size, run_pool
 
     bad = {1: "hang", 4: "crash", 7: "crash", 33: "crash"}
     names = [f"{bad.get(i, 'ok')}{i}" for i in range(files)]
@@ -453,7 +453,7 @@ def _crashing_work(path: str, rel: str, out_path: str, profile: Any) -> dict[str
     import os
     import time
 
-    from perf_xlsx.batch.work import process_one
+    from perf_xlsx.bulk.work import process_one
 
     if rel.startswith("crash"):
         os._exit(3)
@@ -467,7 +467,7 @@ def test_worker_death_is_a_failed_line_in_results(tmp_path: Path, monkeypatch: p
     `failed` with error {code, message}, not in skipped.jsonl."""
     import functools
 
-    from perf_xlsx.batch import run as batch
+    from perf_xlsx.bulk import run as batch
 
     monkeypatch.setattr(batch, "run_pool", functools.partial(batch.run_pool, timeout=5.0, work=_crashing_work))
     inbox = tmp_path / "inbox"
@@ -498,7 +498,7 @@ def _raising_work(path: str, rel: str, out_path: str, profile: Any) -> dict[str,
 def test_worker_exception_line_names_its_cause(tmp_path: Path) -> None:
     """An exception inside the worker (not a death) gives a failed result whose code says what
     happened, rather than the parent's batch.timeout_or_crash."""
-    from perf_xlsx.batch.pool import run_pool
+    from perf_xlsx.bulk.pool import run_pool
 
     (tmp_path / "oom.xlsx").write_bytes(b"x")
     (tmp_path / "bug.xlsx").write_bytes(b"y")

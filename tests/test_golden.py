@@ -75,7 +75,7 @@ import xlsxwriter  # noqa: E402
 from openpyxl.xml import LXML  # noqa: E402
 
 import perf_xlsx  # noqa: E402
-from perf_xlsx.batch.run import SUMMARY_NAME, run_batch  # noqa: E402
+from perf_xlsx.bulk.run import SUMMARY_NAME, run_batch  # noqa: E402
 from perf_xlsx.judge.evaluate import evaluate_file, sha256_file  # noqa: E402
 from perf_xlsx.read.legacy import as_xlsx  # noqa: E402
 from perf_xlsx.results import result_to_dict  # noqa: E402

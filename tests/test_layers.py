@@ -66,7 +66,7 @@ LAYER_OF: dict[str, str] = {
     # write: the scored copy, the blank template.
     "perf_xlsx.write": "write",
     # batch: folder runs and their 汇总.xlsx.
-    "perf_xlsx.batch": "batch",
+    "perf_xlsx.bulk": "batch",
     # api: the analyst's Python API (evaluate / batch / template, results as DataFrames), over
     # everything that reads, judges and writes; the package root re-exports it.
     "perf_xlsx.api": "api",

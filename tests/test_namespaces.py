@@ -212,7 +212,7 @@ def test_a_spliced_part_that_does_not_parse_is_a_failure(inputs: dict[str, Path]
     assert "无法生成评分工作簿" in result.output and "不是合法 XML" in result.output
     assert not out.exists()
 
-    from perf_xlsx.batch.work import process_one
+    from perf_xlsx.bulk.work import process_one
     from perf_xlsx.rules import load_profile
 
     outcome = process_one(str(inputs["lxml"]), "lxml.xlsx", str(out), load_profile("national_2020"))

@@ -207,8 +207,8 @@ def rules(profile_name: str, output: Optional[str], force: bool, list_only: bool
 @rules_option
 def batch(folder: str, outdir: Optional[str], jobs: Optional[int], recursive: bool, rules: Optional[str]) -> None:
     """评分文件夹 DIR 中的全部工作簿：每个文件一份评分结果，另有 汇总.xlsx 与 results.jsonl。"""
-    from perf_xlsx.batch.report import BatchError
-    from perf_xlsx.batch.run import run_batch
+    from perf_xlsx.bulk.report import BatchError
+    from perf_xlsx.bulk.run import run_batch
 
     profile = _profile(rules)
     with BatchProgress() as progress:

@@ -14,7 +14,7 @@ from perf_xlsx.model import Severity, WorkbookResult
 from perf_xlsx.rules import Profile
 
 if TYPE_CHECKING:
-    from perf_xlsx.batch.report import BatchReport
+    from perf_xlsx.bulk.report import BatchReport
 
 
 def render_check(result: WorkbookResult, profile: Profile) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Optional, Sequence
 
-from perf_xlsx.batch.work import Outcome, process_one
+from perf_xlsx.bulk.work import Outcome, process_one
 from perf_xlsx.judge.evaluate import sha256_file
 from perf_xlsx.results import encode_line, failed_result
 from perf_xlsx.rules import Profile, load_profile

@@ -21,7 +21,7 @@ from collections import Counter
 from typing import IO, Any, Optional, Sequence
 
 from perf_xlsx.a1 import col_letter, quote_sheet
-from perf_xlsx.batch.report import BatchReport
+from perf_xlsx.bulk.report import BatchReport
 from perf_xlsx.fileutil import atomic_write
 from perf_xlsx.judge.numbers import settled
 from perf_xlsx.model import Severity

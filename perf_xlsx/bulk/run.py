@@ -2,7 +2,7 @@
 outcome away as it arrives, then write results.jsonl, skipped.jsonl and 汇总.xlsx.
 
 One run per output folder (an advisory lock). The parent's work per file is kept to copying
-bytes that the workers prepared (:mod:`perf_xlsx.batch.work`): its result line goes to a spool
+bytes that the workers prepared (:mod:`perf_xlsx.bulk.work`): its result line goes to a spool
 file, its summary rows to the summary index, a few counts to column arrays.
 """
 
@@ -16,10 +16,10 @@ from array import array
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
-from perf_xlsx.batch.pool import Task, run_pool
-from perf_xlsx.batch.report import BatchError, BatchReport, FileOutcome, Outcomes
-from perf_xlsx.batch.scan import SCORED_SUFFIX, scan, scored_stem, unique_name
-from perf_xlsx.batch.summary import SummaryIndex, write_summary
+from perf_xlsx.bulk.pool import Task, run_pool
+from perf_xlsx.bulk.report import BatchError, BatchReport, FileOutcome, Outcomes
+from perf_xlsx.bulk.scan import SCORED_SUFFIX, scan, scored_stem, unique_name
+from perf_xlsx.bulk.summary import SummaryIndex, write_summary
 from perf_xlsx.fileutil import atomic_write, sweep_stale_temps
 from perf_xlsx.judge.evaluate import sha256_file
 from perf_xlsx.results import encode_line, failed_result

@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 from typing import Any, Optional
 
-from perf_xlsx.batch.scan import own_output_reason
-from perf_xlsx.batch.summary import digest
+from perf_xlsx.bulk.scan import own_output_reason
+from perf_xlsx.bulk.summary import digest
 from perf_xlsx.judge.evaluate import evaluate_file
 from perf_xlsx.read.legacy import as_xlsx
 from perf_xlsx.results import encode_line, mark_failed, result_to_dict
