@@ -99,12 +99,12 @@ def _num_text(x: Number) -> str:
 
 
 def _funds_score_formula(rate: str, weight: str, profile: Profile) -> str:
-    if profile.get("funds", "scoring") == "intervals":
+    if profile.funds.scoring == "intervals":
         expr = "0"
-        for minimum, share in reversed(profile.get("funds", "intervals")):
+        for minimum, share in reversed(profile.funds.intervals):
             expr = f"IF({rate}>={_num_text(minimum)},{_num_text(share)},{expr})"
         return f'=IF({rate}="","",ROUND({weight}*{expr},2))'
-    capped = f"MIN({rate},1)" if profile.get("funds", "cap_at_weight") else rate
+    capped = f"MIN({rate},1)" if profile.funds.cap_at_weight else rate
     return f'=IF({rate}="","",ROUND({capped}*{weight},2))'
 
 

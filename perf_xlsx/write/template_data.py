@@ -36,7 +36,7 @@ GRADES = (Grade.ACHIEVED.label, Grade.PARTIAL.label, Grade.NOT.label)
 def level1_names(profile: Profile) -> list[str]:
     """一级指标 in template order: the national three plus any the profile weights separately."""
     names: list[str] = []
-    for key in profile.get("weights", "expected"):
+    for key in profile.weights.expected:
         for part in key.split("+"):
             if part not in names:
                 names.append(part)
@@ -207,7 +207,7 @@ def fit_to_profile(data: WorkbookData, profile: Profile) -> WorkbookData:
         if COST in level1:
             lines = [replace(i, level1=COST, level2=LEVEL2[COST][0]) if i.level2 == "成本指标" else i
                      for i in lines]
-        for key, expected in profile.get("weights", "expected").items():
+        for key, expected in profile.weights.expected.items():
             members = [k for k, i in enumerate(lines) if i.level1 in key.split("+")]
             current = sum(float(lines[k].weight) for k in members)
             if not members or not current or abs(current - expected) < 1e-9:

@@ -3,9 +3,10 @@ checker can never disagree: every rule-dependent figure and wording comes from t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Mapping
 
 from perf_xlsx.judge.numbers import fmt, round2
+from perf_xlsx.model import Grade
 from perf_xlsx.rules import Profile
 from perf_xlsx.write.template_data import GRADES
 
@@ -16,14 +17,14 @@ def _pct(share: float) -> str:
 
 def _weights_sentence(profile: Profile) -> str:
     parts = []
-    expected: dict[str, Any] = profile.get("weights", "expected")
+    expected: Mapping[str, float] = profile.weights.expected
     for key, value in expected.items():
         names = key.split("+")
         if len(names) == 1:
             parts.append(f"{names[0]} {fmt(value)} 分")
         else:
             parts.append(f"{'、'.join(names[:-1])}与{names[-1]}合计 {fmt(value)} 分")
-    total = fmt(profile.get("weights", "total"))
+    total = fmt(profile.weights.total)
     text = f"总分 {total} 分：预算执行率 {fmt(profile.funds_weight)} 分"
     if parts:
         text += "，" + "，".join(parts)
@@ -38,24 +39,24 @@ def _funds_lines(profile: Profile) -> list[str]:
         "不要填“—”或文字。",
         "执行率 = 全年执行数 ÷ 全年预算数（按调整后的全年预算数计算，不按年初预算数）。",
     ]
-    if profile.get("funds", "scoring") == "intervals":
+    if profile.funds.scoring == "intervals":
         steps = "；".join(f"执行率 ≥ {_pct(m)} 得 {_pct(s)}（{fmt(w * s)} 分）"
-                         for m, s in profile.get("funds", "intervals"))
+                         for m, s in profile.funds.intervals)
         lines.append(f"预算执行率得分（分值 {fmt(w)} 分）按档计分，自上而下取第一个符合的档：{steps}；以下得 0 分。")
-    elif profile.get("funds", "cap_at_weight"):
+    elif profile.funds.cap_at_weight:
         lines.append(
             f"预算执行率得分 = 执行率 × {fmt(w)} 分，执行率超过 100% 的按 100% 计，四舍五入保留两位小数"
             f"（例：执行 196.5 ÷ 预算 200 = 98.25%，得 {fmt(round2(0.9825 * w))} 分）。")
     else:
         lines.append(f"预算执行率得分 = 执行率 × {fmt(w)} 分，四舍五入保留两位小数（执行率超过 100% 的按实际比例计）。")
-    below = profile.get("funds", "explain_below_rate")
+    below = profile.funds.explain_below_rate
     if below:
         lines.append(f"执行率低于 {_pct(below)} 的，须在年度总体目标“实际完成情况”中说明原因（检查时给出提示）。")
-    caps = sorted(profile.get("funds", "total_caps"), key=lambda c: -c[0])
+    caps = sorted(profile.funds.total_caps, key=lambda c: -c[0])
     if caps:
         lines.append("执行率偏低时总分封顶：" + "；".join(
             f"执行率低于 {_pct(r)} 的，总分最高 {fmt(c)} 分" for r, c in caps) + "（取最低的适用上限）。")
-    if profile.get("funds", "zero_budget") == "exclude_and_rescale":
+    if profile.funds.zero_budget == "exclude_and_rescale":
         lines.append("全年预算数与执行数均为 0 的，预算执行率不计分，总分按其余分值折算为百分制。")
     else:
         lines.append("全年预算数为 0 时无法计算执行率，预算执行率记 0 分。")
@@ -64,14 +65,14 @@ def _funds_lines(profile: Profile) -> list[str]:
 
 def _weight_lines(profile: Profile) -> list[str]:
     lines = [_weights_sentence(profile)]
-    enforce = profile.get("weights", "enforce")
+    enforce = profile.weights.enforce
     if enforce == "warn":
         lines.append("一级指标分值原则上按上述标准设置，特殊情况可调整（检查时给出提示）。")
     elif enforce == "error":
         lines.append("一级指标分值必须按上述标准设置，不符的视为错误。")
     lines.append(
         f"二级、三级指标分值由单位按重要程度确定；预算执行率分值加各三级指标分值应等于 "
-        f"{fmt(profile.get('weights', 'total'))} 分（总分行“分值”自动合计，可据此核对）。"
+        f"{fmt(profile.weights.total)} 分（总分行“分值”自动合计，可据此核对）。"
         "不适用的二级指标留空，不要填 0 分的空指标。")
     return lines
 
@@ -81,14 +82,14 @@ def _target_lines(profile: Profile) -> list[str]:
         "照抄年初批复的绩效目标，自评时不得修改。写明符号、数值和单位，如 ≥4场、≥95%、≤200万元、=1个；"
         "符号用 ≥、≤、=，也可写“不少于”“不超过”。",
     ]
-    if profile.get("indicators", "bare_number") == "eq":
+    if profile.indicators.bare_number == "eq":
         lines.append("只写数值、未写符号的（如 100%），按“等于”（=）指标计分。")
     else:
         lines.append("只写数值、未写符号的（如 100%），按“不低于”（≥，正向）指标计分。")
     lines.append(
         f"无法量化的写明预期效果（定性指标，如“明显改善”），但应尽量量化：指标值无法量化的指标超过 "
-        f"{_pct(profile.get('goals', 'vague_share'))} 时，检查将提示“绩效目标不够细化、量化”。")
-    needed = "产出指标、效益指标" + ("和满意度指标" if profile.get("goals", "require_satisfaction") else "")
+        f"{_pct(profile.goals.vague_share)} 时，检查将提示“绩效目标不够细化、量化”。")
+    needed = "产出指标、效益指标" + ("和满意度指标" if profile.goals.require_satisfaction else "")
     lines.append(f"应设置{needed}。")
     return lines
 
@@ -101,7 +102,7 @@ def _actual_lines() -> list[str]:
 
 
 def _score_lines(profile: Profile) -> list[str]:
-    reverse = profile.get("indicators", "reverse_formula")
+    reverse = profile.indicators.reverse_formula
     lines = [
         "各指标得分由单位按下列规则填写，检查时逐项核对；单项得分不超过分值（不设加分），四舍五入保留两位小数。",
         "正向指标（≥）：实际值达到指标值得满分；未达到的按 实际值 ÷ 指标值 × 分值 计分。",
@@ -115,25 +116,25 @@ def _score_lines(profile: Profile) -> list[str]:
         "as_positive": "等于指标（=）：与正向指标同样计分，达到指标值得满分，未达到的按比例计分。",
         "two_sided": "等于指标（=）：相等得满分；不等的按 较小值 ÷ 较大值 × 分值 计分。",
         "exact": "等于指标（=）：相等得满分，不等得 0 分。",
-    }[profile.get("indicators", "equal_formula")])
-    bands = profile.get("qualitative", "bands")
-    shares = profile.get("qualitative", "default_share")
+    }[profile.indicators.equal_formula])
+    bands = profile.qualitative.bands
+    shares = profile.qualitative.default_share
     names = {"ACHIEVED": GRADES[0], "PARTIAL": GRADES[1], "NOT": GRADES[2]}
     parts = []
     for key in ("ACHIEVED", "PARTIAL", "NOT"):
-        lo, hi = bands[key]
+        lo, hi = bands[Grade[key]]
         upper = "" if key == "ACHIEVED" else f"，不含 {fmt(hi * 10)} 分"
         parts.append(f"{names[key]}得分值的 {_pct(lo)}–{_pct(hi)}（10 分的指标得 {fmt(lo * 10)}–{fmt(hi * 10)} 分{upper}）")
     lines.append("定性指标：" + "；".join(parts) + "。")
-    lines.append("定性指标得分栏空白时，检查按 " + " / ".join(_pct(shares[k]) for k in ("ACHIEVED", "PARTIAL", "NOT"))
+    lines.append("定性指标得分栏空白时，检查按 " + " / ".join(_pct(shares[g]) for g in (Grade.ACHIEVED, Grade.PARTIAL, Grade.NOT))
                  + " 计分。")
-    threshold = profile.get("overachievement", "explain_threshold")
+    threshold = profile.overachievement.explain_threshold
     if threshold:
         text = (f"超额完成：实际值达到指标值的 {_pct(threshold)} 及以上（反向指标：实际值不到上限的 1/{fmt(threshold)}），"
                 "视为偏离较多，须在偏差原因栏说明（指标值是否定得不合理）")
-        mode = profile.get("overachievement", "deduction")
+        mode = profile.overachievement.deduction
         if mode == "fixed":
-            text += f"；该项扣 {fmt(profile.get('overachievement', 'deduction_points'))} 分"
+            text += f"；该项扣 {fmt(profile.overachievement.deduction_points)} 分"
         elif mode == "proportional":
             text += "；得分按偏离度调减：分值 × (2 − 实际值 ÷ 指标值)"
         else:
@@ -146,16 +147,16 @@ def _score_lines(profile: Profile) -> list[str]:
 
 def _reason_lines(profile: Profile) -> list[str]:
     how = {"error": "必须填写，空白视为错误", "warning": "应当填写，空白时检查给出提示", "off": "可不填写"}
-    lines = [f"未完成指标值（得分低于分值）的，{how[profile.get('explanations', 'below_target')]}：写明未完成的原因和改进措施。"]
-    if profile.get("overachievement", "explain_threshold"):
-        lines.append(f"超额较多的，{how[profile.get('explanations', 'over_target')]}。")
+    lines = [f"未完成指标值（得分低于分值）的，{how[profile.explanations.below_target]}：写明未完成的原因和改进措施。"]
+    if profile.overachievement.explain_threshold:
+        lines.append(f"超额较多的，{how[profile.explanations.over_target]}。")
     return lines
 
 
 def _total_lines(profile: Profile) -> list[str]:
-    total = fmt(profile.get("weights", "total"))
+    total = fmt(profile.weights.total)
     lines = ["总分得分 = 预算执行率得分 + 各指标得分（自动合计）。"]
-    if profile.get("not_applicable", "rescale_to_100"):
+    if profile.not_applicable.rescale_to_100:
         lines.append(f"分值合计不为 {total} 分时，检查按 总分 ÷ 分值合计 × 100 折算为百分制后定级。")
     else:
         lines.append(f"分值合计不为 {total} 分时不折算，按原始总分定级。")
@@ -169,8 +170,8 @@ def _total_lines(profile: Profile) -> list[str]:
         else:
             parts.append(f"{grade} 低于 {fmt(bands[i - 1][0])} 分")
     lines.append("等级：" + "；".join(parts) + "。")
-    tol = profile.data["tolerance"]
-    lines.append(f"核对误差：金额 {fmt(tol['money'])} 万元，执行率 {fmt(tol['rate_points'])} 个百分点，得分 {fmt(tol['score'])} 分。")
+    tol = profile.tolerance
+    lines.append(f"核对误差：金额 {fmt(tol.money)} 万元，执行率 {fmt(tol.rate_points)} 个百分点，得分 {fmt(tol.score)} 分。")
     return lines
 
 
