@@ -103,7 +103,7 @@ def test_fifty_mixed_files_are_each_accounted_for_once(tmp_path: Path, scored_co
     summary = openpyxl.load_workbook(out / "汇总.xlsx", read_only=True)
     ranking = list(summary["排名"].iter_rows(min_row=4, values_only=True))
     projects = sum(len(d["projects"]) for d in lines)
-    assert len([r for r in ranking if r[4]]) == projects
+    assert len([r for r in ranking if r[5]]) == projects
     unprocessed = [r for r in summary["未处理文件"].iter_rows(min_row=2, values_only=True) if r[1] in ("已跳过", "失败")]
     assert sorted((r[0], r[1]) for r in unprocessed) == sorted(
         [(d["file"], "失败") for d in lines if d["status"] == "failed"] + [(d["file"], "已跳过") for d in skipped])
@@ -298,21 +298,22 @@ def test_summary_workbook_matches_results(tmp_path: Path, soffice: str) -> None:
         assert not [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
 
     ranking = wb["排名"]
-    rows = [r for r in ranking.iter_rows(min_row=4) if r[4].value is not None]
+    rows = [r for r in ranking.iter_rows(min_row=4) if r[5].value is not None]  # B: 类别
     projects = [(d, p) for d in lines for p in d["projects"]]
     assert len(rows) == len(projects) == report.projects > 0
-    scores = [r[9].value for r in rows]
+    assert {r[1].value for r in rows} == {"项目支出"}
+    scores = [r[10].value for r in rows]
     ranked = [s for s in scores if s is not None]
     assert ranked == sorted(ranked, reverse=True) and scores[: len(ranked)] == ranked
     assert [r[0].value for r in rows[: len(ranked)]] == list(range(1, len(ranked) + 1))
     by_file = {d["file"]: d for d in lines}
-    assert Counter((r[2].value, r[4].value) for r in rows) == Counter((d["file"], p["name"]) for d, p in projects)
+    assert Counter((r[3].value, r[5].value) for r in rows) == Counter((d["file"], p["name"]) for d, p in projects)
     for r in rows:
-        d = by_file[r[2].value]
-        assert r[14].hyperlink is not None and unquote(r[14].hyperlink.target) == d["output"] == r[14].value
+        d = by_file[r[3].value]
+        assert r[15].hyperlink is not None and unquote(r[15].hyperlink.target) == d["output"] == r[15].value
         assert (out / d["output"]).exists()
-        assert r[9].value == next(p["total"]["score"] for p in d["projects"] if p["name"] == r[4].value)
-    assert ranking.auto_filter.ref == f"A3:O{3 + len(rows)}"
+        assert r[10].value == next(p["total"]["score"] for p in d["projects"] if p["name"] == r[5].value)
+    assert ranking.auto_filter.ref == f"A3:P{3 + len(rows)}"
 
     grades = Counter(p["total"]["grade"] or "未评级" for _, p in projects)
     assert grades["未评级"]  # the 衡山 case has no score, so the 未评级 row is exercised
@@ -353,8 +354,8 @@ def test_summary_workbook_matches_results(tmp_path: Path, soffice: str) -> None:
 
     # LibreOffice opens it and reads the same ranking.
     again = libreoffice_resave(out / "汇总.xlsx", tmp_path / "lo")
-    lo_rows = [r for r in openpyxl.load_workbook(again)["排名"].iter_rows(min_row=4, values_only=True) if r[4]]
-    assert [(r[2], r[4], r[9]) for r in lo_rows] == [(r[2].value, r[4].value, r[9].value) for r in rows]
+    lo_rows = [r for r in openpyxl.load_workbook(again)["排名"].iter_rows(min_row=4, values_only=True) if r[5]]
+    assert [(r[3], r[5], r[10]) for r in lo_rows] == [(r[3].value, r[5].value, r[10].value) for r in rows]
 
 
 def _flaky_work(path: str, rel: str, out_path: str, profile: Any) -> dict[str, Any]:

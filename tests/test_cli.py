@@ -65,8 +65,10 @@ def test_department_table_without_funds_claims_no_funds_score(tmp_path: Path) ->
     assert "部门整体支出绩效自评表" in result.output, result.output
     assert "资金得分" not in result.output and "未找到资金表" in result.output
     assert "仅核对资金合计" not in result.output
-    # Its rubric rows are read and added up, never scored: the entered total, no grade.
-    assert "评分表 2 行  分值合计 100  自评合计 100（未核定，无等级）" in result.output
+    # Rubric rows the tool cannot judge (no figure to apply them to) are left to a person:
+    # counted, their entered total shown, no graded total.
+    assert "评分标准 2 行：0 行按规则核定，2 行人工复核" in result.output, result.output
+    assert "总分 —（自评 100）  未定级：2 行评分标准须人工复核" in result.output
 
 
 def test_unreadable_file_exits_2(tmp_path: Path) -> None:

@@ -396,3 +396,92 @@ def test_figures_are_read_in_the_rule_s_terms() -> None:
     assert figure_for(rubric, 0.86, False) == 86  # a bare fraction beside a rule in %
     assert figure_for(rubric, 86, False) == 86
     assert figure_for(rubric, 1, False) is None  # 1% or 100%: not guessed
+
+
+# --- the outputs: scored copy, 汇总.xlsx ------------------------------------------------------------
+
+
+def _tool_column(ws: Any) -> tuple[int, list[int]]:
+    """(the 核定得分 column, the rows of its headers)."""
+    heads = [(c.column, c.row) for row in ws.iter_rows() for c in row if c.value == "核定得分"]
+    assert heads, "no 核定得分 column"
+    assert len({col for col, _ in heads}) == 1
+    return heads[0][0], [r for _, r in heads]
+
+
+def test_scored_copy_of_a_department_table_shows_the_tool_s_scores(tmp_path: Path, soffice: str) -> None:
+    import openpyxl
+    from builders import soffice_convert
+    from ooxml_schema import format_problems, validate_package
+
+    from perf_xlsx.write.scored import write_scored
+
+    national, ps, m = _run(tmp_path, national_spec(), "national")
+    rubric, rps, rm = _run(tmp_path, rubric_spec(), "rubric")
+    outputs = []
+    for result, score, dmap, name in ((national, ps, m, "national"), (rubric, rps, rm, "rubric")):
+        out = tmp_path / f"{name}.scored.xlsx"
+        write_scored(str(tmp_path / f"{name}.xlsx"), result, str(out), NATIONAL)
+        assert validate_package(out) == [], format_problems(validate_package(out))
+        outputs.append(out)
+        ws = openpyxl.load_workbook(out)[dmap.title]
+        col, _ = _tool_column(ws)
+        for r, row in zip(score.indicators, dmap.indicator_rows):
+            shown = ws.cell(row, col).value
+            if r.issue == "manual":
+                assert shown == "人工复核", (r.indicator.name, shown)
+            else:
+                assert shown == r.counted, (r.indicator.name, shown, r.counted)
+    # National: every row scored by the tool, the funds score and the graded total beside the table.
+    assert ps.grade and all(r.issue != "manual" for r in ps.indicators)
+    ws = openpyxl.load_workbook(outputs[0])[m.title]
+    col, _ = _tool_column(ws)
+    values = [c.value for c in ws[openpyxl.utils.get_column_letter(col)] if isinstance(c.value, (int, float))]
+    assert ps.score in values and ps.funds.score in values
+    # Rubric: the two rows left to a person say so, and the ungraded table shows no 核定 total.
+    rws = openpyxl.load_workbook(outputs[1])[rm.title]
+    rcol, _ = _tool_column(rws)
+    assert [rws.cell(row, rcol).value for row in rm.indicator_rows].count("人工复核") == 2
+    assert rps.score is None and rps.raw is None
+    summary = openpyxl.load_workbook(outputs[1])["汇总"]
+    texts = [c.value for row in summary.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "未定级" in texts and any("2 行评分标准须人工复核" in t for t in texts)
+    # 评分明细: the tool's score on the rows it judged, none on the rows left to a person.
+    detail = openpyxl.load_workbook(outputs[1])["评分明细"]
+    head = [c.value for c in detail[1]]
+    name_at, counted_at = head.index("三级指标"), head.index("核定得分")
+    shown = {r[name_at]: r[counted_at] for r in detail.iter_rows(min_row=2, values_only=True) if r[name_at]}
+    assert {r.indicator.name: shown[r.indicator.name] for r in rps.indicators} == {
+        r.indicator.name: (None if r.issue == "manual" else r.counted) for r in rps.indicators}
+    # LibreOffice opens both copies.
+    converted = soffice_convert(soffice, outputs, tmp_path / "lo", "xlsx:Calc MS Excel 2007 XML")
+    for out in outputs:
+        assert converted[out].exists()
+        assert m.title in openpyxl.load_workbook(converted[out]).sheetnames or \
+            rm.title in openpyxl.load_workbook(converted[out]).sheetnames
+
+
+def test_batch_summary_ranks_departments_apart_from_projects(tmp_path: Path) -> None:
+    import openpyxl
+    from builders import make_workbook
+
+    import perf_xlsx
+
+    inbox = tmp_path / "inbox"
+    make_workbook(inbox / "项目.xlsx", [seed_spec("招商节会")])
+    make_department_workbook(inbox / "部门.xlsx", national_spec(), "national")
+    report = perf_xlsx.batch(inbox, tmp_path / "out", jobs=1)
+    assert report.count("scored") == 2
+    ws = openpyxl.load_workbook(tmp_path / "out" / "汇总.xlsx")["排名"]
+    head = [c.value for c in ws[3]]
+    assert head[:3] == ["名次", "类别", "单位"] and head[-1] == "评分结果"
+    rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[5]]
+    kinds = [r[1] for r in rows]
+    assert kinds == sorted(kinds, key=["项目支出", "部门整体"].index) and set(kinds) == {"项目支出", "部门整体"}
+    # 名次 count within each kind: each kind's first scored table is 1.
+    for kind in ("项目支出", "部门整体"):
+        ranks = [r[0] for r in rows if r[1] == kind and isinstance(r[0], int)]
+        assert ranks == list(range(1, len(ranks) + 1)), (kind, ranks)
+    dept = next(r for r in rows if r[1] == "部门整体")
+    assert dept[0] == 1 and dept[10] is not None and dept[12] in ("优", "良", "中", "差")
+    assert ws.auto_filter.ref == f"A3:P{3 + len(rows)}"

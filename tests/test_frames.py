@@ -29,14 +29,14 @@ PROJECT_DTYPES = {
     "implementer": "string", "year": "Int64", "kind": "category", "budget": "float64",
     "executed": "float64", "rate": "float64", "funds_weight": "float64", "funds_score": "float64",
     "funds_score_entered": "float64", "weight": "float64", "raw": "float64", "total": "float64",
-    "total_entered": "float64", "grade": "category", "indicators": "int64", "errors": "int64",
+    "total_entered": "float64", "grade": "category", "ungraded": "string", "indicators": "int64", "errors": "int64",
     "warnings": "int64", "profile": "string",
 }
 INDICATOR_DTYPES = {
     "file": "string", "sheet": "string", "project": "string", "row": "int64", "level1": "string",
     "level2": "string", "name": "string", "target": "string", "actual": "string", "kind": "category",
     "target_value": "float64", "actual_value": "float64", "unit": "string", "weight": "float64",
-    "score": "float64", "score_entered": "float64", "applicable": "boolean", "how": "string",
+    "score": "float64", "score_entered": "float64", "applicable": "boolean", "how": "string", "rubric": "string",
     "target_cell": "string", "actual_cell": "string", "weight_cell": "string", "score_cell": "string",
     "reason_cell": "string",
 }
@@ -56,7 +56,7 @@ def _dtypes(df: pd.DataFrame) -> dict[str, str]:
 def batch_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("frames") / "评分结果"
     report = perf_xlsx.batch(SAMPLES, out, jobs=2)
-    assert report.count("scored") == 10
+    assert report.count("scored") == 13
     return out
 
 
@@ -106,7 +106,7 @@ def test_projects_frame_rows_are_the_json_projects(results: list[dict[str, Any]]
     df = projects_frame(batch_out)  # the folder: its results.jsonl
     rows = df.to_dict("records")
     expected = [(r, p) for r in results for p in r["projects"]]
-    assert len(rows) == len(expected) == 14
+    assert len(rows) == len(expected) == 17
     for row, (r, p) in zip(rows, expected):
         pairs = {
             "file": r["file"], "sheet": p["sheet"], "project": p["name"], "department": p["department"],
@@ -115,7 +115,8 @@ def test_projects_frame_rows_are_the_json_projects(results: list[dict[str, Any]]
             "funds_weight": p["funds"]["weight"], "funds_score": p["funds"]["score"],
             "funds_score_entered": p["funds"]["score_entered"], "weight": p["total"]["weight"],
             "raw": p["total"]["raw"], "total": p["total"]["score"], "total_entered": p["total"]["score_entered"],
-            "grade": p["total"]["grade"], "indicators": len(p["indicators"]), "profile": r["profile"],
+            "grade": p["total"]["grade"], "ungraded": p["ungraded"], "indicators": len(p["indicators"]),
+            "profile": r["profile"],
             "errors": sum(f["severity"] == "error" and f["sheet"] == p["sheet"] for f in r["findings"]),
             "warnings": sum(f["severity"] == "warning" and f["sheet"] == p["sheet"] for f in r["findings"]),
         }
@@ -125,7 +126,9 @@ def test_projects_frame_rows_are_the_json_projects(results: list[dict[str, Any]]
     assert (first["project"], first["year"], first["budget"], first["rate"], first["grade"]) == (
         "招商节会", 2021, 200.0, 0.9825, "优")
     ungraded = df[df["grade"].isna()]
-    assert list(ungraded["file"]) == ["07-衡山储备粮2020.xlsx"] and ungraded["total"].isna().all()
+    assert list(ungraded["file"]) == ["07-衡山储备粮2020.xlsx", "13-部门整体-评分表.xlsx"]
+    assert ungraded["total"].isna().all() and ungraded["ungraded"].notna().all()
+    assert list(df["kind"].astype(str)) == ["project"] * 14 + ["department"] * 3
 
 
 def test_indicators_frame_rows_are_the_json_indicators(results: list[dict[str, Any]], batch_out: Path) -> None:
@@ -136,7 +139,8 @@ def test_indicators_frame_rows_are_the_json_indicators(results: list[dict[str, A
         pairs = {
             "file": r["file"], "sheet": p["sheet"], "project": p["name"],
             **{k: i[k] for k in ("row", "level1", "level2", "name", "target", "actual", "kind", "target_value",
-                                 "actual_value", "unit", "weight", "score", "score_entered", "applicable", "how")},
+                                 "actual_value", "unit", "weight", "score", "score_entered", "applicable", "how",
+                                 "rubric")},
             **{f"{k}_cell": i["cells"].get(k) for k in ("target", "actual", "weight", "score", "reason")},
         }
         bad = {k: (row[k], v) for k, v in pairs.items() if not _same(row[k], v)}

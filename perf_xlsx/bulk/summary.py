@@ -41,7 +41,12 @@ SEVERITY_LABEL = {s.value: s.label for s in Severity}
 SEVERITY_RANK = {s.value: s.rank for s in Severity}
 STATUS_LABEL = {"scored": "已评分", "skipped": "已跳过", "failed": "失败"}
 RATE_BUCKETS = [(1.0, "100% 及以上"), (0.9, "90%–100%"), (0.8, "80%–90%"), (0.6, "60%–80%"), (0.0, "60% 以下")]
-UNRATED = "未评级"  # a ranked project with no 等级: no 总分 (e.g. a department table, nothing scorable)
+UNRATED = "未评级"  # a ranked table with no 等级: no 总分 (rows left to a person, no 分值, nothing scorable)
+UNGRADED = "未定级"  # what the 等级 cell says of such a table, with the reason beside it
+# 类别 of a table, by its kind in the results; 名次 count within each kind, in this order, so a
+# bureau ranks 部门整体 tables apart from projects.
+KIND_LABEL = {"project": "项目支出", "department": "部门整体", "transfer": "转移支付"}
+KIND_ORDER = {kind: i for i, kind in enumerate(KIND_LABEL)}
 RED_MARGIN = 0.05  # the 一体化 system's "red" warning: indicator score share this far ahead of 执行率
 
 # Fragment markers: both are characters XML 1.0 forbids, and cell_string strips them from every
@@ -52,9 +57,9 @@ SEP = b"\x00"  # separates the pieces of a spooled record
 # cellXfs indexes of STYLES below.
 S_TITLE, S_NOTE, S_HEAD, S_INT, S_TEXT, S_NUM, S_PCT, S_LINK, S_WRAP, S_BAD = range(1, 11)
 
-RANK_HEADERS = ["名次", "单位", "文件", "工作表", "项目名称", "全年预算数（万元）", "全年执行数（万元）", "执行率",
+RANK_HEADERS = ["名次", "类别", "单位", "文件", "工作表", "项目名称", "全年预算数（万元）", "全年执行数（万元）", "执行率",
                 "资金得分", "总分（工具）", "总分（自评）", "等级", "错误", "警告", "评分结果"]
-RANK_WIDTHS = [6, 22, 26, 14, 30, 12, 12, 10, 9, 10, 10, 6, 6, 6, 22]
+RANK_WIDTHS = [6, 9, 22, 26, 14, 30, 12, 12, 10, 9, 10, 10, 12, 6, 6, 22]
 RED_HEADERS = ["文件", "工作表", "项目名称", "执行率", "指标得分率", "总分（工具）"]
 FINDING_HEADERS = ["文件", "工作表", "单元格", "级别", "代码", "说明", "应为", "实为"]
 FINDING_WIDTHS = [26, 16, 10, 8, 30, 60, 12, 12]
@@ -106,8 +111,8 @@ def _finite(x: Any) -> Optional[float]:
 def digest(data: dict[str, Any], output: Optional[str]) -> dict[str, Any]:
     """What the summary needs of one perf_xlsx.result/1 object, rendered in the worker.
 
-    ``projects``: per project (总分 or None, 等级, 执行率 or None, record) where record is
-    ``cells B..O`` SEP ``link target`` SEP ``red-flag row cells`` (the last two may be empty);
+    ``projects``: per project (总分 or None, 等级, 执行率 or None, record, kind's place in
+    KIND_ORDER) where record is ``cells B..P`` SEP ``link target`` SEP ``red-flag row cells`` (the last two may be empty);
     ``findings``: this file's 问题清单 rows, SEP-separated; ``codes``: (code, severity, count).
     """
     file = data.get("file") or ""
@@ -120,14 +125,17 @@ def digest(data: dict[str, Any], output: Optional[str]) -> dict[str, Any]:
         warnings = sum(1 for f in mine if f.get("severity") == "warning")
         score, rate = _finite(total.get("score")), _finite(funds.get("rate"))
         grade = total.get("grade") or ""
-        shown_grade = grade or ("部门整体（未评分）" if p.get("kind") == "department" else "—")
+        ungraded = p.get("ungraded") or ""
+        shown_grade = grade or (f"{UNGRADED}：{ungraded}" if ungraded else "—")
+        kind = str(p.get("kind") or "project")
         cells = "".join((
-            _s(2, p.get("department") or p.get("implementer") or ""), _s(3, file), _s(4, p.get("sheet")),
-            _s(5, p.get("name")), _n(6, funds.get("budget"), S_NUM), _n(7, funds.get("executed"), S_NUM),
-            _n(8, funds.get("rate"), S_PCT), _n(9, funds.get("score"), S_NUM), _n(10, score, S_NUM),
-            _n(11, total.get("score_entered"), S_NUM), _s(12, shown_grade),
-            _n(13, errors, S_BAD if errors else S_INT), _n(14, warnings, S_INT),
-            _s(15, output, S_LINK) if output else _s(15, ""),
+            _s(2, KIND_LABEL.get(kind, kind)),
+            _s(3, p.get("department") or p.get("implementer") or ""), _s(4, file), _s(5, p.get("sheet")),
+            _s(6, p.get("name")), _n(7, funds.get("budget"), S_NUM), _n(8, funds.get("executed"), S_NUM),
+            _n(9, funds.get("rate"), S_PCT), _n(10, funds.get("score"), S_NUM), _n(11, score, S_NUM),
+            _n(12, total.get("score_entered"), S_NUM), _s(13, shown_grade, S_WRAP if ungraded else S_TEXT),
+            _n(14, errors, S_BAD if errors else S_INT), _n(15, warnings, S_INT),
+            _s(16, output, S_LINK) if output else _s(16, ""),
         ))
         red = ""
         share = _indicator_share(p)
@@ -135,7 +143,8 @@ def digest(data: dict[str, Any], output: Optional[str]) -> dict[str, Any]:
             red = "".join((_s(1, file), _s(2, p.get("sheet")), _s(3, p.get("name")), _n(4, rate, S_PCT),
                            _n(5, share, S_PCT), _n(6, score, S_NUM)))
         target = xml_attr(_link_target(clean_xml(output))) if output else ""
-        projects.append((score, grade, rate, SEP.join(s.encode("utf-8") for s in (cells, target, red))))
+        projects.append((score, grade, rate, SEP.join(s.encode("utf-8") for s in (cells, target, red)),
+                         KIND_ORDER.get(kind, len(KIND_ORDER))))
     ordered = sorted(findings, key=lambda f: SEVERITY_RANK.get(f.get("severity"), 3))  # stable: file order kept
     rows = []
     codes: Counter[tuple[str, str]] = Counter()
@@ -157,13 +166,14 @@ def digest(data: dict[str, Any], output: Optional[str]) -> dict[str, Any]:
 
 
 class SummaryIndex:
-    """Accumulates digests as files finish. Per project it keeps 36 bytes in arrays (总分,
-    执行率, file position, spool offset and length); per file 12 bytes, its findings' spool span."""
+    """Accumulates digests as files finish. Per project it keeps 37 bytes in arrays (总分,
+    执行率, kind, file position, spool offset and length); per file 12 bytes, its findings' spool span."""
 
     def __init__(self, spool: IO[bytes], files: int) -> None:
         self.spool = spool
         self.score = array("d")  # NaN: no 总分
         self.rate = array("d")  # NaN: no 执行率
+        self.kind = array("b")  # place of the table's kind in KIND_ORDER
         self.file = array("l")  # index into report.outcomes
         self.offset = array("q")
         self.length = array("l")
@@ -180,9 +190,10 @@ class SummaryIndex:
         return at
 
     def add(self, file_index: int, d: dict[str, Any]) -> None:
-        for score, grade, rate, record in d.get("projects", ()):
+        for score, grade, rate, record, kind in d.get("projects", ()):
             self.score.append(math.nan if score is None else score)
             self.rate.append(math.nan if rate is None else rate)
+            self.kind.append(kind)
             self.file.append(file_index)
             self.offset.append(self._put(record))
             self.length.append(len(record))
@@ -203,12 +214,14 @@ class SummaryIndex:
         return self.spool.read(length)
 
     def ranking(self) -> list[int]:
-        """Project positions, best 总分 first (none last); ties in file order, so that results do
-        not depend on which worker finished first. Two stable sorts on plain keys rather than
-        one on tuples: a tuple per project would be the biggest object of a 10,000-file run."""
-        score, file = self.score, self.file
+        """Project positions by kind (项目支出, then 部门整体 …), within a kind best 总分 first
+        (none last); ties in file order, so that results do not depend on which worker finished
+        first. Stable sorts on plain keys rather than one on tuples: a tuple per project would be
+        the biggest object of a 10,000-file run."""
+        score, file, kind = self.score, self.file, self.kind
         by_file = sorted(range(len(score)), key=file.__getitem__)  # a file's projects stay in order
-        return sorted(by_file, key=lambda k: -score[k] if score[k] == score[k] else math.inf)
+        by_score = sorted(by_file, key=lambda k: -score[k] if score[k] == score[k] else math.inf)
+        return sorted(by_score, key=kind.__getitem__)
 
 
 # --- streaming sheets ---------------------------------------------------------------------
@@ -315,15 +328,20 @@ def _ranking(report: BatchReport, index: SummaryIndex, profile: Profile, red: ar
     """排名, streamed in rank order; fills ``red`` with (offset, length) pairs of red-flag rows."""
     sheet = _Sheet("排名", RANK_WIDTHS, 3, len(RANK_HEADERS))
     sheet.put(1, _s(1, f"预算绩效自评评分排名（规则：{profile.name} {profile.title}）", S_TITLE))
-    sheet.put(2, _s(1, f"已评分 {report.count('scored')} 个文件、{index.projects} 个项目；"
+    kinds = Counter(index.kind)
+    by_kind = "，".join(f"{label} {kinds[i]}" for i, label in enumerate(KIND_LABEL.values()) if kinds[i])
+    apart = f"（{by_kind}，名次按类别分别排列）" if len(kinds) > 1 else ""
+    sheet.put(2, _s(1, f"已评分 {report.count('scored')} 个文件、{index.projects} 张表{apart}；"
                        f"已跳过 {report.count('skipped')}；失败 {report.count('failed')}", S_NOTE))
     _head_row(sheet, 3, RANK_HEADERS)
     rates: Counter[str] = Counter()
-    rank = 0
+    rank, kind = 0, -1
     row = 3
     for k in index.ranking():
         row += 1
         score, rate = index.score[k], index.rate[k]
+        if index.kind[k] != kind:  # 名次 count within each kind
+            rank, kind = 0, index.kind[k]
         if score == score:
             rank += 1
             first = f'<c r="A{ROW}" s="{S_INT}"><v>{rank}</v></c>'.encode()
@@ -335,7 +353,7 @@ def _ranking(report: BatchReport, index: SummaryIndex, profile: Profile, red: ar
         cells, target, red_cells = record.split(SEP, 2)
         sheet.put_bytes(row, first + cells)
         if target:
-            sheet.link(f"O{row}", target)
+            sheet.link(f"{col_letter(len(RANK_HEADERS))}{row}", target)
         if red_cells:
             red.extend((index.offset[k] + len(cells) + len(target) + 2, len(red_cells)))
     if index.projects:

@@ -28,27 +28,28 @@ def render_check(result: WorkbookResult, profile: Profile) -> str:
     for ps in result.scores:
         p, f = ps.project, ps.funds
         lines.append("")
-        kind = "部门整体支出绩效自评表" if p.kind == "department" else "项目"
-        lines.append(f"{kind}：{p.name}（工作表「{p.sheet}」）" + (f"  {p.year} 年度" if p.year else ""))
+        lines.append(f"{p.kind.label}：{p.name}（工作表「{p.sheet}」）" + (f"  {p.year} 年度" if p.year else ""))
         rate = f"{fmt(f.rate * 100)}%" if f.rate is not None else "—"
         money = f"  预算 {fmt(f.budget)} 万元  执行 {fmt(f.executed)} 万元  执行率 {rate}"
-        if p.kind == "department":
-            # A department table has no 10-point funds score of its own: none is shown.
-            lines.append(money if p.funds else "  未找到资金表")
-            if ps.indicators:
-                lines.append(f"  评分表 {len(ps.indicators)} 行  分值合计 {fmt(ps.total_weight)}  "
-                             f"自评合计 {fmt(ps.score_entered)}（未核定，无等级）")
-                lines.append("  评分标准未自动评判，仅核对分值与得分的加总，请人工复核")
-            else:
-                lines.append("  评分细则各行未自动评分" + ("（仅核对资金合计）" if p.funds else "，请人工复核"))
-            continue
-        lines.append(f"{money}  资金得分 {fmt(f.score)}/{fmt(f.weight)}")
+        if not p.funds and f.weight is None:
+            lines.append("  未找到资金表")
+        elif f.weight is None and f.score is None:
+            lines.append(f"{money}（资金表无分值栏，不单独计分）")
+        else:
+            lines.append(f"{money}  资金得分 {fmt(f.score)}/{fmt(f.weight)}")
+        rubric = [r for r in ps.indicators if r.rubric is not None and r.applicable]
+        if rubric:
+            manual = sum(1 for r in rubric if r.issue == "manual")
+            lines.append(f"  评分标准 {len(rubric)} 行：{len(rubric) - manual} 行按规则核定，{manual} 行人工复核")
         entered = f"（自评 {fmt(ps.score_entered)}）" if ps.score_entered is not None else ""
         rescaled = ""
         if ps.raw is not None and ps.score is not None and ps.raw != ps.score:
             rescaled = f"（原始合计 {fmt(ps.raw)}，分值合计 {fmt(ps.total_weight)}）"
             if ps.cap is not None:
                 rescaled = f"（执行率偏低，总分封顶 {fmt(ps.cap)}）"
+        if ps.score is None and ps.ungraded:
+            lines.append(f"  指标 {len(ps.indicators)} 项  总分 —{entered}  未定级：{ps.ungraded}")
+            continue
         lines.append(f"  指标 {len(ps.indicators)} 项  总分 {fmt(ps.score)}{rescaled}{entered}  等级 {ps.grade or '—'}")
     errors = sum(1 for x in result.findings if x.severity is Severity.ERROR)
     warnings = sum(1 for x in result.findings if x.severity is Severity.WARNING)

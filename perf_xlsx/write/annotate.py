@@ -19,6 +19,9 @@ from perf_xlsx.write.comments import add_comments
 from perf_xlsx.write.context import SEVERITY_RANK, TOOL_HEADER, Build, SheetInfo
 from perf_xlsx.write.look import Look, StylePart
 
+#: What the 核定得分 column shows on a row whose 评分标准 is left to a person.
+MANUAL_REVIEW = "人工复核"
+
 TOOL_COLUMN_WIDTH = 11
 # Entered and computed scores are both two-decimal figures; closer than this they agree.
 SCORE_TOLERANCE = 0.005
@@ -124,14 +127,17 @@ def _tool_column(ps: ProjectScore, editor: SheetEditor) -> tuple[_ToolCells, int
     """Cells of the 核定得分 column for one project: header, funds row, indicators, total;
     and its column (0 for none, -1 when no column is left right of the table)."""
     p = ps.project
-    if p.kind == "department":
-        return {}, 0  # a 部门整体 table is checked, not scored: there is no 核定 figure to show
     values: dict[int, tuple[str, Any]] = {}
     total_row = next((r for r in p.funds if r.kind == "total"), None)
     if total_row is not None and total_row.row and ps.funds.score is not None:
         values[total_row.row] = ("num", ps.funds.score)
     for r in ps.indicators:
-        values[r.indicator.row] = ("num", r.counted) if r.applicable else ("text", "不适用")
+        if not r.applicable:
+            values[r.indicator.row] = ("text", "不适用")
+        elif r.issue == "manual":  # a 评分标准 the tool cannot judge: no 核定 figure of its own
+            values[r.indicator.row] = ("text", MANUAL_REVIEW)
+        else:
+            values[r.indicator.row] = ("num", r.counted)
     total_ref = p.total_score.ref if p.total_score is not None else p.total_label_cell
     if total_ref and ps.score is not None:
         values[parse_ref(total_ref)[0]] = ("num", ps.score)
@@ -193,8 +199,8 @@ def _collect_marks(b: Build, marks: dict[str, dict[tuple[int, int], _Mark]]) -> 
             continue
         editor = b.editor(sheet)
         checks: list[tuple[Optional[str], Optional[float], Optional[float]]] = [
-            (r.indicator.score.ref, r.score_entered, r.counted) for r in ps.indicators
-            if r.applicable and r.indicator.score is not None and ps.project.kind != "department"]
+            (r.indicator.entered_cell.ref, r.score_entered, r.counted) for r in ps.indicators
+            if r.applicable and r.indicator.entered_cell is not None and r.issue != "manual"]
         checks.append((ps.funds.score_cell, ps.funds.score_entered, ps.funds.score))
         if ps.project.total_score is not None:
             checks.append((ps.project.total_score.ref, ps.score_entered, ps.score))

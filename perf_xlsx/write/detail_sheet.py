@@ -117,8 +117,9 @@ def _lines(b: Build, dropped_sheets: frozenset[int]) -> Iterator[Line]:
                    link=at + ref.split(":")[0] if at and ref else None)
         for r in ps.indicators:
             ind = r.indicator
-            counted = r.counted if r.applicable and p.kind != "department" else None
-            ref = ind.score.ref if ind.score is not None else (ind.name_cell or f"A{ind.row}")
+            counted = r.counted if r.applicable and r.issue != "manual" else None  # manual: a person's
+            entered = ind.entered_cell
+            ref = entered.ref if entered is not None else (ind.name_cell or f"A{ind.row}")
             target, actual = r.target, r.actual
             yield Line(sheet=p.sheet, project=p.name, level1=ind.level1, level2=ind.level2, name=ind.name,
                        target_text=target.raw, actual_text=actual.raw, target=target.value, actual=actual.value,

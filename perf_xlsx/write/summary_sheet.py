@@ -77,8 +77,9 @@ def build_summary(b: Build, look: Look, name: str, dropped_sheets: frozenset[int
         target = link_to(b, dropped_sheets, p.sheet, "A1")
         if target:
             sb.link(row, 2, target, f"转到工作表 {p.sheet}")
+        # No indicator total where rows are left to a person: it would pass for a verified one.
         ind_score = round2(sum(r.counted for r in ps.indicators)) \
-            if ps.indicators and p.kind != "department" else None  # department rows: 自评 only
+            if ps.indicators and ps.raw is not None else None
         diff = round2(ps.score - ps.score_entered) if ps.score is not None and ps.score_entered is not None else None
         in_sheet = [x for x in res.findings if x.sheet == p.sheet]
         sb.put_row(row, [
@@ -86,7 +87,7 @@ def build_summary(b: Build, look: Look, name: str, dropped_sheets: frozenset[int
             number(f.budget, s_num), number(f.executed, s_num), number(f.rate, st.pct),
             number(f.score, s_num), number(ind_score, s_num), number(ps.score, s_num),
             number(ps.score_entered, s_num), number(diff, s_num),
-            text_tail(ps.grade or ("未评分" if p.kind == "department" else "—"), st.center),
+            text_tail(ps.grade or ("未定级" if ps.ungraded else "—"), st.center),
             number(sum(1 for x in in_sheet if x.severity is Severity.ERROR), st.int_),
             number(sum(1 for x in in_sheet if x.severity is Severity.WARNING), st.int_),
         ])
@@ -126,7 +127,17 @@ def build_summary(b: Build, look: Look, name: str, dropped_sheets: frozenset[int
     sb.text(row, 4, check, st.text)
     sb.merge(row, 4, row, last, st.text)
     sb.height(row, 13.5 * wrapped_lines(check, sum(widths[3:])) + 4)
-    row += 2
+    row += 1
+    for ps in res.scores:
+        if ps.score is None and ps.ungraded:  # why the 等级 column says 未定级
+            why = f"{ps.project.kind.label}「{ps.project.sheet}」：{ps.ungraded}"
+            sb.text(row, 1, "未定级", st.header)
+            sb.merge(row, 1, row, 3, st.header)
+            sb.text(row, 4, why, st.text)
+            sb.merge(row, 4, row, last, st.text)
+            sb.height(row, 13.5 * wrapped_lines(why, sum(widths[3:])) + 4)
+            row += 1
+    row += 1
 
     errors = sum(1 for x in res.findings if x.severity is Severity.ERROR)
     warnings = sum(1 for x in res.findings if x.severity is Severity.WARNING)
