@@ -446,6 +446,7 @@ def test_scored_copy_of_a_department_table_shows_the_tool_s_scores(tmp_path: Pat
     summary = openpyxl.load_workbook(outputs[1])["汇总"]
     texts = [c.value for row in summary.iter_rows() for c in row if isinstance(c.value, str)]
     assert "未定级" in texts and any("2 行评分标准须人工复核" in t for t in texts)
+    assert summary["A1"].value == "部门整体支出绩效自评 评分汇总"
     # 评分明细: the tool's score on the rows it judged, none on the rows left to a person.
     detail = openpyxl.load_workbook(outputs[1])["评分明细"]
     head = [c.value for c in detail[1]]

@@ -49,7 +49,9 @@ def build_summary(b: Build, look: Look, name: str, dropped_sheets: frozenset[int
         next((p.department for p in projects if p.department), "")
     year = (unit.year if unit and unit.year else None) or next((p.year for p in projects if p.year), None)
 
-    sb.text(1, 1, "项目支出绩效自评 评分汇总", st.title)
+    # Named after the tables it sums up (项目支出 / 部门整体), or plainly when the kinds are mixed.
+    labels = {p.kind.label.removesuffix("表") for p in projects} if projects else {"项目支出绩效自评"}
+    sb.text(1, 1, f"{labels.pop() if len(labels) == 1 else '绩效自评'} 评分汇总", st.title)
     sb.merge(1, 1, 1, last)
     sb.height(1, 24)
     info = [("单位", unit_name or "（未写明）"), ("年度", f"{year} 年" if year else "（未写明）"),
