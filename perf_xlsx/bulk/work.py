@@ -15,6 +15,7 @@ from perf_xlsx.bulk.scan import own_output_reason
 from perf_xlsx.bulk.summary import digest
 from perf_xlsx.judge.evaluate import evaluate_file
 from perf_xlsx.read.legacy import as_xlsx
+from perf_xlsx.read.source import opened
 from perf_xlsx.results import encode_line, mark_failed, result_to_dict
 from perf_xlsx.rules import Profile
 from perf_xlsx.write.scored import WriteError, write_scored
@@ -34,7 +35,15 @@ def _outcome(data: dict[str, Any], reason: str = "", output: Optional[str] = Non
 
 
 def process_one(path: str, rel: str, out_path: str, profile: Profile) -> Outcome:
-    """Score one file and write its scored copy to out_path; returns a picklable outcome."""
+    """Score one file and write its scored copy to out_path; returns a picklable outcome.
+
+    The file is held open (read.source) for all three steps: the own-output check, the reader
+    and the writer share one read of its bytes, one zip directory and its inflated parts."""
+    with opened(path):
+        return _process(path, rel, out_path, profile)
+
+
+def _process(path: str, rel: str, out_path: str, profile: Profile) -> Outcome:
     own = own_output_reason(path)
     if own is not None:
         return {"status": "skipped", "reason": own}

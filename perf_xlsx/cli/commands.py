@@ -13,6 +13,7 @@ from perf_xlsx.cli.chinese import ChineseGroup, Integer
 from perf_xlsx.cli.render import BatchProgress, render_batch, render_check
 from perf_xlsx.judge.evaluate import evaluate_file, exit_code
 from perf_xlsx.model import WorkbookResult
+from perf_xlsx.read.source import opened
 from perf_xlsx.results import result_to_dict
 from perf_xlsx.rules import (
     DEFAULT_PROFILE,
@@ -116,10 +117,11 @@ def check(file: str, rules: Optional[str]) -> None:
 def score(file: str, output: Optional[str], json_path: Optional[str], rules: Optional[str]) -> None:
     """评分 FILE：写出评分后的工作簿（含 评分明细 与 汇总），可选 JSON 结果。"""
     profile = _profile(rules)
-    result = evaluate_file(_existing_file(file), profile, display_name=file)
-    if json_path is not None:
-        _write_json(result_to_dict(result), json_path)
-    out_path = _write_scored(result, file, output, profile)
+    with opened(_existing_file(file)):  # read once, for the reader and the writer (read.source)
+        result = evaluate_file(file, profile, display_name=file)
+        if json_path is not None:
+            _write_json(result_to_dict(result), json_path)
+        out_path = _write_scored(result, file, output, profile)
     if json_path != "-":
         click.echo(render_check(result, profile))
         if out_path:

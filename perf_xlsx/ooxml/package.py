@@ -44,11 +44,12 @@ class RawEntry:
 class _Parts(Mapping[str, bytes]):
     """Part name -> content, inflated on first access (most parts are only ever copied)."""
 
-    def __init__(self, inflate: Callable[[str], bytes], names: list[str]) -> None:
+    def __init__(self, inflate: Callable[[str], bytes], names: list[str],
+                 cache: Optional[dict[str, bytes]] = None) -> None:
         self._inflate = inflate
         self._names = names
         self._index = set(names)
-        self._cache: dict[str, bytes] = {}
+        self._cache: dict[str, bytes] = {} if cache is None else cache
 
     def __getitem__(self, name: str) -> bytes:
         if name not in self._index:
@@ -70,18 +71,25 @@ class _Parts(Mapping[str, bytes]):
 
 class Package:
     """The parts of a zip package, in their original order. The file is read once into
-    memory (the input is never opened for writing)."""
+    memory (the input is never opened for writing).
 
-    def __init__(self, blob: bytes) -> None:
+    ``zf`` and ``inflated`` come from a reader that has already opened the same bytes under its
+    own (stricter) limits (read.source): its parsed zip directory and the parts it inflated,
+    which are then neither parsed nor inflated again, nor checked against the limits here."""
+
+    def __init__(self, blob: bytes, zf: Optional[zipfile.ZipFile] = None,
+                 inflated: Optional[dict[str, bytes]] = None) -> None:
         self._blob = blob
-        zf = zipfile.ZipFile(io.BytesIO(blob))
+        checked = zf is not None
+        if zf is None:
+            zf = zipfile.ZipFile(io.BytesIO(blob))
         infos = [i for i in zf.infolist() if not i.filename.endswith("/")]
-        if len(infos) > MAX_PARTS or sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
+        if not checked and (len(infos) > MAX_PARTS or sum(i.file_size for i in infos) > MAX_TOTAL_BYTES):
             raise PartError("文件解压后过大，无法生成评分工作簿")
         # A duplicated name keeps its first position and the data zipfile reads for it.
         names = list(dict.fromkeys(i.filename for i in infos))
         self._zf = zf
-        self.parts: Mapping[str, bytes] = _Parts(self._inflate, names)
+        self.parts: Mapping[str, bytes] = _Parts(self._inflate, names, inflated)
         self._rels: dict[str, list[Rel]] = {}
 
     @classmethod

@@ -25,7 +25,8 @@ from perf_xlsx.a1 import col_index, parse_range, ref
 from perf_xlsx.model import CellValue, make_cell
 from perf_xlsx.read.errors import GridError
 from perf_xlsx.read.numfmt import cell_formats, excel_date
-from perf_xlsx.read.zipbook import ZipBook, local_name, open_book, parse_xml, workbook_part
+from perf_xlsx.read.source import open_book
+from perf_xlsx.read.zipbook import ZipBook, local_name, parse_xml, workbook_part
 from perf_xlsx.values import clean_text
 
 MAX_ROWS = 5000

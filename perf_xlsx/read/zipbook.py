@@ -6,14 +6,14 @@ A3), and XML with a DTD is never parsed by the C parser (no entity can be expand
 
 from __future__ import annotations
 
+import io
 import os
 import posixpath
 import struct
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
-from contextlib import contextmanager
-from typing import IO, Any, Callable, Iterator, Optional, Union
+from typing import IO, Any, Callable, Optional, Union
 
 from defusedxml import ElementTree as SafeET
 
@@ -52,12 +52,15 @@ _PLAIN_FLAGS = 0x080E
 
 
 class ZipBook:
-    """The parts of an open zip, read directly from its file where that is safe (see read)."""
+    """The parts of an open zip, read directly from its file (or from its bytes, ``blob``) where
+    that is safe (see read). Each part is inflated at most once: ``parts`` keeps what was read,
+    for the writer to reuse (read.source)."""
 
-    def __init__(self, zf: zipfile.ZipFile, fh: Optional[IO[bytes]] = None) -> None:
+    def __init__(self, zf: zipfile.ZipFile, fh: Optional[IO[bytes]] = None, blob: Optional[bytes] = None) -> None:
         self.zf = zf
-        self.fh = fh
+        self.fh = fh if fh is not None or blob is None else io.BytesIO(blob)
         self.names = set(zf.namelist())
+        self.parts: dict[str, bytes] = {}  # name -> content, every part read so far
         # Where each entry's data must end: the next entry's local header, or the central
         # directory (entries that overlap are for zipfile to judge, as it does in newer Pythons).
         starts = sorted({i.header_offset for i in zf.infolist()})
@@ -65,6 +68,13 @@ class ZipBook:
         self._ends = {start: starts[n + 1] for n, start in enumerate(starts[:-1])}
 
     def read(self, name: str) -> bytes:
+        """A part's bytes, inflated on its first read only (see _inflate)."""
+        data = self.parts.get(name)
+        if data is None:
+            data = self.parts[name] = self._inflate(name)
+        return data
+
+    def _inflate(self, name: str) -> bytes:
         """A part's bytes. zipfile.read costs ~20 us of Python per part (a ZipExtFile, its
         buffers and checks), as much as inflating a 自评表 part; the stored bytes are read and
         inflated directly instead, bounded by the declared size (which check_zip has capped)
@@ -153,20 +163,19 @@ def check_zip(zf: zipfile.ZipFile, read: Optional[Callable[[str], bytes]] = None
         raise GridError("read.not_xlsx", "文件不是 Excel 工作簿，请在 WPS/Excel 中另存为 .xlsx")
 
 
-@contextmanager
-def open_book(path: str) -> Iterator[ZipBook]:
-    """The workbook file at ``path`` as a ZipBook, its directory checked against the limits
-    (check_zip); GridError when it is too large, not a zip, encrypted or not a workbook."""
+def load_book(path: str) -> tuple[bytes, ZipBook]:
+    """The bytes of the workbook file at ``path`` (read whole, once) and the ZipBook over them,
+    its directory checked against the limits (check_zip); GridError when it is too large, not a
+    zip, encrypted or not a workbook. Nothing is left open: the book reads from the bytes."""
     if os.path.getsize(path) > MAX_FILE_BYTES:
         raise GridError("read.too_large", "文件超过 100 MB，不像是自评表，请删除无关内容后重新提交")
-    # The file is opened here rather than by zipfile so that ZipBook can read parts from it directly.
     with open(path, "rb") as fh:
-        try:
-            zf = zipfile.ZipFile(fh)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile):
-            raise GridError("read.not_xlsx",
-                            "文件已损坏或不是 .xlsx 工作簿，请在 WPS/Excel 中另存为 .xlsx 后重新提交") from None
-        with zf:
-            book = ZipBook(zf, fh)
-            check_zip(zf, book.read)
-            yield book
+        blob = fh.read()
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(blob))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile):
+        raise GridError("read.not_xlsx",
+                        "文件已损坏或不是 .xlsx 工作簿，请在 WPS/Excel 中另存为 .xlsx 后重新提交") from None
+    book = ZipBook(zf, blob=blob)
+    check_zip(zf, book.read)
+    return blob, book

@@ -22,7 +22,7 @@ from __future__ import annotations
 import errno
 import os
 import zipfile
-from typing import Optional, Union
+from typing import Callable, Optional, Union
 
 from perf_xlsx.fileutil import atomic_write
 from perf_xlsx.model import WorkbookResult
@@ -33,6 +33,7 @@ from perf_xlsx.ooxml.parse import well_formed
 from perf_xlsx.ooxml.props import custom_props_has
 from perf_xlsx.ooxml.rels import parse_rels, resolve
 from perf_xlsx.ooxml.zipout import zip_bytes
+from perf_xlsx.read.source import current_source
 from perf_xlsx.rules import Profile
 from perf_xlsx.write.annotate import annotate_sheets, note_sheet_names
 from perf_xlsx.write.context import (
@@ -64,26 +65,37 @@ class WriteError(Exception):
 def is_scored_output(path: str) -> bool:
     """Whether ``path`` is a workbook this tool wrote (checks the custom document property
     only, so a renamed or moved output is still recognised; never raises)."""
+    source = current_source(path)
+    book = source.try_book() if source is not None else None
+    if book is not None:
+        # The open input's checked zip (read.source); a file it refuses is looked at below.
+        try:
+            return _has_output_tag(book.zf, book.names, book.read)
+        except Exception:  # noqa: BLE001 - as below
+            return False
     try:
         with zipfile.ZipFile(path) as zf:
-            name = "docProps/custom.xml"
-            names = set(zf.namelist())
-            if name not in names:
-                found = _custom_part_from_rels(zf, names)
-                if found is None:
-                    return False
-                name = found
-            if zf.getinfo(name).file_size > 1 << 20:
-                return False
-            return custom_props_has(zf.read(name), OUTPUT_PROPERTY)
+            return _has_output_tag(zf, set(zf.namelist()), zf.read)
     except Exception:  # noqa: BLE001 - any unreadable file is simply "not one of ours"
         return False
 
 
-def _custom_part_from_rels(zf: zipfile.ZipFile, names: set[str]) -> Optional[str]:
+def _has_output_tag(zf: zipfile.ZipFile, names: set[str], read: Callable[[str], bytes]) -> bool:
+    name = "docProps/custom.xml"
+    if name not in names:
+        found = _custom_part_from_rels(names, read)
+        if found is None:
+            return False
+        name = found
+    if zf.getinfo(name).file_size > 1 << 20:
+        return False
+    return custom_props_has(read(name), OUTPUT_PROPERTY)
+
+
+def _custom_part_from_rels(names: set[str], read: Callable[[str], bytes]) -> Optional[str]:
     if "_rels/.rels" not in names:
         return None
-    for rel in parse_rels(zf.read("_rels/.rels")):
+    for rel in parse_rels(read("_rels/.rels")):
         if rel.type == REL_CUSTOM_PROPS and not rel.external:
             part = resolve("", rel.target)
             return part if part in names else None
@@ -108,8 +120,13 @@ def render_scored(input_path: str, result: WorkbookResult, profile: Profile) -> 
     """The bytes of the scored workbook (no file is written)."""
     if result.status != "scored" or result.model is None:
         raise WriteError(f"{base_name(input_path)} 未能评分，无法生成评分工作簿")
+    source = current_source(input_path)
+    # The input held open by the caller (read.source) is not read again: its bytes, zip
+    # directory and the parts the reader inflated are reused.
+    pkg = source.package() if source is not None and source.try_book() is not None else None
     try:
-        pkg = Package.read(input_path)
+        if pkg is None:
+            pkg = Package.read(input_path)
     except OSError as exc:
         raise WriteError(f"无法读取 {input_path}：{exc.strerror or exc}") from exc
     except zipfile.BadZipFile as exc:
