@@ -119,3 +119,10 @@ def cell_quantity(cell: Optional[CellValue], unit_hint: Optional[str] = None,
         return Quantity(raw=cell.error if cell is not None and cell.error else "")
     return parse_quantity(cell.value, percent_format=cell.percent_format, unit_hint=unit_hint,
                           year=year)
+
+
+def beyond(entered: float, computed: float, tolerance: float) -> bool:
+    """Whether an entered figure is further than the tolerance from the computed one, the
+    tolerance inclusive and the difference settled first: 2.16 − 2.15 is 0.010000000000000231 as a
+    float, which is the 0.01 it stands for, within a tolerance of 0.01."""
+    return settled_decimal(abs(float(entered) - float(computed))) > Decimal(str(tolerance))

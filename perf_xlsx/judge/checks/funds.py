@@ -8,6 +8,7 @@ from typing import Iterator, Optional
 from perf_xlsx.judge.breakdowns import MONEY_COLUMNS, Breakdown, breakdowns, total_row
 from perf_xlsx.judge.checks.base import COLUMN_NAMES, INFO, E, W, finding
 from perf_xlsx.judge.numbers import (
+    beyond,
     cell_money,
     cell_number,
     cell_points,
@@ -17,6 +18,7 @@ from perf_xlsx.judge.numbers import (
     settled,
     settled_decimal,
 )
+from perf_xlsx.judge.scoring import funds_points
 from perf_xlsx.model import CellValue, Finding, ProjectScore
 from perf_xlsx.rules import Profile
 from perf_xlsx.values import blank_amount
@@ -149,10 +151,38 @@ def funds_score(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     f, p = ps.funds, ps.project
     if f.score is None or f.score_entered is None:
         return
-    if abs(f.score_entered - f.score) > profile.tolerance.score:
+    tol = profile.tolerance.score
+    if not beyond(f.score_entered, f.score, 0):
+        return
+    shown = _shown_rate_score(ps, profile)
+    if shown is not None and not beyond(f.score_entered, shown[1], 0):
+        # The unit multiplied the 执行率 it sees on the sheet (10.8%), not the exact one (10.77%).
+        yield finding(INFO, "funds.score_from_shown_rate",
+                      f"预算执行率得分 {fmt(f.score_entered)} 按表中显示的执行率 {shown[0]} 计算；"
+                      f"按金额计算应得 {fmt(f.score)}（{f.how}），差异来自执行率的显示位数，予以认可",
+                      p.sheet, f.score_cell, f.score, f.score_entered)
+    elif beyond(f.score_entered, f.score, tol):
         yield finding(E, "funds.score_mismatch",
                       f"预算执行率得分 {fmt(f.score_entered)} ≠ 应得 {fmt(f.score)}（{f.how}）",
                       p.sheet, f.score_cell, f.score, f.score_entered)
+
+
+def _shown_rate_score(ps: ProjectScore, profile: Profile) -> Optional[tuple[str, float]]:
+    """The funds score from the 执行率 as the sheet shows it (10.8% where the amounts give
+    10.77...%): the entered rate, when it agrees with the amounts (rounded for display) but is
+    not the exact rate. None when there is no such rate."""
+    f = ps.funds
+    total = total_row(ps.project)
+    if total is None or total.rate is None or f.rate is None or f.weight is None:
+        return None
+    cell = total.rate
+    if cell.blank or cell.error or cell_number(cell) is None:
+        return None
+    ok, points = _rate_matches(cell, f.rate, profile.tolerance.rate_points)
+    if not ok or not beyond(points, f.rate * 100, 0):
+        return None
+    score, _ = funds_points(points / 100, f.weight, profile)
+    return (cell.text if "%" in cell.text.replace("％", "%") else f"{fmt(points)}%"), score
 
 
 def funds_misc(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator, Optional
 
 from perf_xlsx.judge.checks.base import INFO, E, W, finding
-from perf_xlsx.judge.numbers import cell_number, fmt, round2
+from perf_xlsx.judge.numbers import beyond, cell_number, fmt, round2
 from perf_xlsx.model import Finding, Grade, IndicatorScore, Kind, Project, ProjectScore, Quantity
 from perf_xlsx.rules import Profile
 from perf_xlsx.values import normalize_label
@@ -132,7 +132,7 @@ def _row(p: Project, r: IndicatorScore, ps: ProjectScore, profile: Profile) -> I
             yield finding(E, "indicator.score_mismatch",
                           f"{label}定性「{r.grade.label}」得分应在 {fmt(r.band[0])}–{fmt(r.band[1])} 分之间，"
                           f"填报 {fmt(r.score_entered)}", p.sheet, score_ref, list(r.band), r.score_entered)
-    elif r.score is not None and r.score_entered is not None and abs(r.score - r.score_entered) > tol:
+    elif r.score is not None and r.score_entered is not None and beyond(r.score_entered, r.score, tol):
         yield finding(E, "indicator.score_mismatch",
                       f"{label}得分 {fmt(r.score_entered)} ≠ 应得 {fmt(r.score)}（{r.how}）", p.sheet, score_ref,
                       r.score, r.score_entered)

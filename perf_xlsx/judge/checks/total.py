@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from perf_xlsx.judge.checks.base import INFO, E, W, finding
-from perf_xlsx.judge.numbers import fmt, round2, settled
+from perf_xlsx.judge.numbers import beyond, fmt, round2, settled
 from perf_xlsx.judge.scoring import indicator_share
 from perf_xlsx.model import Finding, ProjectScore, TableKind
 from perf_xlsx.rules import Profile
@@ -28,7 +28,7 @@ def totals(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     funds_entered = ps.funds.score_entered or 0.0
     if entered_parts or ps.funds.score_entered is not None:
         summed = round2(funds_entered + sum(entered_parts))
-        if abs(summed - entered_total) > tol:
+        if beyond(entered_total, summed, tol):
             # A department table's 合计 usually sums the rubric rows alone: no funds part to name.
             parts = f"（预算执行 {fmt(funds_entered)} + 指标 {fmt(summed - funds_entered)}）" \
                 if p.kind is not TableKind.DEPARTMENT or ps.funds.score_entered is not None else f"（{len(entered_parts)} 行）"
@@ -36,7 +36,7 @@ def totals(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
                           f"{'合计得分' if p.kind is TableKind.DEPARTMENT else '总分'} {fmt(entered_total)} ≠ "
                           f"各项得分之和 {fmt(summed)}{parts}",
                           p.sheet, p.total_score.ref if p.total_score else None, summed, entered_total)
-    if ps.score is not None and abs(ps.score - entered_total) > tol:
+    if ps.score is not None and beyond(entered_total, ps.score, tol):
         yield finding(INFO, "total.differs", f"自评总分 {fmt(entered_total)}，按规则核定为 {fmt(ps.score)}",
                       p.sheet, p.total_score.ref if p.total_score else None, ps.score, entered_total)
 
