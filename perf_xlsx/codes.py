@@ -143,7 +143,10 @@ ALL: tuple[FindingCode, ...] = (
                 cell="分项名称"),
 
     FindingCode(FUNDS, "funds.total_mismatch", E, "资金总额与各项之和不符",
-                "年度资金总额 ≠ 各项（当年财政拨款 + 上年结转 + 其他资金）之和，或总额空白；部门整体表的两个资金分项彼此相符而都与总额不符（F1、F9）", cell="总额行该列"),
+                "年度资金总额 ≠ 各项（当年财政拨款 + 上年结转 + 其他资金）之和（总额空白时报 `funds.total_blank`）；部门整体表的两个资金分项彼此相符而都与总额不符（F1、F9）", cell="总额行该列"),
+    FindingCode(FUNDS, "funds.total_blank", W, "资金总额未填写",
+                "年度资金总额某列空白而其中各项已填写：expected 为各项之和（总额按各项之和计分）（F1）",
+                cell="总额行该列"),
     FindingCode(FUNDS, "funds.breakdown_mismatch", E, "资金分项合计与总额不符",
                 "部门整体表的某一资金分项（按收入性质分 / 按支出性质分）各项之和 ≠ 年度资金总额，而另一分项与总额相符"
                 "（两个分项都与总额不符而彼此相符时，报 `funds.total_mismatch`）；没有总额行时两个分项之和不相等（F1、F9）",

@@ -212,3 +212,19 @@ def test_percent_cell_is_quoted_as_a_percent(tmp_path: Path) -> None:
     wb.save(path)
     msgs = [f.message for f in evaluate_file(str(path), NATIONAL).findings if f.code == "indicator.missing_explanation"]
     assert any("实际 70%" in m for m in msgs), msgs
+
+
+@pytest.mark.parametrize("blank", [("full_year",), ("initial", "full_year", "executed")])
+def test_blank_fund_total_with_filled_parts_is_its_own_warning(tmp_path: Path, blank: tuple[str, ...]) -> None:
+    spec = seed_spec("招商节会")
+    spec["funds"]["total"].update({col: None for col in blank})
+    spec["funds"]["carry_over"].update(initial=20, full_year=20, executed=20)
+    spec["funds"]["current_appropriation"].update(initial=180, full_year=180, executed=176.5)
+    path, sheets, _ = make_workbook(tmp_path / "t.xlsx", [spec])
+    result = evaluate_file(str(path), NATIONAL)
+    found = [f for f in result.findings if f.code.startswith("funds.total_")]
+    cells = sheets[0].funds["total"]
+    expected = {"initial": 200.0, "full_year": 200.0, "executed": 196.5}
+    assert [(f.code, f.severity.value, f.cell, f.expected, f.found) for f in found] == [
+        ("funds.total_blank", "warning", cells[col], expected[col], None) for col in blank], found
+    assert result.scores[0].funds.score == 9.83  # scored from the parts

@@ -53,7 +53,9 @@ def funds_totals(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
                 yield finding(E, "funds.not_number", f"年度资金总额（{name}）「{cell.text}」不是数字", p.sheet,
                               cell.ref, summed if agreed else None, cell.text)
             elif agreed:
-                yield finding(E, "funds.total_mismatch", f"年度资金总额（{name}）未填写，{_sums_text(sums, '为')}",
+                # Not a wrong figure: a missing one (the parts are used for the score).
+                yield finding(W, "funds.total_blank",
+                              f"年度资金总额（{name}）未填写，{_sums_text(sums, '为')}，请填写",
                               p.sheet, cell.ref, summed, None)
             else:
                 yield from _breakdowns_apart(p.sheet, col, sums, tol)
