@@ -1006,3 +1006,39 @@ def test_table_kind_reads_as_its_value() -> None:
     for kind in TableKind:
         assert json.dumps({"kind": kind}) == f'{{"kind": "{kind.value}"}}'
         assert f"{kind}" == str(kind) == format(kind) == kind.value == kind
+
+
+# --- a 年度资金总额 row written without its label (issue 12 §3) ------------------------------
+
+
+def _without_total_label(tmp_path: Path, *, clear: tuple[str, ...] = ()) -> tuple[WorkbookResult, SheetMap]:
+    import openpyxl
+
+    path, maps, _ = make_workbook(tmp_path / "wb.xlsx", [seed_spec("招商节会")])
+    m = maps[0]
+    wb = openpyxl.load_workbook(path)
+    ws = wb[m.title]
+    ws[m.funds_labels["total"]] = None
+    for kind in clear:
+        for cell in (m.funds_labels[kind], *m.funds[kind].values()):
+            ws[cell] = None
+    wb.save(path)
+    return evaluate_file(str(path), NATIONAL), m
+
+
+def test_unlabelled_first_funds_row_is_read_as_the_total(tmp_path: Path) -> None:
+    result, m = _without_total_label(tmp_path)
+    (ps,) = result.scores
+    assert (ps.funds.initial, ps.funds.budget, ps.funds.executed) == (200, 200, 196.5)
+    assert ps.funds.score == pytest.approx(9.83)
+    assert ps.score == pytest.approx(99.83)
+    found = [(f.code, f.cell, f.severity.value) for f in result.findings if f.code.startswith("read.funds")]
+    assert found == [("read.funds_total_unlabelled", m.funds_labels["total"], "warning")]
+    assert not [f for f in result.findings if f.code.startswith(("funds.", "total."))]
+
+
+def test_unlabelled_first_funds_row_without_parts_below_stays_unread(tmp_path: Path) -> None:
+    # Nothing under it says it is a total: the block is reported, not guessed.
+    result, _ = _without_total_label(tmp_path, clear=("current_appropriation", "carry_over", "other"))
+    codes = {f.code for f in result.findings}
+    assert "read.funds_unread" in codes and "read.funds_total_unlabelled" not in codes

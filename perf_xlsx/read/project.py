@@ -270,6 +270,33 @@ def _funds_kind(label: str) -> Optional[str]:
     return next((k for k, pred in FUNDS_ROW_KINDS if pred(label)), None)
 
 
+def _unlabelled_total(ctx: SheetContext, row: int, cols: dict[str, int], first_money: int,
+                      stop: int) -> Optional[str]:
+    """The empty label cell of ``row`` when it is a 年度资金总额 written without its label: amounts
+    and a 分值 in the row, and the next labelled row a part of it (其中 / 财政拨款 / 上年结转 /
+    其他资金); else None."""
+    def filled(key: str) -> bool:
+        c = cols.get(key)
+        v = ctx.cell(row, c) if c is not None else None
+        return v is not None and not v.blank
+
+    if "weight" not in cols or not filled("weight"):
+        return None
+    if not any(filled(k) for k in ("initial", "full_year", "executed")):
+        return None
+    for r in range(row + 1, min(row + 4, stop)):
+        label, at = _row_label(ctx, r, first_money)
+        if not label:
+            continue
+        if at is None or not (label.startswith("其中") or _funds_kind(label) in (
+                "current_appropriation", "carry_over", "other")):
+            return None
+        # The label column of the parts; the total's own label cell is the same column here.
+        anchor = ctx.sheet.anchor(row, at[1])
+        return ref(*anchor)
+    return None
+
+
 def _read_funds(ctx: SheetContext, header: int, rows: range, stop_row: Optional[int]) -> tuple[FundsRow, ...]:
     cols = row_map(ctx, header, FUNDS_COLUMNS)
     first_money = min(cols.values())
@@ -290,6 +317,15 @@ def _read_funds(ctx: SheetContext, header: int, rows: range, stop_row: Optional[
                     break
                 continue
             label_ref = label_ref or ref(r, min(filled))
+            unlabelled = _unlabelled_total(ctx, r, cols, first_money, rows.stop) if not out else None
+            if unlabelled is not None:
+                values = {key: ctx.cell(r, c) for key, c in cols.items()}
+                ctx.add(Severity.WARNING, "read.funds_total_unlabelled",
+                        f"项目资金表第一行（第 {r} 行）填有金额和分值，但没有行名；其下是其中/上年结转/其他资金各行，"
+                        "按年度资金总额读取，请补上行名「年度资金总额」", unlabelled)
+                out.append(FundsRow(label="年度资金总额", kind="total", label_cell=unlabelled,
+                                    row=r, group="", **values))
+                continue
         stopped_at = (label, label_ref)
         if any(k in label for k in ("目标", "绩效指标", "一级指标", "三级指标")):
             break
