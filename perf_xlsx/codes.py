@@ -186,7 +186,7 @@ ALL: tuple[FindingCode, ...] = (
                 "指标得分率比执行率高出 5 个百分点以上（一体化系统的“红灯”）", cell="执行率"),
 
     FindingCode(WEIGHTS, "weights.sum_mismatch", E, "分值合计不符",
-                "资金分值 + 各指标分值 ≠ 总分行分值（error）；或合计 ≠ 100（warning，总分按百分制折算；有人工复核行、不核定总分的部门整体评分表不报）（W1）；或表内合计为 100，但不适用指标（或按 `zero_budget = \"exclude_and_rescale\"` 剔除的零预算资金行）不计分，适用分值合计 ≠ 100（warning，写明原始合计与折算后总分，或未折算）（§2.9）", cell="总分行分值", also=(W,)),
+                "资金分值 + 各指标分值 ≠ 总分行分值（error）；或合计 ≠ 100（低于 100 时 warning，总分按百分制折算；超过 100 时 error，总分不定等级，见 `ungraded`；有人工复核行、不核定总分的部门整体评分表不报）（W1）；或表内合计为 100，但不适用指标（或按 `zero_budget = \"exclude_and_rescale\"` 剔除的零预算资金行）不计分，适用分值合计 ≠ 100（warning，写明原始合计与折算后总分，或未折算）（§2.9）", cell="总分行分值", also=(W,)),
     FindingCode(WEIGHTS, "weights.group_mismatch", E, "一级指标分值合计不符",
                 "一级指标内分值合计 ≠ 标注的“（N分）”（W2）", cell="一级指标标签"),
     FindingCode(WEIGHTS, "weights.profile_mismatch", W, "一级指标分值与规则不同",

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 from typing import Any, Optional
 
 import pytest
+from builders import make_workbook, seed_spec
 
 from perf_xlsx.judge.checks import check_project
+from perf_xlsx.judge.evaluate import evaluate_file
 from perf_xlsx.judge.indicators import score_indicator
 from perf_xlsx.judge.numbers import round2
 from perf_xlsx.judge.scoring import column_value, score_project
 from perf_xlsx.model import CellValue, FundsRow, Grade, Indicator, Project
+from perf_xlsx.results import result_to_dict
 from perf_xlsx.rules import load_profile
 
 NATIONAL = load_profile("national_2020")
@@ -651,3 +655,40 @@ def test_deadline_with_a_count_is_a_count_target(target: str) -> None:
     short = score_indicator(indicator(target, "2场", 10, score=10), NATIONAL, year=2021)
     assert (met.kind.value, met.score, met.issue) == ("ge", 10, None)
     assert short.score == round2(10 * 2 / 3)
+
+
+def _score_built(tmp_path: Path, spec: dict[str, Any]) -> tuple[Any, list[tuple[str, str]]]:
+    path, _, _ = make_workbook(tmp_path / "t.xlsx", [spec])
+    result = evaluate_file(str(path), load_profile("national_2020"))
+    assert result.status == "scored", result.error
+    return result, [(f.severity.value, f.code) for f in result.findings]
+
+
+@pytest.mark.parametrize("total_weight", [110, None])
+def test_weights_above_100_give_no_grade(tmp_path: Path, total_weight: Any) -> None:
+    """10 for the funds + 100 for the indicators (one row 10 points too many): the table's points
+    add up to 110, so its total (109.83) is no 100-point score and gets no grade; the JSON still
+    shows the raw total and the weights."""
+    spec = seed_spec("招商节会")
+    spec["indicators"][6].update(weight=25, score=25)
+    spec["total_weight"] = total_weight
+    spec["total_score_published"] = 109.83
+    result, found = _score_built(tmp_path, spec)
+    (ps,) = result.scores
+    assert (ps.raw, ps.score, ps.grade) == (109.83, None, "")
+    assert "分值合计 110 分，超过满分 100 分" in ps.ungraded and "不定等级" in ps.ungraded
+    total = result_to_dict(result)["projects"][0]["total"]
+    assert (total["weight"], total["raw"], total["score"], total["grade"]) == (110, 109.83, None, None)
+    assert ("error", "weights.sum_mismatch") in found
+    assert "total.differs" not in [c for _, c in found]
+
+
+def test_weights_of_100_still_graded_and_none_still_ungraded(tmp_path: Path) -> None:
+    result, _ = _score_built(tmp_path, seed_spec("招商节会"))
+    assert (result.scores[0].score, result.scores[0].grade, result.scores[0].ungraded) == (99.83, "优", "")
+    spec = seed_spec("招商节会")
+    for ind in spec["indicators"]:
+        ind.update(weight=None, score=12)
+    spec["funds"]["total"].update(weight=None)
+    result, _ = _score_built(tmp_path, spec)
+    assert result.scores[0].score is None and result.scores[0].ungraded == "各指标均未填写分值，无法评分"

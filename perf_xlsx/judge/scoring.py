@@ -12,7 +12,8 @@ from perf_xlsx.judge.numbers import cell_points, fmt, round2, settled
 from perf_xlsx.model import FundsScore, IndicatorScore, Project, ProjectScore
 from perf_xlsx.rules import Profile
 
-__all__ = ["MONEY_COLUMNS", "column_value", "funds_points", "indicator_share", "score_funds", "score_project"]
+__all__ = ["MONEY_COLUMNS", "column_value", "funds_points", "indicator_share", "score_funds", "score_project",
+           "weights_over_total"]
 
 
 # --- funds -------------------------------------------------------------------------------
@@ -93,6 +94,14 @@ def indicator_share(rows: Sequence[IndicatorScore]) -> tuple[Optional[float], st
     return None, ""
 
 
+def weights_over_total(project: Project, funds: FundsScore, rows: Sequence[IndicatorScore],
+                       profile: Profile) -> Optional[float]:
+    """The sheet's 分值 sum (the funds row and every row with a 分值, 不适用 ones too, as
+    weights.sum_mismatch adds them) when it is more than the profile's total (100), else None."""
+    total = round2((funds.weight or 0.0) + sum(r.weight for r in rows if r.weight is not None))
+    return total if total > float(profile.weights.total) + 1e-9 else None
+
+
 def score_project(project: Project, profile: Profile) -> ProjectScore:
     """A table's funds score, each row's score, and the total and grade (§2.13, §2.9, §4).
 
@@ -126,6 +135,14 @@ def score_project(project: Project, profile: Profile) -> ProjectScore:
         return ProjectScore(project=project, funds=funds, indicators=rows, total_weight=weight,
                             raw=None, score=None, score_entered=total_entered, grade="", ungraded=why)
     raw = round2((funds.score or 0.0) + sum(r.counted for r in rows))
+    over = weights_over_total(project, funds, rows, profile)
+    if over is not None:
+        # More points than the table is out of: a total graded on it could pass 100, and scaling
+        # it down would hide the wrong 分值. The numbers stay (raw, the weights); no 总分, no 等级.
+        return ProjectScore(project=project, funds=funds, indicators=rows, total_weight=weight,
+                            raw=raw, score=None, score_entered=total_entered, grade="",
+                            ungraded=f"分值合计 {fmt(over)} 分，超过满分 {fmt(profile.weights.total)} 分，"
+                                     f"总分无法按百分制核定，不定等级（请核对各指标分值）")
     score = raw
     # Rescaling needs every counted row's 分值: with rows of unknown weight the sum is not a scale.
     weights_known = all(r.weight is not None for r in rows if r.applicable)

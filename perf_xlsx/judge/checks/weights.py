@@ -90,9 +90,11 @@ def weight_sums(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
                       f"与总分行分值 {fmt(declared)} 不符", p.sheet, cell, total_w, declared)
     elif abs(total_w - expected_total) > 1e-9 and not ungraded:
         rescale = profile.not_applicable.rescale_to_100
-        yield finding(W if rescale else E, "weights.sum_mismatch",
+        over = total_w > expected_total
+        yield finding(W if rescale and not over else E, "weights.sum_mismatch",
                       f"分值合计 {fmt(total_w)}，不为 {fmt(expected_total)}"
-                      + ("，总分已按百分制折算" if rescale else ""), p.sheet, cell, expected_total, total_w)
+                      + ("，超过满分，总分不定等级" if over else "，总分已按百分制折算" if rescale else ""),
+                      p.sheet, cell, expected_total, total_w)
     elif not ungraded:
         yield from _rescaled(ps, profile, expected_total, cell)
 
