@@ -179,6 +179,10 @@ def written_money_unit(*texts: object) -> tuple[str, float] | None:
 
 
 _MONEY_TEXT_RE = re.compile(rf"^([+-]?)({RUN})(.*)$")
+# After the amount's unit: 整 (as on a cheque) and a closing full stop.
+_MONEY_TAIL_RE = re.compile(r"(?<=[元万亿千百\d])整?[。.]?$")
+# The unit in brackets at the end: 200（万元）, 200(元).
+_BRACKETED_UNIT_RE = re.compile(r"(?<=\d)[（(](千万元|百万元|亿元|万元|千元|元|千万|百万|亿|万)[）)]$")
 
 
 def parse_money(value: object, sheet_unit: str = "万元") -> float | None:
@@ -197,8 +201,13 @@ def parse_money(value: object, sheet_unit: str = "万元") -> float | None:
     if not isinstance(value, str):
         return None
     text = compact(clean_text(value))
-    # A currency sign says nothing about the magnitude; the unit (typed or the sheet's) does.
+    # A currency sign or name says nothing about the magnitude; the unit (typed or the sheet's) does.
     text = text.lstrip("¥")
+    if text.startswith("人民币"):
+        text = text[3:]
+    # 200万元整 / 200万元。 / 200（万元）: the amount and its unit, dressed.
+    text = _MONEY_TAIL_RE.sub("", text)
+    text = _BRACKETED_UNIT_RE.sub(r"\1", text)
     if not text or has_foreign_digits(text) or FORBIDDEN_RE.search(text):
         return None
     m = _MONEY_TEXT_RE.match(text)
