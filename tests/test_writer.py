@@ -202,7 +202,8 @@ def expected_changes(case: Case, wb_in: Any) -> tuple[dict[str, dict[tuple[int, 
         cells[(_rc(smap.funds["total"]["score"])[0], col)] = ps.funds.score
         for r in ps.indicators:
             cells[(r.indicator.row, col)] = r.counted if r.applicable else "不适用"
-        cells[(smap.total_row, col)] = ps.score
+        if ps.score is not None:  # no verified total (e.g. 分值 above 100): the row stays blank
+            cells[(smap.total_row, col)] = ps.score
     levels: dict[tuple[str, tuple[int, int]], str] = {}
     for f in res.findings:
         if f.severity is Severity.INFO or not f.sheet or not f.cell:
