@@ -62,12 +62,12 @@ def test_typed_sections_survive_pickling() -> None:
 
 def test_profiles_differ_in_the_options_they_exercise() -> None:
     national, strict = load_profile("national_2020"), load_profile("provincial_strict")
-    assert strict.get("funds", "total_caps") == [[0.8, 89], [0.7, 79], [0.6, 69], [0.5, 59]]
-    assert strict.get("overachievement", "deduction") == "fixed"
-    assert strict.get("indicators", "reverse_formula") == "linear_deviation"
-    assert strict.get("qualitative", "bands")["PARTIAL"] == [0.5, 0.8]
-    assert national.get("funds", "total_caps") == []
-    assert load_profile("sichuan_2023").get("funds", "explain_below_rate") == 0.9
+    assert strict.data["funds"]["total_caps"] == [[0.8, 89], [0.7, 79], [0.6, 69], [0.5, 59]]
+    assert strict.data["overachievement"]["deduction"] == "fixed"
+    assert strict.data["indicators"]["reverse_formula"] == "linear_deviation"
+    assert strict.data["qualitative"]["bands"]["PARTIAL"] == [0.5, 0.8]
+    assert national.data["funds"]["total_caps"] == []
+    assert load_profile("sichuan_2023").data["funds"]["explain_below_rate"] == 0.9
     assert strict.funds.total_caps == ((0.8, 89), (0.7, 79), (0.6, 69), (0.5, 59))
     assert strict.overachievement.deduction == "fixed" and national.overachievement.deduction != "fixed"
     assert strict.qualitative.bands[Grade.PARTIAL] == (0.5, 0.8)
@@ -124,4 +124,4 @@ def test_edited_export_does_not_pass_for_the_builtin(tmp_path: Path) -> None:
     path.write_text(text.replace("explain_threshold = 1.3", "explain_threshold = 1.6"), encoding="utf-8")
     edited = load_profile(str(path))
     assert edited.name == "national_2020（已修改：本省规则.toml）"
-    assert edited.get("overachievement", "explain_threshold") == 1.6
+    assert edited.data["overachievement"]["explain_threshold"] == 1.6

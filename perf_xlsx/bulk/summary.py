@@ -34,8 +34,8 @@ from perf_xlsx.ooxml.text import (
     xml_text,
 )
 from perf_xlsx.rules import Profile
+from perf_xlsx.write.output_tag import OUTPUT_PROPERTY
 
-OUTPUT_PROPERTY = "perf_xlsx_output"
 # By a severity's value ("error"), as the results hold it; the words and order are the model's.
 SEVERITY_LABEL = {s.value: s.label for s in Severity}
 SEVERITY_RANK = {s.value: s.rank for s in Severity}

@@ -76,7 +76,7 @@ def render_batch(report: BatchReport, profile: Profile) -> str:
         f"规则：{profile.name}（{profile.title}）",
         f"文件：共 {len(report.outcomes)} 个 —— 已评分 {report.count('scored')}，已跳过 {report.count('skipped')}，"
         f"失败 {report.count('failed')}（用时 {report.elapsed:.1f} 秒）",
-        f"项目：{projects} 个 —— " + "，".join(f"{g} {grades.get(g, 0)}" for _, g in profile.grades.bands)
+        f"表格：{projects} 个 —— " + "，".join(f"{g} {grades.get(g, 0)}" for _, g in profile.grades.bands)
         + (f"，未评级 {grades['未评级']}" if grades.get("未评级") else ""),
         f"问题：错误 {errors}，警告 {warnings}",
     ]

@@ -181,10 +181,6 @@ class Profile:
         for name, section in sections.items():
             object.__setattr__(self, name, section)  # frozen: set once, here
 
-    def get(self, section: str, key: str) -> Any:
-        """A value by section and key name. Prefer the typed sections (``profile.funds.weight``)."""
-        return self.data[section][key]
-
     @property
     def funds_weight(self) -> float:
         return float(self.funds.weight)
