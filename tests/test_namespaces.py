@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -96,7 +97,8 @@ def _namespace_problems(path: Path) -> list[str]:
     problems = []
     with zipfile.ZipFile(path) as zf:
         for name in zf.namelist():
-            if not name.endswith((".xml", ".rels")):
+            # VML too: not strict OOXML, but Excel still parses it as namespaced XML.
+            if not name.endswith((".xml", ".rels", ".vml")):
                 continue
             names: list[str] = []
             parser = expat.ParserCreate(namespace_separator=" ")
@@ -128,6 +130,12 @@ def _check_output(path: Path) -> None:
     with zipfile.ZipFile(path) as zf:
         custom = zf.read("docProps/custom.xml").decode()
     assert "报送批次" in custom and "perf_xlsx_output" in custom  # the user's property kept
+    with zipfile.ZipFile(path) as zf:
+        # Each VML drawing reserves its own block of shape ids (idmap), whatever prefix the
+        # input's drawing gives the office namespace (openpyxl without lxml writes ns0:).
+        idmaps = [m for n in zf.namelist() if n.endswith(".vml")
+                  for m in re.findall(r'idmap\b[^>]*\bdata="(\d+)"', zf.read(n).decode("latin-1"))]
+    assert idmaps and len(set(idmaps)) == len(idmaps), idmaps
 
 
 def _score(path: Path, out: Path) -> dict[str, Any]:

@@ -6,8 +6,12 @@ from __future__ import annotations
 import re
 
 from perf_xlsx.ooxml.errors import PartError
+from perf_xlsx.ooxml.markup import bound_prefix
 from perf_xlsx.ooxml.names import NS_MAIN
 from perf_xlsx.ooxml.text import cell_string, t_element, xml_text
+
+_VML_NAMESPACES = (("v", "urn:schemas-microsoft-com:vml"), ("o", "urn:schemas-microsoft-com:office:office"),
+                   ("x", "urn:schemas-microsoft-com:office:excel"))
 
 VML_SHAPETYPE = (
     '<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
@@ -57,17 +61,26 @@ def vml_part(idmap: int, shapes: list[str]) -> bytes:
 def vml_idmaps(data: bytes) -> list[int]:
     text = data.decode("latin-1")
     out: list[int] = []
-    for m in re.finditer(r'<o:idmap\b[^>]*\bdata="([^"]*)"', text):
+    # Any prefix: a drawing written by ElementTree names the office namespace ns0:, not o:.
+    for m in re.finditer(r'<(?:[\w.-]+:)?idmap\b[^>]*\bdata="([^"]*)"', text):
         out.extend(int(x) for x in re.findall(r"\d+", m.group(1)))
     return out
 
 
 def vml_append(data: bytes, shapes: list[str]) -> bytes:
-    """Append shapes to an existing VML drawing; latin-1 keeps its bytes whatever its encoding."""
+    """Append shapes to an existing VML drawing; latin-1 keeps its bytes whatever its encoding.
+
+    The shapes are written with the usual v:/o:/x: prefixes. A drawing that binds those
+    namespaces to other prefixes (openpyxl without lxml writes ns0:/ns1:/ns2:) gets the
+    declarations on each appended element, which would otherwise hold unbound prefixes."""
     text = data.decode("latin-1")
-    extra = "".join(shapes)
+    pieces = list(shapes)
     if "_x0000_t202" not in text:
-        extra = VML_SHAPETYPE + extra
+        pieces.insert(0, VML_SHAPETYPE)
+    declare = "".join(f' xmlns:{p}="{uri}"' for p, uri in _VML_NAMESPACES if bound_prefix(text, uri) != p)
+    if declare:
+        pieces = [re.sub(r"^(<[\w:.-]+)", lambda m: m.group(1) + declare, piece, count=1) for piece in pieces]
+    extra = "".join(pieces)
     cut = text.rfind("</xml>")
     if cut < 0:
         raise PartError("批注绘图部件（VML）结构异常")
