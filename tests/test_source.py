@@ -139,3 +139,19 @@ def test_batch_worker_reads_each_input_once(tmp_path: Path, monkeypatch: pytest.
     inflated = seen["book"] + seen["package"]
     assert len(inflated) == len(set(inflated))
     assert is_scored_output(str(tmp_path / "out.xlsx"))
+
+
+def test_evaluate_hashes_the_bytes_already_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inside an opened() block the sha256 comes from the bytes the reader loaded: the file is
+    not read a second time just to hash it (outside a block it still is, once)."""
+    import perf_xlsx.judge.evaluate as evaluate_mod
+
+    hashed: list[str] = []
+    real = evaluate_mod.sha256_file
+    monkeypatch.setattr(evaluate_mod, "sha256_file", lambda p: hashed.append(p) or real(p))
+    path = str(SAMPLES[0])
+    with opened(path):
+        inside = evaluate_file(path, PROFILE)
+    assert hashed == []
+    outside = evaluate_file(path, PROFILE)
+    assert hashed == [path] and inside.sha256 == outside.sha256 == real(path)
