@@ -155,3 +155,15 @@ def test_evaluate_hashes_the_bytes_already_read(monkeypatch: pytest.MonkeyPatch)
     assert hashed == []
     outside = evaluate_file(path, PROFILE)
     assert hashed == [path] and inside.sha256 == outside.sha256 == real(path)
+
+
+def test_command_line_start_up_does_not_load_the_package_writer() -> None:
+    """`perf-xlsx check` never writes: importing the CLI must not pull in perf_xlsx.ooxml (the
+    write-side package layer), which read.source only needs when a scored copy is made."""
+    import subprocess
+    import sys
+
+    code = ("import sys, perf_xlsx.cli.commands\n"
+            "loaded = [m for m in sys.modules if m.startswith(('perf_xlsx.ooxml', 'perf_xlsx.write'))]\n"
+            "assert not loaded, loaded\n")
+    subprocess.run([sys.executable, "-c", code], check=True)

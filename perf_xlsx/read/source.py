@@ -13,10 +13,12 @@ from __future__ import annotations
 import hashlib
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Iterator, Optional
+from typing import TYPE_CHECKING, Iterator, Optional
 
-from perf_xlsx.ooxml.package import Package
 from perf_xlsx.read.zipbook import ZipBook, load_book
+
+if TYPE_CHECKING:
+    from perf_xlsx.ooxml.package import Package
 
 __all__ = ["SourceFile", "current_source", "open_book", "opened"]
 
@@ -56,6 +58,10 @@ class SourceFile:
         """The ooxml Package of the same bytes: the zip directory as parsed, the parts the reader
         inflated reused. The limits were checked once, by load_book (stricter than Package's)."""
         if self._package is None:
+            # Imported here: `check` never writes, and the writer's package layer (all of
+            # perf_xlsx.ooxml) would otherwise load on every command's start-up.
+            from perf_xlsx.ooxml.package import Package
+
             book = self.book
             assert self._blob is not None
             self._package = Package(self._blob, zf=book.zf, inflated=book.parts)
