@@ -1,0 +1,76 @@
+"""What a batch knows beyond each file's own result, handed to the 汇总.xlsx writer.
+
+The inbox side (incremental runs, resubmissions, the roster, report drafts) finds these; the
+summary side only lays them out. Kept in a module of its own so that neither side imports the
+other's machinery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Optional, Sequence
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One project of one submitted file."""
+
+    path: str  # relative to the batch folder, forward slashes (as FileOutcome.path)
+    project: int  # index of the project (table) within that file's result, 0-based
+    time: str  # the file's modification time, local, "YYYY-MM-DD HH:MM"
+
+
+@dataclass(frozen=True)
+class DuplicateSubmission:
+    """The same unit + project + year (or byte-identical files) submitted more than once.
+
+    ``kept`` is ranked in 汇总; every entry of ``others`` is left out of the ranking and listed
+    on the 重复提交 sheet beside it.
+    """
+
+    unit: str
+    project: str
+    year: Optional[int]
+    reason: str  # Chinese, e.g. "同一单位、项目、年度" or "文件内容完全相同"
+    kept: Submission
+    others: tuple[Submission, ...]
+
+
+@dataclass(frozen=True)
+class NearMiss:
+    """A submitted unit name that resembles a roster name without matching it."""
+
+    roster_name: str
+    submitted_name: str
+    path: str  # the file that carries submitted_name
+
+
+@dataclass(frozen=True)
+class RosterStatus:
+    """The roster (单位名单) against what arrived: 应交 expected, 已交 submitted, 未交 missing."""
+
+    expected: int
+    submitted: int
+    missing: tuple[str, ...]  # roster unit names with no submission, in roster order
+    missing_projects: tuple[tuple[str, str], ...] = ()  # (unit, project) expected but not found
+    near_misses: tuple[NearMiss, ...] = ()
+    unknown_units: tuple[tuple[str, str], ...] = ()  # (unit name, path) submitted but not on the roster
+
+
+@dataclass(frozen=True)
+class SummaryExtras:
+    """Everything optional that 汇总.xlsx shows besides the per-file results."""
+
+    title: Optional[str] = None  # --title: the bureau's name for the 排名 title line
+    duplicates: Sequence[DuplicateSubmission] = ()
+    roster: Optional[RosterStatus] = None
+    # input path → path of its 整改反馈单 / 自评报告 draft, relative to the output folder
+    feedback: Mapping[str, str] = field(default_factory=dict)
+    reports: Mapping[str, str] = field(default_factory=dict)
+
+    def superseded(self) -> frozenset[tuple[str, int]]:
+        """(path, project) pairs that a newer submission replaces: not ranked."""
+        return frozenset((s.path, s.project) for d in self.duplicates for s in d.others)
+
+
+__all__ = ["DuplicateSubmission", "NearMiss", "RosterStatus", "Submission", "SummaryExtras"]
