@@ -43,6 +43,7 @@ class TableKind(str, Enum):
 
     PROJECT = "project"
     DEPARTMENT = "department"
+    TRANSFER = "transfer"
 
     def __str__(self) -> str:
         # The value, on every Python: 3.11 changed format() of mixed-in enums to the member name.
@@ -71,8 +72,16 @@ class TableKind(str, Enum):
         """Whether the unit's 项目清单 must list the table (a 部门整体 table is not a project)."""
         return self is TableKind.PROJECT
 
+    @property
+    def weights_required(self) -> bool:
+        """Whether a table of this kind without any 分值 is an error: a 转移支付（区域）绩效目标自评表
+        is often a goal sheet without 分值 / 得分 columns, judged by its arithmetic and each
+        indicator's completion, not scored (issue 12 §2)."""
+        return self is not TableKind.TRANSFER
 
-_TABLE_LABELS = {"project": "项目支出绩效自评表", "department": "部门整体支出绩效自评表"}
+
+_TABLE_LABELS = {"project": "项目支出绩效自评表", "department": "部门整体支出绩效自评表",
+                 "transfer": "转移支付区域绩效自评表"}
 
 
 class Kind(str, Enum):
@@ -211,6 +220,40 @@ class FundsGroup:
 
 
 @dataclass(frozen=True)
+class SourceRow:
+    """A row of a funds block written by source level (中央 / 省级 / 市级 / 县级 / 其他, and its
+    合计) with the columns 计划 (下达) / 到位 / 支出 / 结余: the "rotated" block of some transfer
+    and project tables. ``level`` is "central" | "provincial" | "municipal" | "county" | "other" |
+    "total"."""
+
+    row: int
+    label: str
+    label_cell: str
+    level: str
+    planned: Optional[CellValue] = None
+    arrived: Optional[CellValue] = None
+    spent: Optional[CellValue] = None
+    balance: Optional[CellValue] = None
+
+
+@dataclass(frozen=True)
+class ManagementRow:
+    """A row of a transfer table's 资金管理情况 block (分配科学性, 下达及时性, 拨付合规性, 使用规范性,
+    执行准确性 …) read as text: what it says (情况说明), the problems it names (存在问题 / 改进措施
+    column, "" when the form has none) and, where the form has them, its 分值 / 得分. ``summary``
+    marks the block's overall row (总体情况 / 综合评价)."""
+
+    row: int
+    item: str
+    item_cell: str
+    status: str = ""
+    status_cell: str = ""
+    problems: str = ""
+    problems_cell: str = ""
+    summary: bool = False
+
+
+@dataclass(frozen=True)
 class TaskRow:
     """A row of a 部门整体 table's 年度主要任务 block: a task with its budget and spending, or
     the block's 合计 row (``total``)."""
@@ -302,6 +345,14 @@ class Project:
     tasks: tuple[TaskRow, ...] = ()  # 年度主要任务, the 合计 row last (total=True) when written
     has_rule_column: bool = False  # a 评分标准 column: rows judged by the rubric text
     has_value_columns: bool = True  # 年度指标值 / 实际完成值 columns: rows judged by target and actual
+    # What the funds columns mean: "budget" (全年预算数 / 全年执行数, rate = 执行 ÷ 预算) or
+    # "allocation" (下达数 / 到位数 / 支出数 of a transfer table: initial = 下达, full_year = 到位,
+    # executed = 支出, rate = 支出 ÷ 到位). ``funds_headers`` maps each column key read to its
+    # header as written, for the JSON and messages.
+    funds_basis: str = "budget"
+    funds_headers: tuple[tuple[str, str], ...] = ()
+    management: tuple[ManagementRow, ...] = ()  # 资金管理情况 (transfer tables)
+    sources: tuple[SourceRow, ...] = ()  # a funds block by source level (中央/省/市/县/其他 × 计划/到位/支出/结余)
 
 
 @dataclass(frozen=True)

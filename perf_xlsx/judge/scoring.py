@@ -127,6 +127,9 @@ def score_project(project: Project, profile: Profile) -> ProjectScore:
     why = ""
     if not rows:
         why = "未读到绩效指标（评分表）各行"
+    elif not weighted and not project.kind.weights_required:
+        # A 转移支付 goal sheet without 分值 / 得分: checked and each row's completion given, no score.
+        why = f"{project.kind.label}没有分值、得分，只核对算术与目标质量、给出各指标完成比例，不评分、不定等级"
     elif not scorable or not weighted:
         why = "各指标均未填写分值，无法评分" if not weighted else "各指标既无得分也无法核定"
     elif manual:

@@ -16,7 +16,14 @@ from typing import Optional
 
 from perf_xlsx.a1 import parse_ref, ref
 from perf_xlsx.model import CellValue, FundsGroup, FundsRow, Severity
-from perf_xlsx.read.labels import FUNDS_COLUMNS, MONEY_KEYS, SheetContext, row_map, row_map_between
+from perf_xlsx.read.labels import (
+    FUNDS_COLUMNS,
+    MONEY_KEYS,
+    Pred,
+    SheetContext,
+    row_map,
+    row_map_between,
+)
 from perf_xlsx.read.tasks import task_header
 from perf_xlsx.values import clean_text
 
@@ -27,7 +34,7 @@ DETAIL_WORDS = ("人员经费", "公用经费")
 EXPENDITURE_WORDS = ("基本支出", "项目支出")
 # A row under the total names money of some kind; anything else ends the block.
 PART_WORDS = ("资金", "拨款", "收入", "预算", "基金", "补助", "结转", "结余", "专户", "自筹", "经费", "贷款", "债券", "支出",
-              "上缴", "其他")
+              "上缴", "其他", "公益金", "配套")
 # Labels that start the next block.
 _BLOCK_ENDS = ("目标", "绩效指标", "一级指标", "三级指标", "年度主要任务", "任务名称", "主要任务", "重点工作任务")
 
@@ -78,10 +85,12 @@ def _filled(values: dict[str, Optional[CellValue]]) -> bool:
 
 
 class _Reader:
-    def __init__(self, ctx: SheetContext, header: int) -> None:
+    def __init__(self, ctx: SheetContext, header: int, cols: Optional[dict[str, int]] = None,
+                 columns: list[tuple[str, Pred]] = FUNDS_COLUMNS) -> None:
         self.ctx = ctx
         self.header = header
-        self.cols = row_map(ctx, header, FUNDS_COLUMNS)
+        self.columns = columns
+        self.cols = cols if cols is not None else row_map(ctx, header, FUNDS_COLUMNS)
         self.money = {k: c for k, c in self.cols.items() if k in MONEY_KEYS}
         self.first_money = min(self.cols.values())
         self.rows: list[FundsRow] = []
@@ -121,7 +130,7 @@ class _Reader:
         out = []
         for i, (col, text, key) in enumerate(marks):
             hi = marks[i + 1][0] if i + 1 < len(marks) else self.ctx.sheet.max_col + 1
-            cols = {k: c for k, c in row_map_between(self.ctx, row, FUNDS_COLUMNS, col + 1, hi).items()
+            cols = {k: c for k, c in row_map_between(self.ctx, row, self.columns, col + 1, hi).items()
                     if k in MONEY_KEYS}
             if not cols:
                 cols = {k: c for k, c in self.money.items() if col < c < hi}
@@ -156,7 +165,7 @@ class _Reader:
                 col, text, group = marks[0]
                 sides = []
                 self.declare(group, text, ref(r, col))
-                sub = {k: c for k, c in row_map_between(ctx, r, FUNDS_COLUMNS, col + 1, ctx.sheet.max_col + 1).items()
+                sub = {k: c for k, c in row_map_between(ctx, r, self.columns, col + 1, ctx.sheet.max_col + 1).items()
                        if k in MONEY_KEYS}
                 cols = sub or dict(self.cols)
                 # The name alone, or repeating the money headers: the breakdown's rows follow. A
@@ -211,11 +220,13 @@ class _Reader:
         return any_read
 
 
-def read_department_funds(ctx: SheetContext, header: int, rows: range, stop_row: Optional[int]
+def read_department_funds(ctx: SheetContext, header: int, rows: range, stop_row: Optional[int],
+                          cols: Optional[dict[str, int]] = None
                           ) -> tuple[tuple[FundsRow, ...], tuple[FundsGroup, ...]]:
     """The funds rows under ``header`` (to ``stop_row``, the next block or a blank row) and the
-    breakdowns they are named in."""
-    reader = _Reader(ctx, header)
+    breakdowns they are named in. ``cols`` gives the header's columns when they are not those
+    of FUNDS_COLUMNS (a transfer table's 下达数 / 到位数 / 支出数, read.transfer)."""
+    reader = _Reader(ctx, header, cols)
     stop = rows.stop if stop_row is None or stop_row <= header else min(stop_row, rows.stop)
     reader.read(stop)
     if not reader.rows:

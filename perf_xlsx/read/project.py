@@ -8,6 +8,7 @@ read.department.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Optional
 
 from perf_xlsx.a1 import ref
@@ -16,8 +17,10 @@ from perf_xlsx.model import (
     FundsRow,
     Indicator,
     Level1Group,
+    ManagementRow,
     Project,
     Severity,
+    SourceRow,
     Subtotal,
     TableKind,
     TaskRow,
@@ -30,6 +33,12 @@ from perf_xlsx.read.department import (
     rubric_columns,
 )
 from perf_xlsx.read.dept_funds import read_department_funds
+from perf_xlsx.read.funds_sources import (
+    find_sources_header,
+    funds_from_sources,
+    read_sources,
+    source_headers,
+)
 from perf_xlsx.read.indicators import (
     find_indicator_header,
     has_indicator_header,
@@ -48,6 +57,17 @@ from perf_xlsx.read.labels import (
     value_right_of,
 )
 from perf_xlsx.read.tasks import find_task_header, read_tasks, task_header
+from perf_xlsx.read.transfer import (
+    find_management_label,
+    find_transfer_funds_header,
+    funds_headers,
+    is_transfer_table,
+    read_management,
+    transfer_departments,
+    transfer_funds_columns,
+    transfer_name,
+    transfer_note,
+)
 from perf_xlsx.values import clean_text, normalize_label
 
 FUNDS_ROW_KINDS: list[tuple[str, Pred]] = [
@@ -76,11 +96,15 @@ def read_sheet_tables(ctx: SheetContext) -> list[Project]:
               if len(ctx.norm(r, c)) <= 8 or after_colon(ctx.text(r, c))]
     # 项目名称 used as a column header (unit sheets) has money columns in the same row.
     labels = [(r, c) for r, c in labels if not is_list_header(ctx, r)]
-    kind = TableKind.DEPARTMENT if is_department_table(ctx) else TableKind.PROJECT
-    department = kind is TableKind.DEPARTMENT
+    if is_transfer_table(ctx):
+        kind = TableKind.TRANSFER
+    else:
+        kind = TableKind.DEPARTMENT if is_department_table(ctx) else TableKind.PROJECT
+    # A 部门整体 or 转移支付 table is one table to the sheet, from its title down.
+    whole = kind is not TableKind.PROJECT
     if not labels:
-        if department or has_indicator_header(ctx, all_rows):
-            labels = [(1, 1)] if department else []
+        if whole or has_indicator_header(ctx, all_rows):
+            labels = [(1, 1)] if whole else []
         if not labels:
             return []
     starts = [r for r, _ in labels]
@@ -126,6 +150,7 @@ def _read_block(ctx: SheetContext, name_row: int, name_col: int, rows: range, ki
                 index: int, count: int) -> Optional[Project]:
     sheet = ctx.sheet
     department = kind is TableKind.DEPARTMENT
+    transfer = kind is TableKind.TRANSFER
     header_stop = ("主管部门", "实施单位", "项目名称", "单位名称", "项目负责人", "联系电话")
     name, name_ref = ("", ref(name_row, name_col + 1))
     if (name_row, name_col) != (1, 1) or ctx.norm(1, 1).startswith("项目名称"):
@@ -135,6 +160,13 @@ def _read_block(ctx: SheetContext, name_row: int, name_col: int, rows: range, ki
         if unit_name:
             name, name_ref = unit_name, unit_ref
         else:  # findings about the whole table point at its title
+            first = ctx.labels_in(rows)[:1]
+            name_ref = ref(first[0][0], first[0][1]) if first else ref(rows.start, 1)
+    if transfer:
+        own, own_ref = transfer_name(ctx, rows)
+        if own:
+            name, name_ref = own, own_ref
+        elif (name_row, name_col) == (1, 1):
             first = ctx.labels_in(rows)[:1]
             name_ref = ref(first[0][0], first[0][1]) if first else ref(rows.start, 1)
     dept = impl = ""
@@ -147,8 +179,16 @@ def _read_block(ctx: SheetContext, name_row: int, name_col: int, rows: range, ki
         else:
             dept = dept or value
             impl = impl or value
-    funds_header = _find_funds_header(ctx, rows)
+    if transfer:
+        dept, impl = transfer_departments(ctx, rows)
+    source_at = find_sources_header(ctx, rows)
+    by_source = source_at is not None and source_at[2]
+    skip = source_at[0] if source_at is not None and by_source else None
+    funds_header = find_transfer_funds_header(ctx, rows, skip) if transfer else _find_funds_header(ctx, rows)
+    if funds_header is not None and funds_header == skip:
+        funds_header = None  # the by-source block is read below, not as 年度资金总额 rows
     ind_header = find_rubric_header(ctx, rows) if department else find_indicator_header(ctx, rows)
+    management_at = find_management_label(ctx, rows) if transfer else None
     year_rows = range(max(rows.start - 6, 1), (funds_header or ind_header or name_row) + 1)
     year, unit = title_and_year(ctx, year_rows)
     if year is None:
@@ -156,13 +196,33 @@ def _read_block(ctx: SheetContext, name_row: int, name_col: int, rows: range, ki
         year = int(m.group(1)) if m else None
     if not name:
         name = sheet.name if count == 1 else f"{sheet.name}（第{index}个）"
-        if not department:
+        if kind is TableKind.PROJECT:
             ctx.add(Severity.ERROR, "project.name_missing", "项目名称空白", name_ref)
     funds: tuple[FundsRow, ...] = ()
     groups_of_funds: tuple[FundsGroup, ...] = ()
     tasks: tuple[TaskRow, ...] = ()
     weight_column = funds_header is None or "weight" in row_map(ctx, funds_header, FUNDS_COLUMNS)
-    if department:
+    basis = "budget"
+    headers: tuple[tuple[str, str], ...] = ()
+    management: tuple[ManagementRow, ...] = ()
+    sources: tuple[SourceRow, ...] = ()
+    if source_at is not None and by_source:
+        ends = [r for r in (ind_header, funds_header, management_at[0] if management_at else None)
+                if r is not None and r > source_at[0]]
+        sources = read_sources(ctx, source_at[0], source_at[1], min(ends, default=rows.stop))
+    if management_at is not None:
+        ends = [r for r in (ind_header, funds_header) if r is not None and r > management_at[0]]
+        management = read_management(ctx, management_at, min(ends, default=rows.stop))
+    if transfer and funds_header:
+        cols_of_funds, basis = transfer_funds_columns(ctx, funds_header)
+        weight_column = "weight" in cols_of_funds
+        headers = funds_headers(ctx, funds_header, cols_of_funds)
+        ends = [r for r in (ind_header, management_at[0] if management_at else None, skip)
+                if r is not None and r > funds_header]
+        funds, groups_of_funds = read_department_funds(ctx, funds_header, rows, min(ends, default=None),
+                                                       cols_of_funds)
+        funds = _local_details(funds)
+    elif department:
         tasks_header = find_task_header(ctx, rows)
         if funds_header:
             ends = [r for r in (ind_header, tasks_header) if r is not None and r > funds_header]
@@ -172,8 +232,16 @@ def _read_block(ctx: SheetContext, name_row: int, name_col: int, rows: range, ki
             tasks = read_tasks(ctx, tasks_header, range(rows.start, min(ends, default=rows.stop)))
     elif funds_header:
         funds = _read_funds(ctx, funds_header, rows, ind_header)
+    if not funds and sources and funds_header is None:
+        # The by-source block is the table's only funds block: its 合计 and levels are the funds.
+        funds = funds_from_sources(sources)
+        weight_column = False
+        basis = "allocation" if "arrived" in source_at[1] else "budget"  # type: ignore[index]
+        headers = source_headers(ctx, source_at[0], source_at[1])  # type: ignore[index]
+    elif funds_header and not headers:
+        headers = funds_headers(ctx, funds_header, row_map(ctx, funds_header, FUNDS_COLUMNS))
     goal = _read_goal(ctx, rows)
-    if funds_header is None and not department:
+    if funds_header is None and not department and not sources:
         ctx.add(Severity.ERROR, "read.no_funds", "未找到项目资金表头（年初预算数 / 全年预算数 / 全年执行数）",
                 name_ref)
     indicators: tuple[Indicator, ...] = ()
@@ -206,6 +274,11 @@ def _read_block(ctx: SheetContext, name_row: int, name_col: int, rows: range, ki
         _note_hidden(ctx, ind_header, total_row or rows.stop - 1)
     present = {k: cols is not None and k in cols for k in ("score", "coefficient", "rule")}
     present["values"] = cols is not None and ("target" in cols or "actual" in cols)
+    if transfer:
+        weighted = has_weight or any(i.weight is not None and not i.weight.blank for i in indicators)
+        ctx.add(Severity.INFO, "read.transfer_table",
+                transfer_note(funds_header, funds, basis, headers, management, sources, indicators, weighted),
+                ref(rows.start, 1))
     if department:
         ctx.add(Severity.INFO, "read.department_table",
                 department_note(funds_header, funds, groups_of_funds, weight_column, tasks, indicators, present),
@@ -218,7 +291,27 @@ def _read_block(ctx: SheetContext, name_row: int, name_col: int, rows: range, ki
                    total_score=total_score, total_label_cell=total_label,
                    has_weight_column=has_weight, has_score_column=has_score or present["coefficient"], kind=kind,
                    subtotals=subtotals, funds_groups=groups_of_funds, funds_weight_column=weight_column,
-                   tasks=tasks, has_rule_column=present["rule"], has_value_columns=present["values"])
+                   tasks=tasks, has_rule_column=present["rule"], has_value_columns=present["values"],
+                   funds_basis=basis, funds_headers=headers, management=management, sources=sources)
+
+
+_LOCAL_WORDS = ("省级", "市级", "县级", "省", "市", "县", "区级", "州级")
+
+
+def _local_details(funds: tuple[FundsRow, ...]) -> tuple[FundsRow, ...]:
+    """A transfer table's 省级 / 市级 / 县级 rows listed under its 地方资金 row are the parts of that
+    row, not further parts of the total: they become "detail" rows (shown, not added twice)."""
+    local = next((i for i, r in enumerate(funds) if r.kind == "component" and "地方" in r.label), None)
+    if local is None:
+        return funds
+    out = list(funds)
+    for i in range(local + 1, len(out)):
+        row = out[i]
+        text = row.label.replace("其中", "").lstrip(":： ")
+        if row.kind != "component" or not text.startswith(_LOCAL_WORDS):
+            break
+        out[i] = replace(row, kind="detail")
+    return tuple(out)
 
 
 def _note_hidden(ctx: SheetContext, first: int, last: int) -> None:

@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterator, Optional
 
 from perf_xlsx.judge.breakdowns import MONEY_COLUMNS, Breakdown, breakdowns, total_row
-from perf_xlsx.judge.checks.base import COLUMN_NAMES, INFO, E, W, finding
+from perf_xlsx.judge.checks.base import COLUMN_NAMES, INFO, E, W, column_name, finding
 from perf_xlsx.judge.numbers import (
     beyond,
     cell_money,
@@ -44,7 +44,7 @@ def funds_totals(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
             continue
         if cell.formula and not cell.cached:
             continue  # reported once by _formulas; the parts are used
-        name = COLUMN_NAMES[col]
+        name = column_name(p, col)
         entered = cell_money(cell, p.money_unit)
         agreed = all(abs(s - sums[0][1]) <= tol for _, s in sums)
         summed = sums[0][1]
@@ -238,7 +238,8 @@ def funds_misc(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
         yield finding(INFO, "funds.weight_missing",
                       f"预算执行率分值未填写，按规则 {fmt(profile.funds_weight)} 分计", p.sheet,
                       total.weight.ref if total.weight else anchor, profile.funds_weight, None)
-    if f.initial is not None and f.budget is not None and abs(f.initial - f.budget) > money_tolerance(profile, p.money_unit):
+    if p.funds_basis == "budget" and f.initial is not None and f.budget is not None \
+            and abs(f.initial - f.budget) > money_tolerance(profile, p.money_unit):
         yield finding(INFO, "funds.budget_adjusted",
                       f"年初预算数 {fmt(f.initial)} 与全年预算数 {fmt(f.budget)} 不同（年中预算调整），执行率按全年预算数计算",
                       p.sheet, total.full_year.ref if total and total.full_year else anchor, f.initial, f.budget)
