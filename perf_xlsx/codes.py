@@ -54,6 +54,7 @@ ROWS = Section("指标行（I1–I7 与偏差说明）")
 TOTAL = Section("总分（I5）")
 GOALS = Section("绩效目标质量")
 UNIT = Section("项目与单位")
+TRANSFER = Section("转移支付区域绩效自评表与按来源列示的资金表")
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
@@ -270,6 +271,25 @@ ALL: tuple[FindingCode, ...] = (
                 "项目清单中某项目金额 ≠ 其自评表", cell="清单单元格"),
     FindingCode(UNIT, "unit.project_missing", W, "清单与自评表不对应",
                 "清单与自评表不对应", cell="清单行或项目名称"),
+
+    FindingCode(TRANSFER, "read.transfer_table", INFO, "转移支付区域绩效自评表",
+                "转移支付（区域）绩效目标自评表：每表一条，说明读到了什么、怎样评判——资金表用了哪些栏（全年预算数 / 全年执行数，"
+                "或下达数 / 到位数 / 支出数，执行率 = 支出 ÷ 到位；JSON `funds.basis`、`funds.columns`），中央 / 地方 / 其他等来源"
+                "与年度资金总额核对，资金管理情况按文字读取（JSON `management`）；指标有分值的按项目支出表规则评分定等级，没有分值、"
+                "得分的只核对算术与目标质量、给出各指标完成比例与是否达成（JSON `completion`、`met`），不评分、不定等级", cell="表头"),
+    FindingCode(TRANSFER, "read.sources_unread", W, "按来源列示的资金表未能读取",
+                "找到按资金来源列示的资金表头（计划 / 到位 / 支出 / 结余），但其下没有可识别的来源行（中央 / 省级 / 市级 / 县级 / 其他 / 合计），"
+                "该表未读取、未核对", cell="表头第一栏"),
+    FindingCode(TRANSFER, "funds.balance_mismatch", E, "结余与到位、支出不符",
+                "按来源列示的资金表中，某级资金的结余 ≠ 到位 − 支出", cell="结余"),
+    FindingCode(TRANSFER, "funds.sources_total_mismatch", E, "资金来源合计不符",
+                "按来源列示的资金表的合计行 ≠ 各级之和（计划 / 到位 / 支出在该表同时是表内资金时由 `funds.total_mismatch` 报告）",
+                cell="合计行该列"),
+    FindingCode(TRANSFER, "funds.not_arrived", W, "资金未全部到位",
+                "按下达数 / 到位数 / 支出数填报的表：年度资金总额的到位数少于下达数（执行率按到位数计算）", cell="到位数"),
+    FindingCode(TRANSFER, "funds.management_contradiction", W, "资金管理情况前后矛盾",
+                "资金管理情况某项写明存在问题（存在问题栏有内容，或情况说明写“存在……问题”），而该项情况说明或本块的总体情况写无问题",
+                cell="写明问题的单元格"),
 )
 
 #: code -> its declaration.

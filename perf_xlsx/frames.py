@@ -14,7 +14,7 @@ Columns and dtypes are fixed (tables in docs/python-api.md; :data:`PROJECT_COLUM
 * money, rates, weights and scores are ``float64`` (``NaN`` where the result has ``null``),
   money in 万元 as in the JSON result; counts are ``int64``; the year is nullable ``Int64``;
 * the few-valued columns are ``category`` with their categories in a fixed order: severity
-  ``error, warning, info``; kind ``ge, le, eq, qual``; table kind ``project, department``;
+  ``error, warning, info``; kind ``ge, le, eq, qual``; table kind ``project, department, transfer``;
   grade the national ``优, 良, 中, 差``, then any other grade a custom profile uses, in order
   of first appearance. Sorting by them sorts in that order; they are not ``ordered`` (no
   ``<``), because the grades of a custom profile have no known order.
@@ -50,7 +50,7 @@ Source = Union[Result, Iterable[Result], str, "os.PathLike[str]", "BatchReport"]
 RESULTS_NAME = "results.jsonl"
 SEVERITIES = ("error", "warning", "info")
 KINDS = ("ge", "le", "eq", "qual")
-TABLE_KINDS = ("project", "department")
+TABLE_KINDS = ("project", "department", "transfer")
 GRADES = ("优", "良", "中", "差")
 
 INSTALL_HINT = 'perf_xlsx.frames 需要 pandas：pip install "perf-xlsx[pandas]"'
@@ -73,7 +73,7 @@ PROJECT_COLUMNS: tuple[Column, ...] = (
     Column("department", "string", "主管部门（表上没有时为空字符串）"),
     Column("implementer", "string", "实施单位（表上没有时为空字符串）"),
     Column("year", "Int64", "年度（读不出时为 `<NA>`）"),
-    Column("kind", "category", "`project` 项目支出表 / `department` 部门整体表", TABLE_KINDS),
+    Column("kind", "category", "`project` 项目支出表 / `department` 部门整体表 / `transfer` 转移支付区域绩效自评表", TABLE_KINDS),
     Column("budget", "float64", "全年预算数，万元"),
     Column("executed", "float64", "全年执行数，万元"),
     Column("rate", "float64", "执行率，小数（0.9825）"),

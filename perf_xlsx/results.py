@@ -14,7 +14,7 @@ from typing import Any, Optional
 from perf_xlsx.judge.breakdowns import MONEY_COLUMNS, breakdowns
 from perf_xlsx.judge.numbers import cell_money, fmt
 from perf_xlsx.judge.scoring import indicator_share
-from perf_xlsx.model import Project, ProjectScore, WorkbookResult
+from perf_xlsx.model import Grade, IndicatorScore, Project, ProjectScore, WorkbookResult
 
 SCHEMA = "perf_xlsx.result/1"
 
@@ -64,6 +64,35 @@ def _tasks(p: Project) -> list[dict[str, Any]]:
             for t in p.tasks]
 
 
+def _met(r: IndicatorScore) -> Optional[bool]:
+    """Whether the row's target was met: its completion (score ÷ 分值, or for a row without 分值
+    the score it would get out of 1) is full, or it is over-achieved (a profile may deduct for
+    that, the target is still met); None when the row is not applicable or cannot be judged."""
+    if not r.applicable or r.completion is None:
+        return None
+    if r.grade is not None:
+        return r.grade is Grade.ACHIEVED
+    return r.completion >= 1 - 1e-9 or r.over_ratio is not None
+
+
+def _sources(p: Project) -> list[dict[str, Any]]:
+    """funds.sources: a funds block by source level (中央 / 省级 / 市级 / 县级 / 其他 / 合计) with its
+    计划 / 到位 / 支出 / 结余 in 万元."""
+    keys = ("planned", "arrived", "spent", "balance")
+    return [{"row": s.row, "label": s.label, "level": s.level,
+             **{k: cell_money(getattr(s, k), p.money_unit) for k in keys},
+             "cells": {"label": s.label_cell, **{k: getattr(s, k).ref for k in keys if getattr(s, k) is not None}}}
+            for s in p.sources]
+
+
+def _management(p: Project) -> list[dict[str, Any]]:
+    """management: the 资金管理情况 rows of a transfer table, as text."""
+    return [{"row": m.row, "item": m.item, "status": m.status, "problems": m.problems, "summary": m.summary,
+             "cells": {k: v for k, v in (("item", m.item_cell), ("status", m.status_cell),
+                                         ("problems", m.problems_cell)) if v}}
+            for m in p.management]
+
+
 def _project_dict(ps: ProjectScore) -> dict[str, Any]:
     p = ps.project
     f = ps.funds
@@ -96,6 +125,9 @@ def _project_dict(ps: ProjectScore) -> dict[str, Any]:
             # Beyond perf_xlsx.result/1: the §5.3 pattern a 评分标准 was evaluated by, "manual"
             # for a row left to a person, null for a row scored by target and actual.
             "rubric": r.rubric,
+            # Beyond perf_xlsx.result/1: score ÷ 分值 (0–1; for a row without 分值, the share of
+            # the target reached), and whether the target was met (null when not judged).
+            "completion": _num(r.completion), "met": _met(r),
         })
     return {
         "sheet": p.sheet, "name": p.name, "department": p.department, "implementer": p.implementer,
@@ -104,8 +136,14 @@ def _project_dict(ps: ProjectScore) -> dict[str, Any]:
             "rows": rows, "budget": _num(f.budget), "executed": _num(f.executed), "rate": _num(f.rate),
             "weight": _num(f.weight), "score": _num(f.score), "score_entered": _num(f.score_entered),
             "score_cell": f.score_cell, "breakdowns": groups,
+            # Beyond perf_xlsx.result/1: what the money columns are ("budget": 全年预算数 / 全年执行数;
+            # "allocation": 下达数 as initial, 到位数 as full_year, 支出数 as executed, rate = 支出 ÷ 到位),
+            # each column key's header as written, and a block by source level (计划/到位/支出/结余).
+            "basis": p.funds_basis, "columns": dict(p.funds_headers), "sources": _sources(p),
         },
         "tasks": _tasks(p),
+        # Beyond perf_xlsx.result/1: a transfer table's 资金管理情况 rows, as text.
+        "management": _management(p),
         "indicators": indicators,
         # Beyond perf_xlsx.result/1: what the 一体化 red warning compares with the rate.
         "indicator_share": _num(share), "indicator_share_basis": basis or None,

@@ -65,7 +65,7 @@ def _heading(s: _Sheet, spec: dict[str, Any], layout: TransferLayout, m: Transfe
     s.put(2, 1, f"（{spec.get('year', '')}年度）")
     s.merge(2, 1, 2, WIDTH)
     s.put(3, WIDTH, "单位：万元")
-    s.put(4, 1, "转移支付（项目）名称")
+    s.put(4, 1, spec.get("name_label", "转移支付（项目）名称"))
     s.merge(4, 1, 4, 2)
     m.name_cell = s.put(4, 3, spec.get("name"))
     s.merge(4, 3, 4, WIDTH)

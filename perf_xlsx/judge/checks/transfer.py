@@ -17,8 +17,11 @@ from perf_xlsx.values import normalize_label
 _NO_PROBLEM_RE = re.compile(r"^(?:无|暂无|没有|均无|未发现|不存在|无明显|未发现明显)(?:任何|明显)?(?:问题|违规|违纪|情况)?[。.]?$"
                             r"|不存在(?:任何|明显)?问题|未发现(?:任何|明显)?问题|无(?:任何|明显)?问题|没有(?:任何|明显)?问题"
                             r"|^[/—\-－]+$")
-# Words saying a problem exists: 存在…问题 not negated (不存在 / 未存在), or a named failing.
-_PROBLEM_RE = re.compile(r"(?<![不未])存在[^。；;，,]{0,20}问题|(?<![不未无])(?:滞留|挤占|挪用|截留|违规)")
+# Words saying a problem exists, and words that deny it within the same clause (不存在…问题,
+# 未发现挤占挪用, 无滞留, 杜绝截留).
+_PROBLEM_WORDS = ("问题", "滞留", "挤占", "挪用", "截留", "违规", "不及时", "未到位", "不规范", "不到位", "偏低", "滞后")
+_DENIALS = ("不存在", "未存在", "未发现", "没有", "未出现", "无", "杜绝", "严禁", "防止", "避免")
+_CLAUSES = re.compile(r"[，,。；;、]")
 
 
 def says_no_problem(text: str) -> bool:
@@ -28,13 +31,17 @@ def says_no_problem(text: str) -> bool:
 
 def says_problem(text: str, column: bool) -> bool:
     """Whether ``text`` names a problem: in a 存在问题 column (``column``) any answer other than
-    "no problem"; in a 情况说明, a phrase such as 存在…问题 that no 不 / 未 negates."""
+    "no problem"; in a 情况说明, a clause naming a failing (存在…问题, 滞留, 挤占挪用, 下达不及时 …)
+    that no 不存在 / 未发现 / 无 … denies."""
     t = normalize_label(text)
     if not t:
         return False
     if column:
         return not says_no_problem(t)
-    return bool(_PROBLEM_RE.search(t)) and not says_no_problem(t)
+    for clause in _CLAUSES.split(t):
+        if any(w in clause for w in _PROBLEM_WORDS) and not any(d in clause for d in _DENIALS):
+            return True
+    return False
 
 
 def _problem(row: ManagementRow) -> Optional[tuple[str, str]]:
@@ -62,13 +69,13 @@ def management(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
             continue
         text, cell = found
         if r.status and cell != r.status_cell and says_no_problem(r.status):
-            yield finding(W, "transfer.management_contradiction",
+            yield finding(W, "funds.management_contradiction",
                           f"资金管理情况「{r.item}」的情况说明写「{r.status}」，存在问题栏却写「{text}」，前后矛盾，请核实",
                           p.sheet, cell, None, text)
         elif summaries:
             s = summaries[0]
             said = s.status if says_no_problem(s.status) else s.problems
-            yield finding(W, "transfer.management_contradiction",
+            yield finding(W, "funds.management_contradiction",
                           f"资金管理情况「{r.item}」写明存在问题（「{text}」），而「{s.item}」写「{said}」，前后矛盾，请核实",
                           p.sheet, cell, None, text)
 
