@@ -56,7 +56,7 @@ def _dtypes(df: pd.DataFrame) -> dict[str, str]:
 def batch_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("frames") / "评分结果"
     report = perf_xlsx.batch(SAMPLES, out, jobs=2)
-    assert report.count("scored") == 13
+    assert report.count("scored") == 16
     return out
 
 
@@ -106,7 +106,7 @@ def test_projects_frame_rows_are_the_json_projects(results: list[dict[str, Any]]
     df = projects_frame(batch_out)  # the folder: its results.jsonl
     rows = df.to_dict("records")
     expected = [(r, p) for r in results for p in r["projects"]]
-    assert len(rows) == len(expected) == 17
+    assert len(rows) == len(expected) == 20
     for row, (r, p) in zip(rows, expected):
         pairs = {
             "file": r["file"], "sheet": p["sheet"], "project": p["name"], "department": p["department"],
@@ -126,9 +126,10 @@ def test_projects_frame_rows_are_the_json_projects(results: list[dict[str, Any]]
     assert (first["project"], first["year"], first["budget"], first["rate"], first["grade"]) == (
         "招商节会", 2021, 200.0, 0.9825, "优")
     ungraded = df[df["grade"].isna()]
-    assert list(ungraded["file"]) == ["04-中江水标尺2022.xlsx", "07-衡山储备粮2020.xlsx", "13-部门整体-评分表.xlsx"]
+    assert list(ungraded["file"]) == ["04-中江水标尺2022.xlsx", "07-衡山储备粮2020.xlsx", "13-部门整体-评分表.xlsx",
+                                      "14-转移支付-中央与地方资金.xlsx", "16-资金来源表-结余.xlsx"]
     assert ungraded["total"].isna().all() and ungraded["ungraded"].notna().all()
-    assert list(df["kind"].astype(str)) == ["project"] * 14 + ["department"] * 3
+    assert list(df["kind"].astype(str)) == ["project"] * 14 + ["department"] * 3 + ["transfer"] * 3
 
 
 def test_indicators_frame_rows_are_the_json_indicators(results: list[dict[str, Any]], batch_out: Path) -> None:

@@ -274,7 +274,7 @@ def scored_transfer_spec() -> dict[str, Any]:
          "weight": 15, "score": 15},
         {"level1": _EFF, "level2": "社会效益指标", "name": "困难群众重特大疾病负担减轻", "target": "有效减轻",
          "actual": "达成预期指标", "weight": 20, "score": 20},
-        {"level1": _EFF, "level2": "可持续影响指标", "name": "医疗救助制度持续运行", "target": "长期", "actual": "长期",
+        {"level1": _EFF, "level2": "可持续影响指标", "name": "医疗救助政策知晓率", "target": "≥85%", "actual": "88%",
          "weight": 10, "score": 10},
         {"level1": _SAT, "level2": "服务对象满意度指标", "name": "救助对象满意度", "target": "≥90%", "actual": "92%",
          "weight": 10, "score": 10},

@@ -33,6 +33,7 @@ for extra in (ROOT, ROOT / "tests"):
 
 import builders  # noqa: E402  (tests/builders.py: real-looking tables from the real cases)
 import dept_builders  # noqa: E402  (tests/dept_builders.py: 部门整体 layouts)
+import transfer_builders  # noqa: E402  (tests/transfer_builders.py: 转移支付 layouts)
 
 from perf_xlsx.cli.render import render_check  # noqa: E402
 from perf_xlsx.judge.evaluate import evaluate_file  # noqa: E402
@@ -122,6 +123,29 @@ def _national_with_slips(spec: dict[str, Any]) -> None:
     spec["indicators"][1].update(actual="95.2%", reason=None)
 
 
+def _transfer(spec: Callable[[], dict[str, Any]], layout: Optional[transfer_builders.TransferLayout] = None,
+              edit: Optional[Callable[[dict[str, Any]], None]] = None) -> Callable[[Path], None]:
+    def build(path: Path) -> None:
+        data = spec()
+        if edit is not None:
+            edit(data)
+        transfer_builders.make_transfer_workbook(path, data, layout)
+
+    return build
+
+
+def _transfer_with_slips(spec: dict[str, Any]) -> None:
+    """A 使用规范性 row whose 情况说明 says all is well while its 存在问题 column names a problem."""
+    spec["management"][2] = {"item": "使用规范性", "status": "专款专用，不存在问题",
+                             "problems": "个别定点医院救助台账登记不全，已要求限期补齐"}
+
+
+def _sources_with_slip(spec: dict[str, Any]) -> None:
+    """县级 结余 typed 25 where 到位 150 − 支出 130 leaves 20 (and the 合计 follows it)."""
+    spec["funds"][3]["balance"] = 25
+    spec["funds"][5]["balance"] = 125
+
+
 SEED_FORMULAS = builders.Layout(formulas=True)
 
 SAMPLE_LIST: list[Sample] = [
@@ -178,6 +202,23 @@ SAMPLE_LIST: list[Sample] = [
            "“每超过一个百分点扣 1 分”、“执行率 × 分值”等常见规则，在该行有实际完成值（预算执行率取资金表）时由工具核定；"
            "“发现一处问题扣 2 分”一类文字规则须人工复核，逐表列出。有人工复核行时只核对加总，不核定总分、不定等级。",
            _department("rubric", dept_builders.rubric_spec)),
+    Sample("14-转移支付-中央与地方资金.xlsx", "转移支付区域绩效自评表（没有分值、得分：只核对、不评分）",
+           "某县 2023 年农田建设补助资金（示意数据）：年度资金总额 2000 万元 = 中央补助 1600 + 地方资金 400"
+           "（其下省级 250、县级 150 是地方资金的细项，不重复计入）+ 其他资金；资金管理情况 5 项按文字读取；"
+           "指标没有分值和得分：核对算术与目标质量，逐项给出完成比例与是否达成（新建农田 1.9 万亩，完成 95%，写明了原因），"
+           "不评分、不定等级。",
+           _transfer(transfer_builders.transfer_spec)),
+    Sample("15-转移支付-有分值-下达到位支出.xlsx", "转移支付区域绩效自评表（有分值、得分；下达数 / 到位数 / 支出数）",
+           "某县 2023 年城乡医疗救助补助资金（示意数据）：资金表为下达数 / 到位数 / 支出数，执行率按支出 ÷ 到位计算，"
+           "中央财政资金 + 地方财政资金 + 彩票公益金 = 年度资金总额；有分值和得分，与项目表一样评分定级。"
+           "表中两处须核实：下达 820 万元只到位 800 万元；资金管理情况“使用规范性”的情况说明写不存在问题，存在问题栏却写了问题。",
+           _transfer(transfer_builders.scored_transfer_spec, transfer_builders.TransferLayout(
+               funds_columns="allocation", funds_scored=True, indicators_scored=True), edit=_transfer_with_slips)),
+    Sample("16-资金来源表-结余.xlsx", "按资金来源列示的资金表（中央 / 省级 / 市级 / 县级 / 其它 × 计划 / 到位 / 支出 / 结余）",
+           "与 14 号同一项目，资金表按来源级次逐行列示计划数、到位数、支出数、结余：合计行作为年度资金总额，"
+           "到位数为执行率的分母；逐行核对结余 = 到位 − 支出，合计 = 各级之和。县级结余填 25（应为 150 − 130 = 20）。",
+           _transfer(transfer_builders.sources_spec, transfer_builders.TransferLayout(funds_columns="sources"),
+                     edit=_sources_with_slip)),
 ]
 
 
@@ -224,6 +265,11 @@ README_HEAD = """# 示例工作簿（sample_workbooks）
     年度主要任务核对合计并与资金表比较。
   - 按评分标准打分的部门整体评分表（13 号）：常见的机读评分标准由工具核定，其余各行只核对算术（0 ≤ 得分 ≤ 分值、
     分项与合计）并列为人工复核；有人工复核行时不核定总分、不定等级。
+- 14–16 号是转移支付区域绩效自评表与按资金来源列示的资金表（按公开表的版式自拟数据）：
+  - 没有分值、得分的转移支付表（14 号）：中央、地方、其他各项与年度资金总额核对，资金管理情况按文字读取，
+    逐项给出完成比例与是否达成，只核对算术与目标质量，不评分、不定等级；
+  - 有分值、得分的转移支付表（15 号）：与项目表一样评分定级；资金表为下达数 / 到位数 / 支出数时执行率按支出 ÷ 到位计算；
+  - 按来源级次列示的资金表（16 号）：合计行即年度资金总额，逐行核对结余 = 到位 − 支出。
 
 """
 

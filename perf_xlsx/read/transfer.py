@@ -210,7 +210,7 @@ def transfer_note(funds_header: Optional[int], funds: tuple[FundsRow, ...], basi
             how = (f"按{named.get('full_year', '全年预算数')} / {named.get('executed', '全年执行数')}读取，"
                    "执行率 = 执行 ÷ 预算")
         n = sum(1 for r in funds if r.kind not in ("total", "detail"))
-        parts.append(f"资金表{how}；中央、地方、其他等 {n} 项来源与年度资金总额核对")
+        parts.append(f"资金表{how}；{n} 项资金来源（中央、地方、其他……）与年度资金总额核对")
     elif funds_header:
         parts.append("资金表未能读取，资金未核对")
     else:

@@ -140,6 +140,6 @@ def not_arrived(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     if gap > money_tolerance(profile, p.money_unit):
         where = total.full_year.ref if total.full_year is not None else total.label_cell
         yield finding(W, "funds.not_arrived",
-                      f"资金下达 {fmt(issued)}，到位 {fmt(arrived)}，尚有 {fmt(gap)} 未到位（执行率按到位数计算）",
+                      f"资金下达 {fmt(issued)} 万元，到位 {fmt(arrived)} 万元，尚有 {fmt(gap)} 万元未到位（执行率按到位数计算）",
                       p.sheet, where, issued, arrived)
 
