@@ -143,6 +143,24 @@ def test_allocation_mismatch_names_the_sheet_s_column(tmp_path: Path) -> None:
     assert found.cell == m.funds["年度资金总额"]["executed"] and "（支出数）" in found.message
 
 
+@pytest.mark.parametrize("rate, basis, budget", [("94%", "allocation", 2000), ("89.52%", "budget", 2100)])
+def test_budget_and_arrival_side_by_side_follow_the_sheet_s_rate(tmp_path: Path, rate: str, basis: str,
+                                                                 budget: float) -> None:
+    """全年预算数 | 资金到位 | 资金支出 | 执行率: the rate is 支出 ÷ 到位 unless the sheet's own 执行率 is
+    支出 ÷ 预算 (1880 ÷ 2100 = 89.52%)."""
+    spec = transfer_spec()
+    for fund in spec["funds"]:
+        fund.update(arrived=fund["full_year"], rate=None)
+    spec["funds"][0].update(full_year=2100, rate=rate)
+    spec["funds"][1]["full_year"] = 1700
+    result, ps, m = _run(tmp_path, spec, TransferLayout(funds_columns="budget_arrival"))
+    assert ps.project.funds_basis == basis and ps.funds.budget == budget
+    assert "funds.rate_mismatch" not in _codes(result)
+    columns = _project_json(result)["funds"]["columns"]
+    assert columns["executed"] == "资金支出"
+    assert columns["full_year"] == ("资金到位" if basis == "allocation" else "全年预算数")
+
+
 # --- with 分值 / 得分: scored as a project ------------------------------------------------------
 
 
@@ -168,6 +186,13 @@ def test_scored_transfer_table_checks_entered_scores(tmp_path: Path) -> None:
     found = _one(result, "indicator.score_mismatch")
     assert found.cell == m.indicators[0]["score"] and found.expected == 18
     assert _project_json(result)["indicators"][0]["met"] is False
+
+
+def test_a_blank_weight_column_is_still_reported(tmp_path: Path) -> None:
+    """A form that has 分值 / 得分 columns left blank is not a goal sheet without them."""
+    result, ps, m = _run(tmp_path, transfer_spec(), TransferLayout(indicators_scored=True))
+    assert _one(result, "weights.missing").severity.value == "error"
+    assert ps.grade == "" and "未填写分值" in ps.ungraded
 
 
 # --- 资金管理情况 -------------------------------------------------------------------------------

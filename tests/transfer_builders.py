@@ -31,7 +31,7 @@ MANAGEMENT_ITEMS = ("分配科学性", "下达及时性", "拨付合规性", "�
 
 @dataclass(frozen=True)
 class TransferLayout:
-    funds_columns: str = "budget"  # budget | allocation | sources
+    funds_columns: str = "budget"  # budget | allocation | budget_arrival (全年预算数 | 资金到位 | 资金支出) | sources
     funds_scored: bool = False  # 分值 / 得分 columns in the funds block
     indicators_scored: bool = False  # 分值 / 得分 columns in the indicator block
     management: bool = True
@@ -91,6 +91,8 @@ def _funds(s: _Sheet, spec: dict[str, Any], layout: TransferLayout, row: int, m:
         heads = [("initial", "计划数"), ("full_year", "到位数"), ("executed", "支出数"), ("balance", "结余")]
     elif layout.funds_columns == "allocation":
         heads = [("initial", "下达数"), ("full_year", "到位数"), ("executed", "支出数")]
+    elif layout.funds_columns == "budget_arrival":
+        heads = [("full_year", "全年预算数"), ("arrived", "资金到位"), ("executed", "资金支出")]
     else:
         heads = [("full_year", "全年预算数（A）"), ("executed", "全年执行数（B）")]
     if layout.funds_scored:

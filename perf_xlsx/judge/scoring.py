@@ -127,7 +127,7 @@ def score_project(project: Project, profile: Profile) -> ProjectScore:
     why = ""
     if not rows:
         why = "未读到绩效指标（评分表）各行"
-    elif not weighted and not project.kind.weights_required:
+    elif not weighted and not project.kind.weights_required and not project.has_weight_column:
         # A 转移支付 goal sheet without 分值 / 得分: checked and each row's completion given, no score.
         why = f"{project.kind.label}没有分值、得分，只核对算术与目标质量、给出各指标完成比例，不评分、不定等级"
     elif not scorable or not weighted:

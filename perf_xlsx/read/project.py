@@ -62,6 +62,7 @@ from perf_xlsx.read.transfer import (
     find_transfer_funds_header,
     funds_headers,
     is_transfer_table,
+    rate_says_budget,
     read_management,
     transfer_departments,
     transfer_funds_columns,
@@ -221,6 +222,12 @@ def _read_block(ctx: SheetContext, name_row: int, name_col: int, rows: range, ki
                 if r is not None and r > funds_header]
         funds, groups_of_funds = read_department_funds(ctx, funds_header, rows, min(ends, default=None),
                                                        cols_of_funds)
+        if basis == "allocation" and rate_says_budget(ctx, funds_header, funds, unit or "万元"):
+            # 全年预算数 and 资金到位 side by side, the sheet's 执行率 taken on the budget: read it so.
+            cols_of_funds, basis = transfer_funds_columns(ctx, funds_header, "budget")
+            headers = funds_headers(ctx, funds_header, cols_of_funds)
+            funds, groups_of_funds = read_department_funds(ctx, funds_header, rows, min(ends, default=None),
+                                                           cols_of_funds)
         funds = _local_details(funds)
     elif department:
         tasks_header = find_task_header(ctx, rows)

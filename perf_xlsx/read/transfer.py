@@ -18,7 +18,7 @@ from perf_xlsx.a1 import ref
 from perf_xlsx.model import FundsRow, Indicator, ManagementRow, SourceRow
 from perf_xlsx.read.labels import Pred, SheetContext, find_prefixed, row_map, value_right_of
 from perf_xlsx.read.tasks import task_header
-from perf_xlsx.values import clean_text
+from perf_xlsx.values import clean_text, parse_money, parse_number
 
 _TRANSFER_TITLE_RE = re.compile(r"转移支付[^。；;，,]{0,20}?(?:自评表|评价表|评分表|目标表|自评)|区域绩效(?:目标)?自评表")
 
@@ -89,14 +89,19 @@ def transfer_departments(ctx: SheetContext, rows: range) -> tuple[str, str]:
     return dept, impl
 
 
-def transfer_funds_columns(ctx: SheetContext, header: int) -> tuple[dict[str, int], str]:
+def transfer_funds_columns(ctx: SheetContext, header: int, basis: Optional[str] = None
+                           ) -> tuple[dict[str, int], str]:
     """The funds columns of ``header`` as FundsRow keys, and the basis they give: "allocation"
     when an 到位 column is the base of the rate (full_year = 到位, initial = 下达 / 计划, or the
-    全年预算数 when no 下达 column), else "budget"."""
+    全年预算数 when no 下达 column), else "budget". ``basis="budget"`` asks for the budget reading
+    of a header that has both a 全年预算数 and an 到位 column (the 到位 column is then not read)."""
     cols = row_map(ctx, header, TRANSFER_FUNDS_COLUMNS)
     cols.pop("_arrival_rate", None)
     cols.pop("balance", None)
     if "arrived" not in cols:
+        return cols, "budget"
+    if basis == "budget" and "full_year" in cols:
+        cols.pop("arrived")
         return cols, "budget"
     arrived = cols.pop("arrived")
     budget = cols.pop("full_year", None)
@@ -104,6 +109,31 @@ def transfer_funds_columns(ctx: SheetContext, header: int) -> tuple[dict[str, in
         cols["initial"] = budget
     cols["full_year"] = arrived
     return cols, "allocation"
+
+
+def rate_says_budget(ctx: SheetContext, header: int, funds: tuple[FundsRow, ...], unit: str) -> bool:
+    """Whether a header with both a 全年预算数 and an 到位 column (and no 下达) computes its 执行率 on
+    the budget: the total row's entered rate agrees with 执行 ÷ 预算 and not with 执行 ÷ 到位.
+    Without such a rate the 到位 reading stands (the form names its money by arrival)."""
+    cols = row_map(ctx, header, TRANSFER_FUNDS_COLUMNS)
+    if not ("arrived" in cols and "full_year" in cols) or any(k == "initial" for k in cols):
+        return False
+    total = next((r for r in funds if r.kind == "total"), None)
+    if total is None or total.rate is None or total.rate.blank:
+        return False
+    shown = parse_number(total.rate.value, percent_format=total.rate.percent_format)
+    budget, arrived, spent = (parse_money(c.value, unit) if c is not None and not c.blank else None
+                              for c in (total.initial, total.full_year, total.executed))
+    if shown is None or spent is None or not budget or not arrived:
+        return False
+    # parse_number gives percentage points for "95%" and percent-formatted cells; a bare 0.95 is
+    # a fraction, a bare 95 points.
+    points = shown * 100 if shown <= 1.5 and "%" not in total.rate.text and not total.rate.percent_format else shown
+
+    def near(base: float) -> bool:
+        return abs(points - spent / base * 100) <= 0.5  # a rate shown to a point or better
+
+    return near(budget) and not near(arrived)
 
 
 def funds_headers(ctx: SheetContext, header: int, cols: dict[str, int]) -> tuple[tuple[str, str], ...]:
@@ -222,7 +252,7 @@ def transfer_note(funds_header: Optional[int], funds: tuple[FundsRow, ...], basi
     if not indicators:
         parts.append("未找到绩效指标")
     elif weighted:
-        parts.append(f"绩效指标 {len(indicators)} 行有分值，按项目支出表的规则评分并定等级")
+        parts.append(f"绩效指标 {len(indicators)} 行，表中有分值栏，按项目支出表的规则评分并定等级")
     else:
         parts.append(f"绩效指标 {len(indicators)} 行没有分值、得分：只核对算术与目标质量，逐项给出完成比例与是否达成，"
                      "不评分、不定等级")

@@ -62,8 +62,8 @@ def weight_sums(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     if rubric and not weights:
         return  # a rubric table with 得分 but no 分值: nothing to add up, and nothing is scored
     if ps.indicators and not weights:
-        if not p.kind.weights_required:
-            return  # a 转移支付 goal sheet is not scored without 分值 (read.transfer_table says so)
+        if not p.kind.weights_required and not p.has_weight_column:
+            return  # a 转移支付 goal sheet without a 分值 column is not scored (read.transfer_table says so)
         yield finding(E, "weights.missing",
                       "各指标均未填写分值，无法按规则评分" + ("" if p.has_weight_column else "（表中没有“分值”栏）"),
                       p.sheet, p.name_cell)
