@@ -336,6 +336,11 @@ def test_scored_copy_of_a_transfer_table_opens_and_says_why_it_is_not_graded(tmp
         assert summary["A1"].value == "转移支付区域绩效自评 评分汇总"
         if ps.ungraded:
             assert any("不评分、不定等级" in t for t in texts)
+            # Each row shows its completion in the tool's column, not a score of 0.
+            ws = openpyxl.load_workbook(out)[m.title]
+            shown = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)
+                     and c.value.startswith("完成 ")]
+            assert shown == ["完成 95%"] + ["完成 100%"] * 6
         # The input is untouched: its sheet reads back as built.
         assert openpyxl.load_workbook(tmp_path / f"{name}.xlsx")[m.title][m.name_cell].value == spec["name"]
     converted = soffice_convert(soffice, outputs, tmp_path / "lo", "xlsx:Calc MS Excel 2007 XML")

@@ -136,6 +136,9 @@ def _tool_column(ps: ProjectScore, editor: SheetEditor) -> tuple[_ToolCells, int
             values[r.indicator.row] = ("text", "不适用")
         elif r.issue == "manual":  # a 评分标准 the tool cannot judge: no 核定 figure of its own
             values[r.indicator.row] = ("text", MANUAL_REVIEW)
+        elif r.issue == "no_weight" and r.score_entered is None and not p.kind.weights_required:
+            # A 转移支付 goal sheet without 分值 is not scored: the row's completion, not a 0.
+            values[r.indicator.row] = ("text", "—" if r.completion is None else f"完成 {fmt(r.completion * 100)}%")
         else:
             values[r.indicator.row] = ("num", r.counted)
     total_ref = p.total_score.ref if p.total_score is not None else p.total_label_cell

@@ -118,6 +118,8 @@ def _lines(b: Build, dropped_sheets: frozenset[int]) -> Iterator[Line]:
         for r in ps.indicators:
             ind = r.indicator
             counted = r.counted if r.applicable and r.issue != "manual" else None  # manual: a person's
+            if r.issue == "no_weight" and r.score_entered is None and not p.kind.weights_required:
+                counted = None  # a 转移支付 goal sheet without 分值 is not scored
             entered = ind.entered_cell
             ref = entered.ref if entered is not None else (ind.name_cell or f"A{ind.row}")
             target, actual = r.target, r.actual
