@@ -301,6 +301,19 @@ def test_a_project_table_with_a_sources_block_is_read_too(tmp_path: Path) -> Non
     assert _one(result, "funds.balance_mismatch").cell == m.funds["县级"]["balance"]
 
 
+def test_levels_written_across_are_read_the_same_way(tmp_path: Path) -> None:
+    spec = sources_spec()
+    spec["funds"][0]["balance"] = 70  # 中央: 1600 − 1520 = 80
+    result, ps, m = _run(tmp_path, spec, TransferLayout(funds_columns="sources_across"))
+    p = ps.project
+    assert [(s.label, s.level) for s in p.sources][:2] == [("中央", "central"), ("省级", "provincial")]
+    assert ps.funds.budget == 2000 and ps.funds.executed == 1880 and p.funds_basis == "allocation"
+    found = _one(result, "funds.balance_mismatch")
+    assert found.cell == m.funds["中央"]["balance"] and found.expected == 80
+    assert _one(result, "funds.sources_total_mismatch").cell == m.funds["合计"]["balance"]
+    assert "read.no_funds" not in _codes(result)
+
+
 def test_a_sources_header_without_levels_is_named_once(tmp_path: Path) -> None:
     spec = sources_spec()
     for fund, label in zip(spec["funds"], ("甲", "乙", "丙", "丁", "戊", "己")):

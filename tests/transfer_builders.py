@@ -31,7 +31,9 @@ MANAGEMENT_ITEMS = ("分配科学性", "下达及时性", "拨付合规性", "�
 
 @dataclass(frozen=True)
 class TransferLayout:
-    funds_columns: str = "budget"  # budget | allocation | budget_arrival (全年预算数 | 资金到位 | 资金支出) | sources
+    # budget | allocation | budget_arrival (全年预算数 | 资金到位 | 资金支出) | sources (levels as rows) |
+    # sources_across (levels as columns, 计划 / 到位 / 支出 / 结余 as rows)
+    funds_columns: str = "budget"
     funds_scored: bool = False  # 分值 / 得分 columns in the funds block
     indicators_scored: bool = False  # 分值 / 得分 columns in the indicator block
     management: bool = True
@@ -84,7 +86,29 @@ def _heading(s: _Sheet, spec: dict[str, Any], layout: TransferLayout, m: Transfe
     return 7
 
 
+def _funds_transposed(s: _Sheet, spec: dict[str, Any], row: int, m: TransferMap) -> int:
+    """资金来源 | 中央 | 省级 | … | 合计 across, 计划数 / 到位数 / 支出数 / 结余 down."""
+    top = row
+    s.put(row, 1, "资金投入情况（万元）")
+    s.put(row, 2, "资金来源")
+    funds = spec["funds"]
+    for i, fund in enumerate(funds):
+        m.funds[fund["label"]] = {"label": s.put(row, 3 + i, fund["label"])}
+    m.funds_header_row = row
+    for key, text in (("initial", "计划数"), ("full_year", "到位数"), ("executed", "支出数"), ("balance", "结余")):
+        row += 1
+        s.put(row, 2, text)
+        for i, fund in enumerate(funds):
+            m.funds[fund["label"]][key] = s.put(row, 3 + i, fund.get(key))
+    row += 1
+    s.merge(top, 1, row - 1, 1)
+    s.box(top, 1, row - 1, WIDTH)
+    return row
+
+
 def _funds(s: _Sheet, spec: dict[str, Any], layout: TransferLayout, row: int, m: TransferMap) -> int:
+    if layout.funds_columns == "sources_across":
+        return _funds_transposed(s, spec, row, m)
     top = row
     s.put(row, 1, "资金投入情况（万元）")
     if layout.funds_columns == "sources":

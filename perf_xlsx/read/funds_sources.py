@@ -139,3 +139,48 @@ def source_headers(ctx: SheetContext, header: int, cols: dict[str, int]) -> tupl
     """The funds_headers of a by-source block, as FundsRow keys."""
     keys = {"planned": "initial", "arrived": "full_year", "spent": "executed", "balance": "balance"}
     return tuple((keys[k], clean_text(ctx.text(header, c))) for k, c in sorted(cols.items(), key=lambda kv: kv[1]))
+
+
+# --- the transposed form: levels as columns, 计划 / 到位 / 支出 / 结余 as rows -------------------
+
+
+def _measure(text: str) -> Optional[str]:
+    """The SOURCE_COLUMNS key a row label names (计划数 / 到位资金 / 支出 / 结余), else None."""
+    for key, pred in SOURCE_COLUMNS:
+        if pred(text):
+            return None if key.startswith("_") else key
+    return None
+
+
+def read_transposed_sources(ctx: SheetContext, rows: range) -> Optional[tuple[int, tuple[SourceRow, ...],
+                                                                              tuple[tuple[str, str], ...]]]:
+    """The same block written the other way round (资金来源 | 中央 | 省级 | 市级 | 县级 | 其它 | 合计 as
+    a header row, then 计划 / 到位 / 支出 / 结余 rows): (its header row, one SourceRow per level
+    column, its row labels as funds headers); None when the sheet holds no such block."""
+    for r in ctx.label_rows(rows):
+        levels = [(c, t, lv) for c, t in ctx.labels(r) for lv in (source_level(t),) if lv is not None]
+        if len({lv for _, _, lv in levels}) < 3 or not any(lv != "total" for _, _, lv in levels):
+            continue
+        first = min(c for c, _, _ in levels)
+        measures: dict[str, int] = {}
+        written: dict[str, str] = {}
+        for rr in range(r + 1, min(r + 7, rows.stop)):
+            labels = [(c, t) for c, t in ctx.labels(rr) if c < first]
+            if not labels:
+                break
+            key = _measure(labels[-1][1])
+            if key is None:
+                break
+            measures.setdefault(key, rr)
+            written.setdefault(key, clean_text(ctx.text(rr, labels[-1][0])))
+        if not _is_header(measures):
+            continue
+        out = []
+        for c, t, lv in levels:
+            values = {k: ctx.cell(row, c) for k, row in measures.items()}
+            out.append(SourceRow(row=r, label=clean_text(ctx.text(r, c)) or t, label_cell=ref(r, c), level=lv,
+                                 **values))
+        keys = {"planned": "initial", "arrived": "full_year", "spent": "executed", "balance": "balance"}
+        headers = tuple((keys[k], written[k]) for k in sorted(measures, key=lambda k: measures[k]))
+        return r, tuple(out), headers
+    return None

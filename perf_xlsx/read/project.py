@@ -37,6 +37,7 @@ from perf_xlsx.read.funds_sources import (
     find_sources_header,
     funds_from_sources,
     read_sources,
+    read_transposed_sources,
     source_headers,
 )
 from perf_xlsx.read.indicators import (
@@ -207,10 +208,16 @@ def _read_block(ctx: SheetContext, name_row: int, name_col: int, rows: range, ki
     headers: tuple[tuple[str, str], ...] = ()
     management: tuple[ManagementRow, ...] = ()
     sources: tuple[SourceRow, ...] = ()
+    source_headers_read: tuple[tuple[str, str], ...] = ()
     if source_at is not None and by_source:
         ends = [r for r in (ind_header, funds_header, management_at[0] if management_at else None)
                 if r is not None and r > source_at[0]]
         sources = read_sources(ctx, source_at[0], source_at[1], min(ends, default=rows.stop))
+        source_headers_read = source_headers(ctx, source_at[0], source_at[1])
+    elif source_at is None:
+        transposed = read_transposed_sources(ctx, rows)
+        if transposed is not None:
+            _, sources, source_headers_read = transposed
     if management_at is not None:
         ends = [r for r in (ind_header, funds_header) if r is not None and r > management_at[0]]
         management = read_management(ctx, management_at, min(ends, default=rows.stop))
@@ -243,8 +250,8 @@ def _read_block(ctx: SheetContext, name_row: int, name_col: int, rows: range, ki
         # The by-source block is the table's only funds block: its 合计 and levels are the funds.
         funds = funds_from_sources(sources)
         weight_column = False
-        basis = "allocation" if "arrived" in source_at[1] else "budget"  # type: ignore[index]
-        headers = source_headers(ctx, source_at[0], source_at[1])  # type: ignore[index]
+        basis = "allocation" if any(s.arrived is not None for s in sources) else "budget"
+        headers = source_headers_read
     elif funds_header and not headers:
         headers = funds_headers(ctx, funds_header, row_map(ctx, funds_header, FUNDS_COLUMNS))
     goal = _read_goal(ctx, rows)

@@ -20,7 +20,7 @@ from perf_xlsx.read.labels import Pred, SheetContext, find_prefixed, row_map, va
 from perf_xlsx.read.tasks import task_header
 from perf_xlsx.values import clean_text, parse_money, parse_number
 
-_TRANSFER_TITLE_RE = re.compile(r"转移支付[^。；;，,]{0,20}?(?:自评表|评价表|评分表|目标表|自评)|区域绩效(?:目标)?自评表")
+_TRANSFER_TITLE_RE = re.compile(r"转移支付[^。；;，,]{0,20}?(?:自评表|评价表|评分表|自评)|区域绩效(?:目标)?自评表")
 
 # The funds columns of a transfer table: a project's (全年预算数 / 全年执行数 / 执行率), and the
 # allocation form's 下达数 (planned, read as ``initial``), 到位数 (``arrived``, the base of the
