@@ -34,12 +34,12 @@ _SEVERITY_RANK: Mapping[Severity, int] = {s: i for i, s in enumerate(Severity)}
 
 
 class TableKind(str, Enum):
-    """What a table is (scoring-rules.md §1.3): a 项目支出绩效自评表 or a 部门整体支出绩效自评表.
-    The value is what results.jsonl says.
+    """What a table is (scoring-rules.md §1.3): a 项目支出绩效自评表, a 部门整体支出绩效自评表 or a
+    转移支付（区域）绩效目标自评表. The value is what results.jsonl says.
 
-    Both are scored by the same rules; what differs between kinds is asked of the kind (its
-    properties below), never by comparing with one member, so that a further kind (转移支付)
-    states its own answers in one place."""
+    All are scored by the same rules; what differs between kinds is asked of the kind (its
+    properties below), never by comparing with one member, so that each kind states its own
+    answers in one place."""
 
     PROJECT = "project"
     DEPARTMENT = "department"

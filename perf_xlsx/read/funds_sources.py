@@ -50,6 +50,12 @@ def source_level(label: str) -> Optional[str]:
     return None
 
 
+def _mentions_arrival(ctx: SheetContext, rows: range) -> bool:
+    """Whether any label of ``rows`` says 到位: both forms of the block need an 到位 column or
+    row, and most tables have none, so the block is looked for only where one is written."""
+    return any("到位" in t for _, _, t in ctx.labels_in(rows))
+
+
 def _columns(ctx: SheetContext, row: int) -> dict[str, int]:
     cols = row_map(ctx, row, SOURCE_COLUMNS)
     cols.pop("_rate", None)
@@ -73,6 +79,8 @@ def find_sources_header(ctx: SheetContext, rows: range) -> Optional[tuple[int, d
     计划 / 到位 / 支出 / 结余 columns in ``rows``. A block whose first row is a level (中央, 省级 …),
     or that has a 结余 column, is by source; one whose first row is 年度资金总额 without 结余 is a
     transfer table's ordinary allocation block (read.transfer)."""
+    if not _mentions_arrival(ctx, rows):
+        return None
     for r in ctx.label_rows(rows):
         cols = _columns(ctx, r)
         if not _is_header(cols):
@@ -157,6 +165,8 @@ def read_transposed_sources(ctx: SheetContext, rows: range) -> Optional[tuple[in
     """The same block written the other way round (资金来源 | 中央 | 省级 | 市级 | 县级 | 其它 | 合计 as
     a header row, then 计划 / 到位 / 支出 / 结余 rows): (its header row, one SourceRow per level
     column, its row labels as funds headers); None when the sheet holds no such block."""
+    if not _mentions_arrival(ctx, rows):
+        return None
     for r in ctx.label_rows(rows):
         levels = [(c, t, lv) for c, t in ctx.labels(r) for lv in (source_level(t),) if lv is not None]
         if len({lv for _, _, lv in levels}) < 3 or not any(lv != "total" for _, _, lv in levels):
