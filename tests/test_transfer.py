@@ -104,6 +104,16 @@ def test_title_variants_are_transfer_tables(tmp_path: Path, title: str) -> None:
     assert ps.project.kind is TableKind.TRANSFER
 
 
+def test_older_form_with_a_special_fund_name_and_an_initial_budget(tmp_path: Path) -> None:
+    """中央对地方专项转移支付区域绩效目标自评表: 专项名称, and the budget in a 年初预算数（A） column."""
+    spec = transfer_spec()
+    spec.update(title="中央对地方专项转移支付区域绩效目标自评表", name_label="专项名称", budget_header="年初预算数（A）")
+    result, ps, m = _run(tmp_path, spec)
+    assert ps.project.kind is TableKind.TRANSFER and ps.project.name == "农田建设补助资金"
+    assert ps.funds.budget == 2000 and ps.funds.rate == pytest.approx(0.94)
+    assert result.errors == 0
+
+
 def test_a_project_table_is_not_a_transfer_table(tmp_path: Path) -> None:
     from builders import make_workbook, seed_spec
 
@@ -230,6 +240,23 @@ def test_a_problem_against_the_block_summary_is_a_warning(tmp_path: Path) -> Non
     found = _one(result, "funds.management_contradiction")
     assert found.cell == m.management["下达及时性"]["status"] and "总体情况" in found.message
     assert [r.summary for r in ps.project.management][-1] is True
+
+
+def test_management_without_a_header_row_is_read_from_the_block_label(tmp_path: Path) -> None:
+    result, ps, m = _run(tmp_path, transfer_spec(), TransferLayout(management_header=False))
+    rows = ps.project.management
+    assert [r.item for r in rows][:2] == ["分配科学性", "下达及时性"]
+    # Without a header the first text right of the item is its 情况说明, a second its 存在问题.
+    assert rows[0].status == "按项目清单和建设任务因素法分配" and rows[0].status_cell == m.management["分配科学性"]["status"]
+    assert rows[4].problems == "加快结算审计，年内完成拨付" and rows[4].problems_cell == m.management["执行准确性"]["problems"]
+
+
+def test_problems_header_worded_otherwise(tmp_path: Path) -> None:
+    spec = transfer_spec()
+    spec["problems_header"] = "存在的问题及整改措施"
+    spec["management"][3] = {"item": "使用规范性", "status": "资金使用规范，不存在问题", "problems": "个别乡镇报账资料不全"}
+    result, ps, m = _run(tmp_path, spec)
+    assert _one(result, "funds.management_contradiction").cell == m.management["使用规范性"]["problems"]
 
 
 def test_no_problem_words_are_not_problems(tmp_path: Path) -> None:

@@ -37,6 +37,7 @@ class TransferLayout:
     funds_scored: bool = False  # 分值 / 得分 columns in the funds block
     indicators_scored: bool = False  # 分值 / 得分 columns in the indicator block
     management: bool = True
+    management_header: bool = True  # a 项目 | 情况说明 | 存在问题和改进措施 row above the items
     title: str = "中央对地方转移支付区域绩效自评表"
 
 
@@ -118,7 +119,7 @@ def _funds(s: _Sheet, spec: dict[str, Any], layout: TransferLayout, row: int, m:
     elif layout.funds_columns == "budget_arrival":
         heads = [("full_year", "全年预算数"), ("arrived", "资金到位"), ("executed", "资金支出")]
     else:
-        heads = [("full_year", "全年预算数（A）"), ("executed", "全年执行数（B）")]
+        heads = [("full_year", spec.get("budget_header", "全年预算数（A）")), ("executed", "全年执行数（B）")]
     if layout.funds_scored:
         heads.append(("weight", "分值"))
     if layout.funds_columns != "sources":
@@ -142,15 +143,18 @@ def _funds(s: _Sheet, spec: dict[str, Any], layout: TransferLayout, row: int, m:
     return row
 
 
-def _management(s: _Sheet, spec: dict[str, Any], row: int, m: TransferMap) -> int:
+def _management(s: _Sheet, spec: dict[str, Any], row: int, m: TransferMap, header: bool = True) -> int:
+    """With ``header`` a row 项目 | 情况说明 | 存在问题和改进措施 above the items; without, the items
+    start beside the block label and each row is item | 情况说明 | 存在问题."""
     top = row
     s.put(row, 1, "资金管理情况")
-    s.put(row, 2, "项目")
-    s.put(row, 3, "情况说明")
-    s.merge(row, 3, row, 6)
-    s.put(row, 7, "存在问题和改进措施")
-    s.merge(row, 7, row, WIDTH)
-    row += 1
+    if header:
+        s.put(row, 2, "项目")
+        s.put(row, 3, "情况说明")
+        s.merge(row, 3, row, 6)
+        s.put(row, 7, spec.get("problems_header", "存在问题和改进措施"))
+        s.merge(row, 7, row, WIDTH)
+        row += 1
     for item in spec.get("management") or []:
         cells = {"item": s.put(row, 2, item["item"]), "status": s.put(row, 3, item.get("status"))}
         s.merge(row, 3, row, 6)
@@ -204,7 +208,7 @@ def add_transfer_sheet(wb: openpyxl.Workbook, spec: dict[str, Any], layout: Opti
     row = _heading(s, spec, layout, m)
     row = _funds(s, spec, layout, row, m)
     if layout.management and spec.get("management"):
-        row = _management(s, spec, row, m)
+        row = _management(s, spec, row, m, layout.management_header)
     row = _goal(s, spec, row, WIDTH, m)  # type: ignore[arg-type]
     _indicators(s, spec, layout, row, m)
     s.finish([12, 18, 14, 20, 12, 14, 10, 10, 22])

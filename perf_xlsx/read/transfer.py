@@ -44,8 +44,10 @@ _MANAGEMENT_LABELS = ("资金管理情况", "资金管理", "资金使用管理�
 _MANAGEMENT_ITEMS = ("分配", "下达", "拨付", "使用", "执行", "绩效管理", "支出责任", "监管", "监督", "管理", "财务",
                      "资金", "总体", "综合", "总评", "小结", "整体")
 _SUMMARY_ITEMS = ("总体", "综合", "总评", "小结", "整体情况")
-_STATUS_HEADERS = ("情况说明", "说明", "具体情况", "执行情况", "完成情况", "情况")
-_PROBLEM_HEADERS = ("存在问题", "问题", "改进措施", "整改")
+# Header words of its columns (存在的问题及改进措施, 情况说明, 具体情况 …): short labels only, so an
+# item's own text beside the block label ("资金按因素法分配，不存在问题") is not taken for a header.
+_STATUS_HEADERS = ("说明", "情况")
+_PROBLEM_HEADERS = ("问题", "整改", "改进措施")
 _BLOCK_ENDS = ("总体目标", "年度总体目标", "绩效指标", "一级指标", "三级指标", "目标", "预期目标", "实际完成", "资金投入")
 TRANSFER_NAME_LABELS = ("转移支付(项目)名称", "转移支付名称", "转移支付项目名称", "专项名称", "专项资金名称", "资金名称",
                         "项目名称")
@@ -181,11 +183,11 @@ def read_management(ctx: SheetContext, at: tuple[int, int], stop: int) -> tuple[
     block_end = merge[2] if merge else r0
     status_col = problems_col = None
     for c, t in ctx.labels(r0):
-        if c <= label_end:
+        if c <= label_end or len(t) > 12:
             continue
-        if problems_col is None and t.startswith(_PROBLEM_HEADERS):
+        if problems_col is None and any(k in t for k in _PROBLEM_HEADERS):
             problems_col = c
-        elif status_col is None and t.startswith(_STATUS_HEADERS):
+        elif status_col is None and any(k in t for k in _STATUS_HEADERS):
             status_col = c
     first = r0 + 1 if (status_col is not None or problems_col is not None) else r0
     out: list[ManagementRow] = []
@@ -208,14 +210,15 @@ def read_management(ctx: SheetContext, at: tuple[int, int], stop: int) -> tuple[
             status, status_cell = _text_at(ctx, r, status_col)
             problems, problems_cell = _text_at(ctx, r, problems_col)
         else:
-            # No header: the first text right of the item says how it went.
-            status, status_cell = "", ""
-            problems = problems_cell = ""
+            # No header: the first text right of the item says how it went, a second one (in a
+            # cell of its own) the problems.
+            texts: list[tuple[str, str]] = []
             for cc in range(after + 1, ctx.sheet.max_col + 1):
                 got = _text_at(ctx, r, cc)
-                if got[0]:
-                    status, status_cell = got
-                    break
+                if got[0] and got[1] not in (t[1] for t in texts):
+                    texts.append(got)
+            status, status_cell = texts[0] if texts else ("", "")
+            problems, problems_cell = texts[1] if len(texts) > 1 else ("", "")
         name = clean_text(ctx.text(*ctx.sheet.anchor(r, c)))
         out.append(ManagementRow(row=r, item=name, item_cell=item_cell, status=status, status_cell=status_cell,
                                  problems=problems, problems_cell=problems_cell,
