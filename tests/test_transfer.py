@@ -143,6 +143,17 @@ def test_allocation_columns_are_mapped_and_the_rate_is_spent_over_arrived(tmp_pa
     assert data["funds"]["basis"] == "allocation" and data["funds"]["columns"]["full_year"] == "到位数"
 
 
+def test_grouped_allocation_header_reads_the_columns_under_it(tmp_path: Path) -> None:
+    spec = transfer_spec()
+    for fund, issued in zip(spec["funds"], (2100, 1700, 400, 250, 150, None)):
+        fund["initial"] = issued
+    result, ps, m = _run(tmp_path, spec, TransferLayout(funds_columns="allocation", grouped_header=True))
+    assert ps.project.funds_header_row == m.funds_header_row
+    assert dict(ps.project.funds_headers)["full_year"] == "到位数"
+    assert ps.funds.budget == 2000 and ps.funds.initial == 2100 and ps.funds.rate == pytest.approx(0.94)
+    assert result.errors == 0
+
+
 def test_allocation_mismatch_names_the_sheet_s_column(tmp_path: Path) -> None:
     spec = transfer_spec()
     for fund, issued in zip(spec["funds"], (2000, 1600, 400, 250, 150, None)):

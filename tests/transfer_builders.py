@@ -35,6 +35,7 @@ class TransferLayout:
     # sources_across (levels as columns, 计划 / 到位 / 支出 / 结余 as rows)
     funds_columns: str = "budget"
     funds_scored: bool = False  # 分值 / 得分 columns in the funds block
+    grouped_header: bool = False  # allocation: 资金到位 / 资金支出 group headers above the columns
     indicators_scored: bool = False  # 分值 / 得分 columns in the indicator block
     management: bool = True
     management_header: bool = True  # a 项目 | 情况说明 | 存在问题和改进措施 row above the items
@@ -127,6 +128,14 @@ def _funds(s: _Sheet, spec: dict[str, Any], layout: TransferLayout, row: int, m:
     if layout.funds_scored:
         heads.append(("score", "得分"))
     s.put(row, 2, "资金来源" if layout.funds_columns == "sources" else None)
+    if layout.grouped_header:
+        # 资金到位 over 下达数 | 到位数, 资金支出 over 支出数 | 执行率, one row above the columns.
+        s.put(row, 3, "资金到位")
+        s.merge(row, 3, row, 4)
+        s.put(row, 5, "资金支出")
+        s.merge(row, 5, row, 6)
+        s.merge(row, 2, row + 1, 2)
+        row += 1
     cols = {key: 3 + i for i, (key, _) in enumerate(heads)}
     for key, text in heads:
         s.put(row, cols[key], text)

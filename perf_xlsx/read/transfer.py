@@ -146,12 +146,16 @@ def funds_headers(ctx: SheetContext, header: int, cols: dict[str, int]) -> tuple
 def find_transfer_funds_header(ctx: SheetContext, rows: range, skip: Optional[int] = None) -> Optional[int]:
     """The header of a transfer table's funds block: an 执行 / 支出 column and a 预算数 / 下达 / 到位
     column (not a 年度主要任务 header; not ``skip``, a funds-by-source header read elsewhere)."""
-    for r in ctx.label_rows(rows):
-        if r == skip:
-            continue
+    def is_header(r: int) -> bool:
         cols, _ = transfer_funds_columns(ctx, r)
-        if "executed" in cols and ("full_year" in cols or "initial" in cols) and task_header(ctx, r) is None:
-            return r
+        return "executed" in cols and ("full_year" in cols or "initial" in cols) and task_header(ctx, r) is None
+
+    for r in ctx.label_rows(rows):
+        if r == skip or not is_header(r):
+            continue
+        # Two header rows (资金到位 over 下达数 | 到位数, 资金支出 over 支出数 | 执行率): the group row
+        # maps too, but only the row under it names each column.
+        return r + 1 if r + 1 < rows.stop and is_header(r + 1) else r
     return None
 
 
