@@ -145,7 +145,8 @@ def funds_rate(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
         ok, found = _rate_matches(row.rate, rate, tol)
         if not ok:
             yield finding(E, "funds.rate_mismatch",
-                          f"执行率 {row.rate.text or fmt(found)} ≠ 全年执行数 ÷ 全年预算数 = {fmt(rate * 100)}%",
+                          f"执行率 {row.rate.text or fmt(found)} ≠ {column_name(p, 'executed')} ÷ {column_name(p, 'full_year')} = "
+                          f"{fmt(rate * 100)}%",
                           p.sheet, row.rate.ref, round2(rate * 100), round2(found))
 
 
@@ -218,7 +219,8 @@ def funds_misc(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
         if budget is not None and spent is not None and spent > budget + money_tolerance(profile, p.money_unit):
             where = row.executed.ref if row.executed is not None else anchor
             yield finding(W, "funds.over_budget",
-                          f"{row.label}：全年执行数 {fmt(spent)} 超过全年预算数 {fmt(budget)}", p.sheet, where,
+                          f"{row.label}：{column_name(p, 'executed')} {fmt(spent)} 超过{column_name(p, 'full_year')} {fmt(budget)}",
+                          p.sheet, where,
                           budget, spent)
     if f.weight is None:
         return  # the funds are not scored (a 部门整体 form without a 分值 column): nothing below applies
