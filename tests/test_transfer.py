@@ -159,12 +159,12 @@ def test_allocation_mismatch_names_the_sheet_s_column(tmp_path: Path) -> None:
     for fund, issued in zip(spec["funds"], (2000, 1600, 400, 250, 150, None)):
         fund["initial"] = issued
     spec["funds"][1]["executed"] = 1500  # 1500 + 360 = 1860 ≠ 1880
-    spec["funds"][0]["rate"] = "90%"  # 1880 ÷ 2000 = 94%
+    spec["funds"][0]["rate"] = "90%"  # the parts are used: 1860 ÷ 2000 = 93%
     result, _, m = _run(tmp_path, spec, ALLOCATION)
     found = _one(result, "funds.total_mismatch")
     assert found.cell == m.funds["年度资金总额"]["executed"] and "（支出数）" in found.message
     rate = [f for f in result.findings if f.code == "funds.rate_mismatch" and f.cell == m.funds["年度资金总额"]["rate"]]
-    assert len(rate) == 1 and "≠ 支出数 ÷ 到位数 = 94%" in rate[0].message
+    assert len(rate) == 1 and "≠ 支出数 ÷ 到位数 = 93%" in rate[0].message
 
 
 @pytest.mark.parametrize("rate, basis, budget", [("94%", "allocation", 2000), ("89.52%", "budget", 2100)])
