@@ -114,6 +114,15 @@ def test_older_form_with_a_special_fund_name_and_an_initial_budget(tmp_path: Pat
     assert result.errors == 0
 
 
+def test_a_project_table_of_transfer_money_stays_a_project_table(tmp_path: Path) -> None:
+    spec = transfer_spec()
+    spec.update(title="2023年度中央转移支付项目支出绩效自评表", name_label="项目名称")
+    result, ps, _ = _run(tmp_path, spec)
+    assert ps.project.kind is TableKind.PROJECT
+    # Its 省级 / 县级 rows under 地方资金 are details there too: the total holds.
+    assert ps.funds.budget == 2000 and "funds.total_mismatch" not in _codes(result)
+
+
 def test_a_project_table_is_not_a_transfer_table(tmp_path: Path) -> None:
     from builders import make_workbook, seed_spec
 

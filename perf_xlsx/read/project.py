@@ -245,7 +245,7 @@ def _read_block(ctx: SheetContext, name_row: int, name_col: int, rows: range, ki
             ends = [r for r in (ind_header, funds_header) if r is not None and r > tasks_header]
             tasks = read_tasks(ctx, tasks_header, range(rows.start, min(ends, default=rows.stop)))
     elif funds_header:
-        funds = _read_funds(ctx, funds_header, rows, ind_header)
+        funds = _local_details(_read_funds(ctx, funds_header, rows, ind_header))
     if not funds and sources and funds_header is None:
         # The by-source block is the table's only funds block: its 合计 and levels are the funds.
         funds = funds_from_sources(sources)

@@ -58,6 +58,8 @@ def is_transfer_table(ctx: SheetContext) -> bool:
     table, or its heading block names a 转移支付（项目）名称."""
     for r in ctx.label_rows(range(1, min(ctx.sheet.max_row, 12) + 1)):
         for _, t in ctx.labels(r):
+            if ("项目支出" in t or "部门整体" in t) and "区域" not in t:
+                continue  # 转移支付项目支出绩效自评表: a project (or 部门整体) table of transfer money
             if _TRANSFER_TITLE_RE.search(t):
                 return True
             if t.startswith(("转移支付(项目)名称", "转移支付名称", "转移支付项目名称")):
