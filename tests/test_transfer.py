@@ -95,6 +95,16 @@ def test_parts_that_do_not_add_up_are_the_total_mismatch(tmp_path: Path) -> None
     assert found.expected == 2050 and found.found == 2000
 
 
+def test_local_funds_must_equal_the_levels_under_them(tmp_path: Path) -> None:
+    spec = transfer_spec()
+    spec["funds"][4]["full_year"] = 170  # 县级: 250 + 170 = 420 ≠ 地方资金 400
+    result, ps, m = _run(tmp_path, spec)
+    found = _one(result, "funds.local_mismatch")
+    assert found.cell == m.funds["地方资金"]["full_year"] and found.expected == 420 and found.found == 400
+    assert "省级资金、县级资金" in found.message
+    assert "funds.total_mismatch" not in _codes(result)  # 1600 + 400 still make the total
+
+
 @pytest.mark.parametrize("title", ["2023年度中央对地方转移支付区域绩效自评表", "专项资金区域绩效目标自评表",
                                    "省级转移支付绩效目标自评表"])
 def test_title_variants_are_transfer_tables(tmp_path: Path, title: str) -> None:

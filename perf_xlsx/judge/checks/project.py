@@ -17,7 +17,7 @@ from perf_xlsx.judge.checks.goals import goal_quality
 from perf_xlsx.judge.checks.rows import indicator_rows, rubric_manual
 from perf_xlsx.judge.checks.tasks import tasks
 from perf_xlsx.judge.checks.total import totals
-from perf_xlsx.judge.checks.transfer import management, not_arrived, sources
+from perf_xlsx.judge.checks.transfer import local_parts, management, not_arrived, sources
 from perf_xlsx.judge.checks.weights import group_weights, subtotals, weight_sums
 from perf_xlsx.model import CellValue, Finding, ProjectScore
 from perf_xlsx.rules import Profile
@@ -30,7 +30,7 @@ def check_project(ps: ProjectScore, profile: Profile) -> list[Finding]:
     checks as a project table (scoring-rules.md §1.3, as revised): what differs follows from what
     the table carries — breakdowns, tasks, 评分标准 rows — not from its kind."""
     checks: tuple[Check, ...] = (
-        funds_totals, funds_rate, funds_score, funds_misc, funds_component_scored, sources, not_arrived, tasks,
+        funds_totals, funds_rate, funds_score, funds_misc, funds_component_scored, local_parts, sources, not_arrived, tasks,
         management, _formulas, weight_sums,
         group_weights, subtotals, indicator_rows, rubric_manual, totals, goal_quality,
     )

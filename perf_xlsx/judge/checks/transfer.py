@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Iterator, Optional
 
-from perf_xlsx.judge.checks.base import E, W, finding
+from perf_xlsx.judge.checks.base import E, W, column_name, finding
 from perf_xlsx.judge.numbers import cell_money, fmt, money_tolerance, round2
 from perf_xlsx.model import CellValue, Finding, ManagementRow, ProjectScore
 from perf_xlsx.rules import Profile
@@ -122,6 +122,39 @@ def sources(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
         if abs(entered - summed) > tol:
             yield finding(E, "funds.sources_total_mismatch",
                           f"资金来源{total.label}（{name}）{fmt(entered)} ≠ 各级之和 {fmt(summed)}",
+                          p.sheet, cell.ref, summed, entered)
+
+
+_LOCAL_LEVELS = ("省级", "市级", "县级", "省", "市", "县", "区级", "州级")
+
+
+def local_parts(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
+    """地方资金 = the 省级 / 市级 / 县级 rows listed under it (read as its details), column by column."""
+    p = ps.project
+    rows = list(p.funds)
+    at = next((i for i, r in enumerate(rows) if r.kind == "component" and "地方" in r.label), None)
+    if at is None:
+        return
+    local = rows[at]
+    details = []
+    for r in rows[at + 1:]:
+        if r.kind != "detail" or not r.label.replace("其中", "").lstrip(":： ").startswith(_LOCAL_LEVELS):
+            break
+        details.append(r)
+    if not details:
+        return
+    tol = money_tolerance(profile, p.money_unit)
+    for col in ("initial", "full_year", "executed"):
+        cell: Optional[CellValue] = getattr(local, col)
+        entered = cell_money(cell, p.money_unit)
+        parts = [v for v in (cell_money(getattr(r, col), p.money_unit) for r in details) if v is not None]
+        if cell is None or entered is None or not parts:
+            continue
+        summed = round2(sum(parts))
+        if abs(entered - summed) > tol:
+            names = "、".join(r.label.replace("其中", "").lstrip(":： ") for r in details)
+            yield finding(E, "funds.local_mismatch",
+                          f"{local.label}（{column_name(p, col)}）{fmt(entered)} ≠ 其下{names}之和 {fmt(summed)}",
                           p.sheet, cell.ref, summed, entered)
 
 
