@@ -292,6 +292,15 @@ def test_problems_header_worded_otherwise(tmp_path: Path) -> None:
     assert _one(result, "funds.management_contradiction").cell == m.management["使用规范性"]["problems"]
 
 
+def test_an_indicator_group_named_like_the_block_is_no_block(tmp_path: Path) -> None:
+    spec = transfer_spec()
+    spec["indicators"][3].update(level1="产出指标", level2="资金管理", name="资金分配科学性", target="科学合理",
+                                 actual="达成预期指标")
+    result, ps, _ = _run(tmp_path, spec, TransferLayout(management=False))
+    assert ps.project.management == ()
+    assert "funds.management_contradiction" not in _codes(result)
+
+
 def test_no_problem_words_are_not_problems(tmp_path: Path) -> None:
     spec = transfer_spec()
     spec["management"][0]["problems"] = "未发现问题"

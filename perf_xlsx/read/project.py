@@ -190,7 +190,8 @@ def _read_block(ctx: SheetContext, name_row: int, name_col: int, rows: range, ki
     if funds_header is not None and funds_header == skip:
         funds_header = None  # the by-source block is read below, not as 年度资金总额 rows
     ind_header = find_rubric_header(ctx, rows) if department else find_indicator_header(ctx, rows)
-    management_at = find_management_label(ctx, rows) if transfer else None
+    # Above the indicators: a 二级指标 named 资金管理 is no block.
+    management_at = find_management_label(ctx, range(rows.start, ind_header or rows.stop)) if transfer else None
     year_rows = range(max(rows.start - 6, 1), (funds_header or ind_header or name_row) + 1)
     year, unit = title_and_year(ctx, year_rows)
     if year is None:
