@@ -85,10 +85,6 @@ def management(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
 _SOURCE_COLUMNS = (("planned", "计划数"), ("arrived", "到位数"), ("spent", "支出数"), ("balance", "结余"))
 
 
-def _money(cell: Optional[CellValue], unit: str) -> Optional[float]:
-    return cell_money(cell, unit)
-
-
 def sources(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     """结余 = 到位 − 支出 on each row of a funds-by-source block, and its 合计 = Σ levels (for the
     计划 / 到位 / 支出 columns only when the block is not also the table's funds, which
@@ -99,7 +95,7 @@ def sources(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     unit = p.money_unit
     tol = money_tolerance(profile, unit)
     for s in p.sources:
-        arrived, spent, balance = (_money(s.arrived, unit), _money(s.spent, unit), _money(s.balance, unit))
+        arrived, spent, balance = (cell_money(s.arrived, unit), cell_money(s.spent, unit), cell_money(s.balance, unit))
         if arrived is None or spent is None or balance is None or s.balance is None:
             continue
         expected = round2(arrived - spent)
@@ -114,8 +110,8 @@ def sources(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     columns = _SOURCE_COLUMNS if p.funds_header_row else _SOURCE_COLUMNS[3:]
     for key, name in columns:
         cell: Optional[CellValue] = getattr(total, key)
-        entered = _money(cell, unit)
-        parts = [v for v in (_money(getattr(s, key), unit) for s in levels) if v is not None]
+        entered = cell_money(cell, unit)
+        parts = [v for v in (cell_money(getattr(s, key), unit) for s in levels) if v is not None]
         if cell is None or entered is None or not parts:
             continue
         summed = round2(sum(parts))
