@@ -13,8 +13,8 @@ from typing import Any, Optional
 
 from perf_xlsx.judge.breakdowns import MONEY_COLUMNS, breakdowns
 from perf_xlsx.judge.numbers import cell_money, fmt
-from perf_xlsx.judge.scoring import indicator_share
-from perf_xlsx.model import Grade, IndicatorScore, Project, ProjectScore, WorkbookResult
+from perf_xlsx.judge.scoring import indicator_share, target_met
+from perf_xlsx.model import Project, ProjectScore, WorkbookResult
 
 SCHEMA = "perf_xlsx.result/1"
 
@@ -62,17 +62,6 @@ def _tasks(p: Project) -> list[dict[str, Any]]:
              "cells": {"name": t.name_cell, **{k: c.ref for k, c in (("budget", t.budget), ("executed", t.executed))
                                                if c is not None}}}
             for t in p.tasks]
-
-
-def _met(r: IndicatorScore) -> Optional[bool]:
-    """Whether the row's target was met: its completion (score ÷ 分值, or for a row without 分值
-    the score it would get out of 1) is full, or it is over-achieved (a profile may deduct for
-    that, the target is still met); None when the row is not applicable or cannot be judged."""
-    if not r.applicable or r.completion is None:
-        return None
-    if r.grade is not None:
-        return r.grade is Grade.ACHIEVED
-    return r.completion >= 1 - 1e-9 or r.over_ratio is not None
 
 
 def _sources(p: Project) -> list[dict[str, Any]]:
@@ -127,7 +116,7 @@ def _project_dict(ps: ProjectScore) -> dict[str, Any]:
             "rubric": r.rubric,
             # Beyond perf_xlsx.result/1: score ÷ 分值 (0–1; for a row without 分值, the share of
             # the target reached), and whether the target was met (null when not judged).
-            "completion": _num(r.completion), "met": _met(r),
+            "completion": _num(r.completion), "met": target_met(r),
         })
     return {
         "sheet": p.sheet, "name": p.name, "department": p.department, "implementer": p.implementer,

@@ -444,3 +444,13 @@ def test_batch_results_say_transfer(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()]
     kinds = {d["file"]: (d["projects"][0]["kind"], d["projects"][0]["total"]["grade"]) for d in lines}
     assert kinds == {"转移支付.xlsx": ("transfer", None), "转移支付-评分.xlsx": ("transfer", "优")}
+
+
+def test_check_output_counts_met_targets_and_names_the_allocation_columns(tmp_path: Path) -> None:
+    from perf_xlsx.cli.render import render_check
+
+    plain, _, _ = _run(tmp_path, transfer_spec(), name="plain")
+    text = render_check(plain, NATIONAL)
+    assert "指标 7 项（达成 6，未达成 1）  总分 —" in text and "预算 2000 万元  执行 1880 万元" in text
+    scored, _, _ = _run(tmp_path, scored_transfer_spec(), SCORED, name="scored")
+    assert "到位 800 万元  支出 760 万元  执行率 95%" in render_check(scored, NATIONAL)

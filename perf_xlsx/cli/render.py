@@ -10,11 +10,18 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from perf_xlsx.judge.numbers import fmt
-from perf_xlsx.model import Severity, WorkbookResult
+from perf_xlsx.judge.scoring import target_met
+from perf_xlsx.model import ProjectScore, Severity, WorkbookResult
 from perf_xlsx.rules import Profile
 
 if TYPE_CHECKING:
     from perf_xlsx.bulk.report import BatchReport
+
+
+def _met_counts(ps: ProjectScore) -> str:
+    """"（达成 6，未达成 1）" for a table judged without scores: how many targets were met."""
+    judged = [m for m in map(target_met, ps.indicators) if m is not None]
+    return f"（达成 {sum(judged)}，未达成 {len(judged) - sum(judged)}）" if judged else ""
 
 
 def render_check(result: WorkbookResult, profile: Profile) -> str:
@@ -30,7 +37,8 @@ def render_check(result: WorkbookResult, profile: Profile) -> str:
         lines.append("")
         lines.append(f"{p.kind.label}：{p.name}（工作表「{p.sheet}」）" + (f"  {p.year} 年度" if p.year else ""))
         rate = f"{fmt(f.rate * 100)}%" if f.rate is not None else "—"
-        money = f"  预算 {fmt(f.budget)} 万元  执行 {fmt(f.executed)} 万元  执行率 {rate}"
+        spent = ("到位", "支出") if p.funds_basis == "allocation" else ("预算", "执行")
+        money = f"  {spent[0]} {fmt(f.budget)} 万元  {spent[1]} {fmt(f.executed)} 万元  执行率 {rate}"
         if not p.funds and f.weight is None:
             lines.append("  未找到资金表")
         elif f.weight is None and f.score is None:
@@ -48,7 +56,8 @@ def render_check(result: WorkbookResult, profile: Profile) -> str:
             if ps.cap is not None:
                 rescaled = f"（执行率偏低，总分封顶 {fmt(ps.cap)}）"
         if ps.score is None and ps.ungraded:
-            lines.append(f"  指标 {len(ps.indicators)} 项  总分 —{entered}  未定级：{ps.ungraded}")
+            met = _met_counts(ps) if not p.kind.weights_required else ""
+            lines.append(f"  指标 {len(ps.indicators)} 项{met}  总分 —{entered}  未定级：{ps.ungraded}")
             continue
         lines.append(f"  指标 {len(ps.indicators)} 项  总分 {fmt(ps.score)}{rescaled}{entered}  等级 {ps.grade or '—'}")
     errors = sum(1 for x in result.findings if x.severity is Severity.ERROR)

@@ -9,11 +9,11 @@ from perf_xlsx.judge.breakdowns import MONEY_COLUMNS, column_value, total_row
 from perf_xlsx.judge.department import score_department_row
 from perf_xlsx.judge.indicators import score_indicator
 from perf_xlsx.judge.numbers import cell_points, fmt, round2, settled
-from perf_xlsx.model import FundsScore, IndicatorScore, Project, ProjectScore
+from perf_xlsx.model import FundsScore, Grade, IndicatorScore, Project, ProjectScore
 from perf_xlsx.rules import Profile
 
 __all__ = ["MONEY_COLUMNS", "column_value", "funds_points", "indicator_share", "score_funds", "score_project",
-           "weights_over_total"]
+           "target_met", "weights_over_total"]
 
 
 # --- funds -------------------------------------------------------------------------------
@@ -92,6 +92,18 @@ def indicator_share(rows: Sequence[IndicatorScore]) -> tuple[Optional[float], st
     if judged:
         return sum(judged) / len(judged), "completion"
     return None, ""
+
+
+def target_met(r: IndicatorScore) -> Optional[bool]:
+    """Whether a row's target was met: its completion (score ÷ 分值, or for a row without 分值 the
+    score it would get out of 1) is full, or it is over-achieved (a profile may deduct for that,
+    the target is still met); a qualitative row by its grade. None when the row is not
+    applicable or cannot be judged."""
+    if not r.applicable or r.completion is None:
+        return None
+    if r.grade is not None:
+        return r.grade is Grade.ACHIEVED
+    return r.completion >= 1 - 1e-9 or r.over_ratio is not None
 
 
 def weights_over_total(project: Project, funds: FundsScore, rows: Sequence[IndicatorScore],
