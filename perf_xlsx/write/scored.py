@@ -47,7 +47,7 @@ from perf_xlsx.write.context import (
 from perf_xlsx.write.detail_sheet import build_detail
 from perf_xlsx.write.look import define_look, load_styles
 from perf_xlsx.write.output_tag import OUTPUT_PROPERTY, tag_output
-from perf_xlsx.write.print_area import plan_print_areas
+from perf_xlsx.write.print_area import fit_unset_pages, plan_print_areas
 from perf_xlsx.write.strip import strip_unsupported
 from perf_xlsx.write.summary_sheet import build_summary
 from perf_xlsx.write.workbook_part import add_sheets
@@ -206,8 +206,9 @@ def _build(pkg: Package, result: WorkbookResult, profile: Profile, input_path: s
     taken = {s.name for s in b.sheets}
     summary_name = unique_name(SUMMARY_SHEET, taken)
     detail_name = unique_name(DETAIL_SHEET, taken)
-    tool_spans = annotate_sheets(b, sp, look)
-    print_areas = plan_print_areas(b, tool_spans)
+    placed = annotate_sheets(b, sp, look)
+    print_areas = plan_print_areas(b, placed)
+    fit_unset_pages(b, placed)
     summary = build_summary(b, look, summary_name, stripped.macrosheets)
     detail = build_detail(b, look, detail_name, stripped.macrosheets)
     add_sheets(b, stripped, [summary, detail], sp.new_rels, print_areas)
