@@ -93,6 +93,7 @@ class SheetEditor:
         self.index = RowIndex({}, [], True, None)
         self.merges: list[tuple[int, int, int, int]] = []
         self._anchors: Optional[MergeAnchors] = None  # built on the first anchor() call
+        self._hidden: Optional[tuple[str, list[tuple[int, int]]]] = None  # (for text, hidden_columns)
         self._scan()
 
     # reading ------------------------------------------------------------------------------
@@ -312,7 +313,10 @@ class SheetEditor:
         self.text = sheet_layout.widen_dimension(self.text, self.p, last_row, last_col)
 
     def hidden_columns(self) -> list[tuple[int, int]]:
-        return sheet_layout.hidden_columns(self.text, self.p)
+        # Asked by the tool column, the result line and the print area of the same text.
+        if self._hidden is None or self._hidden[0] is not self.text:
+            self._hidden = (self.text, sheet_layout.hidden_columns(self.text, self.p))
+        return list(self._hidden[1])
 
     def set_column_width(self, col: int, width: float) -> None:
         self.text = sheet_layout.set_column_width(self.text, self.p, col, width)

@@ -1,6 +1,7 @@
 """What the scored copy adds to the user's own sheets: a 核定得分 column right of each project
-table, a fill on cells whose entry disagrees with the tool or carries an error or warning,
-and a comment saying why. Nothing the unit entered is replaced."""
+table, a result line under it (核定总分, 等级, 错误 and 警告: the grade where the table is read
+and printed), a fill on cells whose entry disagrees with the tool or carries an error or
+warning, and a comment saying why. Nothing the unit entered is replaced."""
 
 from __future__ import annotations
 
@@ -42,6 +43,8 @@ class Placed(NamedTuple):
 
     spans: ToolSpans
     results: ResultRows
+
+
 _BAD_NAME_CHARS = frozenset("[]:*?/\\")
 
 
@@ -63,7 +66,7 @@ def note_sheet_names(b: Build) -> None:
 def annotate_sheets(b: Build, sp: StylePart, look: Look) -> Placed:
     """Tool columns and marks in the original sheets, comments beside the marks; every
     original sheet loses its tab selection (汇总 is the one active sheet now). The edited
-    sheets go into ``b.out``; the tool columns placed are returned."""
+    sheets go into ``b.out``; the tool columns and result lines placed are returned."""
     marks: dict[str, dict[tuple[int, int], _Mark]] = {}
     tool: dict[str, _ToolCells] = {}
     tool_cols: dict[str, set[int]] = {}
