@@ -415,3 +415,35 @@ def validate_worksheet(xml: str) -> None:
         zf.writestr("xl/worksheets/sheet1.xml", xml)
     problems = validate_package(buf.getvalue())
     assert not problems, format_problems(problems)
+
+
+# --- the copy's package, and a print area that stops at the table -----------------------------
+
+
+@pytest.mark.parametrize("name", ["no_setup", "percent"])
+def test_scored_copies_stay_schema_valid(rendered: dict[str, Rendered], name: str) -> None:
+    problems = validate_package(rendered[name].output)
+    assert not problems, format_problems(problems)
+
+
+def test_print_area_ending_at_the_total_row_takes_in_the_result_line(tmp_path: Path) -> None:
+    path, maps, _ = make_workbook(tmp_path / "area.xlsx", [seed_spec("招商节会")], layout=LAYOUT_VARIANTS["plain"])
+    smap = maps[0]
+    _strip_page_setup(path)  # the print area is the sheet's only page layout
+    wb = openpyxl.load_workbook(path)
+    wb[smap.title].print_area = f"A1:J{smap.total_row}"
+    wb.save(path)
+    result = evaluate_file(str(path), PROFILE)
+    out = tmp_path / "area.scored.xlsx"
+    write_scored(str(path), result, str(out), PROFILE)
+    ws = openpyxl.load_workbook(out)[smap.title]
+    line_row = next(r for r in range(smap.total_row + 1, smap.total_row + 10)
+                    if isinstance(ws.cell(r, smap.first_col).value, str)
+                    and ws.cell(r, smap.first_col).value.startswith("核定总分"))
+    # The area took in the 核定得分 column K and the result line; a print area is a layout the
+    # unit chose, so no orientation or fit was forced on the sheet.
+    assert ws.print_area == f"'{smap.title}'!$A$1:$K${line_row}"
+    assert ws.page_setup.orientation is None and ws.page_setup.fitToWidth is None
+    assert not (ws.sheet_properties.pageSetUpPr and ws.sheet_properties.pageSetUpPr.fitToPage)
+    problems = validate_package(out)
+    assert not problems, format_problems(problems)

@@ -423,6 +423,18 @@ def test_print_area_takes_in_the_tool_column(area: str, spans: list[tuple[int, i
     assert widen_print_area(area, spans) == (want, missed)
 
 
+@pytest.mark.parametrize("area, results, want", [
+    ("'表'!$A$1:$J$25", [(25, 26)], "'表'!$A$1:$K$26"),  # ends at the total row: takes the line in
+    ("'表'!$A$1:$J$27", [(25, 29)], "'表'!$A$1:$K$29"),  # ends on the sign-off lines above it
+    ("'表'!$A$1:$J$30", [(25, 26)], "'表'!$A$1:$K$30"),  # already in
+    ("'表'!$A$1:$J$20", [(25, 26)], "'表'!$A$1:$K$20"),  # stops inside the table: left as the user cut it
+    ("Sheet1!$A:$J", [(25, 26)], "Sheet1!$A:$K"),  # whole columns hold every row
+    ("S!$A$1:$J$10,S!$A$12:$J$25", [(25, 27)], "S!$A$1:$K$10,S!$A$12:$K$27"),
+])
+def test_print_area_takes_in_the_result_line(area: str, results: list[tuple[int, int]], want: str) -> None:
+    assert widen_print_area(area, [(11, 6, 25)], results=results) == (want, [])
+
+
 def test_tool_column_skips_a_hidden_column(tmp_path: Path) -> None:
     """A hidden (or zero-width) column right of the table would hide the tool's scores: they go
     to the next visible column, and a print area ending at the table takes it in."""
