@@ -182,7 +182,8 @@ def _result_line(r: Rendered, ps: ProjectScore) -> str:
     errors = sum(1 for f in in_sheet if f.severity is Severity.ERROR)
     warnings = sum(1 for f in in_sheet if f.severity is Severity.WARNING)
     score = f"{ps.score:.2f}".rstrip("0").rstrip(".") if ps.score is not None else "未核定"
-    return f"核定总分{score}等级{ps.grade or '未定级'}错误{errors}，警告{warnings}"
+    grade = ps.grade or "未定级" + (f"（{ps.ungraded.split('，')[0]}）" if ps.ungraded else "")
+    return squeeze(f"核定总分{score}等级{grade}错误{errors}，警告{warnings}")
 
 
 # --- 1. the 核定得分 column and the result line print with the table ---------------------------

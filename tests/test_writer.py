@@ -206,7 +206,8 @@ def expected_result_line(case: Case, ws_in: Any, ps: Any) -> tuple[tuple[int, in
     errors = sum(1 for f in in_sheet if f.severity is Severity.ERROR)
     warnings_ = sum(1 for f in in_sheet if f.severity is Severity.WARNING)
     score = _plain(ps.score) if ps.score is not None else "未核定"
-    text = f"核定总分 {score}　等级 {ps.grade or '未定级'}　错误 {errors}，警告 {warnings_}"
+    grade = ps.grade or "未定级" + (f"（{ps.ungraded.split('，')[0]}）" if ps.ungraded else "")
+    text = f"核定总分 {score}　等级 {grade}　错误 {errors}，警告 {warnings_}"
     return (row, smap.first_col), ResultLine(text)
 
 

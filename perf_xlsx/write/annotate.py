@@ -145,6 +145,9 @@ def result_text(ps: ProjectScore, errors: int, warnings: int) -> str:
     """The one-line result under a table: what the tool made of it, where it is printed."""
     score = fmt(ps.score) if ps.score is not None else "未核定"
     grade = ps.grade or ("未定级" if ps.ungraded or ps.score is None else "—")
+    if not ps.grade and ps.ungraded:
+        # Why, in its first clause ("1 行评分标准须人工复核"): the whole reason is in 汇总.
+        grade += f"（{ps.ungraded.split('，')[0]}）"
     return f"核定总分 {score}　等级 {grade}　错误 {errors}，警告 {warnings}"
 
 
