@@ -448,3 +448,26 @@ def test_print_area_ending_at_the_total_row_takes_in_the_result_line(tmp_path: P
     assert not (ws.sheet_properties.pageSetUpPr and ws.sheet_properties.pageSetUpPr.fitToPage)
     problems = validate_package(out)
     assert not problems, format_problems(problems)
+
+
+def test_result_line_skips_taken_hidden_and_spacer_rows(tmp_path: Path) -> None:
+    """Below the table: a sign-off line, a hidden row, a 4-point spacer and a row merged into
+    the notes above it are all passed over; the line goes on the first row that can show it."""
+    path, maps, _ = make_workbook(tmp_path / "below.xlsx", [seed_spec("招商节会")], layout=LAYOUT_VARIANTS["plain"])
+    smap = maps[0]
+    t = smap.total_row
+    wb = openpyxl.load_workbook(path)
+    ws = wb[smap.title]
+    ws.cell(t + 1, 1, "填表人：张三")
+    ws.row_dimensions[t + 2].hidden = True
+    ws.row_dimensions[t + 3].height = 4
+    ws.cell(t + 4, 1, "备注：")
+    ws.merge_cells(start_row=t + 4, start_column=1, end_row=t + 5, end_column=6)
+    wb.save(path)
+    result = evaluate_file(str(path), PROFILE)
+    out = tmp_path / "below.scored.xlsx"
+    write_scored(str(path), result, str(out), PROFILE)
+    ws = openpyxl.load_workbook(out)[smap.title]
+    lines = [r for r in range(t + 1, t + 12) if str(ws.cell(r, smap.first_col).value or "").startswith("核定总分")]
+    assert lines == [t + 6]
+    assert ws.cell(t + 1, 1).value == "填表人：张三" and ws.cell(t + 4, 1).value == "备注："
