@@ -112,5 +112,5 @@ def fit_unset_pages(b: Build, placed: Placed) -> None:
             continue
         editor.fit_to_width()
         b.out[sheet.part] = editor.to_bytes()
-        b.print_notes.append(f"工作表「{sheet.name}」原未设置打印缩放：本副本已设为横向、A4（原已选纸张的保留）、"
-                             f"缩放至一页宽，使{TOOL_HEADER}列和评分结果行与表格同页打印")
+        b.print_notes.append(f"工作表「{sheet.name}」原未设置打印缩放，本副本已设为横向、缩放至一页宽（未选纸张的设为 A4），"
+                             f"使{TOOL_HEADER}列和评分结果行与表格同页打印")

@@ -170,9 +170,11 @@ def build_summary(b: Build, look: Look, name: str, dropped_sheets: frozenset[int
         "2. 有错误的单元格标为红色；有警告的，以及自评数与核定数不一致但本身未判为错误的（如总分随指标得分变动），"
         "标为黄色；原因写在单元格批注中；",
         f"3. “{DETAIL_SHEET}”工作表列出每个指标的计分过程；问题清单中的单元格可点击跳转；",
-        f"4. 各项目表的表格下方新增一行评分结果（{RESULT_LINE_LEGEND}）。",
+        f"4. 各项目表的表格下方新增一行评分结果（{RESULT_LINE_LEGEND}）",
     ]
-    legend += [f"{n}. {note}。" for n, note in enumerate(b.print_notes, len(legend))]
+    legend += [f"{n}. {note}" for n, note in enumerate(b.print_notes, len(legend))]
+    # Items end in "；", the last in "。", as the first three do.
+    legend[1:] = [line.rstrip("；。") + "；" for line in legend[1:-1]] + [legend[-1].rstrip("；。") + "。"]
     for line in legend:
         sb.text(row, 1, line, st.plain)
         sb.merge(row, 1, row, last)
