@@ -12,9 +12,10 @@ import json
 from typing import Any, Optional
 
 from perf_xlsx.judge.breakdowns import MONEY_COLUMNS, breakdowns
-from perf_xlsx.judge.numbers import cell_money, fmt
+from perf_xlsx.judge.numbers import cell_money, fmt, fmt_value
 from perf_xlsx.judge.scoring import indicator_share, target_met
-from perf_xlsx.model import Project, ProjectScore, WorkbookResult
+from perf_xlsx.model import CellValue, Project, ProjectScore, Quantity, WorkbookResult
+from perf_xlsx.values.numbers import is_numeric
 
 SCHEMA = "perf_xlsx.result/1"
 
@@ -26,6 +27,16 @@ def _num(x: Optional[float]) -> Optional[float]:
 def _group(key: str) -> str:
     """A breakdown's key as the JSON says it: "parts" for a project table's 其中 rows."""
     return key or "parts"
+
+
+def shown_text(cell: Optional[CellValue], q: Quantity) -> str:
+    """A 年度指标值 or 实际完成值 as the unit typed and sees it: a number its cell formats as a
+    percentage (85% typed, 0.85 stored) as "85%", any other cell as read (``Quantity.raw``,
+    where the stored 0.85 would show as 0.85)."""
+    if cell is not None and cell.percent_format and q.unit == "%" and q.value is not None \
+            and is_numeric(cell.value):
+        return fmt_value(q.value) + "%"
+    return q.raw
 
 
 def _money_cells(row: Any) -> dict[str, str]:
@@ -108,6 +119,9 @@ def _project_dict(ps: ProjectScore) -> dict[str, Any]:
             "row": ind.row, "level1": ind.level1, "level2": ind.level2, "name": ind.name,
             "target": r.target.raw, "actual": r.actual.raw, "kind": r.kind.value,
             "target_value": _num(r.target.value), "actual_value": _num(r.actual.value),
+            # Beyond perf_xlsx.result/1: target/actual as the cell shows them (a percentage
+            # cell's stored 0.85 as "85%"); "target"/"actual" stay the stored text.
+            "target_text": shown_text(ind.target, r.target), "actual_text": shown_text(ind.actual, r.actual),
             "unit": r.target.unit or r.actual.unit,
             "weight": _num(r.weight), "score_entered": _num(r.score_entered), "score": _num(score),
             "applicable": r.applicable, "how": how, "cells": cells,

@@ -186,10 +186,36 @@ def _rc(ref: str) -> tuple[int, int]:
     return cell[1], openpyxl.utils.column_index_from_string(cell[0])
 
 
+class ResultLine(str):
+    """The expected text of a project's result line (a tool cell outside the 核定得分 column)."""
+
+
+def _plain(x: float) -> str:
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def expected_result_line(case: Case, ws_in: Any, ps: Any) -> tuple[tuple[int, int], ResultLine]:
+    """Where and what the result line under a project's table is: the first row below the
+    total row with no value and no merge in the input, in the table's first column."""
+    smap = case.maps[ps.project.sheet]
+    merged = {r for rng in ws_in.merged_cells.ranges for r in range(rng.min_row, rng.max_row + 1)}
+    row = smap.total_row + 1
+    while row in merged or any(c.value is not None for c in ws_in[row]):
+        row += 1
+    in_sheet = [f for f in case.result.findings if f.sheet == ps.project.sheet]
+    errors = sum(1 for f in in_sheet if f.severity is Severity.ERROR)
+    warnings_ = sum(1 for f in in_sheet if f.severity is Severity.WARNING)
+    score = _plain(ps.score) if ps.score is not None else "未核定"
+    grade = ps.grade or "未定级" + (f"（{ps.ungraded.split('，')[0]}）" if ps.ungraded else "")
+    text = f"核定总分 {score}　等级 {grade}　错误 {errors}，警告 {warnings_}"
+    return (row, smap.first_col), ResultLine(text)
+
+
 def expected_changes(case: Case, wb_in: Any) -> tuple[dict[str, dict[tuple[int, int], Any]],
                                                       dict[str, dict[tuple[int, int], str]]]:
-    """(tool column cells -> value, marked cells -> fill colour) per sheet, from the rules in
-    writer's docstring, computed here independently of the writer's code."""
+    """(tool cells -> value, marked cells -> fill colour) per sheet, from the rules in
+    writer's docstring, computed here independently of the writer's code. The tool cells are
+    the 核定得分 column and the result line under each table (a ResultLine)."""
     tool: dict[str, dict[tuple[int, int], Any]] = {}
     marks: dict[str, dict[tuple[int, int], str]] = {}
     res = case.result
@@ -204,6 +230,8 @@ def expected_changes(case: Case, wb_in: Any) -> tuple[dict[str, dict[tuple[int, 
             cells[(r.indicator.row, col)] = r.counted if r.applicable else "不适用"
         if ps.score is not None:  # no verified total (e.g. 分值 above 100): the row stays blank
             cells[(smap.total_row, col)] = ps.score
+        at, line = expected_result_line(case, wb_in[p.sheet], ps)
+        cells[at] = line
     levels: dict[tuple[str, tuple[int, int]], str] = {}
     for f in res.findings:
         if f.severity is Severity.INFO or not f.sheet or not f.cell:
@@ -286,7 +314,7 @@ def assert_originals_intact(case: Case) -> None:
     for name in wb_in.sheetnames:
         wi, wo = wb_in[name], wb_out[name]
         sheet_tool, sheet_marks = tool.get(name, {}), marks.get(name, {})
-        tool_cols = {c for _, c in sheet_tool}
+        tool_cols = {c for (_, c), v in sheet_tool.items() if not isinstance(v, ResultLine)}
         want = _sheet_settings(wi)
         if want["print_area"] and tool_cols:
             want["print_area"] = _with_tool_column(want["print_area"], min(tool_cols))
@@ -308,6 +336,10 @@ def assert_originals_intact(case: Case) -> None:
                     seen_tool.add((r, c))
                     assert ci.value is None, where
                     want = sheet_tool[(r, c)]
+                    if isinstance(want, ResultLine):
+                        assert co.value == want and co.font.b, where
+                        assert _fill_rgb(co) is None and co.comment is None, where
+                        continue
                     if isinstance(want, str):
                         assert co.value == want, where
                     else:
@@ -390,6 +422,18 @@ def test_print_titles_and_validations_follow_their_sheet(cases: dict[str, Case])
 def test_print_area_takes_in_the_tool_column(area: str, spans: list[tuple[int, int, int]], want: str,
                                              missed: list[int]) -> None:
     assert widen_print_area(area, spans) == (want, missed)
+
+
+@pytest.mark.parametrize("area, results, want", [
+    ("'表'!$A$1:$J$25", [(25, 26)], "'表'!$A$1:$K$26"),  # ends at the total row: takes the line in
+    ("'表'!$A$1:$J$27", [(25, 29)], "'表'!$A$1:$K$29"),  # ends on the sign-off lines above it
+    ("'表'!$A$1:$J$30", [(25, 26)], "'表'!$A$1:$K$30"),  # already in
+    ("'表'!$A$1:$J$20", [(25, 26)], "'表'!$A$1:$K$20"),  # stops inside the table: left as the user cut it
+    ("Sheet1!$A:$J", [(25, 26)], "Sheet1!$A:$K"),  # whole columns hold every row
+    ("S!$A$1:$J$10,S!$A$12:$J$25", [(25, 27)], "S!$A$1:$K$10,S!$A$12:$K$27"),
+])
+def test_print_area_takes_in_the_result_line(area: str, results: list[tuple[int, int]], want: str) -> None:
+    assert widen_print_area(area, [(11, 6, 25)], results=results) == (want, [])
 
 
 def test_tool_column_skips_a_hidden_column(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from perf_xlsx.ooxml.markup import (
 from perf_xlsx.ooxml.sheet_scan import (
     LETTERS,
     R_ATTR,
+    SCAN_ROWS,
     CellSpan,
     MergeAnchors,
     RowIndex,
@@ -92,6 +93,7 @@ class SheetEditor:
         self.index = RowIndex({}, [], True, None)
         self.merges: list[tuple[int, int, int, int]] = []
         self._anchors: Optional[MergeAnchors] = None  # built on the first anchor() call
+        self._hidden: Optional[tuple[str, list[tuple[int, int]]]] = None  # (for text, hidden_columns)
         self._scan()
 
     # reading ------------------------------------------------------------------------------
@@ -122,6 +124,23 @@ class SheetEditor:
         if span is None:
             return None
         return next((c for c in row_cells(self.text, span, self.patterns) if c.col == col), None)
+
+    def row_is_free(self, row: int) -> bool:
+        """Whether a row can take a new line of text: no value and no merge in it, not hidden,
+        and not a narrow spacer (a custom height under 11 points clips a line of text)."""
+        span = self.index.rows.get(row)
+        if span is not None:
+            a = attrs_of(span.open_tag)
+            if a.get("hidden") in ("1", "true"):
+                return False
+            try:
+                if a.get("customHeight") in ("1", "true") and float(a.get("ht", "15")) < 11:
+                    return False
+            except ValueError:
+                return False
+        elif self.index.tail is not None and row > SCAN_ROWS:
+            return False
+        return self.right_edge(row, row) == 0
 
     def right_edge(self, first_row: int, last_row: int) -> int:
         """Last column holding a value or a merge within rows first_row..last_row."""
@@ -294,10 +313,19 @@ class SheetEditor:
         self.text = sheet_layout.widen_dimension(self.text, self.p, last_row, last_col)
 
     def hidden_columns(self) -> list[tuple[int, int]]:
-        return sheet_layout.hidden_columns(self.text, self.p)
+        # Asked by the tool column, the result line and the print area of the same text.
+        if self._hidden is None or self._hidden[0] is not self.text:
+            self._hidden = (self.text, sheet_layout.hidden_columns(self.text, self.p))
+        return list(self._hidden[1])
 
     def set_column_width(self, col: int, width: float) -> None:
         self.text = sheet_layout.set_column_width(self.text, self.p, col, width)
+
+    def page_setup(self) -> sheet_layout.PageSetup:
+        return sheet_layout.page_setup(self.text, self.p)
+
+    def fit_to_width(self) -> None:
+        self.text = sheet_layout.fit_to_width(self.text, self.p)
 
     def untab(self) -> None:
         self.text = sheet_layout.untab_text(self.text)

@@ -5,12 +5,13 @@ prefix and returns the edited text; everything else stays byte-identical."""
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from perf_xlsx.a1 import col_letter, parse_range
 from perf_xlsx.ooxml.errors import PartError
 from perf_xlsx.ooxml.markup import (
     OPEN_TAG,
+    Found,
     attrs_of,
     decode_part,
     encode_part,
@@ -18,6 +19,7 @@ from perf_xlsx.ooxml.markup import (
     ns_prefix,
     remove_attr,
     set_attr,
+    tag_end,
 )
 from perf_xlsx.ooxml.names import NS_R
 
@@ -183,3 +185,104 @@ def untab(data: bytes) -> bytes:
         return data
     text, codec = decode_part(data)
     return encode_part(untab_text(text), codec)
+
+
+# The elements that follow pageSetup in the schema's order.
+_PAGE_SETUP_FOLLOWERS = ("headerFooter", "rowBreaks", "colBreaks", "customProperties", "cellWatches", "ignoredErrors",
+                         "smartTags", "drawing", "legacyDrawing") + _LEGACY_FOLLOWERS
+
+
+class PageSetup(NamedTuple):
+    """How a sheet says it is to be printed (outside its print area, a defined name)."""
+
+    fit_to_page: bool  # sheetPr/pageSetUpPr fitToPage: the fitToWidth/fitToHeight apply
+    scale: Optional[str]  # pageSetup scale, as written (a percentage); None when unset
+    breaks: bool  # manual page breaks (rowBreaks/colBreaks)
+
+    @property
+    def chosen(self) -> bool:
+        """Whether the sheet's author set how its pages break: fit to pages, a scale other than
+        100% or manual breaks. Orientation and paper alone are not: openpyxl and many templates
+        write them on every sheet, and a table still prints a column short at 100%."""
+        return self.fit_to_page or self.breaks or (self.scale is not None and self.scale.strip() != "100")
+
+
+def _after_cells(text: str, p: str) -> int:
+    """Where the page elements can start: past sheetData and past customSheetViews, whose
+    views hold pageSetup elements of their own."""
+    base = after_sheet_data(text, p)
+    views = find_element(text, p + "customSheetViews", base)
+    return views.end() if views is not None else base
+
+
+def _sheet_pr(text: str, p: str) -> Optional[Found]:
+    data_at = text.find(f"<{p}sheetData")
+    return find_element(text[:data_at if data_at >= 0 else len(text)], p + "sheetPr")
+
+
+def page_setup(text: str, p: str) -> PageSetup:
+    """The sheet's own page setup."""
+    fit = False
+    pr = _sheet_pr(text, p)
+    if pr is not None and pr.body:
+        fit_m = find_element(pr.body, p + "pageSetUpPr")
+        if fit_m is not None:
+            fit = attrs_of(fit_m.group(0)).get("fitToPage") in ("1", "true")
+    base = _after_cells(text, p)
+    setup = find_element(text, p + "pageSetup", base)
+    scale = attrs_of(setup.group(0)[:tag_end(setup.group(0))]).get("scale") if setup is not None else None
+    breaks = any(find_element(text, p + name, base) is not None for name in ("rowBreaks", "colBreaks"))
+    return PageSetup(fit, scale, breaks)
+
+
+def fit_to_width(text: str, p: str, paper: str = "9") -> str:
+    """The sheet set to print landscape, one page wide and as many tall as it takes (on
+    ``paper``, an ECMA paperSize, where the sheet names none; 9 is A4). Everything else of
+    its page setup (margins, headers, a printer-settings part) stays."""
+    pr = _sheet_pr(text, p)
+    fit_tag = f'<{p}pageSetUpPr fitToPage="1"/>'
+    if pr is None:
+        root = re.search(rf"<{re.escape(p)}worksheet\b", text)
+        if root is None:
+            raise PartError("工作表缺少 worksheet 根元素")
+        at = tag_end(text, root.start())
+        text = text[:at] + f"<{p}sheetPr>{fit_tag}</{p}sheetPr>" + text[at:]
+    else:
+        whole = pr.group(0)
+        inner = find_element(pr.body or "", p + "pageSetUpPr")
+        if inner is not None:
+            body_at = pr.start() + tag_end(whole)
+            s, e = body_at + inner.start(), body_at + inner.end()
+            text = text[:s] + _set_fit(inner.group(0)) + text[e:]
+        elif pr.body is None:
+            text = text[:pr.start()] + whole[:-2].rstrip() + ">" + fit_tag + f"</{p}sheetPr>" + text[pr.end():]
+        else:
+            # pageSetUpPr is the last child of sheetPr (after tabColor and outlinePr).
+            cut = pr.start() + whole.rindex("</")
+            text = text[:cut] + fit_tag + text[cut:]
+    base = _after_cells(text, p)
+    setup = find_element(text, p + "pageSetup", base)
+    if setup is not None:
+        whole = setup.group(0)
+        end = tag_end(whole)
+        tag = whole[:end]
+        for name, value in (("orientation", "landscape"), ("fitToWidth", "1"), ("fitToHeight", "0")):
+            tag = set_attr(tag, name, value)
+        if "paperSize" not in attrs_of(tag) and "paperHeight" not in attrs_of(tag):
+            tag = set_attr(tag, "paperSize", paper)
+        return text[:setup.start()] + tag + whole[end:] + text[setup.end():]
+    new = f'<{p}pageSetup paperSize="{paper}" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+    margins = find_element(text, p + "pageMargins", base)
+    if margins is not None:
+        at = margins.end()
+    else:
+        m = re.compile(rf"<(?:{re.escape(p)}(?:{'|'.join(_PAGE_SETUP_FOLLOWERS)})|[\w.-]+:AlternateContent)\b"
+                       ).search(text, base)
+        at = m.start() if m is not None else text.rindex(f"</{p}worksheet", base)
+    return text[:at] + new + text[at:]
+
+
+def _set_fit(element: str) -> str:
+    """A pageSetUpPr element with fitToPage on (self-closing or not)."""
+    end = tag_end(element)
+    return set_attr(element[:end], "fitToPage", "1") + element[end:]

@@ -1,12 +1,13 @@
 """What the scored copy adds to the user's own sheets: a 核定得分 column right of each project
-table, a fill on cells whose entry disagrees with the tool or carries an error or warning,
-and a comment saying why. Nothing the unit entered is replaced."""
+table, a result line under it (核定总分, 等级, 错误 and 警告: the grade where the table is read
+and printed), a fill on cells whose entry disagrees with the tool or carries an error or
+warning, and a comment saying why. Nothing the unit entered is replaced."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Callable, Optional
+from typing import Any, Callable, NamedTuple, Optional
 
 from perf_xlsx.a1 import MAX_COLUMN, parse_ref
 from perf_xlsx.judge.numbers import fmt
@@ -28,8 +29,22 @@ SCORE_TOLERANCE = 0.005
 
 # (column, first row, last row) of each 核定得分 column, by sheet part.
 ToolSpans = dict[str, list[tuple[int, int, int]]]
-# A tool cell before it is written: ("head" | "num" | "text", value).
+# (the table's last row, the row of its result line), by sheet part.
+ResultRows = dict[str, list[tuple[int, int]]]
+# A tool cell before it is written: ("head" | "num" | "text" | "result", value).
 _ToolCells = dict[tuple[int, int], tuple[str, Any]]
+# How far below a table its result line may go: past the sign-off lines under it, not into
+# whatever else the sheet holds further down.
+RESULT_LINE_REACH = 30
+
+
+class Placed(NamedTuple):
+    """Where annotate_sheets put the tool's cells, for the print setup."""
+
+    spans: ToolSpans
+    results: ResultRows
+
+
 _BAD_NAME_CHARS = frozenset("[]:*?/\\")
 
 
@@ -48,20 +63,27 @@ def note_sheet_names(b: Build) -> None:
                            "Excel 可能无法打开；工具未改名，请在 WPS/Excel 中改短后再保存")
 
 
-def annotate_sheets(b: Build, sp: StylePart, look: Look) -> ToolSpans:
+def annotate_sheets(b: Build, sp: StylePart, look: Look) -> Placed:
     """Tool columns and marks in the original sheets, comments beside the marks; every
     original sheet loses its tab selection (汇总 is the one active sheet now). The edited
-    sheets go into ``b.out``; the tool columns placed are returned."""
+    sheets go into ``b.out``; the tool columns and result lines placed are returned."""
     marks: dict[str, dict[tuple[int, int], _Mark]] = {}
     tool: dict[str, _ToolCells] = {}
     tool_cols: dict[str, set[int]] = {}
     tool_spans: ToolSpans = {}
+    results: ResultRows = {}
+    counts = _counts_by_sheet(b.result.findings)
     for ps in b.result.scores:
         sheet = b.sheet_for(ps.project.sheet)
         if sheet is None or not sheet.part or sheet.part not in b.pkg.parts:
             continue
         editor = b.editor(sheet)
         cells, col = _tool_column(ps, editor)
+        line = _result_line(ps, editor, cells, counts.get(ps.project.sheet, (0, 0)))
+        if line is not None:
+            row, c, text, last_row = line
+            cells[(row, c)] = ("result", text)
+            results.setdefault(sheet.part, []).append((last_row, row))
         tool.setdefault(sheet.part, {}).update(cells)
         if col < 0:
             b.notes.append(f"工作表「{sheet.name}」右侧没有可用的列（其余列均已隐藏或已用到最后一列 XFD），"
@@ -104,7 +126,55 @@ def annotate_sheets(b: Build, sp: StylePart, look: Look) -> ToolSpans:
             data = untab(b.pkg.parts[s.part])
             if data != b.pkg.parts[s.part]:
                 b.out[s.part] = data
-    return tool_spans
+    return Placed(tool_spans, results)
+
+
+def _counts_by_sheet(findings: list[Finding]) -> dict[Optional[str], tuple[int, int]]:
+    """(errors, warnings) by sheet, as 汇总 counts them per project."""
+    out: dict[Optional[str], tuple[int, int]] = {}
+    for f in findings:
+        e, w = out.get(f.sheet, (0, 0))
+        if f.severity is Severity.ERROR:
+            out[f.sheet] = (e + 1, w)
+        elif f.severity is Severity.WARNING:
+            out[f.sheet] = (e, w + 1)
+    return out
+
+
+def result_text(ps: ProjectScore, errors: int, warnings: int) -> str:
+    """The one-line result under a table: what the tool made of it, where it is printed."""
+    score = fmt(ps.score) if ps.score is not None else "未核定"
+    grade = ps.grade or ("未定级" if ps.ungraded or ps.score is None else "—")
+    if not ps.grade and ps.ungraded:
+        # Why, in its first clause ("1 行评分标准须人工复核"): the whole reason is in 汇总.
+        grade += f"（{ps.ungraded.split('，')[0]}）"
+    return f"核定总分 {score}　等级 {grade}　错误 {errors}，警告 {warnings}"
+
+
+def _result_line(ps: ProjectScore, editor: SheetEditor, cells: _ToolCells,
+                 counts: tuple[int, int]) -> Optional[tuple[int, int, str, int]]:
+    """(row, column, text, the table's last row) of the project's result line: in the table's
+    first column, on the first free row below the table (a blank row before the sign-off
+    lines, or the row after them); None when the rows below are all taken."""
+    p = ps.project
+    rows = [r for r, _ in cells]
+    for ref in (p.total_label_cell, p.total_score.ref if p.total_score is not None else ""):
+        if ref:
+            rows.append(parse_ref(ref)[0])
+    rows += [r.indicator.row for r in ps.indicators]
+    if not rows:
+        return None
+    last_row = max(rows)
+    col = 1
+    if p.total_label_cell:
+        col = parse_ref(p.total_label_cell)[1]
+    hidden = editor.hidden_columns()
+    while any(lo <= col <= hi for lo, hi in hidden) and col < MAX_COLUMN:
+        col += 1
+    for row in range(last_row + 1, last_row + 1 + RESULT_LINE_REACH):
+        if editor.row_is_free(row):
+            return row, col, result_text(ps, *counts), last_row
+    return None
 
 
 def _tool_cell(look: Look, kind: str, value: Any) -> Callable[[str, str], str]:
@@ -115,7 +185,7 @@ def _tool_cell(look: Look, kind: str, value: Any) -> Callable[[str, str], str]:
             if v is not None:
                 return f'<{p}c r="{ref}" s="{look.tool_num}"><{p}v>{v}</{p}v></{p}c>'
             return f'<{p}c r="{ref}" s="{look.tool_num}"/>'
-        style = look.tool_head if kind == "head" else look.tool_text
+        style = look.tool_head if kind == "head" else look.result if kind == "result" else look.tool_text
         text = cell_string(value)
         return (f'<{p}c r="{ref}" s="{style}" t="inlineStr"><{p}is>{t_element(text, p)}'
                 f"</{p}is></{p}c>")

@@ -10,6 +10,8 @@ from perf_xlsx.a1 import col_letter
 from perf_xlsx.judge.numbers import round2
 from perf_xlsx.model import Kind
 from perf_xlsx.ooxml.sheet_build import SheetBuilder, line_counter, number_tail, text_tail
+from perf_xlsx.ooxml.text import wrapped_lines
+from perf_xlsx.results import shown_text
 from perf_xlsx.write.context import Build, NewSheet, link_prefix
 from perf_xlsx.write.look import Look
 
@@ -28,18 +30,20 @@ class Line(NamedTuple):
     """One 评分明细 row. Each field annotated with a Column is a column of the sheet, in field
     order, and the field is its value; ``link`` is where 位置 links to."""
 
-    # Repeated on every row: one clipped line keeps the rows short (the filter still works).
-    sheet: Annotated[str, Column("工作表", 10, "text_nowrap")]
-    project: Annotated[Optional[str], Column("项目名称", 16, "text_nowrap")]
-    level1: Annotated[str, Column("一级指标", 10, "text")]
-    level2: Annotated[str, Column("二级指标", 12, "text")]
+    # Every text column wraps and sets the row height, so a printed page clips nothing (long
+    # sheet, project and 二级 names included); the numbers never wrap.
+    sheet: Annotated[str, Column("工作表", 12, "text", wraps=True)]
+    project: Annotated[Optional[str], Column("项目名称", 18, "text", wraps=True)]
+    level1: Annotated[str, Column("一级指标", 10, "text", wraps=True)]
+    level2: Annotated[str, Column("二级指标", 12, "text", wraps=True)]
     name: Annotated[str, Column("三级指标", 20, "text", wraps=True)]
-    target_text: Annotated[str, Column("年度指标值", 12, "text", wraps=True)]  # as entered
+    # As the cell shows it: a percentage cell's stored 0.85 as 85% (results.shown_text).
+    target_text: Annotated[str, Column("年度指标值", 12, "text", wraps=True)]
     actual_text: Annotated[str, Column("实际完成值", 12, "text", wraps=True)]
-    target: Annotated[Optional[float], Column("指标值", 9, "num", number=True)]  # as parsed
-    actual: Annotated[Optional[float], Column("实际值", 9, "num", number=True)]
-    unit: Annotated[str, Column("单位", 6, "center")]
-    kind: Annotated[str, Column("类型", 6, "center")]
+    target: Annotated[Optional[float], Column("指标值", 10, "num", number=True)]  # as parsed
+    actual: Annotated[Optional[float], Column("实际值", 10, "num", number=True)]
+    unit: Annotated[str, Column("单位", 7, "center", wraps=True)]
+    kind: Annotated[str, Column("类型", 7, "center", wraps=True)]
     ratio: Annotated[Optional[float], Column("完成比例", 9, "pct", number=True)]
     weight: Annotated[Optional[float], Column("分值", 7, "num", number=True)]
     entered: Annotated[Optional[float], Column("自评得分", 8, "num", number=True)]  # the unit's score
@@ -47,7 +51,7 @@ class Line(NamedTuple):
     diff: Annotated[Optional[float], Column("差异", 7, "num", number=True)]
     how: Annotated[str, Column("计分说明", 36, "text", wraps=True)]
     # The cell the row is about: drawn as a link (look.link) where its sheet is in the copy.
-    ref: Annotated[Optional[str], Column("位置", 7, "center")]
+    ref: Annotated[Optional[str], Column("位置", 8, "center", wraps=True)]
     link: Optional[str] = None
 
 
@@ -66,6 +70,13 @@ LAST_LETTER = col_letter(len(COLUMNS))
 TITLE_ROWS = "$1:$1"
 _KIND_LABEL = {kind: kind.label for kind in Kind}  # Kind.label builds its table on every call
 FOOTER = "&C第 &P 页，共 &N 页"
+LINE_HEIGHT = 13.5  # points per line of the 10-point font the sheet is drawn in
+PADDING = 4
+
+
+def row_height(lines: int) -> float:
+    """The height (points) a row of ``lines`` wrapped lines is given."""
+    return LINE_HEIGHT * lines + PADDING
 
 
 def build_detail(b: Build, look: Look, name: str, dropped_sheets: frozenset[int]) -> NewSheet:
@@ -74,7 +85,7 @@ def build_detail(b: Build, look: Look, name: str, dropped_sheets: frozenset[int]
     for c, column in enumerate(COLUMNS, 1):
         sb.text(1, c, column.head, look.header)
         sb.widths[c] = column.width
-    sb.height(1, 30)
+    sb.height(1, row_height(max(2, *(wrapped_lines(c.head, c.width) for c in COLUMNS))))
     lines = list(_lines(b, dropped_sheets))
     if lines:
         # Rendered a column at a time, each distinct value once (sheet, project, level and unit
@@ -91,13 +102,13 @@ def build_detail(b: Build, look: Look, name: str, dropped_sheets: frozenset[int]
             style = getattr(look, column.style)
             rendered = {value: render(value, style) for value in set(values)}
             cells.append(map(rendered.__getitem__, values))
-        heights = map(max, zip(*(map(line_counter(column.width), by_field[at])
+        heights = map(max, zip(*(map(line_counter(column.width), (v or "" for v in by_field[at]))
                                  for at, column in _PLACED if column.wraps)))
         for row, (line, tails, height) in enumerate(zip(lines, zip(*cells), heights), 2):
             if line.link:
                 sb.link(row, LINK_COLUMN, line.link, f"转到 {line.sheet}!{line.ref}")
             sb.put_row(row, tails)
-            sb.height(row, 13.5 * height + 4)
+            sb.height(row, row_height(height))
     last_row = len(lines) + 1
     data = sb.to_bytes(freeze_rows=1, autofilter=f"A1:{LAST_LETTER}{last_row}", footer=FOOTER)
     return NewSheet(name, data, TITLE_ROWS, f"$A$1:${LAST_LETTER}${last_row}")
@@ -124,7 +135,8 @@ def _lines(b: Build, dropped_sheets: frozenset[int]) -> Iterator[Line]:
             ref = entered.ref if entered is not None else (ind.name_cell or f"A{ind.row}")
             target, actual = r.target, r.actual
             yield Line(sheet=p.sheet, project=p.name, level1=ind.level1, level2=ind.level2, name=ind.name,
-                       target_text=target.raw, actual_text=actual.raw, target=target.value, actual=actual.value,
+                       target_text=shown_text(ind.target, target), actual_text=shown_text(ind.actual, actual),
+                       target=target.value, actual=actual.value,
                        unit=target.unit or actual.unit or "", kind=_KIND_LABEL[r.kind], ratio=r.ratio, weight=r.weight,
                        entered=r.score_entered, counted=counted, diff=_diff(counted, r.score_entered), how=r.how,
                        ref=ref, link=at + ref.split(":")[0] if at and ref else None)

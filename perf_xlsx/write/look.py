@@ -48,6 +48,7 @@ class Look(NamedTuple):
     tool_head: int
     tool_num: int
     tool_text: int
+    result: int  # the result line under a project table
     fill_red: int
     fill_yellow: int
 
@@ -84,6 +85,7 @@ def define_look(s: Styles) -> Look:
     f_normal, f_bold = font(10), font(10, bold=True)
     f_title, f_section = font(14, bold=True), font(11, bold=True)
     f_link = font(10, color="FF0563C1", underline=True)
+    f_result = font(11, bold=True, color="FF1F4E79")
     fill_red, fill_yellow, fill_blue = fill(RED), fill(YELLOW), fill(BLUE)
     fill_grey, fill_green = fill(GREY), fill(GREEN)
     thin = s.add("borders", '<border><left style="thin"><color auto="1"/></left><right style="thin">'
@@ -116,5 +118,7 @@ def define_look(s: Styles) -> Look:
         tool_head=xf(f_bold, fill_blue, h="center"),
         tool_num=xf(f_normal, fill_blue, numfmt=NUMFMT_2DP, h="center", wrap=False),
         tool_text=xf(f_normal, fill_blue, h="center"),
+        # Unwrapped, unbordered: the one line runs on over the empty cells to its right.
+        result=xf(f_result, brd=no_border, wrap=False),
         fill_red=fill_red, fill_yellow=fill_yellow,
     )

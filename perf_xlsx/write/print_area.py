@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Sequence
 
 from perf_xlsx.a1 import col_index, col_letter
-from perf_xlsx.write.context import Build
+from perf_xlsx.write.annotate import Placed
+from perf_xlsx.write.context import TOOL_HEADER, Build
 
 _AREA = re.compile(r"((?:'(?:[^']|'')+'|[^'!,]+)!)\$?([A-Z]{1,3})\$?(\d*)(?::\$?([A-Z]{1,3})\$?(\d*))?")
 
@@ -31,12 +33,15 @@ class _Area:
 
 
 def widen_print_area(text: str, spans: list[tuple[int, int, int]],
-                     hidden: frozenset[int] = frozenset()) -> tuple[str, list[int]]:
+                     hidden: frozenset[int] = frozenset(),
+                     results: Sequence[tuple[int, int]] = ()) -> tuple[str, list[int]]:
     """``text`` (a Print_Area formula: areas like 'Sheet'!$A$1:$J$26, comma-separated) with
     every area that ends one column left of a tool column (col, first row, last row), in rows
     it covers, widened to take the column in; also the tool columns that an area covering
     their rows still leaves out. Columns in ``hidden`` between an area and a tool column do
-    not keep them apart. Anything but a plain list of A1 areas is returned as it is."""
+    not keep them apart. An area that takes in a table's last row but stops above its result
+    line (``results``: table's last row, result line row) is lengthened to take the line in.
+    Anything but a plain list of A1 areas is returned as it is."""
     found = list(_AREA.finditer(text))
     if not found or ",".join(m.group(0) for m in found) != text:
         return text, []
@@ -45,7 +50,7 @@ def widen_print_area(text: str, spans: list[tuple[int, int, int]],
         prefix, c1, r1, c2, r2 = m.groups()
         rows = (int(r1), int(r2 or r1)) if r1 else (1, 1 << 20)
         areas.append(_Area(m.group(0), prefix, c1, r1, r2 or r1, col_index(c2 or c1), rows))
-    widened = {id(a): a.last for a in areas}
+    widened = {id(a): (a.last, a.bottom) for a in areas}
     missed: list[int] = []
     for col, t1, t2 in sorted(spans):
         touching = [a for a in areas if t1 <= a.rows[1] and t2 >= a.rows[0]]
@@ -54,16 +59,23 @@ def widen_print_area(text: str, spans: list[tuple[int, int, int]],
                 a.last = col
         if touching and not any(a.covers(col) for a in touching) and col not in missed:
             missed.append(col)
-    return ",".join(a.text if a.last == widened[id(a)] else a.render() for a in areas), missed
+    for last_row, line_row in results:
+        for a in areas:
+            if a.top and a.rows[0] <= last_row <= a.rows[1] < line_row:
+                a.rows = (a.rows[0], line_row)
+                a.bottom = str(line_row)
+    return ",".join(a.text if (a.last, a.bottom) == widened[id(a)] else a.render() for a in areas), missed
 
 
-def plan_print_areas(b: Build, tool_spans: dict[str, list[tuple[int, int, int]]]) -> dict[int, str]:
+def plan_print_areas(b: Build, placed: Placed) -> dict[int, str]:
     """The widened Print_Area text by original localSheetId. A sheet printed through a print
     area would print without its 核定得分 column: an area that ends just left of that column
     is widened to take it in; one that stops further left (the user left columns out on
-    purpose) is kept, and a note says so."""
+    purpose) is kept, and a note says so. An area that stops between a table and its result
+    line is lengthened to take the line in."""
     print_areas: dict[int, str] = {}
-    by_index = {s.index: s for s in b.sheets if s.part in tool_spans}
+    parts = placed.spans.keys() | placed.results.keys()
+    by_index = {s.index: s for s in b.sheets if s.part in parts}
     for el in b.wb_elements:
         if el.local != "definedName" or el.attrib.get("name", "").lower() != "_xlnm.print_area":
             continue
@@ -71,14 +83,34 @@ def plan_print_areas(b: Build, tool_spans: dict[str, list[tuple[int, int, int]]]
         sheet = by_index.get(int(local)) if local.isdigit() else None
         if sheet is None:
             continue
-        spans = tool_spans[sheet.part]
-        top = max(col for col, _, _ in spans)
+        spans = placed.spans.get(sheet.part, [])
+        top = max((col for col, _, _ in spans), default=0)
         hidden = frozenset(c for lo, hi in b.editor(sheet).hidden_columns()
                            for c in range(lo, min(hi, top) + 1))
-        text, missed = widen_print_area(el.text, spans, hidden)
+        text, missed = widen_print_area(el.text, spans, hidden, placed.results.get(sheet.part, ()))
         if text != el.text:
             print_areas[int(local)] = text
         for col in missed:
             b.notes.append(f"工作表「{sheet.name}」设置的打印区域不含 {col_letter(col)} 列（核定得分），"
                            "打印前请在 WPS/Excel 中调整打印区域")
     return print_areas
+
+
+def fit_unset_pages(b: Build, placed: Placed) -> None:
+    """Sheets the tool annotated whose author chose no page layout (no print area, no fit to
+    pages, no scale, no page breaks) are set to print landscape, one page wide: at 100% the
+    added 核定得分 column would print alone on a last page. Each is named in 汇总's 说明."""
+    with_area = {int(el.attrib.get("localSheetId", "")) for el in b.wb_elements
+                 if el.local == "definedName" and el.attrib.get("name", "").lower() == "_xlnm.print_area"
+                 and el.attrib.get("localSheetId", "").isdigit()}
+    parts = placed.spans.keys() | placed.results.keys()
+    for sheet in b.sheets:
+        if sheet.part not in parts or sheet.index in with_area:
+            continue
+        editor = b.editor(sheet)
+        if editor.page_setup().chosen:
+            continue
+        editor.fit_to_width()
+        b.out[sheet.part] = editor.to_bytes()
+        b.print_notes.append(f"工作表「{sheet.name}」原未设置打印缩放，本副本已设为横向、缩放至一页宽（未选纸张的设为 A4），"
+                             f"使{TOOL_HEADER}列和评分结果行与表格同页打印")

@@ -5,14 +5,16 @@ Design (docs/performance.md §3, hostile-input.md B/D/E): zip injection. Every p
 input is copied byte for byte except the few that must change to add two sheets — workbook.xml,
 its .rels, [Content_Types].xml, styles.xml (formats are appended, existing indexes stay) and
 docProps/custom.xml (the ``perf_xlsx_output`` tag). In the original sheets the tool only
-*adds*: a 核定得分 column right of each project table, a fill on cells whose entry disagrees
-with the tool or carries an error/warning, and a comment saying why. Nothing the unit entered
-is replaced. Macros and links to other workbooks cannot travel in a plain .xlsx; they are
-dropped and named in 汇总.
+*adds*: a 核定得分 column right of each project table, a result line under it, a fill on
+cells whose entry disagrees with the tool or carries an error/warning, and a comment saying
+why; a sheet the unit gave no page layout prints landscape, one page wide (print_area).
+Nothing the unit entered is replaced. Macros and links to other workbooks cannot travel in a
+plain .xlsx; they are dropped and named in 汇总.
 
 The steps are modules of this package, run in order by _build: strip (what cannot travel),
-look (the added styles), annotate (the user's sheets, with comments and print_area),
-summary_sheet, detail_sheet, workbook_part and output_tag; context holds the state they share.
+look (the added styles), annotate (the user's sheets, with comments), print_area (print areas
+and page setups), summary_sheet, detail_sheet, workbook_part and output_tag; context holds
+the state they share.
 
 No openpyxl here: importing it costs ~200 ms, more than the whole write (a few ms).
 """
@@ -47,7 +49,7 @@ from perf_xlsx.write.context import (
 from perf_xlsx.write.detail_sheet import build_detail
 from perf_xlsx.write.look import define_look, load_styles
 from perf_xlsx.write.output_tag import OUTPUT_PROPERTY, tag_output
-from perf_xlsx.write.print_area import plan_print_areas
+from perf_xlsx.write.print_area import fit_unset_pages, plan_print_areas
 from perf_xlsx.write.strip import strip_unsupported
 from perf_xlsx.write.summary_sheet import build_summary
 from perf_xlsx.write.workbook_part import add_sheets
@@ -206,8 +208,9 @@ def _build(pkg: Package, result: WorkbookResult, profile: Profile, input_path: s
     taken = {s.name for s in b.sheets}
     summary_name = unique_name(SUMMARY_SHEET, taken)
     detail_name = unique_name(DETAIL_SHEET, taken)
-    tool_spans = annotate_sheets(b, sp, look)
-    print_areas = plan_print_areas(b, tool_spans)
+    placed = annotate_sheets(b, sp, look)
+    print_areas = plan_print_areas(b, placed)
+    fit_unset_pages(b, placed)
     summary = build_summary(b, look, summary_name, stripped.macrosheets)
     detail = build_detail(b, look, detail_name, stripped.macrosheets)
     add_sheets(b, stripped, [summary, detail], sp.new_rels, print_areas)

@@ -33,6 +33,7 @@ PROJECT_HEADS = ("序号", "工作表", "项目名称", "全年预算数", "全�
 TITLE_ROWS = "$1:$1"
 FOOTER = "&C第 &P 页，共 &N 页"
 TAB_COLOR = "FF2F75B5"
+RESULT_LINE_LEGEND = "核定总分、等级、错误与警告数"
 
 
 def build_summary(b: Build, look: Look, name: str, dropped_sheets: frozenset[int]) -> NewSheet:
@@ -168,8 +169,12 @@ def build_summary(b: Build, look: Look, name: str, dropped_sheets: frozenset[int
         f"1. 各项目表的表格右侧新增“{TOOL_HEADER}”列（浅蓝色），为工具按所选评分规则核定的资金得分、各指标得分和总分；",
         "2. 有错误的单元格标为红色；有警告的，以及自评数与核定数不一致但本身未判为错误的（如总分随指标得分变动），"
         "标为黄色；原因写在单元格批注中；",
-        f"3. “{DETAIL_SHEET}”工作表列出每个指标的计分过程；问题清单中的单元格可点击跳转。",
+        f"3. “{DETAIL_SHEET}”工作表列出每个指标的计分过程；问题清单中的单元格可点击跳转；",
+        f"4. 各项目表的表格下方新增一行评分结果（{RESULT_LINE_LEGEND}）",
     ]
+    legend += [f"{n}. {note}" for n, note in enumerate(b.print_notes, len(legend))]
+    # Items end in "；", the last in "。", as the first three do.
+    legend[1:] = [line.rstrip("；。") + "；" for line in legend[1:-1]] + [legend[-1].rstrip("；。") + "。"]
     for line in legend:
         sb.text(row, 1, line, st.plain)
         sb.merge(row, 1, row, last)
