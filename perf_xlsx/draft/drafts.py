@@ -29,7 +29,7 @@ __all__ = ["DRAFT_FAILED", "DraftRun", "FEEDBACK_DIR", "REPORT_SUFFIX", "draft_f
 
 REPORT_SUFFIX = ".自评报告.docx"
 FEEDBACK_DIR = "反馈"
-DRAFT_FAILED = "report.draft_failed"
+DRAFT_FAILED = "report.draft_failed"  # the finding code of DraftRun.failures (codes.py)
 _SCORED_SUFFIX = ".scored.xlsx"
 
 PhrasesArg = Union[Phrases, str, None]
@@ -113,7 +113,7 @@ class DraftRun(dict[str, str]):
         self.failures: dict[str, dict[str, Any]] = {}
 
     def fail(self, rel: str, message: str) -> None:
-        self.failures[rel] = {"severity": "warning", "code": DRAFT_FAILED, "sheet": None, "cell": None,
+        self.failures[rel] = {"severity": "warning", "code": "report.draft_failed", "sheet": None, "cell": None,
                               "message": message, "expected": None, "found": None}
 
 

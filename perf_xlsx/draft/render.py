@@ -9,11 +9,11 @@ too, because python-docx stamps each entry with the clock.
 from __future__ import annotations
 
 import io
-import zipfile
 from datetime import datetime
 from typing import Any, Union
 
 from perf_xlsx.draft.doc import Doc, PageBreak, Para, Table
+from perf_xlsx.draft.stable import stable_zip
 from perf_xlsx.draft.styles import (
     FILL,
     TABLE_HEAD,
@@ -30,19 +30,6 @@ TemplateSource = Union[str, bytes, None]
 
 class TemplateError(ValueError):
     """A --template file that is not a usable Word document (Chinese message)."""
-
-
-def stable_zip(data: bytes, when: datetime) -> bytes:
-    """The same zip with every entry dated ``when`` (zip dates start in 1980)."""
-    stamp = max(when, datetime(1980, 1, 1)).timetuple()[:6]
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            zout.writestr(entry, zin.read(info.filename))
-    return out.getvalue()
 
 
 _DEFAULTS: dict[str, bytes] = {}

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Optional
 
+from perf_xlsx.draft.stable import stable_zip
+
 __all__ = ["STYLES", "StyleSpec", "build_template", "ensure_styles", "TITLE", "BODY", "H1", "H2", "H3",
            "TABLE_TEXT", "TABLE_HEAD", "SIGN", "PLAIN", "FILL", "TABLE_STYLE", "PAGE_NUMBER"]
 
@@ -249,6 +251,4 @@ def build_template(kind: str = "report") -> bytes:
     example.add_run("【待填写：报告日期】", style=FILL)
     out = io.BytesIO()
     doc.save(out)
-    from perf_xlsx.draft.render import stable_zip
-
     return stable_zip(out.getvalue(), _TEMPLATE_TIME)
