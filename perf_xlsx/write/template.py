@@ -501,10 +501,13 @@ def _write_unit_info(wb: Any, f: _Formats, data: WorkbookData) -> None:
     for info in UNIT_INFO_FIELDS:
         hint = f"{info.section}：{info.hint}"
         s.put(row, 1, info.label, f.label)
-        s.put(row, 2, data.unit_name if info.key == "unit_name" else None, f.input_text)
+        given = dict(data.unit_info)
+        value = given.get(info.key) or (data.unit_name if info.key == "unit_name" else None)
+        s.put(row, 2, value, f.input_text)
         s.put(row, 3, hint, f.help_text)
         short = info.key in ("unit_name", "staffing", "headcount", "contact")
-        ws.set_row(row - 1, max(22.0 if short else 60.0, _height(hint, widths[2])))
+        ws.set_row(row - 1, max(22.0 if short else 60.0, _height(hint, widths[2]),
+                                _height(str(value or ""), widths[1])))
         row += 1
     ws.freeze_panes(3, 0)
     ws.set_paper(9)
@@ -533,9 +536,9 @@ def write_workbook(path: str, data: WorkbookData, profile: Profile) -> None:
         _write_unit(wb, f, data, [_totals(p) for p in data.projects])
         for p in data.projects:
             _write_project(wb, f, p, data.year, profile, data.example)
-        if not data.example:
+        if not data.example or data.unit_info:
             # Last, after the projects: optional, and only the report draft reads it. The
-            # example (a fixed sample with golden results) keeps its three sheets.
+            # example (a fixed sample with golden results) has none unless given one.
             _write_unit_info(wb, f, data)
         # The example opens on its first project; a blank template on its instructions.
         wb.worksheets()[2 if data.example else 0].activate()
