@@ -69,7 +69,20 @@ def _cell_borders(table: Any) -> None:
     table._tbl.tblPr.append(parse_xml(f'<w:tblBorders {nsdecls("w")}>{borders}</w:tblBorders>'))
 
 
-def _add_table(doc: Any, block: Table) -> None:
+class _Ids(dict[str, str]):
+    """Style name → style id, looked up once: python-docx's by-name lookup scans every style
+    for the default on each call (most of a draft's time)."""
+
+    def __init__(self, doc: Any) -> None:
+        super().__init__((s.name, s.style_id) for s in doc.styles)
+
+
+def _styled(paragraph: Any, style_id: str) -> Any:
+    paragraph._p.get_or_add_pPr().style = style_id
+    return paragraph
+
+
+def _add_table(doc: Any, block: Table, ids: _Ids) -> None:
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -87,12 +100,11 @@ def _add_table(doc: Any, block: Table) -> None:
     header.set(qn("w:val"), "true")
     tr_pr.append(header)
     for r, values in enumerate((block.header, *block.rows)):
-        row = table.rows[r]
+        cells = table.rows[r].cells
         for c, value in enumerate(values):
-            cell = row.cells[c]
+            cell = cells[c]
             cell.width = Mm(block.widths[c])
-            p = cell.paragraphs[0]
-            p.style = doc.styles[TABLE_HEAD if r == 0 else TABLE_TEXT]
+            p = _styled(cell.paragraphs[0], ids[TABLE_HEAD if r == 0 else TABLE_TEXT])
             lines = value.split("\n")
             for i, line in enumerate(lines):
                 run = p.add_run(line)
@@ -112,15 +124,18 @@ def render(content: Doc, *, when: datetime, template: TemplateSource = None, kin
     doc = _open_template(template, kind)
     ensure_styles(doc)
     _clear_body(doc)
+    ids = _Ids(doc)
     for block in content.blocks:
         if isinstance(block, Para):
-            p = doc.add_paragraph(style=doc.styles[block.style])
+            p = _styled(doc.add_paragraph(), ids[block.style])
             for run in block.runs:
-                r = p.add_run(run.text, style=doc.styles[FILL] if run.fill else None)
+                r = p.add_run(run.text)
+                if run.fill:
+                    r._r.get_or_add_rPr().style = ids[FILL]
                 if run.bold:
                     r.bold = True
         elif isinstance(block, Table):
-            _add_table(doc, block)
+            _add_table(doc, block, ids)
         elif isinstance(block, PageBreak):
             doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     props = doc.core_properties

@@ -68,6 +68,10 @@ def report_year(result: dict[str, Any], book: Optional[Book]) -> Optional[int]:
     return None
 
 
+_GROUP_LABELS = {"decision": "决策指标", "process": "过程指标", "output": "产出指标", "benefit": "效益指标",
+                 "satisfaction": "满意度指标"}
+
+
 def _group(level1: str) -> str:
     """Where an indicator's 一级指标 belongs in section 四."""
     if "满意" in level1:
@@ -280,11 +284,17 @@ def _indicators_of(c: _Ctx, groups: tuple[str, ...]) -> list[tuple[int, dict[str
 
 def _indicator_paras(c: _Ctx, doc: Doc, groups: tuple[str, ...]) -> bool:
     found = _indicators_of(c, groups)
-    for i, p, rows in found:
+    for n, (i, p, rows) in enumerate(found, 1):
         if c.several:
-            doc.add(para(H3, f"{p.get('name') or p.get('sheet')}"))
+            doc.add(para(H3, f"{n}. {p.get('name') or p.get('sheet')}"))
         order = {g: n for n, g in enumerate(groups)}
+        present = {_group(x.get("level1") or "") for x in rows}
+        current = ""
         for ind in sorted(rows, key=lambda x: order[_group(x.get("level1") or "")]):
+            group = _group(ind.get("level1") or "")
+            if len(present) > 1 and group != current:
+                doc.add(para(BODY, f"{_GROUP_LABELS[group]}完成情况："))
+                current = group
             doc.add(para(BODY, *indicator_sentence(ind, c.book.reason(i, int(ind.get("row") or 0)))))
     return bool(found)
 
