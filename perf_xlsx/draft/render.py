@@ -66,7 +66,10 @@ def _cell_borders(table: Any) -> None:
 
     borders = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
                       for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
-    table._tbl.tblPr.append(parse_xml(f'<w:tblBorders {nsdecls("w")}>{borders}</w:tblBorders>'))
+    # In the schema's order: tblBorders comes before shd, tblLayout, tblCellMar and tblLook.
+    table._tbl.tblPr.insert_element_before(parse_xml(f'<w:tblBorders {nsdecls("w")}>{borders}</w:tblBorders>'),
+                                           "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption",
+                                           "w:tblDescription", "w:tblPrChange")
 
 
 class _Ids(dict[str, str]):
