@@ -12,6 +12,7 @@ ratios of figures in the result (the unit's total budget, a completion ratio).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Optional, Union
 
@@ -76,7 +77,7 @@ def _group(level1: str) -> str:
     """Where an indicator's 一级指标 belongs in section 四."""
     if "满意" in level1:
         return "satisfaction"
-    if "效益" in level1 or "效果" in level1:
+    if "效益" in level1 or "效果" in level1 or "效应" in level1:
         return "benefit"
     if "决策" in level1 or "投入" in level1:
         return "decision"
@@ -102,6 +103,12 @@ class _Ctx:
     @property
     def several(self) -> bool:
         return len(self.projects) > 1
+
+
+def _end(text: str) -> str:
+    """A quoted cell text closed as a sentence: trailing commas dropped, a 。 added if none."""
+    text = text.rstrip(" ,，;；、")
+    return text if not text or text.endswith(("。", "！", "？", ".", "）", ")")) else text + "。"
 
 
 def _lines(style: str, text: str) -> list[Para]:
@@ -150,8 +157,7 @@ def _section_one(c: _Ctx, doc: Doc) -> None:
         name = p.get("name") or p.get("sheet")
         budget = p.get("funds", {}).get("budget")
         head = f"{name}：全年预算数{money(budget)}万元。" if budget is not None else f"{name}："
-        doc.add(para(BODY, head, "预期目标：", expected or fill("项目预期目标"),
-                     "" if not expected or expected.endswith("。") else "。"))
+        doc.add(para(BODY, head, "预期目标：", _end(expected) if expected else fill("项目预期目标")))
         groups: dict[str, list[str]] = {}
         for ind in p.get("indicators", []):
             groups.setdefault(ind.get("level1") or "其他指标", []).append(f"“{ind.get('name') or '未命名'}”")
@@ -177,13 +183,20 @@ def _section_two(c: _Ctx, doc: Doc) -> None:
             doc.add(para(BODY, f"我单位项目支出年初预算为{money(total_initial)}万元，其中：{parts}。"))
         else:
             doc.add(para(BODY, f"我单位{names[0]}项目年初预算为{money(total_initial)}万元。"))
-    else:
-        doc.add(para(BODY, "年初预算数：", fill("自评表未填写完整的年初预算数"), "。"))
     full = [p.get("funds", {}).get("budget") for p in c.projects]
     total_full = _sum(full)
+    if total_initial is None and total_full is not None:
+        # The table gives no 年初预算数 (or not for every project): state the 全年预算数 instead.
+        if c.several:
+            parts = "；".join(f"{n}{money(v)}万元" for n, v in zip(names, full) if v is not None)
+            doc.add(para(BODY, f"我单位项目支出全年预算数为{money(total_full)}万元，其中：{parts}。"))
+        else:
+            doc.add(para(BODY, f"我单位{names[0]}项目全年预算数为{money(total_full)}万元（自评表未填写年初预算数）。"))
+    elif total_initial is None:
+        doc.add(para(BODY, "项目预算：", fill("自评表未填写预算数，请补充年初预算和全年预算"), "。"))
     adjusted = [(n, a, b) for n, a, b in zip(names, initial, full) if a is not None and b is not None
                 and abs(a - b) > 0.005]
-    if total_full is not None:
+    if total_full is not None and total_initial is not None:
         text = f"全年预算数为{money(total_full)}万元"
         if adjusted:
             text += "，其中年中预算调整：" + "；".join(f"{n}由{money(a)}万元调整为{money(b)}万元" for n, a, b in adjusted)
@@ -195,7 +208,7 @@ def _section_two(c: _Ctx, doc: Doc) -> None:
             if row.get("kind") in ("total", "detail") or row.get("full_year") is None:
                 continue
             key = row.get("kind", "")
-            labels.setdefault(key, str(row.get("label", "")).replace("其中：", "").replace("其中", ""))
+            labels.setdefault(key, re.sub(r"^其中[：:]?\s*", "", str(row.get("label", ""))))
             sources.setdefault(key, []).append(row.get("full_year"))
     shares = [f"{labels[k]}{money(sum(v for v in vals if v is not None))}万元" for k, vals in sources.items()
               if any(v for v in vals)]
@@ -268,8 +281,7 @@ def indicator_sentence(ind: dict[str, Any], reason: str) -> list[Part]:
     if score is not None and weight:
         text += f"，得{pts(score)}分（分值{pts(weight)}分）"
     if score is not None and weight and score < weight - 0.005:
-        return [text + "。未完成年度指标值，偏差原因：", reason or fill("偏差原因分析及改进措施"),
-                "" if reason.endswith("。") else "。"]
+        return [text + "。未完成年度指标值，偏差原因：", _end(reason) if reason else fill("偏差原因分析及改进措施")]
     return [text + "。"]
 
 
@@ -322,7 +334,7 @@ def _section_four(c: _Ctx, doc: Doc) -> None:
         for i, p in enumerate(c.projects):
             expected, _ = c.book.goal(i)
             if expected:
-                doc.add(para(BODY, f"{p.get('name') or p.get('sheet')}项目年度总体目标：{expected}"))
+                doc.add(para(BODY, f"{p.get('name') or p.get('sheet')}项目年度总体目标：{_end(expected)}"))
         doc.add(para(BODY, fill("项目立项依据、决策程序和绩效目标设定过程")))
     _indicator_paras(c, doc, ("decision",))
     doc.add(para(H2, "（二）财政支出过程情况。"))
@@ -333,7 +345,7 @@ def _section_four(c: _Ctx, doc: Doc) -> None:
     for i, p in enumerate(c.projects):
         _, actual = c.book.goal(i)
         if actual:
-            doc.add(para(BODY, f"{p.get('name') or p.get('sheet')}年度总体目标完成情况：{actual}"))
+            doc.add(para(BODY, f"{p.get('name') or p.get('sheet')}年度总体目标完成情况：{_end(actual)}"))
     if not _indicator_paras(c, doc, ("output",)):
         doc.add(para(BODY, "自评表未设置产出指标。"))
     doc.add(para(H2, "（四）财政支出效益情况。"))
@@ -370,6 +382,12 @@ def problems(c: _Ctx) -> list[tuple[Problem, list[str]]]:
     names = {p.get("sheet"): p.get("name") or p.get("sheet") for p in c.projects}
     found: dict[str, list[str]] = {}
 
+    def pre(sheet: Any) -> str:
+        """"项目名：" before a line, when the unit has more than one project to tell apart."""
+        if not c.several:
+            return ""
+        return f"{names.get(sheet, sheet or '工作簿')}："
+
     vague: dict[str, list[str]] = {}
     vague_note: dict[str, str] = {}
     for f in findings:
@@ -382,14 +400,14 @@ def problems(c: _Ctx) -> list[tuple[Problem, list[str]]]:
         elif f.get("severity") == "warning":
             vague_note[f.get("sheet") or ""] = f.get("message", "")
     for sheet in dict.fromkeys([*vague, *vague_note]):
-        line = f"{names.get(sheet, sheet)}：{'、'.join(vague.get(sheet, []))}"
+        line = f"{pre(sheet)}{'、'.join(vague.get(sheet, []))}"
         if vague_note.get(sheet):
             line += f"（{vague_note[sheet]}）" if vague.get(sheet) else vague_note[sheet]
         found.setdefault("goals_vague", []).append(line)
 
     for f in findings:
         if f.get("code") in _GOAL_CODES and f.get("severity") in ("error", "warning"):
-            found.setdefault("goals_incomplete", []).append(f"{names.get(f.get('sheet'), f.get('sheet') or '')}：{f.get('message')}")
+            found.setdefault("goals_incomplete", []).append(f"{pre(f.get('sheet'))}{f.get('message')}")
 
     for i, p in enumerate(c.projects):
         for ind in p.get("indicators", []):
@@ -398,13 +416,13 @@ def problems(c: _Ctx) -> list[tuple[Problem, list[str]]]:
                 continue
             reason = c.book.reason(i, int(ind.get("row") or 0))
             found.setdefault("missed", []).append(
-                f"{names.get(p.get('sheet'))}“{ind.get('name')}”：年度指标值{ind.get('target') or '未填写'}，"
+                f"{pre(p.get('sheet'))}“{ind.get('name')}”：年度指标值{ind.get('target') or '未填写'}，"
                 f"实际完成{ind.get('actual') or '未填写'}，得{pts(score)}分（分值{pts(weight)}分）；"
                 f"偏差原因：{reason or '未说明'}")
 
     for f in findings:
         if f.get("code") == "indicator.missing_explanation":
-            found.setdefault("unexplained", []).append(f"{names.get(f.get('sheet'), f.get('sheet') or '')}：{f.get('message')}")
+            found.setdefault("unexplained", []).append(f"{pre(f.get('sheet'))}{f.get('message')}")
 
     low_sheets = {f.get("sheet") for f in findings if f.get("code") == "funds.low_rate_unexplained"}
     for p in c.projects:
@@ -426,11 +444,11 @@ def problems(c: _Ctx) -> list[tuple[Problem, list[str]]]:
             found.setdefault("overclaimed", []).append(
                 f"{names.get(p.get('sheet'))}：自评总分{pts(entered)}分，核定总分{pts(score)}分")
         for f in rows:
-            found.setdefault("overclaimed", []).append(f"{names.get(p.get('sheet'))}：{f.get('message')}")
+            found.setdefault("overclaimed", []).append(f"{pre(p.get('sheet'))}{f.get('message')}")
 
     for f in findings:
         if f.get("code") == "funds.output_exceeds_spending":
-            found.setdefault("mismatch", []).append(f"{names.get(f.get('sheet'), f.get('sheet') or '')}：{f.get('message')}")
+            found.setdefault("mismatch", []).append(f"{pre(f.get('sheet'))}{f.get('message')}")
 
     used = {id(f) for f in over_rows}
     covered = {"goal.not_quantified", "indicator.missing_explanation", "funds.output_exceeds_spending",
@@ -438,8 +456,8 @@ def problems(c: _Ctx) -> list[tuple[Problem, list[str]]]:
     errors = [f for f in findings if f.get("severity") == "error" and id(f) not in used and f.get("code") not in covered]
     for f in errors[:8]:
         title = CODES[f["code"]].title if f.get("code") in CODES else ""
-        place = names.get(f.get("sheet"), f.get("sheet") or "") if f.get("sheet") else "工作簿"
-        found.setdefault("data_errors", []).append(f"{place}：{title}——{f.get('message')}")
+        place = pre(f.get("sheet")) if f.get("sheet") in names else f"{f.get('sheet') or '工作簿'}："
+        found.setdefault("data_errors", []).append(f"{place}{title}——{f.get('message')}")
     if len(errors) > 8:
         found["data_errors"].append("其余差错见整改反馈单")
     return [(problem, found[key]) for key, problem in c.phrases.problems.items() if key in found]
