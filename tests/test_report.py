@@ -219,13 +219,24 @@ def test_section_five_lists_the_unquantified_goals_the_checks_found(tmp_path: Pa
 
 @pytest.mark.parametrize("name", ["01-示例-芙蓉区商务局2021.xlsx", "03-稷山医保配套2020.xlsx",
                                   "04-中江水标尺2022.xlsx", "10-项目清单合计不符.xlsx",
-                                  "11-部门整体-分项与主要任务.xlsx", "06-昌宁生猪养殖2022.xlsx"])
+                                  "11-部门整体-分项与主要任务.xlsx", "06-昌宁生猪养殖2022.xlsx",
+                                  "12-部门整体-指标权重式.xlsx", "13-部门整体-评分表.xlsx"])
 def test_every_number_in_the_report_is_a_cell_or_a_result_figure(name: str) -> None:
     path = SAMPLES / name
     result = _result(path)
     allowed = _workbook_numbers(path) | set(_json_numbers(result)) | _derived(result)
     lines = [t for _, t in _paragraphs(draft_report(str(path), result))]
     assert unexplained_numbers(lines, allowed) == []
+
+
+def test_department_scoring_rows_are_told_by_their_rubric() -> None:
+    path = SAMPLES / "13-部门整体-评分表.xlsx"
+    blob = draft_report(str(path), _result(path))
+    assert _paragraphs(blob)[0][1].endswith("部门整体支出绩效自评报告")
+    four = _section(blob, HEADINGS[3])
+    assert "重点支出安排率：实际86%，按评分标准核定得4分（分值5分）。扣分原因：安排率86%，扣1分。" in four
+    assert "资产管理规范性：评分标准须人工复核，单位自评10分（分值10分）。" in four
+    assert "年度指标值未填写" not in four
 
 
 def test_the_number_check_catches_a_number_from_nowhere() -> None:

@@ -268,6 +268,20 @@ def indicator_sentence(ind: dict[str, Any], reason: str) -> list[Part]:
     actual = ind.get("actual") or "未填写"
     if not ind.get("applicable", True):
         return [f"{name}：年度指标值{target}，本年度不适用，不计分。"]
+    score, weight = ind.get("score"), ind.get("weight")
+    rubric = ind.get("rubric")
+    if rubric is not None:
+        # A row of a 部门整体 scoring table: judged by its 评分标准, not by a target.
+        of = f"（分值{pts(weight)}分）" if weight else ""
+        if rubric == "manual" or score is None:
+            entered = ind.get("score_entered")
+            claimed = f"，单位自评{pts(entered)}分" if entered is not None else ""
+            return [f"{name}：评分标准须人工复核{claimed}{of}。"]
+        lead = f"{name}：实际{actual}，" if ind.get("actual") else f"{name}："
+        text = f"{lead}按评分标准核定得{pts(score)}分{of}"
+        if weight and score < weight - 0.005:
+            return [text + "。扣分原因：", _end(reason) if reason else fill("扣分原因")]
+        return [text + "。"]
     text = f"{name}：年度指标值{target}，实际完成{actual}"
     kind, tv, av, unit = ind.get("kind"), ind.get("target_value"), ind.get("actual_value"), ind.get("unit")
     if tv is not None and av is not None and kind in ("ge", "eq"):
@@ -277,7 +291,6 @@ def indicator_sentence(ind: dict[str, Any], reason: str) -> list[Part]:
             text += f"，完成年度指标值的{pct(av / tv)}"
     elif tv is not None and av is not None and kind == "le":
         text += "，未超过指标值" if av <= tv else "，超过指标值"
-    score, weight = ind.get("score"), ind.get("weight")
     if score is not None and weight:
         text += f"，得{pts(score)}分（分值{pts(weight)}分）"
     if score is not None and weight and score < weight - 0.005:
@@ -415,6 +428,11 @@ def problems(c: _Ctx) -> list[tuple[Problem, list[str]]]:
             if not ind.get("applicable", True) or score is None or not weight or score >= weight - 0.005:
                 continue
             reason = c.book.reason(i, int(ind.get("row") or 0))
+            if ind.get("rubric"):
+                found.setdefault("missed", []).append(
+                    f"{pre(p.get('sheet'))}“{ind.get('name')}”：按评分标准得{pts(score)}分（分值{pts(weight)}分）；"
+                    f"扣分原因：{reason or '未说明'}")
+                continue
             found.setdefault("missed", []).append(
                 f"{pre(p.get('sheet'))}“{ind.get('name')}”：年度指标值{ind.get('target') or '未填写'}，"
                 f"实际完成{ind.get('actual') or '未填写'}，得{pts(score)}分（分值{pts(weight)}分）；"
