@@ -330,6 +330,22 @@ def test_a_restyled_template_changes_the_report(tmp_path: Path) -> None:
     assert not any("perf-xlsx report 的 Word 模板" in p.text for p in out.paragraphs)
 
 
+def test_phrases_file_rewords_problems_and_is_checked(tmp_path: Path) -> None:
+    from perf_xlsx.draft.phrases import PhrasesError, load_phrases
+
+    mine = tmp_path / "本局措辞.toml"
+    mine.write_text('[problems.missed]\ntitle = "个别指标未达预期"\n[fixes]\n"funds.rate_mismatch" = "按公式重算"\n',
+                    encoding="utf-8")
+    five = _section(draft_report(str(SEED), _result(SEED), phrases=str(mine)), HEADINGS[4])
+    assert "1. 个别指标未达预期。" in five and "部分绩效指标未完成年度目标" not in five
+    table = load_phrases(str(mine))
+    assert table.fix("funds.rate_mismatch") == "按公式重算"
+    assert table.problems["goals_vague"].title == "项目绩效目标不够细化、量化"  # the rest as built in
+    (tmp_path / "bad.toml").write_text('[problems.missed]\ntitel = "x"\n', encoding="utf-8")
+    with pytest.raises(PhrasesError, match="未知的键 problems.missed.titel"):
+        load_phrases(str(tmp_path / "bad.toml"))
+
+
 # --- the 整改反馈单 --------------------------------------------------------------------------
 
 
@@ -441,6 +457,12 @@ def test_report_and_letter_convert_to_a4_pdf(tmp_path: Path, writer: str) -> Non
             assert abs(w - 595.3) < 1.5 and abs(h - 841.9) < 1.5  # A4, every page
         first = pdf[0].get_textpage().get_text_range()
         assert ("一、项目概况" if docx_path == report else "绩效自评整改反馈单") in first
+    # The command's --pdf writes the PDF beside the .docx.
+    src = tmp_path / "商务局.xlsx"
+    shutil.copyfile(SEED, src)
+    run = CliRunner().invoke(cli, ["report", str(src), "--pdf"])
+    assert run.exit_code == 0, run.output
+    assert (tmp_path / "商务局.自评报告.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_to_pdf_without_libreoffice_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
