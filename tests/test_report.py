@@ -36,7 +36,7 @@ from perf_xlsx.draft.report import HEADINGS
 from perf_xlsx.draft.styles import BODY, FILL, H1, TITLE, build_template
 from perf_xlsx.rules import load_profile
 from perf_xlsx.write.template import write_workbook
-from perf_xlsx.write.template_data import example_data
+from perf_xlsx.write.template_data import FundsLine, example_data
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_workbooks"
@@ -227,6 +227,30 @@ def test_every_number_in_the_report_is_a_cell_or_a_result_figure(name: str) -> N
     allowed = _workbook_numbers(path) | set(_json_numbers(result)) | _derived(result)
     lines = [t for _, t in _paragraphs(draft_report(str(path), result))]
     assert unexplained_numbers(lines, allowed) == []
+
+
+def test_each_problem_found_is_stated_with_its_suggestion(tmp_path: Path) -> None:
+    """Low execution, a score claimed above the rules and the 红灯 each appear only when found."""
+    data = example_data()
+    first = data.projects[0]
+    funds = {**first.funds, "current_appropriation": FundsLine(200, 200, 150)}
+    lines = tuple(replace(i, score=10) if i.name == "参加省市节会次数" else i for i in first.indicators)
+    path = tmp_path / "偏高.xlsx"
+    write_workbook(str(path), replace(data, projects=(replace(first, funds=funds, indicators=lines),
+                                                      *data.projects[1:])), NATIONAL)
+    result = _result(path)
+    assert {"funds.output_exceeds_spending", "indicator.score_mismatch"} <= {f["code"] for f in result["findings"]}
+    blob = draft_report(str(path), result)
+    five, six = _section(blob, HEADINGS[4]), _section(blob, HEADINGS[5])
+    assert "预算执行进度偏慢" in five and "执行率75.00%" in five
+    assert "自评得分偏高" in five and "自评总分97.5分，核定总分95.83分" in five
+    assert "指标完成情况与资金支出进度不匹配" in five and "实际成本 196.5 万元超过全年执行数 150 万元" in five
+    assert "加快预算执行进度" in six and "提高绩效自评质量" in six and "做好资金支出与绩效目标的衔接" in six
+    seed = draft_report(str(SEED), _result(SEED))
+    for title in ("预算执行进度偏慢", "自评得分偏高", "不匹配", "填报存在差错"):
+        assert title not in _section(seed, HEADINGS[4])
+    allowed = _workbook_numbers(path) | set(_json_numbers(result)) | _derived(result)
+    assert unexplained_numbers([t for _, t in _paragraphs(blob)], allowed) == []
 
 
 def test_department_scoring_rows_are_told_by_their_rubric() -> None:

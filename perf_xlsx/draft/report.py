@@ -383,8 +383,16 @@ def _num(x: Any) -> Optional[float]:
     return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else None
 
 
+def _above(found: Any, expected: Any) -> bool:
+    """Whether an entered figure is higher than the one the rules give."""
+    a, b = _num(found), _num(expected)
+    return a is not None and b is not None and a > b + 0.005
+
+
 _GOAL_CODES = ("goal.placeholder", "goal.single_percent", "goal.no_output", "goal.no_benefit",
                "goal.no_satisfaction", "goal.expected_missing", "goal.actual_missing", "goal.actual_copied")
+# The 红灯 (indicators scored far above the spending) and a cost above what was spent.
+_MISMATCH_CODES = ("funds.output_exceeds_spending", "indicator.cost_exceeds_execution")
 _SCORE_CODES = ("funds.score_mismatch", "indicator.score_mismatch", "indicator.score_out_of_range")
 
 
@@ -430,11 +438,11 @@ def problems(c: _Ctx) -> list[tuple[Problem, list[str]]]:
             reason = c.book.reason(i, int(ind.get("row") or 0))
             if ind.get("rubric"):
                 found.setdefault("missed", []).append(
-                    f"{pre(p.get('sheet'))}“{ind.get('name')}”：按评分标准得{pts(score)}分（分值{pts(weight)}分）；"
+                    f"{pre(p.get('sheet')).rstrip('：')}“{ind.get('name')}”：按评分标准得{pts(score)}分（分值{pts(weight)}分）；"
                     f"扣分原因：{reason or '未说明'}")
                 continue
             found.setdefault("missed", []).append(
-                f"{pre(p.get('sheet'))}“{ind.get('name')}”：年度指标值{ind.get('target') or '未填写'}，"
+                f"{pre(p.get('sheet')).rstrip('：')}“{ind.get('name')}”：年度指标值{ind.get('target') or '未填写'}，"
                 f"实际完成{ind.get('actual') or '未填写'}，得{pts(score)}分（分值{pts(weight)}分）；"
                 f"偏差原因：{reason or '未说明'}")
 
@@ -452,8 +460,7 @@ def problems(c: _Ctx) -> list[tuple[Problem, list[str]]]:
             f"{names.get(p.get('sheet'))}：全年预算数{money(fu['budget'])}万元，全年执行数{money(fu['executed'])}万元，"
             f"执行率{pct(rate)}")
 
-    over_rows = [f for f in findings if f.get("code") in _SCORE_CODES and _num(f.get("found")) is not None
-                 and _num(f.get("expected")) is not None and _num(f["found"]) > _num(f["expected"])]  # type: ignore[operator]
+    over_rows = [f for f in findings if f.get("code") in _SCORE_CODES and _above(f.get("found"), f.get("expected"))]
     for p in c.projects:
         total = p.get("total", {})
         score, entered = _num(total.get("score")), _num(total.get("score_entered"))
@@ -465,12 +472,12 @@ def problems(c: _Ctx) -> list[tuple[Problem, list[str]]]:
             found.setdefault("overclaimed", []).append(f"{pre(p.get('sheet'))}{f.get('message')}")
 
     for f in findings:
-        if f.get("code") == "funds.output_exceeds_spending":
+        if f.get("code") in _MISMATCH_CODES:
             found.setdefault("mismatch", []).append(f"{pre(f.get('sheet'))}{f.get('message')}")
 
     used = {id(f) for f in over_rows}
-    covered = {"goal.not_quantified", "indicator.missing_explanation", "funds.output_exceeds_spending",
-               "funds.low_rate_unexplained", *_GOAL_CODES}
+    covered = {"goal.not_quantified", "indicator.missing_explanation", "funds.low_rate_unexplained",
+               *_MISMATCH_CODES, *_GOAL_CODES}
     errors = [f for f in findings if f.get("severity") == "error" and id(f) not in used and f.get("code") not in covered]
     for f in errors[:8]:
         title = CODES[f["code"]].title if f.get("code") in CODES else ""
