@@ -399,7 +399,7 @@ def test_feedback_for_a_file_that_cannot_be_read(tmp_path: Path) -> None:
     bad.write_text("单位,预算\n", encoding="utf-8")
     result = _result(bad)
     text = "\n".join(p.text for p in _doc(draft_feedback([("坏文件.xlsx", result, str(bad))])).paragraphs)
-    assert "该文件无法读取：" in text and "另存为 .xlsx" in text
+    assert "该文件未能评分：" in text and "另存为 .xlsx" in text
 
 
 # --- batch -----------------------------------------------------------------------------------

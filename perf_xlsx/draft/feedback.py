@@ -107,7 +107,7 @@ def build_feedback(unit: str, items: list[FeedbackItem], phrases: Phrases, rules
         result = item.result
         if result.get("status") != "scored":
             message = (result.get("error") or {}).get("message", "")
-            doc.add(para(BODY, f"该文件无法读取：{message}。请修改后重新报送。"))
+            doc.add(para(BODY, f"该文件未能评分：{message.rstrip('。')}。请修改后重新报送。"))
             continue
         for line in _project_lines(result):
             doc.add(para(BODY, line))
