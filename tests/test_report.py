@@ -411,6 +411,7 @@ def _batch(tmp_path: Path) -> tuple[Path, Path, list[tuple[str, dict[str, Any]]]
     shutil.copyfile(SEED, src / "商务局.xlsx")
     shutil.copyfile(SEED, src / "二科" / "商务局补报.xlsx")
     shutil.copyfile(SAMPLES / "03-稷山医保配套2020.xlsx", src / "稷山.xlsx")
+    shutil.copyfile(SAMPLES / "05-永德营养改善2022.xlsx", src / "已删除.xlsx")
     _vague_workbook(src / "改后.xlsx")
     (src / "坏文件.xlsx").write_text("不是工作簿", encoding="utf-8")
     out = tmp_path / "评分结果"
@@ -424,13 +425,15 @@ def test_batch_report_drafts_and_feedback_letters(tmp_path: Path) -> None:
     src, out, results = _batch(tmp_path)
     # An input changed after the batch scored it: its draft fails, the others do not.
     _vague_workbook(src / "改后.xlsx", UNIT_INFO)
+    (src / "已删除.xlsx").unlink()  # and one removed since
     reports = write_report_drafts(results, str(src), str(out), NATIONAL)
     assert set(reports) == {"商务局.xlsx", "二科/商务局补报.xlsx", "稷山.xlsx"}
     for rel, name in reports.items():
         scored = next(d["output"] for r, d in results if r == rel)
         assert name == scored.replace(".scored.xlsx", ".自评报告.docx")  # beside its scored copy
         assert [t for s, t in _paragraphs((out / name).read_bytes()) if s == H1] == list(HEADINGS)
-    assert set(reports.failures) == {"改后.xlsx"}
+    assert set(reports.failures) == {"改后.xlsx", "已删除.xlsx"}
+    assert "无法读取文件" in reports.failures["已删除.xlsx"]["message"]
     failure = reports.failures["改后.xlsx"]
     assert failure["code"] == "report.draft_failed" and "评分之后被改动" in failure["message"]
     # Same input, same bytes.
@@ -442,6 +445,7 @@ def test_batch_report_drafts_and_feedback_letters(tmp_path: Path) -> None:
     assert letters["商务局.xlsx"] == letters["二科/商务局补报.xlsx"] == "反馈/长沙市芙蓉区商务局.docx"
     assert letters["稷山.xlsx"] == "反馈/稷山县医疗保障局.docx"
     assert letters["坏文件.xlsx"] == "反馈/坏文件.docx"
+    assert letters["已删除.xlsx"] == "反馈/永德县教育体育局.docx"  # its result still names the unit
     assert not letters.failures
     both = "\n".join(p.text for p in _doc((out / "反馈" / "长沙市芙蓉区商务局.docx").read_bytes()).paragraphs)
     assert "（一）二科/商务局补报.xlsx" in both and "（二）商务局.xlsx" in both
