@@ -54,6 +54,7 @@ ROWS = Section("指标行（I1–I7 与偏差说明）")
 TOTAL = Section("总分（I5）")
 GOALS = Section("绩效目标质量")
 UNIT = Section("项目与单位")
+DRAFTS = Section("报告与反馈单初稿（`perf-xlsx report`）")
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
@@ -98,9 +99,6 @@ ALL: tuple[FindingCode, ...] = (
                 "已读取并评分，但评分副本未能生成或写出（原因见 message，例如输出文件夹不可写；评分结果仍在该行中）", written_to="`results.jsonl`（status = failed）"),
     FindingCode(BATCH, "batch.internal_error", None, "内部错误",
                 "处理时出现内部错误（请将文件反馈给开发者）", written_to="`results.jsonl`（status = failed）"),
-    FindingCode(BATCH, "report.draft_failed", W, "报告或反馈单未能生成",
-                "批量生成自评报告 / 整改反馈单时，某个文件的初稿未能生成（原因见 message，例如工作簿在评分后被改动、"
-                "模板不可用）；其他文件照常生成，评分结果不受影响", written_to="草稿的生成结果（`perf_xlsx.draft` 返回的 failures）"),
     FindingCode(BATCH, "batch.skipped", None, "跳过的文件",
                 "不是输入工作簿而被跳过：锁文件、隐藏/系统文件、非电子表格、本工具自己的输出", written_to="`skipped.jsonl`"),
 
@@ -273,6 +271,11 @@ ALL: tuple[FindingCode, ...] = (
                 "项目清单中某项目金额 ≠ 其自评表", cell="清单单元格"),
     FindingCode(UNIT, "unit.project_missing", W, "清单与自评表不对应",
                 "清单与自评表不对应", cell="清单行或项目名称"),
+
+    FindingCode(DRAFTS, "report.draft_failed", W, "报告或反馈单未能生成",
+                "为批量结果生成自评报告 / 整改反馈单初稿时，某个文件的初稿未能生成（原因见 message，例如工作簿在评分后被改动或已删除、"
+                "模板不可用）；其他文件照常生成，评分结果不受影响。列在 `perf_xlsx.draft.write_report_drafts` / "
+                "`write_feedback_letters` 返回值的 `failures` 中", cell="—"),
 )
 
 #: code -> its declaration.
