@@ -28,6 +28,7 @@ from perf_xlsx.draft import (
     DraftError,
     draft_feedback,
     draft_report,
+    results_of,
     to_pdf,
     write_feedback_letters,
     write_report_drafts,
@@ -417,6 +418,7 @@ def _batch(tmp_path: Path) -> tuple[Path, Path, list[tuple[str, dict[str, Any]]]
     out = tmp_path / "评分结果"
     perf_xlsx.batch(src, out, jobs=1, recursive=True)
     lines = [json.loads(x) for x in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert list(results_of(str(out / "results.jsonl"))) == [(d["file"], d) for d in lines]
     return src, out, [(d["file"], d) for d in lines]
 
 

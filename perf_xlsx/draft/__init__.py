@@ -10,10 +10,11 @@ from perf_xlsx.draft.drafts import (
     DraftRun,
     draft_feedback,
     draft_report,
+    results_of,
     to_pdf,
     write_feedback_letters,
     write_report_drafts,
 )
 
-__all__ = ["DraftError", "DraftRun", "draft_feedback", "draft_report", "to_pdf", "write_feedback_letters",
-           "write_report_drafts"]
+__all__ = ["DraftError", "DraftRun", "draft_feedback", "draft_report", "results_of", "to_pdf",
+           "write_feedback_letters", "write_report_drafts"]

@@ -8,12 +8,13 @@ mapping's ``failures`` (a finding, code ``report.draft_failed``) and the others 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any, Iterable, Optional, Union
+from typing import Any, Iterable, Iterator, Optional, Union
 
 from perf_xlsx.draft.book import FALLBACK_TIME, Book, DraftError, load_book
 from perf_xlsx.draft.doc import Doc
@@ -25,7 +26,7 @@ from perf_xlsx.fileutil import atomic_write_bytes
 from perf_xlsx.rules import Profile
 
 __all__ = ["DRAFT_FAILED", "DraftRun", "FEEDBACK_DIR", "REPORT_SUFFIX", "draft_feedback", "draft_report",
-           "report_name", "to_pdf", "write_feedback_letters", "write_report_drafts"]
+           "report_name", "results_of", "to_pdf", "write_feedback_letters", "write_report_drafts"]
 
 REPORT_SUFFIX = ".自评报告.docx"
 FEEDBACK_DIR = "反馈"
@@ -191,6 +192,16 @@ def write_feedback_letters(results: Iterable[tuple[str, dict[str, Any]]], src_fo
         for rel, _, _ in files:
             run[rel] = target
     return run
+
+
+def results_of(jsonl: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(input path, result) for each line of a batch's results.jsonl: what the two functions
+    above take."""
+    with open(jsonl, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                data = json.loads(line)
+                yield str(data.get("file", "")), data
 
 
 def soffice() -> Optional[str]:
