@@ -14,6 +14,7 @@ import re
 import shutil
 import zipfile
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -310,17 +311,31 @@ def test_gaps_are_red_fill_runs_and_section_seven_says_none_without_notes(tmp_pa
     assert _section(draft_report(str(quiet), _result(quiet)), HEADINGS[6]).split("\n")[1] == "无。"
 
 
+def _redated(src: Path, dst: Path, stamp: str) -> Path:
+    """A copy of ``src`` whose docProps/core.xml says it was last saved at ``stamp``."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(), data)
+            zout.writestr(info, data)
+    return dst
+
+
 def test_report_is_deterministic_and_dated_from_the_workbook(tmp_path: Path) -> None:
     result = _result(SEED)
     a = draft_report(str(SEED), result)
     copy = tmp_path / "copy.xlsx"
     shutil.copyfile(SEED, copy)
-    b = draft_report(str(copy), result)
-    assert a == b
-    with zipfile.ZipFile(io.BytesIO(a)) as z:
-        assert {i.date_time for i in z.infolist()} == {(2020, 1, 1, 0, 0, 0)}  # the sample's core.xml
-    props = _doc(a).core_properties
-    assert props.created.year == 2020 and props.modified == props.created
+    assert draft_report(str(copy), result) == a  # same input, same bytes, wherever it lies
+    saved = _redated(SEED, tmp_path / "saved.xlsx", "2022-03-15T08:30:05Z")
+    c = draft_report(str(saved), _result(saved))
+    with zipfile.ZipFile(io.BytesIO(c)) as z:
+        assert {i.date_time for i in z.infolist()} == {(2022, 3, 15, 8, 30, 4)}  # zip times are even seconds
+    props = _doc(c).core_properties
+    stamps = {d.replace(tzinfo=None) for d in (props.created, props.modified, props.last_printed)}
+    assert stamps == {datetime(2022, 3, 15, 8, 30, 5)}
+    assert draft_report(str(saved), _result(saved)) == c
 
 
 def test_a_workbook_changed_after_scoring_is_refused(tmp_path: Path) -> None:
@@ -520,3 +535,18 @@ def test_report_command(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "模板不是可用的 Word 文档" in bad.output
     helped = runner.invoke(cli, ["report", "--help"])
     assert "perf-xlsx report 商务局.xlsx --pdf" in helped.output and "用法：" in helped.output
+
+
+def test_report_of_a_legacy_xls(tmp_path: Path, soffice: str) -> None:
+    import subprocess
+
+    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless", "--convert-to",
+                    "xls", "--outdir", str(tmp_path), str(SEED)], check=True, capture_output=True, timeout=180)
+    xls = tmp_path / (SEED.stem + ".xls")
+    result = _result(xls)
+    assert result["status"] == "scored"
+    blob = draft_report(str(xls), result)
+    assert [t for s, t in _paragraphs(blob) if s == H1] == list(HEADINGS)
+    assert "项目支出年初预算为450.00万元，其中：招商节会200.00万元；农贸市场提质改造250.00万元" in _section(blob, HEADINGS[1])
+    with zipfile.ZipFile(io.BytesIO(blob)) as z:  # no docProps in an .xls: the fixed fallback date
+        assert {i.date_time for i in z.infolist()} == {(2020, 1, 1, 0, 0, 0)}
