@@ -338,6 +338,25 @@ def test_report_is_deterministic_and_dated_from_the_workbook(tmp_path: Path) -> 
     assert draft_report(str(saved), _result(saved)) == c
 
 
+def test_stable_zip_dates_every_entry_and_keeps_the_contents() -> None:
+    from perf_xlsx.draft.stable import stable_zip
+
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as z:  # dated now, as python-docx writes
+        z.writestr("word/document.xml", "<w:document/>" * 50)
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.comment = b"perf-xlsx"
+    when = datetime(2023, 6, 30, 17, 45, 59)
+    once = stable_zip(raw.getvalue(), when)
+    with zipfile.ZipFile(io.BytesIO(once)) as z:
+        assert z.testzip() is None
+        assert {i.date_time for i in z.infolist()} == {(2023, 6, 30, 17, 45, 58)}
+        assert z.read("word/document.xml") == b"<w:document/>" * 50 and z.comment == b"perf-xlsx"
+    assert stable_zip(once, when) == once and len(once) == len(raw.getvalue())
+    with zipfile.ZipFile(io.BytesIO(stable_zip(raw.getvalue(), datetime(1970, 1, 1)))) as z:
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}  # zip dates start in 1980
+
+
 def test_a_workbook_changed_after_scoring_is_refused(tmp_path: Path) -> None:
     result = _result(SEED)
     other = tmp_path / "other.xlsx"

@@ -9,8 +9,10 @@ too, because python-docx stamps each entry with the clock.
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime
 from typing import Any, Union
+from xml.sax.saxutils import escape
 
 from perf_xlsx.draft.doc import Doc, PageBreak, Para, Table
 from perf_xlsx.draft.stable import stable_zip
@@ -59,88 +61,100 @@ def _clear_body(doc: Any) -> None:
             body.remove(child)
 
 
-def _cell_borders(table: Any) -> None:
-    """Borders set on the table itself, for a template whose table style has none."""
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import nsdecls
-
-    borders = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
-                      for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
-    # In the schema's order: tblBorders comes before shd, tblLayout, tblCellMar and tblLook.
-    table._tbl.tblPr.insert_element_before(parse_xml(f'<w:tblBorders {nsdecls("w")}>{borders}</w:tblBorders>'),
-                                           "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption",
-                                           "w:tblDescription", "w:tblPrChange")
+_BORDERS = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
+                   for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
+# Characters XML 1.0 cannot carry (cell text is cleaned when read; messages are the tool's own,
+# but a draft must never fail on one stray character).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 class _Ids(dict[str, str]):
-    """Style name → style id, looked up once: python-docx's by-name lookup scans every style
-    for the default on each call (most of a draft's time)."""
+    """Style name → style id, looked up once."""
 
     def __init__(self, doc: Any) -> None:
         super().__init__((s.name, s.style_id) for s in doc.styles)
 
 
-def _styled(paragraph: Any, style_id: str) -> Any:
-    paragraph._p.get_or_add_pPr().style = style_id
-    return paragraph
+def _text(text: str) -> str:
+    return escape(_NOT_XML.sub("", text), {'"': "&quot;"})
 
 
-def _add_table(doc: Any, block: Table, ids: _Ids) -> None:
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Mm
+def _runs(text: str, rpr: str) -> str:
+    """A run per line: line breaks typed in a cell become <w:br/>."""
+    out = []
+    for i, line in enumerate(text.split("\n")):
+        br = "<w:br/>" if i else ""
+        out.append(f'<w:r>{rpr}{br}<w:t xml:space="preserve">{_text(line)}</w:t></w:r>')
+    return "".join(out)
 
-    table = doc.add_table(rows=1 + len(block.rows), cols=len(block.header))
-    table.style = doc.styles[TABLE_STYLE]
-    if not table.style.element.xpath("./w:tblPr/w:tblBorders"):
-        _cell_borders(table)
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    # The header row repeats on every page of a long table.
-    tr_pr = table.rows[0]._tr.get_or_add_trPr()
-    header = OxmlElement("w:tblHeader")
-    header.set(qn("w:val"), "true")
-    tr_pr.append(header)
+
+def _para_xml(block: Para, ids: _Ids) -> str:
+    runs = []
+    for run in block.runs:
+        props = (f'<w:rStyle w:val="{_text(ids[FILL])}"/>' if run.fill else "") + ("<w:b/>" if run.bold else "")
+        runs.append(_runs(run.text, f"<w:rPr>{props}</w:rPr>" if props else ""))
+    return f'<w:p><w:pPr><w:pStyle w:val="{_text(ids[block.style])}"/></w:pPr>{"".join(runs)}</w:p>'
+
+
+def _twips(mm: float) -> int:
+    return round(mm * 1440 / 25.4)
+
+
+def _table_xml(block: Table, ids: _Ids, borders: bool) -> str:
+    """A table in the template's 自评表格 style (borders written on the table only when that
+    style has none), columns fixed to ``widths``, the header row repeated on each page."""
+    grid = "".join(f'<w:gridCol w:w="{_twips(w)}"/>' for w in block.widths)
+    rows = []
     for r, values in enumerate((block.header, *block.rows)):
-        cells = table.rows[r].cells
-        for c, value in enumerate(values):
-            cell = cells[c]
-            cell.width = Mm(block.widths[c])
-            p = _styled(cell.paragraphs[0], ids[TABLE_HEAD if r == 0 else TABLE_TEXT])
-            lines = value.split("\n")
-            for i, line in enumerate(lines):
-                run = p.add_run(line)
-                if r - 1 in block.bold_rows:
-                    run.bold = True
-                if i < len(lines) - 1:
-                    run.add_break()
-    for c, width in enumerate(block.widths):
-        table.columns[c].width = Mm(width)
+        style = _text(ids[TABLE_HEAD if r == 0 else TABLE_TEXT])
+        rpr = "<w:rPr><w:b/></w:rPr>" if r - 1 in block.bold_rows else ""
+        cells = "".join(f'<w:tc><w:tcPr><w:tcW w:w="{_twips(w)}" w:type="dxa"/></w:tcPr>'
+                        f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr>{_runs(v, rpr)}</w:p></w:tc>'
+                        for v, w in zip(values, block.widths))
+        head = '<w:trPr><w:tblHeader/></w:trPr>' if r == 0 else ""
+        rows.append(f"<w:tr>{head}{cells}</w:tr>")
+    tbl_pr = (f'<w:tblPr><w:tblStyle w:val="{_text(ids[TABLE_STYLE])}"/><w:tblW w:w="0" w:type="auto"/>'
+              f'<w:jc w:val="center"/>{"<w:tblBorders>" + _BORDERS + "</w:tblBorders>" if borders else ""}'
+              '<w:tblLayout w:type="fixed"/><w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" '
+              'w:firstColumn="1" w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr>')
+    return f"<w:tbl>{tbl_pr}<w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>"
+
+
+def _body_xml(content: Doc, ids: _Ids, borders: bool) -> str:
+    """The document body, written as WordprocessingML text and parsed once (python-docx's
+    element-by-element API took most of a draft's time)."""
+    parts = []
+    for block in content.blocks:
+        if isinstance(block, Para):
+            parts.append(_para_xml(block, ids))
+        elif isinstance(block, Table):
+            parts.append(_table_xml(block, ids, borders))
+        elif isinstance(block, PageBreak):
+            parts.append('<w:p><w:r><w:br w:type="page"/></w:r></w:p>')
+    return "".join(parts)
 
 
 def render(content: Doc, *, when: datetime, template: TemplateSource = None, kind: str = "report",
            author: str = "perf-xlsx") -> bytes:
     """``content`` as .docx bytes; ``template`` is a path or bytes (None: the built-in one)."""
-    from docx.enum.text import WD_BREAK
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
 
     doc = _open_template(template, kind)
     ensure_styles(doc)
     _clear_body(doc)
     ids = _Ids(doc)
-    for block in content.blocks:
-        if isinstance(block, Para):
-            p = _styled(doc.add_paragraph(), ids[block.style])
-            for run in block.runs:
-                r = p.add_run(run.text)
-                if run.fill:
-                    r._r.get_or_add_rPr().style = ids[FILL]
-                if run.bold:
-                    r.bold = True
-        elif isinstance(block, Table):
-            _add_table(doc, block, ids)
-        elif isinstance(block, PageBreak):
-            doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    table_style = next(s for s in doc.styles if s.name == TABLE_STYLE and s.type == WD_STYLE_TYPE.TABLE)
+    borders = not table_style.element.xpath("./w:tblPr/w:tblBorders")
+    body = doc.element.body
+    wrapper = parse_xml(f"<w:body {nsdecls('w')}>{_body_xml(content, ids, borders)}</w:body>")
+    sect = body.sectPr
+    for child in list(wrapper):
+        if sect is not None:
+            sect.addprevious(child)
+        else:
+            body.append(child)
     props = doc.core_properties
     props.title = content.title
     props.subject = content.subject
