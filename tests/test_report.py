@@ -355,6 +355,10 @@ def test_stable_zip_dates_every_entry_and_keeps_the_contents() -> None:
     assert stable_zip(once, when) == once and len(once) == len(raw.getvalue())
     with zipfile.ZipFile(io.BytesIO(stable_zip(raw.getvalue(), datetime(1970, 1, 1)))) as z:
         assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}  # zip dates start in 1980
+    # Headers not where the directory says (bytes before the zip): rewritten entry by entry.
+    with zipfile.ZipFile(io.BytesIO(stable_zip(b"#!prefix\n" + raw.getvalue(), when))) as z:
+        assert {i.date_time for i in z.infolist()} == {(2023, 6, 30, 17, 45, 58)}
+        assert z.read("[Content_Types].xml") == b"<Types/>"
 
 
 def test_a_workbook_changed_after_scoring_is_refused(tmp_path: Path) -> None:
