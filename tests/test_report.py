@@ -391,6 +391,16 @@ def test_a_restyled_template_changes_the_report(tmp_path: Path) -> None:
     assert [p.text for p in out.paragraphs if p.style.name == H1] == list(HEADINGS)  # H1 added back
     # The template's own sample text is not carried into the report.
     assert not any("perf-xlsx report 的 Word 模板" in p.text for p in out.paragraphs)
+    # A template that calls a paragraph style 待填写 (the drafts' character style) is refused by name.
+    from docx.enum.style import WD_STYLE_TYPE
+
+    from perf_xlsx.draft.render import TemplateError
+
+    clash = docx.Document()
+    clash.styles.add_style(FILL, WD_STYLE_TYPE.PARAGRAPH)
+    clash.save(str(tmp_path / "冲突.docx"))
+    with pytest.raises(TemplateError, match="样式「待填写」应为字符样式"):
+        draft_report(str(SEED), _result(SEED), template=str(tmp_path / "冲突.docx"))
 
 
 def test_phrases_file_rewords_problems_and_is_checked(tmp_path: Path) -> None:

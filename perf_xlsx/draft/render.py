@@ -18,9 +18,11 @@ from perf_xlsx.draft.doc import Doc, PageBreak, Para, Table
 from perf_xlsx.draft.stable import stable_zip
 from perf_xlsx.draft.styles import (
     FILL,
+    STYLES,
     TABLE_HEAD,
     TABLE_STYLE,
     TABLE_TEXT,
+    TemplateError,
     build_template,
     ensure_styles,
 )
@@ -28,10 +30,6 @@ from perf_xlsx.draft.styles import (
 __all__ = ["TemplateError", "render", "stable_zip"]
 
 TemplateSource = Union[str, bytes, None]
-
-
-class TemplateError(ValueError):
-    """A --template file that is not a usable Word document (Chinese message)."""
 
 
 _DEFAULTS: dict[str, bytes] = {}
@@ -69,10 +67,16 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 class _Ids(dict[str, str]):
-    """Style name → style id, looked up once."""
+    """Style name → style id of the drafts' styles, each of its own type (a template may name a
+    paragraph style and a character style alike)."""
 
     def __init__(self, doc: Any) -> None:
-        super().__init__((s.name, s.style_id) for s in doc.styles)
+        from docx.enum.style import WD_STYLE_TYPE
+
+        types = {spec.name: (WD_STYLE_TYPE.PARAGRAPH if spec.kind == "paragraph" else WD_STYLE_TYPE.CHARACTER)
+                 for spec in STYLES}
+        types[TABLE_STYLE] = WD_STYLE_TYPE.TABLE
+        super().__init__((s.name, s.style_id) for s in doc.styles if types.get(s.name) == s.type)
 
 
 def _text(text: str) -> str:
@@ -137,7 +141,6 @@ def _body_xml(content: Doc, ids: _Ids, borders: bool) -> str:
 def render(content: Doc, *, when: datetime, template: TemplateSource = None, kind: str = "report",
            author: str = "perf-xlsx") -> bytes:
     """``content`` as .docx bytes; ``template`` is a path or bytes (None: the built-in one)."""
-    from docx.enum.style import WD_STYLE_TYPE
     from docx.oxml import parse_xml
     from docx.oxml.ns import nsdecls
 
@@ -145,8 +148,8 @@ def render(content: Doc, *, when: datetime, template: TemplateSource = None, kin
     ensure_styles(doc)
     _clear_body(doc)
     ids = _Ids(doc)
-    table_style = next(s for s in doc.styles if s.name == TABLE_STYLE and s.type == WD_STYLE_TYPE.TABLE)
-    borders = not table_style.element.xpath("./w:tblPr/w:tblBorders")
+    table_style = doc.styles.element.get_by_id(ids[TABLE_STYLE])
+    borders = not table_style.xpath("./w:tblPr/w:tblBorders")
     body = doc.element.body
     wrapper = parse_xml(f"<w:body {nsdecls('w')}>{_body_xml(content, ids, borders)}</w:body>")
     sect = body.sectPr

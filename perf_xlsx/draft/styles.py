@@ -23,7 +23,7 @@ from typing import Any, Optional
 
 from perf_xlsx.draft.stable import stable_zip
 
-__all__ = ["STYLES", "StyleSpec", "build_template", "ensure_styles", "TITLE", "BODY", "H1", "H2", "H3",
+__all__ = ["STYLES", "StyleSpec", "TemplateError", "build_template", "ensure_styles", "TITLE", "BODY", "H1", "H2", "H3",
            "TABLE_TEXT", "TABLE_HEAD", "SIGN", "PLAIN", "FILL", "TABLE_STYLE", "PAGE_NUMBER"]
 
 TITLE = "公文标题"
@@ -157,17 +157,30 @@ def _add_table_style(doc: Any) -> None:
     style.element.append(tblpr)
 
 
+class TemplateError(ValueError):
+    """A --template file that is not a usable Word document (Chinese message)."""
+
+
+_KIND_NAMES = {"paragraph": "段落样式", "character": "字符样式", "table": "表格样式"}
+
+
 def ensure_styles(doc: Any) -> None:
-    """Add every style the drafts use that ``doc`` (a template) does not define."""
+    """Add every style the drafts use that ``doc`` (a template) does not define; TemplateError
+    when the template gives one of their names to a style of another type."""
     from docx.enum.style import WD_STYLE_TYPE
 
-    have = {(s.name, s.type) for s in doc.styles}
-    for spec in STYLES:
-        kind = WD_STYLE_TYPE.PARAGRAPH if spec.kind == "paragraph" else WD_STYLE_TYPE.CHARACTER
-        if (spec.name, kind) not in have:
-            _add_style(doc, spec)
-    if (TABLE_STYLE, WD_STYLE_TYPE.TABLE) not in have:
-        _add_table_style(doc)
+    have = {s.name: s.type for s in doc.styles}
+    wanted = [(spec.name, spec.kind, spec) for spec in STYLES] + [(TABLE_STYLE, "table", None)]
+    for name, kind, spec in wanted:
+        wd = {"paragraph": WD_STYLE_TYPE.PARAGRAPH, "character": WD_STYLE_TYPE.CHARACTER,
+              "table": WD_STYLE_TYPE.TABLE}[kind]
+        if name not in have:
+            if spec is None:
+                _add_table_style(doc)
+            else:
+                _add_style(doc, spec)
+        elif have[name] != wd:
+            raise TemplateError(f"模板中的样式「{name}」应为{_KIND_NAMES[kind]}，请在 Word 中改正或改用其他名称")
 
 
 def _page_setup(doc: Any) -> None:
