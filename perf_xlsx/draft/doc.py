@@ -35,6 +35,7 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
     widths: tuple[float, ...]  # column widths in millimetres
     bold_rows: frozenset[int] = frozenset()  # indices into rows (totals)
+    centered: frozenset[int] = frozenset()  # column indices of figures (表格数字 style)
 
     @property
     def text(self) -> str:

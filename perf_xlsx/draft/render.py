@@ -20,6 +20,7 @@ from perf_xlsx.draft.styles import (
     FILL,
     STYLES,
     TABLE_HEAD,
+    TABLE_NUMBER,
     TABLE_STYLE,
     TABLE_TEXT,
     TemplateError,
@@ -109,14 +110,15 @@ def _table_xml(block: Table, ids: _Ids, borders: bool) -> str:
     style has none), columns fixed to ``widths``, the header row repeated on each page."""
     grid = "".join(f'<w:gridCol w:w="{_twips(w)}"/>' for w in block.widths)
     rows = []
+    head, text, number = (_text(ids[name]) for name in (TABLE_HEAD, TABLE_TEXT, TABLE_NUMBER))
     for r, values in enumerate((block.header, *block.rows)):
-        style = _text(ids[TABLE_HEAD if r == 0 else TABLE_TEXT])
         rpr = "<w:rPr><w:b/></w:rPr>" if r - 1 in block.bold_rows else ""
         cells = "".join(f'<w:tc><w:tcPr><w:tcW w:w="{_twips(w)}" w:type="dxa"/></w:tcPr>'
-                        f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr>{_runs(v, rpr)}</w:p></w:tc>'
-                        for v, w in zip(values, block.widths))
-        head = '<w:trPr><w:tblHeader/></w:trPr>' if r == 0 else ""
-        rows.append(f"<w:tr>{head}{cells}</w:tr>")
+                        f'<w:p><w:pPr><w:pStyle w:val="{head if r == 0 else number if c in block.centered else text}"/>'
+                        f'</w:pPr>{_runs(v, rpr)}</w:p></w:tc>'
+                        for c, (v, w) in enumerate(zip(values, block.widths)))
+        repeat = '<w:trPr><w:tblHeader/></w:trPr>' if r == 0 else ""
+        rows.append(f"<w:tr>{repeat}{cells}</w:tr>")
     tbl_pr = (f'<w:tblPr><w:tblStyle w:val="{_text(ids[TABLE_STYLE])}"/><w:tblW w:w="0" w:type="auto"/>'
               f'<w:jc w:val="center"/>{"<w:tblBorders>" + _BORDERS + "</w:tblBorders>" if borders else ""}'
               '<w:tblLayout w:type="fixed"/><w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" '

@@ -562,7 +562,7 @@ def attachment_tables(result: dict[str, Any]) -> list[tuple[str, Table, Table]]:
             rows=(("年度资金总额", _m(total.get("initial")), _m(f.get("budget")), _m(f.get("executed")),
                    pct(f["rate"]) if _num(f.get("rate")) is not None else "", _v(f.get("weight")),
                    _v(f.get("score_entered")), _v(f.get("score"))),),
-            widths=(26, 18, 18, 18, 16, 14, 18, 18))
+            widths=(26, 18, 18, 18, 16, 14, 18, 18), centered=frozenset(range(1, 8)))
         rows = []
         for ind in p.get("indicators", []):
             rows.append((ind.get("level1") or "", ind.get("level2") or "", ind.get("name") or "",
@@ -573,7 +573,7 @@ def attachment_tables(result: dict[str, Any]) -> list[tuple[str, Table, Table]]:
         rows.append(("等级", "", "", "", "", "", "", t.get("grade") or (p.get("ungraded") or "未定级")))
         indicators = Table(header=("一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "自评得分", "核定得分"),
                            rows=tuple(rows), widths=(18, 20, 30, 20, 20, 12, 14, 14),
-                           bold_rows=frozenset({len(rows) - 2, len(rows) - 1}))
+                           bold_rows=frozenset({len(rows) - 2, len(rows) - 1}), centered=frozenset({3, 4, 5, 6, 7}))
         out.append((f"{p.get('name') or p.get('sheet')}（工作表「{p.get('sheet')}」）", funds, indicators))
     return out
 

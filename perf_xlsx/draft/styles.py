@@ -24,7 +24,7 @@ from typing import Any, Optional
 from perf_xlsx.draft.stable import stable_zip
 
 __all__ = ["STYLES", "StyleSpec", "TemplateError", "build_template", "ensure_styles", "TITLE", "BODY", "H1", "H2", "H3",
-           "TABLE_TEXT", "TABLE_HEAD", "SIGN", "PLAIN", "FILL", "TABLE_STYLE", "PAGE_NUMBER"]
+           "TABLE_TEXT", "TABLE_HEAD", "TABLE_NUMBER", "SIGN", "PLAIN", "FILL", "TABLE_STYLE", "PAGE_NUMBER"]
 
 TITLE = "公文标题"
 BODY = "公文正文"
@@ -34,6 +34,7 @@ H2 = "二级标题"
 H3 = "三级标题"
 TABLE_TEXT = "表格文字"
 TABLE_HEAD = "表格表头"
+TABLE_NUMBER = "表格数字"  # figures in a table, centred
 SIGN = "落款"
 PAGE_NUMBER = "页码"
 FILL = "待填写"  # character style: what the unit still has to write, in red
@@ -72,6 +73,7 @@ STYLES: tuple[StyleSpec, ...] = (
     StyleSpec(H3, "paragraph", bold=True, first_line=32, outline=2, keep_next=True),
     StyleSpec(TABLE_TEXT, "paragraph", size=10.5, align="left", line=None),
     StyleSpec(TABLE_HEAD, "paragraph", east_asia="黑体", size=10.5, align="center", line=None),
+    StyleSpec(TABLE_NUMBER, "paragraph", size=10.5, align="center", line=None),
     StyleSpec(SIGN, "paragraph", align="right"),
     StyleSpec(PAGE_NUMBER, "paragraph", east_asia="宋体", size=14, align="center", line=None),
     StyleSpec(FILL, "character", color="FF0000"),
