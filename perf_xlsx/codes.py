@@ -55,6 +55,7 @@ TOTAL = Section("总分（I5）")
 GOALS = Section("绩效目标质量")
 UNIT = Section("项目与单位")
 TRANSFER = Section("转移支付区域绩效自评表与按来源列示的资金表")
+DRAFTS = Section("报告与反馈单初稿（`perf-xlsx report`）")
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
@@ -293,6 +294,10 @@ ALL: tuple[FindingCode, ...] = (
     FindingCode(TRANSFER, "funds.management_contradiction", W, "资金管理情况前后矛盾",
                 "资金管理情况某项写明存在问题（存在问题栏有内容，或情况说明写“存在……问题”），而该项情况说明或本块的总体情况写无问题",
                 cell="写明问题的单元格"),
+    FindingCode(DRAFTS, "report.draft_failed", W, "报告或反馈单未能生成",
+                "为批量结果生成自评报告 / 整改反馈单初稿时，某个文件的初稿未能生成（原因见 message，例如工作簿在评分后被改动或已删除、"
+                "模板不可用）；其他文件照常生成，评分结果不受影响。列在 `perf_xlsx.draft.write_report_drafts` / "
+                "`write_feedback_letters` 返回值的 `failures` 中", cell="—"),
 )
 
 #: code -> its declaration.

@@ -65,6 +65,8 @@ LAYER_OF: dict[str, str] = {
     "perf_xlsx.results": "judge",
     # write: the scored copy, the blank template.
     "perf_xlsx.write": "write",
+    # the Word drafts (自评报告, 整改反馈单) written from a result and its workbook.
+    "perf_xlsx.draft": "write",
     # batch: folder runs and their 汇总.xlsx.
     "perf_xlsx.bulk": "batch",
     # api: the analyst's Python API (evaluate / batch / template, results as DataFrames), over

@@ -216,7 +216,7 @@ def _same(a: Any, b: Any) -> bool:
 def test_blank_template_structure(tmp_path: Path) -> None:
     path = _write(tmp_path, projects=2, year=2024)
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["填报说明", "项目清单", "项目1", "项目2"]
+    assert wb.sheetnames == ["填报说明", "项目清单", "项目1", "项目2", "单位信息"]
     for ws in _project_sheets(wb):
         assert _one(ws, "项目支出绩效自评表")
         assert _one(ws, "（2024年度）")
@@ -254,6 +254,48 @@ def test_blank_template_structure(tmp_path: Path) -> None:
     assert [c.value for c in unit[_one(unit, "序号").row]][:6] == ["序号", "项目名称", "年初预算数", "全年预算数",
                                                                   "全年执行数", "执行率"]
     assert _one(unit, "合计")
+
+
+def test_unit_info_sheet_lists_the_report_fields_and_reads_back(tmp_path: Path) -> None:
+    from perf_xlsx.read.grid import read_grid
+    from perf_xlsx.read.unit_info import FIELDS, read_unit_info
+
+    path = _write(tmp_path, projects=2, year=2024)
+    ws = openpyxl.load_workbook(path)["单位信息"]
+    labels = [ws.cell(r, 1).value for r in range(4, 4 + len(FIELDS))]
+    assert labels == [f.label for f in FIELDS]
+    assert {"编制情况", "在职人数", "主要职能", "资金管理制度"} <= set(labels)
+    assert all(ws.cell(r, 2).fill.fgColor.rgb == YELLOW for r in range(4, 4 + len(FIELDS)))
+    # Blank, it reads as no information at all (the hints in column C are never values).
+    assert read_unit_info(read_grid(str(path))).values == {}
+    # Filled in by a person (openpyxl), it reads back field by field, with the cell of each value.
+    wb = openpyxl.load_workbook(path)
+    ws = wb["单位信息"]
+    ws["B5"] = "行政编制7个，事业编制12个"
+    ws["B8"] = "贯彻落实招商引资政策\n负责商业网点规划"
+    wb.save(path)
+    info = read_unit_info(read_grid(str(path)))
+    assert info is not None
+    assert info.values == {"staffing": "行政编制7个，事业编制12个", "functions": "贯彻落实招商引资政策\n负责商业网点规划"}
+    assert info.cells == {"staffing": "B5", "functions": "B8"}
+
+
+def test_unit_info_sheet_is_not_read_as_a_table(tmp_path: Path) -> None:
+    path = _write(tmp_path, projects=2, year=2024)
+    result = evaluate_file(str(path), NATIONAL)
+    assert result.model is not None
+    assert [p.sheet for p in result.model.projects] == ["项目1", "项目2"]
+    assert result.model.unit is not None and result.model.unit.sheet == "项目清单"
+    assert not [f for f in result.findings if f.sheet == "单位信息"]
+    # Even as the only sheet besides the tables, before them and without the 项目清单.
+    wb = openpyxl.load_workbook(path)
+    del wb["项目清单"]
+    wb.move_sheet("单位信息", offset=-3)
+    wb.save(path)
+    again = evaluate_file(str(path), NATIONAL)
+    assert again.model is not None and again.model.unit is None
+    assert [p.sheet for p in again.model.projects] == ["项目1", "项目2"]
+    assert not [f for f in again.findings if f.sheet == "单位信息"]
 
 
 def test_blank_template_validations(tmp_path: Path) -> None:

@@ -225,6 +225,11 @@ def batch(folder: str, outdir: Optional[str], jobs: Optional[int], recursive: bo
     sys.exit(130 if report.interrupted else report.exit_code)
 
 
+from perf_xlsx.cli.report_cmd import report as _report  # noqa: E402  (perf-xlsx report, issue 15)
+
+cli.add_command(_report)
+
+
 def main() -> None:
     """The console script ``perf-xlsx`` (and ``python -m perf_xlsx``)."""
     # A GBK or ASCII console must not crash the tool: unencodable characters become '?'.

@@ -27,6 +27,8 @@ from perf_xlsx.a1 import ref as a1
 from perf_xlsx.fileutil import atomic_write
 from perf_xlsx.judge.numbers import round2
 from perf_xlsx.judge.scoring import funds_points
+from perf_xlsx.read.unit_info import FIELDS as UNIT_INFO_FIELDS
+from perf_xlsx.read.unit_info import UNIT_INFO_SHEET
 from perf_xlsx.rules import Profile
 from perf_xlsx.write.template_data import (
     BLANK_ROWS,
@@ -45,9 +47,12 @@ from perf_xlsx.write.template_data import (
 )
 from perf_xlsx.write.template_help import help_lines
 
-__all__ = ["DEFAULT_FILENAME", "write_template", "write_workbook"]
+__all__ = ["DEFAULT_FILENAME", "DEFAULT_NOTE", "UNIT_INFO_NOTE", "write_template", "write_workbook"]
 
 DEFAULT_FILENAME = "项目支出绩效自评表.xlsx"
+#: The note under a blank project table: the template's own words, not the unit's (the report
+#: draft does not quote it as the unit's 其他需要说明的问题).
+DEFAULT_NOTE = "说明：浅黄色单元格为填报项，灰色单元格为自动计算；填报口径和评分规则见「填报说明」工作表。"
 HELP_SHEET = "填报说明"
 UNIT_SHEET = "项目清单"
 # A fixed creation time keeps the output byte-for-byte reproducible (the committed template
@@ -369,7 +374,7 @@ def _write_project(wb: Any, f: _Formats, p: ProjectData, year: int, profile: Pro
     s.merge(r, 1, r, 3, "填表人：", f.note)
     s.merge(r, 4, r, 6, "联系电话：", f.note)
     s.merge(r, 7, r, NCOLS, "填报日期：", f.note)
-    notes = p.notes or ("说明：浅黄色单元格为填报项，灰色单元格为自动计算；填报口径和评分规则见「填报说明」工作表。",)
+    notes = p.notes or (DEFAULT_NOTE,)
     for text in notes:
         r += 1
         s.merge(r, 1, r, NCOLS, text, f.note)
@@ -476,6 +481,44 @@ def _write_help(wb: Any, f: _Formats, profile: Profile) -> None:
     ws.fit_to_pages(1, 0)
 
 
+def _write_unit_info(wb: Any, f: _Formats, data: WorkbookData) -> None:
+    """The 单位信息 sheet: what the report draft (perf-xlsx report) cannot read from the tables.
+
+    Not scored and not checked; its fields are read.unit_info's, in that order."""
+    ws = wb.add_worksheet(UNIT_INFO_SHEET)
+    s = _Sheet(ws)
+    widths = (24, 72, 44)
+    for i, width in enumerate(widths):
+        ws.set_column(i, i, width)
+    s.merge(1, 1, 1, 3, "单位信息（用于生成绩效自评报告）", f.title)
+    ws.set_row(0, 30)
+    s.merge(2, 1, 2, 3, UNIT_INFO_NOTE, f.note)
+    ws.set_row(1, _height(UNIT_INFO_NOTE, sum(widths), line=14.0))
+    for col, text in enumerate(("填报项", "内容", "用于报告的部分及填写说明"), 1):
+        s.put(3, col, text, f.label)
+    ws.set_row(2, 22)
+    row = 4
+    for info in UNIT_INFO_FIELDS:
+        hint = f"{info.section}：{info.hint}"
+        s.put(row, 1, info.label, f.label)
+        given = dict(data.unit_info)
+        value = given.get(info.key) or (data.unit_name if info.key == "unit_name" else None)
+        s.put(row, 2, value, f.input_text)
+        s.put(row, 3, hint, f.help_text)
+        short = info.key in ("unit_name", "staffing", "headcount", "contact")
+        ws.set_row(row - 1, max(22.0 if short else 60.0, _height(hint, widths[2]),
+                                _height(str(value or ""), widths[1])))
+        row += 1
+    ws.freeze_panes(3, 0)
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+
+
+UNIT_INFO_NOTE = ("说明：本表供 perf-xlsx report 生成《项目支出绩效自评报告》初稿时使用，不参与评分。"
+                  "自评表中没有的内容（编制、人数、职能、管理制度、组织实施等）在此填写；"
+                  "不填的部分在报告中以红色【待填写：…】标出，由单位在 Word 中补写。")
+
+
 def write_workbook(path: str, data: WorkbookData, profile: Profile) -> None:
     """Write ``data`` as a standard 自评表 workbook at ``path`` (atomically)."""
     import xlsxwriter  # imported here: `perf-xlsx check` never needs it
@@ -493,6 +536,10 @@ def write_workbook(path: str, data: WorkbookData, profile: Profile) -> None:
         _write_unit(wb, f, data, [_totals(p) for p in data.projects])
         for p in data.projects:
             _write_project(wb, f, p, data.year, profile, data.example)
+        if not data.example or data.unit_info:
+            # Last, after the projects: optional, and only the report draft reads it. The
+            # example (a fixed sample with golden results) has none unless given one.
+            _write_unit_info(wb, f, data)
         # The example opens on its first project; a blank template on its instructions.
         wb.worksheets()[2 if data.example else 0].activate()
         wb.close()

@@ -101,6 +101,9 @@ class WorkbookData:
     unit_name: str = ""
     projects: tuple[ProjectData, ...] = ()
     example: bool = False
+    # (field key, text) for the 单位信息 sheet (read.unit_info.FIELDS); the blank template
+    # writes the sheet empty, the example only when given some.
+    unit_info: tuple[tuple[str, str], ...] = ()
 
 
 def blank_data(year: int, projects: int = 1) -> WorkbookData:
