@@ -56,6 +56,7 @@ GOALS = Section("绩效目标质量")
 UNIT = Section("项目与单位")
 TRANSFER = Section("转移支付区域绩效自评表与按来源列示的资金表")
 DRAFTS = Section("报告与反馈单初稿（`perf-xlsx report`）")
+CROSS = Section("跨文件核对（批量评分，只在 汇总.xlsx 中）")
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
@@ -298,6 +299,13 @@ ALL: tuple[FindingCode, ...] = (
                 "为批量结果生成自评报告 / 整改反馈单初稿时，某个文件的初稿未能生成（原因见 message，例如工作簿在评分后被改动或已删除、"
                 "模板不可用）；其他文件照常生成，评分结果不受影响。列在 `perf_xlsx.draft.write_report_drafts` / "
                 "`write_feedback_letters` 返回值的 `failures` 中", cell="—"),
+
+    # Batch-level checks: they compare a file with the others of the batch, so they are shown in
+    # 汇总.xlsx (问题清单, 问题统计) and not in any file's own result (perf_xlsx.result/1 is per file).
+    FindingCode(CROSS, "funds.implausible_amount", W, "金额明显异常",
+                "全年预算数是同批同类表中位数的 10,000 倍以上，或疑为按“元”填在“万元”表头下（至少 1,000 倍、"
+                "÷10000 后落在同批常见范围内、且该行执行率仍然成立）；同批同类表少于 5 张时不核对",
+                cell="年度资金总额行的全年预算数", written_to="`汇总.xlsx`（问题清单、问题统计）；不写入 `results.jsonl`"),
 )
 
 #: code -> its declaration.
