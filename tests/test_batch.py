@@ -16,6 +16,7 @@ from builders import LAYOUT_VARIANTS, make_workbook, seed_spec, spec_from_case
 from click.testing import CliRunner
 
 from perf_xlsx.bulk.run import LOCK_NAME, run_batch
+from perf_xlsx.codes import CODES
 from perf_xlsx.cli.commands import cli
 
 CASES = sorted((Path(__file__).parent / "data" / "real-cases").glob("*.json"))
@@ -103,7 +104,7 @@ def test_fifty_mixed_files_are_each_accounted_for_once(tmp_path: Path, scored_co
     summary = openpyxl.load_workbook(out / "汇总.xlsx", read_only=True)
     ranking = list(summary["排名"].iter_rows(min_row=4, values_only=True))
     projects = sum(len(d["projects"]) for d in lines)
-    assert len([r for r in ranking if r[5]]) == projects
+    assert len([r for r in ranking if r[16]]) == projects  # Q: 评分结果 (the totals row has none)
     unprocessed = [r for r in summary["未处理文件"].iter_rows(min_row=2, values_only=True) if r[1] in ("已跳过", "失败")]
     assert sorted((r[0], r[1]) for r in unprocessed) == sorted(
         [(d["file"], "失败") for d in lines if d["status"] == "failed"] + [(d["file"], "已跳过") for d in skipped])
@@ -293,27 +294,29 @@ def test_summary_workbook_matches_results(tmp_path: Path, soffice: str) -> None:
     out = inbox / "评分结果"
     lines = _read_results(out / "results.jsonl")
     wb = openpyxl.load_workbook(out / "汇总.xlsx")
-    assert wb.sheetnames == ["排名", "等级分布", "问题清单", "未处理文件"]
+    assert wb.sheetnames == ["排名", "等级分布", "问题统计", "问题清单", "重复提交", "未处理文件"]
     for ws in wb.worksheets:
         assert not [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
 
     ranking = wb["排名"]
-    rows = [r for r in ranking.iter_rows(min_row=4) if r[5].value is not None]  # B: 类别
+    rows = [r for r in ranking.iter_rows(min_row=4) if r[16].value is not None]  # Q: 评分结果
     projects = [(d, p) for d in lines for p in d["projects"]]
     assert len(rows) == len(projects) == report.projects > 0
-    assert {r[1].value for r in rows} == {"项目支出"}
+    assert {r[4].value for r in rows} == {"项目"}
     scores = [r[10].value for r in rows]
-    ranked = [s for s in scores if s is not None]
+    ranked = [r[10].value for r in rows if r[0].value != "—"]
     assert ranked == sorted(ranked, reverse=True) and scores[: len(ranked)] == ranked
-    assert [r[0].value for r in rows[: len(ranked)]] == list(range(1, len(ranked) + 1))
+    # Ties share a rank (1, 2, 2, 4): each 名次 is one more than the number of better scores.
+    assert [r[0].value for r in rows[: len(ranked)]] == [1 + sum(1 for t in ranked if t > s) for s in ranked]
     by_file = {d["file"]: d for d in lines}
-    assert Counter((r[3].value, r[5].value) for r in rows) == Counter((d["file"], p["name"]) for d, p in projects)
+    assert Counter((r[16].value, r[3].value) for r in rows) == Counter((d["file"], p["name"]) for d, p in projects)
     for r in rows:
-        d = by_file[r[3].value]
-        assert r[15].hyperlink is not None and unquote(r[15].hyperlink.target) == d["output"] == r[15].value
+        d = by_file[r[16].value]
+        assert r[16].hyperlink is not None and unquote(r[16].hyperlink.target) == d["output"]
         assert (out / d["output"]).exists()
-        assert r[10].value == next(p["total"]["score"] for p in d["projects"] if p["name"] == r[5].value)
-    assert ranking.auto_filter.ref == f"A3:P{3 + len(rows)}"
+        assert r[10].value == next(p["total"]["score"] for p in d["projects"] if p["name"] == r[3].value)
+    assert ranking.auto_filter.ref == f"A3:R{3 + len(rows)}"
+    assert ranking.cell(4 + len(rows), 3).value == "合计"
 
     grades = Counter(p["total"]["grade"] or "未评级" for _, p in projects)
     assert grades["未评级"]  # the 衡山 case has no score, so the 未评级 row is exercised
@@ -333,17 +336,17 @@ def test_summary_workbook_matches_results(tmp_path: Path, soffice: str) -> None:
     cached = re.findall(r"<c:pt idx=\"\d\"><c:v>(\d+)</c:v>", chart.split("<c:numCache>")[1])
     assert [int(v) for v in cached] == [grades.get(g, 0) for g in ("优", "良", "中", "差", "未评级")]
 
-    problems = wb["问题清单"]
-    values = list(problems.iter_rows(values_only=True))
-    top = values.index(("文件", "工作表", "单元格", "级别", "代码", "说明", "应为", "实为"))
     codes = Counter((f["code"], f["severity"]) for d in lines for f in d["findings"])
     label = {"error": "错误", "warning": "警告", "info": "提示"}
-    assert {(r[0], r[1]): r[2] for r in values[1:top - 1]} == {(c, label[s]): n for (c, s), n in codes.items()}
-    listed = [r for r in values[top + 1:] if r[0]]
+    counted = [r for r in wb["问题统计"].iter_rows(min_row=3, values_only=True) if r[3] is not None]
+    assert {(r[0], r[2]): r[3] for r in counted} == {(c, label[s]): n for (c, s), n in codes.items()}
+    assert all(r[1] == CODES[r[0]].title for r in counted)
+    listed = [r for r in wb["问题清单"].iter_rows(min_row=3, values_only=True) if r[0]]
     assert Counter((r[0], r[2], r[4], r[5]) for r in listed) == Counter(
-        (d["file"], f["cell"], f["code"], f["message"]) for d in lines for f in d["findings"])
+        (d["file"], f"{f['sheet']}!{f['cell']}", CODES[f["code"]].title, f["message"])
+        for d in lines for f in d["findings"])
 
-    unprocessed = [r for r in wb["未处理文件"].iter_rows(min_row=2, values_only=True) if r[0]]
+    unprocessed = [r for r in wb["未处理文件"].iter_rows(min_row=3, values_only=True) if r[0]]
     assert {r[0]: r[1] for r in unprocessed} == {"坏.xlsx": "失败", "说明.txt": "已跳过"}
     assert [d["file"] for d in _read_jsonl(out / "skipped.jsonl")] == ["说明.txt"]
 
@@ -354,8 +357,8 @@ def test_summary_workbook_matches_results(tmp_path: Path, soffice: str) -> None:
 
     # LibreOffice opens it and reads the same ranking.
     again = libreoffice_resave(out / "汇总.xlsx", tmp_path / "lo")
-    lo_rows = [r for r in openpyxl.load_workbook(again)["排名"].iter_rows(min_row=4, values_only=True) if r[5]]
-    assert [(r[3], r[5], r[10]) for r in lo_rows] == [(r[3].value, r[5].value, r[10].value) for r in rows]
+    lo_rows = [r for r in openpyxl.load_workbook(again)["排名"].iter_rows(min_row=4, values_only=True) if r[16]]
+    assert [(r[16], r[3], r[10]) for r in lo_rows] == [(r[16].value, r[3].value, r[10].value) for r in rows]
 
 
 def _flaky_work(path: str, rel: str, out_path: str, profile: Any) -> dict[str, Any]:

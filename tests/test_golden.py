@@ -343,7 +343,16 @@ def _jsonl(path: Path) -> dict[str, Any]:
 
 def batch_golden(outdir: Path) -> tuple[dict[str, Any], dict[str, dict[str, str]]]:
     """The batch record, and the part digests of each scored copy it wrote (by file name)."""
-    report = run_batch(str(SAMPLES), str(outdir), jobs=1)
+    # 汇总.xlsx prints its 生成时间; SOURCE_DATE_EPOCH pins it (and the file's created date).
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = "1577836800"  # 2020-01-01 00:00 UTC
+    try:
+        report = run_batch(str(SAMPLES), str(outdir), jobs=1)
+    finally:
+        if saved is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
     with open(outdir / SUMMARY_NAME, "rb") as fh:
         summary = part_digests(fh.read())
     record = {
