@@ -30,8 +30,11 @@ empty list when the package is valid. Three layers are checked:
    case; sheetIds unique; defined names unique per scope with ``localSheetId`` in range; in each
    worksheet rows and cells are in ascending order with cell references inside their row,
    ``<col>`` ranges ascending and disjoint, merged ranges disjoint, style indexes below the
-   number of ``cellXfs``, shared-string indexes below the number of ``<si>``; in comments parts
-   authorIds exist and each cell has at most one comment.
+   number of ``cellXfs``, shared-string indexes below the number of ``<si>`` and the table's
+   ``uniqueCount`` equal to it; in comments parts authorIds exist and each cell has at most one
+   comment; a sheet with comments has a ``<legacyDrawing>`` whose VML part holds a Note shape
+   for every commented cell (Excel shows no comment without one, and repairs the file when a
+   shape points at no comment); every part, VML included, holds XML 1.0 characters only.
 
 One deviation from the published schemas is accepted, deliberately and narrowly: ``xml:space``
 ("preserve" or "default") on SpreadsheetML ``<t>``. sml.xsd types ``t`` as the simple type
@@ -693,6 +696,9 @@ class _Checker:
                 xf_count = 0 if xfs is None else len(xfs.findall(f"{{{NS_MAIN}}}xf"))
             elif rel.type == _RT + "sharedStrings":
                 sst_count = len(tree.getroot().findall(f"{{{NS_MAIN}}}si"))
+                unique = tree.getroot().get("uniqueCount")
+                if unique is not None and unique != str(sst_count):
+                    self.problem(f"{part}: uniqueCount={unique} but the table has {sst_count} <si>")
         for sheet in sheets:
             sheet_rel = rels.get(sheet.get(f"{{{NS_R}}}id") or "")
             part = (self.by_fold.get(sheet_rel.target.casefold())
@@ -706,6 +712,41 @@ class _Checker:
                 comments = self.trees.get(target) if target else None
                 if srel.type == _RT + "comments" and comments is not None:
                     _check_comments(target or "", comments.getroot(), self.problem)
+                    self.comment_shapes(part, tree.getroot(), target or "", comments.getroot())
+
+    def comment_shapes(self, sheet: str, root: etree._Element, part: str, comments: etree._Element) -> None:
+        """A commented sheet draws its comments through a VML part: <legacyDrawing r:id> to a
+        vmlDrawing relationship, one Note shape per commented cell, no Note without a comment."""
+        legacy = root.find(f"{{{NS_MAIN}}}legacyDrawing")
+        rel = {r.id: r for r in self.rels.get(sheet, [])}.get(
+            legacy.get(f"{{{NS_R}}}id") or "" if legacy is not None else "")
+        vml = self.by_fold.get(rel.target.casefold()) if rel is not None and not rel.external else None
+        if legacy is None or rel is None or rel.type != _RT + "vmlDrawing" or vml is None:
+            self.problem(f"{sheet}: has comments ({part}) but no <legacyDrawing> to a VML part")
+            return
+        notes = set()
+        for data in _VML_NOTE.findall(self.zf.read(vml).decode("utf-8", "replace")):
+            row, col = _VML_ROW.search(data), _VML_COL.search(data)
+            if row and col:
+                notes.add((int(row.group(1)) + 1, int(col.group(1)) + 1))
+        cells = {_ref(c.get("ref") or "") for c in comments.iterfind(f"{{{NS_MAIN}}}commentList/{{{NS_MAIN}}}comment")}
+        for missing in sorted(c for c in cells - notes if c):
+            self.problem(f"{vml}: no Note shape for the comment on row {missing[0]}, column {missing[1]} of {sheet}")
+        for extra in sorted(notes - cells):
+            self.problem(f"{vml}: Note shape at row {extra[0]}, column {extra[1]} of {sheet} has no comment")
+
+    def characters(self) -> None:
+        """XML 1.0 characters only, in every XML-like part (VML too, which is not parsed)."""
+        for name in self.names:
+            if not name.endswith((".xml", ".rels", ".vml")):
+                continue
+            try:
+                text = self.zf.read(name).decode("utf-8")
+            except (UnicodeDecodeError, zipfile.BadZipFile, OSError, EOFError):
+                continue  # UTF-16 parts and broken entries are judged by the parser
+            bad = _NOT_XML10.search(text) or _NOT_XML10_REF.search(text)
+            if bad:
+                self.problem(f"{name}: character {bad.group(0)!r} is not allowed in XML 1.0")
 
     def run(self) -> PackageReport:
         seen: set[str] = set()
@@ -717,7 +758,15 @@ class _Checker:
         self.relationships()
         self.parts()
         self.workbook()
+        self.characters()
         return self.report
+
+
+_VML_NOTE = re.compile(r"<(?:\w+:)?ClientData\s[^>]*ObjectType=[\"']Note[\"'][^>]*>(.*?)</(?:\w+:)?ClientData>", re.S)
+_VML_ROW = re.compile(r"<(?:\w+:)?Row>\s*(\d+)\s*<")
+_VML_COL = re.compile(r"<(?:\w+:)?Column>\s*(\d+)\s*<")
+_NOT_XML10 = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NOT_XML10_REF = re.compile(r"&#(?:x0*[0-8bBcCeEfF]|x0*1[0-9a-fA-F]|0*[0-8]|0*1[124-9]|0*2[0-9]|0*3[01]);")
 
 
 _BAD_SHEET_CHARS = re.compile(r"[:\\/?*\[\]]")
