@@ -16,8 +16,8 @@ from builders import LAYOUT_VARIANTS, make_workbook, seed_spec, spec_from_case
 from click.testing import CliRunner
 
 from perf_xlsx.bulk.run import LOCK_NAME, run_batch
-from perf_xlsx.codes import CODES
 from perf_xlsx.cli.commands import cli
+from perf_xlsx.codes import CODES
 
 CASES = sorted((Path(__file__).parent / "data" / "real-cases").glob("*.json"))
 
@@ -104,7 +104,7 @@ def test_fifty_mixed_files_are_each_accounted_for_once(tmp_path: Path, scored_co
     summary = openpyxl.load_workbook(out / "汇总.xlsx", read_only=True)
     ranking = list(summary["排名"].iter_rows(min_row=4, values_only=True))
     projects = sum(len(d["projects"]) for d in lines)
-    assert len([r for r in ranking if r[16]]) == projects  # Q: 评分结果 (the totals row has none)
+    assert len([r for r in ranking if r[16]]) == projects  # Q: 文件 (the totals row has none)
     unprocessed = [r for r in summary["未处理文件"].iter_rows(min_row=2, values_only=True) if r[1] in ("已跳过", "失败")]
     assert sorted((r[0], r[1]) for r in unprocessed) == sorted(
         [(d["file"], "失败") for d in lines if d["status"] == "failed"] + [(d["file"], "已跳过") for d in skipped])
@@ -299,7 +299,7 @@ def test_summary_workbook_matches_results(tmp_path: Path, soffice: str) -> None:
         assert not [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
 
     ranking = wb["排名"]
-    rows = [r for r in ranking.iter_rows(min_row=4) if r[16].value is not None]  # Q: 评分结果
+    rows = [r for r in ranking.iter_rows(min_row=4) if r[16].value is not None]  # Q: 文件
     projects = [(d, p) for d in lines for p in d["projects"]]
     assert len(rows) == len(projects) == report.projects > 0
     assert {r[4].value for r in rows} == {"项目"}
@@ -312,10 +312,10 @@ def test_summary_workbook_matches_results(tmp_path: Path, soffice: str) -> None:
     assert Counter((r[16].value, r[3].value) for r in rows) == Counter((d["file"], p["name"]) for d, p in projects)
     for r in rows:
         d = by_file[r[16].value]
-        assert r[16].hyperlink is not None and unquote(r[16].hyperlink.target) == d["output"]
+        assert r[17].hyperlink is not None and unquote(r[17].hyperlink.target) == d["output"]
         assert (out / d["output"]).exists()
         assert r[10].value == next(p["total"]["score"] for p in d["projects"] if p["name"] == r[3].value)
-    assert ranking.auto_filter.ref == f"A3:R{3 + len(rows)}"
+    assert ranking.auto_filter.ref == f"A3:S{3 + len(rows)}"
     assert ranking.cell(4 + len(rows), 3).value == "合计"
 
     grades = Counter(p["total"]["grade"] or "未评级" for _, p in projects)
@@ -342,8 +342,8 @@ def test_summary_workbook_matches_results(tmp_path: Path, soffice: str) -> None:
     assert {(r[0], r[2]): r[3] for r in counted} == {(c, label[s]): n for (c, s), n in codes.items()}
     assert all(r[1] == CODES[r[0]].title for r in counted)
     listed = [r for r in wb["问题清单"].iter_rows(min_row=3, values_only=True) if r[0]]
-    assert Counter((r[0], r[2], r[4], r[5]) for r in listed) == Counter(
-        (d["file"], f"{f['sheet']}!{f['cell']}", CODES[f["code"]].title, f["message"])
+    assert Counter((r[0], r[2], r[3], r[5], r[6]) for r in listed) == Counter(
+        (d["file"], f["sheet"], f["cell"], CODES[f["code"]].title, f["message"])
         for d in lines for f in d["findings"])
 
     unprocessed = [r for r in wb["未处理文件"].iter_rows(min_row=3, values_only=True) if r[0]]

@@ -475,7 +475,7 @@ def test_batch_summary_ranks_departments_apart_from_projects(tmp_path: Path) -> 
     assert report.count("scored") == 2
     ws = openpyxl.load_workbook(tmp_path / "out" / "汇总.xlsx")["排名"]
     head = [c.value for c in ws[3]]
-    assert head[:5] == ["名次", "年度", "单位", "项目", "类型"] and head[16] == "评分结果"
+    assert head[:5] == ["名次", "年度", "单位", "项目", "类型"] and head[16:18] == ["文件", "评分\n结果"]
     rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[16]]
     kinds = [r[4] for r in rows]
     assert kinds == sorted(kinds, key=["项目", "部门整体"].index) and set(kinds) == {"项目", "部门整体"}
@@ -485,4 +485,4 @@ def test_batch_summary_ranks_departments_apart_from_projects(tmp_path: Path) -> 
         assert ranks == list(range(1, len(ranks) + 1)), (kind, ranks)
     dept = next(r for r in rows if r[4] == "部门整体")
     assert dept[0] == 1 and dept[10] is not None and dept[13] in ("优", "良", "中", "差")
-    assert ws.auto_filter.ref == f"A3:R{3 + len(rows)}"
+    assert ws.auto_filter.ref == f"A3:S{3 + len(rows)}"

@@ -53,19 +53,23 @@ NUM_TOLERANCE = 0.005  # half a cent of a score: 差异 below it is none
 
 # 排名: header (explicit breaks where a column is narrower than the words, so "（万元）" never
 # splits) and width per column.
-RANK_COLUMNS = [("名次", 5), ("年度", 6), ("单位", 16), ("项目", 24), ("类型", 8), ("全年预算数\n（万元）", 11),
+# A hyperlink cell is never wrapped by LibreOffice (it draws the text as one field, over the
+# next column), so links show a short word and the long text stands in a plain cell beside.
+RANK_COLUMNS = [("名次", 5), ("年度", 6), ("单位", 14), ("项目", 22), ("类型", 8), ("全年预算数\n（万元）", 11),
                 ("全年执行数\n（万元）", 11), ("执行率", 8), ("资金\n得分", 6), ("指标\n得分", 6), ("总分\n（核定）", 9),
-                ("总分\n（自评）", 9), ("差异", 7), ("等级", 6), ("错误", 5), ("警告", 5), ("评分结果", 22),
-                ("未评级原因", 18)]
+                ("总分\n（自评）", 9), ("差异", 7), ("等级", 6), ("错误", 5), ("警告", 5), ("文件", 18),
+                ("评分\n结果", 6), ("未评级原因", 16)]
 C_RANK, C_YEAR, C_UNIT, C_NAME, C_KIND, C_BUDGET, C_EXEC, C_RATE, C_FUNDS, C_IND, C_SCORE, C_ENTERED, C_DIFF, \
-    C_GRADE, C_ERR, C_WARN, C_LINK, C_REASON = range(len(RANK_COLUMNS))
+    C_GRADE, C_ERR, C_WARN, C_FILE, C_LINK, C_REASON = range(len(RANK_COLUMNS))
+OPEN = "打开"  # what a link to a scored copy shows
 RANK_HEAD_ROW = 2  # 0-based: title, note, header
-FINDING_COLUMNS = [("文件", 24), ("单位", 16), ("位置\n（工作表!单元格）", 18), ("级别", 5), ("问题", 16), ("说明", 50),
-                   ("应为", 10), ("实为", 10)]
-F_FILE, F_UNIT, F_PLACE, F_LEVEL, F_TITLE, F_MSG, F_EXPECTED, F_FOUND = range(len(FINDING_COLUMNS))
+FINDING_COLUMNS = [("文件", 22), ("单位", 14), ("工作表", 14), ("单元格\n（链接）", 9), ("级别", 5), ("问题", 16),
+                   ("说明", 50), ("应为", 10), ("实为", 10)]
+F_FILE, F_UNIT, F_SHEET, F_PLACE, F_LEVEL, F_TITLE, F_MSG, F_EXPECTED, F_FOUND = range(len(FINDING_COLUMNS))
 # Wrapped columns whose text decides a row's height.
-RANK_WRAPPED = ((C_UNIT, 16), (C_NAME, 24), (C_LINK, 22), (C_REASON, 18))
-FINDING_WRAPPED = ((F_FILE, 24), (F_UNIT, 16), (F_PLACE, 18), (F_TITLE, 16), (F_MSG, 50))
+RANK_WRAPPED = tuple((c, RANK_COLUMNS[c][1]) for c in (C_UNIT, C_NAME, C_FILE, C_REASON))
+FINDING_WRAPPED = tuple((c, FINDING_COLUMNS[c][1]) for c in (F_FILE, F_UNIT, F_SHEET, F_TITLE, F_MSG))
+PLACE_WIDTH = FINDING_COLUMNS[F_PLACE][1]
 CODE_COLUMNS = [("问题代码", 28), ("问题", 20), ("级别", 6), ("次数", 8), ("涉及\n文件数", 8), ("说明", 60)]
 RED_COLUMNS = [("文件", 26), ("单位", 16), ("项目", 28), ("执行率", 10), ("指标\n得分率", 10), ("总分\n（核定）", 10)]
 
@@ -115,6 +119,14 @@ def _ungraded(p: dict[str, Any], score: Optional[float], grade: str) -> str:
     return ""
 
 
+def _shown_cell(cell: str) -> str:
+    """The cell a finding names, as its link shows it: a range too wide for the one-line link
+    cell shows its first cell (the link goes there anyway)."""
+    if len(cell) <= PLACE_WIDTH - 1 or not _A1.fullmatch(cell):
+        return text(cell)
+    return cell.split(":")[0]
+
+
 def digest(data: dict[str, Any], output: Optional[str]) -> dict[str, Any]:
     """What the summary needs of one perf_xlsx.result/1 object, as plain values (picklable).
 
@@ -147,7 +159,7 @@ def digest(data: dict[str, Any], output: Optional[str]) -> dict[str, Any]:
         red = share is not None and rate is not None and settled(share - min(rate, 1.0)) > RED_MARGIN
         budget_cell = next((r.get("cells", {}).get("full_year") for r in funds.get("rows") or []
                             if r.get("kind") == "total"), None) or funds.get("score_cell") or ""
-        wrapped = {C_UNIT: unit, C_NAME: text(p.get("name") or ""), C_LINK: file, C_REASON: reason}
+        wrapped = {C_UNIT: unit, C_NAME: text(p.get("name") or ""), C_FILE: file, C_REASON: reason}
         record = (year, unit, wrapped[C_NAME], KIND_LABEL.get(kind, kind), budget, executed, rate, fscore,
                   round(sum(scored), 2) if scored else None, score, entered, diff,
                   grade if graded else UNRATED, errors, warnings, text(file),
@@ -167,12 +179,11 @@ def digest(data: dict[str, Any], output: Optional[str]) -> dict[str, Any]:
             if isinstance(value, list):
                 value = "–".join(str(v) for v in value)
             shown.append(value if _finite(value) is not None or value is None else text(value))
-        sheet, cell = text(f.get("sheet") or ""), str(f.get("cell") or "")
-        place = f"{sheet}!{cell}" if sheet and cell else sheet or cell
+        sheet, cell = text(f.get("sheet") or ""), _shown_cell(str(f.get("cell") or ""))
         known = CODES.get(code)
-        values = {F_FILE: file, F_UNIT: units.get(sheet, ""), F_PLACE: place, F_TITLE: known.title if known else code,
+        values = {F_FILE: file, F_UNIT: units.get(sheet, ""), F_SHEET: sheet, F_TITLE: known.title if known else code,
                   F_MSG: text(f.get("message") or "")}
-        rows.append((values[F_UNIT], values[F_PLACE], link_target(output, sheet, cell) if output and sheet else "",
+        rows.append((values[F_UNIT], sheet, cell, link_target(output, sheet, cell) if output and sheet else "",
                      SEVERITY_LABEL.get(sev, sev), code, values[F_TITLE], values[F_MSG], shown[0], shown[1],
                      _wrapped_lines(values, FINDING_WRAPPED)))
     blob = marshal.dumps((text(file), rows)) if rows else b""
@@ -466,7 +477,8 @@ def _ranking(wb: xlsxwriter.Workbook, f: _Formats, b: _Batch, profile: Profile, 
         ws.write_number(row, C_ERR, errors, f.bad if errors else f.int_)
         warnings += 1 if doubt else 0
         ws.write_number(row, C_WARN, warnings, f.int_)
-        links.put(row, C_LINK, target, file, f.link, f.wrap)
+        ws.write_string(row, C_FILE, file, f.wrap)
+        links.put(row, C_LINK, target, OPEN if target else "", f.link, f.center)
         ws.write_string(row, C_REASON, reason, f.wrap) if reason else ws.write_blank(row, C_REASON, None, f.wrap)
         for c, (_, mapping) in enumerate(extra_links, start=len(RANK_COLUMNS)):
             rel = mapping.get(paths[index.file[k]])
@@ -625,19 +637,18 @@ def _plausible_rows(b: _Batch, fi: int) -> Iterator[tuple[Any, ...]]:
     title = CODES[PLAUSIBLE_CODE].title
     for imp in b.by_file.get(fi, ()):
         rec = b.index.record(imp.k)
-        unit, target, cell, sheet = rec[1], rec[16], rec[20], rec[21]
-        place = f"{sheet}!{cell}" if cell else sheet
+        unit, target, cell, sheet = rec[1], rec[16], _shown_cell(rec[20]), rec[21]
         link = target.split("#")[0] + "#" + quote_sheet(sheet) + "!" + cell.split(":")[0] if target and cell \
             else target
         message = imp.message()
-        values = {F_FILE: rec[15], F_UNIT: unit, F_PLACE: place, F_TITLE: title, F_MSG: message}
-        yield (unit, place, link, SEVERITY_LABEL[Severity.WARNING.value], PLAUSIBLE_CODE, title, message,
+        values = {F_FILE: rec[15], F_UNIT: unit, F_SHEET: sheet, F_TITLE: title, F_MSG: message}
+        yield (unit, sheet, cell, link, SEVERITY_LABEL[Severity.WARNING.value], PLAUSIBLE_CODE, title, message,
                imp.expected, imp.amount, _wrapped_lines(values, FINDING_WRAPPED))
 
 
 def _findings(wb: xlsxwriter.Workbook, f: _Formats, b: _Batch) -> None:
     ws = _sheet(wb, "问题清单", FINDING_COLUMNS)
-    ws.write_string(0, 0, "问题清单（每条问题一行；点击“位置”打开评分结果中的该单元格）", f.title)
+    ws.write_string(0, 0, "问题清单（每条问题一行；点击“单元格”打开评分结果中的该单元格）", f.title)
     ws.set_row(0, 22)
     _head(ws, 1, FINDING_COLUMNS, f)
     index = b.index
@@ -650,13 +661,14 @@ def _findings(wb: xlsxwriter.Workbook, f: _Formats, b: _Batch) -> None:
             continue
         file, rows = marshal.loads(index.read(at, index.findings_len[fi])) if at >= 0 else (
             str(index.record(b.by_file[fi][0].k)[15]), [])
-        for unit, place, target, level, _code, title, message, expected, found, n_lines in extra + rows:
+        for unit, sheet, cell, target, level, _code, title, message, expected, found, n_lines in extra + rows:
             row += 1
             if n_lines > 1:
                 ws.set_row(row, height(n_lines))
             ws.write_string(row, F_FILE, file, f.wrap)
             ws.write_string(row, F_UNIT, unit, f.wrap) if unit else ws.write_blank(row, F_UNIT, None, f.wrap)
-            links.put(row, F_PLACE, target, place, f.link, f.wrap)
+            ws.write_string(row, F_SHEET, sheet, f.wrap) if sheet else ws.write_blank(row, F_SHEET, None, f.wrap)
+            links.put(row, F_PLACE, target, cell, f.link, f.center)
             ws.write_string(row, F_LEVEL, level, f.center if level != "错误" else f.bad)
             ws.write_string(row, F_TITLE, title, f.wrap)
             ws.write_string(row, F_MSG, message, f.wrap)
@@ -669,8 +681,8 @@ def _findings(wb: xlsxwriter.Workbook, f: _Formats, b: _Batch) -> None:
 
 
 def _duplicates(wb: xlsxwriter.Workbook, f: _Formats, b: _Batch) -> None:
-    columns = [("单位", 18), ("项目", 26), ("年度", 6), ("原因", 18), ("文件", 28), ("提交时间", 17),
-               ("处理", 22), ("总分\n（核定）", 9)]
+    columns = [("单位", 18), ("项目", 24), ("年度", 6), ("原因", 18), ("文件", 26), ("评分\n结果", 6),
+               ("提交时间", 17), ("处理", 22), ("总分\n（核定）", 9)]
     ws = _sheet(wb, "重复提交", columns)
     ws.write_string(0, 0, "重复提交（同一单位、项目、年度提交多次，或文件内容完全相同）：只有“保留”的一份计入排名", f.title)
     ws.set_row(0, 22)
@@ -686,17 +698,19 @@ def _duplicates(wb: xlsxwriter.Workbook, f: _Formats, b: _Batch) -> None:
             k = index.first[fi] + s.project if fi >= 0 and index.first[fi] >= 0 else -1
             rec = index.record(k) if 0 <= k < index.projects and index.file[k] == fi else None
             cells = [text(d.unit), text(d.project), text(d.reason), text(s.path)]
-            n = max(lines(cells[0], 18), lines(cells[1], 26), lines(cells[2], 18), lines(cells[3], 28))
+            n = max(lines(cells[0], 18), lines(cells[1], 24), lines(cells[2], 18), lines(cells[3], 26))
             if n > 1:
                 ws.set_row(row, height(n))
             ws.write_string(row, 0, cells[0], f.wrap)
             ws.write_string(row, 1, cells[1], f.wrap)
             _num(ws, row, 2, d.year, f.center, f.center)
             ws.write_string(row, 3, cells[2], f.wrap)
-            links.put(row, 4, rec[16] if rec else "", cells[3], f.link, f.wrap)
-            ws.write_string(row, 5, text(s.time), f.center)
-            ws.write_string(row, 6, "保留，计入排名" if kept else "未计入排名（已有较新提交）", f.wrap)
-            _num(ws, row, 7, rec[9] if rec else None, f.num, f.text)
+            ws.write_string(row, 4, cells[3], f.wrap)
+            target = rec[16] if rec else ""
+            links.put(row, 5, target, OPEN if target else "", f.link, f.center)
+            ws.write_string(row, 6, text(s.time), f.center)
+            ws.write_string(row, 7, "保留，计入排名" if kept else "未计入排名（已有较新提交）", f.wrap)
+            _num(ws, row, 8, rec[9] if rec else None, f.num, f.text)
     if row > 1:
         ws.autofilter(1, 0, row, len(columns) - 1)
     else:
