@@ -187,6 +187,24 @@ def test_roster_sheet_lists_what_did_not_arrive(tmp_path: Path) -> None:
     assert wb["排名"]["A1"].value.startswith("长沙市芙蓉区财政局　2021年度")  # --title wins
 
 
+def test_feedback_and_report_drafts_are_linked_from_the_ranking(tmp_path: Path) -> None:
+    inbox = tmp_path / "in"
+    paths = [make_workbook(inbox / "a.xlsx", [seed_spec("招商节会")])[0],
+             make_workbook(inbox / "b.xlsx", [seed_spec("农贸市场提质改造")])[0]]
+    extras = SummaryExtras(feedback={"a.xlsx": "a.整改反馈单.docx"}, reports={"b.xlsx": "b.自评报告.docx"})
+    summarise(paths, tmp_path / "out", extras)
+    ws = openpyxl.load_workbook(tmp_path / "out" / SUMMARY_NAME)["排名"]
+    assert [c.value for c in ws[3]][-2:] == ["整改反馈单", "自评报告"]
+    links = {}
+    for r in range(4, 6):
+        for c in (20, 21):
+            cell = ws.cell(r, c)
+            if cell.value:
+                links[(ws.cell(r, C_FILE + 1).value, c)] = (cell.value, unquote(cell.hyperlink.target))
+    assert links == {("a.xlsx", 20): ("打开", "a.整改反馈单.docx"), ("b.xlsx", 21): ("打开", "b.自评报告.docx")}
+    assert ws.auto_filter.ref == "A3:U5"
+
+
 def test_other_years_are_flagged(tmp_path: Path) -> None:
     older = copy.deepcopy(seed_spec("招商节会"))
     older["year"] = 2019

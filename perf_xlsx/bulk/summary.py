@@ -429,7 +429,8 @@ def _ranking(wb: xlsxwriter.Workbook, f: _Formats, b: _Batch, profile: Profile, 
     if superseded:
         notes.append(f"重复提交 {superseded} 张未计入（见「重复提交」）")
     ws.write_string(1, 0, "；".join(notes), f.note)
-    ws.set_header("&L" + heading.replace("&", "&&") + "&R生成时间：" + stamp)
+    # Excel's limit for a header is 255 characters, codes included: a long --title is cut.
+    ws.set_header("&L" + heading[:120].replace("&", "&&") + "&R生成时间：" + stamp)
     _head(ws, RANK_HEAD_ROW, columns, f)
     links = _Links(ws)
     labels_of = grade_labels(profile, index.grades)
