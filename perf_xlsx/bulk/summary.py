@@ -344,6 +344,14 @@ def _num(ws: Worksheet, row: int, col: int, value: Any, fmt: Format, blank: Form
         ws.write_string(row, col, str(value), blank)
 
 
+def _forget(ws: Worksheet, row: int) -> None:
+    """Drop what xlsxwriter keeps of a row that is already on disk. Even in constant_memory mode
+    it keeps every set_row height until the file closes (for drawings, which these sheets do
+    not have), about 130 bytes a row; a row is written out when the next one starts."""
+    ws.row_info.pop(row, None)
+    ws.row_sizes.pop(row, None)
+
+
 class _Links:
     """Hyperlinks of one sheet, up to Excel's limit; past it the text stays, without a link."""
 
@@ -499,6 +507,7 @@ def _ranking(wb: xlsxwriter.Workbook, f: _Formats, b: _Batch, profile: Profile, 
             scores.append(score)
         if index.red[k] and index.graded[k]:
             red.append(k)
+        _forget(ws, row - 1)
     if b.order:
         ws.autofilter(RANK_HEAD_ROW, 0, row, len(columns) - 1)
         _totals(ws, f, row + 1, len(b.order), sums, rated, counts, scores)
@@ -675,6 +684,7 @@ def _findings(wb: xlsxwriter.Workbook, f: _Formats, b: _Batch) -> None:
             ws.write_string(row, F_MSG, message, f.wrap)
             _num(ws, row, F_EXPECTED, expected, f.num, f.wrap)
             _num(ws, row, F_FOUND, found, f.num, f.wrap)
+            _forget(ws, row - 1)
     if row > 1:
         ws.autofilter(1, 0, row, len(FINDING_COLUMNS) - 1)
     else:
