@@ -344,6 +344,14 @@ def _num(ws: Worksheet, row: int, col: int, value: Any, fmt: Format, blank: Form
         ws.write_string(row, col, str(value), blank)
 
 
+def _str(ws: Worksheet, row: int, col: int, value: str, fmt: Format) -> None:
+    """Text, or a blank cell in the same format (its border) when there is none."""
+    if value:
+        ws.write_string(row, col, value, fmt)
+    else:
+        ws.write_blank(row, col, None, fmt)
+
+
 def _forget(ws: Worksheet, row: int) -> None:
     """Drop what xlsxwriter keeps of a row that is already on disk. Even in constant_memory mode
     it keeps every set_row height until the file closes (for drawings, which these sheets do
@@ -488,7 +496,7 @@ def _ranking(wb: xlsxwriter.Workbook, f: _Formats, b: _Batch, profile: Profile, 
         ws.write_number(row, C_WARN, warnings, f.int_)
         ws.write_string(row, C_FILE, file, f.wrap)
         links.put(row, C_LINK, target, OPEN if target else "", f.link, f.center)
-        ws.write_string(row, C_REASON, reason, f.wrap) if reason else ws.write_blank(row, C_REASON, None, f.wrap)
+        _str(ws, row, C_REASON, reason, f.wrap)
         for c, (_, mapping) in enumerate(extra_links, start=len(RANK_COLUMNS)):
             rel = mapping.get(paths[index.file[k]])
             links.put(row, c, link_target(rel) if rel else "", "打开" if rel else "", f.link, f.center)
@@ -676,8 +684,8 @@ def _findings(wb: xlsxwriter.Workbook, f: _Formats, b: _Batch) -> None:
             if n_lines > 1:
                 ws.set_row(row, height(n_lines))
             ws.write_string(row, F_FILE, file, f.wrap)
-            ws.write_string(row, F_UNIT, unit, f.wrap) if unit else ws.write_blank(row, F_UNIT, None, f.wrap)
-            ws.write_string(row, F_SHEET, sheet, f.wrap) if sheet else ws.write_blank(row, F_SHEET, None, f.wrap)
+            _str(ws, row, F_UNIT, unit, f.wrap)
+            _str(ws, row, F_SHEET, sheet, f.wrap)
             links.put(row, F_PLACE, target, cell, f.link, f.center)
             ws.write_string(row, F_LEVEL, level, f.center if level != "错误" else f.bad)
             ws.write_string(row, F_TITLE, title, f.wrap)
