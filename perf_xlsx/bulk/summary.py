@@ -19,11 +19,7 @@ import re
 import time
 from array import array
 from collections import Counter
-from typing import IO, Any, Iterator, Optional, Sequence
-
-import xlsxwriter
-from xlsxwriter.format import Format
-from xlsxwriter.worksheet import Worksheet
+from typing import IO, TYPE_CHECKING, Any, Iterator, Optional, Sequence
 
 from perf_xlsx.a1 import quote_sheet
 from perf_xlsx.bulk.extras import SummaryExtras
@@ -36,6 +32,11 @@ from perf_xlsx.judge.numbers import settled
 from perf_xlsx.model import Severity
 from perf_xlsx.rules import Profile
 from perf_xlsx.write.output_tag import OUTPUT_PROPERTY
+
+if TYPE_CHECKING:  # xlsxwriter is imported by write_summary: the workers only digest
+    from xlsxwriter import Workbook
+    from xlsxwriter.format import Format
+    from xlsxwriter.worksheet import Worksheet
 
 # By a severity's value ("error"), as the results hold it; the words and order are the model's.
 SEVERITY_LABEL = {s.value: s.label for s in Severity}
@@ -280,7 +281,7 @@ class SummaryIndex:
 class _Formats:
     """Every cell format of the summary, made once per workbook."""
 
-    def __init__(self, wb: xlsxwriter.Workbook) -> None:
+    def __init__(self, wb: Workbook) -> None:
         base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
         cell = dict(base, border=1)
 
@@ -313,7 +314,7 @@ class _Formats:
         self.under = wb.add_format({"font_color": "#2F5597"})
 
 
-def _sheet(wb: xlsxwriter.Workbook, name: str, columns: Sequence[tuple[str, float]]) -> Worksheet:
+def _sheet(wb: Workbook, name: str, columns: Sequence[tuple[str, float]]) -> Worksheet:
     ws = wb.add_worksheet(name)
     for c, (_, w) in enumerate(columns):
         ws.set_column(c, c, w)
@@ -421,7 +422,7 @@ def _title(b: _Batch) -> str:
     return str(index.record(first)[1]) if first is not None else ""
 
 
-def _ranking(wb: xlsxwriter.Workbook, f: _Formats, b: _Batch, profile: Profile, stamp: str
+def _ranking(wb: Workbook, f: _Formats, b: _Batch, profile: Profile, stamp: str
              ) -> tuple[Counter[str], Counter[str], list[int]]:
     """排名; returns the grade counts and 执行率 bands of the ranked tables, and the red list."""
     index, extras = b.index, b.extras
@@ -560,7 +561,7 @@ def _grade_formats(ws: Worksheet, f: _Formats, first: int, last: int, labels: li
                                                          "format": f.under})
 
 
-def _distribution(wb: xlsxwriter.Workbook, f: _Formats, b: _Batch, labels: list[str], grades: Counter[str],
+def _distribution(wb: Workbook, f: _Formats, b: _Batch, labels: list[str], grades: Counter[str],
                   rates: Counter[str], red: list[int]) -> None:
     # The chart sits beside the two count tables (D2:J15); the red list starts below it.
     ws = _sheet(wb, "等级分布", RED_COLUMNS)
@@ -624,7 +625,7 @@ def _code_counts(b: _Batch) -> list[tuple[str, str, int, int]]:
     return [(code, sev, n, files[(code, sev)]) for (code, sev), n in order]
 
 
-def _codes(wb: xlsxwriter.Workbook, f: _Formats, b: _Batch) -> None:
+def _codes(wb: Workbook, f: _Formats, b: _Batch) -> None:
     ws = _sheet(wb, "问题统计", CODE_COLUMNS)
     ws.write_string(0, 0, "问题统计（每种问题一行；“涉及文件数”为出现该问题的文件个数）", f.title)
     ws.set_row(0, 22)
@@ -664,7 +665,7 @@ def _plausible_rows(b: _Batch, fi: int) -> Iterator[tuple[Any, ...]]:
                imp.expected, imp.amount, _wrapped_lines(values, FINDING_WRAPPED))
 
 
-def _findings(wb: xlsxwriter.Workbook, f: _Formats, b: _Batch) -> None:
+def _findings(wb: Workbook, f: _Formats, b: _Batch) -> None:
     ws = _sheet(wb, "问题清单", FINDING_COLUMNS)
     ws.write_string(0, 0, "问题清单（每条问题一行；点击“单元格”打开评分结果中的该单元格）", f.title)
     ws.set_row(0, 22)
@@ -699,7 +700,7 @@ def _findings(wb: xlsxwriter.Workbook, f: _Formats, b: _Batch) -> None:
         ws.write_string(2, 0, "无：没有发现问题", f.text)
 
 
-def _duplicates(wb: xlsxwriter.Workbook, f: _Formats, b: _Batch) -> None:
+def _duplicates(wb: Workbook, f: _Formats, b: _Batch) -> None:
     columns = [("单位", 18), ("项目", 24), ("年度", 6), ("原因", 18), ("文件", 26), ("评分\n结果", 6),
                ("提交时间", 17), ("处理", 22), ("总分\n（核定）", 9)]
     ws = _sheet(wb, "重复提交", columns)
@@ -736,7 +737,7 @@ def _duplicates(wb: xlsxwriter.Workbook, f: _Formats, b: _Batch) -> None:
         ws.write_string(2, 0, "无", f.text)
 
 
-def _unprocessed(wb: xlsxwriter.Workbook, f: _Formats, report: BatchReport) -> None:
+def _unprocessed(wb: Workbook, f: _Formats, report: BatchReport) -> None:
     columns = [("文件", 40), ("状态", 8), ("原因", 80)]
     ws = _sheet(wb, "未处理文件", columns)
     ws.write_string(0, 0, "未处理文件（跳过、无法读取或评分结果未能写出的文件）", f.title)
@@ -759,7 +760,7 @@ def _unprocessed(wb: xlsxwriter.Workbook, f: _Formats, report: BatchReport) -> N
         ws.write_string(2, 0, "无：所有文件均已评分", f.text)
 
 
-def _roster(wb: xlsxwriter.Workbook, f: _Formats, extras: SummaryExtras) -> None:
+def _roster(wb: Workbook, f: _Formats, extras: SummaryExtras) -> None:
     roster = extras.roster
     assert roster is not None
     columns = [("类别", 10), ("单位", 26), ("项目", 30), ("说明", 40), ("文件", 30)]
@@ -794,6 +795,8 @@ def write_summary(report: BatchReport, path: str, profile: Profile, index: Summa
     """Write 汇总.xlsx to ``path`` (atomically: a temporary file renamed into place)."""
     b = _Batch(report, index, extras or SummaryExtras())
     stamp = generated_at()
+
+    import xlsxwriter
 
     def build(tmp: str) -> None:
         wb = xlsxwriter.Workbook(tmp, {"constant_memory": True, "strings_to_formulas": False,
