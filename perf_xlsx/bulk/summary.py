@@ -361,20 +361,59 @@ def _forget(ws: Worksheet, row: int) -> None:
     ws.row_sizes.pop(row, None)
 
 
+class _Link:
+    """What xlsxwriter reads of a stored hyperlink when it writes the sheet's <hyperlinks> at
+    close (worksheet._write_hyperlinks): its Url object, pared down. xlsxwriter keeps every
+    link of a sheet until then, about 1 KB each as Url objects (65,530 of them at Excel's
+    limit); this keeps about a tenth, the file part shared by all the links into one copy."""
+
+    __slots__ = ("_link_type", "_relationship", "_anchor", "_text", "_tip", "_is_object_link")
+
+    def __init__(self, url: Any, relationship: str) -> None:
+        self._link_type = url._link_type
+        self._relationship = relationship
+        self._anchor = url._anchor
+        self._text = url._text
+        self._tip = url._tip
+        self._is_object_link = url._is_object_link
+
+    def _target(self) -> str:
+        return self._relationship
+
+    def _target_mode(self) -> str:
+        return "External"
+
+
+_URL_FIELDS = ("_link_type", "_relationship_link", "_anchor", "_text", "_tip", "_is_object_link")
+
+
 class _Links:
     """Hyperlinks of one sheet, up to Excel's limit; past it the text stays, without a link."""
 
     def __init__(self, ws: Worksheet) -> None:
         self.ws = ws
         self.n = 0
+        self.last = ""  # the relationship target of the previous link, shared with the next
 
     def put(self, row: int, col: int, target: str, shown: str, fmt: Format, plain: Format) -> None:
         if target and self.n < MAX_LINKS and self.ws.write_url(row, col, target, fmt, shown) == 0:
             self.n += 1
+            self._slim(row, col)
         elif shown:
             self.ws.write_string(row, col, shown, plain)
         else:
             self.ws.write_blank(row, col, None, plain)
+
+    def _slim(self, row: int, col: int) -> None:
+        stored = getattr(self.ws, "hyperlinks", {}).get(row, {})
+        url = stored.get(col)
+        if url is None or not all(hasattr(url, a) for a in _URL_FIELDS):
+            return  # another xlsxwriter: keep its own object
+        relationship = url._relationship_link
+        if relationship == self.last:
+            relationship = self.last
+        self.last = relationship
+        stored[col] = _Link(url, relationship)
 
 
 def generated_at() -> str:
