@@ -7,7 +7,9 @@ Results come from scoring the sample workbooks (and, when present, any folder gi
 (in parallel), the rest in the parent; both parts are timed. Run it from another checkout to
 time that checkout (ROOT is the script's own tree), alternating, on a shared machine.
 
-Usage: python benchmarks/bench_summary.py [-n 1000] [--inputs DIR]
+Usage: python benchmarks/bench_summary.py [-n 1000] [--inputs DIR] [--peak]
+--peak: instead, the peak RSS of a process that only files N digests and writes the summary (the
+batch parent's share), with the digests of the first 100 results cycled.
 """
 
 from __future__ import annotations
@@ -106,12 +108,36 @@ def xlsxwriter_cm(data: list[dict[str, Any]], folder: Path) -> float:
     return time.perf_counter() - t
 
 
+def peak(data: list[dict[str, Any]], n: int) -> None:
+    import gc
+    import resource
+
+    digests = [digest(d, d["output"]) for d in data[:100]]
+    del data[:]
+    gc.collect()
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryFile(dir=tmp) as spool:
+        outcomes = Outcomes([f"单位{i:05d}.xlsx" for i in range(n)])
+        index = SummaryIndex(spool, n)
+        for i in range(n):
+            outcomes.set(i, "scored")
+            index.add(i, digests[i % len(digests)])
+        report = BatchReport(folder=tmp, outdir=tmp, profile="national_2020", outcomes=outcomes)
+        write_summary(report, str(Path(tmp) / "s.xlsx"), load_profile("national_2020"), index)
+    top = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(f"{n} results: peak RSS {top:.1f} MB (before the summary: {base:.1f} MB)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=1000, help="number of results (default 1000)")
     parser.add_argument("--inputs", type=Path, default=ROOT / "sample_workbooks")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--peak", action="store_true", help="peak memory of the parent's share instead")
     args = parser.parse_args()
+    if args.peak:
+        peak(results(sorted(args.inputs.glob("*.xlsx")), 100), args.n)
+        return 0
     data = results(sorted(args.inputs.glob("*.xlsx")), args.n)
     findings = sum(len(d["findings"]) for d in data)
     projects = sum(len(d["projects"]) for d in data)
