@@ -3,9 +3,10 @@ set to what the text needs and nothing prints over the row below.
 
 Excel and LibreOffice do not grow a row when a file says its height, and xlsxwriter cannot
 measure glyphs, so the estimate is made here: a column of width W (Excel's unit, the width of a
-digit) holds about W − 1 narrow characters or half as many CJK ones; a break inside a line of
-Latin words costs up to a word, which the margin absorbs. Run in the workers (digest), so the
-parent only copies the numbers.
+digit) holds about W − 1 narrow characters or half as many CJK ones. Latin text breaks at spaces
+and may need a line more; the texts here are mostly CJK, which breaks anywhere, and
+tests/test_summary.py checks the estimate against LibreOffice's printed page. Run in the
+workers (digest), so the parent only copies the numbers.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def display_width(s: str) -> int:
 
 def lines(s: str, width: float) -> int:
     """Lines a wrapped cell of ``width`` needs for ``s`` (explicit line breaks kept)."""
-    room = max(1.0, width * 0.92 - 1.0)
+    room = max(1.0, width - 1.0)
     return sum(max(1, math.ceil(display_width(part) / room)) for part in s.split("\n"))
 
 
