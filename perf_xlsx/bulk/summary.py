@@ -69,7 +69,8 @@ FINDING_COLUMNS = [("文件", 22), ("单位", 14), ("工作表", 14), ("单元�
 F_FILE, F_UNIT, F_SHEET, F_PLACE, F_LEVEL, F_TITLE, F_MSG, F_EXPECTED, F_FOUND = range(len(FINDING_COLUMNS))
 # Wrapped columns whose text decides a row's height.
 RANK_WRAPPED = tuple((c, RANK_COLUMNS[c][1]) for c in (C_UNIT, C_NAME, C_FILE, C_REASON))
-FINDING_WRAPPED = tuple((c, FINDING_COLUMNS[c][1]) for c in (F_FILE, F_UNIT, F_SHEET, F_TITLE, F_MSG))
+FINDING_WRAPPED = tuple((c, FINDING_COLUMNS[c][1]) for c in (F_FILE, F_UNIT, F_SHEET, F_TITLE, F_MSG, F_EXPECTED,
+                                                               F_FOUND))
 PLACE_WIDTH = FINDING_COLUMNS[F_PLACE][1]
 CODE_COLUMNS = [("问题代码", 28), ("问题", 20), ("级别", 6), ("次数", 8), ("涉及\n文件数", 8), ("说明", 60)]
 RED_COLUMNS = [("文件", 26), ("单位", 16), ("项目", 28), ("执行率", 10), ("指标\n得分率", 10), ("总分\n（核定）", 10)]
@@ -184,6 +185,9 @@ def digest(data: dict[str, Any], output: Optional[str]) -> dict[str, Any]:
         known = CODES.get(code)
         values = {F_FILE: file, F_UNIT: units.get(sheet, ""), F_SHEET: sheet, F_TITLE: known.title if known else code,
                   F_MSG: text(f.get("message") or "")}
+        for c, value in ((F_EXPECTED, shown[0]), (F_FOUND, shown[1])):
+            if isinstance(value, str):  # 应为 / 实为 given as words wrap like the rest
+                values[c] = value
         rows.append((values[F_UNIT], sheet, cell, link_target(output, sheet, cell) if output and sheet else "",
                      SEVERITY_LABEL.get(sev, sev), code, values[F_TITLE], values[F_MSG], shown[0], shown[1],
                      _wrapped_lines(values, FINDING_WRAPPED)))
