@@ -397,3 +397,16 @@ def test_the_printed_summary_shows_every_text_without_overlap(sample_summary: Pa
                         missing.append((name, cell.coordinate, cell.value))
     assert missing == []
     assert _overlaps(_words(pdf)) == []
+
+
+def test_a_batch_with_nothing_scored_still_gets_a_valid_summary(tmp_path: Path) -> None:
+    from ooxml_schema import validate_package
+
+    summarise([], tmp_path / "out")
+    path = tmp_path / "out" / SUMMARY_NAME
+    assert validate_package(path) == []
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == SHEETS
+    assert wb["排名"]["A4"].value == "无：没有评分的表" and wb["问题清单"]["A3"].value == "无：没有发现问题"
+    dist = wb["等级分布"]
+    assert [dist.cell(i, 2).value for i in range(3, 8)] == [0, 0, 0, 0, 0]
