@@ -159,9 +159,6 @@ _HIDDEN_ROW_RES = _tag_res(r"""<{P}row\b[^>]*\bhidden\s*=\s*["'](?:1|true)["'][^
 _HIDDEN_ATTR = re.compile(r"""hidden\s*=\s*["'](?:1|true)["']""")
 _ROW_NUM = re.compile(r"""\br\s*=\s*["']([0-9]+)["']""")
 _ROW_WITHOUT_R_RES = _tag_res(r"""<{P}row\b(?![^>]*\br\s*=)[^>]*>""")
-_LATE_ROW_RES = _tag_res(r"""<{P}row\b[^>]*\br\s*=\s*["']([0-9]{4,})["']""")
-# Part of every match of _LATE_ROW_RES, and found far faster: without it no row is that late.
-_LATE_ROW_HINT = re.compile(r"""r\s*=\s*["'][0-9]{4}""")
 _ATTR_RE = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _V_RE = re.compile(rf"<{_P}v(?:\s[^>]*)?>(.*?)</{_P}v>|<{_P}v\s*/>", re.S)
 _F_RE = re.compile(rf"<{_P}f[\s>/]")
@@ -266,11 +263,13 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
                 return False
             letters, digits = rm.group(1), rm.group(2)
         row, col = int(digits), col_numbers.get(letters) or _col_number(letters)
-        if row > MAX_ROWS:
-            sheet.truncated = True
-            break
-        if col > MAX_COLS:
-            sheet.truncated = True
+        if row > MAX_ROWS or col > MAX_COLS:
+            # Only content outside the window is worth a word: LibreOffice and formatted whole
+            # columns claim A1:J1048576 with empty styled cells that hold nothing.
+            if not sheet.truncated and _outside_content(text, cm, head, body, t, v_text, strings):
+                sheet.truncated = True
+            if sheet.truncated and row > MAX_ROWS:
+                break  # rows come in order: nothing further is inside the window
             continue
         cell: Optional[CellValue]
         if head is None and (t is None or t == "s" or t == "n"):
@@ -327,10 +326,29 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
     numbered = plain_rows and text.count("<row", 0, stop) == text.count('<row r="', 0, stop)
     if not numbered and _ROW_WITHOUT_R_RES[plain_rows].search(text, 0, stop):
         return False  # hidden rows are counted by position there: leave them to the slow path
-    if not sheet.truncated and _LATE_ROW_HINT.search(text, 0, stop):
-        # Rows below the window, even formatting-only ones, mean a used range to report.
-        sheet.truncated = any(int(m.group(1)) > MAX_ROWS for m in _LATE_ROW_RES[plain_rows].finditer(text, 0, stop))
     return True
+
+
+def _outside_content(text: str, cm: re.Match[str], head: Optional[str], body: Optional[str], t: Optional[str],
+                     v_text: Optional[str], strings: list[str]) -> bool:
+    """Whether a cell outside the read window holds something (a value, a formula, an error):
+    an empty string or a styled empty cell is no content to warn about."""
+    if head is None and (t is None or t == "s" or t == "n"):
+        if t == "s":
+            try:
+                return bool(strings[int(v_text or "")].strip())
+            except (ValueError, IndexError):
+                return False
+        return bool(v_text)
+    if head is None:
+        gt = text.index(">", cm.start())
+        head, body = text[cm.start() + 2:gt], text[gt + 1:cm.end() - 4]
+    return _cell_has_content(head, body or "", strings)
+
+
+def _cell_has_content(head: str, body: str, strings: list[str]) -> bool:
+    cell = _cell(head, body, "A1", strings, (), (), False)
+    return cell is not None and (cell.formula or cell.error is not None or not cell.blank)
 
 
 _COL_NUMBERS: dict[str, int] = {}
@@ -356,7 +374,9 @@ def _read_cells_by_row(text: str, stop: int, sheet: Sheet, strings: list[str], p
         r = attrs.get("r", "")
         row_no = int(r) if r.isdigit() else row_no + 1
         if row_no > MAX_ROWS:
-            sheet.truncated = True
+            # Content below the window is reported; styled empty rows and cells are none.
+            sheet.truncated = any(cm.group(2) and _cell_has_content(cm.group(1), cm.group(2), strings)
+                                  for cm in _CELL_RE.finditer(text, m.start(), stop))
             break
         if attrs.get("hidden") in ("1", "true"):
             sheet.hidden_rows.add(row_no)
@@ -375,7 +395,8 @@ def _read_cells_by_row(text: str, stop: int, sheet: Sheet, strings: list[str], p
             if not inner:
                 continue  # <c r="B3" s="5"/>: formatting only, no value
             if col > MAX_COLS or row > MAX_ROWS:
-                sheet.truncated = True
+                if _cell_has_content(head, inner, strings):
+                    sheet.truncated = True
                 continue
             cell = _cell(head, inner, rm.group(1) + rm.group(2) if rm else ref(row, col), strings, percent, date,
                          date1904)

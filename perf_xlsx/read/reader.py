@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Optional
 
 from perf_xlsx.model import Finding, Project, Severity, UnitSheet, WorkbookModel
-from perf_xlsx.read.grid import Grid, read_grid
+from perf_xlsx.read.grid import MAX_COLS, MAX_ROWS, Grid, read_grid
 from perf_xlsx.read.labels import SheetContext
 from perf_xlsx.read.project import read_sheet_tables
 from perf_xlsx.read.unit_list import read_unit_sheet
@@ -53,7 +53,8 @@ def model_from_grid(grid: Grid, path: str = "") -> WorkbookModel:
                     "建议在 WPS/Excel 中打开并另存", sheet.bad_styles[0])
         if sheet.truncated:
             ctx.add(Severity.WARNING, "read.window_truncated",
-                    f"表格使用区域异常，仅读取前 5000 行、前 64 列（工作表「{sheet.name}」）")
+                    f"工作表「{sheet.name}」在前 {MAX_ROWS} 行、前 {MAX_COLS} 列之外还有内容，未读取"
+                    "（表格使用区域异常）；请删除多余内容，或把自评表放在该范围内")
         found = read_sheet_tables(ctx)
         if found and sheet.state != "visible":
             ctx.add(Severity.WARNING, "read.hidden_sheet",
