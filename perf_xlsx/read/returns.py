@@ -1,0 +1,100 @@
+"""What this tool added to a scored copy, recognised in a workbook sent back as a submission.
+
+A unit opens its scored copy, corrects a figure and sends the copy back: a new submission, to
+be scored like any other. What the tool added is not the unit's data and must not be read as
+such: the 汇总 and 评分明细 sheets (they would read as tables of their own), the 核定得分 column
+right of each table (on a table without a 得分 column it would pass for the unit's scores) and
+the result line under it. They are recognised by their content, which Excel, WPS and
+LibreOffice keep on save, not by the document property that marks the copy (also kept, so it
+cannot tell an edited copy from an untouched one).
+
+The texts below are the writer's (perf_xlsx.write: context.TOOL_HEADER, annotate.MANUAL_REVIEW,
+summary_sheet, detail_sheet); tests/test_returns.py checks they agree.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from perf_xlsx.read.grid import Sheet
+
+__all__ = ["TOOL_HEADER", "strip_tool_cells", "tool_sheet"]
+
+#: The header of the column the tool adds right of each table (write.context.TOOL_HEADER).
+TOOL_HEADER = "核定得分"
+#: Texts the tool writes in that column besides figures (write.annotate).
+TOOL_COLUMN_TEXTS = frozenset((TOOL_HEADER, "不适用", "人工复核"))
+#: 汇总's first line ends so ("项目支出绩效自评 评分汇总"); its info block and legend name the tool.
+SUMMARY_TITLE_END = "评分汇总"
+SUMMARY_LABELS = frozenset(("源文件 SHA-256", "源文件SHA-256", "评分规则"))
+LEGEND_START = "本工作簿由 perf_xlsx"
+#: Headers of 评分明细 (write.detail_sheet): the tool's and the unit's score side by side, and
+#: where each row comes from, appear together in no 自评表.
+DETAIL_HEADS = frozenset(("核定得分", "自评得分"))
+DETAIL_ANY = (frozenset(("计分说明", "评分说明")), frozenset(("位置", "工作表")))
+#: The result line under a table ("核定总分 92.5　等级 优　错误 0，警告 1").
+_RESULT_LINE = re.compile(r"^核定总分\s*\S+\s*等级\s*\S+\s*错误\s*\d+\s*[，,]\s*警告\s*\d+")
+
+
+def tool_sheet(sheet: Sheet) -> Optional[str]:
+    """"汇总" or "评分明细" when the sheet is one the tool put in a scored copy (whatever it is
+    called now), else None."""
+    first = sheet.cells.get((1, 1))
+    title = first.value if first is not None and isinstance(first.value, str) else ""
+    column_a = [c.value for (r, c_), c in sheet.cells.items() if c_ == 1 and isinstance(c.value, str)]
+    if any(v.startswith(LEGEND_START) for v in column_a):
+        return "汇总"
+    if title.replace(" ", "").endswith(SUMMARY_TITLE_END) and any(
+            isinstance(v, str) and v in SUMMARY_LABELS
+            for (r, _), cell in sheet.cells.items() if r <= 10 for v in (cell.value,)):
+        return "汇总"
+    for row in (1, 2, 3):
+        heads = {cell.value for (r, _), cell in sheet.cells.items() if r == row and isinstance(cell.value, str)}
+        if DETAIL_HEADS <= heads and all(heads & options for options in DETAIL_ANY):
+            return "评分明细"
+    return None
+
+
+def strip_tool_cells(sheet: Sheet) -> int:
+    """Remove the 核定得分 columns and result lines the tool added to a user's sheet; the number
+    of cells removed. A column is the tool's when it has the 核定得分 header, holds nothing but
+    figures and the tool's own words from that header down to its last such cell, and has
+    nothing right of it in those rows (the writer puts it right of every value): a table of the
+    unit's own with a 核定得分 column among its columns is left as it is."""
+    cells = sheet.cells
+    removed = 0
+    for key in [k for k, c in cells.items() if isinstance(c.value, str) and _RESULT_LINE.match(c.value)]:
+        del cells[key]
+        removed += 1
+    head_cols = sorted({c for (_, c), cell in cells.items() if cell.value == TOOL_HEADER}, reverse=True)
+    # Right to left: a copy scored twice has two such columns side by side.
+    for col in head_cols:
+        column = sorted((r, cell) for (r, c), cell in cells.items() if c == col)
+        first = next(r for r, cell in column if cell.value == TOOL_HEADER)
+        span: list[int] = []
+        for r, cell in column:
+            if r < first:
+                continue
+            if not _tool_like(cell.value) or cell.formula:
+                break
+            span.append(r)
+        if not span:
+            continue
+        top, bottom = span[0], span[-1]
+        if any(top <= r <= bottom and c > col for (r, c) in cells):
+            continue
+        for r in span:
+            del cells[(r, col)]
+        removed += len(span)
+    if removed:
+        sheet.index_merges()
+    return removed
+
+
+def _tool_like(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return True
+    return isinstance(value, str) and value.strip() in TOOL_COLUMN_TEXTS
