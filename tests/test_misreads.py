@@ -95,3 +95,131 @@ def test_rows_without_numbers_read_row_by_row_still_report_content_beyond(tmp_pa
         codes = _codes(evaluate_file(str(path), NATIONAL))
         assert ("read.window_truncated" in codes) is content
         make_workbook(path, [seed_spec("招商节会")])
+
+
+# --- the cause, not the formula -----------------------------------------------------------
+
+
+def _cache(xml: str, values: dict[str, Any]) -> str:
+    """Give formula cells the cached result a spreadsheet program would store: a number, ""
+    (an empty text result) or an error value ("#VALUE!")."""
+    for ref, value in values.items():
+        m = re.search(rf'<c r="{ref}"([^>]*)><f>(.*?)</f>(?:<v\s*/>|<v>[^<]*</v>)?</c>', xml)
+        assert m, ref
+        attrs = re.sub(r'\s+t="[^"]*"', "", m.group(1))
+        if isinstance(value, str) and value.startswith("#"):
+            new = f'<c r="{ref}"{attrs} t="e"><f>{m.group(2)}</f><v>{value}</v></c>'
+        elif isinstance(value, str):
+            new = f'<c r="{ref}"{attrs} t="str"><f>{m.group(2)}</f><v>{value}</v></c>'
+        else:
+            new = f'<c r="{ref}"{attrs}><f>{m.group(2)}</f><v>{value}</v></c>'
+        xml = xml[:m.start()] + new + xml[m.end():]
+    return xml
+
+
+def _formula_table(tmp_path: Path, cells: dict[str, Any], cached: dict[str, Any]) -> tuple[WorkbookResult, Any]:
+    """The seed table (200 / 200 / 196.5 万元, 总分 99.83) with SUM formulas in its totals, some
+    cells retyped (keys: A1 refs) and the formulas' cached results as Excel computes them."""
+    from builders import Layout
+
+    path, maps, _ = make_workbook(tmp_path / "wb.xlsx", [seed_spec("招商节会")], layout=Layout(formulas=True))
+    m = maps[0]
+    wb = openpyxl.load_workbook(path)
+    ws = wb[m.title]
+    for ref, value in cells.items():
+        ws[ref] = value
+    wb.save(path)
+    total = m.funds["total"]
+    base = {total["initial"]: 200, total["full_year"]: 200, total["executed"]: 196.5, total["rate"]: 0.9825,
+            total["score"]: 9.83, m.total_score_cell: 99.83}
+    base.update(cached)
+    _splice(path, "xl/worksheets/sheet1.xml", lambda xml: _cache(xml, base))
+    return evaluate_file(str(path), NATIONAL), m
+
+
+def _at(result: WorkbookResult, code: str) -> list[Any]:
+    return [f for f in result.findings if f.code == code]
+
+
+def test_control_formula_table_is_clean(tmp_path: Path) -> None:
+    result, _ = _formula_table(tmp_path, {}, {})
+    assert not [f for f in result.findings if f.code.startswith(("formula.", "funds.", "total.", "read."))]
+
+
+@pytest.mark.parametrize("typed", ["200 ", "２００", "200万元"])
+def test_part_typed_as_text_is_named_not_the_sum(tmp_path: Path, typed: str) -> None:
+    probe, maps, _ = make_workbook(tmp_path / "probe.xlsx", [seed_spec("招商节会")])
+    m = maps[0]
+    part, total = m.funds["current_appropriation"]["full_year"], m.funds["total"]["full_year"]
+    # SUM leaves the text out: the total shows 0, and the rate and its score follow it.
+    result, m = _formula_table(tmp_path, {part: typed}, {total: 0, m.funds["total"]["rate"]: 0,
+                                                          m.funds["total"]["score"]: 0})
+    (hit,) = _at(result, "formula.part_is_text")
+    assert hit.cell == part and hit.found == typed.strip() and hit.expected == 200  # read blanks-trimmed
+    assert "改为数字 200" in hit.message and total in hit.message
+    assert hit.message.index(part) < hit.message.index(total)
+    assert not [f for f in result.findings if f.code.startswith("funds.total") and f.cell == total]
+    assert result.scores[0].funds.budget == 200  # the parts are used
+
+
+def test_part_typed_as_text_under_a_plus_formula_giving_an_error(tmp_path: Path) -> None:
+    probe, maps, _ = make_workbook(tmp_path / "probe.xlsx", [seed_spec("招商节会")])
+    m = maps[0]
+    col = re.match(r"[A-Z]+", m.funds["total"]["initial"]).group(0)  # type: ignore[union-attr]
+    r8, r9 = (int(re.sub(r"[A-Z]+", "", m.funds[k]["initial"])) for k in ("current_appropriation", "carry_over"))
+    part, total = m.funds["current_appropriation"]["initial"], m.funds["total"]["initial"]
+    result, m = _formula_table(tmp_path, {part: "200万元", total: f"={col}{r8}+{col}{r9}"}, {total: "#VALUE!"})
+    (hit,) = _at(result, "formula.part_is_text")
+    assert hit.cell == part and "错误值 #VALUE!" in hit.message
+    assert not [f for f in result.findings if f.code in ("funds.not_number", "funds.total_mismatch")]
+
+
+def test_part_outside_the_sum_range_is_named_with_the_formula_to_write(tmp_path: Path) -> None:
+    probe, maps, _ = make_workbook(tmp_path / "probe.xlsx", [seed_spec("招商节会")])
+    m = maps[0]
+    first, other = m.funds["current_appropriation"]["executed"], m.funds["other"]["executed"]
+    carry = m.funds["carry_over"]["executed"]
+    total = m.funds["total"]["executed"]
+    # A row of 10 万元 added below the range: =SUM(G8:G9) never sees G10.
+    result, m = _formula_table(tmp_path, {first: 186.5, other: 10, total: f"=SUM({first}:{carry})"},
+                               {total: 186.5, m.funds["total"]["rate"]: 0.9325, m.funds["total"]["score"]: 9.33})
+    (hit,) = _at(result, "formula.part_outside_range")
+    assert hit.cell == other and hit.expected == 10
+    assert f"=SUM({first}:{other})" in hit.message
+    assert not _at(result, "funds.total_mismatch")
+    assert result.scores[0].funds.executed == 196.5
+
+
+def test_indicator_score_typed_as_text_is_named_not_the_total(tmp_path: Path) -> None:
+    probe, maps, _ = make_workbook(tmp_path / "probe.xlsx", [seed_spec("招商节会")])
+    m = maps[0]
+    score = m.indicator_cells[2]["score"]
+    result, m = _formula_table(tmp_path, {score: "10 "}, {m.total_score_cell: 89.83})
+    (hit,) = _at(result, "formula.part_is_text")
+    assert hit.cell == score and m.total_score_cell in hit.message and "印制招商资料" in hit.message
+    assert not _at(result, "total.mismatch")
+
+
+def test_indicator_row_outside_the_total_range(tmp_path: Path) -> None:
+    probe, maps, _ = make_workbook(tmp_path / "probe.xlsx", [seed_spec("招商节会")])
+    m = maps[0]
+    funds_score = m.funds["total"]["score"]
+    first, before_last = m.indicator_cells[0]["score"], m.indicator_cells[-2]["score"]
+    last = m.indicator_cells[-1]["score"]
+    result, m = _formula_table(tmp_path, {m.total_score_cell: f"=SUM({funds_score},{first}:{before_last})"},
+                               {m.total_score_cell: 89.83})
+    (hit,) = _at(result, "formula.part_outside_range")
+    assert hit.cell == last and f"=SUM({funds_score},{first}:{last})" in hit.message
+    assert not _at(result, "total.mismatch")
+
+
+def test_a_wrong_total_typed_by_hand_is_still_the_total_s_finding(tmp_path: Path) -> None:
+    path, maps, _ = make_workbook(tmp_path / "wb.xlsx", [seed_spec("招商节会")])
+    m = maps[0]
+    wb = openpyxl.load_workbook(path)
+    wb[m.title][m.funds["total"]["full_year"]] = 150
+    wb[m.title][m.funds["current_appropriation"]["full_year"]] = "200 "
+    wb.save(path)
+    result = evaluate_file(str(path), NATIONAL)
+    assert [f.cell for f in _at(result, "funds.total_mismatch")] == [m.funds["total"]["full_year"]]
+    assert not [f for f in result.findings if f.code.startswith("formula.")]

@@ -161,7 +161,7 @@ _ROW_NUM = re.compile(r"""\br\s*=\s*["']([0-9]+)["']""")
 _ROW_WITHOUT_R_RES = _tag_res(r"""<{P}row\b(?![^>]*\br\s*=)[^>]*>""")
 _ATTR_RE = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _V_RE = re.compile(rf"<{_P}v(?:\s[^>]*)?>(.*?)</{_P}v>|<{_P}v\s*/>", re.S)
-_F_RE = re.compile(rf"<{_P}f[\s>/]")
+_F_TEXT_RE = re.compile(rf"<{_P}f(?:\s[^>]*?)?(?:/>|>(.*?)</{_P}f>)", re.S)
 _IS_RE = re.compile(rf"<{_P}is>(.*?)</{_P}is>", re.S)
 _T_RES = _tag_res(r"<{P}t(?:\s[^>]*)?>(.*?)</{P}t>", re.S)
 _RPH_RE = re.compile(rf"<{_P}rPh\b.*?</{_P}rPh>", re.S)
@@ -411,6 +411,8 @@ def _read_sheet(book: ZipBook, part: str, sheet: Sheet, strings: list[str], perc
     stop = data_end if data_end > 0 else len(text)
     if not _read_cells_fast(text, stop, sheet, strings, percent, date, date1904):
         _read_cells_by_row(text, stop, sheet, strings, percent, date, date1904)
+    if "shared" in text and _SHARED_T.search(text, 0, stop):
+        _shared_formulas(text, stop, sheet)
     merges_at = text.find("mergeCell", data_end if data_end > 0 else 0)
     if merges_at >= 0 and _read_simple_merges(text, merges_at - 1, sheet):
         return
@@ -459,7 +461,8 @@ def _cell(head: str, body: str, a1: str, strings: list[str], percent: Sequence[b
     vm = _V_RE.search(body) if "v" in body else None
     has_v = vm is not None
     v_text = _unescape(vm.group(1)) if vm is not None and vm.group(1) else None
-    formula = _F_RE.search(body) is not None
+    fm = _F_TEXT_RE.search(body) if "f" in body else None
+    formula = fm is not None
     inline: Optional[str] = None
     if t == "inlineStr":
         im = _IS_RE.search(body)
@@ -501,7 +504,55 @@ def _cell(head: str, body: str, a1: str, strings: list[str], percent: Sequence[b
         value = ""
     if value is None and error is None and not formula:
         return None
-    return make_cell(a1, value, formula, cached, error, is_percent)
+    text = _unescape(fm.group(1)).strip().lstrip("=") if fm is not None and fm.group(1) else ""
+    return make_cell(a1, value, formula, cached, error, is_percent, text)
+
+
+_SHARED_F_RE = re.compile(rf"<{_P}c\b[^>]*?\br\s*=\s*[\"']([A-Z]{{1,3}})([0-9]+)[\"'][^>]*>(?:(?!</{_P}c>).)*?"
+                          rf"<{_P}f\b([^>]*\bt\s*=\s*[\"']shared[\"'][^>]*?)(?:/>|>([^<]*)</{_P}f>)", re.S)
+_SHARED_T = re.compile(r"""\bt\s*=\s*["']shared["']""")
+_SI_ATTR = re.compile(r"""\bsi\s*=\s*["']([0-9]+)["']""")
+# A cell reference in a formula: not part of a name or function (LOG10( ), a sheet prefix kept.
+_FORMULA_REF = re.compile(r"(?<![A-Za-z0-9_.])(\$?)([A-Z]{1,3})(\$?)([0-9]+)(?![A-Za-z0-9_(])")
+
+
+def _shared_formulas(text: str, stop: int, sheet: Sheet) -> None:
+    """The formula of each cell of a shared formula (Excel writes a filled-right or -down formula
+    once, in its first cell, and the others as <f t="shared" si="0"/>): the first cell's
+    formula with its relative references moved as far as the cell is from it."""
+    masters: dict[str, tuple[int, int, str]] = {}
+    followers: list[tuple[int, int, str]] = []
+    for m in _SHARED_F_RE.finditer(text, 0, stop):
+        si = _SI_ATTR.search(m.group(3))
+        if si is None:
+            continue
+        row, col = int(m.group(2)), _col_number(m.group(1))
+        body = m.group(4)
+        if body and body.strip():
+            masters.setdefault(si.group(1), (row, col, _unescape(body).strip().lstrip("=")))
+        else:
+            followers.append((row, col, si.group(1)))
+    for row, col, key in followers:
+        master = masters.get(key)
+        cell = sheet.cells.get((row, col))
+        if master is None or cell is None or cell.formula_text:
+            continue
+        sheet.cells[(row, col)] = replace(cell, formula_text=_moved(master[2], row - master[0], col - master[1]))
+
+
+def _moved(formula: str, rows: int, cols: int) -> str:
+    """``formula`` filled ``rows`` down and ``cols`` right: relative references move, $ ones stay
+    (text in quotes is left alone)."""
+    def move(m: re.Match[str]) -> str:
+        col_abs, letters, row_abs, digits = m.groups()
+        c = _col_number(letters) if col_abs else _col_number(letters) + cols
+        r = int(digits) if row_abs else int(digits) + rows
+        if c < 1 or r < 1:
+            return "#REF!"
+        return f"{col_abs}{ref(1, c)[:-1]}{row_abs}{r}"
+
+    pieces = formula.split('"')
+    return '"'.join(_FORMULA_REF.sub(move, piece) if i % 2 == 0 else piece for i, piece in enumerate(pieces))
 
 
 def read_grid(path: str) -> Grid:

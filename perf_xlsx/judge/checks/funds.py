@@ -7,6 +7,7 @@ from typing import Iterator, Optional
 
 from perf_xlsx.judge.breakdowns import MONEY_COLUMNS, Breakdown, breakdowns, total_row
 from perf_xlsx.judge.checks.base import COLUMN_NAMES, INFO, E, W, column_name, finding
+from perf_xlsx.judge.checks.formulas import cause_findings, explained, formula_misses
 from perf_xlsx.judge.numbers import (
     beyond,
     cell_money,
@@ -19,7 +20,7 @@ from perf_xlsx.judge.numbers import (
     settled_decimal,
 )
 from perf_xlsx.judge.scoring import funds_points
-from perf_xlsx.model import CellValue, Finding, ProjectScore
+from perf_xlsx.model import CellValue, Finding, Project, ProjectScore
 from perf_xlsx.rules import Profile
 from perf_xlsx.values import blank_amount
 
@@ -48,6 +49,10 @@ def funds_totals(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
         entered = cell_money(cell, p.money_unit)
         agreed = all(abs(s - sums[0][1]) <= tol for _, s in sums)
         summed = sums[0][1]
+        causes = _formula_causes(p.sheet, cell, entered, [(b, s) for b, s in sums], col, p.money_unit, tol)
+        if causes:
+            yield from causes  # the part to change, not the formula that shows it
+            continue
         if entered is None:
             if not cell.blank:
                 yield finding(E, "funds.not_number", f"年度资金总额（{name}）「{cell.text}」不是数字", p.sheet,
@@ -72,6 +77,32 @@ def funds_totals(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
                           f"{b.name}各项合计（{name}）{fmt(s)} ≠ 年度资金总额 {fmt(entered)}"
                           + ("" if len(off) == len(sums) else "（另一分项与总额相符）"),
                           p.sheet, b.span(col), entered, s)
+
+
+def _formula_causes(sheet: str, cell: CellValue, entered: Optional[float], sums: list[tuple[Breakdown, float]],
+                    col: str, unit: str, tol: float) -> list[Finding]:
+    """A total formula that is wrong, blank or an error value because of its parts: one typed as
+    text, or one outside the SUM range; found at the part's cell (formula.part_is_text,
+    formula.part_outside_range). Empty when the total is no formula or its parts do not explain it."""
+    if not cell.formula:
+        return []
+    name = COLUMN_NAMES[col]
+    for b, s in sums:
+        labels = {c.ref: r.label for r in b.rows for c in (getattr(r, col),) if c is not None}
+        misses = formula_misses(cell, [c for c in (getattr(r, col) for r in b.rows) if c is not None],
+                                lambda c: cell_money(c, unit))
+        if explained(misses, entered, s, tol):
+            def label(c: CellValue, labels: dict[str, str] = labels) -> str:
+                return f"「{labels.get(c.ref, '')}」（{name}）{c.ref}"
+
+            return cause_findings(misses, cell, sheet, f"年度资金总额（{name}）", label, entered)
+    return []
+
+
+def _text_parts(p: Project, cell: CellValue, col: str) -> bool:
+    """Whether a total formula's error value comes from parts typed as text."""
+    parts = [c for b in breakdowns(p) for c in (getattr(r, col) for r in b.rows) if c is not None]
+    return any(m.why == "text" for m in formula_misses(cell, parts, lambda c: cell_money(c, p.money_unit)))
 
 
 def _sums_text(sums: list[tuple[Breakdown, float]], verb: str = "") -> str:
@@ -200,6 +231,8 @@ def funds_misc(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
             if cell is None or cell.blank or (cell.formula and not cell.cached):
                 continue
             if cell.error:
+                if row.kind == "total" and _text_parts(p, cell, col):
+                    continue  # funds_totals names the part typed as text (formula.part_is_text)
                 yield finding(E, "funds.not_number", f"{row.label}（{COLUMN_NAMES[col]}）为错误值 {cell.error}",
                               p.sheet, cell.ref, None, cell.error)
                 continue
