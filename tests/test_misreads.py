@@ -223,3 +223,74 @@ def test_a_wrong_total_typed_by_hand_is_still_the_total_s_finding(tmp_path: Path
     result = evaluate_file(str(path), NATIONAL)
     assert [f.cell for f in _at(result, "funds.total_mismatch")] == [m.funds["total"]["full_year"]]
     assert not [f for f in result.findings if f.code.startswith("formula.")]
+
+
+# --- rows inserted at the top of an indicator group --------------------------------------
+
+
+def _inserted_on_top(tmp_path: Path, level1: str, *, declared: bool = True, weight: float = 5
+                     ) -> tuple[WorkbookResult, Any, int]:
+    """The seed table with one indicator row inserted on top of the ``level1`` group as Excel
+    inserts it: the group's merged 一级 (and 二级) cells start one row lower, the new row's are
+    blank and unmerged. The group keeps its declared weight: the row's 分值 is taken from the
+    group's first indicator. Returns the result, the sheet map and the new row."""
+    from builders import Layout
+
+    spec = seed_spec("招商节会")
+    inds = spec["indicators"]
+    at = next(i for i, ind in enumerate(inds) if ind["level1"].startswith(level1))
+    first = inds[at]
+    first["weight"] = first["score"] = first["weight"] - weight
+    new = dict(first, name="新增指标：带动就业人数", target="≥100人", actual="120人", weight=weight, score=weight)
+    inds.insert(at, new)
+    if declared:  # "效益指标（30分）"
+        sums: dict[str, float] = {}
+        for ind in inds:
+            sums[ind["level1"]] = sums.get(ind["level1"], 0) + ind["weight"]
+        for ind in inds:
+            ind["level1"] = f"{ind['level1']}（{sums[ind['level1']]:g}分）"
+    path, maps, _ = make_workbook(tmp_path / "wb.xlsx", [spec], layout=Layout(weights_in_level1=declared))
+    m = maps[0]
+    row = m.indicator_rows[at]
+    wb = openpyxl.load_workbook(path)
+    ws = wb[m.title]
+    for key in ("level1", "level2"):
+        col = re.match(r"[A-Z]+", m.indicator_cells[at][key]).group(0)  # type: ignore[union-attr]
+        merged = next((r for r in ws.merged_cells.ranges if r.min_row == row and r.min_col == ws[f"{col}{row}"].column),
+                      None)
+        value = ws[f"{col}{row}"].value
+        if merged is not None:
+            bottom = merged.max_row
+            ws.unmerge_cells(str(merged))
+            if bottom > row + 1:
+                ws.merge_cells(f"{col}{row + 1}:{col}{bottom}")
+        ws[f"{col}{row}"] = None
+        ws[f"{col}{row + 1}"] = value
+    wb.save(path)
+    return evaluate_file(str(path), NATIONAL), m, row
+
+
+@pytest.mark.parametrize("level1", ["产出", "效益"])
+def test_row_inserted_on_top_of_a_group_joins_it(tmp_path: Path, level1: str) -> None:
+    result, m, row = _inserted_on_top(tmp_path, level1)
+    (ps,) = result.scores
+    ind = next(r.indicator for r in ps.indicators if r.indicator.row == row)
+    assert ind.level1.startswith(level1) and ind.level2
+    assert not [f for f in result.findings if f.code.startswith(("weights.", "indicator.ungrouped"))]
+    assert ps.score == pytest.approx(99.83)
+
+
+def test_row_inserted_between_groups_without_declared_weights_is_reported(tmp_path: Path) -> None:
+    result, m, row = _inserted_on_top(tmp_path, "效益", declared=False)
+    (hit,) = [f for f in result.findings if f.code == "indicator.ungrouped"]
+    assert hit.cell.endswith(str(row)) and "产出指标" in hit.message and "效益指标" in hit.message  # type: ignore[union-attr]
+    ind = next(r.indicator for r in result.scores[0].indicators if r.indicator.row == row)
+    assert ind.level1 == ""
+    assert result.scores[0].score == pytest.approx(99.83)  # still scored, in the total
+
+
+def test_first_group_without_declared_weights_takes_the_row(tmp_path: Path) -> None:
+    result, m, row = _inserted_on_top(tmp_path, "产出", declared=False)
+    ind = next(r.indicator for r in result.scores[0].indicators if r.indicator.row == row)
+    assert ind.level1 == "产出指标"
+    assert not [f for f in result.findings if f.code.startswith(("weights.profile", "indicator.ungrouped"))]
