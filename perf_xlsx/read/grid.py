@@ -48,6 +48,10 @@ class Sheet:
     truncated: bool = False  # cells existed outside the read window
     long_text: list[str] = field(default_factory=list)  # cells over 32,767 characters
     bad_styles: list[str] = field(default_factory=list)  # cells naming a style that does not exist
+    # Legacy (.xls/.et/.ods) sheets only: number format codes of numbers, column widths in
+    # characters; the copy made for the writer keeps them (read.legacy.as_xlsx).
+    number_formats: dict[tuple[int, int], str] = field(default_factory=dict)
+    col_widths: dict[int, float] = field(default_factory=dict)
     _anchor: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict, repr=False)
     _max_row: int = 0
     _max_col: int = 0
