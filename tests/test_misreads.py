@@ -159,6 +159,8 @@ def test_part_typed_as_text_is_named_not_the_sum(tmp_path: Path, typed: str) -> 
     assert "改为数字 200" in hit.message and total in hit.message
     assert hit.message.index(part) < hit.message.index(total)
     assert not [f for f in result.findings if f.code.startswith("funds.total") and f.cell == total]
+    # The rate and its score, computed from the total, are not reported again.
+    assert not [f for f in result.findings if f.code in ("funds.rate_mismatch", "funds.score_mismatch")]
     assert result.scores[0].funds.budget == 200  # the parts are used
 
 
@@ -171,7 +173,8 @@ def test_part_typed_as_text_under_a_plus_formula_giving_an_error(tmp_path: Path)
     result, m = _formula_table(tmp_path, {part: "200万元", total: f"={col}{r8}+{col}{r9}"}, {total: "#VALUE!"})
     (hit,) = _at(result, "formula.part_is_text")
     assert hit.cell == part and "错误值 #VALUE!" in hit.message
-    assert not [f for f in result.findings if f.code in ("funds.not_number", "funds.total_mismatch")]
+    assert not [f for f in result.findings if f.code in ("funds.not_number", "funds.total_mismatch",
+                                                         "read.error_value")]
 
 
 def test_part_outside_the_sum_range_is_named_with_the_formula_to_write(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Optional, Sequence
+from typing import Callable, Mapping, Optional, Sequence
 
 from perf_xlsx.a1 import col_index, parse_ref, ref
 from perf_xlsx.judge.checks.base import E, finding
@@ -145,3 +145,16 @@ def cause_findings(misses: Sequence[Miss], total: CellValue, sheet: str, what: s
                              sheet, m.cell.ref, m.amount, None)
         out.append(f)
     return out
+
+
+def follows(cell: Optional[CellValue], broken: set[str], formulas: Mapping[str, CellValue], depth: int = 0) -> bool:
+    """Whether a formula cell is computed, directly or through other formula cells of
+    ``formulas`` (by A1), from one of the ``broken`` totals: its figure is wrong for the reason
+    already reported at the part, and is right again once that part is."""
+    if cell is None or not cell.formula or not cell.formula_text or not broken or depth > 6:
+        return False
+    ranges = formula_ranges(cell.formula_text) or []
+    if any(_inside(ranges, *parse_ref(a1)) for a1 in broken):
+        return True
+    return any(other is not cell and _inside(ranges, *parse_ref(a1)) and follows(other, broken, formulas, depth + 1)
+               for a1, other in formulas.items())

@@ -7,7 +7,7 @@ from typing import Iterator, Optional
 
 from perf_xlsx.judge.breakdowns import MONEY_COLUMNS, Breakdown, breakdowns, total_row
 from perf_xlsx.judge.checks.base import COLUMN_NAMES, INFO, E, W, column_name, finding
-from perf_xlsx.judge.checks.formulas import cause_findings, explained, formula_misses
+from perf_xlsx.judge.checks.formulas import cause_findings, explained, follows, formula_misses
 from perf_xlsx.judge.numbers import (
     beyond,
     cell_money,
@@ -99,6 +99,32 @@ def _formula_causes(sheet: str, cell: CellValue, entered: Optional[float], sums:
     return []
 
 
+def broken_totals(ps: ProjectScore, profile: Profile) -> set[str]:
+    """The 年度资金总额 formula cells that funds_totals explains by a part (typed as text, or
+    outside the SUM range)."""
+    p = ps.project
+    total = total_row(p)
+    if total is None:
+        return set()
+    tol = money_tolerance(profile, p.money_unit)
+    parts = breakdowns(p)
+    out = set()
+    for col in MONEY_COLUMNS:
+        cell = getattr(total, col)
+        if cell is None or not cell.formula or not cell.cached:
+            continue
+        sums = [(b, s) for b, s in ((b, b.sum(col, p.money_unit)) for b in parts) if s is not None]
+        if sums and _formula_causes(p.sheet, cell, cell_money(cell, p.money_unit), sums, col, p.money_unit, tol):
+            out.add(cell.ref)
+    return out
+
+
+def funds_formulas(p: Project) -> dict[str, CellValue]:
+    """The formula cells of the funds block, by A1."""
+    return {c.ref: c for r in p.funds for c in (r.initial, r.full_year, r.executed, r.rate, r.score)
+            if c is not None and c.formula}
+
+
 def _text_parts(p: Project, cell: CellValue, col: str) -> bool:
     """Whether a total formula's error value comes from parts typed as text."""
     parts = [c for b in breakdowns(p) for c in (getattr(r, col) for r in b.rows) if c is not None]
@@ -157,9 +183,13 @@ def _rate_matches(cell: CellValue, rate: float, tol_points: float) -> tuple[bool
 def funds_rate(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     p = ps.project
     tol = profile.tolerance.rate_points
+    formulas = funds_formulas(p)
+    broken = broken_totals(ps, profile) if formulas else set()
     for row in p.funds:
         if row.rate is None or row.rate.blank or row.rate.error:
             continue
+        if follows(row.rate, broken, formulas):
+            continue  # computed from a total whose wrong part is reported (formula.*)
         if row.kind == "total":
             rate = ps.funds.rate
         else:
@@ -188,6 +218,10 @@ def funds_score(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     tol = profile.tolerance.score
     if not beyond(f.score_entered, f.score, 0):
         return
+    total = total_row(p)
+    formulas = funds_formulas(p)
+    if total is not None and formulas and follows(total.score, broken_totals(ps, profile), formulas):
+        return  # computed from a total whose wrong part is reported (formula.*)
     shown = _shown_rate_score(ps, profile)
     if shown is not None and not beyond(f.score_entered, shown[1], 0):
         # The unit multiplied the 执行率 it sees on the sheet (10.8%), not the exact one (10.77%).
