@@ -427,3 +427,43 @@ def test_row_inserted_by_calc_below_the_total_s_range(tmp_path: Path, soffice: s
     assert hit.cell == new["score"]
     assert not _at(result, "total.mismatch")
     assert result.scores[0].score == pytest.approx(99.83)
+
+
+def test_task_typed_as_text_is_named_not_the_task_total(tmp_path: Path) -> None:
+    from dept_builders import make_department_workbook, national_spec
+
+    spec = national_spec()
+    path, m = make_department_workbook(tmp_path / "部门.xlsx", spec)
+    *tasks, total = m.tasks
+    first, last = tasks[0]["budget"], tasks[-1]["budget"]
+    text_task = tasks[1]["budget"]
+    amount = spec["tasks"][1]["budget"]
+    wb = openpyxl.load_workbook(path)
+    ws = wb[m.title]
+    ws[text_task] = f"{amount:g}万元"
+    ws[total["budget"]] = f"=SUM({first}:{last})"
+    wb.save(path)
+    shown = round(sum(t["budget"] for t in spec["tasks"]) - amount, 6)
+    _splice(path, "xl/worksheets/sheet1.xml", lambda xml: _cache(xml, {total["budget"]: shown}))
+    result = evaluate_file(str(path), NATIONAL)
+    (hit,) = _at(result, "formula.part_is_text")
+    assert hit.cell == text_task and total["budget"] in hit.message and spec["tasks"][1]["name"] in hit.message
+    assert not [f for f in result.findings if f.code == "funds.task_total_mismatch"]
+
+
+def test_subtotal_row_missing_an_inserted_row(tmp_path: Path) -> None:
+    # A 部门整体 scoring table whose 投入小计 =SUM(D3:D4) was not widened when 资金到位率 was added.
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "部门评分"
+    for row in (["部门整体支出绩效自评表"], ["一级指标", "三级指标", "分值", "得分"],
+                ["投入", "重点支出安排率", 10, 9], [None, "预算调整率", 10, 10], [None, "资金到位率", 10, 10],
+                [None, "投入小计", 30, "=SUM(D3:D4)"], ["产出", "重点工作完成率", 70, 70], ["合计", None, 100, 99]):
+        ws.append(row)
+    path = tmp_path / "评分表.xlsx"
+    wb.save(path)
+    _splice(path, "xl/worksheets/sheet1.xml", lambda xml: _cache(xml, {"D6": 19}))
+    result = evaluate_file(str(path), NATIONAL)
+    (hit,) = _at(result, "formula.part_outside_range")
+    assert hit.cell == "D5" and "=SUM(D3:D5)" in hit.message and "投入小计" in hit.message
+    assert not _at(result, "indicator.subtotal_mismatch")

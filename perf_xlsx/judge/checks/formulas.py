@@ -121,9 +121,9 @@ def fixed_formula(formula: str, row: int, col: int) -> str:
 
 
 def cause_findings(misses: Sequence[Miss], total: CellValue, sheet: str, what: str,
-                   part_label: Callable[[CellValue], str], entered: Optional[float]) -> list[Finding]:
+                   labels: Mapping[str, str], entered: Optional[float]) -> list[Finding]:
     """One finding per part left out, at the part's cell: what is wrong there and what to change;
-    ``what`` names the total ("年度资金总额（全年预算数）", "总分")."""
+    ``what`` names the total ("年度资金总额（全年预算数）", "总分"), ``labels`` each part (by A1)."""
     out = []
     formula = total.formula_text
     if entered is None:
@@ -131,7 +131,7 @@ def cause_findings(misses: Sequence[Miss], total: CellValue, sheet: str, what: s
     else:
         effect = f"{what}（{total.ref}）因此为 {fmt(entered)}，少计 {fmt(sum(m.amount for m in misses))}"
     for m in misses:
-        label = part_label(m.cell)
+        label = f"{labels.get(m.cell.ref, '')} {m.cell.ref}".strip()
         if m.why == "text":
             f = finding(E, "formula.part_is_text",
                              f"{label}「{m.cell.value}」写成了文本，不是数值：合计公式 ={formula}（{total.ref}）"

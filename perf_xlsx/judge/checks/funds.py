@@ -88,14 +88,11 @@ def _formula_causes(sheet: str, cell: CellValue, entered: Optional[float], sums:
         return []
     name = COLUMN_NAMES[col]
     for b, s in sums:
-        labels = {c.ref: r.label for r in b.rows for c in (getattr(r, col),) if c is not None}
+        labels = {c.ref: f"「{r.label}」（{name}）" for r in b.rows for c in (getattr(r, col),) if c is not None}
         misses = formula_misses(cell, [c for c in (getattr(r, col) for r in b.rows) if c is not None],
                                 lambda c: cell_money(c, unit))
         if explained(misses, entered, s, tol):
-            def label(c: CellValue, labels: dict[str, str] = labels) -> str:
-                return f"「{labels.get(c.ref, '')}」（{name}）{c.ref}"
-
-            return cause_findings(misses, cell, sheet, f"年度资金总额（{name}）", label, entered)
+            return cause_findings(misses, cell, sheet, f"年度资金总额（{name}）", labels, entered)
     return []
 
 

@@ -65,7 +65,7 @@ def _formula_causes(ps: ProjectScore, entered: Optional[float], summed: float, t
     misses = formula_misses(total, parts, cell_points)
     if not explained(misses, entered, summed, tol):
         return []
-    return cause_findings(misses, total, p.sheet, "总分", lambda c: f"{labels.get(c.ref, '得分')} {c.ref}", entered)
+    return cause_findings(misses, total, p.sheet, "总分", labels, entered)
 
 
 def _claims_vs_spending(ps: ProjectScore) -> Iterator[Finding]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterator, Optional
 
 from perf_xlsx.judge.checks.base import E, W, finding
+from perf_xlsx.judge.checks.formulas import cause_findings, explained, formula_misses
 from perf_xlsx.judge.numbers import cell_points, fmt, round2
 from perf_xlsx.model import Finding, ProjectScore
 from perf_xlsx.rules import Profile
@@ -33,6 +34,14 @@ def subtotals(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
             if not filled:
                 continue
             summed = round2(sum(filled))
+            if cell.formula and (entered is None or abs(entered - summed) > tol):
+                cells = [c for c in ((i.weight if name == "分值" else i.score) for i in rows) if c is not None]
+                misses = formula_misses(cell, cells, cell_points)
+                if explained(misses, entered, summed, tol):
+                    labels = {c.ref: f"指标「{i.name}」{name}" for i in rows
+                              for c in ((i.weight if name == "分值" else i.score),) if c is not None}
+                    yield from cause_findings(misses, cell, p.sheet, f"{sub.label}（{name}）", labels, entered)
+                    continue
             if entered is None:
                 yield finding(E, "indicator.subtotal_mismatch", f"{sub.label}（{name}）「{cell.text}」不是数字，"
                               f"所含 {len(filled)} 项指标{name}之和为 {fmt(summed)}", p.sheet, cell.ref, summed, cell.text)
