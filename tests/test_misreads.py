@@ -467,3 +467,24 @@ def test_subtotal_row_missing_an_inserted_row(tmp_path: Path) -> None:
     (hit,) = _at(result, "formula.part_outside_range")
     assert hit.cell == "D5" and "=SUM(D3:D5)" in hit.message and "投入小计" in hit.message
     assert not _at(result, "indicator.subtotal_mismatch")
+
+
+def test_text_parts_summed_by_libreoffice(tmp_path: Path, soffice: str) -> None:
+    """The same tables recalculated by a real spreadsheet program: Calc's SUM leaves text out."""
+    from builders import Layout, soffice_convert
+
+    files = []
+    for n, typed in enumerate(["200 ", "２００", "200万元"]):
+        path, maps, _ = make_workbook(tmp_path / f"t{n}.xlsx", [seed_spec("招商节会")], layout=Layout(formulas=True))
+        m = maps[0]
+        wb = openpyxl.load_workbook(path)
+        wb[m.title][m.funds["current_appropriation"]["full_year"]] = typed
+        wb.save(path)
+        files.append((path, m))
+    out = soffice_convert(soffice, [p for p, _ in files], tmp_path / "lo", "xlsx")
+    for path, m in files:
+        result = evaluate_file(str(out[path]), NATIONAL)
+        part = m.funds["current_appropriation"]["full_year"]
+        assert [f.cell for f in _at(result, "formula.part_is_text")] == [part], path
+        assert not [f for f in result.findings if f.code in ("funds.total_mismatch", "funds.total_blank",
+                                                             "funds.rate_mismatch", "funds.score_mismatch")]
