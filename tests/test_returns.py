@@ -134,3 +134,42 @@ def test_sheets_are_recognised_by_content_not_by_name(tmp_path: Path) -> None:
     own["A1"] = "项目清单"
     wb.save(tmp_path / "own.xlsx")
     assert "read.tool_output_ignored" not in {f.code for f in read_workbook(str(tmp_path / "own.xlsx")).findings}
+
+
+SAMPLES = sorted((Path(__file__).resolve().parent.parent / "sample_workbooks").glob("*.xlsx"))
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=[p.stem[:2] for p in SAMPLES])
+def test_every_sample_s_scored_copy_reads_as_the_sample(tmp_path: Path, sample: Path) -> None:
+    src = tmp_path / "in.xlsx"
+    shutil.copy(sample, src)
+    first = evaluate_file(str(src), NATIONAL)
+    assert first.status == "scored"
+    write_scored(str(src), first, str(tmp_path / "out.xlsx"), NATIONAL)
+    again = evaluate_file(str(tmp_path / "out.xlsx"), NATIONAL)
+    assert _tables(again) == _tables(first)
+    # Every finding of the sample is found again, at the same place; only the note is new.
+    assert sorted((f.code, f.sheet, f.cell, f.message) for f in again.findings
+                  if f.code != "read.tool_output_ignored") == \
+        sorted((f.code, f.sheet, f.cell, f.message) for f in first.findings)
+
+
+def test_result_line_and_tool_words_are_not_data(tmp_path: Path) -> None:
+    from perf_xlsx.read.grid import read_grid
+
+    path, maps, _ = make_workbook(tmp_path / "wb.xlsx", [seed_spec("招商节会")])
+    m = maps[0]
+    wb = openpyxl.load_workbook(path)
+    ws = wb[m.title]
+    right = m.last_col + 1
+    ws.cell(m.indicator_header_row, right, "核定得分")
+    for n, row in enumerate(m.indicator_rows):
+        ws.cell(row, right, "人工复核" if n == 0 else ("不适用" if n == 1 else 10))
+    ws.cell(m.total_row + 3, 1, "核定总分 99.83\u3000等级 优\u3000错误 0，警告 1")
+    wb.save(path)
+    grid = read_grid(str(path))
+    (sheet,) = grid.sheets
+    before = dict(sheet.cells)
+    removed = returns.strip_tool_cells(sheet)
+    assert removed == len(m.indicator_rows) + 2
+    assert all(c == right or r == m.total_row + 3 for (r, c) in set(before) - set(sheet.cells))
