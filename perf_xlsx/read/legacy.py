@@ -53,10 +53,10 @@ def _read_all(path: str) -> list[SheetData]:
             pass
     out = _read_calamine(data)
     if data.startswith(b"PK"):
-        percent = _ods_percent(data)
+        percent, widths = _ods_formats(data)
         out = [(name, state, cells, merges, {k: _percent_code(v) for r, c, v in cells
-                                             if (k := (r, c)) in percent.get(name, ())}, widths)
-               for name, state, cells, merges, _, widths in out]
+                                             if (k := (r, c)) in percent.get(name, ())}, widths.get(name, {}))
+               for name, state, cells, merges, _, _ in out]
     return out
 
 
@@ -140,40 +140,73 @@ _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 
 
-def _ods_percent(data: bytes) -> dict[str, set[tuple[int, int]]]:
-    """The cells of each table of an .ods that hold a percentage (office:value-type), by
-    position as calamine gives them (repeated rows and cells counted, covered cells included)."""
-    out: dict[str, set[tuple[int, int]]] = {}
+_STYLE = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
+_LENGTH_IN_POINTS = {"in": 72.0, "cm": 72 / 2.54, "mm": 72 / 25.4, "pt": 1.0, "pc": 12.0}
+
+
+def _ods_formats(data: bytes) -> tuple[dict[str, set[tuple[int, int]]], dict[str, dict[int, float]]]:
+    """Of each table of an .ods: the cells that hold a percentage (office:value-type), by
+    position as calamine gives them (repeated rows and cells counted, covered cells included),
+    and the column widths in Excel's characters."""
+    percent: dict[str, set[tuple[int, int]]] = {}
+    widths: dict[str, dict[int, float]] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             if zf.getinfo("content.xml").file_size > 50 << 20:
-                return out
+                return percent, widths
             content = zf.read("content.xml")
     except (KeyError, zipfile.BadZipFile):
-        return out
-    table, row, col = "", 0, 0
-    t_name, t_rows, t_cols = f"{{{_TABLE}}}name", f"{{{_TABLE}}}number-rows-repeated", \
-        f"{{{_TABLE}}}number-columns-repeated"
-    value_type = f"{{{_OFFICE}}}value-type"
+        return percent, widths
+    table, row, col, column = "", 0, 0, 0
+    t = f"{{{_TABLE}}}"
+    value_type, style_name = f"{{{_OFFICE}}}value-type", f"{{{_STYLE}}}name"
+    column_width: dict[str, float] = {}  # column style -> width in characters
+    current_style = ""
     for event, el in SafeET.iterparse(io.BytesIO(content), events=("start", "end"), forbid_dtd=True):
         tag = el.tag
         if event == "start":
-            if tag == f"{{{_TABLE}}}table":
-                table, row = el.get(t_name, ""), 0
-            elif tag == f"{{{_TABLE}}}table-row":
+            if tag == f"{t}table":
+                table, row, column = el.get(f"{t}name", ""), 0, 0
+            elif tag == f"{t}table-row":
                 col = 0
+            elif tag == f"{{{_STYLE}}}style":
+                current_style = el.get(style_name, "")
+            elif tag == f"{{{_STYLE}}}table-column-properties":
+                chars = _characters(el.get(f"{{{_STYLE}}}column-width", ""))
+                if chars is not None:
+                    column_width[current_style] = chars
             continue
-        if tag in (f"{{{_TABLE}}}table-cell", f"{{{_TABLE}}}covered-table-cell"):
-            repeat = min(int(el.get(t_cols, "1") or 1), MAX_COLS)
+        if tag in (f"{t}table-cell", f"{t}covered-table-cell"):
+            repeat = min(int(el.get(f"{t}number-columns-repeated", "1") or 1), MAX_COLS)
             if el.get(value_type) == "percentage" and row < MAX_ROWS:
-                out.setdefault(table, set()).update((row + 1, col + k + 1) for k in range(repeat)
-                                                    if col + k < MAX_COLS)
+                percent.setdefault(table, set()).update((row + 1, col + k + 1) for k in range(repeat)
+                                                        if col + k < MAX_COLS)
             col += repeat
             el.clear()
-        elif tag == f"{{{_TABLE}}}table-row":
-            row += int(el.get(t_rows, "1") or 1)
+        elif tag == f"{t}table-column":
+            repeat = min(int(el.get(f"{t}number-columns-repeated", "1") or 1), MAX_COLS)
+            width = column_width.get(el.get(f"{t}style-name", ""))
+            if width is not None:
+                widths.setdefault(table, {}).update((column + k + 1, width) for k in range(repeat)
+                                                    if column + k < MAX_COLS)
+            column += repeat
+        elif tag == f"{t}table-row":
+            row += int(el.get(f"{t}number-rows-repeated", "1") or 1)
             el.clear()
-    return out
+    return percent, widths
+
+
+def _characters(length: str) -> Optional[float]:
+    """An ODF length ("0.778in", "2.258cm") as an Excel column width in characters, as
+    LibreOffice converts them (7 points a character: an .xlsx column of 8 is 0.778in in the
+    .ods it saves, and comes back as 8)."""
+    for unit, points in _LENGTH_IN_POINTS.items():
+        if length.endswith(unit):
+            try:
+                return round(float(length[:-len(unit)]) * points / 7, 2)
+            except ValueError:
+                return None
+    return None
 
 
 def _percent_code(value: Any) -> str:
