@@ -231,7 +231,7 @@ def test_a_wrong_total_typed_by_hand_is_still_the_total_s_finding(tmp_path: Path
 # --- rows inserted at the top of an indicator group --------------------------------------
 
 
-def _inserted_on_top(tmp_path: Path, level1: str, *, declared: bool = True, weight: float = 5
+def _inserted_on_top(tmp_path: Path, level1: str, *, declared: bool = True, weight: float = 5, count: int = 1
                      ) -> tuple[WorkbookResult, Any, int]:
     """The seed table with one indicator row inserted on top of the ``level1`` group as Excel
     inserts it: the group's merged 一级 (and 二级) cells start one row lower, the new row's are
@@ -243,9 +243,10 @@ def _inserted_on_top(tmp_path: Path, level1: str, *, declared: bool = True, weig
     inds = spec["indicators"]
     at = next(i for i, ind in enumerate(inds) if ind["level1"].startswith(level1))
     first = inds[at]
-    first["weight"] = first["score"] = first["weight"] - weight
-    new = dict(first, name="新增指标：带动就业人数", target="≥100人", actual="120人", weight=weight, score=weight)
-    inds.insert(at, new)
+    first["weight"] = first["score"] = first["weight"] - weight * count
+    for n in range(count):
+        inds.insert(at, dict(first, name=f"新增指标{n + 1}：带动就业人数", target="≥100人", actual="120人",
+                             weight=weight, score=weight))
     if declared:  # "效益指标（30分）"
         sums: dict[str, float] = {}
         for ind in inds:
@@ -265,10 +266,10 @@ def _inserted_on_top(tmp_path: Path, level1: str, *, declared: bool = True, weig
         if merged is not None:
             bottom = merged.max_row
             ws.unmerge_cells(str(merged))
-            if bottom > row + 1:
-                ws.merge_cells(f"{col}{row + 1}:{col}{bottom}")
+            if bottom > row + count:
+                ws.merge_cells(f"{col}{row + count}:{col}{bottom}")
         ws[f"{col}{row}"] = None
-        ws[f"{col}{row + 1}"] = value
+        ws[f"{col}{row + count}"] = value
     wb.save(path)
     return evaluate_file(str(path), NATIONAL), m, row
 
@@ -281,6 +282,13 @@ def test_row_inserted_on_top_of_a_group_joins_it(tmp_path: Path, level1: str) ->
     assert ind.level1.startswith(level1) and ind.level2
     assert not [f for f in result.findings if f.code.startswith(("weights.", "indicator.ungrouped"))]
     assert ps.score == pytest.approx(99.83)
+
+
+def test_rows_inserted_together_between_groups_go_together(tmp_path: Path) -> None:
+    result, m, row = _inserted_on_top(tmp_path, "效益", count=2, weight=4)
+    (ps,) = result.scores
+    assert [r.indicator.level1 for r in ps.indicators if r.indicator.row in (row, row + 1)] == ["效益指标"] * 2
+    assert not [f for f in result.findings if f.code.startswith(("weights.", "indicator.ungrouped"))]
 
 
 def test_row_inserted_between_groups_without_declared_weights_is_reported(tmp_path: Path) -> None:

@@ -283,25 +283,37 @@ def _settle_between(ctx: SheetContext, indicators: list[Indicator], groups: dict
     for i, ind in enumerate(indicators):
         if i not in between:
             sums[ind.level1] = sums.get(ind.level1, 0.0) + weight(ind)
+    # Rows inserted together (consecutive, between the same two groups) go together.
+    blocks: list[list[int]] = []
     for i in sorted(between):
-        ind = indicators[i]
+        if blocks and blocks[-1][-1] == i - 1 and between[blocks[-1][-1]][0][0] == between[i][0][0] \
+                and between[blocks[-1][-1]][1][0] == between[i][1][0]:
+            blocks[-1].append(i)
+        else:
+            blocks.append([i])
+    for block in blocks:
+        added = sum(weight(indicators[i]) for i in block)
         fits = []
-        for raw, cell, l2, l2_cell in between[i]:
+        for raw, cell, l2, l2_cell in between[block[0]]:
             name, declared = split_weight_suffix(raw)
             name = _canonical_level1(name)
-            if declared is not None and abs(sums.get(name, 0.0) + weight(ind) - declared) <= 1e-6:
-                fits.append((name, raw, cell, l2, l2_cell))
+            if declared is not None and abs(sums.get(name, 0.0) + added - declared) <= 1e-6:
+                fits.append((name, cell, l2, l2_cell))
         if len(fits) == 1:
-            name, raw, cell, l2, l2_cell = fits[0]
-            indicators[i] = replace(ind, level1=name, level1_cell=cell, level2=clean_text(l2), level2_cell=l2_cell)
-            sums[name] = sums.get(name, 0.0) + weight(ind)
+            name, cell, l2, l2_cell = fits[0]
+            for i in block:
+                indicators[i] = replace(indicators[i], level1=name, level1_cell=cell, level2=clean_text(l2),
+                                        level2_cell=l2_cell)
+            sums[name] = sums.get(name, 0.0) + added
             continue
-        (above, *_), (below, *_) = between[i]
-        ctx.add(Severity.WARNING, "indicator.ungrouped",
-                f"第 {ind.row} 行指标「{ind.name}」插在「{split_weight_suffix(above)[0]}」与"
-                f"「{split_weight_suffix(below)[0]}」两组之间，一级指标单元格为空且不在合并区域内，无法确定所属一级指标，"
-                "未计入任何一级指标的分值合计；请把该行移入所属合并区域，或填写一级指标",
-                ind.level1_cell or ind.name_cell, None, ind.name)
+        (above, *_), (below, *_) = between[block[0]]
+        for i in block:
+            ind = indicators[i]
+            ctx.add(Severity.WARNING, "indicator.ungrouped",
+                    f"第 {ind.row} 行指标「{ind.name}」插在「{split_weight_suffix(above)[0]}」与"
+                    f"「{split_weight_suffix(below)[0]}」两组之间，一级指标单元格为空且不在合并区域内，无法确定所属一级指标，"
+                    "未计入任何一级指标的分值合计；请把该行移入所属合并区域，或填写一级指标",
+                    ind.level1_cell or ind.name_cell, None, ind.name)
 
 
 def _claim_rows_above(indicators: list[Indicator], unwritten: set[int], groups: dict[str, Level1Group], name: str,
