@@ -39,18 +39,20 @@ _RESULT_LINE = re.compile(r"^核定总分\s*\S+\s*等级\s*\S+\s*错误\s*\d+\s*
 
 def tool_sheet(sheet: Sheet) -> Optional[str]:
     """"汇总" or "评分明细" when the sheet is one the tool put in a scored copy (whatever it is
-    called now), else None."""
-    first = sheet.cells.get((1, 1))
-    title = first.value if first is not None and isinstance(first.value, str) else ""
-    column_a = [c.value for (r, c_), c in sheet.cells.items() if c_ == 1 and isinstance(c.value, str)]
-    if any(v.startswith(LEGEND_START) for v in column_a):
+    called now), else None. Looks at a few known places only, not at every cell."""
+    cells = sheet.cells
+
+    def text(row: int, col: int) -> str:
+        cell = cells.get((row, col))
+        return cell.value if cell is not None and isinstance(cell.value, str) else ""
+
+    if text(1, 1).replace(" ", "").endswith(SUMMARY_TITLE_END) and any(
+            text(r, c) in SUMMARY_LABELS for r in range(2, 11) for c in (1, 2)):
         return "汇总"
-    if title.replace(" ", "").endswith(SUMMARY_TITLE_END) and any(
-            isinstance(v, str) and v in SUMMARY_LABELS
-            for (r, _), cell in sheet.cells.items() if r <= 10 for v in (cell.value,)):
+    if any(text(r, 1).startswith(LEGEND_START) for r in range(1, min(sheet.max_row, 5000) + 1)):
         return "汇总"
     for row in (1, 2, 3):
-        heads = {cell.value for (r, _), cell in sheet.cells.items() if r == row and isinstance(cell.value, str)}
+        heads = {text(row, c) for c in range(1, min(sheet.max_col, 64) + 1)}
         if DETAIL_HEADS <= heads and all(heads & options for options in DETAIL_ANY):
             return "评分明细"
     return None
@@ -64,7 +66,8 @@ def strip_tool_cells(sheet: Sheet) -> int:
     unit's own with a 核定得分 column among its columns is left as it is."""
     cells = sheet.cells
     removed = 0
-    for key in [k for k, c in cells.items() if isinstance(c.value, str) and _RESULT_LINE.match(c.value)]:
+    for key in [k for k, c in cells.items() if isinstance(c.value, str) and c.value.startswith("核定总分")
+                and _RESULT_LINE.match(c.value)]:
         del cells[key]
         removed += 1
     head_cols = sorted({c for (_, c), cell in cells.items() if cell.value == TOOL_HEADER}, reverse=True)
