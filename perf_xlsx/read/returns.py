@@ -65,12 +65,19 @@ def strip_tool_cells(sheet: Sheet) -> int:
     nothing right of it in those rows (the writer puts it right of every value): a table of the
     unit's own with a 核定得分 column among its columns is left as it is."""
     cells = sheet.cells
-    removed = 0
-    for key in [k for k, c in cells.items() if isinstance(c.value, str) and c.value.startswith("核定总分")
-                and _RESULT_LINE.match(c.value)]:
+    lines: list[tuple[int, int]] = []
+    heads: set[int] = set()
+    for key, cell in cells.items():  # one pass: nearly every sheet has neither
+        value = cell.value
+        if value.__class__ is str and value[:2] == "核定":
+            if value == TOOL_HEADER:
+                heads.add(key[1])
+            elif _RESULT_LINE.match(value):
+                lines.append(key)
+    for key in lines:
         del cells[key]
-        removed += 1
-    head_cols = sorted({c for (_, c), cell in cells.items() if cell.value == TOOL_HEADER}, reverse=True)
+    removed = len(lines)
+    head_cols = sorted(heads, reverse=True)
     # Right to left: a copy scored twice has two such columns side by side.
     for col in head_cols:
         column = sorted((r, cell) for (r, c), cell in cells.items() if c == col)
