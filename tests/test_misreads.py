@@ -216,6 +216,19 @@ def test_indicator_row_outside_the_total_range(tmp_path: Path) -> None:
     assert not _at(result, "total.mismatch")
 
 
+def test_weight_typed_as_text_under_the_weight_total(tmp_path: Path) -> None:
+    probe, maps, _ = make_workbook(tmp_path / "probe.xlsx", [seed_spec("招商节会")])
+    m = maps[0]
+    funds_w = m.funds["total"]["weight"]
+    first, last = m.indicator_cells[0]["weight"], m.indicator_cells[-1]["weight"]
+    text = m.indicator_cells[4]["weight"]  # 时效指标, 5 points
+    result, m = _formula_table(tmp_path, {m.total_weight_cell: f"=SUM({funds_w},{first}:{last})", text: "5分"},
+                               {m.total_weight_cell: 95})
+    (hit,) = _at(result, "formula.part_is_text")
+    assert hit.cell == text and "分值合计" in hit.message and m.total_weight_cell in hit.message
+    assert not _at(result, "weights.sum_mismatch")
+
+
 def test_a_wrong_total_typed_by_hand_is_still_the_total_s_finding(tmp_path: Path) -> None:
     path, maps, _ = make_workbook(tmp_path / "wb.xlsx", [seed_spec("招商节会")])
     m = maps[0]
