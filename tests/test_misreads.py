@@ -509,3 +509,33 @@ def test_text_parts_summed_by_libreoffice(tmp_path: Path, soffice: str) -> None:
         assert [f.cell for f in _at(result, "formula.part_is_text")] == [part], path
         assert not [f for f in result.findings if f.code in ("funds.total_mismatch", "funds.total_blank",
                                                              "funds.rate_mismatch", "funds.score_mismatch")]
+
+
+def test_shared_formula_totals_are_read_from_their_first_cell(tmp_path: Path) -> None:
+    # Excel writes a SUM filled right across the total row once: E7 holds it, F7 and G7 say
+    # <f t="shared" si="0"/>; F7's formula is E7's moved one column.
+    probe, maps, _ = make_workbook(tmp_path / "probe.xlsx", [seed_spec("招商节会")])
+    m = maps[0]
+    total, part = m.funds["total"], m.funds["current_appropriation"]["full_year"]
+    result, m = _formula_table(tmp_path, {part: "２００"}, {total["full_year"]: 0, total["rate"]: 0, total["score"]: 0})
+    path = tmp_path / "wb.xlsx"
+
+    def share(xml: str) -> str:
+        first = re.search(rf'<c r="{total["initial"]}"[^>]*><f>([^<]*)</f>', xml)
+        assert first
+        xml = xml.replace(f"<f>{first.group(1)}</f>", f'<f t="shared" ref="{total["initial"]}:{total["executed"]}" '
+                                                        f'si="0">{first.group(1)}</f>', 1)
+        for key in ("full_year", "executed"):
+            xml = re.sub(rf'(<c r="{total[key]}"[^>]*>)<f>[^<]*</f>', r'\1<f t="shared" si="0"/>', xml)
+        return xml
+
+    _splice(path, "xl/worksheets/sheet1.xml", share)
+    from perf_xlsx.read.grid import read_grid
+
+    cells = read_grid(str(path)).sheets[0].cells
+    formulas = {c.ref: c.formula_text for c in cells.values() if c.ref in (total["full_year"], total["executed"])}
+    col = re.match(r"[A-Z]+", part).group(0)  # type: ignore[union-attr]
+    assert formulas[total["full_year"]].startswith(f"SUM({col}")
+    again = evaluate_file(str(path), NATIONAL)
+    (hit,) = _at(again, "formula.part_is_text")
+    assert hit.cell == part and f"={formulas[total['full_year']]}" in hit.message

@@ -17,11 +17,11 @@ import zipfile
 from dataclasses import dataclass, field, replace
 from itertools import product
 from operator import itemgetter
-from typing import Any, Optional, Sequence
+from typing import Any, Optional, Sequence, Union
 
 from defusedxml import ElementTree as SafeET
 
-from perf_xlsx.a1 import col_index, parse_range, ref
+from perf_xlsx.a1 import col_index, col_letter, parse_range, ref
 from perf_xlsx.model import CellValue, make_cell
 from perf_xlsx.read.errors import GridError
 from perf_xlsx.read.numfmt import cell_formats, excel_date
@@ -416,7 +416,7 @@ def _read_sheet(book: ZipBook, part: str, sheet: Sheet, strings: list[str], perc
     if not _read_cells_fast(text, stop, sheet, strings, percent, date, date1904):
         _read_cells_by_row(text, stop, sheet, strings, percent, date, date1904)
     if "shared" in text and _SHARED_T.search(text, 0, stop):
-        _shared_formulas(text, stop, sheet)
+        _shared_formulas(sheet)
     merges_at = text.find("mergeCell", data_end if data_end > 0 else 0)
     if merges_at >= 0 and _read_simple_merges(text, merges_at - 1, sheet):
         return
@@ -509,54 +509,83 @@ def _cell(head: str, body: str, a1: str, strings: list[str], percent: Sequence[b
     if value is None and error is None and not formula:
         return None
     text = _unescape(fm.group(1)).strip().lstrip("=") if fm is not None and fm.group(1) else ""
+    if fm is not None and "shared" in fm.group(0):
+        si = _SI_ATTR.search(fm.group(0))
+        if si is not None and _SHARED_T.search(fm.group(0)):
+            # Settled once the sheet is read (_shared_formulas): "\0si\0" + the text, which only
+            # the shared formula's first cell has.
+            text = f"\0{si.group(1)}\0{text}"
     return make_cell(a1, value, formula, cached, error, is_percent, text)
 
 
-_SHARED_F_RE = re.compile(rf"<{_P}c\b[^>]*?\br\s*=\s*[\"']([A-Z]{{1,3}})([0-9]+)[\"'][^>]*>(?:(?!</{_P}c>).)*?"
-                          rf"<{_P}f\b([^>]*\bt\s*=\s*[\"']shared[\"'][^>]*?)(?:/>|>([^<]*)</{_P}f>)", re.S)
 _SHARED_T = re.compile(r"""\bt\s*=\s*["']shared["']""")
 _SI_ATTR = re.compile(r"""\bsi\s*=\s*["']([0-9]+)["']""")
 # A cell reference in a formula: not part of a name or function (LOG10( ), a sheet prefix kept.
 _FORMULA_REF = re.compile(r"(?<![A-Za-z0-9_.])(\$?)([A-Z]{1,3})(\$?)([0-9]+)(?![A-Za-z0-9_(])")
 
 
-def _shared_formulas(text: str, stop: int, sheet: Sheet) -> None:
+def _shared_formulas(sheet: Sheet) -> None:
     """The formula of each cell of a shared formula (Excel writes a filled-right or -down formula
     once, in its first cell, and the others as <f t="shared" si="0"/>): the first cell's
-    formula with its relative references moved as far as the cell is from it."""
-    masters: dict[str, tuple[int, int, str]] = {}
-    followers: list[tuple[int, int, str]] = []
-    for m in _SHARED_F_RE.finditer(text, 0, stop):
-        si = _SI_ATTR.search(m.group(3))
-        if si is None:
+    formula with its relative references moved as far as the cell is from it. _cell marked
+    them ("\0si\0text")."""
+    cells = sheet.cells
+    masters: dict[str, tuple[int, int, list[_Piece]]] = {}
+    followers: list[tuple[tuple[int, int], str]] = []
+    for key, cell in cells.items():
+        marked = cell.formula_text
+        if marked[:1] != "\0":
             continue
-        row, col = int(m.group(2)), _col_number(m.group(1))
-        body = m.group(4)
-        if body and body.strip():
-            masters.setdefault(si.group(1), (row, col, _unescape(body).strip().lstrip("=")))
+        _, si, body = marked.split("\0", 2)
+        if body and si not in masters:
+            masters[si] = (key[0], key[1], _template(body))
+        followers.append((key, si))
+    for (row, col), si in followers:
+        cell = cells[(row, col)]
+        master = masters.get(si)
+        if master is None:
+            text = ""
+        elif (row, col) == master[:2] or cell.formula_text.split("\0", 2)[2]:
+            text = cell.formula_text.split("\0", 2)[2]
         else:
-            followers.append((row, col, si.group(1)))
-    for row, col, key in followers:
-        master = masters.get(key)
-        cell = sheet.cells.get((row, col))
-        if master is None or cell is None or cell.formula_text:
+            text = _moved(master[2], row - master[0], col - master[1])
+        cells[(row, col)] = make_cell(cell.ref, cell.value, cell.formula, cell.cached, cell.error,
+                                      cell.percent_format, text)
+
+
+_Piece = Union[str, tuple[str, int, str, int]]  # text, or ($, column, $, row) of a reference
+
+
+def _template(formula: str) -> list[_Piece]:
+    """A formula cut into text and references (text in quotes is text), to move it many times."""
+    out: list[_Piece] = []
+    for i, piece in enumerate(formula.split('"')):
+        if i:
+            out.append('"')
+        if i % 2:
+            out.append(piece)
             continue
-        sheet.cells[(row, col)] = replace(cell, formula_text=_moved(master[2], row - master[0], col - master[1]))
+        at = 0
+        for m in _FORMULA_REF.finditer(piece):
+            out.append(piece[at:m.start()])
+            col_abs, letters, row_abs, digits = m.groups()
+            out.append((col_abs, _col_number(letters), row_abs, int(digits)))
+            at = m.end()
+        out.append(piece[at:])
+    return out
 
 
-def _moved(formula: str, rows: int, cols: int) -> str:
-    """``formula`` filled ``rows`` down and ``cols`` right: relative references move, $ ones stay
-    (text in quotes is left alone)."""
-    def move(m: re.Match[str]) -> str:
-        col_abs, letters, row_abs, digits = m.groups()
-        c = _col_number(letters) if col_abs else _col_number(letters) + cols
-        r = int(digits) if row_abs else int(digits) + rows
-        if c < 1 or r < 1:
-            return "#REF!"
-        return f"{col_abs}{ref(1, c)[:-1]}{row_abs}{r}"
-
-    pieces = formula.split('"')
-    return '"'.join(_FORMULA_REF.sub(move, piece) if i % 2 == 0 else piece for i, piece in enumerate(pieces))
+def _moved(template: list[_Piece], rows: int, cols: int) -> str:
+    """The formula filled ``rows`` down and ``cols`` right: relative references move, $ ones stay."""
+    parts = []
+    for piece in template:
+        if isinstance(piece, str):
+            parts.append(piece)
+            continue
+        col_abs, c, row_abs, r = piece
+        c, r = (c if col_abs else c + cols), (r if row_abs else r + rows)
+        parts.append("#REF!" if c < 1 or r < 1 else f"{col_abs}{col_letter(c)}{row_abs}{r}")
+    return "".join(parts)
 
 
 def read_grid(path: str) -> Grid:
