@@ -539,3 +539,22 @@ def test_shared_formula_totals_are_read_from_their_first_cell(tmp_path: Path) ->
     again = evaluate_file(str(path), NATIONAL)
     (hit,) = _at(again, "formula.part_is_text")
     assert hit.cell == part and f"={formulas[total['full_year']]}" in hit.message
+
+
+def test_unit_list_total_formula_missing_a_row_typed_as_text(tmp_path: Path) -> None:
+    from builders import Layout, unit_sheet_from_specs
+
+    specs = [seed_spec("招商节会"), seed_spec("农贸市场提质改造")]
+    path, maps, umap = make_workbook(tmp_path / "wb.xlsx", specs, unit_sheet=unit_sheet_from_specs(specs),
+                                     layout=Layout(formulas=True))
+    assert umap is not None
+    part, total = umap.row_cells[1]["full_year"], umap.total_cells["full_year"]
+    wb = openpyxl.load_workbook(path)
+    wb[umap.title][part] = "250万元"
+    wb.save(path)
+    sheet_part = f"xl/worksheets/sheet{wb.sheetnames.index(umap.title) + 1}.xml"
+    _splice(path, sheet_part, lambda xml: _cache(xml, {total: 200}))
+    result = evaluate_file(str(path), NATIONAL)
+    (hit,) = [f for f in _at(result, "formula.part_is_text") if f.sheet == umap.title]
+    assert hit.cell == part and total in hit.message and "农贸市场提质改造" in hit.message
+    assert not [f for f in _at(result, "unit.total_mismatch") if f.cell == total]
