@@ -38,9 +38,13 @@ def _tables(result: WorkbookResult) -> list[tuple[str, str, Any, Any, list[Any]]
 
 
 def test_markers_are_the_writer_s() -> None:
+    from perf_xlsx.write.detail_sheet import COLUMNS
+
     assert returns.TOOL_HEADER == context.TOOL_HEADER
     assert annotate.MANUAL_REVIEW in returns.TOOL_COLUMN_TEXTS
     assert "不适用" in returns.TOOL_COLUMN_TEXTS
+    heads = {c.head for c in COLUMNS}
+    assert returns.DETAIL_HEADS <= heads and all(heads & options for options in returns.DETAIL_ANY)
 
 
 def _edit_copy(copy: Path, target: Path, sheet: str, cell: str, value: Any) -> Path:

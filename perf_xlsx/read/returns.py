@@ -31,8 +31,8 @@ SUMMARY_LABELS = frozenset(("源文件 SHA-256", "源文件SHA-256", "评分规�
 LEGEND_START = "本工作簿由 perf_xlsx"
 #: Headers of 评分明细 (write.detail_sheet): the tool's and the unit's score side by side, and
 #: where each row comes from, appear together in no 自评表.
-DETAIL_HEADS = frozenset(("核定得分", "自评得分"))
-DETAIL_ANY = (frozenset(("计分说明", "评分说明")), frozenset(("位置", "工作表")))
+DETAIL_HEADS = frozenset(("核定得分", "自评得分", "工作表"))
+DETAIL_ANY = (frozenset(("计分说明", "评分说明", "位置")),)
 #: The result line under a table ("核定总分 92.5　等级 优　错误 0，警告 1").
 _RESULT_LINE = re.compile(r"^核定总分\s*\S+\s*等级\s*\S+\s*错误\s*\d+\s*[，,]\s*警告\s*\d+")
 
