@@ -49,7 +49,7 @@ def funds_totals(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
         entered = cell_money(cell, p.money_unit)
         agreed = all(abs(s - sums[0][1]) <= tol for _, s in sums)
         summed = sums[0][1]
-        causes = _formula_causes(p.sheet, cell, entered, [(b, s) for b, s in sums], col, p.money_unit, tol)
+        causes = _formula_causes(p, cell, entered, [(b, s) for b, s in sums], col, tol)
         if causes:
             yield from causes  # the part to change, not the formula that shows it
             continue
@@ -79,20 +79,20 @@ def funds_totals(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
                           p.sheet, b.span(col), entered, s)
 
 
-def _formula_causes(sheet: str, cell: CellValue, entered: Optional[float], sums: list[tuple[Breakdown, float]],
-                    col: str, unit: str, tol: float) -> list[Finding]:
+def _formula_causes(p: Project, cell: CellValue, entered: Optional[float], sums: list[tuple[Breakdown, float]],
+                    col: str, tol: float) -> list[Finding]:
     """A total formula that is wrong, blank or an error value because of its parts: one typed as
     text, or one outside the SUM range; found at the part's cell (formula.part_is_text,
     formula.part_outside_range). Empty when the total is no formula or its parts do not explain it."""
     if not cell.formula:
         return []
-    name = COLUMN_NAMES[col]
+    name, unit = column_name(p, col), p.money_unit
     for b, s in sums:
         labels = {c.ref: f"「{r.label}」（{name}）" for r in b.rows for c in (getattr(r, col),) if c is not None}
         misses = formula_misses(cell, [c for c in (getattr(r, col) for r in b.rows) if c is not None],
                                 lambda c: cell_money(c, unit))
         if explained(misses, entered, s, tol):
-            return cause_findings(misses, cell, sheet, f"年度资金总额（{name}）", labels, entered)
+            return cause_findings(misses, cell, p.sheet, f"年度资金总额（{name}）", labels, entered)
     return []
 
 
@@ -111,7 +111,7 @@ def broken_totals(ps: ProjectScore, profile: Profile) -> set[str]:
         if cell is None or not cell.formula or not cell.cached:
             continue
         sums = [(b, s) for b, s in ((b, b.sum(col, p.money_unit)) for b in parts) if s is not None]
-        if sums and _formula_causes(p.sheet, cell, cell_money(cell, p.money_unit), sums, col, p.money_unit, tol):
+        if sums and _formula_causes(p, cell, cell_money(cell, p.money_unit), sums, col, tol):
             out.add(cell.ref)
     return out
 
