@@ -57,6 +57,7 @@ UNIT = Section("项目与单位")
 TRANSFER = Section("转移支付区域绩效自评表与按来源列示的资金表")
 DRAFTS = Section("报告与反馈单初稿（`perf-xlsx report`）")
 CROSS = Section("跨文件核对（批量评分，只在 汇总.xlsx 中）")
+MISREADS = Section("评分副本、公式合计与插入的行")
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
@@ -306,6 +307,23 @@ ALL: tuple[FindingCode, ...] = (
                 "全年预算数是同批同类表中位数的 10,000 倍以上，或疑为按“元”填在“万元”表头下（至少 1,000 倍、"
                 "÷10000 后落在同批常见范围内、且该行执行率仍然成立）；同批同类表少于 5 张时不核对",
                 cell="年度资金总额行的全年预算数", written_to="`汇总.xlsx`（问题清单、问题统计）；不写入 `results.jsonl`"),
+    # Misreads of real tables (issue 12 §3): returned scored copies, the cause of a wrong
+    # total formula, rows inserted at the top of an indicator group.
+    FindingCode(MISREADS, "read.tool_output_ignored", INFO, "评分副本中工具加入的内容已忽略",
+                "文件是本工具评分后的副本（单位修改后重新提交）：工具加入的「汇总」「评分明细」工作表、"
+                "表格右侧的“核定得分”列和表下的评分结果行按内容识别并忽略，其余内容照常评分",
+                cell="第一个被忽略的工作表"),
+    FindingCode(MISREADS, "formula.part_is_text", E, "合计公式漏计了文本格式的数",
+                "合计单元格是公式（SUM 或相加），其中一项是文本（“200 ”“２００”“200万元”），公式不计入或出错，"
+                "合计随之偏小或为错误值；指出该项单元格并说明应改为数字（合计公式单元格在说明中列出）",
+                cell="写成文本的那一项"),
+    FindingCode(MISREADS, "formula.part_outside_range", E, "合计公式未包含插入的行",
+                "合计单元格的 SUM 公式的求和范围没有包含某一项（在范围外插入的行），合计随之偏小；"
+                "指出该项单元格并给出应改成的公式", cell="求和范围外的那一项"),
+    FindingCode(MISREADS, "indicator.ungrouped", W, "指标行未归入一级指标",
+                "插入在某一级指标合并区域上方的指标行，一级指标单元格为空且不在合并区域内，"
+                "无法确定属于上下哪一组：不计入任何一级指标的分值合计，请把该行移入所属合并区域或填写一级指标",
+                cell="该行的一级指标单元格"),
 )
 
 #: code -> its declaration.

@@ -148,6 +148,7 @@ class CellValue:
     cached: bool = True  # False when a formula cell had no cached value
     error: Optional[str] = None  # "#DIV/0!" etc.
     percent_format: bool = False
+    formula_text: str = ""  # the formula of a formula cell (no leading "="), where the reader kept it
 
     @property
     def blank(self) -> bool:
@@ -170,7 +171,7 @@ _new = object.__new__
 
 
 def make_cell(ref: str, value: Any = None, formula: bool = False, cached: bool = True,
-              error: Optional[str] = None, percent_format: bool = False) -> CellValue:
+              error: Optional[str] = None, percent_format: bool = False, formula_text: str = "") -> CellValue:
     """CellValue(...) without the frozen __init__, which sets each field through
     object.__setattr__ (~1 µs; this ~0.3 µs). The reader makes one per cell read; the object is
     the same in every respect (fields, equality, hash, repr)."""
@@ -182,6 +183,7 @@ def make_cell(ref: str, value: Any = None, formula: bool = False, cached: bool =
     d["cached"] = cached
     d["error"] = error
     d["percent_format"] = percent_format
+    d["formula_text"] = formula_text
     return cell
 
 

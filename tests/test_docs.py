@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "perf_xlsx"
 CODES_DOC = ROOT / "docs" / "finding-codes.md"
 #: A string that is a code wherever it stands: a known family, a dot, a name.
-CODE_SHAPE = re.compile(r"(?:read|funds|weights|indicator|total|unit|goal|project|batch)\.[a-z][a-z0-9_]*")
+CODE_SHAPE = re.compile(r"(?:read|funds|weights|indicator|total|unit|goal|project|batch|formula)\.[a-z][a-z0-9_]*")
 #: Names the package binds to severities (checks: E, W, INFO = Severity.ERROR, ...).
 SEVERITY_NAMES = {"E": Severity.ERROR, "W": Severity.WARNING, "INFO": Severity.INFO}
 

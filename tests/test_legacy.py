@@ -1,12 +1,15 @@
-"""Legacy .xls (and .xls renamed .xlsx) are read with calamine in a child process and scored."""
+"""Legacy .xls / .et (and .xls renamed .xlsx) and .ods are read in a child process (xlrd with the
+cells' number formats, calamine) and scored; percentages typed as such stay percentages."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import openpyxl
+import pytest
 from builders import make_workbook, spec_from_case
 from click.testing import CliRunner
 
@@ -64,3 +67,67 @@ def test_ods_is_read_and_scored(tmp_path: Path, soffice: str) -> None:
     result = evaluate_file(str(ods), load_profile())
     assert result.status == "scored", result.error
     assert ("total.mismatch", maps[0].total_score_cell) in {(f.code, f.cell) for f in result.findings}
+
+
+# --- number formats of legacy inputs (issue 12 §3) -------------------------------------------
+
+
+def _percent_table(tmp_path: Path, soffice: str) -> tuple[Path, dict[str, Path], Any]:
+    """A table whose rates, targets and actuals are typed as percentages (85%), as .xlsx and
+    converted by LibreOffice to .xls and .ods; the .xls also as a WPS .et."""
+    from builders import Layout, seed_spec, soffice_convert
+
+    src, maps, _ = make_workbook(tmp_path / "百分比.xlsx", [spec_from_case(CASE), seed_spec("招商节会")],
+                                 layout=Layout(percent_cells=True))
+    out = {kind: soffice_convert(soffice, [src], tmp_path / kind, kind)[src] for kind in ("xls", "ods")}
+    out["et"] = tmp_path / "百分比.et"
+    shutil.copy(out["xls"], out["et"])
+    return src, out, maps
+
+
+def _percent_cells(grid: Any) -> set[tuple[str, str]]:
+    return {(s.name, c.ref) for s in grid.sheets for c in s.cells.values() if c.percent_format}
+
+
+def test_legacy_inputs_keep_percent_formats(tmp_path: Path, soffice: str) -> None:
+    from perf_xlsx.read.grid import read_grid
+    from perf_xlsx.read.legacy import read_legacy_grid
+
+    src, legacy, maps = _percent_table(tmp_path, soffice)
+    expected = _percent_cells(read_grid(str(src)))
+    assert len(expected) >= 8  # rates, targets and actuals typed as 98.25%, 85%, 100%
+    profile = load_profile()
+    original = evaluate_file(str(src), profile)
+    codes = sorted((f.code, f.sheet, f.cell) for f in original.findings)
+    for kind, path in legacy.items():
+        assert _percent_cells(read_legacy_grid(str(path))) == expected, kind
+        result = evaluate_file(str(path), profile)
+        assert result.status == "scored", (kind, result.error)
+        assert [ps.score for ps in result.scores] == [ps.score for ps in original.scores], kind
+        got = sorted((f.code, f.sheet, f.cell) for f in result.findings if f.code != "read.legacy_format")
+        assert got == codes, kind  # no "0.85 未写 %" reading: the same findings as the .xlsx
+
+
+def test_copy_of_a_legacy_input_keeps_formats_widths_and_page_setup(tmp_path: Path, soffice: str) -> None:
+    src, legacy, maps = _percent_table(tmp_path, soffice)
+    wb_src = openpyxl.load_workbook(src)
+    for kind in ("xls", "ods"):
+        out = tmp_path / f"scored-{kind}.xlsx"
+        run = CliRunner().invoke(cli, ["score", str(legacy[kind]), "-o", str(out)])
+        assert run.exit_code in (0, 1), run.output
+        wb = openpyxl.load_workbook(out)
+        for ws_src in wb_src.worksheets:
+            ws = wb[ws_src.title]
+            for row in ws_src.iter_rows():
+                for cell in row:
+                    if isinstance(cell.value, float) and "%" in cell.number_format:
+                        copied = ws[cell.coordinate]
+                        assert "%" in copied.number_format and copied.value == pytest.approx(cell.value), \
+                            (kind, cell.coordinate, copied.number_format)
+            # One page wide (fitToWidth defaults to 1 in the schema), as many tall as needed.
+            assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth in (None, 1)
+            assert ws.page_setup.fitToHeight == 0
+            assert ws.sheet_properties.pageSetUpPr.fitToPage
+            for letter in ("B", "D"):  # column widths, from the .xls and from the .ods
+                assert ws.column_dimensions[letter].width == pytest.approx(
+                    ws_src.column_dimensions[letter].width, abs=1.0), (kind, letter)

@@ -102,9 +102,11 @@ def test_rows_without_numbers_and_late_rows(tmp_path: Path) -> None:
             '<row r="3"><c r="A3"><v>1</v></c></row>')
     sheet = read_grid(_xlsx(tmp_path / "a.xlsx", data, STRINGS_PLAIN)).sheets[0]
     assert sheet.cells[(2, 1)].value == "三级指标" and sheet.hidden_rows == {2}
-    # A formatting-only row below the window is a used range to report; rows in it are not.
+    # A formatting-only row below the window holds nothing to report (issue 12 §3); a value does.
     late = '<row r="1"><c r="A1"><v>1</v></c></row><row r="6000" ht="15"/>'
-    assert read_grid(_xlsx(tmp_path / "b.xlsx", late, STRINGS_PLAIN)).sheets[0].truncated
+    assert not read_grid(_xlsx(tmp_path / "b.xlsx", late, STRINGS_PLAIN)).sheets[0].truncated
+    valued = '<row r="1"><c r="A1"><v>1</v></c></row><row r="6000" ht="15"><c r="A6000"><v>2</v></c></row>'
+    assert read_grid(_xlsx(tmp_path / "d.xlsx", valued, STRINGS_PLAIN)).sheets[0].truncated
     near = '<row r="1"><c r="A1"><v>1</v></c></row><row r="4999" ht="15"/>'
     assert not read_grid(_xlsx(tmp_path / "c.xlsx", near, STRINGS_PLAIN)).sheets[0].truncated
 

@@ -83,7 +83,7 @@ def evaluate_file(path: str, profile: Profile, display_name: Optional[str] = Non
             model = model_from_grid(read_legacy_grid(path), path)
             model = replace(model, legacy=True, values_only="旧版 .xls / .ods 格式", findings=model.findings + (Finding(
                 Severity.INFO, "read.legacy_format",
-                "旧版 .xls / .ods 文件：已读取数值，但公式和百分比格式无法识别；建议在 WPS/Excel 中另存为 .xlsx"),))
+                "旧版 .xls / .et / .ods 文件：已读取数值和数字格式（百分比等），但公式无法识别；建议在 WPS/Excel 中另存为 .xlsx"),))
         else:
             model = model_from_grid(read_grid(path), path)
     except GridError as exc:

@@ -17,11 +17,11 @@ import zipfile
 from dataclasses import dataclass, field, replace
 from itertools import product
 from operator import itemgetter
-from typing import Any, Optional, Sequence
+from typing import Any, Optional, Sequence, Union
 
 from defusedxml import ElementTree as SafeET
 
-from perf_xlsx.a1 import col_index, parse_range, ref
+from perf_xlsx.a1 import col_index, col_letter, parse_range, ref
 from perf_xlsx.model import CellValue, make_cell
 from perf_xlsx.read.errors import GridError
 from perf_xlsx.read.numfmt import cell_formats, excel_date
@@ -48,6 +48,10 @@ class Sheet:
     truncated: bool = False  # cells existed outside the read window
     long_text: list[str] = field(default_factory=list)  # cells over 32,767 characters
     bad_styles: list[str] = field(default_factory=list)  # cells naming a style that does not exist
+    # Legacy (.xls/.et/.ods) sheets only: number format codes of numbers, column widths in
+    # characters; the copy made for the writer keeps them (read.legacy.as_xlsx).
+    number_formats: dict[tuple[int, int], str] = field(default_factory=dict)
+    col_widths: dict[int, float] = field(default_factory=dict)
     _anchor: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict, repr=False)
     _max_row: int = 0
     _max_col: int = 0
@@ -159,12 +163,9 @@ _HIDDEN_ROW_RES = _tag_res(r"""<{P}row\b[^>]*\bhidden\s*=\s*["'](?:1|true)["'][^
 _HIDDEN_ATTR = re.compile(r"""hidden\s*=\s*["'](?:1|true)["']""")
 _ROW_NUM = re.compile(r"""\br\s*=\s*["']([0-9]+)["']""")
 _ROW_WITHOUT_R_RES = _tag_res(r"""<{P}row\b(?![^>]*\br\s*=)[^>]*>""")
-_LATE_ROW_RES = _tag_res(r"""<{P}row\b[^>]*\br\s*=\s*["']([0-9]{4,})["']""")
-# Part of every match of _LATE_ROW_RES, and found far faster: without it no row is that late.
-_LATE_ROW_HINT = re.compile(r"""r\s*=\s*["'][0-9]{4}""")
 _ATTR_RE = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _V_RE = re.compile(rf"<{_P}v(?:\s[^>]*)?>(.*?)</{_P}v>|<{_P}v\s*/>", re.S)
-_F_RE = re.compile(rf"<{_P}f[\s>/]")
+_F_TEXT_RE = re.compile(rf"<{_P}f(?:\s[^>]*?)?(?:/>|>(.*?)</{_P}f>)", re.S)
 _IS_RE = re.compile(rf"<{_P}is>(.*?)</{_P}is>", re.S)
 _T_RES = _tag_res(r"<{P}t(?:\s[^>]*)?>(.*?)</{P}t>", re.S)
 _RPH_RE = re.compile(rf"<{_P}rPh\b.*?</{_P}rPh>", re.S)
@@ -266,11 +267,13 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
                 return False
             letters, digits = rm.group(1), rm.group(2)
         row, col = int(digits), col_numbers.get(letters) or _col_number(letters)
-        if row > MAX_ROWS:
-            sheet.truncated = True
-            break
-        if col > MAX_COLS:
-            sheet.truncated = True
+        if row > MAX_ROWS or col > MAX_COLS:
+            # Only content outside the window is worth a word: LibreOffice and formatted whole
+            # columns claim A1:J1048576 with empty styled cells that hold nothing.
+            if not sheet.truncated and _outside_content(text, cm, head, body, t, v_text, strings):
+                sheet.truncated = True
+            if sheet.truncated and row > MAX_ROWS:
+                break  # rows come in order: nothing further is inside the window
             continue
         cell: Optional[CellValue]
         if head is None and (t is None or t == "s" or t == "n"):
@@ -327,10 +330,29 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
     numbered = plain_rows and text.count("<row", 0, stop) == text.count('<row r="', 0, stop)
     if not numbered and _ROW_WITHOUT_R_RES[plain_rows].search(text, 0, stop):
         return False  # hidden rows are counted by position there: leave them to the slow path
-    if not sheet.truncated and _LATE_ROW_HINT.search(text, 0, stop):
-        # Rows below the window, even formatting-only ones, mean a used range to report.
-        sheet.truncated = any(int(m.group(1)) > MAX_ROWS for m in _LATE_ROW_RES[plain_rows].finditer(text, 0, stop))
     return True
+
+
+def _outside_content(text: str, cm: re.Match[str], head: Optional[str], body: Optional[str], t: Optional[str],
+                     v_text: Optional[str], strings: list[str]) -> bool:
+    """Whether a cell outside the read window holds something (a value, a formula, an error):
+    an empty string or a styled empty cell is no content to warn about."""
+    if head is None and (t is None or t == "s" or t == "n"):
+        if t == "s":
+            try:
+                return bool(strings[int(v_text or "")].strip())
+            except (ValueError, IndexError):
+                return False
+        return bool(v_text)
+    if head is None:
+        gt = text.index(">", cm.start())
+        head, body = text[cm.start() + 2:gt], text[gt + 1:cm.end() - 4]
+    return _cell_has_content(head, body or "", strings)
+
+
+def _cell_has_content(head: str, body: str, strings: list[str]) -> bool:
+    cell = _cell(head, body, "A1", strings, (), (), False)
+    return cell is not None and (cell.formula or cell.error is not None or not cell.blank)
 
 
 _COL_NUMBERS: dict[str, int] = {}
@@ -356,7 +378,9 @@ def _read_cells_by_row(text: str, stop: int, sheet: Sheet, strings: list[str], p
         r = attrs.get("r", "")
         row_no = int(r) if r.isdigit() else row_no + 1
         if row_no > MAX_ROWS:
-            sheet.truncated = True
+            # Content below the window is reported; styled empty rows and cells are none.
+            sheet.truncated = any(cm.group(2) and _cell_has_content(cm.group(1), cm.group(2), strings)
+                                  for cm in _CELL_RE.finditer(text, m.start(), stop))
             break
         if attrs.get("hidden") in ("1", "true"):
             sheet.hidden_rows.add(row_no)
@@ -375,7 +399,8 @@ def _read_cells_by_row(text: str, stop: int, sheet: Sheet, strings: list[str], p
             if not inner:
                 continue  # <c r="B3" s="5"/>: formatting only, no value
             if col > MAX_COLS or row > MAX_ROWS:
-                sheet.truncated = True
+                if _cell_has_content(head, inner, strings):
+                    sheet.truncated = True
                 continue
             cell = _cell(head, inner, rm.group(1) + rm.group(2) if rm else ref(row, col), strings, percent, date,
                          date1904)
@@ -390,6 +415,8 @@ def _read_sheet(book: ZipBook, part: str, sheet: Sheet, strings: list[str], perc
     stop = data_end if data_end > 0 else len(text)
     if not _read_cells_fast(text, stop, sheet, strings, percent, date, date1904):
         _read_cells_by_row(text, stop, sheet, strings, percent, date, date1904)
+    if "shared" in text and _SHARED_T.search(text, 0, stop):
+        _shared_formulas(sheet)
     merges_at = text.find("mergeCell", data_end if data_end > 0 else 0)
     if merges_at >= 0 and _read_simple_merges(text, merges_at - 1, sheet):
         return
@@ -438,7 +465,8 @@ def _cell(head: str, body: str, a1: str, strings: list[str], percent: Sequence[b
     vm = _V_RE.search(body) if "v" in body else None
     has_v = vm is not None
     v_text = _unescape(vm.group(1)) if vm is not None and vm.group(1) else None
-    formula = _F_RE.search(body) is not None
+    fm = _F_TEXT_RE.search(body) if "f" in body else None
+    formula = fm is not None
     inline: Optional[str] = None
     if t == "inlineStr":
         im = _IS_RE.search(body)
@@ -480,7 +508,84 @@ def _cell(head: str, body: str, a1: str, strings: list[str], percent: Sequence[b
         value = ""
     if value is None and error is None and not formula:
         return None
-    return make_cell(a1, value, formula, cached, error, is_percent)
+    text = _unescape(fm.group(1)).strip().lstrip("=") if fm is not None and fm.group(1) else ""
+    if fm is not None and "shared" in fm.group(0):
+        si = _SI_ATTR.search(fm.group(0))
+        if si is not None and _SHARED_T.search(fm.group(0)):
+            # Settled once the sheet is read (_shared_formulas): "\0si\0" + the text, which only
+            # the shared formula's first cell has.
+            text = f"\0{si.group(1)}\0{text}"
+    return make_cell(a1, value, formula, cached, error, is_percent, text)
+
+
+_SHARED_T = re.compile(r"""\bt\s*=\s*["']shared["']""")
+_SI_ATTR = re.compile(r"""\bsi\s*=\s*["']([0-9]+)["']""")
+# A cell reference in a formula: not part of a name or function (LOG10( ), a sheet prefix kept.
+_FORMULA_REF = re.compile(r"(?<![A-Za-z0-9_.])(\$?)([A-Z]{1,3})(\$?)([0-9]+)(?![A-Za-z0-9_(])")
+
+
+def _shared_formulas(sheet: Sheet) -> None:
+    """The formula of each cell of a shared formula (Excel writes a filled-right or -down formula
+    once, in its first cell, and the others as <f t="shared" si="0"/>): the first cell's
+    formula with its relative references moved as far as the cell is from it. _cell marked
+    them ("\0si\0text")."""
+    cells = sheet.cells
+    masters: dict[str, tuple[int, int, list[_Piece]]] = {}
+    followers: list[tuple[tuple[int, int], str]] = []
+    for key, cell in cells.items():
+        marked = cell.formula_text
+        if marked[:1] != "\0":
+            continue
+        _, si, body = marked.split("\0", 2)
+        if body and si not in masters:
+            masters[si] = (key[0], key[1], _template(body))
+        followers.append((key, si))
+    for (row, col), si in followers:
+        cell = cells[(row, col)]
+        master = masters.get(si)
+        if master is None:
+            text = ""
+        elif (row, col) == master[:2] or cell.formula_text.split("\0", 2)[2]:
+            text = cell.formula_text.split("\0", 2)[2]
+        else:
+            text = _moved(master[2], row - master[0], col - master[1])
+        cells[(row, col)] = make_cell(cell.ref, cell.value, cell.formula, cell.cached, cell.error,
+                                      cell.percent_format, text)
+
+
+_Piece = Union[str, tuple[str, int, str, int]]  # text, or ($, column, $, row) of a reference
+
+
+def _template(formula: str) -> list[_Piece]:
+    """A formula cut into text and references (text in quotes is text), to move it many times."""
+    out: list[_Piece] = []
+    for i, piece in enumerate(formula.split('"')):
+        if i:
+            out.append('"')
+        if i % 2:
+            out.append(piece)
+            continue
+        at = 0
+        for m in _FORMULA_REF.finditer(piece):
+            out.append(piece[at:m.start()])
+            col_abs, letters, row_abs, digits = m.groups()
+            out.append((col_abs, _col_number(letters), row_abs, int(digits)))
+            at = m.end()
+        out.append(piece[at:])
+    return out
+
+
+def _moved(template: list[_Piece], rows: int, cols: int) -> str:
+    """The formula filled ``rows`` down and ``cols`` right: relative references move, $ ones stay."""
+    parts = []
+    for piece in template:
+        if isinstance(piece, str):
+            parts.append(piece)
+            continue
+        col_abs, c, row_abs, r = piece
+        c, r = (c if col_abs else c + cols), (r if row_abs else r + rows)
+        parts.append("#REF!" if c < 1 or r < 1 else f"{col_abs}{col_letter(c)}{row_abs}{r}")
+    return "".join(parts)
 
 
 def read_grid(path: str) -> Grid:

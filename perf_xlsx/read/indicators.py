@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Optional
 
-from perf_xlsx.a1 import ref
-from perf_xlsx.model import Indicator, Level1Group, Subtotal, make_cell
+from perf_xlsx.a1 import parse_ref, ref
+from perf_xlsx.model import Indicator, Level1Group, Severity, Subtotal, make_cell
 from perf_xlsx.read.labels import (
     HEADER_WORDS,
     INDICATOR_COLUMNS,
@@ -14,7 +14,7 @@ from perf_xlsx.read.labels import (
     SheetContext,
     row_map,
 )
-from perf_xlsx.values import clean_text, normalize_label, split_weight_suffix
+from perf_xlsx.values import clean_text, normalize_label, parse_points, split_weight_suffix
 
 TOTAL_LABELS = ("总分", "合计", "总计", "合计得分", "综合得分", "总得分", "自评总分", "自评得分", "得分合计", "得分总计",
                 "总评分")
@@ -91,6 +91,7 @@ def read_indicators(ctx: SheetContext, header: int, cols: dict[str, int], rows: 
     levels = _Levels(ctx, cols)
     floors: dict[tuple[str, str], int] = {}
     unwritten: set[int] = set()  # indicator rows with no 一级 written, merged or carried
+    between: dict[int, tuple[tuple[str, str, str, str], tuple[str, str, str, str]]] = {}  # see _Levels.between
     for r in range(start, rows.stop):
         if _is_header_row(ctx, r):
             continue
@@ -109,6 +110,7 @@ def read_indicators(ctx: SheetContext, header: int, cols: dict[str, int], rows: 
             if _is_remark(ctx, r, first_col, first, left_col, cols, valued):
                 continue
         l1_name, l1_raw, l1_weight, l1_cell, l2, l2_cell = levels.at(r, carry=summary is None)
+        between_here = levels.between
         if summary is not None:
             sub = _subtotal(ctx, r, summary[1], cols, l1_name, l2, indicators, floors)
             if sub is not None:
@@ -116,7 +118,7 @@ def read_indicators(ctx: SheetContext, header: int, cols: dict[str, int], rows: 
             continue
         if l1_name and levels.typed:
             _claim_rows_above(indicators, unwritten, groups, l1_name, l1_raw, l1_cell, l1_weight)
-        if not l1_raw:
+        if not l1_raw and between_here is None:
             unwritten.add(r)
         if l1_name and l1_name not in groups:
             groups[l1_name] = Level1Group(name=l1_name, label=l1_raw, cell=l1_cell, declared_weight=l1_weight)
@@ -126,6 +128,8 @@ def read_indicators(ctx: SheetContext, header: int, cols: dict[str, int], rows: 
             continue
         name_cell = values.get("name")
         unit_cell = values.get("unit")
+        if between_here is not None:
+            between[len(indicators)] = between_here
         indicators.append(Indicator(
             row=r,
             level1=l1_name,
@@ -144,6 +148,8 @@ def read_indicators(ctx: SheetContext, header: int, cols: dict[str, int], rows: 
             rule=values.get("rule"),
             coefficient=values.get("coefficient"),
         ))
+    if between:
+        _settle_between(ctx, indicators, groups, between)
     return tuple(indicators), tuple(groups.values()), total_row, tuple(subtotals)
 
 
@@ -162,6 +168,9 @@ class _Levels:
         self._shown: dict[tuple[int, int], tuple[str, str]] = {}  # anchor -> (text, A1): merges repeat
         self.current = ""  # the 一级 of the last row read, carried, inferred or written
         self.typed = False  # whether the last row read has its 一级 written in its own cell
+        # Set by at() for a row inserted between two merged 一级 blocks (its own cell blank and
+        # unmerged): the (一级 as written, its cell, 二级, its cell) above and below it.
+        self.between: Optional[tuple[tuple[str, str, str, str], tuple[str, str, str, str]]] = None
 
     def _cell(self, r: int, c: int) -> tuple[str, str, bool]:
         """(text, A1 of the cell it is shown from, whether that cell is (r, c) itself)."""
@@ -177,6 +186,8 @@ class _Levels:
         ``typed`` when the 一级 is written in this row's own cell (not carried, not merged)."""
         l1_raw = l1_cell = l2 = l2_cell = ""
         carried = self.typed = False
+        self.between = None
+        below: Optional[int] = None  # a merged 一级 block the row was inserted on top of
         if self.c1 is not None:
             l1_raw, l1_cell, own = self._cell(r, self.c1)
             if l1_raw:
@@ -185,6 +196,24 @@ class _Levels:
                     self.l2 = ("", "")  # a new 一级 group starts its 二级 afresh
                 if carry:
                     self.l1 = (l1_raw, l1_cell)
+            elif own and carry and (below := self._block_below(r, self.c1)) is not None \
+                    and (not self.l1[0] or self._block_ended(self.l1[1], r)):
+                # A row inserted on top of a merged group (Excel leaves it out of the merge):
+                # with no group above, it opens the group below; between two groups it may
+                # belong to either, and read_indicators settles it (or reports it).
+                b1, b1_cell, _ = self._cell(below, self.c1)
+                b2, b2_cell = self._cell(below, self.c2)[:2] if self.c2 is not None else ("", "")
+                if self.c2 is not None and self._cell(r, self.c2)[0]:
+                    b2, b2_cell = self._cell(r, self.c2)[:2]
+                if not self.l1[0]:
+                    l1_raw, l1_cell = b1, b1_cell
+                else:
+                    a2, a2_cell = self.l2
+                    if self.c2 is not None and self._cell(r, self.c2)[0]:
+                        a2, a2_cell = self._cell(r, self.c2)[:2]
+                    self.between = ((self.l1[0], self.l1[1], a2, a2_cell), (b1, b1_cell, b2, b2_cell))
+                    l1_cell = ref(r, self.c1)
+                    return "", "", None, l1_cell, "", ""
             elif own and self.l1[0]:  # a merged blank cell is a blank group
                 l1_raw, l1_cell = self.l1
                 carried = True
@@ -193,6 +222,8 @@ class _Levels:
             if l2:
                 if carry:
                     self.l2 = (l2, l2_cell)
+            elif own and below is not None and l1_raw:
+                l2, l2_cell = self._cell(below, self.c2)[:2]  # the group below's 二级 too
             elif own and self.l2[0]:
                 l2, l2_cell = self.l2
         named = self._named.get(l1_raw)
@@ -215,6 +246,74 @@ class _Levels:
         if carry:
             self.current = l1_name
         return l1_name, l1_raw, l1_weight, l1_cell, l2, l2_cell
+
+    def _block_below(self, r: int, c: int) -> Optional[int]:
+        """The row where a merged block of written 一级 text starts just below ``r`` (past a few
+        more blank, unmerged cells: several rows inserted at once); None when there is none."""
+        sheet = self.ctx.sheet
+        for k in range(r + 1, r + 6):
+            m = sheet.merge_of(k, c)
+            if m is not None and m[0] == k and m[2] > k and self.ctx.text(k, c):
+                return k
+            if m is not None or self.ctx.text(k, c):
+                return None
+        return None
+
+    def _block_ended(self, a1: str, r: int) -> bool:
+        """Whether the group above came from a merged block that ends above ``r`` (a group
+        written once over blank cells, as flattened copies do, goes on instead)."""
+        if not a1:
+            return False
+        m = self.ctx.sheet.merge_of(*parse_ref(a1))
+        return m is not None and m[2] < r and m[2] > m[0]
+
+
+def _settle_between(ctx: SheetContext, indicators: list[Indicator], groups: dict[str, Level1Group],
+                    between: dict[int, tuple[tuple[str, str, str, str], tuple[str, str, str, str]]]) -> None:
+    """Rows inserted between two merged 一级 blocks go where the groups' declared weights
+    ("效益指标（30分）") say they belong: to the one side whose declared weight their 分值 makes
+    up. Otherwise they stay in no group and are reported (indicator.ungrouped): never silently
+    added to, or left out of, a group's sum."""
+    def weight(ind: Indicator) -> float:
+        cell = ind.weight
+        got = parse_points(cell.value) if cell is not None and not cell.blank and not cell.error else None
+        return got or 0.0
+
+    sums: dict[str, float] = {}
+    for i, ind in enumerate(indicators):
+        if i not in between:
+            sums[ind.level1] = sums.get(ind.level1, 0.0) + weight(ind)
+    # Rows inserted together (consecutive, between the same two groups) go together.
+    blocks: list[list[int]] = []
+    for i in sorted(between):
+        if blocks and blocks[-1][-1] == i - 1 and between[blocks[-1][-1]][0][0] == between[i][0][0] \
+                and between[blocks[-1][-1]][1][0] == between[i][1][0]:
+            blocks[-1].append(i)
+        else:
+            blocks.append([i])
+    for block in blocks:
+        added = sum(weight(indicators[i]) for i in block)
+        fits = []
+        for raw, cell, l2, l2_cell in between[block[0]]:
+            name, declared = split_weight_suffix(raw)
+            name = _canonical_level1(name)
+            if declared is not None and abs(sums.get(name, 0.0) + added - declared) <= 1e-6:
+                fits.append((name, cell, l2, l2_cell))
+        if len(fits) == 1:
+            name, cell, l2, l2_cell = fits[0]
+            for i in block:
+                indicators[i] = replace(indicators[i], level1=name, level1_cell=cell, level2=clean_text(l2),
+                                        level2_cell=l2_cell)
+            sums[name] = sums.get(name, 0.0) + added
+            continue
+        (above, *_), (below, *_) = between[block[0]]
+        for i in block:
+            ind = indicators[i]
+            ctx.add(Severity.WARNING, "indicator.ungrouped",
+                    f"第 {ind.row} 行指标「{ind.name}」插在「{split_weight_suffix(above)[0]}」与"
+                    f"「{split_weight_suffix(below)[0]}」两组之间，一级指标单元格为空且不在合并区域内，无法确定所属一级指标，"
+                    "未计入任何一级指标的分值合计；请把该行移入所属合并区域，或填写一级指标",
+                    ind.level1_cell or ind.name_cell, None, ind.name)
 
 
 def _claim_rows_above(indicators: list[Indicator], unwritten: set[int], groups: dict[str, Level1Group], name: str,

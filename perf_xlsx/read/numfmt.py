@@ -16,6 +16,11 @@ def _is_percent_format(code: str) -> bool:
     return "%" in re.sub(r'"[^"]*"|\\.', "", code)
 
 
+def is_percent_format(code: str) -> bool:
+    """Whether a number format code shows a percentage ("0.00%", not a quoted "%")."""
+    return _is_percent_format(code)
+
+
 def _is_date_format(code: str) -> bool:
     stripped = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code).lower()
     return bool(re.search(r"[ymdhs]", stripped)) and "0" not in stripped.replace("00", "")

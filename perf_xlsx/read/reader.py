@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Optional
 
 from perf_xlsx.model import Finding, Project, Severity, UnitSheet, WorkbookModel
-from perf_xlsx.read.grid import Grid, read_grid
+from perf_xlsx.read.grid import MAX_COLS, MAX_ROWS, Grid, read_grid
 from perf_xlsx.read.labels import SheetContext
 from perf_xlsx.read.project import read_sheet_tables
+from perf_xlsx.read.returns import strip_tool_cells, tool_sheet
 from perf_xlsx.read.unit_list import read_unit_sheet
 
 __all__ = ["read_workbook", "model_from_grid"]
@@ -39,7 +40,32 @@ def model_from_grid(grid: Grid, path: str = "") -> WorkbookModel:
         findings.append(Finding(Severity.INFO, "read.strict_ooxml",
                                 "文件为 Strict Open XML 格式：已照常评分，评分副本只保留数值；"
                                 "建议在 WPS/Excel 中另存为“Excel 工作簿 (*.xlsx)”"))
+    tool_sheets: list[str] = []
+    tool_ids: set[int] = set()
+    stripped: list[str] = []
     for sheet in grid.sheets:
+        if tool_sheet(sheet) is not None:
+            tool_sheets.append(sheet.name)
+            tool_ids.add(id(sheet))
+        elif strip_tool_cells(sheet):
+            stripped.append(sheet.name)
+    if tool_sheets or stripped:
+        # A scored copy sent back (corrected or not) is a submission: only the unit's cells count.
+        parts = []
+        if tool_sheets:
+            parts.append("工作表" + "".join(f"「{n}」" for n in tool_sheets))
+        if stripped:
+            parts.append("".join(f"「{n}」" for n in stripped[:3]) + ("等" if len(stripped) > 3 else "")
+                         + "表右侧的“核定得分”列和表下的评分结果行")
+        # ``found`` names the tool's sheets ("汇总、评分明细"), for a writer that drops them from
+        # the next copy.
+        findings.append(Finding(Severity.INFO, "read.tool_output_ignored",
+                                f"本文件是本工具评分后的副本：{'，以及'.join(parts)}是工具上次评分时加入的，"
+                                "已忽略，按其余内容重新评分", (tool_sheets or stripped)[0], None, None,
+                                "、".join(tool_sheets) or None))
+    for sheet in grid.sheets:
+        if id(sheet) in tool_ids:
+            continue
         ctx = SheetContext(sheet, findings, {})
         if sheet.long_text:
             values_only.append("单元格文本超过 32767 字符")
@@ -53,7 +79,8 @@ def model_from_grid(grid: Grid, path: str = "") -> WorkbookModel:
                     "建议在 WPS/Excel 中打开并另存", sheet.bad_styles[0])
         if sheet.truncated:
             ctx.add(Severity.WARNING, "read.window_truncated",
-                    f"表格使用区域异常，仅读取前 5000 行、前 64 列（工作表「{sheet.name}」）")
+                    f"工作表「{sheet.name}」在前 {MAX_ROWS} 行、前 {MAX_COLS} 列之外还有内容，未读取"
+                    "（表格使用区域异常）；请删除多余内容，或把自评表放在该范围内")
         found = read_sheet_tables(ctx)
         if found and sheet.state != "visible":
             ctx.add(Severity.WARNING, "read.hidden_sheet",

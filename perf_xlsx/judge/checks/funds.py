@@ -7,6 +7,7 @@ from typing import Iterator, Optional
 
 from perf_xlsx.judge.breakdowns import MONEY_COLUMNS, Breakdown, breakdowns, total_row
 from perf_xlsx.judge.checks.base import COLUMN_NAMES, INFO, E, W, column_name, finding
+from perf_xlsx.judge.checks.formulas import cause_findings, explained, follows, formula_misses
 from perf_xlsx.judge.numbers import (
     beyond,
     cell_money,
@@ -19,7 +20,7 @@ from perf_xlsx.judge.numbers import (
     settled_decimal,
 )
 from perf_xlsx.judge.scoring import funds_points
-from perf_xlsx.model import CellValue, Finding, ProjectScore
+from perf_xlsx.model import CellValue, Finding, Project, ProjectScore
 from perf_xlsx.rules import Profile
 from perf_xlsx.values import blank_amount
 
@@ -48,6 +49,10 @@ def funds_totals(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
         entered = cell_money(cell, p.money_unit)
         agreed = all(abs(s - sums[0][1]) <= tol for _, s in sums)
         summed = sums[0][1]
+        causes = _formula_causes(p, cell, entered, [(b, s) for b, s in sums], col, tol)
+        if causes:
+            yield from causes  # the part to change, not the formula that shows it
+            continue
         if entered is None:
             if not cell.blank:
                 yield finding(E, "funds.not_number", f"年度资金总额（{name}）「{cell.text}」不是数字", p.sheet,
@@ -72,6 +77,55 @@ def funds_totals(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
                           f"{b.name}各项合计（{name}）{fmt(s)} ≠ 年度资金总额 {fmt(entered)}"
                           + ("" if len(off) == len(sums) else "（另一分项与总额相符）"),
                           p.sheet, b.span(col), entered, s)
+
+
+def _formula_causes(p: Project, cell: CellValue, entered: Optional[float], sums: list[tuple[Breakdown, float]],
+                    col: str, tol: float) -> list[Finding]:
+    """A total formula that is wrong, blank or an error value because of its parts: one typed as
+    text, or one outside the SUM range; found at the part's cell (formula.part_is_text,
+    formula.part_outside_range). Empty when the total is no formula or its parts do not explain it."""
+    if not cell.formula:
+        return []
+    name, unit = column_name(p, col), p.money_unit
+    for b, s in sums:
+        labels = {c.ref: f"「{r.label}」（{name}）" for r in b.rows for c in (getattr(r, col),) if c is not None}
+        misses = formula_misses(cell, [c for c in (getattr(r, col) for r in b.rows) if c is not None],
+                                lambda c: cell_money(c, unit))
+        if explained(misses, entered, s, tol):
+            return cause_findings(misses, cell, p.sheet, f"年度资金总额（{name}）", labels, entered)
+    return []
+
+
+def broken_totals(ps: ProjectScore, profile: Profile) -> set[str]:
+    """The 年度资金总额 formula cells that funds_totals explains by a part (typed as text, or
+    outside the SUM range)."""
+    p = ps.project
+    total = total_row(p)
+    if total is None:
+        return set()
+    tol = money_tolerance(profile, p.money_unit)
+    parts = breakdowns(p)
+    out = set()
+    for col in MONEY_COLUMNS:
+        cell = getattr(total, col)
+        if cell is None or not cell.formula or not cell.cached:
+            continue
+        sums = [(b, s) for b, s in ((b, b.sum(col, p.money_unit)) for b in parts) if s is not None]
+        if sums and _formula_causes(p, cell, cell_money(cell, p.money_unit), sums, col, tol):
+            out.add(cell.ref)
+    return out
+
+
+def funds_formulas(p: Project) -> dict[str, CellValue]:
+    """The formula cells of the funds block, by A1."""
+    return {c.ref: c for r in p.funds for c in (r.initial, r.full_year, r.executed, r.rate, r.score)
+            if c is not None and c.formula}
+
+
+def _text_parts(p: Project, cell: CellValue, col: str) -> bool:
+    """Whether a total formula's error value comes from parts typed as text."""
+    parts = [c for b in breakdowns(p) for c in (getattr(r, col) for r in b.rows) if c is not None]
+    return any(m.why == "text" for m in formula_misses(cell, parts, lambda c: cell_money(c, p.money_unit)))
 
 
 def _sums_text(sums: list[tuple[Breakdown, float]], verb: str = "") -> str:
@@ -126,9 +180,13 @@ def _rate_matches(cell: CellValue, rate: float, tol_points: float) -> tuple[bool
 def funds_rate(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     p = ps.project
     tol = profile.tolerance.rate_points
+    formulas = funds_formulas(p)
+    broken = broken_totals(ps, profile) if formulas else set()
     for row in p.funds:
         if row.rate is None or row.rate.blank or row.rate.error:
             continue
+        if follows(row.rate, broken, formulas):
+            continue  # computed from a total whose wrong part is reported (formula.*)
         if row.kind == "total":
             rate = ps.funds.rate
         else:
@@ -157,6 +215,10 @@ def funds_score(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     tol = profile.tolerance.score
     if not beyond(f.score_entered, f.score, 0):
         return
+    total = total_row(p)
+    formulas = funds_formulas(p)
+    if total is not None and formulas and follows(total.score, broken_totals(ps, profile), formulas):
+        return  # computed from a total whose wrong part is reported (formula.*)
     shown = _shown_rate_score(ps, profile)
     if shown is not None and not beyond(f.score_entered, shown[1], 0):
         # The unit multiplied the 执行率 it sees on the sheet (10.8%), not the exact one (10.77%).
@@ -200,6 +262,8 @@ def funds_misc(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
             if cell is None or cell.blank or (cell.formula and not cell.cached):
                 continue
             if cell.error:
+                if row.kind == "total" and _text_parts(p, cell, col):
+                    continue  # funds_totals names the part typed as text (formula.part_is_text)
                 yield finding(E, "funds.not_number", f"{row.label}（{COLUMN_NAMES[col]}）为错误值 {cell.error}",
                               p.sheet, cell.ref, None, cell.error)
                 continue

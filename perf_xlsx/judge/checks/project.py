@@ -6,8 +6,11 @@ from __future__ import annotations
 from typing import Callable, Iterator
 
 from perf_xlsx.judge.checks.base import E, W, finding
+from perf_xlsx.judge.checks.formulas import follows
 from perf_xlsx.judge.checks.funds import (
+    broken_totals,
     funds_component_scored,
+    funds_formulas,
     funds_misc,
     funds_rate,
     funds_score,
@@ -56,6 +59,10 @@ def _formulas(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
         yield finding(W, "read.formula_not_cached",
                       f"{len(stale)} 个公式单元格没有计算结果（{refs}），已按各项数值重新计算；"
                       "请在 Excel/WPS 中打开并保存后再提交", p.sheet, stale[0].ref, None, len(stale))
-    errors = [c for c in cells if c.error]
+    formulas = funds_formulas(p)
+    broken = broken_totals(ps, profile) if any(c.error for c in formulas.values()) else set()
+    # A total's error value explained by a part typed as text, and what is computed from it,
+    # are reported once, at that part (formula.part_is_text).
+    errors = [c for c in cells if c.error and c.ref not in broken and not follows(c, broken, formulas)]
     for c in errors:
         yield finding(E, "read.error_value", f"单元格为错误值 {c.error}", p.sheet, c.ref, None, c.error)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Iterator, Optional
 
 from perf_xlsx.judge.checks.base import E, W, finding
+from perf_xlsx.judge.checks.formulas import cause_findings, explained, formula_misses
 from perf_xlsx.judge.numbers import cell_money, fmt, money_tolerance
 from perf_xlsx.model import CellValue, Finding, ProjectScore, TaskRow
 from perf_xlsx.rules import Profile
@@ -49,6 +50,14 @@ def tasks(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
             entered = cell_money(cell, p.money_unit) if _usable(cell) else None
             if cell is not None and not (cell.formula and not cell.cached) and (
                     entered is None or abs(entered - summed) > tol):
+                parts = [c for c in (getattr(t, col) for t in listed) if c is not None]
+                misses = formula_misses(cell, parts, lambda c: cell_money(c, p.money_unit))
+                if explained(misses, entered, summed, tol):
+                    labels = {c.ref: f"年度主要任务「{t.name}」（{name}）" for t in listed
+                              for c in (getattr(t, col),) if c is not None}
+                    yield from cause_findings(misses, cell, p.sheet, f"年度主要任务合计（{name}）", labels, entered)
+                    yield from _against_funds(ps, total, listed, col, name, funds_col, funds_name, shown, tol)
+                    continue
                 what = fmt(entered) if entered is not None else ("空白" if cell.blank else f"「{cell.text}」")
                 yield finding(E, "funds.task_total_mismatch",
                               f"年度主要任务合计（{name}）{what} ≠ 各项任务之和 {fmt(summed)}（{len(values)} 项）",

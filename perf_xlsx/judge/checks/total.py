@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Optional
 
 from perf_xlsx.judge.checks.base import INFO, E, W, finding
-from perf_xlsx.judge.numbers import beyond, fmt, round2, settled
+from perf_xlsx.judge.checks.formulas import cause_findings, explained, formula_misses
+from perf_xlsx.judge.numbers import beyond, cell_points, fmt, round2, settled
 from perf_xlsx.judge.scoring import indicator_share
 from perf_xlsx.model import Finding, ProjectScore, TableKind
 from perf_xlsx.rules import Profile
@@ -21,14 +22,19 @@ def totals(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     # score is added here, also on a row the tool leaves out as 不适用 (§2.9 rescaling is the
     # tool's scoring, which weights.sum_mismatch and total.differs report).
     entered_parts = [r.score_entered for r in ps.indicators if r.score_entered is not None]
+    funds_entered = ps.funds.score_entered or 0.0
+    summed = round2(funds_entered + sum(entered_parts))
     if entered_total is None:
         if p.total_score is not None and not p.total_score.blank and not p.total_score.formula:
             yield finding(E, "total.mismatch", f"总分「{p.total_score.text}」不是数字", p.sheet, p.total_score.ref)
+        elif p.total_score is not None and p.total_score.cached and (entered_parts or ps.funds.score_entered):
+            yield from _formula_causes(ps, None, summed, tol)  # a blank or #VALUE! 总分 formula
         return
-    funds_entered = ps.funds.score_entered or 0.0
     if entered_parts or ps.funds.score_entered is not None:
-        summed = round2(funds_entered + sum(entered_parts))
-        if beyond(entered_total, summed, tol):
+        causes = _formula_causes(ps, entered_total, summed, tol) \
+            if beyond(entered_total, summed, tol) and p.total_score is not None and p.total_score.formula else []
+        yield from causes  # the part to change, not the formula that shows it
+        if not causes and beyond(entered_total, summed, tol):
             # A department table's 合计 usually sums the rubric rows alone: no funds part to name.
             parts = f"（预算执行 {fmt(funds_entered)} + 指标 {fmt(summed - funds_entered)}）" \
                 if p.kind is not TableKind.DEPARTMENT or ps.funds.score_entered is not None else f"（{len(entered_parts)} 行）"
@@ -39,6 +45,27 @@ def totals(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     if ps.score is not None and beyond(entered_total, ps.score, tol):
         yield finding(INFO, "total.differs", f"自评总分 {fmt(entered_total)}，按规则核定为 {fmt(ps.score)}",
                       p.sheet, p.total_score.ref if p.total_score else None, ps.score, entered_total)
+
+
+def _formula_causes(ps: ProjectScore, entered: Optional[float], summed: float, tol: float) -> list[Finding]:
+    """The 得分 typed as text, or outside the 总分 formula's SUM range, that make it wrong."""
+    p = ps.project
+    total = p.total_score
+    if total is None:
+        return []
+    funds = next((r for r in p.funds if r.kind == "total"), None)
+    labels: dict[str, str] = {}
+    if funds is not None and funds.score is not None:
+        labels[funds.score.ref] = "预算执行率得分"
+    for r in ps.indicators:
+        if r.indicator.score is not None:
+            labels[r.indicator.score.ref] = f"指标「{r.indicator.name}」得分"
+    parts = ([funds.score] if funds is not None and funds.score is not None else []) + \
+        [r.indicator.score for r in ps.indicators if r.indicator.score is not None]
+    misses = formula_misses(total, parts, cell_points)
+    if not explained(misses, entered, summed, tol):
+        return []
+    return cause_findings(misses, total, p.sheet, "总分", labels, entered)
 
 
 def _claims_vs_spending(ps: ProjectScore) -> Iterator[Finding]:

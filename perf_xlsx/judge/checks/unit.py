@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from functools import partial
+from typing import Iterable, Optional
 
 from perf_xlsx.judge.checks.base import COLUMN_NAMES, E, W
+from perf_xlsx.judge.checks.formulas import cause_findings, explained, formula_misses
 from perf_xlsx.judge.numbers import cell_money, fmt, money_tolerance
 from perf_xlsx.judge.scoring import MONEY_COLUMNS
-from perf_xlsx.model import Finding, ProjectScore, UnitEntry, UnitSheet
+from perf_xlsx.model import CellValue, Finding, ProjectScore, UnitEntry, UnitSheet
 from perf_xlsx.rules import Profile
 from perf_xlsx.values import normalize_label
 
@@ -19,6 +21,10 @@ _NAME_PREFIX_RE = re.compile(r"^(?:\([0-9一二三四五六七八九十]+\)|[0-9
                              r"|[一二三四五六七八九十]+[、.．]|[0-9]{6,}(?![0-9年]))+")
 # Punctuation people type differently from one table to the next (brackets are already one style).
 _NAME_PUNCT_RE = re.compile(r"[()\"'“”‘’《》〈〉<>「」『』·•・,，、.．\-—–_/]")
+
+
+def _money(cell: CellValue, unit: str) -> Optional[float]:
+    return cell_money(cell, unit)
 
 
 def _loose_name(text: str) -> str:
@@ -105,6 +111,15 @@ def check_unit(unit: UnitSheet, scores: Iterable[ProjectScore], profile: Profile
         total = cell_money(cell, units[col])
         parts = " + ".join(fmt(v) for v in filled)
         if total is None or abs(total - summed) > tols[col]:
+            parts_cells = [c for c in (getattr(e, col) for e in unit.entries) if c is not None]
+            misses = formula_misses(cell, parts_cells, partial(_money, unit=units[col]))
+            if explained(misses, total, summed, tols[col]):
+                # The project row to change, not the 合计 formula that shows it.
+                labels = {c.ref: f"项目清单「{e.name}」（{COLUMN_NAMES[col]}）" for e in unit.entries
+                          for c in (getattr(e, col),) if c is not None}
+                out.extend(cause_findings(misses, cell, unit.sheet, f"项目清单合计（{COLUMN_NAMES[col]}）", labels,
+                                          total))
+                continue
             out.append(Finding(E, "unit.total_mismatch",
                                f"项目清单合计（{COLUMN_NAMES[col]}）{fmt(total) if total is not None else '空白'}"
                                f" ≠ 各项目之和 {parts} = {fmt(summed)}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterator, Optional
 
 from perf_xlsx.judge.checks.base import E, W, finding
+from perf_xlsx.judge.checks.formulas import cause_findings, explained, formula_misses
 from perf_xlsx.judge.numbers import cell_points, fmt, round2
 from perf_xlsx.model import Finding, ProjectScore
 from perf_xlsx.rules import Profile
@@ -33,6 +34,14 @@ def subtotals(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
             if not filled:
                 continue
             summed = round2(sum(filled))
+            if cell.formula and (entered is None or abs(entered - summed) > tol):
+                cells = [c for c in ((i.weight if name == "分值" else i.score) for i in rows) if c is not None]
+                misses = formula_misses(cell, cells, cell_points)
+                if explained(misses, entered, summed, tol):
+                    labels = {c.ref: f"指标「{i.name}」{name}" for i in rows
+                              for c in ((i.weight if name == "分值" else i.score),) if c is not None}
+                    yield from cause_findings(misses, cell, p.sheet, f"{sub.label}（{name}）", labels, entered)
+                    continue
             if entered is None:
                 yield finding(E, "indicator.subtotal_mismatch", f"{sub.label}（{name}）「{cell.text}」不是数字，"
                               f"所含 {len(filled)} 项指标{name}之和为 {fmt(summed)}", p.sheet, cell.ref, summed, cell.text)
@@ -86,7 +95,11 @@ def weight_sums(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     declared = cell_points(p.total_weight)
     cell = p.total_weight.ref if p.total_weight is not None else (p.total_label_cell or p.name_cell)
     expected_total = float(profile.weights.total)
-    if declared is not None and abs(declared - total_w) > 1e-9:
+    causes = _total_weight_causes(ps, declared, total_w) if declared is not None \
+        and abs(declared - total_w) > 1e-9 else []
+    if causes:
+        yield from causes  # the 分值 to change, not the formula that shows it
+    elif declared is not None and abs(declared - total_w) > 1e-9:
         yield finding(E, "weights.sum_mismatch",
                       f"分值合计：预算执行率 {fmt(funds_w)} + 各指标 {fmt(total_w - funds_w)} = {fmt(total_w)}，"
                       f"与总分行分值 {fmt(declared)} 不符", p.sheet, cell, total_w, declared)
@@ -99,6 +112,28 @@ def weight_sums(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
                       p.sheet, cell, expected_total, total_w)
     elif not ungraded:
         yield from _rescaled(ps, profile, expected_total, cell)
+
+
+def _total_weight_causes(ps: ProjectScore, declared: Optional[float], summed: float) -> list[Finding]:
+    """A 分值合计 formula short because a 分值 is typed as text or outside its SUM range."""
+    p = ps.project
+    cell = p.total_weight
+    if cell is None or not cell.formula:
+        return []
+    funds = next((r for r in p.funds if r.kind == "total"), None)
+    labels: dict[str, str] = {}
+    parts = []
+    if funds is not None and funds.weight is not None:
+        labels[funds.weight.ref] = "预算执行率分值"
+        parts.append(funds.weight)
+    for r in ps.indicators:
+        if r.indicator.weight is not None:
+            labels[r.indicator.weight.ref] = f"指标「{r.indicator.name}」分值"
+            parts.append(r.indicator.weight)
+    misses = formula_misses(cell, parts, cell_points)
+    if not explained(misses, declared, summed, 0.0):
+        return []
+    return cause_findings(misses, cell, p.sheet, "分值合计", labels, declared)
 
 
 def _rescaled(ps: ProjectScore, profile: Profile, expected_total: float, cell: Optional[str]) -> Iterator[Finding]:
