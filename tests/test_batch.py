@@ -164,16 +164,24 @@ def test_second_run_on_the_same_outdir_exits_2(tmp_path: Path) -> None:
     assert "另一个评分任务" in result.output
 
 
-def test_recursive_and_outdir_excluded(tmp_path: Path) -> None:
+def test_subfolders_one_level_by_default_recursive_fully_never_silently(tmp_path: Path) -> None:
+    """An inbox of one folder per unit is scored as it stands; a deeper folder is listed as
+    skipped (never silently left out) unless --recursive; OUTDIR is never scanned."""
     inbox = tmp_path / "inbox"
-    (inbox / "二级单位").mkdir(parents=True)
+    (inbox / "二级单位" / "下属").mkdir(parents=True)
     make_workbook(inbox / "a.xlsx", [seed_spec("招商节会")])
     make_workbook(inbox / "二级单位" / "b.xlsx", [seed_spec("农贸市场提质改造")])
+    make_workbook(inbox / "二级单位" / "下属" / "c.xlsx", [seed_spec("招商节会")])
     flat = run_batch(str(inbox), jobs=1)
-    assert [o.path for o in flat.outcomes] == ["a.xlsx"]
+    assert [(o.path, o.status) for o in flat.outcomes] == [
+        ("a.xlsx", "scored"), ("二级单位/b.xlsx", "scored"), ("二级单位/下属/", "skipped")]
+    assert "--recursive" in flat.outcomes[2].reason
+    skipped = _read_jsonl(inbox / "评分结果" / "skipped.jsonl")
+    assert [d["file"] for d in skipped] == ["二级单位/下属/"]
     deep = run_batch(str(inbox), jobs=1, recursive=True)
-    assert [o.path for o in deep.outcomes] == ["a.xlsx", "二级单位/b.xlsx"]
+    assert [o.path for o in deep.outcomes] == ["a.xlsx", "二级单位/b.xlsx", "二级单位/下属/c.xlsx"]
     assert all(o.status == "scored" for o in deep.outcomes)
+    assert "评分结果" not in {o.path.split("/")[0] for o in deep.outcomes}
 
 
 # Runs `perf-xlsx batch` as the console script does, except that the files named b* are held
@@ -204,8 +212,8 @@ main()
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX-only")
 def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
-    """Ctrl-C while files are being written: the copies already finished stay, the half-written
-    ones are removed, nothing else is written, exit 130. The signal is sent once a copy is
+    """Ctrl-C while files are being written: the copies already finished stay (and are kept in
+    the state), the half-written ones are removed, exit 130; the next run continues. The signal is sent once a copy is
     finished and another is known to be in progress (its temporary file exists), so the
     test does not depend on how fast the machine is."""
     import signal
@@ -244,8 +252,29 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
     for name in finished:
         with zipfile.ZipFile(out / name) as zf:
             assert zf.testzip() is None
-    # An interrupted run writes no results.jsonl, skipped.jsonl or 汇总.xlsx.
-    assert sorted(p.name for p in out.iterdir()) == finished
+    # The interrupted run's outputs are those of the state as it stands: the finished files are
+    # in results.jsonl and 汇总.xlsx, the others listed as not yet scored, never an older run's.
+    lines = _read_results(out / "results.jsonl")
+    # (a copy whose worker was stopped before the parent heard of it is scored again next run)
+    assert lines and {d["output"] for d in lines} <= set(finished)
+    waiting = _read_jsonl(out / "skipped.jsonl")
+    assert {d["file"] for d in waiting} == {"a0.xlsx", "a1.xlsx", "a2.xlsx", "b0.xlsx", "b1.xlsx", "b2.xlsx"} - {
+        d["file"] for d in lines}
+    assert all("中断" in d["reason"] for d in waiting)
+    summary = openpyxl.load_workbook(out / "汇总.xlsx", read_only=True)
+    assert sorted(r[3] for r in summary["排名"].iter_rows(min_row=4, values_only=True) if r[3]) == sorted(
+        d["file"] for d in lines)
+    # The next run continues: the finished files are not scored again, and the outputs are
+    # those of one uninterrupted run.
+    again = run_batch(str(inbox), jobs=2)
+    assert again.reused == len(lines) and len(again.fresh) == 6 - len(lines)
+    whole = tmp_path / "whole"
+    whole.mkdir()
+    for p in inbox.glob("*.xlsx"):
+        shutil.copy2(p, whole / p.name)
+    run_batch(str(whole), jobs=2)
+    for name in ("results.jsonl", "skipped.jsonl"):
+        assert (out / name).read_bytes() == (whole / "评分结果" / name).read_bytes()
 
 
 def _red_expected(lines: list[dict[str, Any]]) -> list[tuple[str, str]]:
