@@ -6,7 +6,8 @@ was scored with, its outcome (status, reason, counts), its scored copy (name, sh
 mtime) and its results.jsonl line. A record is appended (and flushed) as each file finishes,
 so that what a run finished before Ctrl-C or a crash is kept; the file is rewritten compactly
 at the end of a run. One line per record: the record's JSON, a tab, the result line (a
-compact JSON line never holds a raw tab), so result lines are stored as they were written.
+compact JSON line never holds a raw tab), so result lines are stored as they were written,
+a tab and the CRC-32 of the two (a record cut short by a crash is recognised and dropped).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import zlib
 from dataclasses import asdict, dataclass, field
 from typing import IO, Any, Iterable, Optional
 
@@ -61,11 +63,16 @@ class Entry:
     def record(self) -> bytes:
         meta = asdict(self)
         del meta["line"]
-        return json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\t" + self.line
+        body = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\t" + self.line
+        return body + b"\t" + b"%08x" % zlib.crc32(body)
 
     @classmethod
     def parse(cls, raw: bytes) -> Entry:
-        meta, _, line = raw.partition(b"\t")
+        """One record; ValueError if it is damaged (a crash cut it short)."""
+        body, _, crc = raw.rpartition(b"\t")
+        if not body or crc != b"%08x" % zlib.crc32(body):
+            raise ValueError("damaged record")
+        meta, _, line = body.partition(b"\t")
         data = json.loads(meta)
         return cls(line=line, **data)
 

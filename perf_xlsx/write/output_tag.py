@@ -3,9 +3,10 @@ run never scores its own outputs (a renamed or moved copy is still recognised).
 
 Excel, WPS and LibreOffice keep custom properties when a user saves the file, so the property
 alone cannot tell the tool's copy from a unit's corrected resubmission of it. Its value
-therefore also records a fingerprint of the core properties part (docProps/core.xml) as the
-tool wrote it: every office program rewrites that part on save (its modified time), so a
-copy whose core part still matches was not saved again by anyone (:func:`marker_of`).
+therefore also records a fingerprint of the core properties part (docProps/core.xml) and the
+workbook part (xl/workbook.xml) as the tool wrote them: every office program rewrites both on
+save (the modified time, its own serialisation), so a copy whose two parts still match was not
+saved again by anyone (:func:`marker_of`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from perf_xlsx.ooxml.markup import decode_part, encode_part
 from perf_xlsx.ooxml.names import CT_CUSTOM, REL_CUSTOM_PROPS
@@ -41,8 +42,17 @@ class Marker:
         return self.value == "summary"
 
 
-def core_fingerprint(core: Optional[bytes]) -> str:
-    return hashlib.sha256(core).hexdigest()[:16] if core is not None else _NO_CORE
+def core_fingerprint(core: Optional[bytes], workbook: Optional[bytes]) -> str:
+    if core is None and workbook is None:
+        return _NO_CORE
+    digest = hashlib.sha256()
+    for part in (core, workbook):
+        digest.update(b"-" if part is None else hashlib.sha256(part).digest())
+    return digest.hexdigest()[:16]
+
+
+def _office_document(rels: list[Any]) -> Optional[str]:
+    return next((resolve("", r.target) for r in rels if r.type.endswith("/officeDocument") and not r.external), None)
 
 
 def tag_output(b: Build) -> None:
@@ -53,7 +63,9 @@ def tag_output(b: Build) -> None:
     core_name = next((resolve("", r.target) for r in rels if r.type.endswith(_CORE_REL) and not r.external), None)
     core_name = b.pkg.find(core_name) if core_name else None
     core = (b.out.get(core_name) or b.pkg.parts[core_name]) if core_name else None
-    value = f"{__version__};core={core_fingerprint(core)}"
+    # The workbook part is final here: the sheets are added before the tag (write.scored).
+    workbook = b.out.get(b.wb_part) or b.pkg.parts.get(b.wb_part)
+    value = f"{__version__};core={core_fingerprint(core, workbook)}"
     custom = next((b.pkg.find(resolve("", r.target)) for r in rels
                    if r.type == REL_CUSTOM_PROPS and not r.external), None)
     if custom:
@@ -98,5 +110,7 @@ def marker_of(names: set[str], read: Callable[[str], bytes]) -> Optional[Marker]
     if core_name not in names:
         core_name = CORE_PART if CORE_PART in names else None
     core = read(core_name) if core_name else None
+    wb_name = _office_document(rels)
+    workbook = read(wb_name) if wb_name in names else None
     _, _, recorded = value.partition(";core=")
-    return Marker(value, bool(recorded) and recorded == core_fingerprint(core))
+    return Marker(value, bool(recorded) and recorded == core_fingerprint(core, workbook))
