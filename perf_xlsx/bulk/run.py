@@ -8,11 +8,12 @@ file, its summary rows to the summary index, a few counts to column arrays.
 
 from __future__ import annotations
 
-import json
+import hashlib
 import os
 import sys
 import tempfile
 import time
+import zlib
 from array import array
 from pathlib import Path
 from typing import IO, Any, Callable, Collection, Iterator, Optional
@@ -24,8 +25,8 @@ from perf_xlsx.bulk.report import BatchError, BatchReport, FileOutcome, Outcomes
 from perf_xlsx.bulk.roster import RosterError, compare, read_roster
 from perf_xlsx.bulk.scan import SCORED_SUFFIX, WITHDRAWN_DIR, scan, scored_stem, unique_name
 from perf_xlsx.bulk.state import Entry, State, profile_digest
-from perf_xlsx.bulk.summary import SummaryIndex, write_summary
-from perf_xlsx.bulk.work import summarise
+from perf_xlsx.bulk.summary import UNRATED, SummaryIndex, write_summary
+from perf_xlsx.bulk.work import summarise_line
 from perf_xlsx.fileutil import (
     OutputBusy,
     atomic_write,
@@ -208,6 +209,7 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
         mtimes: dict[int, int] = {}
         stats: dict[int, tuple[int, int]] = {}
         known: dict[int, tuple[Optional[str], list[Any]]] = {}  # scored: sha256, table keys
+        reused: list[int] = []  # their summary rows are rendered only if 汇总 is written
         done = 0
 
         def file_away(index: int, outcome: dict[str, Any]) -> None:
@@ -240,11 +242,11 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
                 plan.tasks.append(i)
                 continue
             assert entry is not None
-            outcome: dict[str, Any] = {"status": entry.status, "reason": entry.reason}
-            if entry.line:
-                outcome.update(summarise(json.loads(entry.line), entry.output))
-                outcome["reason"] = entry.reason
-            file_away(i, outcome)
+            file_away(i, {"status": entry.status, "reason": entry.reason, "line": entry.line,
+                          "errors": entry.errors, "warnings": entry.warnings, "sha256": entry.sha256,
+                          "keys": entry.keys})
+            if entry.line and entry.status == "scored":
+                reused.append(i)
             report.reused += 1
         # Inputs gone since the last run: out of the results, their scored copies set aside.
         for rel in [r for r in state.entries if r not in current]:
@@ -274,7 +276,8 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
                             output=output, output_sha256=outcome.get("output_sha256"),
                             output_size=outcome.get("output_size", 0),
                             output_mtime_ns=outcome.get("output_mtime_ns", 0),
-                            keys=outcome.get("keys") or [], line=outcome.get("line") or b""))
+                            keys=outcome.get("keys") or [], line=outcome.get("line") or b"",
+                            grades=[p[1] or "" for p in (outcome.get("digest") or {}).get("projects", ())]))
             report.fresh.append(rel)
             done += 1
             if progress:
@@ -296,18 +299,30 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
                 outcomes.set(i, "skipped", INTERRUPTED_REASON)
                 report.unfinished += 1
         report.outcomes = outcomes
-        report.grades = index_.grades
         submitted = [Submitted(outcomes.paths[i], mtimes.get(i, 0), sha, keys) for i, (sha, keys) in
                      sorted(known.items())]
         status = compare(wanted, [(str(k[0]), str(k[1]), s.path) for s in submitted for k in s.keys]) \
             if wanted else None
         report.extras = SummaryExtras(title=title, duplicates=find_duplicates(submitted), roster=status)
+        fingerprint = _fingerprint(report, state, pdigest, roster)
         try:
-            _write_outputs(report, out, profile, index_, state)
+            if not report.interrupted and not state.changed and fingerprint == state.written \
+                    and _untouched(out, state.written_files):
+                # Nothing changed since the outputs were written: they are what this run would write.
+                for i in reused:
+                    for g in state.entries[outcomes.paths[i]].grades:
+                        index_.grades[g or UNRATED] += 1
+            else:
+                for i in reused:
+                    entry = state.entries[outcomes.paths[i]]
+                    index_.add(i, summarise_line(entry.line, entry.output)["digest"])
+                state.written = fingerprint if not report.interrupted else ""
+                _write_outputs(report, out, profile, index_, state)
         finally:
             state.close()
             spool.close()
             report.spool = None
+        report.grades = index_.grades
     report.elapsed = time.monotonic() - start
     return report
 
@@ -326,6 +341,36 @@ def _event(rel: str, outcome: dict[str, Any]) -> dict[str, Any]:
             "errors": outcome.get("errors", 0), "warnings": outcome.get("warnings", 0), "tables": tables}
 
 
+def _fingerprint(report: BatchReport, state: State, pdigest: str, roster: Optional[str]) -> str:
+    """What the outputs are written from: every outcome and the result it stands on, the rules,
+    the tool version, the title and the roster. Equal fingerprints, equal outputs."""
+    h = hashlib.sha256(f"{__version__}\0{pdigest}\0{report.extras.title if report.extras else ''}".encode())
+    if roster:
+        try:
+            h.update(Path(roster).read_bytes())
+        except OSError:
+            h.update(b"\0no roster")
+    for o in report.outcomes:
+        entry = state.entries.get(o.path)
+        h.update(f"\0{o.path}\0{o.status}\0{o.reason}".encode())
+        if entry is not None:
+            h.update(f"\0{entry.mtime_ns}\0{entry.output}\0{zlib.crc32(entry.line)}".encode())
+    return h.hexdigest()
+
+
+def _untouched(out: Path, files: dict[str, list[int]]) -> bool:
+    if set(files) != {RESULTS_NAME, SKIPPED_NAME, SUMMARY_NAME}:
+        return False
+    for name, (size, mtime_ns) in files.items():
+        try:
+            st = os.stat(out / name)
+        except OSError:
+            return False
+        if (st.st_size, st.st_mtime_ns) != (size, mtime_ns):
+            return False
+    return True
+
+
 def _write_outputs(report: BatchReport, out: Path, profile: Profile, index_: SummaryIndex, state: State) -> None:
     """results.jsonl, skipped.jsonl, 汇总.xlsx and the state, each on its own: one that cannot
     be written (汇总.xlsx open in Excel, a read-only folder, a full disk) is a Chinese message in
@@ -342,11 +387,14 @@ def _write_outputs(report: BatchReport, out: Path, profile: Profile, index_: Sum
         (out / SKIPPED_NAME, lambda: write_skipped(report, out / SKIPPED_NAME)),
         (summary, lambda: write_summary(report, str(summary), profile, index_, extras=report.extras)),
     ]
+    state.written_files = {}
     for path, step in steps:
         try:
             check_replaceable(str(path))
             step()
             written = True
+            st = path.stat()
+            state.written_files[path.name] = [st.st_size, st.st_mtime_ns]
         except OSError as exc:
             if path == summary:
                 report.summary_busy = isinstance(exc, OutputBusy)

@@ -103,11 +103,12 @@ def scan(folder: Path, outdir: Path, recursive: bool, depth: int = 1) -> list[tu
                 rel = (root_path / d).relative_to(folder).as_posix() + "/"
                 found.append((rel, f"子文件夹层级过深（只扫描 {depth} 层子文件夹），未扫描；如需扫描请加 --recursive"))
             dirs[:] = []
+        prefix = root_path.relative_to(folder).as_posix() + "/" if root_path != folder else ""
         for name in files:
             path = root_path / name
-            if not path.is_file() or path.is_symlink() and not path.exists():
+            if not os.path.isfile(path):  # also drops a dangling symlink
                 continue
-            found.append((path.relative_to(folder).as_posix(), skip_reason(path)))
+            found.append((prefix + name, skip_reason(path)))
     found.sort()
     return found
 
@@ -115,7 +116,11 @@ def scan(folder: Path, outdir: Path, recursive: bool, depth: int = 1) -> list[tu
 def scored_stem(rel: str) -> str:
     """The Windows-safe stem of rel's scored copy: its folders joined by "_", no reserved
     characters, at most 120 characters."""
-    stem = Path(rel).with_suffix("").as_posix().replace("/", "_")
+    head, _, name = rel.rpartition("/")
+    dot = name.rfind(".")
+    if dot > 0 and dot < len(name) - 1:  # as Path.with_suffix(""): ".hidden" and "a." keep theirs
+        name = name[:dot]
+    stem = (head.replace("/", "_") + "_" + name if head else name)
     for ch in '\\:*?"<>|':
         stem = stem.replace(ch, "_")
     return stem.strip(" .")[:120] or "workbook"

@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import IO, Any, Iterable, Optional
 
 from perf_xlsx.bulk.scan import STATE_NAME
@@ -58,11 +58,11 @@ class Entry:
     output_size: int = 0
     output_mtime_ns: int = 0
     keys: list[Any] = field(default_factory=list)  # per table: [unit, project, year] (dupes, roster)
+    grades: list[str] = field(default_factory=list)  # per table: its 等级 ("" for none)
     line: bytes = b""  # the results.jsonl line (empty for a skipped file)
 
     def record(self) -> bytes:
-        meta = asdict(self)
-        del meta["line"]
+        meta = {name: getattr(self, name) for name in _META}
         body = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\t" + self.line
         return body + b"\t" + b"%08x" % zlib.crc32(body)
 
@@ -93,6 +93,9 @@ class Entry:
         return True
 
 
+_META = tuple(f.name for f in fields(Entry) if f.name != "line")
+
+
 class State:
     """The entries of one output folder, and the journal new ones are appended to."""
 
@@ -100,11 +103,18 @@ class State:
         self.path = os.path.join(outdir, STATE_NAME)
         self.profile = profile
         self.entries: dict[str, Entry] = {}
+        self.raw: dict[str, bytes] = {}  # each loaded entry's record as read: rewritten as is
         # sha256 of every scored copy written into this folder that is still current, plus those
         # moved to 已撤回/: a file with one of these hashes is the tool's own, unchanged output.
         self.outputs: set[str] = set()
         self._journal: Optional[IO[bytes]] = None
         self.error: Optional[OSError] = None  # the journal could not be written
+        self.changed = False  # a record was added or removed since the file was last written
+        # What the outputs (results.jsonl, skipped.jsonl, 汇总.xlsx) were last written from, and
+        # each one's (size, mtime_ns) after writing: a rerun with the same fingerprint whose
+        # outputs are untouched has nothing to write.
+        self.written: str = ""
+        self.written_files: dict[str, list[int]] = {}
 
     @classmethod
     def load(cls, outdir: str, profile: str) -> State:
@@ -117,29 +127,38 @@ class State:
                 if head.get("schema") != SCHEMA:
                     return state
                 state.outputs.update(head.get("outputs") or ())
-                for raw in fh:
+                state.written = str(head.get("written") or "")
+                state.written_files = dict(head.get("written_files") or {})
+                compacted = int(head.get("records") or 0)
+                for n, raw in enumerate(fh):
                     raw = raw.rstrip(b"\n")
                     if not raw:
                         continue
+                    if n >= compacted:
+                        state.changed = True  # appended after the last compaction: a journal
                     if raw.startswith(b"-"):  # a removal: "-" + the path as JSON
                         state.entries.pop(json.loads(raw[1:]), None)
                         continue
                     try:
                         entry = Entry.parse(raw)
                     except (ValueError, TypeError):
+                        state.changed = True
                         continue  # a line cut short by a crash
                     state.entries[entry.file] = entry
+                    state.raw[entry.file] = raw
                     if entry.output_sha256:
                         state.outputs.add(entry.output_sha256)
         except (OSError, ValueError):
             return cls(outdir, profile)
         return state
 
-    def _head(self) -> bytes:
-        return json.dumps({"schema": SCHEMA, "version": __version__, "profile": self.profile,
-                           "outputs": sorted(self.outputs)}, separators=(",", ":")).encode("utf-8") + b"\n"
+    def _head(self, records: int = 0) -> bytes:
+        return json.dumps({"schema": SCHEMA, "version": __version__, "profile": self.profile, "records": records,
+                           "outputs": sorted(self.outputs), "written": self.written,
+                           "written_files": self.written_files}, separators=(",", ":")).encode("utf-8") + b"\n"
 
     def _append(self, raw: bytes) -> None:
+        self.changed = True
         if self.error is not None:
             return
         try:
@@ -156,6 +175,7 @@ class State:
     def put(self, entry: Entry) -> None:
         """Record a finished file at once (kept if the run is interrupted)."""
         self.entries[entry.file] = entry
+        self.raw.pop(entry.file, None)
         if entry.output_sha256:
             self.outputs.add(entry.output_sha256)
         self._append(entry.record())
@@ -168,20 +188,19 @@ class State:
         """Rewrite the file compactly (atomically): the head, then one record per entry.
         Raises OSError when it cannot be written."""
         self.close()
-        files = list(order) if order is not None else sorted(self.entries)
+        files = [f for f in (order if order is not None else sorted(self.entries)) if f in self.entries]
 
         def write(tmp: str) -> None:
             with open(tmp, "wb") as fh:
-                fh.write(self._head())
+                fh.write(self._head(len(files)))
                 for f in files:
-                    entry = self.entries.get(f)
-                    if entry is not None:
-                        fh.write(entry.record() + b"\n")
+                    fh.write((self.raw.get(f) or self.entries[f].record()) + b"\n")
                 fh.flush()
                 os.fsync(fh.fileno())
 
         atomic_write(self.path, write)
         self.error = None
+        self.changed = False
 
     def close(self) -> None:
         if self._journal is not None:

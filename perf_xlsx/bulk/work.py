@@ -8,6 +8,7 @@ parent only copies bytes.
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any, Collection, Optional
 
@@ -54,17 +55,22 @@ def table_keys(data: dict[str, Any]) -> list[list[Any]]:
             for p in (shown(data).get("projects") or [])]
 
 
-def summarise(data: dict[str, Any], output: Optional[str]) -> Outcome:
+def summarise(data: dict[str, Any], output: Optional[str], line: Optional[bytes] = None) -> Outcome:
     """Everything the parent files away for one result (also for a result reused from the
     state, so that a rerun feeds the summary exactly as the run that scored it)."""
     status = data["status"]
     findings = data.get("findings", [])
-    return {"status": status, "line": encode_line(data), "sha256": data.get("sha256"),
+    return {"status": status, "line": line or encode_line(data), "sha256": data.get("sha256"),
             "code": (data.get("error") or {}).get("code", ""),
             "errors": sum(1 for f in findings if f["severity"] == "error"),
             "warnings": sum(1 for f in findings if f["severity"] == "warning"),
             "digest": digest(shown(data), output) if status == "scored" else None,
             "keys": table_keys(data) if status == "scored" else []}
+
+
+def summarise_line(line: bytes, output: Optional[str]) -> Outcome:
+    """summarise() of a stored results.jsonl line: a result reused from the state."""
+    return summarise(json.loads(line), output, line)
 
 
 def _outcome(data: dict[str, Any], reason: str = "", output: Optional[str] = None) -> Outcome:
@@ -105,4 +111,4 @@ def _process(path: str, rel: str, out_path: str, profile: Profile, known: Collec
     return {**_outcome(result_to_dict(result, output=output), output=output), **written}
 
 
-__all__ = ["KNOWN_OUTPUTS", "Outcome", "folder_unit", "process_one", "shown", "summarise", "table_keys"]
+__all__ = ["KNOWN_OUTPUTS", "Outcome", "folder_unit", "process_one", "shown", "summarise", "summarise_line", "table_keys"]
