@@ -171,7 +171,8 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
               recursive: bool = False, rules: Optional[str] = None,
               progress: Optional[Progress] = None, full: bool = False, roster: Optional[str] = None,
               title: Optional[str] = None, start_method: Optional[str] = None,
-              on_file: Optional[FileEvent] = None, hold: Collection[str] = ()) -> BatchReport:
+              on_file: Optional[FileEvent] = None, hold: Collection[str] = (), compact: bool = True,
+              digests: Optional[dict[str, Any]] = None) -> BatchReport:
     """Score every workbook in folder (and one level of subfolders, or all with ``recursive``).
     Raises BatchError only when the batch cannot start.
 
@@ -179,7 +180,9 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
     output folder's state file keeps its earlier result (``full``: score everything again);
     the outputs are byte for byte those of a full run. ``on_file(event)`` is called in this
     process as each file of this run finishes (watch prints it). ``hold``: paths (relative,
-    posix) still being written: they keep their earlier result, or wait as skipped."""
+    posix) still being written: they keep their earlier result, or wait as skipped. Watch, which
+    runs this after every file, passes ``compact=False`` (the state file is appended to, not
+    rewritten) and ``digests``, a cache of reused results' summary rows kept between runs."""
     start = time.monotonic()
     src = Path(folder)
     if not src.is_dir():
@@ -306,18 +309,25 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
         report.extras = SummaryExtras(title=title, duplicates=find_duplicates(submitted), roster=status)
         fingerprint = _fingerprint(report, state, pdigest, roster)
         try:
-            if not report.interrupted and not state.changed and fingerprint == state.written \
-                    and _untouched(out, state.written_files):
+            if not report.interrupted and fingerprint == state.written and _untouched(out, state.written_files):
                 # Nothing changed since the outputs were written: they are what this run would write.
                 for i in reused:
                     for g in state.entries[outcomes.paths[i]].grades:
                         index_.grades[g or UNRATED] += 1
+                if state.changed and compact:
+                    _save_state(report, state, compact)
             else:
                 for i in reused:
                     entry = state.entries[outcomes.paths[i]]
-                    index_.add(i, summarise_line(entry.line, entry.output)["digest"])
+                    key = (entry.output, zlib.crc32(entry.line))
+                    cached = digests.get(entry.file) if digests is not None else None
+                    if cached is None or cached[0] != key:
+                        cached = (key, summarise_line(entry.line, entry.output)["digest"])
+                        if digests is not None:
+                            digests[entry.file] = cached
+                    index_.add(i, cached[1])
                 state.written = fingerprint if not report.interrupted else ""
-                _write_outputs(report, out, profile, index_, state)
+                _write_outputs(report, out, profile, index_, state, compact)
         finally:
             state.close()
             spool.close()
@@ -371,14 +381,42 @@ def _untouched(out: Path, files: dict[str, list[int]]) -> bool:
     return True
 
 
-def _write_outputs(report: BatchReport, out: Path, profile: Profile, index_: SummaryIndex, state: State) -> None:
+def _sync_copies(out: Path, names: list[str]) -> None:
+    """The scored copies were renamed into place without an fsync each: make them durable
+    before results.jsonl says they exist. One sync of everything for a big run; a few fsyncs
+    for a few files (a system-wide sync on a busy machine can take seconds: watch's case)."""
+    if len(names) > 50 and hasattr(os, "sync"):
+        os.sync()
+        return
+    for name in names:
+        try:
+            fd = os.open(out / name, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
+def _save_state(report: BatchReport, state: State, compact: bool) -> None:
+    try:
+        if compact:
+            state.save([o.path for o in report.outcomes])
+        else:
+            state.save_head()
+    except OSError as exc:
+        report.output_errors.append(f"{os_error_message(state.path, exc)}（下次运行将重新评分全部文件）")
+
+
+def _write_outputs(report: BatchReport, out: Path, profile: Profile, index_: SummaryIndex, state: State,
+                   compact: bool = True) -> None:
     """results.jsonl, skipped.jsonl, 汇总.xlsx and the state, each on its own: one that cannot
     be written (汇总.xlsx open in Excel, a read-only folder, a full disk) is a Chinese message in
     report.output_errors and the others are still written."""
-    if hasattr(os, "sync"):
-        # The scored copies were renamed into place without an fsync each; one sync here makes
-        # them durable before results.jsonl says they exist.
-        os.sync()
+    _sync_copies(out, [e.output for f in report.fresh if (e := state.entries.get(f)) is not None and e.output])
     fresh = set(report.fresh)
     written = any(o.status == "scored" for o in report.outcomes if o.path in fresh)
     summary = out / SUMMARY_NAME
@@ -399,10 +437,7 @@ def _write_outputs(report: BatchReport, out: Path, profile: Profile, index_: Sum
             if path == summary:
                 report.summary_busy = isinstance(exc, OutputBusy)
             report.output_errors.append(_output_message(path, exc))
-    try:
-        state.save([o.path for o in report.outcomes])
-    except OSError as exc:
-        report.output_errors.append(f"{os_error_message(state.path, exc)}（下次运行将重新评分全部文件）")
+    _save_state(report, state, compact)
     report.nothing_written = not written
 
 

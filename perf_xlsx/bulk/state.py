@@ -136,6 +136,14 @@ class State:
                         continue
                     if n >= compacted:
                         state.changed = True  # appended after the last compaction: a journal
+                    if raw.startswith(b"="):  # save_head: what the outputs were last written from
+                        try:
+                            update = json.loads(raw[1:])
+                        except ValueError:
+                            continue
+                        state.written = str(update.get("written") or "")
+                        state.written_files = dict(update.get("written_files") or {})
+                        continue
                     if raw.startswith(b"-"):  # a removal: "-" + the path as JSON
                         state.entries.pop(json.loads(raw[1:]), None)
                         continue
@@ -201,6 +209,16 @@ class State:
         atomic_write(self.path, write)
         self.error = None
         self.changed = False
+
+    def save_head(self) -> None:
+        """Record what the outputs were written from without rewriting the file: a line the
+        next load applies over the head (watch does this after every file)."""
+        self._append(b"=" + json.dumps({"written": self.written, "written_files": self.written_files},
+                                       separators=(",", ":")).encode("utf-8"))
+        if self._journal is not None:
+            self._journal.flush()
+        if self.error is not None:
+            raise self.error
 
     def close(self) -> None:
         if self._journal is not None:

@@ -83,6 +83,7 @@ class Watcher:
         self.stop = threading.Event()
         self.observer: Any = None
         self.last_report: Optional[BatchReport] = None
+        self.digests: dict[str, Any] = {}  # reused results' summary rows, kept between runs
 
     # --- the watchdog side (its own thread): only marks paths -------------------------------
 
@@ -212,7 +213,8 @@ class Watcher:
         try:
             report = run_batch(str(self.folder), str(self.outdir), jobs=self.jobs, recursive=self.recursive,
                                rules=self.rules, full=False, roster=self.roster, title=self.title,
-                               on_file=lambda e: self.echo(event_line(e)), hold=hold)
+                               on_file=lambda e: self.echo(event_line(e)), hold=hold, compact=False,
+                               digests=self.digests)
         except BatchError as exc:
             self._busy(str(exc))
             return None
