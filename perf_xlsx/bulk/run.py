@@ -309,7 +309,9 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
         report.extras = SummaryExtras(title=title, duplicates=find_duplicates(submitted), roster=status)
         fingerprint = _fingerprint(report, state, pdigest, roster)
         try:
-            if not report.interrupted and fingerprint == state.written and _untouched(out, state.written_files):
+            # (watch keeps the summary rows of reused results between runs: it fills them at once)
+            if not report.interrupted and fingerprint == state.written and _untouched(out, state.written_files) \
+                    and not (digests is not None and not digests and reused):
                 # Nothing changed since the outputs were written: they are what this run would write.
                 for i in reused:
                     for g in state.entries[outcomes.paths[i]].grades:

@@ -26,6 +26,9 @@ from perf_xlsx.bulk.scan import skip_reason
 from perf_xlsx.fileutil import TEMP_PREFIX
 
 SETTLE = 0.5  # seconds a file's size and mtime must stay still before it is read
+# A workbook that is a zip is complete when its end record is there (a copy writes it last), so
+# it needs less: only enough to see that nothing is appended after it.
+SETTLE_ZIP = 0.25
 INCOMPLETE_GRACE = 10.0  # a .xlsx that is not yet a whole zip is waited for this long, then scored (fails)
 ZIP_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm", ".ods", ".et"}
 
@@ -106,6 +109,8 @@ class Watcher:
             def on_any_event(self, event: Any) -> None:
                 if event.event_type in ("opened", "closed_no_write"):
                     return
+                if event.is_directory and event.event_type not in ("created", "moved", "deleted"):
+                    return  # a folder "modified" is any change inside it: its files report themselves
                 for path in (getattr(event, "src_path", ""), getattr(event, "dest_path", "")):
                     if path:
                         watcher.events.put(os.fsdecode(path) + ("/" if event.is_directory else ""))
@@ -153,11 +158,16 @@ class Watcher:
                 continue
             if self._ignored(path):
                 continue
-            if not os.path.exists(path):
+            try:
+                st = os.stat(path)
+            except OSError:
                 self.pending.pop(path, None)
                 self.dirty = True
                 continue
-            self.pending.setdefault(path, _Pending(now, since=now))
+            seen = (st.st_size, st.st_mtime_ns)
+            p = self.pending.setdefault(path, _Pending(now, seen, now))
+            if p.seen != seen:
+                p.seen, p.since = seen, now
 
     def _ready(self, path: str, p: _Pending, now: float) -> Optional[bool]:
         """True: complete, read it; False: still being written; None: gone."""
@@ -169,15 +179,15 @@ class Watcher:
         if seen != p.seen:
             p.seen, p.since = seen, now
             return False
-        if now - p.since < SETTLE:
+        zipped = Path(path).suffix.lower() in ZIP_SUFFIXES
+        if now - p.since < (SETTLE_ZIP if zipped else SETTLE):
             return False
         try:
             with open(path, "rb") as fh:  # a file another program holds exclusively (Windows) cannot be
                 fh.read(1)
         except OSError:
             return False
-        if Path(path).suffix.lower() in ZIP_SUFFIXES and not zipfile.is_zipfile(path) \
-                and now - p.since < INCOMPLETE_GRACE:
+        if zipped and not zipfile.is_zipfile(path) and now - p.since < INCOMPLETE_GRACE:
             return False  # no end record yet: still arriving (or broken: scored, and failed, later)
         return True
 
