@@ -262,6 +262,13 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
         if progress:
             progress(done, total, "")
 
+        names: set[str] = set()
+
+        def planned_names() -> set[str]:
+            if not names:
+                names.update(plan.output_name(i) for i in plan.inputs)
+            return names
+
         def on_done(index: int, outcome: dict[str, Any]) -> None:
             nonlocal done
             rel = outcomes.paths[index]
@@ -269,8 +276,10 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
             size, mtime_ns = stats[index]
             previous = state.entries.get(rel)
             output = plan.output_name(index) if outcome.get("output_sha256") else None
-            if previous is not None and previous.output and output is None:
-                # Its earlier scored copy belongs to an earlier version of the file.
+            if previous is not None and previous.output and previous.output != output \
+                    and previous.output not in planned_names():
+                # Its earlier scored copy belongs to an earlier version of the file (or had
+                # another name): it must not stand beside the current results.
                 _move_aside(out, previous.output)
             state.put(Entry(file=rel, size=size, mtime_ns=mtime_ns, sha256=outcome.get("sha256"),
                             profile=pdigest, version=__version__, status=outcome["status"],
