@@ -339,3 +339,24 @@ def test_score_refuses_to_overwrite_a_file_it_did_not_write(tmp_path: Path) -> N
                             str(tmp_path / "r.json")]).exit_code == 0
     assert run.invoke(cli, ["score", str(src), "-o", str(other), "--json", str(notes), "--force"]).exit_code == 0
     assert json.loads(notes.read_text(encoding="utf-8"))["schema"] == "perf_xlsx.result/1"
+
+
+def test_scored_copy_resaved_by_libreoffice_is_a_submission(tmp_path: Path, soffice: str) -> None:
+    """A real office program keeps the tool's property on save (the reason for the fingerprint):
+    the copy a unit corrected in LibreOffice and sent back is scored, not skipped."""
+    from builders import libreoffice_resave
+
+    from perf_xlsx.write.scored import is_scored_output
+
+    src = tmp_path / "src"
+    src.mkdir()
+    make_workbook(src / "a.xlsx", [seed_spec("招商节会")])
+    assert CliRunner().invoke(cli, ["score", str(src / "a.xlsx")]).exit_code == 0
+    resaved = libreoffice_resave(src / "a.scored.xlsx", tmp_path / "lo")
+    assert is_scored_output(str(resaved))  # the property survived the save
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(resaved, inbox / "改正后重报.xlsx")
+    shutil.copy(src / "a.scored.xlsx", inbox / "原样.xlsx")
+    report = run_batch(str(inbox), jobs=1)
+    assert {o.path: o.status for o in report.outcomes} == {"改正后重报.xlsx": "scored", "原样.xlsx": "skipped"}

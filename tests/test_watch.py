@@ -162,9 +162,13 @@ def test_watch_waits_for_a_locked_summary_and_says_so_once(watch: Callable[..., 
     assert w.stop() == 0
 
 
-def test_watch_polling_fallback(watch: Callable[..., Watch], books: dict[str, Path]) -> None:
-    w = watch("--poll", "--interval", "0.2")
-    assert "轮询" in w.text()
+def test_watch_polling_fallback_and_roster(watch: Callable[..., Watch], books: dict[str, Path],
+                                           tmp_path: Path) -> None:
+    roster = tmp_path / "名单.csv"
+    roster.write_text("单位名称\n芙蓉区商务局\n县农业局\n", encoding="utf-8")
+    w = watch("--poll", "--interval", "0.2", "--roster", str(roster))
+    assert "轮询" in w.text() and "名单：应交 2，已交 0，未交 2" in w.text()
     shutil.copy(books["a"], w.inbox / "a.xlsx")
     w.wait("a scored", lambda: w.results().get("a.xlsx", {}).get("status") == "scored")
+    w.wait("roster", lambda: "名单：应交 2，已交 1，未交 1" in w.text())
     assert w.stop() == 0

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Collection, Optional
 
 from perf_xlsx.bulk.report import BatchError, BatchReport
+from perf_xlsx.bulk.roster import roster_line
 from perf_xlsx.bulk.run import DEFAULT_OUTDIR, SUMMARY_NAME, run_batch
 from perf_xlsx.bulk.scan import skip_reason
 from perf_xlsx.fileutil import TEMP_PREFIX
@@ -83,6 +84,7 @@ class Watcher:
         self.dirty = False  # something was deleted or renamed away: rerun even with nothing pending
         self.retry_at: Optional[float] = None  # 汇总.xlsx (or the output folder) was busy: try again then
         self.busy_said = False
+        self.roster_said: Optional[str] = None  # the last 应交/已交/未交 line: said again when it changes
         self.stop = threading.Event()
         self.observer: Any = None
         self.last_report: Optional[BatchReport] = None
@@ -231,6 +233,10 @@ class Watcher:
         self.last_report = report
         for rel in report.withdrawn:
             self.echo(f"{_now()}  {rel}  已删除：从汇总中移除，评分结果移到 已撤回/")
+        line = roster_line(report.extras.roster if report.extras else None)
+        if line and line != self.roster_said:
+            self.echo(f"{_now()}  名单：{line}")
+            self.roster_said = line
         if report.interrupted:
             self.stop.set()
             return report
