@@ -276,10 +276,11 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
             size, mtime_ns = stats[index]
             previous = state.entries.get(rel)
             output = plan.output_name(index) if outcome.get("output_sha256") else None
-            if previous is not None and previous.output and previous.output != output \
-                    and previous.output not in planned_names():
-                # Its earlier scored copy belongs to an earlier version of the file (or had
-                # another name): it must not stand beside the current results.
+            if previous is not None and previous.output and previous.output != output and (
+                    previous.output == plan.output_name(index) or previous.output not in planned_names()):
+                # Its earlier scored copy belongs to an earlier version of the file (this one's
+                # could not be written, or has another name now): it must not stand beside the
+                # current results. A name now planned for another input is that input's to write.
                 _move_aside(out, previous.output)
             state.put(Entry(file=rel, size=size, mtime_ns=mtime_ns, sha256=outcome.get("sha256"),
                             profile=pdigest, version=__version__, status=outcome["status"],
