@@ -51,7 +51,10 @@ def _inbox(root: Path) -> Path:
     return inbox
 
 
-def test_incremental_rerun_equals_a_full_run(tmp_path: Path) -> None:
+def test_incremental_rerun_equals_a_full_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 汇总 says when it was made (to the minute): pinned, as the golden tests do, so that runs
+    # on either side of a minute compare byte for byte.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     inbox = _inbox(tmp_path)
     out = tmp_path / "评分结果"
     first = run_batch(str(inbox), str(out), jobs=1)
@@ -114,7 +117,8 @@ def test_state_changes_that_force_a_rescore(tmp_path: Path) -> None:
     assert r.reused == 2 and len(r.fresh) == 1
 
 
-def test_spawn_start_method_gives_the_same_outputs(tmp_path: Path) -> None:
+def test_spawn_start_method_gives_the_same_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 汇总's 生成时间, as above
     inbox = _inbox(tmp_path)
     run_batch(str(inbox), str(tmp_path / "fork"), jobs=2, start_method="fork")
     run_batch(str(inbox), str(tmp_path / "spawn"), jobs=2, start_method="spawn")
