@@ -260,7 +260,7 @@ def batch(folder: str, outdir: Optional[str], jobs: Optional[int], recursive: bo
 @click.argument("folder", metavar="INBOX")  # checked by _existing_folder
 @click.option("-o", "--output", "outdir", default=None, metavar="OUTDIR",
               help="输出文件夹（默认：INBOX/评分结果/）；与 batch 共用，可交替使用")
-@click.option("--interval", "interval", type=float, default=1.0, metavar="S",
+@click.option("--interval", "interval", default="1", metavar="S",
               help="轮询与重试间隔秒数（默认 1）")
 @click.option("--poll", is_flag=True, help="轮询文件夹（网络共享盘上文件夹变化通知不可用时使用）")
 @click.option("--recursive", is_flag=True, help="扫描全部各级子文件夹（默认只扫描一层）")
@@ -268,7 +268,7 @@ def batch(folder: str, outdir: Optional[str], jobs: Optional[int], recursive: bo
 @click.option("--title", "title", default=None, metavar="TEXT", help="汇总.xlsx 排名表的标题")
 @click.option("--jobs", "jobs", type=Integer(1, 64), default=None, metavar="N", help="并行进程数（默认：CPU 核数）")
 @rules_option
-def watch(folder: str, outdir: Optional[str], interval: float, poll: bool, recursive: bool, roster: Optional[str],
+def watch(folder: str, outdir: Optional[str], interval: str, poll: bool, recursive: bool, roster: Optional[str],
           title: Optional[str], jobs: Optional[int], rules: Optional[str]) -> None:
     """监视收件文件夹 INBOX：新到或改动的工作簿写完后立即评分，并更新 汇总.xlsx 与 results.jsonl。
 
@@ -277,9 +277,13 @@ def watch(folder: str, outdir: Optional[str], interval: float, poll: bool, recur
     from perf_xlsx.bulk.watch import Watcher
 
     _profile(rules)
-    if interval <= 0:
-        raise click.UsageError("--interval 应大于 0 秒")
-    watcher = Watcher(_existing_folder(folder), outdir, rules=rules, interval=interval, poll=poll,
+    try:
+        seconds = float(interval)  # parsed here: click's own float error is English
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < 3600:
+        raise click.UsageError(f"--interval 应为 0 到 3600 之间的秒数，不是 {interval}")
+    watcher = Watcher(_existing_folder(folder), outdir, rules=rules, interval=seconds, poll=poll,
                       recursive=recursive, roster=roster, title=title, jobs=jobs, echo=click.echo)
     try:
         code = watcher.run()
