@@ -2,40 +2,73 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
+import sys
 import tempfile
-from typing import Callable
+import time
+from typing import Callable, Optional
 
 TEMP_PREFIX = ".~perf-xlsx-"
+# A temporary file nobody holds a lock on is a killed writer's leftover only once it is this
+# old: between releasing its lock and the rename, a live writer's file is unlocked for a moment.
+STALE_AGE = 60.0
+# The byte a writer locks: far past any real file's end, so that on Windows (where byte-range
+# locks are mandatory) the writer's own writes through another handle are never blocked.
+_LOCK_OFFSET = 1 << 40
 # Folders this process has already swept: a batch worker writes thousands of files into one
 # folder, and listing it before every write would cost O(files) each time. Leftovers of a
 # worker killed mid-run are swept by the batch parent when the pool stops.
 _swept: set[str] = set()
 
 
-def _alive(pid: int) -> bool:
+def try_lock(fd: int) -> bool:
+    """Lock an open file exclusively for this process without waiting; False if another process
+    holds the lock. No signal is sent anywhere: on Windows os.kill(pid, 0) is CTRL_C_EVENT."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        if sys.platform == "win32":  # pragma: no cover - msvcrt byte-range lock
+            import msvcrt
+
+            os.lseek(fd, _LOCK_OFFSET, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
         return False
-    except (PermissionError, OSError):
-        return True  # exists (another user's) or cannot tell: leave its file alone
     return True
 
 
-def sweep_stale_temps(folder: str) -> None:
-    """Delete temporary files left by a writer that was killed (its process no longer exists)."""
+def _held_by_a_writer(path: str) -> bool:
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:
+        return True  # cannot tell: leave it alone
+    try:
+        return not try_lock(fd)
+    finally:
+        os.close(fd)  # closing releases our own lock too
+
+
+def sweep_stale_temps(folder: str, min_age: float = STALE_AGE) -> None:
+    """Delete temporary files left by a writer that was killed: no process holds their lock
+    and they are at least ``min_age`` seconds old (0 when the caller knows every writer in the
+    folder has stopped, as the batch parent does once its workers are gone)."""
     try:
         names = [n for n in os.listdir(folder) if n.startswith(TEMP_PREFIX) and n.endswith(".tmp")]
     except OSError:
         return
+    now = time.time()
     for name in names:
-        pid_text = name[len(TEMP_PREFIX):].split("-", 1)[0]
-        if pid_text.isdigit() and int(pid_text) != os.getpid() and not _alive(int(pid_text)):
-            try:
-                os.unlink(os.path.join(folder, name))
-            except OSError:
-                pass
+        path = os.path.join(folder, name)
+        try:
+            if now - os.stat(path).st_mtime < min_age or _held_by_a_writer(path):
+                continue
+            os.unlink(path)
+        except OSError:
+            pass
 
 
 def _umask() -> int:
@@ -55,14 +88,19 @@ def atomic_write(path: str, write: Callable[[str], None]) -> None:
     if folder not in _swept:
         sweep_stale_temps(folder)
         _swept.add(folder)
-    # The pid in the name lets a later run tell a killed writer's leftover from a live one's.
     fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".tmp", dir=folder)
-    os.close(fd)
+    # Held while the file is written, so that a sweep by another process leaves it alone.
+    try_lock(fd)
     try:
         write(tmp)
         os.chmod(tmp, 0o666 & ~_umask())
+        # Closed before the rename: Windows cannot rename a file that is open.
+        os.close(fd)
+        fd = -1
         os.replace(tmp, path)
     except BaseException:
+        if fd >= 0:
+            os.close(fd)
         try:
             os.unlink(tmp)
         except OSError:
@@ -78,3 +116,64 @@ def atomic_write_bytes(path: str, data: bytes) -> None:
             os.fsync(fh.fileno())
 
     atomic_write(path, write)
+
+
+class OutputBusy(OSError):
+    """An existing output that must not be replaced now: open in Excel/WPS/LibreOffice, locked
+    by another process, or marked read-only. The message is Chinese, for the user."""
+
+
+def office_owner_file(path: str) -> Optional[str]:
+    """The lock file an office program keeps beside a workbook it has open (Excel/WPS ``~$…``,
+    LibreOffice ``.~lock.…#``), if there is one: the workbook is open somewhere, perhaps on
+    another computer of a shared folder, where no lock of ours can see it."""
+    folder, name = os.path.split(os.path.abspath(path))
+    candidates = [f"~${name}", f"~${name[2:]}" if len(name) > 2 else "", f".~lock.{name}#"]
+    for candidate in candidates:
+        if candidate and os.path.isfile(os.path.join(folder, candidate)):
+            return candidate
+    return None
+
+
+def check_replaceable(path: str) -> None:
+    """Raise OutputBusy if ``path`` exists and may not be replaced now. Renaming over a file
+    that Excel has open fails on Windows (and silently detaches it elsewhere); a read-only file
+    is one the user protected on purpose."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return
+    name = os.path.basename(path)
+    if not st.st_mode & stat.S_IWUSR:
+        raise OutputBusy(f"{name} 是只读文件，无法更新：请取消其“只读”属性后重试")
+    owner = office_owner_file(path)
+    if owner is not None:
+        raise OutputBusy(f"{name} 正在 Excel/WPS/LibreOffice 中打开（有锁定文件 {owner}）：请关闭后重试")
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except PermissionError:
+        raise OutputBusy(f"{name} 被其他程序占用（可能正在 Excel 或 WPS 中打开）：请关闭后重试") from None
+    except OSError:
+        return
+    try:
+        if not try_lock(fd):
+            raise OutputBusy(f"{name} 被其他程序锁定（可能正在 Excel 或 WPS 中打开）：请关闭后重试")
+    finally:
+        os.close(fd)
+
+
+def os_error_message(path: str, exc: OSError) -> str:
+    """What went wrong writing ``path``, in Chinese, with what to do about it."""
+    if isinstance(exc, OutputBusy):
+        return str(exc)
+    name = os.path.basename(path) or path
+    folder = os.path.dirname(os.path.abspath(path))
+    if exc.errno == errno.ENOSPC:
+        return f"无法写入 {name}：磁盘空间不足，请清理磁盘或换一个输出文件夹（-o）后重试"
+    if exc.errno in (errno.EROFS,):
+        return f"无法写入 {name}：输出文件夹 {folder} 在只读磁盘上，请用 -o 换一个输出文件夹"
+    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM):
+        if os.path.exists(path):
+            return f"无法写入 {name}：文件被占用或没有写入权限（可能正在 Excel 或 WPS 中打开），请关闭该文件后重试"
+        return f"无法写入 {name}：输出文件夹 {folder} 没有写入权限（只读），请修改权限或用 -o 换一个输出文件夹"
+    return f"无法写入 {name}：{exc.strerror or exc}"

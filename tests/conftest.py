@@ -75,6 +75,8 @@ SLOW_FILES: dict[str, str] = {
                        "killed mid-write, batch-run in subprocesses",
     "test_differential.py": "openpyxl as the reference reader of every sample, layout and hostile file",
     "test_package_edits.py": "package surgery cases, each output validated against the OOXML schemas",
+    "test_inbox.py": "incremental batch runs on worker pools (fork and spawn), reruns, Ctrl-C in a subprocess",
+    "test_watch.py": "perf-xlsx watch in a subprocess, with real file copies into a watched folder",
 }
 
 _POOL = "starts worker processes (a batch)"
@@ -83,7 +85,7 @@ SLOW_TESTS: dict[str, str] = {
     "test_batch.py::test_fifty_mixed_files_are_each_accounted_for_once": _POOL,
     "test_batch.py::test_rerun_is_identical_and_scores_nothing_twice": _POOL,
     "test_batch.py::test_jobs_do_not_change_results": _POOL,
-    "test_batch.py::test_recursive_and_outdir_excluded": _POOL,
+    "test_batch.py::test_subfolders_one_level_by_default_recursive_fully_never_silently": _POOL,
     "test_batch.py::test_grade_table_counts_unrated_projects": _POOL,
     "test_batch.py::test_pool_survives_hung_and_crashing_workers": _POOL + ", waits out a deadline",
     "test_batch.py::test_worker_death_is_a_failed_line_in_results": _POOL + ", waits out a deadline",

@@ -104,7 +104,12 @@ def test_fifty_mixed_files_are_each_accounted_for_once(tmp_path: Path, scored_co
     summary = openpyxl.load_workbook(out / "汇总.xlsx", read_only=True)
     ranking = list(summary["排名"].iter_rows(min_row=4, values_only=True))
     projects = sum(len(d["projects"]) for d in lines)
-    assert len([r for r in ranking if r[16]]) == projects  # Q: 文件 (the totals row has none)
+    # The same unit, project and year sent more than once is ranked once (the newest): the
+    # rerun (nothing changed, nothing rescored) says which tables a newer submission replaces.
+    again = run_batch(str(inbox), jobs=1)
+    assert again.fresh == [] and again.extras is not None
+    superseded = again.extras.superseded()
+    assert superseded and len([r for r in ranking if r[16]]) == projects - len(superseded)  # Q: 文件
     unprocessed = [r for r in summary["未处理文件"].iter_rows(min_row=2, values_only=True) if r[1] in ("已跳过", "失败")]
     assert sorted((r[0], r[1]) for r in unprocessed) == sorted(
         [(d["file"], "失败") for d in lines if d["status"] == "failed"] + [(d["file"], "已跳过") for d in skipped])
@@ -164,16 +169,24 @@ def test_second_run_on_the_same_outdir_exits_2(tmp_path: Path) -> None:
     assert "另一个评分任务" in result.output
 
 
-def test_recursive_and_outdir_excluded(tmp_path: Path) -> None:
+def test_subfolders_one_level_by_default_recursive_fully_never_silently(tmp_path: Path) -> None:
+    """An inbox of one folder per unit is scored as it stands; a deeper folder is listed as
+    skipped (never silently left out) unless --recursive; OUTDIR is never scanned."""
     inbox = tmp_path / "inbox"
-    (inbox / "二级单位").mkdir(parents=True)
+    (inbox / "二级单位" / "下属").mkdir(parents=True)
     make_workbook(inbox / "a.xlsx", [seed_spec("招商节会")])
     make_workbook(inbox / "二级单位" / "b.xlsx", [seed_spec("农贸市场提质改造")])
+    make_workbook(inbox / "二级单位" / "下属" / "c.xlsx", [seed_spec("招商节会")])
     flat = run_batch(str(inbox), jobs=1)
-    assert [o.path for o in flat.outcomes] == ["a.xlsx"]
+    assert [(o.path, o.status) for o in flat.outcomes] == [
+        ("a.xlsx", "scored"), ("二级单位/b.xlsx", "scored"), ("二级单位/下属/", "skipped")]
+    assert "--recursive" in flat.outcomes[2].reason
+    skipped = _read_jsonl(inbox / "评分结果" / "skipped.jsonl")
+    assert [d["file"] for d in skipped] == ["二级单位/下属/"]
     deep = run_batch(str(inbox), jobs=1, recursive=True)
-    assert [o.path for o in deep.outcomes] == ["a.xlsx", "二级单位/b.xlsx"]
+    assert [o.path for o in deep.outcomes] == ["a.xlsx", "二级单位/b.xlsx", "二级单位/下属/c.xlsx"]
     assert all(o.status == "scored" for o in deep.outcomes)
+    assert "评分结果" not in {o.path.split("/")[0] for o in deep.outcomes}
 
 
 # Runs `perf-xlsx batch` as the console script does, except that the files named b* are held
@@ -204,8 +217,8 @@ main()
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX-only")
 def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
-    """Ctrl-C while files are being written: the copies already finished stay, the half-written
-    ones are removed, nothing else is written, exit 130. The signal is sent once a copy is
+    """Ctrl-C while files are being written: the copies already finished stay (and are kept in
+    the state), the half-written ones are removed, exit 130; the next run continues. The signal is sent once a copy is
     finished and another is known to be in progress (its temporary file exists), so the
     test does not depend on how fast the machine is."""
     import signal
@@ -244,8 +257,29 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
     for name in finished:
         with zipfile.ZipFile(out / name) as zf:
             assert zf.testzip() is None
-    # An interrupted run writes no results.jsonl, skipped.jsonl or 汇总.xlsx.
-    assert sorted(p.name for p in out.iterdir()) == finished
+    # The interrupted run's outputs are those of the state as it stands: the finished files are
+    # in results.jsonl and 汇总.xlsx, the others listed as not yet scored, never an older run's.
+    lines = _read_results(out / "results.jsonl")
+    # (a copy whose worker was stopped before the parent heard of it is scored again next run)
+    assert lines and {d["output"] for d in lines} <= set(finished)
+    waiting = _read_jsonl(out / "skipped.jsonl")
+    assert {d["file"] for d in waiting} == {"a0.xlsx", "a1.xlsx", "a2.xlsx", "b0.xlsx", "b1.xlsx", "b2.xlsx"} - {
+        d["file"] for d in lines}
+    assert all("中断" in d["reason"] for d in waiting)
+    summary = openpyxl.load_workbook(out / "汇总.xlsx", read_only=True)
+    ranked = {r[16] for r in summary["排名"].iter_rows(min_row=4, values_only=True) if r[16]}  # Q: 文件
+    assert ranked and ranked <= {d["file"] for d in lines}  # (identical copies are ranked once)
+    # The next run continues: the finished files are not scored again, and the outputs are
+    # those of one uninterrupted run.
+    again = run_batch(str(inbox), jobs=2)
+    assert again.reused == len(lines) and len(again.fresh) == 6 - len(lines)
+    whole = tmp_path / "whole"
+    whole.mkdir()
+    for p in inbox.glob("*.xlsx"):
+        shutil.copy2(p, whole / p.name)
+    run_batch(str(whole), jobs=2)
+    for name in ("results.jsonl", "skipped.jsonl"):
+        assert (out / name).read_bytes() == (whole / "评分结果" / name).read_bytes()
 
 
 def _red_expected(lines: list[dict[str, Any]]) -> list[tuple[str, str]]:
@@ -287,6 +321,8 @@ def test_summary_workbook_matches_results(tmp_path: Path, soffice: str) -> None:
     claims["funds"]["total"].update(rate="50%", score=5)
     specs.append(claims)
     for i, spec in enumerate(specs * 2):
+        if i >= len(specs):  # the second copy from another unit: not a resubmission (重复提交)
+            spec = {**spec, "department": f"{spec.get('department') or spec.get('implementer') or ''}（二）"}
         make_workbook(inbox / f"单位&<{i:02d}> #%.xlsx", [spec])
     (inbox / "坏.xlsx").write_bytes(b"PK\x03\x04broken")
     (inbox / "说明.txt").write_text("x", encoding="utf-8")

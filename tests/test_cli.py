@@ -207,6 +207,9 @@ def _assert_chinese_only(text: str) -> None:
     (["frob"], "没有 frob 这个命令"),
     (["chek", "x.xlsx"], "是否想用 check"),
     (["check", "a.xlsx", "b.xlsx"], "多余的参数：b.xlsx"),
+    (["watch", ".", "--interval", "abc"], "--interval 应为 0 到 3600 之间的秒数"),
+    (["watch", ".", "--interval", "0"], "--interval 应为 0 到 3600 之间的秒数"),
+    (["watch"], "缺少参数 INBOX"),
 ])
 def test_usage_errors_are_chinese_and_exit_2(args: list[str], expected: str) -> None:
     result = CliRunner().invoke(cli, args)

@@ -12,19 +12,24 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import signal
+import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Collection, Optional, Sequence
 
+from perf_xlsx.bulk import work as work_module
 from perf_xlsx.bulk.work import Outcome, process_one
 from perf_xlsx.judge.evaluate import sha256_file
 from perf_xlsx.results import encode_line, failed_result
 from perf_xlsx.rules import Profile, load_profile
 
 FILE_TIMEOUT = 60.0  # seconds per file; a 自评表 takes milliseconds
-MEMORY_LIMIT = 1 << 30  # bytes of address space per worker
+MEMORY_LIMIT = 1 << 30  # bytes of address space per worker (Linux/macOS: Windows has no RLIMIT_AS)
+# multiprocessing.connection.wait on Windows waits on at most 63 handles at once
+# (WaitForMultipleObjects); ProcessPoolExecutor caps itself at 61 for the same reason.
+MAX_JOBS = 60 if sys.platform == "win32" else 64
 # A worker is sent more files when it has fewer than LOW_WATER in hand, so the next file is
 # already in its pipe when one finishes; at most MAX_BATCH in one message, fewer near the end
 # (see batch_size), so that no worker idles while another still holds a queue.
@@ -78,8 +83,9 @@ def _run_one(work: Work, task: Task, profile: Profile) -> Outcome:
                         f"处理时出现内部错误（{type(exc).__name__}），请将文件反馈给开发者")
 
 
-def _worker_main(conn: Connection, profile_spec: str, work: Work) -> None:
+def _worker_main(conn: Connection, profile_spec: str, work: Work, known: frozenset[str] = frozenset()) -> None:
     _limit_worker()
+    work_module.KNOWN_OUTPUTS = known
     from perf_xlsx.read import legacy
 
     legacy.IN_SANDBOX = True  # this process already has a deadline and a memory limit
@@ -106,9 +112,9 @@ class _Worker:
     started: float = 0.0  # when the running task began
 
 
-def _start_worker(ctx: Any, profile_spec: str, work: Work) -> _Worker:
+def _start_worker(ctx: Any, profile_spec: str, work: Work, known: frozenset[str]) -> _Worker:
     parent, child = ctx.Pipe()
-    process = ctx.Process(target=_worker_main, args=(child, profile_spec, work), daemon=True)
+    process = ctx.Process(target=_worker_main, args=(child, profile_spec, work, known), daemon=True)
     process.start()
     child.close()
     return _Worker(process=process, conn=parent)
@@ -141,13 +147,22 @@ def _feed(w: _Worker, pending: deque[int], make_task: Callable[[int], Task], wor
 
 def run_pool(tasks: Sequence[int], make_task: Callable[[int], Task], profile_spec: str, jobs: int,
              on_done: Callable[[int, Outcome], None], timeout: float = FILE_TIMEOUT,
-             work: Work = process_one) -> None:
-    """Run tasks (indexes; make_task gives (path, rel, out_path)) on `jobs` workers, calling
-    on_done(index, outcome) exactly once for each. ``work`` runs in the workers; a file whose
-    worker dies or passes ``timeout`` gets an outcome without a line (the parent writes it)."""
-    ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
+             work: Work = process_one, known: Collection[str] = (),
+             start_method: Optional[str] = None) -> None:
+    """Run tasks (indexes; make_task gives (path, rel, out_path)) on `jobs` workers (at most
+    MAX_JOBS), calling on_done(index, outcome) exactly once for each. ``work`` runs in the
+    workers; a file whose worker dies or passes ``timeout`` gets an outcome without a line (the
+    parent writes it). ``known``: the recorded sha256 of the tool's own scored copies.
+    ``start_method``: "fork" or "spawn" (what Windows uses); default fork where there is one."""
+    if not tasks:
+        return
+    if start_method is None:
+        start_method = "fork" if hasattr(os, "fork") else "spawn"
+    ctx = mp.get_context(start_method)
+    known_set = frozenset(known)
     pending = deque(tasks)
-    workers = [_start_worker(ctx, profile_spec, work) for _ in range(max(1, min(jobs, len(tasks))))]
+    workers = [_start_worker(ctx, profile_spec, work, known_set)
+               for _ in range(max(1, min(jobs, MAX_JOBS, len(tasks))))]
     try:
         while pending or any(w.tasks for w in workers):
             for w in workers:
@@ -180,7 +195,7 @@ def run_pool(tasks: Sequence[int], make_task: Callable[[int], Task], profile_spe
                     pending.extendleft(reversed(w.tasks))
                     w.tasks.clear()
                     _stop(w)
-                    workers[i] = _start_worker(ctx, profile_spec, work)
+                    workers[i] = _start_worker(ctx, profile_spec, work, known_set)
                 on_done(index, outcome)
     finally:
         for w in workers:
@@ -198,4 +213,4 @@ def run_pool(tasks: Sequence[int], make_task: Callable[[int], Task], profile_spe
             _stop(w)
 
 
-__all__ = ["FILE_TIMEOUT", "MEMORY_LIMIT", "Task", "Work", "run_pool"]
+__all__ = ["FILE_TIMEOUT", "MAX_JOBS", "MEMORY_LIMIT", "Task", "Work", "run_pool"]

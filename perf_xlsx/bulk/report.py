@@ -9,6 +9,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import IO, Any, Iterator, Optional, Sequence
 
+from perf_xlsx.bulk.extras import SummaryExtras
+
 
 class BatchError(Exception):
     """The batch as a whole cannot run (folder missing, another run in progress); Chinese message."""
@@ -98,6 +100,18 @@ class BatchReport:
     interrupted: bool = False
     spool: Optional[IO[bytes]] = None  # full result lines while the run is open
     grades: Counter[str] = field(default_factory=Counter)  # projects per 等级 ("未评级": none)
+    # The incremental run: files whose earlier result was reused, files scored in this run
+    # (paths), inputs gone since the last run (their scored copies moved to 已撤回/).
+    reused: int = 0
+    fresh: list[str] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)
+    extras: Optional[SummaryExtras] = None  # duplicates, roster, title: what 汇总 was given
+    # Outputs that could not be written (Chinese, naming the file and what to do); nothing_written:
+    # not one output of the run (scored copy, results.jsonl, 汇总.xlsx) could be written.
+    output_errors: list[str] = field(default_factory=list)
+    nothing_written: bool = False
+    unfinished: int = 0  # files an interrupted run did not get to (scored by the next run)
+    summary_busy: bool = False  # 汇总.xlsx was open or locked and kept its earlier content
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -108,6 +122,8 @@ class BatchReport:
 
     @property
     def exit_code(self) -> int:
-        if self.count("failed") or any(o.errors for o in self.outcomes):
+        if self.output_errors and self.nothing_written:
+            return 2
+        if self.output_errors or self.count("failed") or any(o.errors for o in self.outcomes):
             return 1
         return 0

@@ -8,22 +8,36 @@ file, its summary rows to the summary index, a few counts to column arrays.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import tempfile
 import time
+import zlib
 from array import array
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import IO, Any, Callable, Collection, Iterator, Optional
 
+from perf_xlsx.bulk.dupes import Submitted, find_duplicates
+from perf_xlsx.bulk.extras import SummaryExtras
 from perf_xlsx.bulk.pool import Task, run_pool
 from perf_xlsx.bulk.report import BatchError, BatchReport, FileOutcome, Outcomes
-from perf_xlsx.bulk.scan import SCORED_SUFFIX, scan, scored_stem, unique_name
-from perf_xlsx.bulk.summary import SummaryIndex, write_summary
-from perf_xlsx.fileutil import atomic_write, sweep_stale_temps
+from perf_xlsx.bulk.roster import RosterError, compare, read_roster
+from perf_xlsx.bulk.scan import SCORED_SUFFIX, WITHDRAWN_DIR, scan, scored_stem, unique_name
+from perf_xlsx.bulk.state import Entry, State, profile_digest
+from perf_xlsx.bulk.summary import UNRATED, SummaryIndex, write_summary
+from perf_xlsx.bulk.work import summarise_line
+from perf_xlsx.fileutil import (
+    OutputBusy,
+    atomic_write,
+    check_replaceable,
+    os_error_message,
+    sweep_stale_temps,
+)
 from perf_xlsx.judge.evaluate import sha256_file
 from perf_xlsx.results import encode_line, failed_result
-from perf_xlsx.rules import load_profile
+from perf_xlsx.rules import Profile, load_profile
+from perf_xlsx.version import __version__
 
 DEFAULT_OUTDIR = "评分结果"
 SUMMARY_NAME = "汇总.xlsx"
@@ -32,6 +46,8 @@ SKIPPED_NAME = "skipped.jsonl"
 LOCK_NAME = ".perf-xlsx.lock"
 
 Progress = Callable[[int, int, str], None]
+#: Called with one file's outcome as it finishes (file, status, reason, errors, warnings, tables).
+FileEvent = Callable[[dict[str, Any]], None]
 
 
 class _Lock:
@@ -42,7 +58,10 @@ class _Lock:
         self.fh: Any = None
 
     def __enter__(self) -> _Lock:
-        self.fh = open(self.path, "a+")
+        try:
+            self.fh = open(self.path, "a+")
+        except OSError as exc:
+            raise BatchError(f"{os_error_message(str(self.path), exc)}（输出文件夹不可写时，请用 -o 指定其他文件夹）") from None
         try:
             _lock_exclusive(self.fh.fileno())
         except OSError:
@@ -78,11 +97,13 @@ def _join_prefix(folder: Path) -> str:
 
 class _Plan:
     """The files of a run and each one's task: which to score, and the name of each scored copy,
-    decided up front so that names never depend on timing."""
+    decided up front so that names never depend on timing (nor on which files an incremental
+    run reuses: the names are those a full run gives)."""
 
     def __init__(self, src: Path, out: Path, entries: list[tuple[str, Optional[str]]]) -> None:
         self.outcomes = Outcomes([rel for rel, _ in entries])
         self.tasks = array("l")
+        self.inputs = array("l")  # every file that is an input (not skipped by its name)
         # Only names that differ from the plain one (collisions) are kept: memory stays flat.
         self.renamed: dict[int, str] = {}
         taken: set[str] = set()
@@ -90,7 +111,7 @@ class _Plan:
             if reason:
                 self.outcomes.set(i, "skipped", reason)
                 continue
-            self.tasks.append(i)
+            self.inputs.append(i)
             stem = scored_stem(rel)
             name = unique_name(stem, taken)
             if name != stem + SCORED_SUFFIX:
@@ -98,16 +119,70 @@ class _Plan:
         self._src = _join_prefix(src)
         self._out = _join_prefix(out)
 
-    def task(self, index: int) -> Task:
+    def output_name(self, index: int) -> str:
+        return self.renamed.get(index) or scored_stem(self.outcomes.paths[index]) + SCORED_SUFFIX
+
+    def source(self, index: int) -> str:
         rel = self.outcomes.paths[index]
-        name = self.renamed.get(index) or scored_stem(rel) + SCORED_SUFFIX
-        return self._src + (rel if os.sep == "/" else rel.replace("/", os.sep)), rel, self._out + name
+        return self._src + (rel if os.sep == "/" else rel.replace("/", os.sep))
+
+    def task(self, index: int) -> Task:
+        return self.source(index), self.outcomes.paths[index], self._out + self.output_name(index)
+
+
+def _move_aside(out: Path, name: str) -> Optional[str]:
+    """Move a scored copy into 已撤回/ (never deleted: someone may have sent it on); the name
+    it got there, or None when there was nothing to move or it could not be moved."""
+    src = out / name
+    if not src.is_file():
+        return None
+    aside = out / WITHDRAWN_DIR
+    try:
+        aside.mkdir(exist_ok=True)
+        target = aside / name
+        n = 2
+        while target.exists():
+            target = aside / f"{Path(name).stem.removesuffix('.scored')}-{n}{SCORED_SUFFIX}"
+            n += 1
+        os.replace(src, target)
+    except OSError:
+        return None
+    return target.name
+
+
+def _stat(path: str) -> tuple[int, int]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return -1, -1
+    return st.st_size, st.st_mtime_ns
+
+
+def _open_spool(out: Path) -> IO[bytes]:
+    # Unnamed (deleted on close): full result lines wait here until results.jsonl is written.
+    # In the output folder when it can be (same disk as the outputs), else the system's.
+    try:
+        return tempfile.TemporaryFile(dir=out)
+    except OSError:
+        return tempfile.TemporaryFile()
 
 
 def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] = None,
               recursive: bool = False, rules: Optional[str] = None,
-              progress: Optional[Progress] = None) -> BatchReport:
-    """Score every workbook in folder. Raises BatchError only when the batch cannot start."""
+              progress: Optional[Progress] = None, full: bool = False, roster: Optional[str] = None,
+              title: Optional[str] = None, start_method: Optional[str] = None,
+              on_file: Optional[FileEvent] = None, hold: Collection[str] = (), compact: bool = True,
+              digests: Optional[dict[str, Any]] = None) -> BatchReport:
+    """Score every workbook in folder (and one level of subfolders, or all with ``recursive``).
+    Raises BatchError only when the batch cannot start.
+
+    Incremental: an input whose size, mtime, rules and tool version are those recorded in the
+    output folder's state file keeps its earlier result (``full``: score everything again);
+    the outputs are byte for byte those of a full run. ``on_file(event)`` is called in this
+    process as each file of this run finishes (watch prints it). ``hold``: paths (relative,
+    posix) still being written: they keep their earlier result, or wait as skipped. Watch, which
+    runs this after every file, passes ``compact=False`` (the state file is appended to, not
+    rewritten) and ``digests``, a cache of reused results' summary rows kept between runs."""
     start = time.monotonic()
     src = Path(folder)
     if not src.is_dir():
@@ -116,23 +191,31 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise BatchError(f"无法创建输出文件夹 {out}：{exc.strerror or exc}") from None
+        raise BatchError(f"无法创建输出文件夹 {out}：{exc.strerror or exc}；请用 -o 指定一个可写的文件夹") from None
     profile = load_profile(rules)
+    wanted = None
+    if roster:
+        try:
+            wanted = read_roster(roster)
+        except RosterError as exc:
+            raise BatchError(str(exc)) from None
     report = BatchReport(folder=str(src), outdir=str(out), profile=profile.name)
+    pdigest = profile_digest(profile)
     with _Lock(out):
         plan = _Plan(src, out, scan(src, out, recursive))
         outcomes = plan.outcomes
         total = len(outcomes)
-        done = total - len(plan.tasks)
-        if progress:
-            progress(done, total, "")
-        # Unnamed (deleted on close): full result lines wait here until results.jsonl is written.
-        spool = tempfile.TemporaryFile(dir=out)
+        state = State.load(str(out), pdigest)
+        spool = _open_spool(out)
         report.spool = spool
         index_ = SummaryIndex(spool, total)
+        mtimes: dict[int, int] = {}
+        stats: dict[int, tuple[int, int]] = {}
+        known: dict[int, tuple[Optional[str], list[Any]]] = {}  # scored: sha256, table keys
+        reused: list[int] = []  # their summary rows are rendered only if 汇总 is written
+        done = 0
 
-        def on_done(index: int, outcome: dict[str, Any]) -> None:
-            nonlocal done
+        def file_away(index: int, outcome: dict[str, Any]) -> None:
             line = outcome.get("line")
             spooled = None
             if line:
@@ -143,36 +226,238 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
                          outcome.get("warnings", 0), spooled)
             if outcome.get("digest"):
                 index_.add(index, outcome["digest"])
+            if outcome["status"] == "scored":
+                known[index] = (outcome.get("sha256"), outcome.get("keys") or [])
+
+        current = set()
+        for i in plan.inputs:
+            rel = outcomes.paths[i]
+            current.add(rel)
+            stats[i] = _stat(plan.source(i))
+            mtimes[i] = stats[i][1]
+            entry = state.entries.get(rel)
+            held = rel in hold  # its earlier result, if any, stands until the new version is complete
+            if held and (entry is None or not entry.line and entry.status != "skipped"):
+                outcomes.set(i, "skipped", RECEIVING_REASON)
+                continue
+            if not held and (full or entry is None or entry.output not in (None, plan.output_name(i))
+                             or not entry.reusable(*stats[i], pdigest, str(out))):
+                plan.tasks.append(i)
+                continue
+            assert entry is not None
+            file_away(i, {"status": entry.status, "reason": entry.reason, "line": entry.line,
+                          "errors": entry.errors, "warnings": entry.warnings, "sha256": entry.sha256,
+                          "keys": entry.keys})
+            if entry.line and entry.status == "scored":
+                reused.append(i)
+            report.reused += 1
+        # Inputs gone since the last run: out of the results, their scored copies set aside.
+        for rel in [r for r in state.entries if r not in current]:
+            gone = state.entries[rel]
+            if gone.output:
+                _move_aside(out, gone.output)
+            state.remove(rel)
+            report.withdrawn.append(rel)
+        done = total - len(plan.tasks)
+        if progress:
+            progress(done, total, "")
+
+        names: set[str] = set()
+
+        def planned_names() -> set[str]:
+            if not names:
+                names.update(plan.output_name(i) for i in plan.inputs)
+            return names
+
+        def on_done(index: int, outcome: dict[str, Any]) -> None:
+            nonlocal done
+            rel = outcomes.paths[index]
+            file_away(index, outcome)
+            size, mtime_ns = stats[index]
+            previous = state.entries.get(rel)
+            output = plan.output_name(index) if outcome.get("output_sha256") else None
+            if previous is not None and previous.output and previous.output != output and (
+                    previous.output == plan.output_name(index) or previous.output not in planned_names()):
+                # Its earlier scored copy belongs to an earlier version of the file (this one's
+                # could not be written, or has another name now): it must not stand beside the
+                # current results. A name now planned for another input is that input's to write.
+                _move_aside(out, previous.output)
+            state.put(Entry(file=rel, size=size, mtime_ns=mtime_ns, sha256=outcome.get("sha256"),
+                            profile=pdigest, version=__version__, status=outcome["status"],
+                            reason=outcome.get("reason", ""), code=outcome.get("code") or "",
+                            errors=outcome.get("errors", 0), warnings=outcome.get("warnings", 0),
+                            output=output, output_sha256=outcome.get("output_sha256"),
+                            output_size=outcome.get("output_size", 0),
+                            output_mtime_ns=outcome.get("output_mtime_ns", 0),
+                            keys=outcome.get("keys") or [], line=outcome.get("line") or b"",
+                            grades=[p[1] or "" for p in (outcome.get("digest") or {}).get("projects", ())]))
+            report.fresh.append(rel)
             done += 1
             if progress:
-                progress(done, total, outcomes.paths[index])
+                progress(done, total, rel)
+            if on_file:
+                on_file(_event(rel, outcome))
 
         try:
-            run_pool(plan.tasks, plan.task, rules or profile.name, jobs or os.cpu_count() or 1, on_done)
+            run_pool(plan.tasks, plan.task, rules or profile.name, jobs or os.cpu_count() or 1, on_done,
+                     known=state.outputs, start_method=start_method)
         except KeyboardInterrupt:
             report.interrupted = True
         finally:
-            # Workers are stopped by now: whatever a killed one was writing is a dead pid's temp.
-            sweep_stale_temps(str(out))
-        # An interrupted run lists what finished and writes no summary; a complete one keeps the
-        # table, whose positions the summary index refers to.
-        report.outcomes = [outcomes[i] for i in range(total) if outcomes.finished(i)] \
-            if report.interrupted else outcomes
-        report.grades = index_.grades
-        report.elapsed = time.monotonic() - start
+            # Workers are stopped by now: whatever a killed one was writing is a dead worker's temp.
+            sweep_stale_temps(str(out), min_age=0)
+        for i in range(total):
+            if not outcomes.finished(i):
+                # Interrupted before its turn: listed (skipped.jsonl, 未处理文件), scored next run.
+                outcomes.set(i, "skipped", INTERRUPTED_REASON)
+                report.unfinished += 1
+        report.outcomes = outcomes
+        submitted = [Submitted(outcomes.paths[i], mtimes.get(i, 0), sha, keys) for i, (sha, keys) in
+                     sorted(known.items())]
+        status = compare(wanted, [(str(k[0]), str(k[1]), s.path) for s in submitted for k in s.keys]) \
+            if wanted else None
+        report.extras = SummaryExtras(title=title, duplicates=find_duplicates(submitted), roster=status)
+        fingerprint = _fingerprint(report, state, pdigest, roster)
         try:
-            if not report.interrupted:
-                if hasattr(os, "sync"):
-                    # The scored copies were renamed into place without an fsync each; one sync
-                    # here makes them durable before results.jsonl says they exist.
-                    os.sync()
-                write_results(report, out / RESULTS_NAME)
-                write_skipped(report, out / SKIPPED_NAME)
-                write_summary(report, str(out / SUMMARY_NAME), profile, index_)
+            # (watch keeps the summary rows of reused results between runs: it fills them at once)
+            if not report.interrupted and fingerprint == state.written and _untouched(out, state.written_files) \
+                    and not (digests is not None and not digests and reused):
+                # Nothing changed since the outputs were written: they are what this run would write.
+                for i in reused:
+                    for g in state.entries[outcomes.paths[i]].grades:
+                        index_.grades[g or UNRATED] += 1
+                if state.changed and compact:
+                    _save_state(report, state, compact)
+            else:
+                for i in reused:
+                    entry = state.entries[outcomes.paths[i]]
+                    key = (entry.output, zlib.crc32(entry.line))
+                    cached = digests.get(entry.file) if digests is not None else None
+                    if cached is None or cached[0] != key:
+                        cached = (key, summarise_line(entry.line, entry.output)["digest"])
+                        if digests is not None:
+                            digests[entry.file] = cached
+                    index_.add(i, cached[1])
+                state.written = fingerprint if not report.interrupted else ""
+                _write_outputs(report, out, profile, index_, state, compact)
         finally:
+            state.close()
             spool.close()
             report.spool = None
+        report.grades = index_.grades
+    report.elapsed = time.monotonic() - start
     return report
+
+
+RECEIVING_REASON = "文件仍在写入（复制或保存尚未完成），完成后评分"
+INTERRUPTED_REASON = "评分被中断，尚未评分（再次运行 batch 将继续评分）"
+
+
+def _event(rel: str, outcome: dict[str, Any]) -> dict[str, Any]:
+    """What watch prints of one file: its outcome and, per table, unit, name, 总分 and 等级."""
+    tables = []
+    digest_ = outcome.get("digest") or {}
+    for (score, grade, *_), key in zip(digest_.get("projects", ()), outcome.get("keys") or ()):
+        tables.append({"unit": key[0], "project": key[1], "score": score, "grade": grade})
+    return {"file": rel, "status": outcome["status"], "reason": outcome.get("reason", ""),
+            "errors": outcome.get("errors", 0), "warnings": outcome.get("warnings", 0), "tables": tables}
+
+
+def _fingerprint(report: BatchReport, state: State, pdigest: str, roster: Optional[str]) -> str:
+    """What the outputs are written from: every outcome and the result it stands on, the rules,
+    the tool version, the title and the roster. Equal fingerprints, equal outputs."""
+    h = hashlib.sha256(f"{__version__}\0{pdigest}\0{report.extras.title if report.extras else ''}".encode())
+    if roster:
+        try:
+            h.update(Path(roster).read_bytes())
+        except OSError:
+            h.update(b"\0no roster")
+    for o in report.outcomes:
+        entry = state.entries.get(o.path)
+        h.update(f"\0{o.path}\0{o.status}\0{o.reason}".encode())
+        if entry is not None:
+            h.update(f"\0{entry.mtime_ns}\0{entry.output}\0{zlib.crc32(entry.line)}".encode())
+    return h.hexdigest()
+
+
+def _untouched(out: Path, files: dict[str, list[int]]) -> bool:
+    if set(files) != {RESULTS_NAME, SKIPPED_NAME, SUMMARY_NAME}:
+        return False
+    for name, (size, mtime_ns) in files.items():
+        try:
+            st = os.stat(out / name)
+        except OSError:
+            return False
+        if (st.st_size, st.st_mtime_ns) != (size, mtime_ns):
+            return False
+    return True
+
+
+def _sync_copies(out: Path, names: list[str]) -> None:
+    """The scored copies were renamed into place without an fsync each: make them durable
+    before results.jsonl says they exist. One sync of everything for a big run; a few fsyncs
+    for a few files (a system-wide sync on a busy machine can take seconds: watch's case)."""
+    if len(names) > 50 and hasattr(os, "sync"):
+        os.sync()
+        return
+    for name in names:
+        try:
+            fd = os.open(out / name, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
+def _save_state(report: BatchReport, state: State, compact: bool) -> None:
+    try:
+        if compact:
+            state.save([o.path for o in report.outcomes])
+        else:
+            state.save_head()
+    except OSError as exc:
+        report.output_errors.append(f"{os_error_message(state.path, exc)}（下次运行将重新评分全部文件）")
+
+
+def _write_outputs(report: BatchReport, out: Path, profile: Profile, index_: SummaryIndex, state: State,
+                   compact: bool = True) -> None:
+    """results.jsonl, skipped.jsonl, 汇总.xlsx and the state, each on its own: one that cannot
+    be written (汇总.xlsx open in Excel, a read-only folder, a full disk) is a Chinese message in
+    report.output_errors and the others are still written."""
+    _sync_copies(out, [e.output for f in report.fresh if (e := state.entries.get(f)) is not None and e.output])
+    fresh = set(report.fresh)
+    written = any(o.status == "scored" for o in report.outcomes if o.path in fresh)
+    summary = out / SUMMARY_NAME
+    steps: list[tuple[Path, Callable[[], None]]] = [
+        (out / RESULTS_NAME, lambda: write_results(report, out / RESULTS_NAME)),
+        (out / SKIPPED_NAME, lambda: write_skipped(report, out / SKIPPED_NAME)),
+        (summary, lambda: write_summary(report, str(summary), profile, index_, extras=report.extras)),
+    ]
+    state.written_files = {}
+    for path, step in steps:
+        try:
+            check_replaceable(str(path))
+            step()
+            written = True
+            st = path.stat()
+            state.written_files[path.name] = [st.st_size, st.st_mtime_ns]
+        except OSError as exc:
+            if path == summary:
+                report.summary_busy = isinstance(exc, OutputBusy)
+            report.output_errors.append(_output_message(path, exc))
+    _save_state(report, state, compact)
+    report.nothing_written = not written
+
+
+def _output_message(path: Path, exc: OSError) -> str:
+    message = os_error_message(str(path), exc)
+    if path.name == SUMMARY_NAME and isinstance(exc, (OutputBusy, PermissionError)):
+        message += f"。请关闭 Excel/WPS 中打开的 {SUMMARY_NAME} 后重新运行（已评分的文件不会重复评分）"
+    return message
 
 
 def _own_line(report: BatchReport, o: FileOutcome) -> bytes:

@@ -2,21 +2,31 @@
 the name of each scored copy.
 
 Everything here is decided before any worker starts, from names alone, except the own-output
-check, which opens the file and so runs in a worker (:func:`own_output_reason`).
+check, which opens the file and so runs in a worker (:func:`own_output_reason`). Files named
+``*.scored.*`` are opened and checked like any other: a unit's corrected scored copy is a
+submission.
 """
 
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
-from typing import Optional
+from typing import Collection, Optional
 
-from perf_xlsx.write.scored import is_scored_output
+from perf_xlsx.judge.evaluate import sha256_file
+from perf_xlsx.read.source import current_source
+from perf_xlsx.write.output_tag import Marker, marker_of
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".ods", ".xltx", ".xltm"}
 SYSTEM_FILES = {"thumbs.db", "desktop.ini", ".ds_store", "ehthumbs.db"}
 SCORED_SUFFIX = ".scored.xlsx"
 OWN_OUTPUT_REASON = "本工具生成的评分结果（已评分文件）"
+#: Folders the tool itself makes in an output folder that may sit inside the inbox.
+WITHDRAWN_DIR = "已撤回"
+TOOL_FOLDERS = {WITHDRAWN_DIR}
+STATE_NAME = ".perf-xlsx-state.jsonl"  # bulk.state's file: marks an output folder of this tool
+OUTPUT_FOLDER_REASON = "本工具的输出文件夹（另一次评分的结果），未扫描"
 
 
 def skip_reason(path: Path) -> Optional[str]:
@@ -35,35 +45,70 @@ def skip_reason(path: Path) -> Optional[str]:
         return "隐藏文件"
     if path.suffix.lower() not in SPREADSHEET_SUFFIXES:
         return f"不是电子表格文件（{path.suffix or '无扩展名'}）"
-    if ".scored." in lower:
-        return "本工具生成的评分结果"
     return None
 
 
-def own_output_reason(path: str) -> Optional[str]:
-    """The skip reason of a workbook this tool wrote (a scored copy or a 汇总.xlsx, renamed or
-    moved back into the folder: recognised by its document property), else None. Never raises:
-    a damaged file is scored, and fails, like any other."""
+def _marker(path: str) -> Optional[Marker]:
+    source = current_source(path)
+    book = source.try_book() if source is not None else None
+    if book is not None:
+        return marker_of(book.names, book.read)
+    with zipfile.ZipFile(path) as zf:
+        return marker_of(set(zf.namelist()), zf.read)
+
+
+def own_output_reason(path: str, known: Collection[str] = (), sha256: Optional[str] = None) -> Optional[str]:
+    """The skip reason of a workbook this tool wrote and nobody changed since (a scored copy or
+    a 汇总.xlsx, renamed or moved back into the folder), else None.
+
+    A scored copy a unit opened, corrected and sent back keeps the tool's property (office
+    programs keep custom properties) but is a submission: it is the tool's own output only while
+    its sha256 is one the tool recorded when writing it (``known``, from the state file) or its
+    core properties are still those the tool wrote (output_tag). Never raises: a damaged file
+    is scored, and fails, like any other."""
     try:
-        return OWN_OUTPUT_REASON if is_scored_output(path) else None
+        marker = _marker(path)
     except Exception:  # noqa: BLE001 - see the docstring
         return None
+    if marker is None:
+        return None
+    if marker.summary or marker.untouched:
+        return OWN_OUTPUT_REASON
+    if known and sha256 is None:
+        try:
+            sha256 = sha256_file(path)
+        except OSError:
+            return None
+    return OWN_OUTPUT_REASON if sha256 in known else None
 
 
-def scan(folder: Path, outdir: Path, recursive: bool) -> list[tuple[str, Optional[str]]]:
+def scan(folder: Path, outdir: Path, recursive: bool, depth: int = 1) -> list[tuple[str, Optional[str]]]:
     """Every regular file under folder (OUTDIR excluded) as a relative posix path, sorted, with
-    its skip reason."""
+    its skip reason: the folder itself and its subfolders ``depth`` levels down (an inbox is
+    usually one folder per unit), or all of them when ``recursive``. A folder deeper than that
+    is listed as skipped, never silently left out."""
     found: list[tuple[str, Optional[str]]] = []
     out_resolved = outdir.resolve()
-    walker = os.walk(folder) if recursive else [(str(folder), [], os.listdir(folder))]
-    for root, dirs, files in walker:
+    base = len(folder.parts)
+    for root, dirs, files in os.walk(folder):
         root_path = Path(root)
-        dirs[:] = sorted(d for d in dirs if (root_path / d).resolve() != out_resolved and not d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if (root_path / d).resolve() != out_resolved and not d.startswith(".")
+                         and d not in TOOL_FOLDERS)
+        for d in [d for d in dirs if (root_path / d / STATE_NAME).is_file()]:
+            # Another output folder of this tool (a run with another -o): its copies are outputs.
+            dirs.remove(d)
+            found.append(((root_path / d).relative_to(folder).as_posix() + "/", OUTPUT_FOLDER_REASON))
+        if not recursive and len(root_path.parts) - base >= depth:
+            for d in dirs:
+                rel = (root_path / d).relative_to(folder).as_posix() + "/"
+                found.append((rel, f"子文件夹层级过深（只扫描 {depth} 层子文件夹），未扫描；如需扫描请加 --recursive"))
+            dirs[:] = []
+        prefix = root_path.relative_to(folder).as_posix() + "/" if root_path != folder else ""
         for name in files:
             path = root_path / name
-            if not path.is_file() or path.is_symlink() and not path.exists():
+            if not os.path.isfile(path):  # also drops a dangling symlink
                 continue
-            found.append((path.relative_to(folder).as_posix(), skip_reason(path)))
+            found.append((prefix + name, skip_reason(path)))
     found.sort()
     return found
 
@@ -71,7 +116,11 @@ def scan(folder: Path, outdir: Path, recursive: bool) -> list[tuple[str, Optiona
 def scored_stem(rel: str) -> str:
     """The Windows-safe stem of rel's scored copy: its folders joined by "_", no reserved
     characters, at most 120 characters."""
-    stem = Path(rel).with_suffix("").as_posix().replace("/", "_")
+    head, _, name = rel.rpartition("/")
+    dot = name.rfind(".")
+    if dot > 0 and dot < len(name) - 1:  # as Path.with_suffix(""): ".hidden" and "a." keep theirs
+        name = name[:dot]
+    stem = (head.replace("/", "_") + "_" + name if head else name)
     for ch in '\\:*?"<>|':
         stem = stem.replace(ch, "_")
     return stem.strip(" .")[:120] or "workbook"
@@ -89,5 +138,5 @@ def unique_name(stem: str, taken: set[str]) -> str:
     return name
 
 
-__all__ = ["OWN_OUTPUT_REASON", "SCORED_SUFFIX", "SPREADSHEET_SUFFIXES", "own_output_reason", "scan", "scored_stem",
+__all__ = ["OWN_OUTPUT_REASON", "TOOL_FOLDERS", "WITHDRAWN_DIR", "SCORED_SUFFIX", "SPREADSHEET_SUFFIXES", "own_output_reason", "scan", "scored_stem",
            "skip_reason", "unique_name"]

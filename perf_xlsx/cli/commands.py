@@ -112,16 +112,24 @@ def check(file: str, rules: Optional[str]) -> None:
 @click.option("-o", "--output", "output", default=None, metavar="OUT",
               help="评分后工作簿的保存路径（默认：与 FILE 同目录的 <文件名>.scored.xlsx）")
 @click.option("--json", "json_path", default=None, metavar="PATH",
-              help="同时写出 JSON 结果（perf_xlsx.result/1）；PATH 为 - 时写到标准输出")
+              help="同时写出 JSON 结果（perf_xlsx.result/1，UTF-8）；PATH 为 - 时写到标准输出"
+                   "（Windows 控制台请先 chcp 65001，或写到文件）")
+@click.option("--force", is_flag=True, help="输出文件已存在且不是本工具先前的输出时，仍然覆盖")
 @rules_option
-def score(file: str, output: Optional[str], json_path: Optional[str], rules: Optional[str]) -> None:
+def score(file: str, output: Optional[str], json_path: Optional[str], force: bool, rules: Optional[str]) -> None:
     """评分 FILE：写出评分后的工作簿（含 评分明细 与 汇总），可选 JSON 结果。"""
     profile = _profile(rules)
-    with opened(_existing_file(file)):  # read once, for the reader and the writer (read.source)
+    _existing_file(file)
+    target = output or str(Path(file).with_name(Path(file).stem + ".scored.xlsx"))
+    if not force and Path(target).exists() and not _own_workbook(target):
+        _refuse_overwrite(target, force, "他人的工作簿，不是本工具先前的评分结果")
+    if json_path not in (None, "-") and not force and Path(json_path).exists() and not _own_json(json_path):
+        _refuse_overwrite(json_path, force, "其他文件，不是本工具先前写出的 JSON 结果")
+    with opened(file):  # read once, for the reader and the writer (read.source)
         result = evaluate_file(file, profile, display_name=file)
         if json_path is not None:
             _write_json(result_to_dict(result), json_path)
-        out_path = _write_scored(result, file, output, profile)
+        out_path = _write_scored(result, file, target, profile)
     if json_path != "-":
         click.echo(render_check(result, profile))
         if out_path:
@@ -129,14 +137,30 @@ def score(file: str, output: Optional[str], json_path: Optional[str], rules: Opt
     sys.exit(exit_code(result))
 
 
-def _write_scored(result: WorkbookResult, file: str, output: Optional[str], profile: Profile) -> Optional[str]:
+def _own_workbook(path: str) -> bool:
+    """A workbook this tool wrote (its marker property), edited or not: score may replace it."""
+    from perf_xlsx.write.scored import is_scored_output
+
+    return is_scored_output(path)
+
+
+def _own_json(path: str) -> bool:
+    """A JSON result this tool wrote earlier (perf_xlsx.result/1): score may replace it."""
+    try:
+        with open(path, "rb") as fh:
+            data = json.loads(fh.read(1 << 26))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("schema") == "perf_xlsx.result/1"
+
+
+def _write_scored(result: WorkbookResult, file: str, target: str, profile: Profile) -> Optional[str]:
     if result.status != "scored":
         return None
     try:
         from perf_xlsx.write.scored import WriteError, write_scored
     except ImportError:  # pragma: no cover - the writer ships with the package
         return None
-    target = output or str(Path(file).with_name(Path(file).stem + ".scored.xlsx"))
     if Path(target).resolve() == Path(file).resolve():
         click.echo("错误：输出文件不能是输入文件本身（输入文件从不被改写），请用 -o 指定其他文件名", err=True)
         sys.exit(2)
@@ -158,12 +182,12 @@ def _write_json(data: dict[str, Any], path: str) -> None:
         sys.stdout.buffer.write(text.encode("utf-8"))
         sys.stdout.buffer.flush()
         return
-    from perf_xlsx.fileutil import atomic_write_bytes
+    from perf_xlsx.fileutil import atomic_write_bytes, os_error_message
 
     try:
         atomic_write_bytes(path, text.encode("utf-8"))
     except OSError as exc:
-        click.echo(f"错误：无法写入 {path}：{exc.strerror or exc}", err=True)
+        click.echo(f"错误：{os_error_message(path, exc)}", err=True)
         sys.exit(2)
 
 
@@ -204,11 +228,18 @@ def rules(profile_name: str, output: Optional[str], force: bool, list_only: bool
 @click.option("-o", "--output", "outdir", default=None, metavar="OUTDIR",
               help="输出文件夹（默认：DIR/评分结果/，扫描时排除）")
 @click.option("--jobs", "jobs", type=Integer(1, 64), default=None, metavar="N",
-              help="并行进程数，1–64（默认：CPU 核数）；结果与进程数无关")
-@click.option("--recursive", is_flag=True, help="也扫描子文件夹")
+              help="并行进程数，1–64（Windows 最多 60；默认：CPU 核数）；结果与进程数无关")
+@click.option("--recursive", is_flag=True, help="扫描全部各级子文件夹（默认只扫描一层子文件夹：每个单位一个文件夹）")
+@click.option("--full", is_flag=True, help="全部重新评分（默认只评分新增或改动的文件，其余沿用上次结果）")
+@click.option("--roster", "roster", default=None, metavar="FILE",
+              help="单位名单（.xlsx 或 .csv：单位名称一列，可另有项目名称一列），统计应交、已交、未交")
+@click.option("--title", "title", default=None, metavar="TEXT", help="汇总.xlsx 排名表的标题（如 某某区财政局）")
 @rules_option
-def batch(folder: str, outdir: Optional[str], jobs: Optional[int], recursive: bool, rules: Optional[str]) -> None:
-    """评分文件夹 DIR 中的全部工作簿：每个文件一份评分结果，另有 汇总.xlsx 与 results.jsonl。"""
+def batch(folder: str, outdir: Optional[str], jobs: Optional[int], recursive: bool, full: bool,
+          roster: Optional[str], title: Optional[str], rules: Optional[str]) -> None:
+    """评分文件夹 DIR 中的全部工作簿：每个文件一份评分结果，另有 汇总.xlsx 与 results.jsonl。
+
+    再次运行只评分新增或改动的文件；已删除的文件从汇总中移除，其评分结果移到 已撤回/。"""
     from perf_xlsx.bulk.report import BatchError
     from perf_xlsx.bulk.run import run_batch
 
@@ -216,13 +247,50 @@ def batch(folder: str, outdir: Optional[str], jobs: Optional[int], recursive: bo
     with BatchProgress() as progress:
         try:
             report = run_batch(_existing_folder(folder), outdir, jobs=jobs, recursive=recursive, rules=rules,
-                               progress=progress.update)
+                               progress=progress.update, full=full, roster=roster, title=title)
         except BatchError as exc:
             progress.close()
             click.echo(f"错误：{exc}", err=True)
             sys.exit(2)
     click.echo(render_batch(report, profile), err=False)
     sys.exit(130 if report.interrupted else report.exit_code)
+
+
+@cli.command()
+@click.argument("folder", metavar="INBOX")  # checked by _existing_folder
+@click.option("-o", "--output", "outdir", default=None, metavar="OUTDIR",
+              help="输出文件夹（默认：INBOX/评分结果/）；与 batch 共用，可交替使用")
+@click.option("--interval", "interval", default="1", metavar="S",
+              help="轮询与重试间隔秒数（默认 1）")
+@click.option("--poll", is_flag=True, help="轮询文件夹（网络共享盘上文件夹变化通知不可用时使用）")
+@click.option("--recursive", is_flag=True, help="扫描全部各级子文件夹（默认只扫描一层）")
+@click.option("--roster", "roster", default=None, metavar="FILE", help="单位名单（.xlsx 或 .csv），同 batch")
+@click.option("--title", "title", default=None, metavar="TEXT", help="汇总.xlsx 排名表的标题")
+@click.option("--jobs", "jobs", type=Integer(1, 64), default=None, metavar="N", help="并行进程数（默认：CPU 核数）")
+@rules_option
+def watch(folder: str, outdir: Optional[str], interval: str, poll: bool, recursive: bool, roster: Optional[str],
+          title: Optional[str], jobs: Optional[int], rules: Optional[str]) -> None:
+    """监视收件文件夹 INBOX：新到或改动的工作簿写完后立即评分，并更新 汇总.xlsx 与 results.jsonl。
+
+    每个文件一行：时间、文件、单位、总分、等级、问题数。按 Ctrl-C 停止。"""
+    from perf_xlsx.bulk.report import BatchError
+    from perf_xlsx.bulk.watch import Watcher
+
+    _profile(rules)
+    try:
+        seconds = float(interval)  # parsed here: click's own float error is English
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < 3600:
+        raise click.UsageError(f"--interval 应为 0 到 3600 之间的秒数，不是 {interval}")
+    watcher = Watcher(_existing_folder(folder), outdir, rules=rules, interval=seconds, poll=poll,
+                      recursive=recursive, roster=roster, title=title, jobs=jobs, echo=click.echo)
+    try:
+        code = watcher.run()
+    except BatchError as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(2)
+    sys.exit(code)
 
 
 from perf_xlsx.cli.report_cmd import report as _report  # noqa: E402  (perf-xlsx report, issue 15)

@@ -15,6 +15,7 @@ from perf_xlsx.model import ProjectScore, Severity, WorkbookResult
 from perf_xlsx.rules import Profile
 
 if TYPE_CHECKING:
+    from perf_xlsx.bulk.extras import RosterStatus
     from perf_xlsx.bulk.report import BatchReport
 
 
@@ -89,17 +90,44 @@ def render_batch(report: BatchReport, profile: Profile) -> str:
         + (f"，未评级 {grades['未评级']}" if grades.get("未评级") else ""),
         f"问题：错误 {errors}，警告 {warnings}",
     ]
+    if report.reused:
+        lines.append(f"增量：沿用上次的结果 {report.reused} 个，本次评分 {len(report.fresh)} 个（--full 可全部重新评分）")
+    if report.withdrawn:
+        lines.append(f"已撤回：{len(report.withdrawn)} 个文件已从收件文件夹删除，其评分结果已移到 已撤回/："
+                     + "、".join(report.withdrawn[:5]) + ("……" if len(report.withdrawn) > 5 else ""))
+    extras = report.extras
+    if extras is not None and extras.duplicates:
+        lines.append(f"重复提交：{len(extras.duplicates)} 项（同一单位、项目、年度或内容相同的文件），"
+                     "汇总.xlsx 只排名最新的一份，其余列在「重复提交」")
+    if extras is not None and extras.roster is not None:
+        lines.extend(render_roster(extras.roster))
     failed = [o for o in report.outcomes if o.status == "failed"]
     for o in failed[:10]:
         lines.append(f"  失败  {o.path}：{o.reason}")
     if len(failed) > 10:
         lines.append(f"  ……另有 {len(failed) - 10} 个失败文件，见 汇总.xlsx「未处理文件」")
+    for message in report.output_errors:
+        lines.append(f"未能写出：{message}")
     if report.interrupted:
-        lines.append("已中断：已完成的评分结果保留，未写出 汇总.xlsx、results.jsonl 与 skipped.jsonl。")
+        lines.append(f"已中断：已完成的文件已记入状态文件，汇总.xlsx 与 results.jsonl 只含已完成的文件；"
+                     f"再次运行同一命令将继续评分其余 {report.unfinished} 个。")
     else:
         lines.append(f"输出：{report.outdir}（汇总.xlsx、results.jsonl、skipped.jsonl（跳过的文件）、"
                      "每个文件的 *.scored.xlsx）")
     return "\n".join(lines)
+
+
+def render_roster(status: RosterStatus) -> list[str]:
+    """应交 / 已交 / 未交, the missing units, and the names a person should confirm."""
+    lines = [f"名单：应交 {status.expected}，已交 {status.submitted}，未交 {len(status.missing)}"]
+    if status.missing:
+        lines.append("  未交：" + "、".join(status.missing[:20]) + ("……（见 汇总.xlsx「未提交」）"
+                                                                if len(status.missing) > 20 else ""))
+    for near in status.near_misses[:20]:
+        lines.append(f"  请确认：名单中的「{near.roster_name}」是否就是提交的「{near.submitted_name}」（{near.path}）")
+    if status.missing_projects:
+        lines.append(f"  名单列出但未收到的项目 {len(status.missing_projects)} 个（见 汇总.xlsx「未提交」）")
+    return lines
 
 
 class BatchProgress:
@@ -148,4 +176,4 @@ class BatchProgress:
         self.close()
 
 
-__all__ = ["BatchProgress", "render_batch", "render_check"]
+__all__ = ["BatchProgress", "render_batch", "render_check", "render_roster"]

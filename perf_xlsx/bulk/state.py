@@ -1,0 +1,232 @@
+"""The state file of an output folder (.perf-xlsx-state.jsonl): what the batch (and watch)
+already knows, so that a rerun scores only new and changed files.
+
+Per input path: its size, mtime and sha256, the rules profile's digest and the tool version it
+was scored with, its outcome (status, reason, counts), its scored copy (name, sha256, size,
+mtime) and its results.jsonl line. A record is appended (and flushed) as each file finishes,
+so that what a run finished before Ctrl-C or a crash is kept; the file is rewritten compactly
+at the end of a run. One line per record: the record's JSON, a tab, the result line (a
+compact JSON line never holds a raw tab), so result lines are stored as they were written,
+a tab and the CRC-32 of the two (a record cut short by a crash is recognised and dropped).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import zlib
+from dataclasses import dataclass, field, fields
+from typing import IO, Any, Iterable, Optional
+
+from perf_xlsx.bulk.scan import STATE_NAME
+from perf_xlsx.fileutil import atomic_write
+from perf_xlsx.rules import Profile
+from perf_xlsx.version import __version__
+
+SCHEMA = "perf_xlsx.state/1"
+# Outcomes worth keeping for an unchanged file. A crash, a timeout, a write failure or an
+# internal error may not happen again: those files are tried again on the next run.
+RETRY_CODES = frozenset({"batch.timeout_or_crash", "batch.internal_error", "batch.write_failed",
+                         "batch.out_of_memory"})
+
+
+def profile_digest(profile: Profile) -> str:
+    """Identifies the rules a result was scored with: the profile's content, not its name, so
+    that an edited 本省规则.toml rescores everything."""
+    text = json.dumps({"name": profile.name, "data": profile.data}, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class Entry:
+    """One input as last seen and scored."""
+
+    file: str  # relative posix path, as FileOutcome.path
+    size: int
+    mtime_ns: int
+    sha256: Optional[str]
+    profile: str  # profile_digest
+    version: str
+    status: str  # "scored" | "failed" | "skipped"
+    reason: str = ""
+    code: str = ""  # a failed result's error code
+    errors: int = 0
+    warnings: int = 0
+    output: Optional[str] = None  # the scored copy's name in the output folder
+    output_sha256: Optional[str] = None
+    output_size: int = 0
+    output_mtime_ns: int = 0
+    keys: list[Any] = field(default_factory=list)  # per table: [unit, project, year] (dupes, roster)
+    grades: list[str] = field(default_factory=list)  # per table: its 等级 ("" for none)
+    line: bytes = b""  # the results.jsonl line (empty for a skipped file)
+
+    def record(self) -> bytes:
+        meta = {name: getattr(self, name) for name in _META}
+        body = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\t" + self.line
+        return body + b"\t" + b"%08x" % zlib.crc32(body)
+
+    @classmethod
+    def parse(cls, raw: bytes) -> Entry:
+        """One record; ValueError if it is damaged (a crash cut it short)."""
+        body, _, crc = raw.rpartition(b"\t")
+        if not body or crc != b"%08x" % zlib.crc32(body):
+            raise ValueError("damaged record")
+        meta, _, line = body.partition(b"\t")
+        data = json.loads(meta)
+        return cls(line=line, **data)
+
+    def reusable(self, size: int, mtime_ns: int, profile: str, outdir: str) -> bool:
+        """Whether this outcome still stands for an input of this size and mtime: same rules,
+        same tool version, not a failure worth retrying, its scored copy still as written."""
+        if (self.size, self.mtime_ns, self.profile, self.version) != (size, mtime_ns, profile, __version__):
+            return False
+        if self.status == "failed" and (self.code in RETRY_CODES or not self.line):
+            return False
+        if self.output:
+            try:
+                st = os.stat(os.path.join(outdir, self.output))
+            except OSError:
+                return False
+            if (st.st_size, st.st_mtime_ns) != (self.output_size, self.output_mtime_ns):
+                return False
+        return True
+
+
+_META = tuple(f.name for f in fields(Entry) if f.name != "line")
+
+
+class State:
+    """The entries of one output folder, and the journal new ones are appended to."""
+
+    def __init__(self, outdir: str, profile: str) -> None:
+        self.path = os.path.join(outdir, STATE_NAME)
+        self.profile = profile
+        self.entries: dict[str, Entry] = {}
+        self.raw: dict[str, bytes] = {}  # each loaded entry's record as read: rewritten as is
+        # sha256 of every scored copy written into this folder that is still current, plus those
+        # moved to 已撤回/: a file with one of these hashes is the tool's own, unchanged output.
+        self.outputs: set[str] = set()
+        self._journal: Optional[IO[bytes]] = None
+        self.error: Optional[OSError] = None  # the journal could not be written
+        self.changed = False  # a record was added or removed since the file was last written
+        # What the outputs (results.jsonl, skipped.jsonl, 汇总.xlsx) were last written from, and
+        # each one's (size, mtime_ns) after writing: a rerun with the same fingerprint whose
+        # outputs are untouched has nothing to write.
+        self.written: str = ""
+        self.written_files: dict[str, list[int]] = {}
+
+    @classmethod
+    def load(cls, outdir: str, profile: str) -> State:
+        """The state as the last run left it; an unreadable or foreign file is an empty state
+        (everything is scored again: never wrong, only slower)."""
+        state = cls(outdir, profile)
+        try:
+            with open(state.path, "rb") as fh:
+                head = json.loads(fh.readline() or b"{}")
+                if head.get("schema") != SCHEMA:
+                    return state
+                state.outputs.update(head.get("outputs") or ())
+                state.written = str(head.get("written") or "")
+                state.written_files = dict(head.get("written_files") or {})
+                compacted = int(head.get("records") or 0)
+                for n, raw in enumerate(fh):
+                    raw = raw.rstrip(b"\n")
+                    if not raw:
+                        continue
+                    if n >= compacted:
+                        state.changed = True  # appended after the last compaction: a journal
+                    if raw.startswith(b"="):  # save_head: what the outputs were last written from
+                        try:
+                            update = json.loads(raw[1:])
+                        except ValueError:
+                            continue
+                        state.written = str(update.get("written") or "")
+                        state.written_files = dict(update.get("written_files") or {})
+                        continue
+                    if raw.startswith(b"-"):  # a removal: "-" + the path as JSON
+                        state.entries.pop(json.loads(raw[1:]), None)
+                        continue
+                    try:
+                        entry = Entry.parse(raw)
+                    except (ValueError, TypeError):
+                        state.changed = True
+                        continue  # a line cut short by a crash
+                    state.entries[entry.file] = entry
+                    state.raw[entry.file] = raw
+                    if entry.output_sha256:
+                        state.outputs.add(entry.output_sha256)
+        except (OSError, ValueError):
+            return cls(outdir, profile)
+        return state
+
+    def _head(self, records: int = 0) -> bytes:
+        return json.dumps({"schema": SCHEMA, "version": __version__, "profile": self.profile, "records": records,
+                           "outputs": sorted(self.outputs), "written": self.written,
+                           "written_files": self.written_files}, separators=(",", ":")).encode("utf-8") + b"\n"
+
+    def _append(self, raw: bytes) -> None:
+        self.changed = True
+        if self.error is not None:
+            return
+        try:
+            if self._journal is None:
+                exists = os.path.exists(self.path)
+                self._journal = open(self.path, "ab")
+                if not exists or os.path.getsize(self.path) == 0:
+                    self._journal.write(self._head())
+            self._journal.write(raw + b"\n")
+            self._journal.flush()
+        except OSError as exc:
+            self.error = exc
+
+    def put(self, entry: Entry) -> None:
+        """Record a finished file at once (kept if the run is interrupted)."""
+        self.entries[entry.file] = entry
+        self.raw.pop(entry.file, None)
+        if entry.output_sha256:
+            self.outputs.add(entry.output_sha256)
+        self._append(entry.record())
+
+    def remove(self, file: str) -> None:
+        if self.entries.pop(file, None) is not None:
+            self._append(b"-" + json.dumps(file, ensure_ascii=False).encode("utf-8"))
+
+    def save(self, order: Optional[Iterable[str]] = None) -> None:
+        """Rewrite the file compactly (atomically): the head, then one record per entry.
+        Raises OSError when it cannot be written."""
+        self.close()
+        files = [f for f in (order if order is not None else sorted(self.entries)) if f in self.entries]
+
+        def write(tmp: str) -> None:
+            with open(tmp, "wb") as fh:
+                fh.write(self._head(len(files)))
+                for f in files:
+                    fh.write((self.raw.get(f) or self.entries[f].record()) + b"\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+
+        atomic_write(self.path, write)
+        self.error = None
+        self.changed = False
+
+    def save_head(self) -> None:
+        """Record what the outputs were written from without rewriting the file: a line the
+        next load applies over the head (watch does this after every file)."""
+        self._append(b"=" + json.dumps({"written": self.written, "written_files": self.written_files},
+                                       separators=(",", ":")).encode("utf-8"))
+        if self._journal is not None:
+            self._journal.flush()
+        if self.error is not None:
+            raise self.error
+
+    def close(self) -> None:
+        if self._journal is not None:
+            try:
+                self._journal.close()
+            except OSError:
+                pass
+            self._journal = None
+
+
+__all__ = ["Entry", "RETRY_CODES", "STATE_NAME", "State", "profile_digest"]
