@@ -172,7 +172,7 @@ def build_summary(b: Build, look: Look, name: str, dropped_sheets: frozenset[int
         f"3. “{DETAIL_SHEET}”工作表列出每个指标的计分过程；问题清单中的单元格可点击跳转；",
         f"4. 各项目表的表格下方新增一行评分结果（{RESULT_LINE_LEGEND}）",
     ]
-    legend += [f"{n}. {note}" for n, note in enumerate(b.print_notes, len(legend))]
+    legend += [f"{n}. {note}" for n, note in enumerate(b.print_notes + b.returned_notes, len(legend))]
     # Items end in "；", the last in "。", as the first three do.
     legend[1:] = [line.rstrip("；。") + "；" for line in legend[1:-1]] + [legend[-1].rstrip("；。") + "。"]
     for line in legend:
