@@ -19,6 +19,7 @@ from perf_xlsx.judge.evaluate import evaluate_file
 from perf_xlsx.model import WorkbookResult
 from perf_xlsx.rules import load_profile
 from perf_xlsx.write.context import DETAIL_SHEET, SUMMARY_SHEET, TOOL_HEADER
+from perf_xlsx.write.look import RED, YELLOW
 from perf_xlsx.write.scored import write_scored
 
 NATIONAL = load_profile("national_2020")
@@ -42,6 +43,19 @@ def _tool_cells(copy: Path) -> dict[str, list[tuple[str, str]]]:
             continue
         out[ws.title] = [(c.coordinate, c.value) for row in ws.iter_rows() for c in row
                          if isinstance(c.value, str) and (c.value == TOOL_HEADER or RESULT_LINE.match(c.value))]
+    return out
+
+
+def _marks(copy: Path) -> dict[str, dict[str, tuple[Any, Any]]]:
+    """By user sheet: the cells with a comment or the tool's red or yellow fill, with both."""
+    wb = openpyxl.load_workbook(copy)
+    out: dict[str, dict[str, tuple[Any, Any]]] = {}
+    for ws in wb.worksheets:
+        if ws.title in TOOL_SHEETS:
+            continue
+        out[ws.title] = {c.coordinate: (c.comment.text if c.comment else None, c.fill.fgColor.rgb)
+                         for row in ws.iter_rows() for c in row
+                         if c.comment or c.fill.fgColor.rgb in (RED, YELLOW)}
     return out
 
 
@@ -76,6 +90,8 @@ def _assert_like_first_scoring(copy: Path, fresh: Path) -> None:
     assert names[:2] == [SUMMARY_SHEET, DETAIL_SHEET] and not any("(" in n for n in names)
     cells, first = _tool_cells(copy), _tool_cells(fresh)
     assert cells == first
+    # The comments and fills on the unit's cells are this scoring's, not the last one's.
+    assert _marks(copy) == _marks(fresh)
     for sheet, found in cells.items():
         assert len(_tool_columns(found)) <= 1, (sheet, found)
         assert len([t for _, t in found if RESULT_LINE.match(t)]) <= 1, (sheet, found)
@@ -116,6 +132,35 @@ def test_corrected_copy_is_scored_again_as_a_first_scoring(tmp_path: Path) -> No
     assert len([n for n in notes if "上次评分加入的工作表「汇总」「评分明细」" in n]) == 1
     # A first scoring says nothing of the kind.
     assert not [n for n in _summary_notes(tmp_path / "改.scored.xlsx") if "上次评分" in n]
+
+
+def test_a_finding_fixed_in_the_copy_leaves_no_mark(tmp_path: Path) -> None:
+    path, maps, _ = make_workbook(tmp_path / "项目.xlsx", [seed_spec("招商节会")])
+    m = maps[0]
+    first = _score(path, tmp_path / "a.xlsx")
+    reason = m.indicator_cells[0]["reason"]
+    # The first scoring warns that the over-achievement has no reason, on the reason cell.
+    assert any(f.cell == reason for f in first.findings)
+    assert reason in _marks(tmp_path / "a.xlsx")[m.title]
+    for source, target in ((tmp_path / "a.xlsx", tmp_path / "b.xlsx"), (path, tmp_path / "改.xlsx")):
+        wb = openpyxl.load_workbook(source)
+        wb[m.title][reason] = "招商需要，增加一场"
+        wb.save(target)
+    back = _score(tmp_path / "b.xlsx", tmp_path / "c.xlsx")
+    _score(tmp_path / "改.xlsx", tmp_path / "改.scored.xlsx")
+    assert not any(f.cell == reason for f in back.findings)
+    marks = _marks(tmp_path / "c.xlsx")[m.title]
+    assert reason not in marks
+    _assert_like_first_scoring(tmp_path / "c.xlsx", tmp_path / "改.scored.xlsx")
+    # The cell has its own format back (fill included), as in the unit's original.
+    ws, own = openpyxl.load_workbook(tmp_path / "c.xlsx")[m.title], openpyxl.load_workbook(path)[m.title]
+    for part in ("fill", "font", "border", "alignment", "number_format"):
+        # (openpyxl's style proxies do not compare equal to one another: their reprs do)
+        assert repr(getattr(ws[reason], part)) == repr(getattr(own[reason], part)), part
+    assert not [n for n in _summary_notes(tmp_path / "c.xlsx") if "已有批注" in n]
+    # Its comment was the sheet's only one: the comments part and drawing are left empty, valid.
+    added = set(validate_package(tmp_path / "c.xlsx")) - set(validate_package(tmp_path / "b.xlsx"))
+    assert not added, format_problems(sorted(added))
 
 
 def test_untouched_copy_scores_as_the_original_and_settles(tmp_path: Path) -> None:
@@ -189,6 +234,9 @@ def test_copy_saved_by_libreoffice_is_scored_again(tmp_path: Path, soffice: str)
     names = openpyxl.load_workbook(out).sheetnames
     assert names[:2] == [SUMMARY_SHEET, DETAIL_SHEET] and len(names) == 4
     assert _tool_cells(out) == _tool_cells(tmp_path / "a.xlsx")
+    # LibreOffice rewrote the comments and their drawing: the tool's are still told and replaced.
+    assert _marks(out) == _marks(tmp_path / "a.xlsx")
+    assert not [n for n in _summary_notes(out) if "已有批注" in n]
     _assert_names_valid(out)
     added = set(validate_package(out)) - set(validate_package(lo))
     assert not added, format_problems(sorted(added))

@@ -195,9 +195,13 @@ class SheetEditor:
         """Remove the cells at ``keys`` (value, style and all; absent ones are skipped), then
         index the rows afresh: the edits that follow look for free rows and columns."""
         gone = [(r, c) for r, c in keys if self.cell(r, c) is not None]
-        if gone:
-            # A new_cell that writes nothing leaves no cell.
-            self.apply({key: Edit(new_cell=_no_cell) for key in gone})
+        # A new_cell that writes nothing leaves no cell.
+        self.apply_now({key: Edit(new_cell=_no_cell) for key in gone})
+
+    def apply_now(self, edits: dict[tuple[int, int], Edit]) -> None:
+        """apply, with the rows indexed afresh after it: for edits that come before others."""
+        if edits:
+            self.apply(edits)
             self._scan()
 
     def _reset(self) -> None:
