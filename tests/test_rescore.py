@@ -12,9 +12,12 @@ from typing import Any
 
 import openpyxl
 from builders import make_workbook, seed_spec, soffice_convert
+from click.testing import CliRunner
+from dept_builders import chongqing_spec, make_department_workbook
 from ooxml_schema import format_problems, validate_package
 
 from perf_xlsx.api import evaluate
+from perf_xlsx.cli.commands import cli
 from perf_xlsx.judge.evaluate import evaluate_file
 from perf_xlsx.model import WorkbookResult
 from perf_xlsx.rules import load_profile
@@ -243,3 +246,22 @@ def test_copy_saved_by_libreoffice_is_scored_again(tmp_path: Path, soffice: str)
     # And LibreOffice opens the re-scored copy.
     again = soffice_convert(soffice, [out], tmp_path / "lo2", "xlsx")[out]
     assert openpyxl.load_workbook(again).sheetnames == names
+    # Sent back as .ods: the copy holds values only (read.legacy), the old additions left out.
+    ods = soffice_convert(soffice, [tmp_path / "a.xlsx"], tmp_path / "ods", "ods")[tmp_path / "a.xlsx"]
+    result = CliRunner().invoke(cli, ["score", str(ods), "-o", str(tmp_path / "c.xlsx")])
+    assert result.exit_code == 0, result.output
+    names = openpyxl.load_workbook(tmp_path / "c.xlsx").sheetnames
+    assert names[:2] == [SUMMARY_SHEET, DETAIL_SHEET] and len(names) == 4
+    assert _tool_cells(tmp_path / "c.xlsx") == _tool_cells(tmp_path / "a.xlsx")
+    _assert_names_valid(tmp_path / "c.xlsx")
+
+
+def test_department_copy_scored_again(tmp_path: Path) -> None:
+    path, _ = make_department_workbook(tmp_path / "部门.xlsx", chongqing_spec(), style="chongqing")
+    first = _score(path, tmp_path / "a.xlsx")
+    back = _score(tmp_path / "a.xlsx", tmp_path / "b.xlsx")
+    assert _scores(back) == _scores(first)
+    _assert_like_first_scoring(tmp_path / "b.xlsx", tmp_path / "a.xlsx")
+    _assert_names_valid(tmp_path / "b.xlsx")
+    added = set(validate_package(tmp_path / "b.xlsx")) - set(validate_package(tmp_path / "a.xlsx"))
+    assert not added, format_problems(sorted(added))
