@@ -161,6 +161,8 @@ def test_a_finding_fixed_in_the_copy_leaves_no_mark(tmp_path: Path) -> None:
         # (openpyxl's style proxies do not compare equal to one another: their reprs do)
         assert repr(getattr(ws[reason], part)) == repr(getattr(own[reason], part)), part
     assert not [n for n in _summary_notes(tmp_path / "c.xlsx") if "已有批注" in n]
+    assert [n for n in _summary_notes(tmp_path / "c.xlsx") if "上次评分" in n][0].endswith(
+        "单元格批注已删除，由本次评分的结果替换；上次标色的单元格已恢复原有格式。")
     # Its comment was the sheet's only one: the comments part and drawing are left empty, valid.
     added = set(validate_package(tmp_path / "c.xlsx")) - set(validate_package(tmp_path / "b.xlsx"))
     assert not added, format_problems(sorted(added))

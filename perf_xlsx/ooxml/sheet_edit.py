@@ -191,12 +191,14 @@ class SheetEditor:
         self.text = "".join(pieces)
         self._reset()
 
-    def clear_cells(self, keys: Iterable[tuple[int, int]]) -> None:
+    def clear_cells(self, keys: Iterable[tuple[int, int]]) -> int:
         """Remove the cells at ``keys`` (value, style and all; absent ones are skipped), then
-        index the rows afresh: the edits that follow look for free rows and columns."""
+        index the rows afresh: the edits that follow look for free rows and columns. The
+        number removed."""
         gone = [(r, c) for r, c in keys if self.cell(r, c) is not None]
         # A new_cell that writes nothing leaves no cell.
         self.apply_now({key: Edit(new_cell=_no_cell) for key in gone})
+        return len(gone)
 
     def apply_now(self, edits: dict[tuple[int, int], Edit]) -> None:
         """apply, with the rows indexed afresh after it: for edits that come before others."""

@@ -165,23 +165,28 @@ def _clear_tool_marks(b: Build, sp: StylePart) -> None:
             own[key] = None
 
     def restored(index: int) -> Optional[int]:
-        if not 0 <= index < len(xfs) or fill_of(xfs[index]) not in ours:
-            return None
         return own.get(_XF_FILL.sub("", xfs[index]))
 
+    any_removed = False
     for s in b.sheets:
         if not s.part or s.part in b.dropped or s.part not in b.pkg.parts or \
                 b.ct.type_of(s.part) != CT_WORKSHEET:
             continue
         editor = b.editor(s)
         cells = remove_tool_comments(b, s, editor)
+        any_removed = any_removed or bool(cells)
         edits: dict[tuple[int, int], Edit] = {}
         for row, col in cells:
             cell = editor.cell(row, col)
-            back = restored(cell.style) if cell is not None else None
+            if cell is None or not 0 <= cell.style < len(xfs) or fill_of(xfs[cell.style]) not in ours:
+                continue
+            back = restored(cell.style)
+            b.marks_restored = back is not None and b.marks_restored is not False
             if back is not None:
                 edits[(row, col)] = Edit(restyle=partial(_style_to, back))
         editor.apply_now(edits)
+    if any_removed:
+        b.replaced.append("单元格批注")
 
 
 def _style_to(index: int, _old: int) -> int:

@@ -124,10 +124,7 @@ def _drop_tool_sheets(b: Build, drop_rel_ids: set[str], macrosheets: set[int]) -
             if not rel.external and s.part and resolve(b.wb_part, rel.target) == s.part:
                 drop_rel_ids.add(rel.id)
     if out:
-        names = "".join(f"「{cell_string(b.sheets[i].name, limit=40)}」" for i in sorted(out))
-        b.returned_notes.append(
-            f"本文件是本工具评分后的副本：上次评分加入的工作表{names}、各表右侧的“{TOOL_HEADER}”列"
-            "和表下的评分结果行已删除，由本次评分的结果替换")
+        b.replaced.append("工作表" + "".join(f"「{cell_string(b.sheets[i].name, limit=40)}」" for i in sorted(out)))
     return out
 
 
@@ -136,11 +133,14 @@ def _clear_tool_cells(b: Build, gone: set[int]) -> None:
     (model.tool_cells): removed, value and style, so this scoring's go where they were (the
     first free column right of the table, the first free row under it) and the copy has one
     of each per table."""
+    cleared = False
     for name, keys in b.model.tool_cells:
         s = b.sheet_for(name)
         if s is None or not s.part or s.index in gone or s.part not in b.pkg.parts:
             continue
-        b.editor(s).clear_cells(keys)
+        cleared = b.editor(s).clear_cells(keys) > 0 or cleared
+    if cleared:
+        b.replaced.append(f"各表右侧的“{TOOL_HEADER}”列和表下的评分结果行")
 
 
 def _what_went(external: bool, macrosheets: set[int], tool_sheets: set[int]) -> str:
