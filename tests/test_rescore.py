@@ -209,6 +209,19 @@ def test_formulas_and_names_pointing_into_the_old_sheets(tmp_path: Path) -> None
     assert not added, format_problems(sorted(added))
 
 
+def test_renamed_old_sheets_are_told_by_their_content(tmp_path: Path) -> None:
+    path, maps, _ = make_workbook(tmp_path / "项目.xlsx", [seed_spec("招商节会")])
+    _score(path, tmp_path / "a.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "a.xlsx")
+    wb[SUMMARY_SHEET].title = "上次结果"
+    wb[DETAIL_SHEET].title = "明细"
+    wb.save(tmp_path / "b.xlsx")
+    _score(tmp_path / "b.xlsx", tmp_path / "c.xlsx")
+    _assert_like_first_scoring(tmp_path / "c.xlsx", tmp_path / "a.xlsx")
+    assert len([n for n in _summary_notes(tmp_path / "c.xlsx")
+                if "本文件是本工具评分后的副本：上次评分加入的工作表「上次结果」「明细」、" in n]) == 1
+
+
 def test_a_unit_s_own_sheet_called_summary_stays(tmp_path: Path) -> None:
     path, _, _ = make_workbook(tmp_path / "项目.xlsx", [seed_spec("招商节会")])
     wb = openpyxl.load_workbook(path)
