@@ -13,7 +13,7 @@ from typing import Any, Callable, NamedTuple, Optional
 from perf_xlsx.a1 import MAX_COLUMN, parse_ref
 from perf_xlsx.judge.numbers import fmt
 from perf_xlsx.model import SEVERITY_LABELS, Finding, ProjectScore, Severity
-from perf_xlsx.ooxml.names import CT_WORKSHEET
+from perf_xlsx.ooxml.names import CT_WORKSHEET, REL_COMMENTS
 from perf_xlsx.ooxml.sheet_edit import Edit, SheetEditor
 from perf_xlsx.ooxml.sheet_layout import untab
 from perf_xlsx.ooxml.text import cell_string, number_text, t_element
@@ -172,6 +172,8 @@ def _clear_tool_marks(b: Build, sp: StylePart) -> None:
         if not s.part or s.part in b.dropped or s.part not in b.pkg.parts or \
                 b.ct.type_of(s.part) != CT_WORKSHEET:
             continue
+        if not any(r.type == REL_COMMENTS for r in b.pkg.rels(s.part)):
+            continue  # no comments: the sheet is not opened for editing
         editor = b.editor(s)
         cells = remove_tool_comments(b, s, editor)
         any_removed = any_removed or bool(cells)
