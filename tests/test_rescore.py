@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from copy import copy as copy_of
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from builders import make_workbook, seed_spec, soffice_convert
 from click.testing import CliRunner
 from dept_builders import chongqing_spec, make_department_workbook
 from ooxml_schema import format_problems, validate_package
+from openpyxl.styles import PatternFill
 
 from perf_xlsx.api import evaluate
 from perf_xlsx.cli.commands import cli
@@ -166,6 +168,30 @@ def test_a_finding_fixed_in_the_copy_leaves_no_mark(tmp_path: Path) -> None:
     # Its comment was the sheet's only one: the comments part and drawing are left empty, valid.
     added = set(validate_package(tmp_path / "c.xlsx")) - set(validate_package(tmp_path / "b.xlsx"))
     assert not added, format_problems(sorted(added))
+
+
+def test_a_mark_whose_own_format_cannot_be_told_stays_and_is_said(tmp_path: Path) -> None:
+    path, maps, _ = make_workbook(tmp_path / "项目.xlsx", [seed_spec("招商节会")])
+    m = maps[0]
+    reason = m.indicator_cells[0]["reason"]
+    # Another cell with the reason cell's format but a fill of its own: which of the two the
+    # marked cell had cannot be told from the copy.
+    wb = openpyxl.load_workbook(path)
+    ws = wb[m.title]
+    other = ws.cell(m.total_row + 30, 1)
+    other.font, other.border = copy_of(ws[reason].font), copy_of(ws[reason].border)
+    other.alignment, other.number_format = copy_of(ws[reason].alignment), ws[reason].number_format
+    other.fill = PatternFill("solid", fgColor="FF00B0F0")
+    wb.save(path)
+    _score(path, tmp_path / "a.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "a.xlsx")
+    wb[m.title][reason] = "招商需要，增加一场"
+    wb.save(tmp_path / "b.xlsx")
+    _score(tmp_path / "b.xlsx", tmp_path / "c.xlsx")
+    cell = openpyxl.load_workbook(tmp_path / "c.xlsx")[m.title][reason]
+    assert cell.comment is None and cell.fill.fgColor.rgb == YELLOW
+    note = [n for n in _summary_notes(tmp_path / "c.xlsx") if "上次评分" in n][0]
+    assert note.endswith("上次标色的单元格，能判定原有格式的已恢复，其余仍为上次的颜色。")
 
 
 def test_untouched_copy_scores_as_the_original_and_settles(tmp_path: Path) -> None:

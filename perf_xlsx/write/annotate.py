@@ -161,7 +161,9 @@ def _clear_tool_marks(b: Build, sp: StylePart) -> None:
         key = _XF_FILL.sub("", xf)
         if key not in own:
             own[key] = i
-        elif own[key] is not None and fill_of(xfs[own[key] or 0]) != fill:
+            continue
+        first = own[key]
+        if first is not None and fill_of(xfs[first]) != fill:
             own[key] = None
 
     def restored(index: int) -> Optional[int]:
