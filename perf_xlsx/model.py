@@ -419,6 +419,11 @@ class WorkbookModel:
     # Why the scored copy can carry only the values of the input (its parts cannot be copied
     # faithfully: .xls/.ods, Strict Open XML, over-long text, broken styles); "" when it can.
     values_only: str = ""
+    # A scored copy sent back (read.returns): the sheets the tool added to it, by their names
+    # now, and by sheet the (row, column) of the cells of its 核定得分 columns and result lines.
+    # The reader ignores them; the writer leaves them out of the next copy.
+    tool_sheets: tuple[str, ...] = ()
+    tool_cells: tuple[tuple[str, tuple[tuple[int, int], ...]], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, Iterable, Optional
 
 from perf_xlsx.a1 import col_index, col_letter
 from perf_xlsx.ooxml import sheet_layout
@@ -42,7 +42,7 @@ class Edit:
     """What to do with one cell: restyle it (keeping its content), or write a new cell."""
 
     restyle: Optional[Callable[[int], int]] = None
-    new_cell: Optional[Callable[[str, str], str]] = None  # (ref, prefix) -> <c> element
+    new_cell: Optional[Callable[[str, str], str]] = None  # (ref, prefix) -> <c> element ("": none)
 
 
 def drop_formulas(text: str, p: str, dangling: re.Pattern[str]) -> tuple[str, int]:
@@ -76,6 +76,10 @@ def drop_formulas(text: str, p: str, dangling: re.Pattern[str]) -> tuple[str, in
 
         out = f_pat.sub(drop_shared, out)
     return out, count
+
+
+def _no_cell(ref: str, prefix: str) -> str:
+    return ""
 
 
 class SheetEditor:
@@ -186,6 +190,21 @@ class SheetEditor:
         pieces.append(self.text[insert_at:])
         self.text = "".join(pieces)
         self._reset()
+
+    def clear_cells(self, keys: Iterable[tuple[int, int]]) -> int:
+        """Remove the cells at ``keys`` (value, style and all; absent ones are skipped), then
+        index the rows afresh: the edits that follow look for free rows and columns. The
+        number removed."""
+        gone = [(r, c) for r, c in keys if self.cell(r, c) is not None]
+        # A new_cell that writes nothing leaves no cell.
+        self.apply_now({key: Edit(new_cell=_no_cell) for key in gone})
+        return len(gone)
+
+    def apply_now(self, edits: dict[tuple[int, int], Edit]) -> None:
+        """apply, with the rows indexed afresh after it: for edits that come before others."""
+        if edits:
+            self.apply(edits)
+            self._scan()
 
     def _reset(self) -> None:
         # Offsets are stale after an edit; the later edits (dimension, cols, drawing) search

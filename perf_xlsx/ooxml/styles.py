@@ -99,6 +99,11 @@ class Styles:
         self.added[section].append(xml)
         return self.existing[section] + len(self.added[section]) - 1
 
+    def fills(self) -> list[str]:
+        """The fill elements the part holds (the added ones not included)."""
+        m = self._found.get("fills")
+        return self._children(m.body or "", "fill") if m else []
+
     def xf_count(self) -> int:
         return self.existing["cellXfs"] + len(self.added["cellXfs"])
 

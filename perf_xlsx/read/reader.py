@@ -13,7 +13,7 @@ from perf_xlsx.model import Finding, Project, Severity, UnitSheet, WorkbookModel
 from perf_xlsx.read.grid import MAX_COLS, MAX_ROWS, Grid, read_grid
 from perf_xlsx.read.labels import SheetContext
 from perf_xlsx.read.project import read_sheet_tables
-from perf_xlsx.read.returns import strip_tool_cells, tool_sheet
+from perf_xlsx.read.returns import remove_tool_cells, tool_sheet
 from perf_xlsx.read.unit_list import read_unit_sheet
 
 __all__ = ["read_workbook", "model_from_grid"]
@@ -43,12 +43,16 @@ def model_from_grid(grid: Grid, path: str = "") -> WorkbookModel:
     tool_sheets: list[str] = []
     tool_ids: set[int] = set()
     stripped: list[str] = []
+    tool_cells: list[tuple[str, tuple[tuple[int, int], ...]]] = []
     for sheet in grid.sheets:
         if tool_sheet(sheet) is not None:
             tool_sheets.append(sheet.name)
             tool_ids.add(id(sheet))
-        elif strip_tool_cells(sheet):
+            continue
+        removed = remove_tool_cells(sheet)
+        if removed:
             stripped.append(sheet.name)
+            tool_cells.append((sheet.name, removed))
     if tool_sheets or stripped:
         # A scored copy sent back (corrected or not) is a submission: only the unit's cells count.
         parts = []
@@ -90,4 +94,5 @@ def model_from_grid(grid: Grid, path: str = "") -> WorkbookModel:
             unit = read_unit_sheet(ctx)
     return WorkbookModel(path=path, projects=tuple(projects), unit=unit, findings=tuple(findings),
                          sheet_names=tuple(s.name for s in grid.sheets),
-                         values_only="、".join(dict.fromkeys(values_only)))
+                         values_only="、".join(dict.fromkeys(values_only)),
+                         tool_sheets=tuple(tool_sheets), tool_cells=tuple(tool_cells))

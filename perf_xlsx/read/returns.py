@@ -19,7 +19,7 @@ from typing import Optional
 
 from perf_xlsx.read.grid import Sheet
 
-__all__ = ["TOOL_HEADER", "strip_tool_cells", "tool_sheet"]
+__all__ = ["TOOL_HEADER", "remove_tool_cells", "strip_tool_cells", "tool_sheet"]
 
 #: The header of the column the tool adds right of each table (write.context.TOOL_HEADER).
 TOOL_HEADER = "核定得分"
@@ -59,8 +59,13 @@ def tool_sheet(sheet: Sheet) -> Optional[str]:
 
 
 def strip_tool_cells(sheet: Sheet) -> int:
-    """Remove the 核定得分 columns and result lines the tool added to a user's sheet; the number
-    of cells removed. A column is the tool's when it has the 核定得分 header, holds nothing but
+    """remove_tool_cells, counted."""
+    return len(remove_tool_cells(sheet))
+
+
+def remove_tool_cells(sheet: Sheet) -> tuple[tuple[int, int], ...]:
+    """Remove the 核定得分 columns and result lines the tool added to a user's sheet; the
+    (row, column) of each cell removed, for the writer to clear in the next copy. A column is the tool's when it has the 核定得分 header, holds nothing but
     figures and the tool's own words from that header down to its last such cell, and has
     nothing right of it in those rows (the writer puts it right of every value): a table of the
     unit's own with a 核定得分 column among its columns is left as it is."""
@@ -76,7 +81,7 @@ def strip_tool_cells(sheet: Sheet) -> int:
                 lines.append(key)
     for key in lines:
         del cells[key]
-    removed = len(lines)
+    removed = list(lines)
     head_cols = sorted(heads, reverse=True)
     # Right to left: a copy scored twice has two such columns side by side.
     for col in head_cols:
@@ -96,10 +101,10 @@ def strip_tool_cells(sheet: Sheet) -> int:
             continue
         for r in span:
             del cells[(r, col)]
-        removed += len(span)
+        removed.extend((r, col) for r in span)
     if removed:
         sheet.index_merges()
-    return removed
+    return tuple(sorted(removed))
 
 
 def _tool_like(value: object) -> bool:

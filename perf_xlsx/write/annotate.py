@@ -5,6 +5,7 @@ warning, and a comment saying why. Nothing the unit entered is replaced."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Callable, NamedTuple, Optional
@@ -12,13 +13,13 @@ from typing import Any, Callable, NamedTuple, Optional
 from perf_xlsx.a1 import MAX_COLUMN, parse_ref
 from perf_xlsx.judge.numbers import fmt
 from perf_xlsx.model import SEVERITY_LABELS, Finding, ProjectScore, Severity
-from perf_xlsx.ooxml.names import CT_WORKSHEET
+from perf_xlsx.ooxml.names import CT_WORKSHEET, REL_COMMENTS
 from perf_xlsx.ooxml.sheet_edit import Edit, SheetEditor
 from perf_xlsx.ooxml.sheet_layout import untab
 from perf_xlsx.ooxml.text import cell_string, number_text, t_element
-from perf_xlsx.write.comments import add_comments
+from perf_xlsx.write.comments import add_comments, remove_tool_comments
 from perf_xlsx.write.context import SEVERITY_RANK, TOOL_HEADER, Build, SheetInfo
-from perf_xlsx.write.look import Look, StylePart
+from perf_xlsx.write.look import RED, YELLOW, Look, StylePart
 
 #: What the 核定得分 column shows on a row whose 评分标准 is left to a person.
 MANUAL_REVIEW = "人工复核"
@@ -67,6 +68,8 @@ def annotate_sheets(b: Build, sp: StylePart, look: Look) -> Placed:
     """Tool columns and marks in the original sheets, comments beside the marks; every
     original sheet loses its tab selection (汇总 is the one active sheet now). The edited
     sheets go into ``b.out``; the tool columns and result lines placed are returned."""
+    if b.model.tool_sheets or b.model.tool_cells:
+        _clear_tool_marks(b, sp)
     marks: dict[str, dict[tuple[int, int], _Mark]] = {}
     tool: dict[str, _ToolCells] = {}
     tool_cols: dict[str, set[int]] = {}
@@ -127,6 +130,71 @@ def annotate_sheets(b: Build, sp: StylePart, look: Look) -> Placed:
             if data != b.pkg.parts[s.part]:
                 b.out[s.part] = data
     return Placed(tool_spans, results)
+
+
+_XF_FILL = re.compile(r'\s(?:fillId|applyFill)="[^"]*"')
+
+
+def _clear_tool_marks(b: Build, sp: StylePart) -> None:
+    """A scored copy sent back: the previous scoring's comments go (comments.remove_tool_comments)
+    and the cells they were on get their own fill back where it can be told, so that a cell
+    fixed since is not left coloured without a reason. The mark was the cell's format with the
+    tool's red or yellow fill (annotate_sheets): the one format of the workbook equal to it
+    but for its fill is the cell's own; with several such formats, of different fills, which
+    was the cell's cannot be told and the mark stays."""
+    fills = sp.styles.fills()
+    ours = {i for i, f in enumerate(fills)
+            if re.search(rf'<(?:[\w.-]+:)?fgColor\b[^>]*\brgb="(?:{RED}|{YELLOW})"', f, re.I)}
+    xfs = sp.styles.xfs
+
+    def fill_of(xf: str) -> Optional[int]:
+        m = re.search(r'\bfillId="(\d+)"', xf[: xf.index(">") + 1])
+        return int(m.group(1)) if m else None
+
+    # By a format's text without its fill: the user's format of that kind, None when several
+    # of different fills share it.
+    own: dict[str, Optional[int]] = {}
+    for i, xf in enumerate(xfs):
+        fill = fill_of(xf)
+        if fill in ours:
+            continue
+        key = _XF_FILL.sub("", xf)
+        if key not in own:
+            own[key] = i
+            continue
+        first = own[key]
+        if first is not None and fill_of(xfs[first]) != fill:
+            own[key] = None
+
+    def restored(index: int) -> Optional[int]:
+        return own.get(_XF_FILL.sub("", xfs[index]))
+
+    any_removed = False
+    for s in b.sheets:
+        if not s.part or s.part in b.dropped or s.part not in b.pkg.parts or \
+                b.ct.type_of(s.part) != CT_WORKSHEET:
+            continue
+        if not any(r.type == REL_COMMENTS for r in b.pkg.rels(s.part)):
+            continue  # no comments: the sheet is not opened for editing
+        editor = b.editor(s)
+        cells = remove_tool_comments(b, s, editor)
+        any_removed = any_removed or bool(cells)
+        edits: dict[tuple[int, int], Edit] = {}
+        for row, col in cells:
+            cell = editor.cell(row, col)
+            if cell is None or not 0 <= cell.style < len(xfs) or fill_of(xfs[cell.style]) not in ours:
+                continue
+            back = restored(cell.style)
+            b.marks_restored = back is not None and b.marks_restored is not False
+            if back is not None:
+                edits[(row, col)] = Edit(restyle=partial(_style_to, back))
+        editor.apply_now(edits)
+    if any_removed:
+        b.replaced.append("单元格批注")
+
+
+def _style_to(index: int, _old: int) -> int:
+    return index
 
 
 def _counts_by_sheet(findings: list[Finding]) -> dict[Optional[str], tuple[int, int]]:

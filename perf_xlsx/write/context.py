@@ -46,8 +46,8 @@ class NewSheet(NamedTuple):
 @dataclass
 class Build:
     """One scored copy in the making. The fields above ``out`` describe the input and do not
-    change; the steps add to ``out``, ``dropped``, ``notes``, ``print_notes``, ``names`` and
-    ``ct``."""
+    change; the steps add to ``out``, ``dropped``, ``notes``, ``print_notes``,
+    ``replaced``, ``names`` and ``ct``."""
 
     pkg: Package
     result: WorkbookResult
@@ -64,6 +64,11 @@ class Build:
     dropped: set[str] = field(default_factory=set)  # parts of the input the copy leaves out
     notes: list[str] = field(default_factory=list)  # what of the input the copy does not carry
     print_notes: list[str] = field(default_factory=list)  # print setups the copy set, for 汇总's 说明
+    # A scored copy sent back: which of the previous scoring's additions this copy replaced
+    # (汇总's 说明 says so in one line).
+    replaced: list[str] = field(default_factory=list)
+    # Whether every cell the previous scoring coloured got its own format back; None: none seen.
+    marks_restored: Optional[bool] = None
     names: set[str] = field(default_factory=set)  # part names taken, new ones included
     editors: dict[str, SheetEditor] = field(default_factory=dict)  # by part: sheets being edited
     _sheet_memo: dict[str, Optional[SheetInfo]] = field(default_factory=dict, init=False, repr=False)

@@ -205,14 +205,15 @@ def _build(pkg: Package, result: WorkbookResult, profile: Profile, input_path: s
     sp = load_styles(b)
     look = define_look(sp.styles)
     note_sheet_names(b)
-    taken = {s.name for s in b.sheets}
+    # A previous scoring's 汇总 and 评分明细 are gone: the new ones take their plain names.
+    taken = {s.name for s in b.sheets if s.index not in stripped.sheets_dropped}
     summary_name = unique_name(SUMMARY_SHEET, taken)
     detail_name = unique_name(DETAIL_SHEET, taken)
     placed = annotate_sheets(b, sp, look)
     print_areas = plan_print_areas(b, placed)
     fit_unset_pages(b, placed)
-    summary = build_summary(b, look, summary_name, stripped.macrosheets)
-    detail = build_detail(b, look, detail_name, stripped.macrosheets)
+    summary = build_summary(b, look, summary_name, stripped.sheets_dropped)
+    detail = build_detail(b, look, detail_name, stripped.sheets_dropped)
     add_sheets(b, stripped, [summary, detail], sp.new_rels, print_areas)
     tag_output(b)
     b.out[sp.part] = sp.styles.to_bytes()

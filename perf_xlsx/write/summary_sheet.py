@@ -172,7 +172,13 @@ def build_summary(b: Build, look: Look, name: str, dropped_sheets: frozenset[int
         f"3. “{DETAIL_SHEET}”工作表列出每个指标的计分过程；问题清单中的单元格可点击跳转；",
         f"4. 各项目表的表格下方新增一行评分结果（{RESULT_LINE_LEGEND}）",
     ]
-    legend += [f"{n}. {note}" for n, note in enumerate(b.print_notes, len(legend))]
+    notes = list(b.print_notes)
+    if b.replaced:
+        restored = {None: "", True: "；上次标色的单元格已恢复原有格式",
+                    False: "；上次标色的单元格，能判定原有格式的已恢复，其余仍为上次的颜色"}[b.marks_restored]
+        notes.append(f"本文件是本工具评分后的副本：上次评分加入的{'、'.join(b.replaced)}已删除，"
+                     f"由本次评分的结果替换{restored}")
+    legend += [f"{n}. {note}" for n, note in enumerate(notes, len(legend))]
     # Items end in "；", the last in "。", as the first three do.
     legend[1:] = [line.rstrip("；。") + "；" for line in legend[1:-1]] + [legend[-1].rstrip("；。") + "。"]
     for line in legend:

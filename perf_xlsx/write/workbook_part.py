@@ -72,7 +72,7 @@ def _patch_workbook(b: Build, stripped: Stripped, added: list[tuple[NewSheet, st
     r, declare = ns_prefix(text, NS_R, "r")
     new_els = "".join(f'<{wp}sheet name="{xml_attr(sheet.name)}" sheetId="{next_id + i}"{declare} {r}:id="{rid}"/>'
                       for i, (sheet, rid) in enumerate(added))
-    kept = "".join(m.group(0) for i, m in enumerate(tags) if i not in stripped.macrosheets)
+    kept = "".join(m.group(0) for i, m in enumerate(tags) if i not in stripped.sheets_dropped)
     opening = sheets_m.group(0)[: sheets_m.group(0).index(">") + 1]
     if sheets_m.body is None:
         opening = opening[:-2].rstrip() + ">"
@@ -109,7 +109,7 @@ def _fix_names(text: str, wp: str, stripped: Stripped, count: int, shift: int, p
     index_map: dict[int, int] = {}
     new_index = shift
     for i in range(count):
-        if i in stripped.macrosheets:
+        if i in stripped.sheets_dropped:
             continue
         index_map[i] = new_index
         new_index += 1
