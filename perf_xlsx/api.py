@@ -154,7 +154,9 @@ def _batch_rules(rules: RulesArg) -> str:
 
 def batch(folder: PathArg, out: Optional[PathArg] = None, *, jobs: Optional[int] = None,
           rules: RulesArg = DEFAULT_PROFILE, recursive: bool = False,
-          progress: Optional[Callable[[int, int, str], None]] = None) -> BatchReport:
+          progress: Optional[Callable[[int, int, str], None]] = None, full: bool = False,
+          roster: Optional[PathArg] = None, title: Optional[str] = None, reports: bool = False,
+          feedback: bool = False) -> BatchReport:
     """Score every workbook in ``folder``, as ``perf-xlsx batch``; return the BatchReport.
 
     Writes into ``out`` (default ``folder/评分结果``): one ``*.scored.xlsx`` per input,
@@ -162,11 +164,18 @@ def batch(folder: PathArg, out: Optional[PathArg] = None, *, jobs: Optional[int]
     (default: the number of CPUs); ``progress(done, total, current_file)`` is called as files
     finish. A file that cannot be read is a ``failed`` line, never an exception; ``BatchError``
     is raised only when the batch cannot start (no such folder, another run on ``out``).
+
+    As the command: one level of subfolders is scanned (``recursive=True``: all); a rerun into
+    the same ``out`` scores only new or changed files (``full=True``: all); ``roster`` (a
+    .xlsx/.csv list of units) adds 应交/已交/未交; ``title`` heads 汇总's 排名; ``reports`` /
+    ``feedback`` draft the 自评报告 per file and the 整改反馈单 per unit (.docx).
     """
     from perf_xlsx.bulk.run import run_batch
 
     return run_batch(os.fsdecode(folder), None if out is None else os.fsdecode(out), jobs=jobs,
-                     recursive=recursive, rules=_batch_rules(rules), progress=progress)
+                     recursive=recursive, rules=_batch_rules(rules), progress=progress, full=full,
+                     roster=None if roster is None else os.fsdecode(roster), title=title, reports=reports,
+                     feedback=feedback)
 
 
 def template(path: PathArg, year: Optional[int] = None, *, projects: int = 1, example: bool = False,

@@ -112,6 +112,9 @@ class BatchReport:
     nothing_written: bool = False
     unfinished: int = 0  # files an interrupted run did not get to (scored by the next run)
     summary_busy: bool = False  # 汇总.xlsx was open or locked and kept its earlier content
+    # --reports / --feedback: input path → a report.draft_failed finding (dict) for each input
+    # whose draft could not be made (the input itself is scored as usual).
+    draft_failures: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)

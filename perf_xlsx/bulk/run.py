@@ -15,6 +15,7 @@ import tempfile
 import time
 import zlib
 from array import array
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any, Callable, Collection, Iterator, Optional
 
@@ -172,7 +173,8 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
               progress: Optional[Progress] = None, full: bool = False, roster: Optional[str] = None,
               title: Optional[str] = None, start_method: Optional[str] = None,
               on_file: Optional[FileEvent] = None, hold: Collection[str] = (), compact: bool = True,
-              digests: Optional[dict[str, Any]] = None) -> BatchReport:
+              digests: Optional[dict[str, Any]] = None, reports: bool = False,
+              feedback: bool = False) -> BatchReport:
     """Score every workbook in folder (and one level of subfolders, or all with ``recursive``).
     Raises BatchError only when the batch cannot start.
 
@@ -182,7 +184,10 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
     process as each file of this run finishes (watch prints it). ``hold``: paths (relative,
     posix) still being written: they keep their earlier result, or wait as skipped. Watch, which
     runs this after every file, passes ``compact=False`` (the state file is appended to, not
-    rewritten) and ``digests``, a cache of reused results' summary rows kept between runs."""
+    rewritten) and ``digests``, a cache of reused results' summary rows kept between runs.
+    ``reports``: a 自评报告 draft (.docx) beside each scored copy; ``feedback``: one 整改反馈单 per
+    unit under 反馈/; 汇总's 排名 links both. A draft that cannot be made is listed in
+    ``report.draft_failures``, never a failed input."""
     start = time.monotonic()
     src = Path(folder)
     if not src.is_dir():
@@ -317,6 +322,8 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
         status = compare(wanted, [(str(k[0]), str(k[1]), s.path) for s in submitted for k in s.keys]) \
             if wanted else None
         report.extras = SummaryExtras(title=title, duplicates=find_duplicates(submitted), roster=status)
+        if (reports or feedback) and not report.interrupted:
+            _draft(report, src, out, profile, reports, feedback)
         fingerprint = _fingerprint(report, state, pdigest, roster)
         try:
             # (watch keeps the summary rows of reused results between runs: it fills them at once)
@@ -367,6 +374,12 @@ def _fingerprint(report: BatchReport, state: State, pdigest: str, roster: Option
     """What the outputs are written from: every outcome and the result it stands on, the rules,
     the tool version, the title and the roster. Equal fingerprints, equal outputs."""
     h = hashlib.sha256(f"{__version__}\0{pdigest}\0{report.extras.title if report.extras else ''}".encode())
+    if report.extras is not None:
+        # 汇总 links the drafts: a run with --reports / --feedback writes another 排名 than one without.
+        for kind, links in (("reports", report.extras.reports), ("feedback", report.extras.feedback)):
+            h.update(f"\0{kind}".encode())
+            for rel, target in sorted(links.items()):
+                h.update(f"\0{rel}\0{target}".encode())
     if roster:
         try:
             h.update(Path(roster).read_bytes())
@@ -378,6 +391,40 @@ def _fingerprint(report: BatchReport, state: State, pdigest: str, roster: Option
         if entry is not None:
             h.update(f"\0{entry.mtime_ns}\0{entry.output}\0{zlib.crc32(entry.line)}".encode())
     return h.hexdigest()
+
+
+def _draft(report: BatchReport, src: Path, out: Path, profile: Profile, reports: bool, feedback: bool) -> None:
+    """The 自评报告 drafts and 整改反馈单 (perf_xlsx.draft), from the results as they stand.
+
+    A report is drafted again only for an input scored in this run or whose draft is missing
+    (an unchanged input gives the same bytes: the drafts are deterministic). The letters cover
+    a unit's files together, so they are all written again when any input was scored in this
+    run or a letter is missing. Failures are per file, in report.draft_failures."""
+    from perf_xlsx.draft import write_feedback_letters, write_report_drafts
+    from perf_xlsx.draft.drafts import report_name
+
+    assert report.extras is not None
+    fresh = set(report.fresh)
+    results = [(o.path, data) for o in report.outcomes
+               if o.status == "scored" and (data := o.result(report.spool)) is not None]
+    links: dict[str, str] = {}
+    letters: dict[str, str] = {}
+    if reports:
+        todo = []
+        for rel, data in results:
+            name = report_name(rel, data)
+            if rel in fresh or not (out / name).is_file():
+                todo.append((rel, data))
+            else:
+                links[rel] = name
+        run = write_report_drafts(todo, str(src), str(out), profile)
+        links.update(run)
+        report.draft_failures.update(run.failures)
+    if feedback:
+        run = write_feedback_letters(results, str(src), str(out), profile)
+        letters.update(run)
+        report.draft_failures.update(run.failures)
+    report.extras = replace(report.extras, reports=links, feedback=letters)
 
 
 def _untouched(out: Path, files: dict[str, list[int]]) -> bool:

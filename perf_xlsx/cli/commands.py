@@ -234,9 +234,11 @@ def rules(profile_name: str, output: Optional[str], force: bool, list_only: bool
 @click.option("--roster", "roster", default=None, metavar="FILE",
               help="单位名单（.xlsx 或 .csv：单位名称一列，可另有项目名称一列），统计应交、已交、未交")
 @click.option("--title", "title", default=None, metavar="TEXT", help="汇总.xlsx 排名表的标题（如 某某区财政局）")
+@click.option("--reports", is_flag=True, help="为每个已评分的文件起草自评报告（.docx，放在其评分结果旁）")
+@click.option("--feedback", is_flag=True, help="为每个单位起草整改反馈单（OUTDIR/反馈/单位名称.docx）")
 @rules_option
 def batch(folder: str, outdir: Optional[str], jobs: Optional[int], recursive: bool, full: bool,
-          roster: Optional[str], title: Optional[str], rules: Optional[str]) -> None:
+          roster: Optional[str], title: Optional[str], reports: bool, feedback: bool, rules: Optional[str]) -> None:
     """评分文件夹 DIR 中的全部工作簿：每个文件一份评分结果，另有 汇总.xlsx 与 results.jsonl。
 
     再次运行只评分新增或改动的文件；已删除的文件从汇总中移除，其评分结果移到 已撤回/。"""
@@ -247,7 +249,8 @@ def batch(folder: str, outdir: Optional[str], jobs: Optional[int], recursive: bo
     with BatchProgress() as progress:
         try:
             report = run_batch(_existing_folder(folder), outdir, jobs=jobs, recursive=recursive, rules=rules,
-                               progress=progress.update, full=full, roster=roster, title=title)
+                               progress=progress.update, full=full, roster=roster, title=title,
+                               reports=reports, feedback=feedback)
         except BatchError as exc:
             progress.close()
             click.echo(f"错误：{exc}", err=True)

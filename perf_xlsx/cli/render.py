@@ -101,6 +101,15 @@ def render_batch(report: BatchReport, profile: Profile) -> str:
                      "汇总.xlsx 只排名最新的一份，其余列在「重复提交」")
     if extras is not None and extras.roster is not None:
         lines.extend(render_roster(extras.roster))
+    if extras is not None and (extras.reports or extras.feedback or report.draft_failures):
+        made = []
+        if extras.reports:
+            made.append(f"自评报告 {len(extras.reports)} 份（放在各评分结果旁）")
+        if extras.feedback:
+            made.append(f"整改反馈单 {len(set(extras.feedback.values()))} 份（反馈/）")
+        lines.append("初稿：" + ("，".join(made) or "无") + "；汇总.xlsx「排名」中有链接")
+        for rel, finding in list(report.draft_failures.items())[:10]:
+            lines.append(f"  未能起草  {rel}：{finding.get('message', '')}")
     failed = [o for o in report.outcomes if o.status == "failed"]
     for o in failed[:10]:
         lines.append(f"  失败  {o.path}：{o.reason}")
