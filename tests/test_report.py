@@ -34,7 +34,7 @@ from perf_xlsx.draft import (
     write_feedback_letters,
     write_report_drafts,
 )
-from perf_xlsx.draft.report import HEADINGS
+from perf_xlsx.draft.report import DEPARTMENT_HEADINGS, HEADINGS
 from perf_xlsx.draft.styles import BODY, FILL, H1, TITLE, build_template
 from perf_xlsx.rules import load_profile
 from perf_xlsx.write.template import write_workbook
@@ -259,7 +259,7 @@ def test_department_scoring_rows_are_told_by_their_rubric() -> None:
     path = SAMPLES / "13-部门整体-评分表.xlsx"
     blob = draft_report(str(path), _result(path))
     assert _paragraphs(blob)[0][1].endswith("部门整体支出绩效自评报告")
-    four = _section(blob, HEADINGS[3])
+    four = _section(blob, DEPARTMENT_HEADINGS[3])
     assert "重点支出安排率：实际86%，按评分标准核定得4分（分值5分）。扣分原因：安排率86%，扣1分。" in four
     assert "资产管理规范性：评分标准须人工复核，单位自评10分（分值10分）。" in four
     assert "年度指标值未填写" not in four
