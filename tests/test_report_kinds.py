@@ -5,9 +5,11 @@ number check over every sample and the builders' edge cases."""
 from __future__ import annotations
 
 import copy
+import io
 from pathlib import Path
 from typing import Any
 
+import docx
 import openpyxl
 import pytest
 from builders import make_workbook, seed_spec
@@ -237,3 +239,38 @@ def test_a_failed_file_in_batch_drafting_is_a_finding(tmp_path: Path) -> None:
     good.write_bytes(SAMPLES.joinpath("03-稷山医保配套2020.xlsx").read_bytes())
     run = write_report_drafts(results, str(tmp_path), str(out))
     assert run.failures["好.xlsx"]["code"] == "report.draft_failed"
+
+
+# --- the 整改反馈单 -----------------------------------------------------------------------------
+
+
+def _letter(name: str) -> tuple[str, list[list[str]]]:
+    path = SAMPLES / name
+    blob = draft_feedback([(name, _result(path), str(path))])
+    d = docx.Document(io.BytesIO(blob))
+    rows = [[c.text for c in r.cells] for t in d.tables for r in t.rows]
+    return "\n".join(p.text for p in d.paragraphs), rows
+
+
+def test_feedback_states_ungraded_tables_plainly() -> None:
+    text, _ = _letter("14-转移支付-中央与地方资金.xlsx")
+    assert "农田建设补助资金：自评表不设分值，不评分、不定等级；共有绩效指标7项，达成6项，未达成1项。" in text
+    assert "只核对" not in text
+    text, _ = _letter("13-部门整体-评分表.xlsx")
+    assert "某市某局：单位自评总分95.75分；2 行评分标准须人工复核，未核定总分、不定等级。" in text
+
+
+def test_feedback_values_carry_their_units_and_fixes() -> None:
+    _, rows = _letter("14-转移支付-中央与地方资金.xlsx")
+    row = next(r for r in rows if r[2].startswith("指标完成与资金支出不匹配"))
+    assert (row[3], row[4]) == ("94%", "99%")
+    _, rows = _letter("02-池州棠溪-委托业务2022.xlsx")
+    row = next(r for r in rows if r[2].startswith("执行率计算有误"))
+    assert (row[3], row[4]) == ("100%", "0%")
+    row = next(r for r in rows if r[2].startswith("指标未量化"))
+    assert row[4] == "6项"
+    _, rows = _letter("13-部门整体-评分表.xlsx")
+    row = next(r for r in rows if r[2].startswith("评分标准须人工复核"))
+    assert row[4] == "2行" and "人工复核" in row[5] and row[5] != "请按问题说明核对并修改。"
+    _, rows = _letter("16-资金来源表-结余.xlsx")
+    assert all(r[5] != "请按问题说明核对并修改。" for r in rows[1:])

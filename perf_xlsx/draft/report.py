@@ -24,7 +24,7 @@ from perf_xlsx.draft.styles import BODY, H1, H2, H3, PLAIN, SIGN, TITLE
 from perf_xlsx.judge.numbers import fmt, round2
 
 __all__ = ["DEPARTMENT_HEADINGS", "HEADINGS", "TRANSFER_HEADINGS", "build_report", "headings", "money", "pct",
-           "unit_name", "report_year"]
+           "unit_name", "report_year", "ungraded_sentence"]
 
 #: The seven sections of the standard outline, in order.
 HEADINGS = ("一、项目概况", "二、项目资金使用及管理情况", "三、项目组织实施情况", "四、项目绩效情况",
@@ -529,7 +529,7 @@ def _stated(message: str) -> str:
     return text
 
 
-def _ungraded(p: dict[str, Any]) -> str:
+def ungraded_sentence(p: dict[str, Any]) -> str:
     """The sentence of a table whose total the rules do not give."""
     name = p.get("name") or p.get("sheet")
     entered = _num(p.get("total", {}).get("score_entered"))
@@ -558,7 +558,7 @@ def _section_four(c: _Ctx, doc: Doc) -> None:
         total = p.get("total", {})
         score, entered, grade = total.get("score"), total.get("score_entered"), total.get("grade")
         if score is None:
-            doc.add(para(BODY, _ungraded(p)))
+            doc.add(para(BODY, ungraded_sentence(p)))
             continue
         text = f"经按评分规则核定，{name}总分{pts(score)}分"
         if entered is not None:
