@@ -274,3 +274,10 @@ def test_feedback_values_carry_their_units_and_fixes() -> None:
     assert row[4] == "2行" and "人工复核" in row[5] and row[5] != "请按问题说明核对并修改。"
     _, rows = _letter("16-资金来源表-结余.xlsx")
     assert all(r[5] != "请按问题说明核对并修改。" for r in rows[1:])
+
+
+def test_the_attachment_names_the_kind_of_table_and_the_rules_by_title() -> None:
+    blob = draft_report(str(SAMPLES / "11-部门整体-分项与主要任务.xlsx"), _result(SAMPLES / "11-部门整体-分项与主要任务.xlsx"))
+    paras = [t for _, t in _paragraphs(blob)]
+    assert "部门整体支出绩效自评表（核定）" in paras
+    assert "“核定得分”为按“全国通用（财预〔2020〕10号）”评分规则重新计算的得分。" in paras

@@ -133,7 +133,7 @@ def build_feedback(unit: str, items: list[FeedbackItem], phrases: Phrases, rules
             continue
         doc.add(para(BODY, f"发现错误{errors}处、警告{warnings}处，请逐项修改（警告项请核实，确无问题的可不修改）："))
         doc.add(Table(header=("序号", "工作表!单元格", "问题", "应为", "实为", "修改意见"), rows=tuple(rows),
-                      widths=(10, 28, 52, 18, 18, 30), centered=frozenset({0, 3, 4})))
+                      widths=(10, 26, 46, 18, 18, 38), centered=frozenset({0, 3, 4})))
     doc.add(para(BODY, "请对照上述问题修改自评表，于", fill("整改期限"), "前重新报送。"))
     doc.add(para(BODY, "联系人及电话：", fill("联系人及电话")))
     doc.add(para(PLAIN, ""))

@@ -811,12 +811,24 @@ def attachment_tables(result: dict[str, Any]) -> list[tuple[str, Table, Table]]:
     return out
 
 
+def _rules_title(result: dict[str, Any]) -> str:
+    """The rules' title as a reader knows them (全国通用（财预〔2020〕10号）), not their file name."""
+    name = str(result.get("profile") or "")
+    from perf_xlsx.rules import RulesError, load_profile
+
+    try:
+        return load_profile(name).title or name
+    except (RulesError, OSError):  # a rules file no longer at hand: its name will do
+        return name
+
+
 def _attachment(c: _Ctx, doc: Doc) -> None:
     doc.add(PageBreak())
     doc.add(para(PLAIN, "附件"))
-    kind = "项目支出" if all(p.get("kind", "project") == "project" for p in c.projects) else ""
+    kind = {"department": "部门整体支出", "transfer": "转移支付"}.get(c.kind, "项目支出" if all(
+        p.get("kind", "project") == "project" for p in c.projects) else "")
     doc.add(para(TITLE, f"{kind}绩效自评表（核定）"))
-    doc.add(para(PLAIN, "“核定得分”为按评分规则（", str(c.result.get("profile", "")), "）重新计算的得分。"))
+    doc.add(para(PLAIN, f"“核定得分”为按“{_rules_title(c.result)}”评分规则重新计算的得分。"))
     for caption, funds, indicators in attachment_tables(c.result):
         doc.add(para(PLAIN, caption))
         doc.add(funds)
