@@ -281,3 +281,18 @@ def test_the_attachment_names_the_kind_of_table_and_the_rules_by_title() -> None
     paras = [t for _, t in _paragraphs(blob)]
     assert "部门整体支出绩效自评表（核定）" in paras
     assert "“核定得分”为按“全国通用（财预〔2020〕10号）”评分规则重新计算的得分。" in paras
+
+
+def test_a_forms_printed_instructions_are_not_the_units_notes(tmp_path: Path) -> None:
+    """备注：1.偏差原因分析需说明未完成原因及改进措施；2.本表由实施单位填报… is the form's, not
+    something the unit has to explain: section 七 says 无; a bureau's phrases file decides."""
+    blob = draft_report(str(SAMPLES / "03-稷山医保配套2020.xlsx"), _result(SAMPLES / "03-稷山医保配套2020.xlsx"))
+    seven = _section(blob, HEADINGS[6])
+    assert seven.split("\n")[1] == "无。" and "本表由" not in seven
+    own = tmp_path / "措辞.toml"
+    own.write_text('[report]\nform_notes = ["不会出现的文字"]\n', encoding="utf-8")
+    blob = draft_report(str(SAMPLES / "03-稷山医保配套2020.xlsx"), _result(SAMPLES / "03-稷山医保配套2020.xlsx"),
+                        phrases=str(own))
+    assert "本表由实施单位填报" in _section(blob, HEADINGS[6])
+    # The seed example's own note is the unit's and stays.
+    assert "本表为填报示例" in _section(draft_report(str(SEED), _result(SEED)), HEADINGS[6])

@@ -763,6 +763,8 @@ def _section_seven(c: _Ctx, doc: Doc) -> None:
             doc.add(x)
         wrote = True
     for sheet, text in c.book.notes:
+        if any(word in text for word in c.phrases.form_notes):
+            continue  # the form's own instructions (本表由实施单位填报…), not the unit's note
         doc.add(para(BODY, f"{sheet}表注：{text}"))
         wrote = True
     if not wrote:
