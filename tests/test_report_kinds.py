@@ -296,3 +296,18 @@ def test_a_forms_printed_instructions_are_not_the_units_notes(tmp_path: Path) ->
     assert "本表由实施单位填报" in _section(blob, HEADINGS[6])
     # The seed example's own note is the unit's and stays.
     assert "本表为填报示例" in _section(draft_report(str(SEED), _result(SEED)), HEADINGS[6])
+
+
+@pytest.mark.parametrize("name, absent", [
+    ("06-昌宁生猪养殖2022.xlsx", ("预期目标：二级指标", "年度总体目标完成情况：分值")),
+    ("12-部门整体-指标权重式.xlsx", ("预期目标：年度总体目标完成情况", "年度总体目标完成情况：绩效指标")),
+    ("13-部门整体-评分表.xlsx", ("年度总体目标完成情况：86%",))])
+def test_a_header_read_as_the_goal_is_not_quoted(name: str, absent: tuple[str, ...]) -> None:
+    """Where the unit left the goal blank the reader may meet a label or the indicator header;
+    the report asks for the goal rather than quote them."""
+    text, _, _ = _text(SAMPLES / name)
+    for words in absent:
+        assert words not in text
+    assert "【待填写：年度绩效目标（预期目标）】" in text
+    # A goal the unit wrote is quoted as before.
+    assert "招商节会项目年度总体目标：按照区招商引资工作领导小组" in _text(SEED)[0]
