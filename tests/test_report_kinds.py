@@ -311,3 +311,22 @@ def test_a_header_read_as_the_goal_is_not_quoted(name: str, absent: tuple[str, .
     assert "【待填写：年度绩效目标（预期目标）】" in text
     # A goal the unit wrote is quoted as before.
     assert "招商节会项目年度总体目标：按照区招商引资工作领导小组" in _text(SEED)[0]
+
+
+def test_words_are_quoted_figures_are_not_and_codes_leave_the_unit_name() -> None:
+    text, _, _ = _text(SAMPLES / "07-衡山储备粮2020.xlsx")
+    assert "政策性挂账利息补贴保障率：年度指标值100%，实际完成“无”。" in text
+    assert "粮食储备设备维护及安全性：年度指标值“高”，实际完成“高”。" in text
+    text, _, blob = _text(SAMPLES / "02-池州棠溪-委托业务2022.xlsx")
+    assert "经费支出合规性：年度指标值“严格执行相关制度规定”，实际完成“达成预期指标”，得8分（分值8分）。" in text
+    assert _paragraphs(blob)[0][1] == "2022年度池州市贵池区棠溪镇人民政府项目支出绩效自评报告"
+
+
+def test_each_projects_goal_completion_opens_its_own_part() -> None:
+    """With several projects, a project's 年度总体目标完成情况 stands under its own heading, not
+    all of them above the first project's indicators."""
+    blob = draft_report(str(SEED), _result(SEED))
+    three = _section(blob, HEADINGS[3]).split("（三）财政支出产出情况。")[1].split("（四）")[0].split("\n")
+    first, second = three.index("1. 招商节会"), three.index("2. 农贸市场提质改造")
+    assert three[first + 1].startswith("招商节会年度总体目标完成情况：")
+    assert three[second + 1].startswith("农贸市场提质改造年度总体目标完成情况：")

@@ -71,12 +71,17 @@ def unit_name(result: dict[str, Any], book: Optional[Book]) -> str:
         if book.unit_info is not None and book.unit_info.get("unit_name"):
             return book.unit_info.get("unit_name")
         if book.model.unit is not None and book.model.unit.unit_name:
-            return book.model.unit.unit_name
+            return _uncoded(book.model.unit.unit_name)
     for key in ("department", "implementer"):
         for p in result.get("projects", []):
             if p.get(key):
-                return str(p[key])
+                return _uncoded(str(p[key]))
     return ""
+
+
+def _uncoded(name: str) -> str:
+    """A unit's name without the budget code some tables print before it (219-池州市… → 池州市…)."""
+    return re.sub(r"^\d{2,}\s*[-－—_.、]\s*(?=\D)", "", name.strip()) or name
 
 
 def report_year(result: dict[str, Any], book: Optional[Book]) -> Optional[int]:
@@ -466,6 +471,11 @@ def indicator_sentence(ind: dict[str, Any], reason: str) -> list[Part]:
         if weight and score < weight - 0.005:
             return [text + "。扣分原因：", _end(reason) if reason else fill("扣分原因")]
         return [text + "。"]
+    # Words, not figures, are quoted, so that the sentence reads (年度指标值“效果明显”, 实际完成“无”).
+    if target != "未填写" and ind.get("target_value") is None:
+        target = f"“{target}”"
+    if actual != "未填写" and ind.get("actual_value") is None:
+        actual = f"“{actual}”"
     text = f"{name}：年度指标值{target}，实际完成{actual}"
     kind, tv, av, unit = ind.get("kind"), ind.get("target_value"), ind.get("actual_value"), ind.get("unit")
     if tv is not None and av is not None and kind in ("ge", "eq"):
@@ -504,11 +514,19 @@ def _indicators_of(c: _Ctx, groups: tuple[str, ...]) -> list[tuple[int, dict[str
     return out
 
 
-def _indicator_paras(c: _Ctx, doc: Doc, groups: tuple[str, ...]) -> bool:
+def _indicator_paras(c: _Ctx, doc: Doc, groups: tuple[str, ...], lead: Optional[dict[int, Para]] = None) -> bool:
+    """The indicators of ``groups``, project by project (under a heading of each when there are
+    several); ``lead``: a paragraph to open a project's part with (its goal's completion)."""
+    lead = lead or {}
     found = _indicators_of(c, groups)
+    listed = {i for i, _, _ in found}
+    # A project with a lead but no indicator of these groups still gets its part.
+    found = sorted([*found, *((i, c.projects[i], []) for i in lead if i not in listed)], key=lambda x: x[0])
     for n, (i, p, rows) in enumerate(found, 1):
         if c.several:
             doc.add(para(H3, f"{n}. {p.get('name') or p.get('sheet')}"))
+        if i in lead:
+            doc.add(lead[i])
         order = {g: n for n, g in enumerate(groups)}
         present = {_group(x.get("level1") or "") for x in rows}
         current = ""
@@ -518,7 +536,7 @@ def _indicator_paras(c: _Ctx, doc: Doc, groups: tuple[str, ...]) -> bool:
                 doc.add(para(BODY, f"{_GROUP_LABELS[group]}完成情况："))
                 current = group
             doc.add(para(BODY, *indicator_sentence(ind, c.book.reason(i, int(ind.get("row") or 0)))))
-    return bool(found)
+    return any(rows for _, _, rows in found)
 
 
 def _stated(message: str) -> str:
@@ -583,11 +601,12 @@ def _section_four(c: _Ctx, doc: Doc) -> None:
         doc.add(x)
     _indicator_paras(c, doc, ("process",))
     doc.add(para(H2, "（三）财政支出产出情况。"))
+    lead = {}
     for i, p in enumerate(c.projects):
         _, actual = c.book.goal(i)
         if actual:
-            doc.add(para(BODY, f"{p.get('name') or p.get('sheet')}年度总体目标完成情况：{_end(actual)}"))
-    if not _indicator_paras(c, doc, ("output",)):
+            lead[i] = para(BODY, f"{p.get('name') or p.get('sheet')}年度总体目标完成情况：{_end(actual)}")
+    if not _indicator_paras(c, doc, ("output",), lead):
         doc.add(para(BODY, "自评表未设置产出指标。"))
     doc.add(para(H2, "（四）财政支出效益情况。"))
     if not _indicator_paras(c, doc, ("benefit", "satisfaction")):
