@@ -217,7 +217,12 @@ def test_builder_edge_cases_draft_with_traceable_numbers(tmp_path: Path) -> None
             assert "未完成年度指标值" not in text and "部分绩效指标未完成年度目标" not in text
         if name == "分值超过100":
             assert "等级为" not in _section(blob, HEADINGS[3]).split("\n")[1]
+        if name == "多个项目":
+            # Two projects of one name are told apart by their sheets.
+            five = _section(blob, HEADINGS[4])
+            assert five.count("招商节会（工作表「") >= 2 and "\n招商节会：" not in five
         if name == "零预算":
+            assert "全年预算数为 0——" not in text  # no title repeating its own message
             assert "执行率" not in _section(blob, HEADINGS[1]).split("（三）")[0].split("（二）")[1] \
                 or "0.00万元" in text
         draft_feedback([(path.name, result, str(path))])

@@ -132,6 +132,12 @@ class _Ctx:
     def kind(self) -> str:
         return _kind(self.projects)
 
+    def label(self, p: dict[str, Any]) -> str:
+        """A project's name, with its sheet when another project of the workbook has the same name."""
+        name = str(p.get("name") or p.get("sheet") or "")
+        twins = sum(1 for q in self.projects if str(q.get("name") or q.get("sheet") or "") == name)
+        return f"{name}（工作表「{p.get('sheet')}」）" if twins > 1 else name
+
     @property
     def h(self) -> tuple[str, ...]:
         return headings(self.result)
@@ -242,7 +248,7 @@ def _section_one(c: _Ctx, doc: Doc) -> None:
             doc.add(x)
     for i, p in enumerate(c.projects):
         expected, _ = c.book.goal(i)
-        name = p.get("name") or p.get("sheet")
+        name = c.label(p)
         budget = p.get("funds", {}).get("budget")
         head = f"{name}：{column_label(p, 'full_year')}{money(budget)}万元。" if budget is not None else f"{name}："
         doc.add(para(BODY, head, "预期目标：", _end(expected) if expected else fill("年度绩效目标（预期目标）")))
@@ -326,7 +332,7 @@ def _section_two(c: _Ctx, doc: Doc) -> None:
     doc.add(para(H1, c.h[1]))
     sub = _SUB_TWO[c.kind]
     doc.add(para(H2, sub[0]))
-    names = [p.get("name") or p.get("sheet") for p in c.projects]
+    names = [c.label(p) for p in c.projects]
     subject = c.subject()
     allocation = all(_allocation(p) for p in c.projects)
     li, lf, le = _label_of(c, "initial"), _label_of(c, "full_year"), _label_of(c, "executed")
@@ -524,7 +530,7 @@ def _indicator_paras(c: _Ctx, doc: Doc, groups: tuple[str, ...], lead: Optional[
     found = sorted([*found, *((i, c.projects[i], []) for i in lead if i not in listed)], key=lambda x: x[0])
     for n, (i, p, rows) in enumerate(found, 1):
         if c.several:
-            doc.add(para(H3, f"{n}. {p.get('name') or p.get('sheet')}"))
+            doc.add(para(H3, f"{n}. {c.label(p)}"))
         if i in lead:
             doc.add(lead[i])
         order = {g: n for n, g in enumerate(groups)}
@@ -572,7 +578,7 @@ def ungraded_sentence(p: dict[str, Any]) -> str:
 def _section_four(c: _Ctx, doc: Doc) -> None:
     doc.add(para(H1, c.h[3]))
     for p in c.projects:
-        name = p.get("name") or p.get("sheet")
+        name = c.label(p)
         total = p.get("total", {})
         score, entered, grade = total.get("score"), total.get("score_entered"), total.get("grade")
         if score is None:
@@ -605,7 +611,7 @@ def _section_four(c: _Ctx, doc: Doc) -> None:
     for i, p in enumerate(c.projects):
         _, actual = c.book.goal(i)
         if actual:
-            lead[i] = para(BODY, f"{p.get('name') or p.get('sheet')}年度总体目标完成情况：{_end(actual)}")
+            lead[i] = para(BODY, f"{c.label(p)}年度总体目标完成情况：{_end(actual)}")
     if not _indicator_paras(c, doc, ("output",), lead):
         doc.add(para(BODY, "自评表未设置产出指标。"))
     doc.add(para(H2, "（四）财政支出效益情况。"))
@@ -647,7 +653,7 @@ def problems(c: _Ctx) -> list[tuple[Problem, list[str]]]:
     """The problems the checks found, each with its lines of evidence, in the phrase table's order."""
     findings = c.result.get("findings", [])
     where = _where(c)
-    names = {p.get("sheet"): p.get("name") or p.get("sheet") for p in c.projects}
+    names = {p.get("sheet"): c.label(p) for p in c.projects}
     found: dict[str, list[str]] = {}
 
     def pre(sheet: Any) -> str:
@@ -732,7 +738,11 @@ def problems(c: _Ctx) -> list[tuple[Problem, list[str]]]:
     for f in errors[:8]:
         title = CODES[f["code"]].title if f.get("code") in CODES else ""
         place = pre(f.get("sheet")) if f.get("sheet") in names else f"{f.get('sheet') or '工作簿'}："
-        found.setdefault("data_errors", []).append(f"{place}{title}——{_stated(f.get('message', ''))}")
+        message = _stated(f.get("message", ""))
+        # A message that opens with the code's own title needs no title before it.
+        said = message if not title or re.sub(r"\s", "", message).startswith(re.sub(r"\s", "", title)) \
+            else f"{title}——{message}"
+        found.setdefault("data_errors", []).append(f"{place}{said}")
     if len(errors) > 8:
         found["data_errors"].append("其余差错见整改反馈单")
     return [(problem, found[key]) for key, problem in c.phrases.problems.items() if key in found]
