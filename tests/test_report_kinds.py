@@ -17,6 +17,7 @@ from dept_builders import make_department_workbook, rubric_spec
 from test_report import (
     SAMPLES,
     SEED,
+    _derived,
     _json_numbers,
     _paragraphs,
     _result,
@@ -34,32 +35,6 @@ from perf_xlsx.draft import (
 )
 from perf_xlsx.draft.report import DEPARTMENT_HEADINGS, HEADINGS, TRANSFER_HEADINGS
 from perf_xlsx.draft.styles import H1
-
-
-def _derived(result: dict[str, Any]) -> set[float]:
-    """The figures a report may compute from the result: sums over projects, the overall rate,
-    actual ÷ target, and counts of indicators met / not met (JSON ``met``)."""
-    out: set[float] = set()
-    sums: dict[tuple[str, str], float] = {}
-    for p in result.get("projects", []):
-        for row in p["funds"]["rows"]:
-            for col in ("initial", "full_year", "executed"):
-                if row.get(col) is not None:
-                    sums[(row["kind"], col)] = sums.get((row["kind"], col), 0.0) + row[col]
-        inds = p.get("indicators", [])
-        out.update({float(len(inds)), float(sum(1 for i in inds if i.get("met"))),
-                    float(sum(1 for i in inds if i.get("met") is False))})
-        for ind in inds:
-            tv, av = ind.get("target_value"), ind.get("actual_value")
-            if tv and av is not None:
-                out.add(av / tv)
-    out.update(sums.values())
-    budget = sum(p["funds"]["budget"] or 0 for p in result.get("projects", []))
-    executed = sum(p["funds"]["executed"] or 0 for p in result.get("projects", []))
-    out.update({budget, executed})
-    if budget:
-        out.add(executed / budget)
-    return out
 
 
 def _text(path: Path) -> tuple[str, dict[str, Any], bytes]:
