@@ -310,3 +310,11 @@ def test_each_projects_goal_completion_opens_its_own_part() -> None:
     first, second = three.index("1. 招商节会"), three.index("2. 农贸市场提质改造")
     assert three[first + 1].startswith("招商节会年度总体目标完成情况：")
     assert three[second + 1].startswith("农贸市场提质改造年度总体目标完成情况：")
+
+
+def test_titles_name_the_kind_of_table() -> None:
+    text, _, blob = _text(SAMPLES / "15-转移支付-有分值-下达到位支出.xlsx")
+    assert _paragraphs(blob)[0][1] == "2023年度某县医疗保障局城乡医疗救助补助资金绩效自评报告"
+    assert "1. 绩效目标不够细化、量化。" in _section(blob, TRANSFER_HEADINGS[4])
+    seed_five = _section(draft_report(str(SEED), _result(SEED)), HEADINGS[4])
+    assert "项目绩效目标" not in _section(blob, TRANSFER_HEADINGS[4]) and "部分绩效指标未完成年度目标" in seed_five

@@ -757,7 +757,9 @@ def _section_five(c: _Ctx, doc: Doc, found: list[tuple[Problem, list[str]]]) -> 
     n = 0
     for problem, lines in found:
         n += 1
-        doc.add(para(H3, f"{n}. {problem.title}。"))
+        # 项目绩效目标… of the phrase table: a 部门整体 or 转移支付 table has no 项目 to speak of.
+        title = problem.title if c.kind == "project" else re.sub(r"^项目", "", problem.title)
+        doc.add(para(H3, f"{n}. {title}。"))
         doc.add(para(BODY, problem.lead))
         for line in lines:
             doc.add(para(BODY, line if line.endswith("。") else line + "。"))
@@ -874,8 +876,17 @@ def _attachment(c: _Ctx, doc: Doc) -> None:
 def report_title(result: dict[str, Any], book: Optional[Book]) -> str:
     year = report_year(result, book)
     kinds = {p.get("kind", "project") for p in result.get("projects", [])}
-    what = "项目支出绩效自评报告" if kinds <= {"project"} else ("部门整体支出绩效自评报告" if kinds == {"department"}
-                                                          else "绩效自评报告")
+    projects = result.get("projects", [])
+    if kinds <= {"project"}:
+        what = "项目支出绩效自评报告"
+    elif kinds == {"department"}:
+        what = "部门整体支出绩效自评报告"
+    elif kinds == {"transfer"}:
+        # One fund names itself (城乡医疗救助补助资金绩效自评报告); several are 转移支付资金.
+        single = str(projects[0].get("name") or "") if len(projects) == 1 else ""
+        what = f"{single or '转移支付资金'}绩效自评报告"
+    else:
+        what = "绩效自评报告"
     return f"{year or ''}{'年度' if year else ''}{unit_name(result, book)}{what}"
 
 
