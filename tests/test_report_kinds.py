@@ -104,7 +104,7 @@ def test_a_transfer_table_without_scores_states_no_score_and_its_missed_target()
 def test_a_rubric_sheet_loses_points_rather_than_missing_targets() -> None:
     text, _, blob = _text(SAMPLES / "13-部门整体-评分表.xlsx")
     four, five = _section(blob, DEPARTMENT_HEADINGS[3]), _section(blob, DEPARTMENT_HEADINGS[4])
-    assert "某市某局：单位自评总分95.75分；2 行评分标准须人工复核，未核定总分、不定等级。" in four
+    assert "某市某局：单位自评总分95.75分；2项指标的评分标准须人工复核，未核定总分、不定等级。" in four
     assert "部分评分项目未得满分" in five and "未完成年度目标" not in five
     assert "“重点支出安排率”：按评分标准得4分（分值5分）；扣分原因：安排率86%，扣1分。" in five
 
@@ -237,7 +237,7 @@ def test_feedback_states_ungraded_tables_plainly() -> None:
     assert "农田建设补助资金：自评表不设分值，不评分、不定等级；共有绩效指标7项，达成6项，未达成1项。" in text
     assert "只核对" not in text
     text, _ = _letter("13-部门整体-评分表.xlsx")
-    assert "某市某局：单位自评总分95.75分；2 行评分标准须人工复核，未核定总分、不定等级。" in text
+    assert "某市某局：单位自评总分95.75分；2项指标的评分标准须人工复核，未核定总分、不定等级。" in text
 
 
 def test_feedback_values_carry_their_units_and_fixes() -> None:

@@ -569,6 +569,7 @@ def ungraded_sentence(p: dict[str, Any]) -> str:
                 text += f"，未达成{len(judged) - met}项"
         return text + "。"
     reason = _stated(p.get("ungraded") or "自评表数据不全，无法核定总分")
+    reason = re.sub(r"(\d+) 行评分标准", r"\1项指标的评分标准", reason)  # rows are the checker's word
     claimed = f"单位自评总分{pts(entered)}分；" if entered is not None else ""
     if "未核定" in reason or "不定等级" in reason:
         return f"{name}：{claimed}{reason}。"
