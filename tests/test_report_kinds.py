@@ -318,3 +318,16 @@ def test_titles_name_the_kind_of_table() -> None:
     assert "1. 绩效目标不够细化、量化。" in _section(blob, TRANSFER_HEADINGS[4])
     seed_five = _section(draft_report(str(SEED), _result(SEED)), HEADINGS[4])
     assert "项目绩效目标" not in _section(blob, TRANSFER_HEADINGS[4]) and "部分绩效指标未完成年度目标" in seed_five
+
+
+def test_the_attachment_of_a_table_without_scores_shows_targets_met_not_scores() -> None:
+    blob = draft_report(str(SAMPLES / "14-转移支付-中央与地方资金.xlsx"), _result(SAMPLES / "14-转移支付-中央与地方资金.xlsx"))
+    d = docx.Document(io.BytesIO(blob))
+    funds, indicators = d.tables
+    # The table has no 年初预算数 column: the attachment neither.
+    assert [c.text for c in funds.rows[0].cells] == ["资金（万元）", "全年预算数", "全年执行数", "执行率"]
+    assert [c.text for c in indicators.rows[0].cells][-2:] == ["完成比例", "是否达成"]
+    first = [c.text for c in indicators.rows[1].cells]
+    assert first[2:] == ["新建高标准农田面积", "≥20000亩", "19000亩", "95.00%", "未达成"]
+    texts = [r[0].text for r in (row.cells for row in indicators.rows)]
+    assert "总分" not in texts and "核定得分" not in "\n".join(p.text for p in d.paragraphs)
