@@ -331,3 +331,13 @@ def test_the_attachment_of_a_table_without_scores_shows_targets_met_not_scores()
     assert first[2:] == ["新建高标准农田面积", "≥20000亩", "19000亩", "95.00%", "未达成"]
     texts = [r[0].text for r in (row.cells for row in indicators.rows)]
     assert "总分" not in texts and "核定得分" not in "\n".join(p.text for p in d.paragraphs)
+
+
+def test_the_letter_counts_only_what_it_found_and_the_report_quotes_as_公文() -> None:
+    text, _ = _letter("13-部门整体-评分表.xlsx")
+    assert "发现警告1处，请逐项核实，确有问题的予以修改：" in text and "错误0处" not in text
+    text, _ = _letter("02-池州棠溪-委托业务2022.xlsx")
+    assert "发现错误7处、警告1处，请逐项修改（警告项请核实，确无问题的可不修改）：" in text
+    five = _section(draft_report(str(SAMPLES / "04-中江水标尺2022.xlsx"), _result(SAMPLES / "04-中江水标尺2022.xlsx")),
+                    HEADINGS[4])
+    assert "指标“安装坡面水标尺”实际完成值“≥266米”" in five and "「" not in five

@@ -131,7 +131,14 @@ def build_feedback(unit: str, items: list[FeedbackItem], phrases: Phrases, rules
         if not rows:
             doc.add(para(BODY, "未发现需要修改的问题。"))
             continue
-        doc.add(para(BODY, f"发现错误{errors}处、警告{warnings}处，请逐项修改（警告项请核实，确无问题的可不修改）："))
+        found = "、".join(x for x in (f"错误{errors}处" if errors else "", f"警告{warnings}处" if warnings else "") if x)
+        if errors and warnings:
+            ask = "请逐项修改（警告项请核实，确无问题的可不修改）"
+        elif errors:
+            ask = "请逐项修改"
+        else:
+            ask = "请逐项核实，确有问题的予以修改"
+        doc.add(para(BODY, f"发现{found}，{ask}："))
         doc.add(Table(header=("序号", "工作表!单元格", "问题", "应为", "实为", "修改意见"), rows=tuple(rows),
                       widths=(10, 26, 46, 18, 18, 38), centered=frozenset({0, 3, 4})))
     doc.add(para(BODY, "请对照上述问题修改自评表，于", fill("整改期限"), "前重新报送。"))

@@ -550,7 +550,7 @@ def _stated(message: str) -> str:
     request to the filer (“，请核实”, “（请核对各指标分值）”) dropped."""
     text = re.sub(r"[（(]请[^（）()]*[）)]", "", message).rstrip("。 ")
     text = re.sub(r"[，；,;]\s*请[^，；。]*$", "", text)
-    return text
+    return text.replace("「", "“").replace("」", "”")  # a report quotes as 公文 do
 
 
 def ungraded_sentence(p: dict[str, Any]) -> str:
