@@ -117,6 +117,8 @@ def test_names_ending_in_项目_and_nested_quotes_read_right() -> None:
     assert "由0.00万元调整为" not in text
     text, _, _ = _text(SAMPLES / "11-部门整体-分项与主要任务.xlsx")
     assert "“‘三公’经费控制率”" in text and "““" not in text
+    text, _, _ = _text(SAMPLES / "05-永德营养改善2022.xlsx")
+    assert "我单位义务教育营养改善计划专项资金全年预算数为38.77万元" in text and "资金项目" not in text
 
 
 def test_ungraded_and_checker_requests_are_stated_plainly() -> None:

@@ -155,7 +155,8 @@ class _Ctx:
 def project_noun(p: dict[str, Any], kind: str = "project") -> str:
     """A project's name as the subject of a sentence: 招商节会项目, 委托业务项目 (not 项目项目)."""
     name = str(p.get("name") or p.get("sheet") or "")
-    if kind != "project" or p.get("kind", "project") != "project" or name.endswith("项目"):
+    # 项目 after 专项资金 or 工作经费 reads as a slip; those names stand alone.
+    if kind != "project" or p.get("kind", "project") != "project" or name.endswith(("项目", "资金", "经费", "工程")):
         return name
     return name + "项目"
 
