@@ -118,6 +118,8 @@ INDICATOR_COLUMNS: tuple[Column, ...] = (
     Column("weight_cell", "string", "分值单元格"),
     Column("score_cell", "string", "得分单元格"),
     Column("reason_cell", "string", "偏差原因单元格"),
+    Column("target_text", "string", "年度指标值在表上显示的样子（百分比格式的 0.85 写作 `85%`）"),
+    Column("actual_text", "string", "实际完成值在表上显示的样子"),
 )
 
 FINDING_COLUMNS: tuple[Column, ...] = (
@@ -282,6 +284,9 @@ def indicators_frame(source: Source) -> pd.DataFrame:
                     "target_cell": cells.get("target"), "actual_cell": cells.get("actual"),
                     "weight_cell": cells.get("weight"), "score_cell": cells.get("score"),
                     "reason_cell": cells.get("reason"),
+                    # Results written before these keys existed: the text as read.
+                    "target_text": ind.get("target_text", ind.get("target")),
+                    "actual_text": ind.get("actual_text", ind.get("actual")),
                 }
                 for name, value in values.items():
                     rows[name].append(value)

@@ -38,7 +38,7 @@ INDICATOR_DTYPES = {
     "target_value": "float64", "actual_value": "float64", "unit": "string", "weight": "float64",
     "score": "float64", "score_entered": "float64", "applicable": "boolean", "how": "string", "rubric": "string",
     "target_cell": "string", "actual_cell": "string", "weight_cell": "string", "score_cell": "string",
-    "reason_cell": "string",
+    "reason_cell": "string", "target_text": "string", "actual_text": "string",
 }
 FINDING_DTYPES = {
     "file": "string", "sheet": "string", "cell": "string", "severity": "category", "code": "string",
@@ -141,7 +141,7 @@ def test_indicators_frame_rows_are_the_json_indicators(results: list[dict[str, A
             "file": r["file"], "sheet": p["sheet"], "project": p["name"],
             **{k: i[k] for k in ("row", "level1", "level2", "name", "target", "actual", "kind", "target_value",
                                  "actual_value", "unit", "weight", "score", "score_entered", "applicable", "how",
-                                 "rubric")},
+                                 "rubric", "target_text", "actual_text")},
             **{f"{k}_cell": i["cells"].get(k) for k in ("target", "actual", "weight", "score", "reason")},
         }
         bad = {k: (row[k], v) for k, v in pairs.items() if not _same(row[k], v)}
@@ -235,3 +235,27 @@ def test_without_pandas_the_message_says_what_to_install(monkeypatch: pytest.Mon
         with pytest.raises(ImportError, match=r'pip install "perf-xlsx\[pandas\]"'):
             build(one)
     assert [r["file"] for r in read_results(one)] == [one.file]  # only the frames need pandas
+
+
+def test_indicators_frame_has_the_percentages_as_typed(tmp_path: Path) -> None:
+    """A percentage stored as a fraction with a % format (0.85 shown as 85%): ``actual`` is the
+    text as read, ``actual_text`` what the unit typed and sees."""
+    import openpyxl
+
+    seed = SAMPLES / "01-示例-芙蓉区商务局2021.xlsx"
+    cell = next(i["cells"]["actual"] for i in perf_xlsx.evaluate(seed).to_dict()["projects"][0]["indicators"]
+                if i["name"] == "签约项目履约率")
+    wb = openpyxl.load_workbook(seed)
+    wb["招商节会"][cell].value = 0.85
+    wb["招商节会"][cell].number_format = "0%"
+    path = tmp_path / "百分比.xlsx"
+    wb.save(path)
+    df = indicators_frame(perf_xlsx.evaluate(path))
+    row = df[df["name"] == "签约项目履约率"].iloc[0]
+    assert (row["actual"], row["actual_text"], row["target_text"]) == ("0.85", "85%", "≥80%")
+    # A result written before the keys existed: the text as read stands in.
+    old = perf_xlsx.evaluate(seed).to_dict()
+    for p in old["projects"]:
+        for i in p["indicators"]:
+            del i["target_text"], i["actual_text"]
+    assert list(indicators_frame(old)["actual_text"]) == list(indicators_frame(old)["actual"])

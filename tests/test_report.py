@@ -34,7 +34,7 @@ from perf_xlsx.draft import (
     write_feedback_letters,
     write_report_drafts,
 )
-from perf_xlsx.draft.report import HEADINGS
+from perf_xlsx.draft.report import DEPARTMENT_HEADINGS, HEADINGS
 from perf_xlsx.draft.styles import BODY, FILL, H1, TITLE, build_template
 from perf_xlsx.rules import load_profile
 from perf_xlsx.write.template import write_workbook
@@ -126,16 +126,24 @@ def _workbook_numbers(path: Path) -> set[float]:
 
 def _derived(result: dict[str, Any]) -> set[float]:
     """The figures a report may compute from the result: the unit's sums over its projects (per
-    funds column and row kind), its overall execution rate, each indicator's actual ÷ target."""
+    funds column and part of the 年度资金总额: the same row of each project, never two parts added
+    together), its overall execution rate, each indicator's actual ÷ target, and the counts of
+    indicators met and not met (JSON ``met``)."""
     out: set[float] = set()
     projects = result.get("projects", [])
-    sums: dict[tuple[str, str], float] = {}
+    sums: dict[tuple[str, str, str, str], float] = {}
     for p in projects:
         for row in p["funds"]["rows"]:
+            label = re.sub(r"^其中[：:]?\s*", "", str(row.get("label", ""))).strip()
+            part = label if row["kind"] in ("component", "other", "detail") else ""
             for col in ("initial", "full_year", "executed"):
                 if row.get(col) is not None:
-                    sums[(row["kind"], col)] = sums.get((row["kind"], col), 0.0) + row[col]
-        for ind in p.get("indicators", []):
+                    key = (row["kind"], str(row.get("group")), part, col)
+                    sums[key] = sums.get(key, 0.0) + row[col]
+        inds = p.get("indicators", [])
+        out.update({float(len(inds)), float(sum(1 for i in inds if i.get("met"))),
+                    float(sum(1 for i in inds if i.get("met") is False))})
+        for ind in inds:
             tv, av = ind.get("target_value"), ind.get("actual_value")
             if tv and av is not None:
                 out.add(av / tv)
@@ -259,7 +267,7 @@ def test_department_scoring_rows_are_told_by_their_rubric() -> None:
     path = SAMPLES / "13-部门整体-评分表.xlsx"
     blob = draft_report(str(path), _result(path))
     assert _paragraphs(blob)[0][1].endswith("部门整体支出绩效自评报告")
-    four = _section(blob, HEADINGS[3])
+    four = _section(blob, DEPARTMENT_HEADINGS[3])
     assert "重点支出安排率：实际86%，按评分标准核定得4分（分值5分）。扣分原因：安排率86%，扣1分。" in four
     assert "资产管理规范性：评分标准须人工复核，单位自评10分（分值10分）。" in four
     assert "年度指标值未填写" not in four

@@ -41,8 +41,8 @@ from perf_xlsx.rules import load_profile  # noqa: E402
 from perf_xlsx.write.template import DEFAULT_FILENAME, write_template  # noqa: E402
 from perf_xlsx.write.template_data import EXAMPLE_YEAR  # noqa: E402
 
-# The committed blank template: national rules, one project, the last full year when it was
-# made. tests/test_template.py regenerates it with these values and compares cell by cell.
+# The committed blank template: national rules, one project (with its 填报说明, 项目清单 and 单位信息
+# sheets), the last full year when it was made. tests/test_template.py regenerates it with these values and compares cell by cell.
 TEMPLATE_PATH = ROOT / "templates" / DEFAULT_FILENAME
 TEMPLATE_YEAR = 2025
 TEMPLATE_PROJECTS = 1
@@ -256,7 +256,8 @@ README_HEAD = """# 示例工作簿（sample_workbooks）
 每个文件下面引用的是 `perf-xlsx check 文件`（规则 national_2020）的实际输出。
 
 - 空白模板：`templates/项目支出绩效自评表.xlsx`（全国通用规则 national_2020，{year} 年度，1 个项目表；
-  另有“填报说明”“项目清单”两张表）。生成其他年度或多个项目：`perf-xlsx template --year 2024 --projects 3`。
+  另有“填报说明”“项目清单”两张表，以及供自评报告使用的“单位信息”表：编制、人数、职能、管理制度等表格本身没有的内容，
+  不参与评分）。生成其他年度或多个项目：`perf-xlsx template --year 2024 --projects 3`。
 - 02–07 号取自六张公开的自评表（`tests/data/real-cases`），数值照原表填写，用来演示检查能发现的问题；
   08/09 号演示“公式没有计算结果”与“经电子表格软件保存”的区别。
 - 11–13 号是部门整体支出绩效自评表的三种式样（按公开表的版式自拟数据）。各类表得到什么：

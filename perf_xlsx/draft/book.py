@@ -54,11 +54,33 @@ class Book:
         return ""
 
     def goal(self, index: int) -> tuple[str, str]:
-        """(预期目标, 实际完成情况) of project ``index``."""
+        """(预期目标, 实际完成情况) of project ``index``; a text that is no goal (see _goal_text)
+        is left out, so that the report asks for it instead of quoting a header."""
         if index >= len(self.projects):
             return "", ""
         p = self.projects[index]
-        return clean_text(p.goal_expected), clean_text(p.goal_actual)
+        first = min((ind.row for ind in p.indicators), default=0)
+        return (_goal_text(p.goal_expected, p.goal_cells[0], first),
+                _goal_text(p.goal_actual, p.goal_cells[1], first))
+
+
+# Labels of the goal block and of the indicator header: a goal read as one of these is the
+# label the reader met where the unit left the goal blank (real tables leave it blank often).
+_LABELS = frozenset({"预期目标", "实际完成情况", "年度总体目标", "年度总体目标完成情况", "总体目标完成情况", "年度目标",
+                     "年度目标（年初）", "年度目标(年初)", "绩效目标", "绩效指标", "一级指标", "二级指标", "三级指标",
+                     "分值", "得分", "指标值", "年度指标值", "实际完成值", "指标权重", "评分标准"})
+
+
+def _goal_text(text: Optional[str], cell: str, first_indicator_row: int) -> str:
+    """A goal text worth quoting: not a label, and not from the indicator table (its header row
+    or below), where no goal is written."""
+    value = clean_text(text)
+    if re.sub(r"[\s：:]", "", value) in _LABELS:
+        return ""
+    m = re.match(r"^\$?[A-Z]{1,3}\$?(\d+)$", cell or "")
+    if m and first_indicator_row and int(m.group(1)) >= first_indicator_row - 1:
+        return ""
+    return value
 
 
 def _grid(path: str) -> Grid:

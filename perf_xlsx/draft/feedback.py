@@ -16,6 +16,7 @@ from perf_xlsx.codes import CODES
 from perf_xlsx.draft.book import Book
 from perf_xlsx.draft.doc import Doc, Table, fill, para
 from perf_xlsx.draft.phrases import Phrases
+from perf_xlsx.draft.report import ungraded_sentence
 from perf_xlsx.draft.styles import BODY, H2, PLAIN, SIGN, TITLE
 from perf_xlsx.judge.numbers import fmt
 from perf_xlsx.model import SEVERITY_LABELS, Severity
@@ -35,12 +36,25 @@ class FeedbackItem:
     book: Optional[Book] = None
 
 
-def _value(x: Any) -> str:
+# Codes whose 应为 / 实为 are not plain amounts: a rate in percent (100 for 100%), a fraction
+# (0.94 for 94%), or a count of what the message names (6 项指标).
+_PERCENT = frozenset({"funds.rate_mismatch"})
+_FRACTION = frozenset({"funds.output_exceeds_spending", "indicator.missing_explanation"})
+_COUNTED = {"goal.not_quantified": "项", "indicator.rubric_manual": "行", "read.formula_not_cached": "个"}
+
+
+def _value(x: Any, code: str = "") -> str:
     if x is None:
         return "—"
     if isinstance(x, bool):
         return "是" if x else "否"
     if isinstance(x, (int, float)):
+        if code in _PERCENT:
+            return fmt(float(x)) + "%"
+        if code in _FRACTION:
+            return fmt(float(x) * 100) + "%"
+        if code in _COUNTED:
+            return f"{fmt(float(x))}{_COUNTED[code]}"
         return fmt(float(x))
     return str(x)
 
@@ -74,8 +88,8 @@ def feedback_rows(item: FeedbackItem, phrases: Phrases) -> list[tuple[str, ...]]
         title = CODES[code].title if code in CODES else code
         place = f"{f['sheet']}!{f['cell']}" if f.get("sheet") and f.get("cell") else (f.get("sheet") or "—")
         severity = SEVERITY_LABELS[Severity(f["severity"])]
-        rows.append((place, f"{title}（{severity}）\n{f.get('message', '')}", _value(f.get("expected")),
-                     _value(f.get("found")), phrases.fix(code)))
+        rows.append((place, f"{title}（{severity}）\n{f.get('message', '')}", _value(f.get("expected"), code),
+                     _value(f.get("found"), code), phrases.fix(code)))
     return [(str(n), *r) for n, r in enumerate(rows, 1)]
 
 
@@ -85,7 +99,7 @@ def _project_lines(result: dict[str, Any]) -> list[str]:
         name = p.get("name") or p.get("sheet")
         t = p.get("total", {})
         if t.get("score") is None:
-            lines.append(f"{name}：未核定总分（{p.get('ungraded') or '自评表数据不全'}）。")
+            lines.append(ungraded_sentence(p))
             continue
         text = f"{name}：单位自评{fmt(t['score_entered'])}分，" if t.get("score_entered") is not None else f"{name}："
         text += f"按评分规则核定{fmt(t['score'])}分"
@@ -117,9 +131,16 @@ def build_feedback(unit: str, items: list[FeedbackItem], phrases: Phrases, rules
         if not rows:
             doc.add(para(BODY, "未发现需要修改的问题。"))
             continue
-        doc.add(para(BODY, f"发现错误{errors}处、警告{warnings}处，请逐项修改（警告项请核实，确无问题的可不修改）："))
+        found = "、".join(x for x in (f"错误{errors}处" if errors else "", f"警告{warnings}处" if warnings else "") if x)
+        if errors and warnings:
+            ask = "请逐项修改（警告项请核实，确无问题的可不修改）"
+        elif errors:
+            ask = "请逐项修改"
+        else:
+            ask = "请逐项核实，确有问题的予以修改"
+        doc.add(para(BODY, f"发现{found}，{ask}："))
         doc.add(Table(header=("序号", "工作表!单元格", "问题", "应为", "实为", "修改意见"), rows=tuple(rows),
-                      widths=(10, 28, 52, 18, 18, 30), centered=frozenset({0, 3, 4})))
+                      widths=(10, 26, 46, 18, 18, 38), centered=frozenset({0, 3, 4})))
     doc.add(para(BODY, "请对照上述问题修改自评表，于", fill("整改期限"), "前重新报送。"))
     doc.add(para(BODY, "联系人及电话：", fill("联系人及电话")))
     doc.add(para(PLAIN, ""))

@@ -40,6 +40,7 @@ class Phrases:
     low_rate: float
     problems: Mapping[str, Problem]
     fixes: Mapping[str, str]
+    form_notes: tuple[str, ...] = ()  # words of a form's own printed instructions under a table
 
     def fix(self, code: str) -> str:
         return self.fixes.get(code) or self.fixes.get("default", "")
@@ -81,5 +82,8 @@ def load_phrases(path: Optional[str] = None) -> Phrases:
     low = data["report"]["low_rate"]
     if isinstance(low, bool) or not isinstance(low, (int, float)) or not 0 <= low <= 1:
         raise PhrasesError("措辞文件：report.low_rate 应为 0 到 1 之间的数")
+    notes = data["report"].get("form_notes", [])
+    if not isinstance(notes, list) or not all(isinstance(x, str) and x for x in notes):
+        raise PhrasesError("措辞文件：report.form_notes 应为一组文字")
     problems = {k: Problem(key=k, **v) for k, v in data["problems"].items()}
-    return Phrases(low_rate=float(low), problems=problems, fixes=dict(data["fixes"]))
+    return Phrases(low_rate=float(low), problems=problems, fixes=dict(data["fixes"]), form_notes=tuple(notes))
