@@ -282,17 +282,27 @@ def test_a_forms_printed_instructions_are_not_the_units_notes(tmp_path: Path) ->
 
 @pytest.mark.parametrize("name, absent", [
     ("06-昌宁生猪养殖2022.xlsx", ("预期目标：二级指标", "年度总体目标完成情况：分值")),
-    ("12-部门整体-指标权重式.xlsx", ("预期目标：年度总体目标完成情况", "年度总体目标完成情况：绩效指标")),
     ("13-部门整体-评分表.xlsx", ("年度总体目标完成情况：86%",))])
 def test_a_header_read_as_the_goal_is_not_quoted(name: str, absent: tuple[str, ...]) -> None:
-    """Where the unit left the goal blank the reader may meet a label or the indicator header;
-    the report asks for the goal rather than quote them."""
+    """Where the unit left the goal blank (06) or the table has no goal block (13), the report
+    asks for the goal rather than quote the indicator header or an indicator's value."""
     text, _, _ = _text(SAMPLES / name)
     for words in absent:
         assert words not in text
     assert "【待填写：年度绩效目标（预期目标）】" in text
     # A goal the unit wrote is quoted as before.
     assert "招商节会项目年度总体目标：按照区招商引资工作领导小组" in _text(SEED)[0]
+
+
+def test_a_two_row_goal_block_is_quoted() -> None:
+    """12 puts 年度目标（年初） and 年度总体目标完成情况 in column A, each text right of its label:
+    the report quotes both (it once asked for them, the reader having taken the labels)."""
+    path = SAMPLES / "12-部门整体-指标权重式.xlsx"
+    ws = openpyxl.load_workbook(path).active
+    expected, actual = ws["B7"].value, ws["B8"].value
+    text, _, _ = _text(path)
+    assert f"年度总体目标：{expected}" in text and f"年度总体目标完成情况：{actual}" in text
+    assert "【待填写：年度绩效目标（预期目标）】" not in text
 
 
 def test_words_are_quoted_figures_are_not_and_codes_leave_the_unit_name() -> None:

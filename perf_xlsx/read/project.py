@@ -40,6 +40,7 @@ from perf_xlsx.read.funds_sources import (
     read_transposed_sources,
     source_headers,
 )
+from perf_xlsx.read.goal import read_goal
 from perf_xlsx.read.indicators import (
     find_indicator_header,
     has_indicator_header,
@@ -255,7 +256,7 @@ def _read_block(ctx: SheetContext, name_row: int, name_col: int, rows: range, ki
         headers = source_headers_read
     elif funds_header and not headers:
         headers = funds_headers(ctx, funds_header, row_map(ctx, funds_header, FUNDS_COLUMNS))
-    goal = _read_goal(ctx, rows)
+    goal = read_goal(ctx, rows, ind_header)
     if funds_header is None and not department and not sources:
         ctx.add(Severity.ERROR, "read.no_funds", "未找到项目资金表头（年初预算数 / 全年预算数 / 全年执行数）",
                 name_ref)
@@ -300,7 +301,8 @@ def _read_block(ctx: SheetContext, name_row: int, name_col: int, rows: range, ki
                 ref(rows.start, 1))
     return Project(sheet=sheet.name, name=name, name_cell=name_ref, department=dept, implementer=impl,
                    year=year, money_unit=unit or "万元", funds=funds, funds_header_row=funds_header or 0,
-                   goal_expected=goal[0], goal_actual=goal[1], goal_cells=(goal[2], goal[3]),
+                   goal_expected=goal.expected, goal_actual=goal.actual,
+                   goal_cells=(goal.expected_cell, goal.actual_cell),
                    indicator_header_row=header_last,
                    indicators=indicators, groups=groups, total_weight=total_weight,
                    total_score=total_score, total_label_cell=total_label,
@@ -458,28 +460,3 @@ def _read_funds(ctx: SheetContext, header: int, rows: range, stop_row: Optional[
                 f"找到项目资金表头（第 {header} 行），但{why}，资金各行未读取，预算执行率未计分",
                 stopped_at[1] if stopped_at is not None else ref(header, first_money))
     return tuple(out)
-
-
-# --- goal ------------------------------------------------------------------------------
-
-
-def _read_goal(ctx: SheetContext, rows: range) -> tuple[str, str, str, str]:
-    exp = find_prefixed(ctx, ("预期目标", "年初目标", "年度目标"), rows, 10)
-    act = find_prefixed(ctx, ("实际完成情况", "年度总体目标完成情况", "实际完成"), rows, 12)
-
-    def below(pos: Optional[tuple[int, int]]) -> tuple[str, str]:
-        if pos is None:
-            return "", ""
-        r, c = pos
-        merge = ctx.sheet.merge_of(r, c)
-        start = (merge[2] if merge else r) + 1
-        for rr in range(start, min(start + 3, ctx.sheet.max_row + 1)):
-            t = ctx.text(rr, c)
-            if t:
-                return t, ref(*ctx.sheet.anchor(rr, c))
-        text, cell = value_right_of(ctx, r, c, ("实际完成", "预期目标"))
-        return text, cell
-
-    e_text, e_ref = below(exp[0] if exp else None)
-    a_text, a_ref = below(act[0] if act else None)
-    return e_text, a_text, e_ref, a_ref
