@@ -30,6 +30,7 @@ _ACTUAL_RE = re.compile(r"(?:年度|全年|当年)?(?:总体|整体)?(?:绩效)?
 _EXPECTED_RE = re.compile(r"(?:年度|全年|当年)?(?:总体|整体)?(?:绩效)?(?:预期|年初|年初设定|设定)(?:总体|绩效)?目标")
 _BLOCK_RE = re.compile(r"(?:年度|全年|当年)?(?:项目|部门)?(?:总体|整体)?(?:绩效)?目标")
 _REMARK_RE = re.compile(r"\([^()]*\)")
+_LABEL_WORDS = ("目标", "完成", "达成", "实现")  # one of them is in every goal label
 # A bracketed remark that makes the block label the expected goal's: 年度目标（年初）.
 _EXPECTED_REMARKS = ("年初", "预期", "设定")
 
@@ -93,7 +94,10 @@ def _is_label(text: str) -> bool:
 
 def _label_part(ctx: SheetContext, row: int, col: int) -> tuple[Optional[str], str]:
     """The goal-label kind of a cell and the text it carries after its colon (预期目标：text)."""
-    kind = _kind(ctx.norm(row, col))
+    norm = ctx.norm(row, col)
+    if not any(w in norm for w in _LABEL_WORDS):
+        return None, ""  # most cells of a table: no regex for them
+    kind = _kind(norm)
     if kind is not None:
         return kind, ""
     raw = ctx.text(row, col)
