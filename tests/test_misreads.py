@@ -11,6 +11,7 @@ from typing import Any
 import openpyxl
 import pytest
 from builders import make_workbook, seed_spec
+from uno_calc import insert_row_with_libreoffice
 
 from perf_xlsx.judge.evaluate import evaluate_file
 from perf_xlsx.model import WorkbookResult
@@ -322,87 +323,6 @@ def test_first_group_without_declared_weights_takes_the_row(tmp_path: Path) -> N
 
 # --- the same, made by LibreOffice's own Insert Rows ---------------------------------------
 
-_UNO_EDIT = r'''
-import json, subprocess, sys, time, uno
-from com.sun.star.beans import PropertyValue
-
-soffice, profile, pipe, src, dst, sheet_name, row0, edits = sys.argv[1:9]
-
-
-def prop(name, value):
-    p = PropertyValue()
-    p.Name, p.Value = name, value
-    return p
-
-
-proc = subprocess.Popen([soffice, "-env:UserInstallation=" + profile, "--headless", "--invisible",
-                         "--norestore", "--accept=pipe,name=%s;urp;" % pipe])
-try:
-    local = uno.getComponentContext()
-    resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
-    for _ in range(300):
-        try:
-            ctx = resolver.resolve("uno:pipe,name=%s;urp;StarOffice.ComponentContext" % pipe)
-            break
-        except Exception:
-            time.sleep(0.1)
-    desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
-    doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(src), "_blank", 0, (prop("Hidden", True),))
-    sheet = doc.Sheets.getByName(sheet_name)
-    sheet.Rows.insertByIndex(int(row0), 1)
-    for ref, value in json.loads(edits).items():
-        cell = sheet.getCellRangeByName(ref)
-        if isinstance(value, str):
-            cell.setString(value)
-        else:
-            cell.setValue(value)
-    doc.calculateAll()
-    doc.storeToURL(uno.systemPathToFileUrl(dst), (prop("FilterName", "Calc MS Excel 2007 XML"),))
-    doc.close(True)
-    try:
-        desktop.terminate()
-    except Exception:
-        pass
-finally:
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-'''
-
-
-def _insert_row_with_libreoffice(tmp_path: Path, soffice: str, src: Path, sheet: str, row: int,
-                                 edits: dict[str, Any]) -> Path:
-    """Insert a row before sheet row ``row`` with Calc's Insert Rows, type ``edits`` into the
-    sheet as it then is, recalculate and save as .xlsx."""
-    import json
-    import os
-    import shutil
-    import subprocess
-    import tempfile
-    import uuid
-
-    python = next((exe for exe in ("/usr/bin/python3", "/usr/lib/libreoffice/program/python")
-                   if Path(exe).exists()
-                   and subprocess.run([exe, "-c", "import uno"], capture_output=True).returncode == 0), None)
-    if python is None:
-        if os.environ.get("CI"):
-            pytest.fail("LibreOffice's Python (python3-uno) is missing; CI must install it")
-        pytest.skip("LibreOffice's Python (python3-uno) is not installed")
-    script = tmp_path / "insert.py"
-    script.write_text(_UNO_EDIT, encoding="utf-8")
-    profile = Path(tempfile.gettempdir()) / f"perf_xlsx_uno_{os.getpid()}_{uuid.uuid4().hex}"
-    out = tmp_path / f"inserted-{uuid.uuid4().hex[:6]}.xlsx"
-    try:
-        proc = subprocess.run([python, str(script), soffice, profile.as_uri(), f"perf_xlsx_{uuid.uuid4().hex}",
-                               str(src), str(out), sheet, str(row - 1), json.dumps(edits)],
-                              capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    assert proc.returncode == 0 and out.exists(), proc.stderr
-    return out
-
-
 def test_row_inserted_by_calc_on_top_of_a_group(tmp_path: Path, soffice: str) -> None:
     from builders import Layout
 
@@ -421,7 +341,7 @@ def test_row_inserted_by_calc_on_top_of_a_group(tmp_path: Path, soffice: str) ->
     # The new row takes 5 of the group's 30 points from the row now below it.
     edits = {cells["name"]: "带动就业人数", cells["target"]: "≥100人", cells["actual"]: "120人",
              cells["weight"]: 5, cells["score"]: 5, below["weight"]: 10, below["score"]: 10}
-    inserted = _insert_row_with_libreoffice(tmp_path, soffice, path, m.title, row, edits)
+    inserted = insert_row_with_libreoffice(tmp_path, soffice, path, m.title, row, edits)
     ws = openpyxl.load_workbook(inserted)[m.title]
     assert ws[cells["level1"]].value is None and ws[below["level1"]].value.startswith("效益")  # Calc's merge moved
     result = evaluate_file(str(inserted), NATIONAL)
@@ -442,7 +362,7 @@ def test_row_inserted_by_calc_below_the_total_s_range(tmp_path: Path, soffice: s
     new = {k: re.sub(r"\d+", str(row), v) for k, v in m.indicator_cells[-1].items()}
     edits = {new["name"]: "投诉处理及时率", new["target"]: "≥95%", new["actual"]: "98%", new["weight"]: 5,
              new["score"]: 5}
-    inserted = _insert_row_with_libreoffice(tmp_path, soffice, path, m.title, row, edits)
+    inserted = insert_row_with_libreoffice(tmp_path, soffice, path, m.title, row, edits)
     result = evaluate_file(str(inserted), NATIONAL)
     (hit,) = _at(result, "formula.part_outside_range")
     assert hit.cell == new["score"]

@@ -22,6 +22,7 @@ import pytest
 from builders import soffice_path
 from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from openpyxl.worksheet.worksheet import Worksheet
+from uno_calc import insert_row_with_libreoffice
 
 from perf_xlsx.cli.render import render_check
 from perf_xlsx.judge.evaluate import evaluate_file
@@ -625,76 +626,14 @@ def test_filled_template_recalculated_by_libreoffice(tmp_path: Path, soffice: st
 
 # --- a row inserted by LibreOffice itself ---------------------------------------------------
 
-_UNO_INSERT = r'''
-import subprocess, sys, time, uno
-from com.sun.star.beans import PropertyValue
-
-soffice, profile, pipe, src, dst, sheet_name, row0 = sys.argv[1:8]
-
-
-def prop(name, value):
-    p = PropertyValue()
-    p.Name, p.Value = name, value
-    return p
-
-
-proc = subprocess.Popen([soffice, "-env:UserInstallation=" + profile, "--headless", "--invisible",
-                         "--norestore", "--accept=pipe,name=%s;urp;" % pipe])
-try:
-    local = uno.getComponentContext()
-    resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
-    for _ in range(300):
-        try:
-            ctx = resolver.resolve("uno:pipe,name=%s;urp;StarOffice.ComponentContext" % pipe)
-            break
-        except Exception:
-            time.sleep(0.1)
-    desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
-    doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(src), "_blank", 0, (prop("Hidden", True),))
-    doc.Sheets.getByName(sheet_name).Rows.insertByIndex(int(row0), 1)
-    doc.calculateAll()
-    doc.storeToURL(uno.systemPathToFileUrl(dst), (prop("FilterName", "Calc MS Excel 2007 XML"),))
-    doc.close(True)
-    try:
-        desktop.terminate()
-    except Exception:
-        pass
-finally:
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-'''
-
-
-def _uno_python() -> Optional[str]:
-    for exe in ("/usr/bin/python3", "/usr/lib/libreoffice/program/python"):
-        if Path(exe).exists() and subprocess.run([exe, "-c", "import uno"], capture_output=True).returncode == 0:
-            return exe
-    return None
-
-
 def test_row_inserted_by_libreoffice_is_counted(tmp_path: Path, soffice: str) -> None:
     """Insert a row inside 数量指标 with LibreOffice's own Insert Rows: the merges and the 总分 SUM
     ranges must grow to include it (the reason the totals sit below the block)."""
-    python = _uno_python()
-    if python is None:
-        pytest.skip("LibreOffice's Python (python3-uno) is not installed")
     blank = _write(tmp_path)
     wb = openpyxl.load_workbook(blank)
     (ws,) = _project_sheets(wb)
     second = _groups(ws)["数量指标"][1]
-    script = tmp_path / "insert.py"
-    script.write_text(_UNO_INSERT, encoding="utf-8")
-    profile = Path(tempfile.gettempdir()) / f"perf_xlsx_uno_{os.getpid()}_{uuid.uuid4().hex}"
-    inserted = tmp_path / "inserted.xlsx"
-    try:
-        proc = subprocess.run([python, str(script), soffice, profile.as_uri(), f"perf_xlsx_{uuid.uuid4().hex}",
-                               str(blank), str(inserted), ws.title, str(second - 1)],
-                              capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    assert proc.returncode == 0 and inserted.exists(), proc.stderr
+    inserted = insert_row_with_libreoffice(tmp_path, soffice, blank, ws.title, second)
     ws2 = openpyxl.load_workbook(inserted)[ws.title]
     assert len(_groups(ws2)["数量指标"]) == len(_groups(ws)["数量指标"]) + 1
 
