@@ -91,7 +91,10 @@ def render_batch(report: BatchReport, profile: Profile) -> str:
         f"问题：错误 {errors}，警告 {warnings}",
     ]
     if report.reused:
-        lines.append(f"增量：沿用上次的结果 {report.reused} 个，本次评分 {len(report.fresh)} 个（--full 可全部重新评分）")
+        fresh = set(report.fresh)
+        # Files opened in this run but skipped (the tool's own untouched outputs) were not scored.
+        scored_now = sum(1 for o in report.outcomes if o.path in fresh and o.status != "skipped")
+        lines.append(f"增量：沿用上次的结果 {report.reused} 个，本次评分 {scored_now} 个（--full 可全部重新评分）")
     if report.withdrawn:
         lines.append(f"已撤回：{len(report.withdrawn)} 个文件已从收件文件夹删除，其评分结果已移到 已撤回/："
                      + "、".join(report.withdrawn[:5]) + ("……" if len(report.withdrawn) > 5 else ""))
