@@ -126,7 +126,7 @@ def test_projects_frame_rows_are_the_json_projects(results: list[dict[str, Any]]
     assert (first["project"], first["year"], first["budget"], first["rate"], first["grade"]) == (
         "招商节会", 2021, 200.0, 0.9825, "优")
     ungraded = df[df["grade"].isna()]
-    assert list(ungraded["file"]) == ["04-中江水标尺2022.xlsx", "07-衡山储备粮2020.xlsx", "13-部门整体-评分表.xlsx",
+    assert list(ungraded["file"]) == ["04-中江水标尺2022.xlsx", "06-昌宁生猪养殖2022.xlsx", "07-衡山储备粮2020.xlsx", "13-部门整体-评分表.xlsx",
                                       "14-转移支付-中央与地方资金.xlsx", "16-资金来源表-结余.xlsx"]
     assert ungraded["total"].isna().all() and ungraded["ungraded"].notna().all()
     assert list(df["kind"].astype(str)) == ["project"] * 14 + ["department"] * 3 + ["transfer"] * 3

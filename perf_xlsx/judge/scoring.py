@@ -127,10 +127,10 @@ def score_project(project: Project, profile: Profile) -> ProjectScore:
     else:
         rows = tuple(score_indicator(ind, profile, year=project.year) for ind in project.indicators)
     scorable = any(r.applicable and (r.score is not None or r.score_entered is not None) for r in rows)
-    # With no 分值 anywhere (no row weight, no "（N分）" on a 一级 label) nothing says what a
-    # point is out of: entered scores summed would be a total the rules never gave
-    # (weights.missing says so); there is no 总分 and no 等级.
-    weighted = any(r.weight is not None for r in rows if r.applicable) or any(g.declared_weight for g in project.groups)
+    # With no row's 分值 nothing says what each row's point is out of, so no row's score can be
+    # verified: entered scores summed would be a total the rules never gave (weights.missing says
+    # so); there is no 总分 and no 等级. A "（N分）" on a 一级 label alone does not change that.
+    weighted = any(r.weight is not None for r in rows if r.applicable)
     total_entered = cell_points(project.total_score)
     weight = sum(r.weight or 0.0 for r in rows if r.applicable)
     if not funds.excluded:
