@@ -451,6 +451,30 @@ def test_feedback_letter_lists_every_error_and_warning_by_sheet_and_row() -> Non
     assert "求和公式" in total[5]
 
 
+def test_feedback_without_problems_does_not_ask_for_a_resubmission(tmp_path: Path) -> None:
+    clean = tmp_path / "无问题.xlsx"
+    write_workbook(str(clean), example_data(), NATIONAL)
+    result = _result(clean)
+    assert not [f for f in result["findings"] if f["severity"] in ("error", "warning")]
+    text = "\n".join(p.text for p in _doc(draft_feedback([("无问题.xlsx", result, str(clean))])).paragraphs)
+    assert "未发现需要修改的问题。" in text and "无需重新报送" in text
+    assert "请对照上述问题修改" not in text and "【待填写：整改期限】" not in text
+    # One file with problems among the unit's files: the letter asks for the corrections.
+    path = SAMPLES / "10-项目清单合计不符.xlsx"
+    both = draft_feedback([("无问题.xlsx", result, str(clean)), ("10.xlsx", _result(path), str(path))])
+    text = "\n".join(p.text for p in _doc(both).paragraphs)
+    assert "请对照上述问题修改自评表" in text and "无需重新报送" not in text
+
+
+def test_report_command_feedback_names_the_workbook_not_its_path(tmp_path: Path) -> None:
+    out = tmp_path / "反馈.docx"
+    got = CliRunner().invoke(cli, ["report", str(SAMPLES / "10-项目清单合计不符.xlsx"), "--feedback", "-o", str(out)])
+    assert got.exit_code == 1 and out.is_file(), got.output  # 1: the workbook has errors, as `check`
+    text = "\n".join(p.text for p in _doc(out.read_bytes()).paragraphs)
+    assert "（一）10-项目清单合计不符.xlsx" in text
+    assert str(SAMPLES) not in text and "sample_workbooks" not in text
+
+
 def test_feedback_for_a_file_that_cannot_be_read(tmp_path: Path) -> None:
     bad = tmp_path / "坏文件.xlsx"
     bad.write_text("单位,预算\n", encoding="utf-8")

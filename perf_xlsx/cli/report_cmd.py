@@ -6,6 +6,7 @@ python-docx) is imported when the command runs, so other commands never load it.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -84,7 +85,10 @@ def report(file: str, output: Optional[str], pdf: bool, feedback: bool, template
     data = result_to_dict(result)
     try:
         if feedback:
-            blob = draft_feedback([(file, data, file)], template=template, phrases=table, profile=profile)
+            # The letter goes to the unit: it names the workbook as the unit knows it, not where it
+            # lies on the bureau's disk.
+            blob = draft_feedback([(os.path.basename(file), data, file)], template=template, phrases=table,
+                                  profile=profile)
         else:
             if result.status != "scored":
                 click.echo(f"错误：{file}：{(result.error or {}).get('message', '')}，无法生成报告", err=True)

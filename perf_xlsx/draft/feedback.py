@@ -115,6 +115,7 @@ def build_feedback(unit: str, items: list[FeedbackItem], phrases: Phrases, rules
     doc.add(para(PLAIN, f"{unit}："))
     rules = f"（评分规则：{rules_title}）" if rules_title else ""
     doc.add(para(BODY, f"你单位报送的绩效自评表经核对{rules}，情况如下："))
+    to_fix = False  # any file to correct (or resend): the closing line asks for a resubmission
     for n, item in enumerate(items):
         number = _CHINESE_NUMBERS[n] if n < len(_CHINESE_NUMBERS) else str(n + 1)
         doc.add(para(H2, f"（{number}）{item.rel}"))
@@ -122,6 +123,7 @@ def build_feedback(unit: str, items: list[FeedbackItem], phrases: Phrases, rules
         if result.get("status") != "scored":
             message = (result.get("error") or {}).get("message", "")
             doc.add(para(BODY, f"该文件未能评分：{message.rstrip('。')}。请修改后重新报送。"))
+            to_fix = True
             continue
         for line in _project_lines(result):
             doc.add(para(BODY, line))
@@ -131,6 +133,7 @@ def build_feedback(unit: str, items: list[FeedbackItem], phrases: Phrases, rules
         if not rows:
             doc.add(para(BODY, "未发现需要修改的问题。"))
             continue
+        to_fix = True
         found = "、".join(x for x in (f"错误{errors}处" if errors else "", f"警告{warnings}处" if warnings else "") if x)
         if errors and warnings:
             ask = "请逐项修改（警告项请核实，确无问题的可不修改）"
@@ -141,7 +144,10 @@ def build_feedback(unit: str, items: list[FeedbackItem], phrases: Phrases, rules
         doc.add(para(BODY, f"发现{found}，{ask}："))
         doc.add(Table(header=("序号", "工作表!单元格", "问题", "应为", "实为", "修改意见"), rows=tuple(rows),
                       widths=(10, 26, 46, 18, 18, 38), centered=frozenset({0, 3, 4})))
-    doc.add(para(BODY, "请对照上述问题修改自评表，于", fill("整改期限"), "前重新报送。"))
+    if to_fix:
+        doc.add(para(BODY, "请对照上述问题修改自评表，于", fill("整改期限"), "前重新报送。"))
+    else:
+        doc.add(para(BODY, "经核对，上述自评表未发现需要修改的问题，无需重新报送。"))
     doc.add(para(BODY, "联系人及电话：", fill("联系人及电话")))
     doc.add(para(PLAIN, ""))
     doc.add(para(SIGN, fill("财政局（科室）名称")))
