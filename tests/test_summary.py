@@ -325,6 +325,11 @@ def test_the_chart_has_bars_and_the_findings_their_chinese_names(sample_summary:
     wb = openpyxl.load_workbook(sample_summary)
     counted = list(wb["问题统计"].iter_rows(min_row=3, values_only=True))
     assert counted and all(r[1] == CODES[r[0]].title for r in counted)
+    # Apart from the code itself, what a bureau reads is Chinese: no developer text (rule numbers,
+    # JSON keys, English severities) from the codes' documentation.
+    for r in counted:
+        shown = " ".join(str(v) for v in r[1:] if isinstance(v, str))
+        assert not re.search(r"`|§|JSON|\b(error|warning|info)\b|\([FWI]\d", shown), r
     problems = list(wb["问题清单"].iter_rows(min_row=3, values_only=True))
     assert problems and all(r[5] in {c.title for c in CODES.values()} for r in problems)
     assert not any(re.fullmatch(r"[a-z]+\.[a-z_]+", str(r[5])) for r in problems)

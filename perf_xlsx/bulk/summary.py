@@ -58,7 +58,7 @@ NUM_TOLERANCE = 0.005  # half a cent of a score: 差异 below it is none
 # next column), so links show a short word and the long text stands in a plain cell beside.
 RANK_COLUMNS = [("名次", 5), ("年度", 6), ("单位", 14), ("项目", 22), ("类型", 8), ("全年预算数\n（万元）", 11),
                 ("全年执行数\n（万元）", 11), ("执行率", 8), ("资金\n得分", 6), ("指标\n得分", 6), ("总分\n（核定）", 9),
-                ("总分\n（自评）", 9), ("差异", 7), ("等级", 6), ("错误", 5), ("警告", 5), ("文件", 18),
+                ("总分\n（自评）", 9), ("自评−核定", 10), ("等级", 6), ("错误", 5), ("警告", 5), ("文件", 18),
                 ("评分\n结果", 6), ("未评级原因", 16)]
 C_RANK, C_YEAR, C_UNIT, C_NAME, C_KIND, C_BUDGET, C_EXEC, C_RATE, C_FUNDS, C_IND, C_SCORE, C_ENTERED, C_DIFF, \
     C_GRADE, C_ERR, C_WARN, C_FILE, C_LINK, C_REASON = range(len(RANK_COLUMNS))
@@ -72,7 +72,9 @@ RANK_WRAPPED = tuple((c, RANK_COLUMNS[c][1]) for c in (C_UNIT, C_NAME, C_FILE, C
 FINDING_WRAPPED = tuple((c, FINDING_COLUMNS[c][1]) for c in (F_FILE, F_UNIT, F_SHEET, F_TITLE, F_MSG, F_EXPECTED,
                                                                F_FOUND))
 PLACE_WIDTH = FINDING_COLUMNS[F_PLACE][1]
-CODE_COLUMNS = [("问题代码", 28), ("问题", 20), ("级别", 6), ("次数", 8), ("涉及\n文件数", 8), ("说明", 60)]
+# No 说明 column: the codes' explanations (codes.py) are written for docs/finding-codes.md and
+# cite rule numbers and JSON keys; each finding's own Chinese message is on 问题清单.
+CODE_COLUMNS = [("问题代码", 28), ("问题", 30), ("级别", 6), ("次数", 8), ("涉及\n文件数", 8)]
 RED_COLUMNS = [("文件", 26), ("单位", 16), ("项目", 28), ("执行率", 10), ("指标\n得分率", 10), ("总分\n（核定）", 10)]
 
 _A1 = re.compile(r"\$?[A-Z]{1,3}\$?[0-9]{1,7}(?::\$?[A-Z]{1,3}\$?[0-9]{1,7})?")
@@ -677,9 +679,8 @@ def _codes(wb: Workbook, f: _Formats, b: _Batch) -> None:
     for code, sev, n, files in _code_counts(b):
         row += 1
         known = CODES.get(code)
-        title, when = (known.title, known.when) if known else (code, "")
-        when = text(when.replace("`", ""))
-        k = max(lines(title, 20), lines(when, 60), lines(code, 28))
+        title = known.title if known else code
+        k = max(lines(title, 30), lines(code, 28))
         if k > 1:
             ws.set_row(row, height(k))
         ws.write_string(row, 0, code, f.wrap)
@@ -687,7 +688,6 @@ def _codes(wb: Workbook, f: _Formats, b: _Batch) -> None:
         ws.write_string(row, 2, SEVERITY_LABEL.get(sev, sev), f.center)
         ws.write_number(row, 3, n, f.int_)
         ws.write_number(row, 4, files, f.int_)
-        ws.write_string(row, 5, when, f.wrap)
     if row > 1:
         ws.autofilter(1, 0, row, len(CODE_COLUMNS) - 1)
     else:

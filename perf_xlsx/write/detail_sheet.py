@@ -48,7 +48,7 @@ class Line(NamedTuple):
     weight: Annotated[Optional[float], Column("分值", 7, "num", number=True)]
     entered: Annotated[Optional[float], Column("自评得分", 8, "num", number=True)]  # the unit's score
     counted: Annotated[Optional[float], Column("核定得分", 8, "num", number=True)]  # the tool's
-    diff: Annotated[Optional[float], Column("差异", 7, "num", number=True)]
+    diff: Annotated[Optional[float], Column("自评−核定", 10, "num", number=True)]
     how: Annotated[str, Column("计分说明", 36, "text", wraps=True)]
     # The cell the row is about: drawn as a link (look.link) where its sheet is in the copy.
     ref: Annotated[Optional[str], Column("位置", 8, "center", wraps=True)]
@@ -143,6 +143,7 @@ def _lines(b: Build, dropped_sheets: frozenset[int]) -> Iterator[Line]:
 
 
 def _diff(computed: Optional[float], entered: Optional[float]) -> Optional[float]:
+    """自评 − 核定, as 汇总.xlsx's 排名 has it: positive where the unit scored itself higher."""
     if computed is None or entered is None:
         return None
-    return round2(computed - entered)
+    return round2(entered - computed)

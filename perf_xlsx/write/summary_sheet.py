@@ -27,9 +27,9 @@ from perf_xlsx.write.context import (
 )
 from perf_xlsx.write.look import Look
 
-WIDTHS = (6, 14, 26, 12, 12, 10, 10, 10, 13, 13, 9, 8, 7, 7)
+WIDTHS = (6, 14, 26, 12, 12, 10, 10, 10, 13, 13, 10, 8, 7, 7)
 PROJECT_HEADS = ("序号", "工作表", "项目名称", "全年预算数", "全年执行数", "执行率", "资金得分",
-                 "指标得分", "总分（核定）", "总分（自评）", "差异", "等级", "错误", "警告")
+                 "指标得分", "总分（核定）", "总分（自评）", "自评−核定", "等级", "错误", "警告")
 TITLE_ROWS = "$1:$1"
 FOOTER = "&C第 &P 页，共 &N 页"
 TAB_COLOR = "FF2F75B5"
@@ -83,7 +83,7 @@ def build_summary(b: Build, look: Look, name: str, dropped_sheets: frozenset[int
         # No indicator total where rows are left to a person: it would pass for a verified one.
         ind_score = round2(sum(r.counted for r in ps.indicators)) \
             if ps.indicators and ps.raw is not None else None
-        diff = round2(ps.score - ps.score_entered) if ps.score is not None and ps.score_entered is not None else None
+        diff = round2(ps.score_entered - ps.score) if ps.score is not None and ps.score_entered is not None else None
         in_sheet = [x for x in res.findings if x.sheet == p.sheet]
         sb.put_row(row, [
             number(n, st.int_), text_tail(p.sheet, st.link), text_tail(p.name or "（未写明）", st.text),
