@@ -162,6 +162,29 @@ def check_replaceable(path: str) -> None:
         os.close(fd)
 
 
+
+#: What the operating system says, in Chinese, for the errors a finance office meets: the
+#: system's own text is English on Linux and in the console code page on Windows.
+_OS_REASONS = {
+    errno.EEXIST: "已有同名的文件或文件夹",
+    errno.ENOENT: "找不到该文件或文件夹",
+    errno.ENOTDIR: "路径中有一段是文件而不是文件夹",
+    errno.EISDIR: "这是一个文件夹，不是文件",
+    errno.EACCES: "没有权限（文件可能被占用或只读）",
+    errno.EPERM: "没有权限（文件可能被占用或只读）",
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EROFS: "磁盘为只读",
+    errno.ENAMETOOLONG: "路径或文件名太长",
+    errno.EBUSY: "文件被占用",
+    errno.EINVAL: "文件名或路径无效",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """The reason of an OSError in Chinese (the system's text when the error is a rare one)."""
+    known = _OS_REASONS.get(exc.errno) if exc.errno is not None else None
+    return known or str(exc.strerror or exc)
+
 def os_error_message(path: str, exc: OSError) -> str:
     """What went wrong writing ``path``, in Chinese, with what to do about it."""
     if isinstance(exc, OutputBusy):
@@ -176,4 +199,4 @@ def os_error_message(path: str, exc: OSError) -> str:
         if os.path.exists(path):
             return f"无法写入 {name}：文件被占用或没有写入权限（可能正在 Excel 或 WPS 中打开），请关闭该文件后重试"
         return f"无法写入 {name}：输出文件夹 {folder} 没有写入权限（只读），请修改权限或用 -o 换一个输出文件夹"
-    return f"无法写入 {name}：{exc.strerror or exc}"
+    return f"无法写入 {name}：{os_reason(exc)}"

@@ -304,3 +304,32 @@ def test_only_the_cli_imports_click() -> None:
             if any(n == "click" or n.startswith("click.") for n in names):
                 importers.append(path.relative_to(package).as_posix())
     assert importers and all(p.startswith("cli/") for p in importers), importers
+
+
+def test_os_and_toml_errors_are_explained_in_chinese(tmp_path: Path, seed_wb: Path) -> None:
+    """The operating system's and the TOML parser's own words are English: what the user reads
+    names the problem in Chinese (and where, for a rules file)."""
+    bad = tmp_path / "规则.toml"
+    bad.write_text("[funds\nweight = 10\n", encoding="utf-8")
+    got = CliRunner().invoke(cli, ["check", str(seed_wb), "--rules", str(bad)])
+    assert got.exit_code == 2
+    assert "不是有效的 TOML：第 1 行第 7 列附近格式有误" in got.output
+    assert "Expected" not in got.output and "line" not in got.output
+    inbox = tmp_path / "收件"
+    inbox.mkdir()
+    (inbox / "a.xlsx").write_bytes(seed_wb.read_bytes())
+    taken = tmp_path / "notes.txt"
+    taken.write_text("hi", encoding="utf-8")
+    got = CliRunner().invoke(cli, ["batch", str(inbox), "-o", str(taken)])
+    assert got.exit_code == 2
+    assert "无法创建输出文件夹" in got.output and "已有同名的文件或文件夹" in got.output
+    assert "File exists" not in got.output
+
+
+def test_os_reason_falls_back_to_the_system_text_for_rare_errors() -> None:
+    import errno
+
+    from perf_xlsx.fileutil import os_reason
+
+    assert os_reason(FileExistsError(errno.EEXIST, "File exists")) == "已有同名的文件或文件夹"
+    assert os_reason(OSError(errno.ELOOP, "Too many levels of symbolic links")) == "Too many levels of symbolic links"

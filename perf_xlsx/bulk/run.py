@@ -33,6 +33,7 @@ from perf_xlsx.fileutil import (
     atomic_write,
     check_replaceable,
     os_error_message,
+    os_reason,
     sweep_stale_temps,
 )
 from perf_xlsx.judge.evaluate import sha256_file
@@ -196,7 +197,7 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise BatchError(f"无法创建输出文件夹 {out}：{exc.strerror or exc}；请用 -o 指定一个可写的文件夹") from None
+        raise BatchError(f"无法创建输出文件夹 {out}：{os_reason(exc)}；请用 -o 指定一个可写的文件夹") from None
     profile = load_profile(rules)
     wanted = None
     if roster:

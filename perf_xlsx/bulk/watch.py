@@ -24,7 +24,7 @@ from perf_xlsx.bulk.report import BatchError, BatchReport
 from perf_xlsx.bulk.roster import roster_line
 from perf_xlsx.bulk.run import DEFAULT_OUTDIR, SUMMARY_NAME, run_batch
 from perf_xlsx.bulk.scan import skip_reason
-from perf_xlsx.fileutil import TEMP_PREFIX
+from perf_xlsx.fileutil import TEMP_PREFIX, os_reason
 
 SETTLE = 0.5  # seconds a file's size and mtime must stay still before it is read
 # A workbook that is a zip is complete when its end record is there (a copy writes it last), so
@@ -132,7 +132,7 @@ class Watcher:
                 self.observer = observer
                 return
             except OSError as exc:  # inotify limits, unsupported file systems
-                self.echo(f"{_now()}  文件夹变化通知不可用（{exc.strerror or exc}），改为每 {self.interval:g} 秒轮询")
+                self.echo(f"{_now()}  文件夹变化通知不可用（{os_reason(exc)}），改为每 {self.interval:g} 秒轮询")
         observer = PollingObserver(timeout=self.interval)
         observer.schedule(self._handler(), str(self.folder), recursive=True)
         observer.start()

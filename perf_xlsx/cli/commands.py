@@ -11,6 +11,7 @@ import click
 
 from perf_xlsx.cli.chinese import ChineseGroup, Integer
 from perf_xlsx.cli.render import BatchProgress, render_batch, render_check
+from perf_xlsx.fileutil import os_reason
 from perf_xlsx.judge.evaluate import evaluate_file, exit_code
 from perf_xlsx.model import WorkbookResult
 from perf_xlsx.read.source import opened
@@ -91,7 +92,7 @@ def template(output: Optional[str], year: Optional[int], projects: int, example:
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     except OSError as exc:
-        click.echo(f"错误：无法写入 {path}：{exc.strerror or exc}", err=True)
+        click.echo(f"错误：无法写入 {path}：{os_reason(exc)}", err=True)
         sys.exit(2)
     click.echo(f"已写出：{path}（规则：{profile.name}）")
 
@@ -216,7 +217,7 @@ def rules(profile_name: str, output: Optional[str], force: bool, list_only: bool
         try:
             atomic_write_bytes(output, text.encode("utf-8"))
         except OSError as exc:
-            click.echo(f"错误：无法写入 {output}：{exc.strerror or exc}", err=True)
+            click.echo(f"错误：无法写入 {output}：{os_reason(exc)}", err=True)
             sys.exit(2)
         click.echo(f"已写出：{output}")
     else:

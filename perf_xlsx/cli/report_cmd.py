@@ -74,7 +74,7 @@ def report(file: str, output: Optional[str], pdf: bool, feedback: bool, template
     from perf_xlsx.draft import DraftError, draft_feedback, draft_report, to_pdf
     from perf_xlsx.draft.phrases import PhrasesError, load_phrases
     from perf_xlsx.draft.render import TemplateError
-    from perf_xlsx.fileutil import atomic_write_bytes
+    from perf_xlsx.fileutil import atomic_write_bytes, os_reason
 
     try:
         table = load_phrases(phrases)
@@ -103,7 +103,7 @@ def report(file: str, output: Optional[str], pdf: bool, feedback: bool, template
         Path(target).parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(target, blob)
     except OSError as exc:
-        click.echo(f"错误：无法写入 {target}：{exc.strerror or exc}", err=True)
+        click.echo(f"错误：无法写入 {target}：{os_reason(exc)}", err=True)
         sys.exit(2)
     click.echo(f"已写出：{target}")
     if pdf:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Optional
 
+from perf_xlsx.fileutil import os_reason
 from perf_xlsx.model import Project, WorkbookModel
 from perf_xlsx.read.errors import GridError
 from perf_xlsx.read.grid import Grid, read_grid
@@ -154,7 +155,7 @@ def load_book(path: str, result: dict[str, Any]) -> Book:
         with open(path, "rb") as fh:
             digest = hashlib.sha256(fh.read()).hexdigest()
     except OSError as exc:
-        raise DraftError(f"无法读取文件：{exc.strerror or exc}") from None
+        raise DraftError(f"无法读取文件：{os_reason(exc)}") from None
     if result.get("sha256") and result["sha256"] != digest:
         raise DraftError("工作簿在评分之后被改动过（sha256 与评分结果不符），请重新评分后再生成")
     grid = _grid(path)

@@ -22,7 +22,7 @@ from perf_xlsx.draft.feedback import FeedbackItem, build_feedback
 from perf_xlsx.draft.phrases import Phrases, PhrasesError, load_phrases
 from perf_xlsx.draft.render import TemplateError, TemplateSource, render
 from perf_xlsx.draft.report import build_report, unit_name
-from perf_xlsx.fileutil import atomic_write_bytes
+from perf_xlsx.fileutil import atomic_write_bytes, os_reason
 from perf_xlsx.rules import Profile
 
 __all__ = ["DRAFT_FAILED", "DraftRun", "FEEDBACK_DIR", "REPORT_SUFFIX", "draft_feedback", "draft_report",
@@ -47,7 +47,7 @@ def _template_bytes(template: TemplateSource) -> TemplateSource:
     try:
         data = Path(template).read_bytes()
     except OSError as exc:
-        raise TemplateError(f"无法读取模板 {template}：{exc.strerror or exc}") from None
+        raise TemplateError(f"无法读取模板 {template}：{os_reason(exc)}") from None
     # The template must open before any file is drafted: a bad one is the caller's mistake.
     render(Doc(title=""), when=FALLBACK_TIME, template=data)
     return data
@@ -122,7 +122,7 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, (DraftError, TemplateError, PhrasesError)):
         return str(exc)
     if isinstance(exc, OSError):
-        return f"无法写出：{exc.strerror or exc}"
+        return f"无法写出：{os_reason(exc)}"
     return f"生成时出现内部错误（{type(exc).__name__}），请将文件反馈给开发者"
 
 
@@ -227,7 +227,7 @@ def to_pdf(docx_path: str, pdf_path: Optional[str] = None, *, timeout: float = 1
         except subprocess.TimeoutExpired:
             raise DraftError(f"LibreOffice 转换 PDF 超时（{int(timeout)} 秒）") from None
         except OSError as exc:
-            raise DraftError(f"无法运行 LibreOffice：{exc.strerror or exc}") from None
+            raise DraftError(f"无法运行 LibreOffice：{os_reason(exc)}") from None
         produced = work / (Path(docx_path).stem + ".pdf")
         if not produced.exists():
             raise DraftError(f"LibreOffice 未能转换为 PDF：{(proc.stderr or proc.stdout).strip()[:200]}")

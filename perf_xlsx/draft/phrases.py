@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
+from perf_xlsx.fileutil import os_reason
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python < 3.11
@@ -50,7 +52,7 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_bytes().decode("utf-8-sig"))
     except OSError as exc:
-        raise PhrasesError(f"无法读取措辞文件 {path}：{exc.strerror or exc}") from None
+        raise PhrasesError(f"无法读取措辞文件 {path}：{os_reason(exc)}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise PhrasesError(f"措辞文件 {path} 格式有误：{exc}") from None
 

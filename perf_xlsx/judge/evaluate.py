@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any, Optional
 
 from perf_xlsx.a1 import parse_ref
+from perf_xlsx.fileutil import os_reason
 from perf_xlsx.judge.checks import check_project, check_unit
 from perf_xlsx.judge.scoring import score_project
 from perf_xlsx.model import Finding, ProjectScore, Severity, WorkbookModel, WorkbookResult
@@ -72,7 +73,7 @@ def evaluate_file(path: str, profile: Profile, display_name: Optional[str] = Non
     try:
         result.sha256 = source.sha256 if source is not None and book is not None else sha256_file(path)
     except OSError as exc:
-        return _failed(result, "read.io", f"无法读取文件：{exc.strerror or exc}")
+        return _failed(result, "read.io", f"无法读取文件：{os_reason(exc)}")
     kind = sniff(path)
     if isinstance(kind, GridError):
         return _failed(result, kind.code, kind.message)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Union
 
+from perf_xlsx.fileutil import os_reason
 from perf_xlsx.read.errors import GridError
 
 
@@ -13,7 +14,7 @@ def sniff(path: str) -> Union[str, GridError]:
         with open(path, "rb") as fh:
             head = fh.read(512)
     except OSError as exc:
-        return GridError("read.io", f"无法读取文件：{exc.strerror or exc}")
+        return GridError("read.io", f"无法读取文件：{os_reason(exc)}")
     if not head:
         return GridError("read.empty", "文件为空（0 字节），请重新保存后提交")
     if head.startswith(b"PK\x03\x04"):

@@ -7,10 +7,12 @@ silently ignored.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from perf_xlsx.fileutil import os_reason
 from perf_xlsx.rules.profile import (
     BareNumber,
     Deduction,
@@ -219,13 +221,17 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise RulesError(f"无法读取规则文件 {path}：{exc.strerror or exc}") from None
+        raise RulesError(f"无法读取规则文件 {path}：{os_reason(exc)}") from None
     try:
         return tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise RulesError(f"规则文件 {path} 不是 UTF-8 编码，请另存为 UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
-        raise RulesError(f"规则文件 {path} 不是有效的 TOML：{exc}") from None
+        # The parser's own words are English; where it says the line, that is what helps.
+        at = re.search(r"line (\d+), column (\d+)", str(exc))
+        where = f"第 {at.group(1)} 行第 {at.group(2)} 列附近格式有误" if at else "格式有误"
+        raise RulesError(f"规则文件 {path} 不是有效的 TOML：{where}（请对照 perf-xlsx rules 导出的文件检查"
+                         "方括号、引号和等号）") from None
 
 
 def _validate(doc: dict[str, Any], where: str) -> None:

@@ -26,7 +26,7 @@ import os
 import zipfile
 from typing import Callable, Optional, Union
 
-from perf_xlsx.fileutil import atomic_write
+from perf_xlsx.fileutil import atomic_write, os_reason
 from perf_xlsx.model import WorkbookResult
 from perf_xlsx.ooxml.errors import PartError
 from perf_xlsx.ooxml.names import CT_STYLES, REL_CUSTOM_PROPS
@@ -130,7 +130,7 @@ def render_scored(input_path: str, result: WorkbookResult, profile: Profile) -> 
         if pkg is None:
             pkg = Package.read(input_path)
     except OSError as exc:
-        raise WriteError(f"无法读取 {input_path}：{exc.strerror or exc}") from exc
+        raise WriteError(f"无法读取 {input_path}：{os_reason(exc)}") from exc
     except zipfile.BadZipFile as exc:
         raise WriteError(f"无法读取 {input_path}：文件已损坏或不是 .xlsx 工作簿") from exc
     except PartError as exc:
@@ -191,7 +191,7 @@ def _os_message(path: str, exc: OSError) -> str:
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS, errno.EBUSY, errno.ETXTBSY) or \
             isinstance(exc, PermissionError):
         return f"无法写入 {path}：文件被占用（可能正在 Excel/WPS 中打开）或没有写权限"
-    return f"无法写入 {path}：{exc.strerror or exc}"
+    return f"无法写入 {path}：{os_reason(exc)}"
 
 
 # --- the build -------------------------------------------------------------------------
