@@ -1303,3 +1303,21 @@ def test_sheet_editor_fast_paths_match_the_plain_forms() -> None:
         assert xp.attrs_of(f'<c a="{value}" b=\'x\' a2="">') == {
             m.group(1): (m.group(2) if m.group(2) is not None else m.group(3) or "")
             for m in re.finditer(r'([\w:.-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')', f'<c a="{value}" b=\'x\' a2="">')}
+
+
+def test_detail_sheet_shows_parsed_values_unrounded(tmp_path: Path) -> None:
+    """评分明细's 指标值 / 实际值 are the parsed numbers: a cost target of 75元 under a 万元 table is
+    0.0075 万元, shown as such (General), not rounded to 0.01 by a two-decimal format beside
+    the typed 75元."""
+    src = Path(__file__).resolve().parent.parent / "sample_workbooks" / "03-稷山医保配套2020.xlsx"
+    result = evaluate_file(str(src), PROFILE)
+    out = tmp_path / "copy.xlsx"
+    write_scored(str(src), result, str(out), PROFILE)
+    ws = openpyxl.load_workbook(out)["评分明细"]
+    heads = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[heads.index("三级指标")].value
+               and "配套资金每人每年" in str(r[heads.index("三级指标")].value))
+    typed, parsed = row[heads.index("年度指标值")], row[heads.index("指标值")]
+    assert typed.value == "75元"
+    assert parsed.value == pytest.approx(0.0075) and parsed.number_format == "General"
+    assert row[heads.index("分值")].number_format == "0.00"  # scores keep two decimals

@@ -40,8 +40,8 @@ class Line(NamedTuple):
     # As the cell shows it: a percentage cell's stored 0.85 as 85% (results.shown_text).
     target_text: Annotated[str, Column("年度指标值", 12, "text", wraps=True)]
     actual_text: Annotated[str, Column("实际完成值", 12, "text", wraps=True)]
-    target: Annotated[Optional[float], Column("指标值", 10, "num", number=True)]  # as parsed
-    actual: Annotated[Optional[float], Column("实际值", 10, "num", number=True)]
+    target: Annotated[Optional[float], Column("指标值", 10, "general", number=True)]  # as parsed
+    actual: Annotated[Optional[float], Column("实际值", 10, "general", number=True)]
     unit: Annotated[str, Column("单位", 7, "center", wraps=True)]
     kind: Annotated[str, Column("类型", 7, "center", wraps=True)]
     ratio: Annotated[Optional[float], Column("完成比例", 9, "pct", number=True)]

@@ -35,6 +35,7 @@ class Look(NamedTuple):
     center: int
     header: int
     num: int
+    general: int  # numbers as they are (0.0075, not 0.01): parsed 年度指标值 / 实际完成值
     pct: int
     int_: int
     title: int
@@ -106,6 +107,7 @@ def define_look(s: Styles) -> Look:
         text=xf(f_normal), text_nowrap=xf(f_normal, wrap=False), center=xf(f_normal, h="center"),
         header=xf(f_bold, fill_grey, h="center"),
         num=xf(f_normal, numfmt=NUMFMT_2DP, h="right", wrap=False),
+        general=xf(f_normal, h="right", wrap=False),
         pct=xf(f_normal, numfmt=NUMFMT_PCT, h="right", wrap=False),
         int_=xf(f_normal, numfmt=NUMFMT_INT, h="right", wrap=False),
         title=xf(f_title, brd=no_border, h="center", wrap=False),
