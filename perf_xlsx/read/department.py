@@ -13,8 +13,7 @@ from perf_xlsx.read.labels import (
     PROJECT_LABELS,
     SheetContext,
     after_colon,
-    find_prefixed,
-    value_right_of,
+    first_labelled_value,
 )
 
 # A department table's title: 部门整体…自评表 / 评价表 / 评分表 in one cell. Goal text, a project
@@ -72,11 +71,7 @@ def department_name(ctx: SheetContext, rows: range) -> tuple[str, str]:
     """The unit a 部门整体 table is about (部门（单位）名称 / 单位名称) and its cell; ("", "") when the
     table does not say."""
     stops = ("单位负责人", "联系电话", "主管部门", "实施单位", "填报") + DEPARTMENT_NAME_LABELS
-    for r, c in find_prefixed(ctx, DEPARTMENT_NAME_LABELS, rows, 14):
-        value, cell = value_right_of(ctx, r, c, stops)
-        if value:
-            return value, cell
-    return "", ""
+    return first_labelled_value(ctx, DEPARTMENT_NAME_LABELS, rows, stops, 14)
 
 
 def _funds_part(funds_header: Optional[int], funds: tuple[FundsRow, ...], groups: tuple[FundsGroup, ...],

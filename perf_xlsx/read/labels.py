@@ -239,6 +239,18 @@ def after_colon(text: str) -> str:
     return ""
 
 
+def first_labelled_value(ctx: SheetContext, labels: tuple[str, ...], rows: range, stop_labels: tuple[str, ...],
+                         max_len: Optional[int] = None) -> tuple[str, str]:
+    """The value (and its cell) of the first label starting with one of ``labels`` that has one,
+    as value_right_of reads it; ("", "") when none does. The name line of a 部门整体 or 转移支付
+    table: the first such label may stand over an empty cell while a later one is filled."""
+    for r, c in find_prefixed(ctx, labels, rows, max_len):
+        value, cell = value_right_of(ctx, r, c, stop_labels)
+        if value:
+            return value, cell
+    return "", ""
+
+
 def value_right_of(ctx: SheetContext, row: int, col: int, stop_labels: tuple[str, ...]) -> tuple[str, str]:
     """Text and ref of the value of a label: after its colon in the same cell ("单位名称：某局"),
     else the first filled cell to its right (the label's merge skipped)."""

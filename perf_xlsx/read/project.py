@@ -173,17 +173,19 @@ def _read_block(ctx: SheetContext, name_row: int, name_col: int, rows: range, ki
             first = ctx.labels_in(rows)[:1]
             name_ref = ref(first[0][0], first[0][1]) if first else ref(rows.start, 1)
     dept = impl = ""
-    for r, c in find_prefixed(ctx, ("主管部门", "实施单位", "单位名称", "部门(单位)名称"), rows):
-        value, _ = value_right_of(ctx, r, c, header_stop)
-        if ctx.norm(r, c).startswith("主管部门"):
-            dept = dept or value
-        elif ctx.norm(r, c).startswith("实施单位"):
-            impl = impl or value
-        else:
-            dept = dept or value
-            impl = impl or value
     if transfer:
+        # 地方 / 中央主管部门 and 资金使用单位, in their own order of preference.
         dept, impl = transfer_departments(ctx, rows)
+    else:
+        for r, c in find_prefixed(ctx, ("主管部门", "实施单位", "单位名称", "部门(单位)名称"), rows):
+            value, _ = value_right_of(ctx, r, c, header_stop)
+            if ctx.norm(r, c).startswith("主管部门"):
+                dept = dept or value
+            elif ctx.norm(r, c).startswith("实施单位"):
+                impl = impl or value
+            else:
+                dept = dept or value
+                impl = impl or value
     source_at = find_sources_header(ctx, rows)
     by_source = source_at is not None and source_at[2]
     skip = source_at[0] if source_at is not None and by_source else None

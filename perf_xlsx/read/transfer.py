@@ -16,7 +16,14 @@ from typing import Optional
 
 from perf_xlsx.a1 import ref
 from perf_xlsx.model import FundsRow, Indicator, ManagementRow, SourceRow
-from perf_xlsx.read.labels import Pred, SheetContext, find_prefixed, row_map, value_right_of
+from perf_xlsx.read.labels import (
+    Pred,
+    SheetContext,
+    find_prefixed,
+    first_labelled_value,
+    row_map,
+    value_right_of,
+)
 from perf_xlsx.read.tasks import task_header
 from perf_xlsx.values import clean_text, parse_money, parse_number
 
@@ -70,11 +77,7 @@ def is_transfer_table(ctx: SheetContext) -> bool:
 def transfer_name(ctx: SheetContext, rows: range) -> tuple[str, str]:
     """The transfer's name (转移支付（项目）名称 / 项目名称 / 专项名称) and its cell; ("", "") when none."""
     stops = ("中央主管部门", "地方主管部门", "主管部门", "资金使用单位", "实施单位") + TRANSFER_NAME_LABELS
-    for r, c in find_prefixed(ctx, TRANSFER_NAME_LABELS, rows, 14):
-        value, cell = value_right_of(ctx, r, c, stops)
-        if value:
-            return value, cell
-    return "", ""
+    return first_labelled_value(ctx, TRANSFER_NAME_LABELS, rows, stops, 14)
 
 
 def transfer_departments(ctx: SheetContext, rows: range) -> tuple[str, str]:
