@@ -39,9 +39,9 @@ from test_package_edits import (
     _add_part,
     _calc_chain,
     _edit,
+    _external_link_with_calc_chain,
     _hide_columns_from,
     _parts,
-    _set_formula,
     _write,
 )
 
@@ -72,19 +72,7 @@ def _corpus(folder: Path) -> None:
 
     one, maps, _ = make_workbook(work / "one.xlsx", [seed_spec("招商节会")])
     parts = _parts(one)
-    _calc_chain(parts)
-    _add_part(parts, "xl/externalLinks/externalLink1.xml",
-              '<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-              f'xmlns:r="{NS_R}"><externalBook r:id="rId1"/></externalLink>',
-              "application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml",
-              "rIdExt", NS_R + "/externalLink", "externalLinks/externalLink1.xml")
-    parts["xl/externalLinks/_rels/externalLink1.xml.rels"] = (
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        f'<Relationship Id="rId1" Type="{NS_R}/externalLinkPath" Target="budget.xlsx" '
-        'TargetMode="External"/></Relationships>').encode()
-    _edit(parts, "xl/workbook.xml", "</sheets>",
-          '</sheets><externalReferences><externalReference r:id="rIdExt"/></externalReferences>')
-    _set_formula(parts, "A25", "[1]Sheet1!A1", 42)
+    _external_link_with_calc_chain(parts)
     _write(parts, folder / "external_calcchain.xlsx")
 
     parts = _parts(one)

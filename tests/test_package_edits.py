@@ -82,9 +82,9 @@ def _assert_no_calc_chain(out: dict[str, bytes]) -> None:
     assert b"calcChain" not in out["xl/_rels/workbook.xml.rels"]
 
 
-def test_calc_chain_is_dropped_with_an_external_formula(tmp_path: Path) -> None:
-    src, _, _ = make_workbook(tmp_path / "base.xlsx", [seed_spec("招商节会")])
-    parts = _parts(src)
+def _external_link_with_calc_chain(parts: dict[str, bytes]) -> None:
+    """A calcChain, a link to another workbook (budget.xlsx) and a formula into it at A25
+    (cached 42): what the copy must drop together (tests/test_outputs_open.py builds it too)."""
     _calc_chain(parts)
     _add_part(parts, "xl/externalLinks/externalLink1.xml",
               '<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
@@ -98,6 +98,12 @@ def test_calc_chain_is_dropped_with_an_external_formula(tmp_path: Path) -> None:
     _edit(parts, "xl/workbook.xml", "</sheets>",
           '</sheets><externalReferences><externalReference r:id="rIdExt"/></externalReferences>')
     _set_formula(parts, "A25", "[1]Sheet1!A1", 42)
+
+
+def test_calc_chain_is_dropped_with_an_external_formula(tmp_path: Path) -> None:
+    src, _, _ = make_workbook(tmp_path / "base.xlsx", [seed_spec("招商节会")])
+    parts = _parts(src)
+    _external_link_with_calc_chain(parts)
     out, notes = _score(_write(parts, tmp_path / "calc.xlsx"), tmp_path / "calc.scored.xlsx")
     _assert_no_calc_chain(out)
     assert b"[1]" not in out["xl/worksheets/sheet1.xml"]
