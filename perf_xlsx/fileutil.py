@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import stat
 import sys
@@ -178,6 +179,15 @@ _OS_REASONS = {
     errno.EBUSY: "文件被占用",
     errno.EINVAL: "文件名或路径无效",
 }
+
+
+def sha256_file(path: str) -> str:
+    """The file's sha256 (hex), read in 1 MiB pieces."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def os_reason(exc: OSError) -> str:

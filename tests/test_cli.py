@@ -262,12 +262,13 @@ def test_no_arguments_and_version_are_chinese() -> None:
 
 
 def test_interrupt_is_reported_in_chinese(monkeypatch: pytest.MonkeyPatch, seed_wb: Path) -> None:
-    import perf_xlsx.cli.commands as cli_module
+    import perf_xlsx.judge.evaluate as evaluate_module
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli_module, "evaluate_file", interrupted)
+    # `check` imports evaluate_file from the judge when it runs (cli.commands keeps start-up light)
+    monkeypatch.setattr(evaluate_module, "evaluate_file", interrupted)
     result = CliRunner().invoke(cli, ["check", str(seed_wb)])
     assert result.exit_code == 1 and "已中断" in result.output
     _assert_chinese_only(result.output)

@@ -21,7 +21,7 @@ from typing import Any, Callable, Collection, Optional, Sequence
 
 from perf_xlsx.bulk import work as work_module
 from perf_xlsx.bulk.work import Outcome, process_one
-from perf_xlsx.judge.evaluate import sha256_file
+from perf_xlsx.fileutil import sha256_file
 from perf_xlsx.results import encode_line, failed_result
 from perf_xlsx.rules import Profile, load_profile
 

@@ -17,29 +17,34 @@ import zlib
 from array import array
 from dataclasses import replace
 from pathlib import Path
-from typing import IO, Any, Callable, Collection, Iterator, Optional
+from typing import IO, TYPE_CHECKING, Any, Callable, Collection, Iterator, Optional
 
 from perf_xlsx.bulk.dupes import Submitted, find_duplicates
 from perf_xlsx.bulk.extras import SummaryExtras
-from perf_xlsx.bulk.pool import Task, run_pool
 from perf_xlsx.bulk.report import BatchError, BatchReport, FileOutcome, Outcomes
 from perf_xlsx.bulk.roster import RosterError, compare, read_roster
 from perf_xlsx.bulk.scan import SCORED_SUFFIX, WITHDRAWN_DIR, scan, scored_stem, unique_name
 from perf_xlsx.bulk.state import Entry, State, profile_digest
-from perf_xlsx.bulk.summary import UNRATED, SummaryIndex, write_summary
-from perf_xlsx.bulk.work import summarise_line
+from perf_xlsx.bulk.summary import UNRATED, SummaryIndex
 from perf_xlsx.fileutil import (
     OutputBusy,
     atomic_write,
     check_replaceable,
     os_error_message,
     os_reason,
+    sha256_file,
     sweep_stale_temps,
 )
-from perf_xlsx.judge.evaluate import sha256_file
-from perf_xlsx.results import encode_line, failed_result
 from perf_xlsx.rules import Profile, load_profile
 from perf_xlsx.version import __version__
+
+if TYPE_CHECKING:
+    from perf_xlsx.bulk.pool import Task
+
+# The worker pool (and with it the reader, the judge and the writer), the results encoder and
+# the 汇总 writer are imported where they are first needed: an unchanged rerun over 1,000 files
+# needs none of them, and importing them was most of its time (issue 13). A run that scores
+# imports the pool before its workers fork, so they inherit the modules instead of importing them.
 
 DEFAULT_OUTDIR = "评分结果"
 SUMMARY_NAME = "汇总.xlsx"
@@ -305,8 +310,11 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
                 on_file(_event(rel, outcome))
 
         try:
-            run_pool(plan.tasks, plan.task, rules or profile.name, jobs or os.cpu_count() or 1, on_done,
-                     known=state.outputs, start_method=start_method)
+            if plan.tasks:
+                from perf_xlsx.bulk.pool import run_pool
+
+                run_pool(plan.tasks, plan.task, rules or profile.name, jobs or os.cpu_count() or 1, on_done,
+                         known=state.outputs, start_method=start_method)
         except KeyboardInterrupt:
             report.interrupted = True
         finally:
@@ -337,6 +345,8 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
                 if state.changed and compact:
                     _save_state(report, state, compact)
             else:
+                from perf_xlsx.bulk.work import summarise_line
+
                 for i in reused:
                     entry = state.entries[outcomes.paths[i]]
                     key = (entry.output, zlib.crc32(entry.line))
@@ -476,6 +486,8 @@ def _write_outputs(report: BatchReport, out: Path, profile: Profile, index_: Sum
     """results.jsonl, skipped.jsonl, 汇总.xlsx and the state, each on its own: one that cannot
     be written (汇总.xlsx open in Excel, a read-only folder, a full disk) is a Chinese message in
     report.output_errors and the others are still written."""
+    from perf_xlsx.bulk.summary import write_summary
+
     _sync_copies(out, [e.output for f in report.fresh if (e := state.entries.get(f)) is not None and e.output])
     fresh = set(report.fresh)
     written = any(o.status == "scored" for o in report.outcomes if o.path in fresh)
@@ -511,6 +523,8 @@ def _output_message(path: Path, exc: OSError) -> str:
 def _own_line(report: BatchReport, o: FileOutcome) -> bytes:
     """The results.jsonl line of a workbook whose worker sent none: it died (crashed, or was
     killed) or hung past its deadline. It is still an input, so a contract-exact `failed` result."""
+    from perf_xlsx.results import encode_line, failed_result
+
     try:
         digest: Optional[str] = sha256_file(str(Path(report.folder) / o.path))
     except OSError:
@@ -541,6 +555,8 @@ def write_skipped(report: BatchReport, path: Path) -> None:
     """skipped.jsonl: one line per file left unopened or recognised as the tool's own output, in
     scan order, so that results.jsonl + skipped.jsonl name every file in the folder exactly once.
     Written even when empty, so that a stale list from an earlier run never stands."""
+    from perf_xlsx.results import encode_line
+
     _write_lines(path, (encode_line({"file": o.path, "reason": o.reason, "code": "batch.skipped"})
                         for o in report.outcomes if o.status == "skipped"))
 

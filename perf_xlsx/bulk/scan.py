@@ -12,11 +12,12 @@ from __future__ import annotations
 import os
 import zipfile
 from pathlib import Path
-from typing import Collection, Optional
+from typing import TYPE_CHECKING, Collection, Optional
 
-from perf_xlsx.judge.evaluate import sha256_file
-from perf_xlsx.read.source import current_source
-from perf_xlsx.write.output_tag import Marker, marker_of
+from perf_xlsx.fileutil import sha256_file
+
+if TYPE_CHECKING:
+    from perf_xlsx.write.output_tag import Marker
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".ods", ".xltx", ".xltm"}
 SYSTEM_FILES = {"thumbs.db", "desktop.ini", ".ds_store", "ehthumbs.db"}
@@ -49,6 +50,11 @@ def skip_reason(path: Path) -> Optional[str]:
 
 
 def _marker(path: str) -> Optional[Marker]:
+    # Imported here: the batch parent imports this module to list the folder, and only the
+    # workers (which have both modules already) open files.
+    from perf_xlsx.read.source import current_source
+    from perf_xlsx.write.output_tag import marker_of
+
     source = current_source(path)
     book = source.try_book() if source is not None else None
     if book is not None:

@@ -9,18 +9,20 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from perf_xlsx.judge.numbers import fmt
-from perf_xlsx.judge.scoring import target_met
-from perf_xlsx.model import ProjectScore, Severity, WorkbookResult
-from perf_xlsx.rules import Profile
-
 if TYPE_CHECKING:
     from perf_xlsx.bulk.extras import RosterStatus
     from perf_xlsx.bulk.report import BatchReport
+    from perf_xlsx.model import ProjectScore, WorkbookResult
+    from perf_xlsx.rules import Profile
+
+# The judge layer is imported inside the functions that print one workbook: `perf-xlsx batch`
+# imports this module too, and an unchanged rerun must not pay for importing the judge.
 
 
 def _met_counts(ps: ProjectScore) -> str:
     """"（达成 6，未达成 1）" for a table judged without scores: how many targets were met."""
+    from perf_xlsx.judge.scoring import target_met
+
     judged = [m for m in map(target_met, ps.indicators) if m is not None]
     return f"（达成 {sum(judged)}，未达成 {len(judged) - sum(judged)}）" if judged else ""
 
@@ -28,6 +30,9 @@ def _met_counts(ps: ProjectScore) -> str:
 def render_check(result: WorkbookResult, profile: Profile) -> str:
     """What check and score print for one workbook: each table's totals, then every finding
     with its place (sheet!cell) and severity."""
+    from perf_xlsx.judge.numbers import fmt
+    from perf_xlsx.model import Severity
+
     lines = [f"文件：{result.file}", f"规则：{profile.name}（{profile.title}）"]
     if result.status != "scored":
         assert result.error is not None

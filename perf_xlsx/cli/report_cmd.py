@@ -14,9 +14,6 @@ from typing import Optional
 import click
 
 from perf_xlsx.cli.chinese import ChineseCommand
-from perf_xlsx.judge.evaluate import evaluate_file, exit_code
-from perf_xlsx.read.source import opened
-from perf_xlsx.results import result_to_dict
 from perf_xlsx.rules import DEFAULT_PROFILE, Profile, RulesError, builtin_names, load_profile
 
 __all__ = ["report"]
@@ -57,6 +54,11 @@ def report(file: str, output: Optional[str], pdf: bool, feedback: bool, template
     例：perf-xlsx report 商务局.xlsx --pdf
         perf-xlsx report 商务局.xlsx --feedback -o 反馈/商务局.docx
     """
+    # Imported here, not at the top: every perf-xlsx command imports this module (commands.py).
+    from perf_xlsx.judge.evaluate import evaluate_file, exit_code
+    from perf_xlsx.read.source import opened
+    from perf_xlsx.results import result_to_dict
+
     p = Path(file)
     if not p.exists():
         raise click.UsageError(f"找不到文件：{file}")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 from typing import Any, Optional
 
 from perf_xlsx.a1 import parse_ref
-from perf_xlsx.fileutil import os_reason
+from perf_xlsx.fileutil import os_reason, sha256_file
 from perf_xlsx.judge.checks import check_project, check_unit
 from perf_xlsx.judge.scoring import score_project
 from perf_xlsx.model import Finding, ProjectScore, Severity, WorkbookModel, WorkbookResult
@@ -17,14 +16,6 @@ from perf_xlsx.read.reader import model_from_grid
 from perf_xlsx.read.sniff import sniff
 from perf_xlsx.read.source import current_source
 from perf_xlsx.rules import Profile
-
-
-def sha256_file(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _order(model: WorkbookModel, finding: Finding) -> tuple[int, int, int, int, str]:
