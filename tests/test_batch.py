@@ -194,7 +194,7 @@ def test_subfolders_one_level_by_default_recursive_fully_never_silently(tmp_path
 # atomic_write names it) and then waits to be interrupted. The a* files are scored as usual.
 _HELD_BATCH = """
 import functools, sys, time
-from perf_xlsx.bulk import run
+from perf_xlsx.bulk import pool
 from perf_xlsx.bulk.work import process_one
 from perf_xlsx.cli.commands import main
 from perf_xlsx.fileutil import atomic_write
@@ -209,7 +209,7 @@ def held(path, rel, out_path, profile):
             time.sleep(600)
     atomic_write(out_path, write)
 
-run.run_pool = functools.partial(run.run_pool, work=held)
+pool.run_pool = functools.partial(pool.run_pool, work=held)
 sys.argv = ["perf-xlsx", *sys.argv[1:]]
 main()
 """
@@ -509,9 +509,10 @@ def test_worker_death_is_a_failed_line_in_results(tmp_path: Path, monkeypatch: p
     `failed` with error {code, message}, not in skipped.jsonl."""
     import functools
 
-    from perf_xlsx.bulk import run as batch
+    from perf_xlsx.bulk import pool
 
-    monkeypatch.setattr(batch, "run_pool", functools.partial(batch.run_pool, timeout=5.0, work=_crashing_work))
+    # run_batch imports run_pool from the pool module when it has files to score
+    monkeypatch.setattr(pool, "run_pool", functools.partial(pool.run_pool, timeout=5.0, work=_crashing_work))
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     for name in ("a.xlsx", "crash.xlsx", "hang.xlsx", "z.xlsx"):

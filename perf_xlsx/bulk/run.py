@@ -13,7 +13,6 @@ import os
 import sys
 import tempfile
 import time
-import zlib
 from array import array
 from dataclasses import replace
 from pathlib import Path
@@ -248,7 +247,7 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
             mtimes[i] = stats[i][1]
             entry = state.entries.get(rel)
             held = rel in hold  # its earlier result, if any, stands until the new version is complete
-            if held and (entry is None or not entry.line and entry.status != "skipped"):
+            if held and (entry is None or not entry.line_len and entry.status != "skipped"):
                 outcomes.set(i, "skipped", RECEIVING_REASON)
                 continue
             if not held and (full or entry is None or entry.output not in (None, plan.output_name(i))
@@ -256,10 +255,10 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
                 plan.tasks.append(i)
                 continue
             assert entry is not None
-            file_away(i, {"status": entry.status, "reason": entry.reason, "line": entry.line,
+            file_away(i, {"status": entry.status, "reason": entry.reason, "line": state.line(entry),
                           "errors": entry.errors, "warnings": entry.warnings, "sha256": entry.sha256,
                           "keys": entry.keys})
-            if entry.line and entry.status == "scored":
+            if entry.line_len and entry.status == "scored":
                 reused.append(i)
             report.reused += 1
         # Inputs gone since the last run: out of the results, their scored copies set aside.
@@ -349,10 +348,10 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
 
                 for i in reused:
                     entry = state.entries[outcomes.paths[i]]
-                    key = (entry.output, zlib.crc32(entry.line))
+                    key = (entry.output, entry.line_crc)
                     cached = digests.get(entry.file) if digests is not None else None
                     if cached is None or cached[0] != key:
-                        cached = (key, summarise_line(entry.line, entry.output)["digest"])
+                        cached = (key, summarise_line(state.line(entry), entry.output)["digest"])
                         if digests is not None:
                             digests[entry.file] = cached
                     index_.add(i, cached[1])
@@ -400,7 +399,7 @@ def _fingerprint(report: BatchReport, state: State, pdigest: str, roster: Option
         entry = state.entries.get(o.path)
         h.update(f"\0{o.path}\0{o.status}\0{o.reason}".encode())
         if entry is not None:
-            h.update(f"\0{entry.mtime_ns}\0{entry.output}\0{zlib.crc32(entry.line)}".encode())
+            h.update(f"\0{entry.mtime_ns}\0{entry.output}\0{entry.line_crc}".encode())
     return h.hexdigest()
 
 
