@@ -198,17 +198,19 @@ def test_roster_counts_and_near_misses(tmp_path: Path, kind: str) -> None:
         for r in rows:
             wb.active.append(r)
         wb.save(roster)
-    # 县商务局's table names 芙蓉区商务局: a near miss, not a match.
+    # 县商务局's table names 芙蓉区商务局: a near miss, not a match — and not 未交 either (nor
+    # 芙蓉区商务局 名单外): a person confirms it.
     report = run_batch(str(inbox), jobs=1, roster=str(roster))
     assert report.extras is not None and report.extras.roster is not None
     status = report.extras.roster
     assert (status.expected, status.submitted) == (4, 1)
-    assert status.missing == ("县商务局", "芙蓉区财政局", "县审计局")
-    near = {(n.roster_name, n.submitted_name) for n in status.near_misses}
-    assert ("县商务局", "芙蓉区商务局") in near and ("芙蓉区财政局", "县财政局") in near
-    assert status.missing_projects == (("县商务局", "招商节会"),)
+    assert status.missing == ("县审计局",)
+    near = [(n.roster_name, n.submitted_name) for n in status.near_misses]
+    assert near == [("县商务局", "芙蓉区商务局"), ("芙蓉区财政局", "县财政局")]
+    assert status.unknown_units == ()
+    assert status.missing_projects == ()  # 招商节会 came, from 芙蓉区商务局
     result = CliRunner().invoke(cli, ["batch", str(inbox), "--roster", str(roster)])
-    assert "应交 4，已交 1，未交 3" in result.output
+    assert "应交 4，已交 1，未交 1，名称相近 2（请确认）" in result.output
     assert "请确认：名单中的「县商务局」是否就是提交的「芙蓉区商务局」" in result.output
 
 

@@ -171,7 +171,7 @@ def test_superseded_submissions_are_listed_not_ranked(tmp_path: Path) -> None:
 
 def test_roster_sheet_lists_what_did_not_arrive(tmp_path: Path) -> None:
     path = make_workbook(tmp_path / "in" / "a.xlsx", [seed_spec("招商节会")])[0]
-    roster = RosterStatus(expected=3, submitted=1, missing=("芙蓉区财政局", "芙蓉区教育局"),
+    roster = RosterStatus(expected=4, submitted=1, missing=("芙蓉区财政局", "芙蓉区教育局"),
                           missing_projects=(("芙蓉区商务局", "农贸市场提质改造"),),
                           near_misses=(NearMiss("芙蓉区商务局", "芙蓉区商务局（盖章）", "a.xlsx"),),
                           unknown_units=(("外区单位", "a.xlsx"),))
@@ -179,7 +179,7 @@ def test_roster_sheet_lists_what_did_not_arrive(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(tmp_path / "out" / SUMMARY_NAME)
     assert wb.sheetnames == [*SHEETS, "未提交"]
     ws = wb["未提交"]
-    assert ws["A1"].value == "未提交：名单应交 3 个单位，已交 1，未交 2"
+    assert ws["A1"].value == "未提交：名单应交 4，已交 1，未交 2，名称相近 1（请确认）"
     rows = [r for r in ws.iter_rows(min_row=3, values_only=True) if r[0]]
     assert [(r[0], r[1]) for r in rows] == [("未交", "芙蓉区财政局"), ("未交", "芙蓉区教育局"),
                                           ("缺项目", "芙蓉区商务局"), ("名称相近", "芙蓉区商务局"), ("名单外", "外区单位")]

@@ -47,14 +47,22 @@ class NearMiss:
 
 @dataclass(frozen=True)
 class RosterStatus:
-    """The roster (单位名单) against what arrived: 应交 expected, 已交 submitted, 未交 missing."""
+    """The roster (单位名单) against what arrived: 应交 expected, 已交 submitted, 未交 missing.
+
+    Each roster unit is in one of submitted / missing / near_misses (bulk.roster.compare).
+    """
 
     expected: int
-    submitted: int
-    missing: tuple[str, ...]  # roster unit names with no submission, in roster order
+    submitted: int  # roster units whose own name arrived
+    missing: tuple[str, ...]  # roster unit names with no submission (nor a near miss), in roster order
     missing_projects: tuple[tuple[str, str], ...] = ()  # (unit, project) expected but not found
     near_misses: tuple[NearMiss, ...] = ()
     unknown_units: tuple[tuple[str, str], ...] = ()  # (unit name, path) submitted but not on the roster
+
+    def counts(self) -> str:
+        """应交 N，已交 M，未交 K (and 名称相近 J when some): M + K + J = N, each the rows listed."""
+        text = f"应交 {self.expected}，已交 {self.submitted}，未交 {len(self.missing)}"
+        return text + (f"，名称相近 {len(self.near_misses)}（请确认）" if self.near_misses else "")
 
 
 @dataclass(frozen=True)

@@ -808,8 +808,7 @@ def _roster(wb: Workbook, f: _Formats, extras: SummaryExtras) -> None:
     assert roster is not None
     columns = [("类别", 10), ("单位", 26), ("项目", 30), ("说明", 40), ("文件", 30)]
     ws = _sheet(wb, "未提交", columns)
-    ws.write_string(0, 0, f"未提交：名单应交 {roster.expected} 个单位，已交 {roster.submitted}，"
-                          f"未交 {len(roster.missing)}", f.title)
+    ws.write_string(0, 0, f"未提交：名单{roster.counts()}", f.title)
     ws.set_row(0, 22)
     _head(ws, 1, columns, f)
     rows: list[tuple[str, str, str, str, str]] = []

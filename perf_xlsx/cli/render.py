@@ -136,7 +136,7 @@ def render_batch(report: BatchReport, profile: Profile) -> str:
 
 def render_roster(status: RosterStatus) -> list[str]:
     """应交 / 已交 / 未交, the missing units, and the names a person should confirm."""
-    lines = [f"名单：应交 {status.expected}，已交 {status.submitted}，未交 {len(status.missing)}"]
+    lines = [f"名单：{status.counts()}"]
     if status.missing:
         lines.append("  未交：" + "、".join(status.missing[:20]) + ("……（见 汇总.xlsx「未提交」）"
                                                                 if len(status.missing) > 20 else ""))
