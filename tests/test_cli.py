@@ -186,7 +186,7 @@ def test_template_command_writes_and_refuses_to_overwrite(tmp_path: Path) -> Non
 CLICK_ENGLISH = ("Usage", "Error:", "Options", "Commands", "Try '", "Missing", "Invalid value", "No such",
                  "Got unexpected", "requires an argument", "does not take", "Show this message",
                  "Show the version", "[default", "INTEGER", "RANGE", "[OPTIONS]", "[ARGS]", "Aborted",
-                 "is not", "is a directory", "is a file", ", version")
+                 "is not", "is a directory", "is a file", ", version", "Positional")
 
 
 def _assert_chinese_only(text: str) -> None:

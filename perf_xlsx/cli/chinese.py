@@ -5,7 +5,8 @@ Finance officers read every line this tool prints (interfaces §1), click's usag
 help pages included. click writes English in a few known places: the usage prefix (the help
 formatter), the section titles (format_options / format_commands), the help option's text,
 the metavars "[OPTIONS]" / "COMMAND [ARGS]...", its parameter types' complaints and its
-exceptions' messages. The classes below replace each of those at its source, and
+exceptions' messages. Positional arguments get a line of help of their own (Argument), listed
+under 参数. The classes below replace each of those at its source, and
 ChineseCommand.main reports click's exceptions itself, from their attributes (param,
 option_name, possibilities), rather than translating click's English text.
 """
@@ -64,6 +65,17 @@ class Integer(click.ParamType):
         return number
 
 
+class Argument(click.Argument):
+    """A positional argument (FILE, DIR) with a line of help for the 参数 section of its
+    command's help page: ``@click.argument("file", cls=Argument, help="…")``. click has no help
+    for arguments before 8.5."""
+
+    def __init__(self, param_decls: Sequence[str], required: Optional[bool] = None, help: str = "",
+                 **attrs: Any) -> None:
+        super().__init__(param_decls, required=required, **attrs)
+        self.help = help
+
+
 def _param_name(param: Optional[click.Parameter], hint: Any = None) -> str:
     """How the user typed (or should type) the parameter: --jobs, FILE."""
     if hint:
@@ -79,10 +91,25 @@ def _param_kind(param: Optional[click.Parameter]) -> str:
     return "选项" if isinstance(param, click.Option) else "参数"
 
 
-def _suggest(possibilities: Optional[Sequence[str]]) -> str:
-    return f"；是否想用 {' 或 '.join(sorted(possibilities))}？" if possibilities else ""
+#: How alike (difflib's ratio, leading dashes left out) a name must be to what was typed to be
+#: offered as the one meant. click offers what reaches 0.6 with the dashes, which the shared
+#: "--" alone nearly gives: --bogus was answered with --jobs.
+CLOSE = 0.7
 
 
+def _close(typed: str, names: Sequence[str]) -> list[str]:
+    """The one or two of ``names`` close to ``typed``, closest first."""
+    bare = {name.lstrip("-"): name for name in names}
+    return [bare[m] for m in difflib.get_close_matches(typed.lstrip("-"), list(bare), n=2, cutoff=CLOSE)]
+
+
+def _suggest(typed: str, possibilities: Optional[Sequence[str]]) -> str:
+    close = _close(typed, possibilities or ())
+    return f"；是否想用 {' 或 '.join(close)}？" if close else ""
+
+
+# click ≥ 8.5 writes a section of arguments itself (Command.format_arguments).
+_CLICK_FORMATS_ARGUMENTS = hasattr(click.Command, "format_arguments")
 # click ≥ 8.2 raises these; older versions print the help and exit 0, or call ctx.fail.
 _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", None)
 _NO_SUCH_COMMAND = getattr(click.exceptions, "NoSuchCommand", None)
@@ -96,7 +123,7 @@ def usage_message(exc: click.UsageError) -> str:
         # The reason comes from this module's parameter types (Integer) or callers: Chinese.
         return f"{_param_kind(exc.param)} {_param_name(exc.param, exc.param_hint)} 的值无效：{exc.message}"
     if isinstance(exc, click.NoSuchOption):
-        return f"没有 {exc.option_name} 这个选项{_suggest(exc.possibilities)}"
+        return f"没有 {exc.option_name} 这个选项{_suggest(exc.option_name, exc.possibilities)}"
     if isinstance(exc, click.BadOptionUsage):
         # click raises it for a flag given a value and for an option given none.
         command = exc.ctx.command if exc.ctx is not None else None
@@ -108,7 +135,7 @@ def usage_message(exc: click.UsageError) -> str:
         return f"选项 {exc.option_name} 后面缺少值"
     if _NO_SUCH_COMMAND is not None and isinstance(exc, _NO_SUCH_COMMAND):
         # Only reached for names ChineseGroup.resolve_command leaves to click (option-like ones).
-        return f"没有 {exc.command_name} 这个命令{_suggest(exc.possibilities)}"
+        return f"没有 {exc.command_name} 这个命令{_suggest(exc.command_name, exc.possibilities)}"
     return exc.message  # raised by this module: already Chinese
 
 
@@ -140,8 +167,22 @@ class ChineseCommand(click.Command):
             option.help = HELP_OPTION_HELP
         return option
 
+    def format_arguments(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """参数: each positional argument with its line (Argument's help). click ≥ 8.5 calls this
+        before format_options (its own heads the section in English); older click has no such
+        step, so format_options calls it there."""
+        arguments = [(p.human_readable_name, getattr(p, "help", None) or "")
+                     for p in self.get_params(ctx) if isinstance(p, click.Argument)]
+        if arguments:
+            with formatter.section("参数"):
+                formatter.write_dl(arguments)
+
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        records = [record for param in self.get_params(ctx) if (record := param.get_help_record(ctx)) is not None]
+        if not _CLICK_FORMATS_ARGUMENTS:
+            self.format_arguments(ctx, formatter)
+        # An argument's own help record (click ≥ 8.5) is in 参数, not among the options.
+        records = [record for param in self.get_params(ctx)
+                   if not isinstance(param, click.Argument) and (record := param.get_help_record(ctx)) is not None]
         if records:
             with formatter.section("选项"):
                 formatter.write_dl(records)
@@ -226,10 +267,9 @@ class ChineseGroup(ChineseCommand, click.Group):
         if (name[:1].isalnum() and self.get_command(ctx, name) is None and ctx.token_normalize_func is None
                 and not ctx.resilient_parsing):
             names = self.list_commands(ctx)
-            close = difflib.get_close_matches(name, names)
-            hint = _suggest(close) if close else f"；可用的命令：{'、'.join(names)}"
+            hint = _suggest(name, names) or f"；可用的命令：{'、'.join(names)}"
             raise click.UsageError(f"没有 {name} 这个命令{hint}", ctx=ctx)
         return super().resolve_command(ctx, args)
 
 
-__all__ = ["ChineseCommand", "ChineseGroup", "Integer", "usage_message"]
+__all__ = ["Argument", "ChineseCommand", "ChineseGroup", "Integer", "usage_message"]

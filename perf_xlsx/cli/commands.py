@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import click
 
-from perf_xlsx.cli.chinese import ChineseGroup, Integer
+from perf_xlsx.cli.chinese import Argument, ChineseGroup, Integer
 from perf_xlsx.cli.render import BatchProgress, render_batch, render_check
 from perf_xlsx.fileutil import os_reason
 from perf_xlsx.rules import (
@@ -101,7 +101,8 @@ def template(output: Optional[str], year: Optional[int], projects: int, example:
 
 
 @cli.command()
-@click.argument("file")  # checked by _existing_file: click.Path's complaints are English
+@click.argument("file", cls=Argument,  # checked by _existing_file: click.Path's complaints are English
+                help="要预检的自评表工作簿（.xlsx、.xls、.ods 等）")
 @rules_option
 def check(file: str, rules: Optional[str]) -> None:
     """预检：读取、核对并评分 FILE，打印问题清单，不写任何文件。"""
@@ -114,7 +115,8 @@ def check(file: str, rules: Optional[str]) -> None:
 
 
 @cli.command()
-@click.argument("file")  # checked by _existing_file
+@click.argument("file", cls=Argument,  # checked by _existing_file
+                help="要评分的自评表工作簿（.xlsx、.xls、.ods 等）；原文件不会被改动")
 @click.option("-o", "--output", "output", default=None, metavar="OUT",
               help="评分后工作簿的保存路径（默认：与 FILE 同目录的 <文件名>.scored.xlsx）")
 @click.option("--json", "json_path", default=None, metavar="PATH",
@@ -234,7 +236,8 @@ def rules(profile_name: str, output: Optional[str], force: bool, list_only: bool
 
 
 @cli.command()
-@click.argument("folder", metavar="DIR")  # checked by _existing_folder and run_batch
+@click.argument("folder", metavar="DIR", cls=Argument,  # checked by _existing_folder and run_batch
+                help="收件文件夹：各单位报来的自评表，直接放在其中或每个单位一个子文件夹")
 @click.option("-o", "--output", "outdir", default=None, metavar="OUTDIR",
               help="输出文件夹（默认：DIR/评分结果/，扫描时排除）")
 @click.option("--jobs", "jobs", type=Integer(1, 64), default=None, metavar="N",
@@ -270,7 +273,8 @@ def batch(folder: str, outdir: Optional[str], jobs: Optional[int], recursive: bo
 
 
 @cli.command()
-@click.argument("folder", metavar="INBOX")  # checked by _existing_folder
+@click.argument("folder", metavar="INBOX", cls=Argument,  # checked by _existing_folder
+                help="要监视的收件文件夹（与 batch 的 DIR 相同）")
 @click.option("-o", "--output", "outdir", default=None, metavar="OUTDIR",
               help="输出文件夹（默认：INBOX/评分结果/）；与 batch 共用，可交替使用")
 @click.option("--interval", "interval", default="1", metavar="S",

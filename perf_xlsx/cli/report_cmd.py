@@ -13,7 +13,7 @@ from typing import Optional
 
 import click
 
-from perf_xlsx.cli.chinese import ChineseCommand
+from perf_xlsx.cli.chinese import Argument, ChineseCommand
 from perf_xlsx.rules import DEFAULT_PROFILE, Profile, RulesError, builtin_names, load_profile
 
 __all__ = ["report"]
@@ -30,7 +30,7 @@ def _profile(spec: Optional[str]) -> Profile:
 
 
 @click.command(cls=ChineseCommand)
-@click.argument("file")
+@click.argument("file", cls=Argument, help="自评表工作簿（.xlsx、.xls、.ods 等），据此起草报告或反馈单")
 @click.option("-o", "--output", "output", default=None, metavar="OUT.docx",
               help=f"保存路径（默认：与 FILE 同目录的 <文件名>{REPORT_SUFFIX}；--feedback 时为 <文件名>{FEEDBACK_SUFFIX}）")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转换为 PDF（与 .docx 同名，需安装 LibreOffice）")
