@@ -6,15 +6,15 @@ measure glyphs, so the estimate is made here: a column of width W (Excel's unit,
 digit) holds about W − 1 narrow characters or half as many CJK ones. Latin text breaks at spaces
 and may need a line more; the texts here are mostly CJK, which breaks anywhere, and
 tests/test_summary.py checks the estimate against LibreOffice's printed page. Run in the
-workers (digest), so the parent only copies the numbers.
+workers (digest), so the parent only copies the numbers; imported by every worker, so it
+imports nothing of the package but what it needs when a text needs it.
 """
 
 from __future__ import annotations
 
 import math
 import re
-
-from perf_xlsx.ooxml.text import clean_xml
+from functools import lru_cache
 
 POINTS_PER_LINE = 14.0  # 10-point text, with the leading of the CJK fonts LibreOffice falls back to
 ROW_PADDING = 3.0
@@ -22,8 +22,10 @@ SINGLE_ROW = 15.0  # every data row: one line and its padding
 MAX_CELL_TEXT = 32_767  # Excel's limit per cell
 MAX_ROW_HEIGHT = 409.0  # Excel's limit; longer texts are cut in the cell anyway
 
+# Runs of wide characters: a Chinese text is a few long runs, so summing run lengths touches
+# far fewer match objects than counting the characters one match each.
 _WIDE = re.compile("[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
-                   "\U00020000-\U0003fffd]")
+                   "\U00020000-\U0003fffd]+")
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -32,6 +34,8 @@ def text(value: object) -> str:
     ``_xHHHH_`` escaping and markup escaping are xlsxwriter's."""
     s = str(value)
     if _ILLEGAL.search(s) is not None:
+        from perf_xlsx.ooxml.text import clean_xml  # rare: the ooxml package costs an import
+
         s = clean_xml(s)
     if "\r" in s:
         s = s.replace("\r\n", "\n").replace("\r", "\n")
@@ -40,9 +44,14 @@ def text(value: object) -> str:
 
 def display_width(s: str) -> int:
     """Width in narrow characters: CJK and full-width forms count 2."""
-    return len(s) + len(_WIDE.findall(s))
+    if s.isascii():
+        return len(s)
+    return len(s) + sum(map(len, _WIDE.findall(s)))
 
 
+# The same texts come back again and again (a file's name on each of its findings, the usual
+# messages in every file); bounded, so a worker's memory does not grow with what it digests.
+@lru_cache(maxsize=4096)
 def lines(s: str, width: float) -> int:
     """Lines a wrapped cell of ``width`` needs for ``s`` (explicit line breaks kept)."""
     room = max(1.0, width - 1.0)
