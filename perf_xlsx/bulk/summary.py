@@ -10,16 +10,16 @@ order and streams the rows through xlsxwriter's constant_memory writer, which ke
 time, and the hyperlinks through a spool of their own (summary_links). Every cell is a typed
 value or text (never a formula, so nothing a user typed is evaluated).
 
-This module writes 排名 and the workbook around it; summary_sheets the other sheets,
-summary_format what they share. The names other modules import from here (digest, SummaryIndex,
-UNRATED …) are summary_index's, re-exported; xlsxwriter and the writer modules are imported
-only when a summary is written.
+This module makes the workbook; summary_rank writes 排名, summary_sheets the other sheets,
+summary_format what they share, summary_links the links. The names other modules import from
+here (digest, SummaryIndex, UNRATED …) are summary_index's, re-exported; xlsxwriter and the
+writer modules are imported only when a summary is written, so importing this costs what
+summary_index costs.
 """
 
 from __future__ import annotations
 
 import os
-from collections import Counter
 from typing import TYPE_CHECKING, Any, Optional
 
 from perf_xlsx.bulk.extras import SummaryExtras
@@ -35,20 +35,13 @@ from perf_xlsx.bulk.summary_index import (
     SummaryIndex,
     digest,
     generated_at,
+    grade_labels,
     link_target,
 )
 from perf_xlsx.fileutil import atomic_write
 
 if TYPE_CHECKING:
-
     from perf_xlsx.rules import Profile
-
-
-def grade_labels(profile: Profile, grades: Counter[str]) -> list[str]:
-    """The rows of the grade table (summary_format.grade_labels, which imports xlsxwriter)."""
-    from perf_xlsx.bulk.summary_format import grade_labels as labels
-
-    return labels(profile, grades)
 
 
 def write_summary(report: BatchReport, path: str, profile: Profile, index: SummaryIndex,
@@ -65,9 +58,9 @@ def write_summary(report: BatchReport, path: str, profile: Profile, index: Summa
 
     def build(tmp: str) -> None:
         wb = Book(tmp, {"constant_memory": True, "strings_to_formulas": False,
-                                       "strings_to_urls": False, "strings_to_numbers": False,
-                                       "tmpdir": os.path.dirname(os.path.abspath(tmp)),
-                                       "default_format_properties": {"font_name": "宋体", "font_size": 10}})
+                        "strings_to_urls": False, "strings_to_numbers": False,
+                        "tmpdir": os.path.dirname(os.path.abspath(tmp)),
+                        "default_format_properties": {"font_name": "宋体", "font_size": 10}})
         wb.set_properties({"title": "预算绩效自评评分汇总", "author": "perf-xlsx",
                            "created": _created(stamp)})
         wb.set_custom_property(OUTPUT_PROPERTY, "summary")

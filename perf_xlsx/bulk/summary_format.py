@@ -16,14 +16,12 @@ from xlsxwriter.worksheet import Worksheet
 from perf_xlsx.bulk.extras import SummaryExtras
 from perf_xlsx.bulk.plausible import Implausible, implausible_amounts
 from perf_xlsx.bulk.report import BatchReport
-from perf_xlsx.bulk.summary_index import UNRATED, SummaryIndex
+from perf_xlsx.bulk.summary_index import SummaryIndex, grade_labels
 from perf_xlsx.bulk.summary_layout import height, text
 
 if TYPE_CHECKING:
     from xlsxwriter import Workbook
     from xlsxwriter.format import Format
-
-    from perf_xlsx.rules import Profile
 
 _FAST = all(hasattr(Worksheet, m) for m in ("_write_string", "_write_number", "_write_blank"))
 write_string = Worksheet._write_string if _FAST else Worksheet.write_string
@@ -132,14 +130,6 @@ class Batch:
         self.by_file: dict[int, list[Implausible]] = {}
         for imp in self.implausible.values():
             self.by_file.setdefault(index.file[imp.k], []).append(imp)
-
-
-def grade_labels(profile: Profile, grades: Counter[str]) -> list[str]:
-    """The rows of the grade table: the profile's grades best first (a rules file may name its
-    own), any other grade found, and 未评级 last, so that the rows add up to the ranked projects."""
-    labels = list(dict.fromkeys(g for _, g in profile.grade_bands))
-    labels += sorted(g for g in grades if g not in labels and g != UNRATED)
-    return labels + [UNRATED]
 
 
 def batch_title(b: Batch) -> str:

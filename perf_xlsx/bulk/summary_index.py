@@ -18,12 +18,15 @@ import re
 import time
 from array import array
 from collections import Counter
-from typing import IO, Any, Optional, Sequence
+from typing import IO, TYPE_CHECKING, Any, Optional, Sequence
 
 from perf_xlsx.a1 import quote_sheet
 from perf_xlsx.bulk.summary_layout import lines, text
 from perf_xlsx.codes import CODES
 from perf_xlsx.model import Severity
+
+if TYPE_CHECKING:
+    from perf_xlsx.rules import Profile
 
 # By a severity's value ("error"), as the results hold it; the words and order are the model's.
 SEVERITY_LABEL = {s.value: s.label for s in Severity}
@@ -313,6 +316,14 @@ class SummaryIndex:
         return sorted(by_score, key=kind.__getitem__)
 
 
+def grade_labels(profile: Profile, grades: Counter[str]) -> list[str]:
+    """The rows of the grade table: the profile's grades best first (a rules file may name its
+    own), any other grade found, and 未评级 last, so that the rows add up to the ranked projects."""
+    labels = list(dict.fromkeys(g for _, g in profile.grade_bands))
+    labels += sorted(g for g in grades if g not in labels and g != UNRATED)
+    return labels + [UNRATED]
+
+
 def generated_at() -> str:
     """The time the summary says it was made: now, or SOURCE_DATE_EPOCH when that is set (the
     reproducible-builds convention; the golden tests pin it)."""
@@ -322,4 +333,4 @@ def generated_at() -> str:
 
 
 __all__ = ["KIND_LABEL", "KIND_ORDER", "MAX_LINKS", "SummaryIndex", "UNRATED", "digest", "generated_at",
-           "link_target"]
+           "grade_labels", "link_target"]

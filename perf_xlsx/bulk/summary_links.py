@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import struct
 import tempfile
+import warnings
 from typing import IO, Any, Iterator, Optional
 
 import xlsxwriter
@@ -26,6 +27,7 @@ from xlsxwriter.url import Url
 from xlsxwriter.utility import _utf16_len, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
+from perf_xlsx.bulk.summary_format import write_blank, write_string
 from perf_xlsx.bulk.summary_index import MAX_LINKS
 
 # xlsxwriter's private hooks used here (3.x); without one, links go through write_url.
@@ -51,6 +53,7 @@ class SheetLinks:
         self.spool: Optional[IO[bytes]] = None
         self.last_head = self.last_head_rel = ""  # the file part of the previous link, its target
         self.last_rel: Optional[str] = None  # the relationship target last spooled
+        self.last_cell = (-1, -1)
         self.streamed = _HOOKS and book is not None
         if self.streamed:
             assert book is not None
@@ -64,18 +67,25 @@ class SheetLinks:
                                               else ws.write_url(row, col, target, fmt, shown) == 0):
             self.n += 1
         elif shown:
-            ws._write_string(row, col, shown, plain)
+            write_string(ws, row, col, shown, plain)
         else:
-            ws._write_blank(row, col, None, plain)
+            write_blank(ws, row, col, None, plain)
 
     def _store(self, row: int, col: int, target: str, shown: str, fmt: Any) -> bool:
         """What write_url does for an "external:" target, the Url object aside."""
         head, _, location = target.partition("#")
         limit = self.ws.max_url_length
-        if _utf16_len(head) > limit or _utf16_len(location) > limit:
-            return False  # write_url refuses it too (and warns): the text stays, without a link
+        # as write_url refuses it (a text of n characters has at most 2n UTF-16 units)
+        if (len(head) * 2 > limit and _utf16_len(head) > limit) or (
+                len(location) * 2 > limit and _utf16_len(location) > limit):
+            warnings.warn(f"Ignoring URL '{target}' with link or location/anchor > {limit} characters since it "
+                          "exceeds Excel's limit for URLs.", stacklevel=3)
+            return False  # the text stays, without a link
         if self.ws._write_string(row, col, shown, fmt) == -1:
-            return False
+            return False  # outside the sheet, or a row already on disk
+        if (row, col) <= self.last_cell:  # the spool is read back in its order, xlsxwriter's sorted one
+            raise ValueError(f"links out of order: ({row}, {col}) after {self.last_cell}")
+        self.last_cell = (row, col)
         if "/" in location or "file://" in target or len(head) < len("external:") + 2:
             url = Url(target)  # where Url's parsing differs from a split at "#": the Url decides
             rel, location = url._target(), url._anchor
