@@ -55,6 +55,8 @@ def display_width(s: str) -> int:
 def lines(s: str, width: float) -> int:
     """Lines a wrapped cell of ``width`` needs for ``s`` (explicit line breaks kept)."""
     room = max(1.0, width - 1.0)
+    if "\n" not in s:
+        return max(1, math.ceil(display_width(s) / room))
     return sum(max(1, math.ceil(display_width(part) / room)) for part in s.split("\n"))
 
 
