@@ -164,3 +164,15 @@ def _cells(path: Path, fast: bool) -> bytes:
 
 def test_the_cell_writer_writes_what_xlsxwriter_writes(tmp_path: Path) -> None:
     assert _cells(tmp_path / "fast.xlsx", True) == _cells(tmp_path / "plain.xlsx", False)
+
+
+def test_only_links_to_files_are_spooled(tmp_path: Path) -> None:
+    wb = Book(str(tmp_path / "s.xlsx"), {"constant_memory": True})
+    ws = wb.add_worksheet()
+    links = SheetLinks(ws, wb)
+    with pytest.raises(ValueError, match="only links to files"):
+        links.put(1, 1, "internal:'s'!A1", "x", None, None)
+    with pytest.raises(ValueError, match="out of order"):
+        links.put(2, 2, TARGETS[1], "x", None, None)
+        links.put(2, 1, TARGETS[1], "x", None, None)
+    wb.close()

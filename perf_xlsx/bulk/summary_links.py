@@ -72,7 +72,10 @@ class SheetLinks:
             write_blank(ws, row, col, None, plain)
 
     def _store(self, row: int, col: int, target: str, shown: str, fmt: Any) -> bool:
-        """What write_url does for an "external:" target, the Url object aside."""
+        """What write_url does for an "external:" target, the Url object aside. Every link of
+        the sheet must come this way (worksheet.hyperlinks is no longer written)."""
+        if not target.startswith("external:"):
+            raise ValueError(f"only links to files are spooled, not {target!r}")
         head, _, location = target.partition("#")
         limit = self.ws.max_url_length
         # as write_url refuses it (a text of n characters has at most 2n UTF-16 units)
