@@ -366,3 +366,23 @@ def test_scored_copy_resaved_by_libreoffice_is_a_submission(tmp_path: Path, soff
     shutil.copy(src / "a.scored.xlsx", inbox / "原样.xlsx")
     report = run_batch(str(inbox), jobs=1)
     assert {o.path: o.status for o in report.outcomes} == {"改正后重报.xlsx": "scored", "原样.xlsx": "skipped"}
+
+
+def test_an_unchanged_rerun_imports_no_reader_judge_or_writer(tmp_path: Path) -> None:
+    # An unchanged rerun reads the state, lists the folder and stops: most of its time was the
+    # import of layers it does not use (issue 13's ≤ 5% goal). Run as the console script runs.
+    import subprocess
+
+    inbox = _inbox(tmp_path)
+    out = tmp_path / "评分结果"
+    run_batch(str(inbox), str(out), jobs=1)
+    code = ("import sys\n"
+            "from perf_xlsx.cli.commands import main\n"
+            f"sys.argv = ['perf-xlsx', 'batch', {str(inbox)!r}, '-o', {str(out)!r}, '--jobs', '1']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "heavy = ('perf_xlsx.judge', 'perf_xlsx.read', 'perf_xlsx.write', 'perf_xlsx.ooxml', 'perf_xlsx.results',\n"
+            "         'perf_xlsx.draft', 'perf_xlsx.bulk.pool', 'perf_xlsx.bulk.work', 'xlsxwriter', 'openpyxl')\n"
+            "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8", check=True)
+    assert "本次评分 0 个" in done.stdout, done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout

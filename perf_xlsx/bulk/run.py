@@ -24,7 +24,7 @@ from perf_xlsx.bulk.report import BatchError, BatchReport, FileOutcome, Outcomes
 from perf_xlsx.bulk.roster import RosterError, compare, read_roster
 from perf_xlsx.bulk.scan import SCORED_SUFFIX, WITHDRAWN_DIR, scan, scored_stem, unique_name
 from perf_xlsx.bulk.state import Entry, State, profile_digest
-from perf_xlsx.bulk.summary import UNRATED, SummaryIndex
+from perf_xlsx.bulk.summary_index import UNRATED, SummaryIndex
 from perf_xlsx.fileutil import (
     OutputBusy,
     atomic_write,

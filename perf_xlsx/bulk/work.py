@@ -13,7 +13,7 @@ import os
 from typing import Any, Collection, Optional
 
 from perf_xlsx.bulk.scan import own_output_reason
-from perf_xlsx.bulk.summary import digest
+from perf_xlsx.bulk.summary_index import digest
 from perf_xlsx.fileutil import check_replaceable, os_error_message, sha256_file
 from perf_xlsx.judge.evaluate import evaluate_file
 from perf_xlsx.read.legacy import as_xlsx
