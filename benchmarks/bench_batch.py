@@ -11,7 +11,7 @@ same files (docs: ../shared/docs/performance.md):
 Inputs: K distinct template-sized workbooks (15–25 indicators, merged 一级/二级 cells), re-saved
 by LibreOffice so formulas carry cached values, copied to N files.
 
-Usage: python benchmarks/bench_batch.py [-n 1000] [--distinct 40] [--skip-naive] [--flat 10000]
+Usage: python benchmarks/bench_batch.py [-n 1000] [--distinct 40] [--skip-naive] [--flat 10000] [--vary]
                                        [--inputs DIR]
 Prints workbooks/s, the ratios against the goals, and the peak RSS of the largest process.
 --inputs DIR keeps the LibreOffice-saved workbooks in DIR (built there on the first run, about a
@@ -40,11 +40,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 from warm import compile_package  # noqa: E402  (benchmarks/, the script's own folder)
 
 
-def make_inputs(folder: Path, n: int, distinct: int, saved: Path) -> Path:
+def make_inputs(folder: Path, n: int, distinct: int, saved: Path, vary: bool = False) -> Path:
     """N copies of the distinct workbooks in ``saved`` (built there first if it lacks them)."""
     if not (saved.is_dir() and len(list(saved.glob("*.xlsx"))) == distinct):
         build_distinct(folder, saved, distinct)
-    return copies(saved, folder / "in", n)
+    return copies(saved, folder / "in", n, vary)
 
 
 def build_distinct(folder: Path, saved: Path, distinct: int) -> None:
@@ -66,12 +66,30 @@ def build_distinct(folder: Path, saved: Path, distinct: int) -> None:
         libreoffice_resave(path, saved)
 
 
-def copies(saved: Path, inputs: Path, n: int) -> Path:
+def copies(saved: Path, inputs: Path, n: int, vary: bool = False) -> Path:
     inputs.mkdir()
     sources = sorted(saved.glob("*.xlsx"))
     for i in range(n):
-        shutil.copyfile(sources[i % len(sources)], inputs / f"单位{i:05d}.xlsx")
+        target = inputs / f"单位{i:05d}.xlsx"
+        if vary:
+            varied(sources[i % len(sources)], target, i)
+        else:
+            shutil.copyfile(sources[i % len(sources)], target)
     return inputs
+
+
+def varied(src: Path, target: Path, i: int) -> None:
+    """A copy whose every XML part differs from every other copy's in its bytes (i + 1
+    newlines after the root element, which XML allows and no reader gives a meaning), so that
+    nothing the tool remembers by a part's content is reused from one file to the next: what a
+    folder of workbooks saved by different people and programs costs. (Plain copies of 40
+    files let such caches hit on 39 files of 40.)"""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename.endswith((".xml", ".rels")):
+                data = data.rstrip() + b"\n" * (i + 1)
+            zout.writestr(info, data)
 
 
 # --- references --------------------------------------------------------------------------
@@ -183,6 +201,8 @@ def main() -> int:
     parser.add_argument("--skip-naive", action="store_true", help="skip the slow openpyxl reference")
     parser.add_argument("--flat", type=int, default=0, metavar="N2",
                         help="also run batch --jobs 2 on N2 files and compare peak RSS (e.g. 10000)")
+    parser.add_argument("--vary", action="store_true",
+                        help="make every copy's XML parts differ in their bytes (see varied())")
     parser.add_argument("--inputs", type=Path, default=None, metavar="DIR",
                         help="keep (and reuse) the LibreOffice-saved workbooks in DIR")
     parser.add_argument("--run", nargs=3, metavar=("KIND", "IN", "OUT"), help=argparse.SUPPRESS)
@@ -194,9 +214,10 @@ def main() -> int:
         base = Path(tmp)
         t = time.perf_counter()
         saved = args.inputs / f"lo-{args.distinct}" if args.inputs else base / "lo"
-        inputs = make_inputs(base, args.n, args.distinct, saved)
+        inputs = make_inputs(base, args.n, args.distinct, saved, args.vary)
         compile_package(ROOT / "perf_xlsx")
-        print(f"inputs: {args.n} workbooks ({args.distinct} distinct, LibreOffice-saved) built in "
+        print(f"inputs: {args.n} workbooks ({args.distinct} distinct, LibreOffice-saved"
+              f"{', every XML part varied' if args.vary else ''}) built in "
               f"{time.perf_counter() - t:.1f} s")
         me = Path(__file__).resolve()
         runs = {
@@ -212,7 +233,7 @@ def main() -> int:
             runs[NAIVE1] = [sys.executable, str(me), "--run", "naive1", str(inputs), str(base / "naive1")]
         results = {name: measure(cmd) for name, cmd in runs.items()}
         if args.flat:
-            big = copies(saved, base / "in_flat", args.flat)
+            big = copies(saved, base / "in_flat", args.flat, args.vary)
             flat_wall, flat_rss = measure([sys.executable, "-m", "perf_xlsx", "batch", str(big), "-o",
                                            str(base / "o_flat"), "--jobs", "2"])
             shutil.rmtree(big)
