@@ -16,6 +16,7 @@ from perf_xlsx.ooxml.markup import (
     insert_into,
     root_prefix,
 )
+from perf_xlsx.ooxml.memo import ByContent
 from perf_xlsx.ooxml.parse import xml_elements
 from perf_xlsx.ooxml.text import xml_attr
 
@@ -25,17 +26,10 @@ class ContentTypes:
     "/part") indexed lower-case, as OPC names compare."""
 
     def __init__(self, data: bytes) -> None:
-        self.text, self.codec = decode_part(data)
-        self.prefix = root_prefix(self.text, "Types")
-        self.defaults: dict[str, str] = {}
-        self.overrides: dict[str, str] = {}
-        for el in xml_elements(data):
-            if el.depth != 1:
-                continue
-            if el.local == "Default":
-                self.defaults[el.get("Extension").lower()] = el.get("ContentType")
-            elif el.local == "Override":
-                self.overrides[el.get("PartName").lower()] = el.get("ContentType")
+        # Parsed once per distinct part (memo): a template's workbooks share it.
+        self.text, self.codec, self.prefix, defaults, overrides = _PARSED(data)
+        self.defaults: dict[str, str] = dict(defaults)
+        self.overrides: dict[str, str] = dict(overrides)
 
     def type_of(self, part: str) -> Optional[str]:
         got = self.overrides.get("/" + part.lower())
@@ -94,3 +88,21 @@ class ContentTypes:
 
     def to_bytes(self) -> bytes:
         return encode_part(self.text, self.codec)
+
+
+def _parse(data: bytes) -> tuple[str, str, str, dict[str, str], dict[str, str]]:
+    """(text, codec, prefix, defaults, overrides) of the part; the dicts are shared (memo)."""
+    text, codec = decode_part(data)
+    defaults: dict[str, str] = {}
+    overrides: dict[str, str] = {}
+    for el in xml_elements(data):
+        if el.depth != 1:
+            continue
+        if el.local == "Default":
+            defaults[el.get("Extension").lower()] = el.get("ContentType")
+        elif el.local == "Override":
+            overrides[el.get("PartName").lower()] = el.get("ContentType")
+    return text, codec, root_prefix(text, "Types"), defaults, overrides
+
+
+_PARSED = ByContent(_parse)

@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from perf_xlsx.ooxml.errors import PartError
 from perf_xlsx.ooxml.markup import OPEN_TAG, attrs_of, insert_into, root_prefix
+from perf_xlsx.ooxml.memo import ByContent
 from perf_xlsx.ooxml.names import NS_PKG_REL
 from perf_xlsx.ooxml.parse import xml_elements
 from perf_xlsx.ooxml.text import xml_attr
@@ -50,8 +51,16 @@ def relative(source_part: str, target_part: str) -> str:
 
 
 def parse_rels(data: bytes) -> list[Rel]:
-    return [Rel(el.get("Id"), el.get("Type"), el.get("Target"), el.attrib.get("TargetMode") == "External")
-            for el in xml_elements(data) if el.depth == 1 and el.local == "Relationship"]
+    return list(_PARSED(data))
+
+
+def _parse(data: bytes) -> tuple[Rel, ...]:
+    return tuple(Rel(el.get("Id"), el.get("Type"), el.get("Target"), el.attrib.get("TargetMode") == "External")
+                 for el in xml_elements(data) if el.depth == 1 and el.local == "Relationship")
+
+
+# A template's .rels parts repeat from workbook to workbook: each distinct one is parsed once.
+_PARSED = ByContent(_parse)
 
 
 def rels_xml(rels: list[tuple[str, str, str]]) -> str:

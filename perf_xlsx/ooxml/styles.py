@@ -4,7 +4,7 @@ keeps its meaning, and the minimal stylesheet for a package that has none."""
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from perf_xlsx.ooxml.markup import (
     OPEN_TAG,
@@ -16,6 +16,7 @@ from perf_xlsx.ooxml.markup import (
     root_prefix,
     set_attr,
 )
+from perf_xlsx.ooxml.memo import ByContent
 from perf_xlsx.ooxml.names import NS_MAIN
 
 _STYLE_SECTIONS = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles",
@@ -39,58 +40,17 @@ class Styles:
     """Appends fonts, fills, borders and cell formats to styles.xml; existing indexes stay."""
 
     def __init__(self, data: bytes) -> None:
-        self.text, self.codec = decode_part(data)
-        self.p = root_prefix(self.text, "styleSheet")
-        self.existing: dict[str, int] = {}
-        self.added: dict[str, list[str]] = {k: [] for k in _CHILD}
-        self.xfs: list[str] = []
-        self._found: dict[str, Optional[Found]] = {}
-        for section, child in _CHILD.items():
-            m = self._found[section] = find_element(self.text, self.p + section)
-            items = self._children(m.body or "", child) if m else []
-            self.existing[section] = len(items)
-            if section == "cellXfs":
-                self.xfs = items
-        # Excel treats fills 0 and 1 as none/gray125 whatever is written there: pad so an added
-        # fill never lands on a reserved index.
-        pads = ['<fill><patternFill patternType="none"/></fill>',
-                '<fill><patternFill patternType="gray125"/></fill>']
-        for pad in pads[self.existing["fills"]:]:
-            self.added["fills"].append(pad)
-        if self.existing["fonts"] == 0:
-            self.added["fonts"].append('<font><sz val="11"/><name val="宋体"/></font>')
-        if self.existing["borders"] == 0:
-            self.added["borders"].append("<border><left/><right/><top/><bottom/><diagonal/></border>")
-        if self.existing["cellStyleXfs"] == 0:
-            self.added["cellStyleXfs"].append('<xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>')
-        if self.existing["cellXfs"] == 0:
-            default = '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-            self.added["cellXfs"].append(default)
+        # The sections are found once per distinct part (memo): a template's workbooks share it.
+        base = _BASE(data)
+        self.text, self.codec, self.p = base.text, base.codec, base.p
+        self.existing: dict[str, int] = dict(base.existing)
+        self.added: dict[str, list[str]] = {k: list(v) for k, v in base.added.items()}
+        self.xfs: list[str] = list(base.xfs)
+        self._found: dict[str, Optional[Found]] = dict(base.found)
         self._clones: dict[tuple[int, Optional[int], Optional[int]], int] = {}
 
     def _children(self, body: str, child: str) -> list[str]:
-        """The ``child`` elements of a section, as ``<{p}child ...(?:/>|>.*?</child>)`` would
-        find them: the opening tag by regex and the end tag by a search from there, because a
-        lazy ``.*?`` steps through the element body a character at a time."""
-        p = re.escape(self.p)
-        open_pat = re.compile(rf"<{p}{child}\b{OPEN_TAG}(/?)>", re.S)
-        close_pat = re.compile(rf"</{p}{child}\s*>")
-        items: list[str] = []
-        pos = 0
-        while True:
-            m = open_pat.search(body, pos)
-            if m is None:
-                return items
-            if m.group(1):
-                items.append(m.group(0))
-                pos = m.end()
-                continue
-            close = close_pat.search(body, m.end())
-            if close is None:  # no match starting here: the scan goes on from the next character
-                pos = m.start() + 1
-                continue
-            items.append(body[m.start():close.end()])
-            pos = close.end()
+        return _children(body, child, self.p)
 
     def add(self, section: str, xml: str) -> int:
         """Append an element (written without prefix; the document's prefix is applied)."""
@@ -195,3 +155,75 @@ class Styles:
                 return text[: m.start()] + block + text[m.start():]
         cut = text.rindex(f"</{self.p}styleSheet")
         return text[:cut] + block + text[cut:]
+
+
+def _children(body: str, child: str, prefix: str) -> list[str]:
+    """The ``child`` elements of a section, as ``<{p}child ...(?:/>|>.*?</child>)`` would
+    find them: the opening tag by regex and the end tag by a search from there, because a
+    lazy ``.*?`` steps through the element body a character at a time."""
+    p = re.escape(prefix)
+    open_pat = re.compile(rf"<{p}{child}\b{OPEN_TAG}(/?)>", re.S)
+    close_pat = re.compile(rf"</{p}{child}\s*>")
+    items: list[str] = []
+    pos = 0
+    while True:
+        m = open_pat.search(body, pos)
+        if m is None:
+            return items
+        if m.group(1):
+            items.append(m.group(0))
+            pos = m.end()
+            continue
+        close = close_pat.search(body, m.end())
+        if close is None:  # no match starting here: the scan goes on from the next character
+            pos = m.start() + 1
+            continue
+        items.append(body[m.start():close.end()])
+        pos = close.end()
+
+
+class _Base(NamedTuple):
+    """A styles part as found: its text, the sections that grow and their elements, and what
+    must be added before anything else (fills 0 and 1, an empty section's default)."""
+
+    text: str
+    codec: str
+    p: str
+    existing: dict[str, int]
+    added: dict[str, tuple[str, ...]]
+    xfs: tuple[str, ...]
+    found: dict[str, Optional[Found]]
+
+
+def _base(data: bytes) -> _Base:
+    text, codec = decode_part(data)
+    p = root_prefix(text, "styleSheet")
+    existing: dict[str, int] = {}
+    added: dict[str, list[str]] = {k: [] for k in _CHILD}
+    xfs: list[str] = []
+    found: dict[str, Optional[Found]] = {}
+    for section, child in _CHILD.items():
+        m = found[section] = find_element(text, p + section)
+        items = _children(m.body or "", child, p) if m else []
+        existing[section] = len(items)
+        if section == "cellXfs":
+            xfs = items
+    # Excel treats fills 0 and 1 as none/gray125 whatever is written there: pad so an added
+    # fill never lands on a reserved index.
+    pads = ['<fill><patternFill patternType="none"/></fill>',
+            '<fill><patternFill patternType="gray125"/></fill>']
+    for pad in pads[existing["fills"]:]:
+        added["fills"].append(pad)
+    if existing["fonts"] == 0:
+        added["fonts"].append('<font><sz val="11"/><name val="宋体"/></font>')
+    if existing["borders"] == 0:
+        added["borders"].append("<border><left/><right/><top/><bottom/><diagonal/></border>")
+    if existing["cellStyleXfs"] == 0:
+        added["cellStyleXfs"].append('<xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>')
+    if existing["cellXfs"] == 0:
+        default = '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        added["cellXfs"].append(default)
+    return _Base(text, codec, p, existing, {k: tuple(v) for k, v in added.items()}, tuple(xfs), found)
+
+
+_BASE = ByContent(_base)

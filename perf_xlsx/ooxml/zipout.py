@@ -27,6 +27,12 @@ _DOS_TIME = 0
 ZIP_LEVEL = 1
 
 
+def deflated(data: bytes, level: int = ZIP_LEVEL) -> RawEntry:
+    """A part as zip_bytes stores it: deflated at ``level``, with its CRC and size."""
+    comp = _deflate.compressobj(level, _deflate.DEFLATED, -15)
+    return RawEntry(zipfile.ZIP_DEFLATED, _deflate.crc32(data), len(data), comp.compress(data) + comp.flush())
+
+
 def zip_bytes(parts: list[tuple[str, Union[bytes, RawEntry]]], level: int = ZIP_LEVEL) -> bytes:
     """A deterministic zip (fixed timestamps and attributes). RawEntry parts are copied
     compressed as they were; a small writer of our own does this, which zipfile cannot."""
@@ -34,12 +40,9 @@ def zip_bytes(parts: list[tuple[str, Union[bytes, RawEntry]]], level: int = ZIP_
     central: list[bytes] = []
     offset = 0
     for name, item in parts:
-        if isinstance(item, RawEntry):
-            method, crc, usize, payload = item.method, item.crc, item.usize, item.data
-        else:
-            comp = _deflate.compressobj(level, _deflate.DEFLATED, -15)
-            payload = comp.compress(item) + comp.flush()
-            method, crc, usize = zipfile.ZIP_DEFLATED, _deflate.crc32(item), len(item)
+        if not isinstance(item, RawEntry):
+            item = deflated(item, level)
+        method, crc, usize, payload = item.method, item.crc, item.usize, item.data
         encoded = name.encode("utf-8")
         flags = 0 if name.isascii() else 0x800  # bit 11: the name is UTF-8
         if usize > 0xFFFFFFFE or len(payload) > 0xFFFFFFFE or offset > 0xFFFFFFFE:

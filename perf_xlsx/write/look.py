@@ -69,8 +69,30 @@ def load_styles(b: Build) -> StylePart:
                      (("", REL_STYLES, relative(b.wb_part, part)),))
 
 
+# By what the look's elements and indexes depend on (the part's prefix, the counts it holds and
+# what Styles added before the look): the same for every workbook of a template.
+_LOOKS: dict[tuple[str, tuple[int, ...], tuple[int, ...]], tuple[Look, dict[str, tuple[str, ...]]]] = {}
+_LOOKS_MAX = 64
+
+
 def define_look(s: Styles) -> Look:
     """Append the copy's fonts, fills, borders and formats to ``s``; their indexes."""
+    key = (s.p, tuple(s.existing.values()), tuple(map(len, s.added.values())))
+    got = _LOOKS.get(key)
+    if got is not None:
+        look, items = got
+        for section, added in items.items():
+            s.added[section].extend(added)
+        return look
+    before = {section: len(added) for section, added in s.added.items()}
+    look = _define_look(s)
+    if len(_LOOKS) >= _LOOKS_MAX:
+        _LOOKS.clear()
+    _LOOKS[key] = (look, {section: tuple(added[before[section]:]) for section, added in s.added.items()})
+    return look
+
+
+def _define_look(s: Styles) -> Look:
 
     def font(size: int, bold: bool = False, color: str = "", underline: bool = False) -> int:
         b = "<b/>" if bold else ""

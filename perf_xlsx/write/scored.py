@@ -29,12 +29,13 @@ from typing import Callable, Optional, Union
 from perf_xlsx.fileutil import atomic_write, os_reason
 from perf_xlsx.model import WorkbookResult
 from perf_xlsx.ooxml.errors import PartError
+from perf_xlsx.ooxml.memo import ByContent
 from perf_xlsx.ooxml.names import CT_STYLES, REL_CUSTOM_PROPS
 from perf_xlsx.ooxml.package import Package, RawEntry
 from perf_xlsx.ooxml.parse import well_formed
 from perf_xlsx.ooxml.props import custom_props_has
 from perf_xlsx.ooxml.rels import parse_rels, resolve
-from perf_xlsx.ooxml.zipout import zip_bytes
+from perf_xlsx.ooxml.zipout import deflated, zip_bytes
 from perf_xlsx.read.source import current_source
 from perf_xlsx.rules import Profile
 from perf_xlsx.write.annotate import annotate_sheets, note_sheet_names
@@ -220,10 +221,10 @@ def _build(pkg: Package, result: WorkbookResult, profile: Profile, input_path: s
     if sp.new:
         b.ct.add_override(sp.part, CT_STYLES)
     b.out[b.ct_name] = b.ct.to_bytes()
-    return _zip(b)
+    return _zip(b, sp.part)
 
 
-def _zip(b: Build) -> bytes:
+def _zip(b: Build, styles_part: str) -> bytes:
     ordered: list[tuple[str, Union[bytes, RawEntry]]] = [(b.ct_name, b.out[b.ct_name])]
     for name in b.pkg.parts:
         if name == b.ct_name or name in b.dropped:
@@ -234,13 +235,25 @@ def _zip(b: Build) -> bytes:
             # Untouched parts travel as stored: byte for byte, and no time spent deflating.
             ordered.append((name, b.pkg.raw(name) or b.pkg.parts[name]))
     ordered.extend((n, d) for n, d in b.out.items() if n not in b.pkg.parts)
-    for name, _ in ordered:
+    for i, (name, data) in enumerate(ordered):
+        if isinstance(data, RawEntry) or name not in b.out:
+            continue
+        # The package-level parts (styles, content types, relationships) come out byte for
+        # byte the same in many copies of a template: each distinct one is checked and
+        # deflated once (memo). The sheets, comments and workbook part differ in every copy.
+        repeats = name == styles_part or name == b.ct_name or name.endswith(".rels")
         # Edited parts of the user's workbook are proven well-formed before anything is
         # written: they are spliced as text, and a broken part would make Excel offer to
         # "repair" the user's file. Parts that are new (the two sheets, a first comments
         # part or .rels, custom.xml) are built whole from escaped values by templates the
         # tests check, so re-parsing them protects nothing; VML is not strict XML.
-        if name in b.out and name in b.pkg.parts and not name.endswith(".vml") \
-                and not well_formed(b.out[name]):
+        if name in b.pkg.parts and not name.endswith(".vml") and \
+                not (_WELL_FORMED if repeats else well_formed)(data):
             raise PartError(f"内部错误：生成的部件 {name} 不是合法 XML")
+        if repeats:
+            ordered[i] = (name, _DEFLATED(data))
     return zip_bytes(ordered)
+
+
+_WELL_FORMED = ByContent(well_formed)
+_DEFLATED = ByContent(deflated)
