@@ -146,9 +146,25 @@ def find_element(text: str, name: str, start: int = 0) -> Optional[Found]:
 _ATTR = re.compile(r'([\w:.-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
 
 
+# By tag text: a sheet's <col>, <sheetView> and <pageSetup> tags are asked about several times
+# per copy and come out the same in every workbook of a template. Short tags only, and the
+# table starts afresh when full.
+_ATTRS: dict[str, dict[str, str]] = {}
+_ATTRS_MAX_TAG = 1024
+_ATTRS_MAX_ENTRIES = 4096
+
+
 def attrs_of(open_tag: str) -> dict[str, str]:
-    # findall gives "" for the quote form that did not match, so "a or b" is the value either way.
-    return {name: dq or sq for name, dq, sq in _ATTR.findall(open_tag)}
+    got = _ATTRS.get(open_tag)
+    if got is None:
+        # findall gives "" for the quote form that did not match, so "a or b" is the value either way.
+        got = {name: dq or sq for name, dq, sq in _ATTR.findall(open_tag)}
+        if len(open_tag) > _ATTRS_MAX_TAG:
+            return got
+        if len(_ATTRS) >= _ATTRS_MAX_ENTRIES:
+            _ATTRS.clear()
+        _ATTRS[open_tag] = got
+    return dict(got)  # a copy: the caller may change it
 
 
 _SET_ATTR: dict[str, re.Pattern[str]] = {}  # by attribute name: the writer sets only a handful

@@ -332,9 +332,12 @@ class SheetEditor:
         self.text = sheet_layout.widen_dimension(self.text, self.p, last_row, last_col)
 
     def hidden_columns(self) -> list[tuple[int, int]]:
-        # Asked by the tool column, the result line and the print area of the same text.
-        if self._hidden is None or self._hidden[0] is not self.text:
-            self._hidden = (self.text, sheet_layout.hidden_columns(self.text, self.p))
+        # Asked by the tool column, the result line and the print area: the answer stands as
+        # long as the text before sheetData (where <cols> is) does, whatever the cell edits.
+        data_at = self.text.find(f"<{self.p}sheetData")
+        head = self.text if data_at < 0 else self.text[:data_at]
+        if self._hidden is None or self._hidden[0] != head:
+            self._hidden = (head, sheet_layout.hidden_columns(head, self.p))
         return list(self._hidden[1])
 
     def set_column_width(self, col: int, width: float) -> None:
