@@ -170,8 +170,27 @@ def attrs_of(open_tag: str) -> dict[str, str]:
 _SET_ATTR: dict[str, re.Pattern[str]] = {}  # by attribute name: the writer sets only a handful
 
 
+# By (tag, name, value): cell formats cloned with a fill, counts and page setups are set on the
+# same tags in workbook after workbook of a template. Short tags only; starts afresh when full.
+_SET: dict[tuple[str, str, str], str] = {}
+_SET_MAX_TAG = 1024
+_SET_MAX_ENTRIES = 4096
+
+
 def set_attr(tag: str, name: str, value: str) -> str:
     """Set an attribute inside an opening tag string (``<x a="1">`` or ``<x/>``)."""
+    key = (tag, name, value)
+    got = _SET.get(key)
+    if got is None:
+        got = _set_attr(tag, name, value)
+        if len(tag) <= _SET_MAX_TAG:
+            if len(_SET) >= _SET_MAX_ENTRIES:
+                _SET.clear()
+            _SET[key] = got
+    return got
+
+
+def _set_attr(tag: str, name: str, value: str) -> str:
     pat = _SET_ATTR.get(name)
     if pat is None:
         pat = _SET_ATTR[name] = re.compile(rf'(\s{re.escape(name)}\s*=\s*)("[^"]*"|\'[^\']*\')')

@@ -15,7 +15,8 @@ from perf_xlsx.ooxml.markup import Found, find_element
 # The r attribute of a row or cell tag, and the column letters at the start of a cell's.
 R_ATTR = re.compile(r"""\sr\s*=\s*["']([^"']*)["']""")
 LETTERS = re.compile(r"[A-Z]{1,3}")
-_FIRST_VALUED_REF = re.compile(r'(?:^|>)[^>]*?\br="([A-Z]{1,3})\d+"')
+_VALUED_REF = re.compile(r'\br="([A-Z]{1,3})\d+"')
+_LEADING_REF = re.compile(r'>r="([A-Z]{1,3})\d+"')
 # "ref" first and the word boundary before it checked behind (as \bref would): a pattern that
 # opens with a literal is scanned for it at C speed, one that opens with \b tries every position.
 _MERGE_REF = re.compile(r'ref(?<!\wref)\s*=\s*"(?:([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"|([^"]+)")')
@@ -204,9 +205,19 @@ def right_edge(text: str, index: RowIndex, merges: list[tuple[int, int, int, int
             span = index.rows.get(num)
             if span is not None and span.close_tag:
                 found += valued.findall(text, span.start, span.end)
-    # The first r= of each tag's attributes, all in one findall: ">" cannot occur in them, so
-    # it separates them, and the lazy [^>]*? stops at a tag's first r= without leaving it.
-    letters = set(_FIRST_VALUED_REF.findall(">".join(found)))
+    # The first r= of each tag's attributes. Every writer puts r first: then one findall of
+    # ">r=" over the tags joined by ">" (which cannot occur in them) reads them all, and finds
+    # one per tag exactly when each starts with its reference.
+    letters_found = _LEADING_REF.findall(">" + ">".join(found))
+    if len(letters_found) == len(found):
+        letters = set(letters_found)
+    else:
+        letters = set()
+        search = _VALUED_REF.search
+        for attrs in found:
+            ref = search(attrs)
+            if ref is not None:
+                letters.add(ref.group(1))
     edge = max(map(col_index, letters), default=0)
     for r1, _c1, r2, c2 in merges:
         if r1 <= last_row and r2 >= first_row:
