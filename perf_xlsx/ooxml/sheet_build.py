@@ -133,6 +133,20 @@ def line_counter(width_chars: float) -> Callable[[str], int]:
     return lines
 
 
+# Row heights come from a few line counts: each one's attributes are formatted once.
+_HEIGHTS: dict[float, str] = {}
+
+
+def _height_attrs(points: float) -> str:
+    got = _HEIGHTS.get(points)
+    if got is None:
+        got = f' ht="{points:g}" customHeight="1"'
+        # Positive only: -0.0 is a key equal to 0.0 but written "-0".
+        if points > 0 and len(_HEIGHTS) < _INLINE_MAX_ENTRIES:
+            _HEIGHTS[points] = got
+    return got
+
+
 class SheetBuilder:
     """A new worksheet written from scratch: values and inline strings only, never a formula.
 
@@ -231,7 +245,7 @@ class SheetBuilder:
         out.append("<sheetData>")
         heights = self.heights
         for r in rows:
-            ht = f' ht="{heights[r]:g}" customHeight="1"' if r in heights else ""
+            ht = _height_attrs(heights[r]) if r in heights else ""
             done = full.get(r)
             if done is not None:
                 out.append(f'<row r="{r}"{ht}>{done}</row>')

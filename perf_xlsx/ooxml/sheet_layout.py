@@ -105,10 +105,26 @@ def set_column_width(text: str, p: str, col: int, width: float) -> str:
     return text[:insert_at] + new_col + text[insert_at:]
 
 
+# The last answer of after_sheet_data: the drawing, page setup and print edits of one sheet ask
+# it of the same text several times in a row. Held by identity (the text is kept alive here,
+# so its id cannot be reused), so an edited text is always looked at afresh.
+_AFTER: tuple[Optional[str], str, int] = (None, "", 0)
+
+
 def after_sheet_data(text: str, p: str) -> int:
     """Just past ``</sheetData>`` (or ``<sheetData/>``): the leftmost match of either form.
     Candidates are found by str.find and only tried there; a regex search would step
     through all the rows in between."""
+    global _AFTER
+    last_text, last_p, last_at = _AFTER
+    if last_text is text and last_p == p:
+        return last_at
+    at = _after_sheet_data(text, p)
+    _AFTER = (text, p, at)
+    return at
+
+
+def _after_sheet_data(text: str, p: str) -> int:
     close_pat = re.compile(rf"</{re.escape(p)}sheetData\s*>")
     empty_pat = re.compile(rf"<{re.escape(p)}sheetData\b{OPEN_TAG}/>", re.S)
     close = None
