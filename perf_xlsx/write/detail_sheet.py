@@ -79,13 +79,23 @@ def row_height(lines: int) -> float:
     return LINE_HEIGHT * lines + PADDING
 
 
+_WIDTHS = {c: column.width for c, column in enumerate(COLUMNS, 1)}
+_HEAD_HEIGHT = row_height(max(2, *(wrapped_lines(c.head, c.width) for c in COLUMNS)))
+_HEAD_TAILS: dict[int, list[str]] = {}  # by the header's format index
+
+
 def build_detail(b: Build, look: Look, name: str, dropped_sheets: frozenset[int]) -> NewSheet:
     """评分明细, header frozen and filtered."""
     sb = SheetBuilder()
-    for c, column in enumerate(COLUMNS, 1):
-        sb.text(1, c, column.head, look.header)
-        sb.widths[c] = column.width
-    sb.height(1, row_height(max(2, *(wrapped_lines(c.head, c.width) for c in COLUMNS))))
+    # The header row is the same in every copy but for its format index.
+    head = _HEAD_TAILS.get(look.header)
+    if head is None:
+        if len(_HEAD_TAILS) >= 64:
+            _HEAD_TAILS.clear()
+        head = _HEAD_TAILS[look.header] = [text_tail(column.head, look.header) for column in COLUMNS]
+    sb.put_row(1, head)
+    sb.widths.update(_WIDTHS)
+    sb.height(1, _HEAD_HEIGHT)
     lines = list(_lines(b, dropped_sheets))
     if lines:
         # Rendered a column at a time, each distinct value once (sheet, project, level and unit
@@ -102,8 +112,14 @@ def build_detail(b: Build, look: Look, name: str, dropped_sheets: frozenset[int]
             style = getattr(look, column.style)
             rendered = {value: render(value, style) for value in set(values)}
             cells.append(map(rendered.__getitem__, values))
-        heights = map(max, zip(*(map(line_counter(column.width), (v or "" for v in by_field[at]))
-                                 for at, column in _PLACED if column.wraps)))
+        # Line counts per distinct value of a column, as the tails above.
+        counts = []
+        for at, column in _PLACED:
+            if column.wraps:
+                count, values = line_counter(column.width), by_field[at]
+                known = {value: count(value or "") for value in set(values)}
+                counts.append(map(known.__getitem__, values))
+        heights = map(max, zip(*counts))
         for row, (line, tails, height) in enumerate(zip(lines, zip(*cells), heights), 2):
             if line.link:
                 sb.link(row, LINK_COLUMN, line.link, f"转到 {line.sheet}!{line.ref}")
