@@ -133,6 +133,9 @@ def line_counter(width_chars: float) -> Callable[[str], int]:
     return lines
 
 
+# The columns the new sheets use, by number: a lookup without a call per cell.
+_COLUMNS: dict[int, str] = {c: col_letter(c) for c in range(1, 65)}
+
 # Row heights come from a few line counts: each one's attributes are formatted once.
 _HEIGHTS: dict[float, str] = {}
 
@@ -169,17 +172,17 @@ class SheetBuilder:
         return cells
 
     def text(self, row: int, col: int, value: object, style: int) -> None:
-        letters = col_letter(col)
+        letters = _COLUMNS.get(col) or col_letter(col)
         cells = self.cells.get(row) or self._row(row)
         cells[col] = f'<c r="{letters}{row}"{text_tail(value, style)}'
 
     def number(self, row: int, col: int, value: Optional[float], style: int) -> None:
-        letters = col_letter(col)
+        letters = _COLUMNS.get(col) or col_letter(col)
         cells = self.cells.get(row) or self._row(row)
         cells[col] = f'<c r="{letters}{row}"{number_tail(value, style)}'
 
     def blank(self, row: int, col: int, style: int) -> None:
-        letters = col_letter(col)
+        letters = _COLUMNS.get(col) or col_letter(col)
         cells = self.cells.get(row) or self._row(row)
         cells[col] = f'<c r="{letters}{row}" s="{style}"/>'
 
@@ -197,14 +200,15 @@ class SheetBuilder:
     def merge(self, r1: int, c1: int, r2: int, c2: int, style: Optional[int] = None) -> None:
         if (r1, c1) == (r2, c2):
             return
-        self.merges.append(f"{col_letter(c1)}{r1}:{col_letter(c2)}{r2}")
+        letters = _COLUMNS.get
+        self.merges.append(f"{letters(c1) or col_letter(c1)}{r1}:{letters(c2) or col_letter(c2)}{r2}")
         if style is not None:  # borders of a merged area are drawn from every member cell
             for r in range(r1, r2 + 1):
                 assert r not in self.full, "a put_row row takes no member cells afterwards"
                 cells = self._row(r)
                 for c in range(c1, c2 + 1):
                     if c not in cells:
-                        cells[c] = f'<c r="{col_letter(c)}{r}" s="{style}"/>'
+                        cells[c] = f'<c r="{letters(c) or col_letter(c)}{r}" s="{style}"/>'
 
     def link(self, row: int, col: int, location: str, tooltip: str = "") -> None:
         self.links.append((f"{col_letter(col)}{row}", location, tooltip))

@@ -4,7 +4,7 @@ legend of the marks."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from perf_xlsx.judge.numbers import round2
 from perf_xlsx.model import SEVERITY_LABELS, Severity
@@ -69,8 +69,7 @@ def build_summary(b: Build, look: Look, name: str, dropped_sheets: frozenset[int
     row += 1
     sb.text(row, 1, "一、项目得分（金额单位：万元；总分（核定）为工具按评分规则核定的分数）", st.section)
     row += 1
-    for c, h in enumerate(PROJECT_HEADS, 1):
-        sb.text(row, c, h, st.header)
+    sb.put_row(row, _header_tails(PROJECT_HEADS, st.header))
     sb.height(row, 30)
     row += 1
     name_lines, sheet_lines = line_counter(widths[2]), line_counter(widths[1])
@@ -194,11 +193,9 @@ def _finding_rows(b: Build, look: Look, dropped_sheets: frozenset[int], sb: Shee
                   widths: list[int]) -> int:
     st = look
     # 序号 级别 工作表 单元格 | 说明 E:J | 应为 K:L | 实为 M:N
-    for c, h in ((1, "序号"), (2, "级别"), (3, "工作表"), (4, "单元格"), (5, "说明"), (11, "应为"), (13, "实为")):
-        sb.text(row, c, h, st.header)
-    sb.merge(row, 5, row, 10, st.header)
-    sb.merge(row, 11, row, 12, st.header)
-    sb.merge(row, 13, row, 14, st.header)
+    # The merged areas' other cells carry the header format too (their borders are drawn).
+    sb.put_row(row, _header_tails(FINDING_HEADS, st.header))
+    sb.merges += (f"E{row}:J{row}", f"K{row}:L{row}", f"M{row}:N{row}")
     row += 1
     ordered = sorted(b.result.findings, key=lambda f: SEVERITY_RANK[f.severity])
     text_lines = line_counter(sum(widths[4:10]))
@@ -226,6 +223,22 @@ def _finding_rows(b: Build, look: Look, dropped_sheets: frozenset[int], sb: Shee
         sb.height(row, 13.5 * lines + 4)
         row += 1
     return row
+
+
+# 序号 级别 工作表 单元格 | 说明 E:J | 应为 K:L | 实为 M:N: None for a merged area's other cells.
+FINDING_HEADS = ("序号", "级别", "工作表", "单元格", "说明", None, None, None, None, None, "应为", None, "实为", None)
+_HEADERS: dict[tuple[tuple[Optional[str], ...], int], list[str]] = {}
+
+
+def _header_tails(heads: tuple[Optional[str], ...], style: int) -> list[str]:
+    """A header row's cells (None: a blank of the same format), the same in every copy but for
+    the format index: rendered once per index."""
+    got = _HEADERS.get((heads, style))
+    if got is None:
+        if len(_HEADERS) >= 64:
+            _HEADERS.clear()
+        got = _HEADERS[(heads, style)] = [blank_tail(style) if h is None else text_tail(h, style) for h in heads]
+    return got
 
 
 def _value(look: Look, value: Any) -> str:
