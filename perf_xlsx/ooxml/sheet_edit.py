@@ -224,11 +224,10 @@ class SheetEditor:
             new_tag = set_attr(new_tag, "r", ref)
         return new_tag + old.text[tag_end:]
 
-    def _locate(self, row: RowSpan, col: int) -> Optional[CellSpan]:
-        """The cell at ``col`` found by its r attribute with plain string search (the common
-        case; the full row parse is the fallback)."""
-        ref = f' r="{col_letter(col)}{row.num}"'
-        at = self.text.find(ref, row.start, row.end)
+    def _locate(self, row: RowSpan, col: int, ref: str) -> Optional[CellSpan]:
+        """The cell at ``col`` (``ref``) found by its r attribute with plain string search (the
+        common case; the full row parse is the fallback)."""
+        at = self.text.find(f' r="{ref}"', row.start, row.end)
         if at < 0:
             return None
         start = self.text.rfind("<", row.start, at)
@@ -259,30 +258,34 @@ class SheetEditor:
 
     def _edit_row_fast(self, row: RowSpan, edits: dict[int, Edit]) -> Optional[list[str]]:
         """The row's inner pieces when every edit is a located cell or lands after the last cell."""
-        found: list[tuple[CellSpan, int]] = []
-        appended: list[int] = []
+        found: list[tuple[CellSpan, int, str]] = []
+        appended: list[tuple[int, str]] = []
         last: Optional[int] = -1
         for col in sorted(edits):
-            cell = self._locate(row, col)
+            ref = f"{col_letter(col)}{row.num}"
+            cell = self._locate(row, col, ref)
             if cell is not None:
-                found.append((cell, col))
+                found.append((cell, col, ref))
                 continue
             if last == -1:
                 last = self._last_col(row)
             if last is None or col <= last:
                 return None
-            appended.append(col)
+            appended.append((col, ref))
         if row.close_tag:
             pos, inner_end = row.start + len(row.open_tag), row.end - len(row.close_tag)
         else:
             pos = inner_end = row.end
+        if len(found) > 1:
+            found.sort(key=lambda fc: fc[0].start)
         parts: list[str] = []
-        for cell, col in sorted(found, key=lambda fc: fc[0].start):
+        for cell, col, ref in found:
             parts.append(self.text[pos:cell.start])
-            parts.append(self._cell_xml(f"{col_letter(col)}{row.num}", edits[col], cell))
+            parts.append(self._cell_xml(ref, edits[col], cell))
             pos = cell.end
         parts.append(self.text[pos:inner_end])
-        parts.extend(self._cell_xml(f"{col_letter(c)}{row.num}", edits[c], None) for c in appended)
+        for col, ref in appended:
+            parts.append(self._cell_xml(ref, edits[col], None))
         return parts
 
     def _edit_row(self, row: RowSpan, edits: dict[int, Edit]) -> str:

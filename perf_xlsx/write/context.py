@@ -12,6 +12,7 @@ from perf_xlsx.a1 import quote_sheet
 from perf_xlsx.model import Severity, WorkbookModel, WorkbookResult
 from perf_xlsx.ooxml.content_types import ContentTypes
 from perf_xlsx.ooxml.errors import PartError
+from perf_xlsx.ooxml.memo import ByContent
 from perf_xlsx.ooxml.package import Package
 from perf_xlsx.ooxml.parse import XmlElement, xml_elements
 from perf_xlsx.ooxml.rels import Rel, resolve
@@ -101,11 +102,20 @@ def open_build(pkg: Package, result: WorkbookResult, profile: Profile, input_pat
     ct = ContentTypes(pkg.parts[ct_name])
     wb_part = _workbook_part(pkg)
     wb_rels = pkg.rels(wb_part)
-    # Parsed once: the sheets here, the definedNames for dropping and print areas later.
-    wb_elements = xml_elements(pkg.parts[wb_part], text_of=frozenset({"definedName"}))
+    # Parsed once: the sheets here, the definedNames for dropping and print areas later (and
+    # once per process for a workbook part that repeats, as a template's unrenamed sheets do).
+    wb_elements = list(_WORKBOOK_ELEMENTS(pkg.parts[wb_part]))
     return Build(pkg=pkg, result=result, model=result.model, profile=profile, input_name=base_name(input_path),
                  ct_name=ct_name, ct=ct, wb_part=wb_part, wb_rels=wb_rels, wb_elements=wb_elements,
                  sheets=_sheets(pkg, wb_part, wb_rels, wb_elements), names=set(pkg.parts))
+
+
+def _workbook_elements(data: bytes) -> tuple[XmlElement, ...]:
+    return tuple(xml_elements(data, text_of=frozenset({"definedName"})))
+
+
+# The elements are shared between the builds that see the same part: they are only read.
+_WORKBOOK_ELEMENTS = ByContent(_workbook_elements)
 
 
 def base_name(path: str) -> str:
