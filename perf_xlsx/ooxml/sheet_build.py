@@ -16,6 +16,7 @@ from perf_xlsx.ooxml.names import NS_MAIN, NS_R
 from perf_xlsx.ooxml.text import (
     MAX_CELL_TEXT,
     NEEDS_CLEANING,
+    NEEDS_ESCAPE,
     cell_string,
     clean_attr,
     number_text,
@@ -267,7 +268,14 @@ class SheetBuilder:
             out.append("</mergeCells>")
         if self.links:
             out.append("<hyperlinks>")
+            # One scan of all the targets and tips: with nothing to escape or drop (the usual
+            # case), clean_attr is just the cut to its limit.
+            plain = NEEDS_ESCAPE.search(" ".join(f"{loc} {tip}" for _, loc, tip in self.links)) is None
             for ref, loc, tip in self.links:
+                if plain:
+                    tooltip = f' tooltip="{tip[:255]}"' if tip else ""
+                    out.append(f'<hyperlink ref="{ref}" location="{loc}"{tooltip}/>')
+                    continue
                 tooltip = f' tooltip="{clean_attr(tip, 255)}"' if tip else ""
                 out.append(f'<hyperlink ref="{ref}" location="{clean_attr(loc)}"{tooltip}/>')
             out.append("</hyperlinks>")

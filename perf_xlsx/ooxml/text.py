@@ -47,6 +47,8 @@ def clean_xml(s: str) -> str:
 
 
 _ATTR_OR_ILLEGAL = re.compile('[&<>"\n\r\t\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
+#: What clean_attr would change: text without it goes into an attribute as it is (cut to length).
+NEEDS_ESCAPE = _ATTR_OR_ILLEGAL
 
 
 def clean_attr(s: str, limit: Optional[int] = None) -> str:

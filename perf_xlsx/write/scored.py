@@ -235,12 +235,13 @@ def _zip(b: Build, styles_part: str) -> bytes:
             # Untouched parts travel as stored: byte for byte, and no time spent deflating.
             ordered.append((name, b.pkg.raw(name) or b.pkg.parts[name]))
     ordered.extend((n, d) for n, d in b.out.items() if n not in b.pkg.parts)
+    sheets = {s.part for s in b.sheets}
     for i, (name, data) in enumerate(ordered):
         if isinstance(data, RawEntry) or name not in b.out:
             continue
         # The package-level parts (styles, content types, relationships) come out byte for
-        # byte the same in many copies of a template: each distinct one is checked and
-        # deflated once (memo). The sheets, comments and workbook part differ in every copy.
+        # byte the same in many copies of a template: each distinct one is deflated once
+        # (memo), and every part but the sheets (which differ in every copy) is checked once.
         repeats = name == styles_part or name == b.ct_name or name.endswith(".rels")
         # Edited parts of the user's workbook are proven well-formed before anything is
         # written: they are spliced as text, and a broken part would make Excel offer to
@@ -248,7 +249,7 @@ def _zip(b: Build, styles_part: str) -> bytes:
         # part or .rels, custom.xml) are built whole from escaped values by templates the
         # tests check, so re-parsing them protects nothing; VML is not strict XML.
         if name in b.pkg.parts and not name.endswith(".vml") and \
-                not (_WELL_FORMED if repeats else well_formed)(data):
+                not (well_formed if name in sheets else _WELL_FORMED)(data):
             raise PartError(f"内部错误：生成的部件 {name} 不是合法 XML")
         if repeats:
             ordered[i] = (name, _DEFLATED(data))
