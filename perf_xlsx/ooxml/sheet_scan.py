@@ -112,31 +112,34 @@ def index_rows(text: str, data: Found, pats: SheetPatterns) -> RowIndex:
         stop = data.start() + data.group(0).rindex("</")
         last = 0
         row_open, row_close = pats.row_open, pats.row_close
+        search, find, r_attr, close_len = row_open.search, text.find, R_ATTR.search, len(row_close)
         while True:
-            rm = row_open.search(text, pos, stop)
+            rm = search(text, pos, stop)
             if rm is None:
                 break
             open_tag = rm.group(0)
+            start, end = rm.span()
             if open_tag.endswith("/>"):
-                end, close = rm.end(), ""
+                close = ""
             else:
-                at = text.find(row_close, rm.end(), stop)
+                at = find(row_close, end, stop)
                 if at < 0:
                     raise PartError("工作表行结构异常")
-                end, close = at + len(row_close), row_close
-            r = R_ATTR.search(open_tag)
+                end, close = at + close_len, row_close
+            r = r_attr(open_tag)
             num = int(r.group(1)) if r and r.group(1).isdigit() else last + 1
-            if num <= last or (rm.start() != pos and not text[pos:rm.start()].isspace()):
+            if num <= last or (start != pos and not text[pos:start].isspace()):
                 in_order = False
             last = num
             if num > SCAN_ROWS:
                 # Formatting-only rows down to 1,048,576 are common; the tool never edits
                 # below the reader's window, so the rest stays one untouched tail.
-                tail = rm.start()
+                tail = start
                 break
-            row = RowSpan(num, rm.start(), end, open_tag, close)
+            row = RowSpan(num, start, end, open_tag, close)
             order.append(row)
-            rows.setdefault(num, row)
+            if num not in rows:
+                rows[num] = row
             pos = end
     return RowIndex(rows, order, in_order, tail)
 
