@@ -102,7 +102,8 @@ def add_comments(b: Build, sheet: SheetInfo, editor: SheetEditor, texts: dict[tu
     rel_ids = {r.id for r in rels}
     old_comments = next((pkg.find(resolve(sheet.part, r.target)) for r in rels
                          if r.type == REL_COMMENTS and not r.external), None)
-    vml_rid = editor.legacy_drawing_rid()
+    # A sheet without relationships has no drawing of its own to look for.
+    vml_rid = editor.legacy_drawing_rid() if rels else None
     old_vml = next((pkg.find(resolve(sheet.part, r.target)) for r in rels
                     if r.id == vml_rid and not r.external), None) if vml_rid else None
     existing_refs: set[str] = set()
