@@ -15,8 +15,8 @@ from typing import Callable, Generic, Optional, TypeVar
 
 T = TypeVar("T")
 
-MAX_BYTES = 256 * 1024  # larger parts are not template boilerplate; they are worked out each time
-MAX_ENTRIES = 64
+MAX_BYTES = 128 * 1024  # larger parts are not template boilerplate; they are worked out each time
+MAX_ENTRIES = 16
 
 
 class ByContent(Generic[T]):
