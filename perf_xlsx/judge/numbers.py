@@ -29,7 +29,9 @@ def settled(x: float) -> float:
     execution-rate band, cap or explanation limit) goes through this, so that a value that
     is exactly on the threshold as written (2.48 / 3.1 = 80%) counts as on it.
     """
-    return float(settled_decimal(x))
+    # float() of the settled text is the float the Decimal of settled_decimal converts to: both
+    # round the same exact decimal to the nearest float, without a Decimal on this hot path.
+    return float(f"{float(x):.{NOISE_PLACES}f}")
 
 
 def round2(x: float) -> float:

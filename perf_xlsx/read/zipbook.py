@@ -109,14 +109,27 @@ class ZipBook:
         rels_name = posixpath.join(folder, "_rels", base + ".rels")
         if rels_name not in self.names:
             return {}
-        out: dict[str, str] = {}
-        for el in parse_xml(self.read(rels_name)):
-            rid, target = el.get("Id"), el.get("Target")
-            if rid and target and el.get("TargetMode") != "External":
-                path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-                    posixpath.join(folder, target))
-                out[rid] = path
-        return out
+        data = self.read(rels_name)
+        key = (folder, data)
+        out = _KNOWN_RELS.get(key)
+        if out is None:
+            out = {}
+            for el in parse_xml(data):
+                rid, target = el.get("Id"), el.get("Target")
+                if rid and target and el.get("TargetMode") != "External":
+                    path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+                        posixpath.join(folder, target))
+                    out[rid] = path
+            if len(data) <= 1 << 16:
+                if len(_KNOWN_RELS) >= 64:
+                    del _KNOWN_RELS[next(iter(_KNOWN_RELS))]  # the oldest
+                _KNOWN_RELS[key] = out
+        return dict(out)
+
+
+# Relationship parts are the same bytes in every file one program saved from one template:
+# their targets are remembered by (folder, content), bounded in count and size.
+_KNOWN_RELS: dict[tuple[str, bytes], dict[str, str]] = {}
 
 
 def _header_name(raw: bytes, flags: int) -> Optional[str]:
