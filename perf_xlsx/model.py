@@ -6,9 +6,10 @@ came from is a sheet name plus an A1 reference.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional, TypeVar
 
 
 class Severity(str, Enum):
@@ -185,6 +186,35 @@ def make_cell(ref: str, value: Any = None, formula: bool = False, cached: bool =
     d["percent_format"] = percent_format
     d["formula_text"] = formula_text
     return cell
+
+
+_T = TypeVar("_T")
+
+
+def fast_builder(cls: type[_T]) -> Callable[..., _T]:
+    """A keyword-only constructor of the frozen dataclass ``cls`` that does what make_cell does
+    for CellValue: the instance's fields filled in one dict update instead of one
+    object.__setattr__ each (an Indicator or IndicatorScore has 16–17 fields, ~3 µs). The object
+    is the same in every respect (fields in their order, equality, hash, repr); an unknown or a
+    missing required field is a TypeError, as it is for the class itself. Only for classes
+    without __post_init__ or default factories."""
+    fields_ = dataclasses.fields(cls)  # type: ignore[arg-type]
+    assert not hasattr(cls, "__post_init__")
+    assert all(f.default_factory is dataclasses.MISSING for f in fields_)
+    template = {f.name: f.default for f in fields_}
+    required = frozenset(f.name for f in fields_ if f.default is dataclasses.MISSING)
+    count = len(template)
+
+    def build(**values: Any) -> _T:
+        obj = _new(cls)
+        d = obj.__dict__
+        d.update(template)
+        d.update(values)
+        if len(d) != count or not required <= values.keys():
+            raise TypeError(f"{cls.__name__}: unknown or missing fields")
+        return obj
+
+    return build
 
 
 @dataclass(frozen=True)
@@ -519,3 +549,8 @@ class WorkbookResult:
     @property
     def warnings(self) -> int:
         return sum(1 for f in self.findings if f.severity is Severity.WARNING)
+
+
+#: Indicator(...) and IndicatorScore(...) by fast_builder: one of each is made per indicator row.
+new_indicator = fast_builder(Indicator)
+new_indicator_score = fast_builder(IndicatorScore)

@@ -17,7 +17,15 @@ from perf_xlsx.judge.numbers import (
     round2,
     settled,
 )
-from perf_xlsx.model import CellValue, Grade, Indicator, IndicatorScore, Kind, Quantity
+from perf_xlsx.model import (
+    CellValue,
+    Grade,
+    Indicator,
+    IndicatorScore,
+    Kind,
+    Quantity,
+    new_indicator_score,
+)
 from perf_xlsx.rules import Profile
 from perf_xlsx.values import (
     explicitly_not_applicable,
@@ -198,7 +206,7 @@ def score_indicator(ind: Indicator, profile: Profile, *, year: Optional[int] = N
         result["completion"] = _score_indicator(ind, profile, weight=1.0, year=year)["score"]
     elif result["score"] is not None and result["weight"]:
         result["completion"] = result["score"] / result["weight"]
-    return IndicatorScore(**result)
+    return new_indicator_score(**result)
 
 
 def _marked_not_applicable(ind: Indicator, target: Quantity, actual: Quantity, w: Optional[float],

@@ -29,9 +29,19 @@ def settled(x: float) -> float:
     execution-rate band, cap or explanation limit) goes through this, so that a value that
     is exactly on the threshold as written (2.48 / 3.1 = 80%) counts as on it.
     """
-    # float() of the settled text is the float the Decimal of settled_decimal converts to: both
-    # round the same exact decimal to the nearest float, without a Decimal on this hot path.
-    return float(f"{float(x):.{NOISE_PLACES}f}")
+    xf = float(x)
+    got = _SETTLED.get(xf)
+    if got is None:
+        # float() of the settled text is the float the Decimal of settled_decimal converts to:
+        # both round the same exact decimal to the nearest float. 0.0 and -0.0 are one key
+        # but settle to different signs, so zeros are not remembered; bounded as _ROUND2 is.
+        got = float(f"{xf:.{NOISE_PLACES}f}")
+        if xf and len(_SETTLED) < 8192:
+            _SETTLED[xf] = got
+    return got
+
+
+_SETTLED: dict[float, float] = {}
 
 
 def round2(x: float) -> float:
@@ -84,8 +94,18 @@ _FMT: dict[float, str] = {}
 def fmt_value(x: float) -> str:
     """A target or actual value in an explanation: as typed, not rounded to 2 decimals like a
     score (0.0005 万元 or a 0.125 ratio must not print as 0 or 0.13 in "目标 ÷ 实际 × 分值")."""
-    text = f"{settled(x):.6f}".rstrip("0").rstrip(".")
-    return text if text not in ("-0", "") else "0"
+    xf = float(x)
+    got = _FMT_VALUE.get(xf)
+    if got is None:
+        text = f"{settled(xf):.6f}".rstrip("0").rstrip(".")
+        got = text if text not in ("-0", "") else "0"
+        # 0.0 and -0.0 both print "0"; bounded as _ROUND2 is.
+        if len(_FMT_VALUE) < 8192:
+            _FMT_VALUE[xf] = got
+    return got
+
+
+_FMT_VALUE: dict[float, str] = {}
 
 
 UNIT_IN_WAN = {"元": 0.0001, "千元": 0.1, "万元": 1.0, "亿元": 10000.0}

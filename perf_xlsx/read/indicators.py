@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Optional
 
 from perf_xlsx.a1 import parse_ref, ref
-from perf_xlsx.model import Indicator, Level1Group, Severity, Subtotal, make_cell
+from perf_xlsx.model import Indicator, Level1Group, Severity, Subtotal, make_cell, new_indicator
 from perf_xlsx.read.labels import (
     HEADER_WORDS,
     INDICATOR_COLUMNS,
@@ -130,7 +130,7 @@ def read_indicators(ctx: SheetContext, header: int, cols: dict[str, int], rows: 
         unit_cell = values.get("unit")
         if between_here is not None:
             between[len(indicators)] = between_here
-        indicators.append(Indicator(
+        indicators.append(new_indicator(
             row=r,
             level1=l1_name,
             level2=clean_text(l2),
