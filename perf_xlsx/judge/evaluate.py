@@ -14,7 +14,7 @@ from perf_xlsx.read.errors import GridError
 from perf_xlsx.read.grid import read_grid
 from perf_xlsx.read.reader import model_from_grid
 from perf_xlsx.read.sniff import sniff
-from perf_xlsx.read.source import current_source
+from perf_xlsx.read.source import current_source, opened
 from perf_xlsx.rules import Profile
 
 
@@ -56,13 +56,17 @@ def evaluate_model(model: WorkbookModel, profile: Profile) -> tuple[list[Project
 
 
 def evaluate_file(path: str, profile: Profile, display_name: Optional[str] = None) -> WorkbookResult:
-    result = WorkbookResult(file=display_name or path, profile=profile.name)
-    # Inside an opened() block (batch, score) the bytes are already in memory: hash those
-    # instead of reading the file a second time.
     source = current_source(path)
-    book = source.try_book() if source is not None else None
+    if source is None:
+        # Held open for the call, so that the hash and the reader share one read of the file.
+        with opened(path):
+            return evaluate_file(path, profile, display_name)
+    result = WorkbookResult(file=display_name or path, profile=profile.name)
+    # The bytes are in memory (the opened() block of a batch or of score, else the one above):
+    # hash those instead of reading the file a second time.
+    book = source.try_book()
     try:
-        result.sha256 = source.sha256 if source is not None and book is not None else sha256_file(path)
+        result.sha256 = source.sha256 if book is not None else sha256_file(path)
     except OSError as exc:
         return _failed(result, "read.io", f"无法读取文件：{os_reason(exc)}")
     kind = sniff(path)

@@ -38,6 +38,20 @@ _LEVELS: tuple[tuple[str, tuple[str, ...]], ...] = (
 def source_level(label: str) -> Optional[str]:
     """The level a row label names ("central" … "other", "total"), else None. Labels are short:
     中央, 省级资金, 市级财政, 县级配套, 其它资金, 合计; a sentence is no level."""
+    # Asked of every label of a row that may head the block, in every table: remembered per
+    # label (bounded so odd files cannot grow it without end).
+    if label in _LEVEL_OF:
+        return _LEVEL_OF[label]
+    level = _source_level(label)
+    if len(_LEVEL_OF) < 8192:
+        _LEVEL_OF[label] = level
+    return level
+
+
+_LEVEL_OF: dict[str, Optional[str]] = {}
+
+
+def _source_level(label: str) -> Optional[str]:
     text = label
     for prefix in ("其中", "资金来源"):
         if text.startswith(prefix):
@@ -53,7 +67,7 @@ def source_level(label: str) -> Optional[str]:
 def _mentions_arrival(ctx: SheetContext, rows: range) -> bool:
     """Whether any label of ``rows`` says 到位: both forms of the block need an 到位 column or
     row, and most tables have none, so the block is looked for only where one is written."""
-    return any("到位" in t for _, _, t in ctx.labels_in(rows))
+    return ctx.mentions("到位", rows)
 
 
 def _columns(ctx: SheetContext, row: int) -> dict[str, int]:

@@ -30,7 +30,7 @@ _ACTUAL_RE = re.compile(r"(?:年度|全年|当年)?(?:总体|整体)?(?:绩效)?
 _EXPECTED_RE = re.compile(r"(?:年度|全年|当年)?(?:总体|整体)?(?:绩效)?(?:预期|年初|年初设定|设定)(?:总体|绩效)?目标")
 _BLOCK_RE = re.compile(r"(?:年度|全年|当年)?(?:项目|部门)?(?:总体|整体)?(?:绩效)?目标")
 _REMARK_RE = re.compile(r"\([^()]*\)")
-_LABEL_WORDS = ("目标", "完成", "达成", "实现")  # one of them is in every goal label
+_LABEL_WORDS = ("目标", "完成", "达成", "实现")  # one of them is in every goal label (_label_part)
 # A bracketed remark that makes the block label the expected goal's: 年度目标（年初）.
 _EXPECTED_REMARKS = ("年初", "预期", "设定")
 
@@ -95,8 +95,9 @@ def _is_label(text: str) -> bool:
 def _label_part(ctx: SheetContext, row: int, col: int) -> tuple[Optional[str], str]:
     """The goal-label kind of a cell and the text it carries after its colon (预期目标：text)."""
     norm = ctx.norm(row, col)
-    if not any(w in norm for w in _LABEL_WORDS):
-        return None, ""  # most cells of a table: no regex for them
+    # _LABEL_WORDS spelt out: most cells of a table have none of them, and then no regex runs.
+    if not ("目标" in norm or "完成" in norm or "达成" in norm or "实现" in norm):
+        return None, ""
     kind = _kind(norm)
     if kind is not None:
         return kind, ""
@@ -184,7 +185,7 @@ def read_goal(ctx: SheetContext, rows: range, indicator_row: Optional[int] = Non
     """The 年度总体目标 of the table on ``rows`` whose indicator block starts at ``indicator_row``."""
     stop = rows.stop if indicator_row is None or indicator_row < rows.start else min(indicator_row, rows.stop)
     for r, _, t in ctx.labels_in(range(rows.start, stop)):
-        if t.startswith(_BLOCK_START) or _INDICATOR_LABEL_RE.fullmatch(t):
+        if t.startswith(_BLOCK_START) or t.startswith("绩效指标") and _INDICATOR_LABEL_RE.fullmatch(t):
             stop = r
             break
     found: dict[str, tuple[int, int, str]] = {}

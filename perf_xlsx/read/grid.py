@@ -15,7 +15,6 @@ import html
 import re
 import zipfile
 from dataclasses import dataclass, field, replace
-from itertools import product
 from operator import itemgetter
 from typing import Any, Optional, Sequence, Union
 
@@ -68,11 +67,16 @@ class Sheet:
         self._anchor, self._merge_at = anchor, merge_at
         for m in self.merges:
             r1, c1, r2, c2 = m
-            merge_at.setdefault((r1, c1), m)
+            a = (r1, c1)
+            if a not in merge_at:
+                merge_at[a] = m
             if (r2 - r1 + 1) * (c2 - c1 + 1) > 20000:
                 continue  # absurd merges (whole columns) would only cost memory
-            # Row-major, later merges overwriting earlier ones, as nested loops would.
-            anchor.update(dict.fromkeys(product(range(r1, r2 + 1), range(c1, c2 + 1)), (r1, c1)))
+            # Row-major, later merges overwriting earlier ones. Plain loops: a 自评表's merges
+            # are a few cells each, where building a product and a dict per merge costs more.
+            for r in range(r1, r2 + 1):
+                for c in range(c1, c2 + 1):
+                    anchor[(r, c)] = a
 
     def anchor(self, row: int, col: int) -> tuple[int, int]:
         return self._anchor.get((row, col), (row, col))

@@ -24,6 +24,7 @@ GRAND_TOTAL_LABELS = ("总分", "总得分", "综合得分", "自评总分", "�
 SUBTOTAL_ENDS = ("小计", "合计", "总计")  # "产出指标小计", "数量指标合计": the total of a group
 # What a blank-but-typed cell holds: not evidence that a row carries a value.
 _PLACEHOLDERS = frozenset(("—", "-", "/", "——", "－", "--", "\\", "／", "―"))
+_CONTENT_KEYS = ("name", "target", "actual", "weight", "score", "coefficient")
 _NOTE_TAIL = frozenset("0123456789、.．,，;；(（")  # "注1.", "说明(1)": a numbered remark
 
 
@@ -98,7 +99,11 @@ def read_indicators(ctx: SheetContext, header: int, cols: dict[str, int], rows: 
         labels = _own_labels(ctx, r, name_col)
         # A 年度指标值 or 实际完成值 of its own makes the row an indicator whatever its name
         # starts with ("合计培训人次", "注册企业数量"); 总分 and 小计 rows have neither.
-        valued = any(_own_value(ctx, r, c) for c in evidence_cols)
+        valued = False
+        for c in evidence_cols:  # any(…), without a generator per row
+            if _own_value(ctx, r, c):
+                valued = True
+                break
         summary = _summary_kind(ctx, r, labels, cols, valued)
         if summary is not None and summary[0] == "total":
             total_row = r
@@ -123,8 +128,11 @@ def read_indicators(ctx: SheetContext, header: int, cols: dict[str, int], rows: 
         if l1_name and l1_name not in groups:
             groups[l1_name] = Level1Group(name=l1_name, label=l1_raw, cell=l1_cell, declared_weight=l1_weight)
         values = {k: cell(r, c) for k, c in value_cols}
-        content_keys = ("name", "target", "actual", "weight", "score", "coefficient")
-        if all(values.get(k) is None or values[k].blank for k in content_keys):  # type: ignore[union-attr]
+        for k in _CONTENT_KEYS:  # a row with nothing in any of them is no indicator
+            v = values.get(k)
+            if v is not None and not v.blank:
+                break
+        else:
             continue
         name_cell = values.get("name")
         unit_cell = values.get("unit")

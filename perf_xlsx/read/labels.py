@@ -65,6 +65,7 @@ class SheetContext:
     _row_norms: dict[int, tuple[str, ...]] = field(default_factory=dict)
     _header_rows: Optional[set[int]] = None
     _header_rows_known: bool = False
+    _rows_with: dict[str, list[int]] = field(default_factory=dict)
 
     def labels(self, row: int) -> list[tuple[int, str]]:
         """(column, normalised text) of the text cells that anchor in this row, left to right."""
@@ -99,6 +100,19 @@ class SheetContext:
         if rows.step == 1:
             return self._flat[bisect_left(self._flat_rows, rows.start):bisect_left(self._flat_rows, rows.stop)]
         return [(r, c, t) for r in self.label_rows(rows) for c, t in self._labels[r]]  # type: ignore[index]
+
+    def mentions(self, word: str, rows: range) -> bool:
+        """Whether some label of ``rows`` contains ``word``: any(word in t for … in
+        labels_in(rows)), from the rows of the sheet that hold it (found once per word)."""
+        if rows.step != 1:
+            return any(word in t for _, _, t in self.labels_in(rows))
+        found = self._rows_with.get(word)
+        if found is None:
+            if self._labels is None:
+                self._index_labels()
+            found = self._rows_with[word] = sorted({r for r, _, t in self._flat if word in t})
+        i = bisect_left(found, rows.start)
+        return i < len(found) and found[i] < rows.stop
 
     def label_rows(self, rows: range) -> list[int]:
         """The rows of ``rows`` that hold labels, in the order of ``rows``."""

@@ -65,6 +65,12 @@ _WEIGHT_SUFFIX_RE = re.compile(r"^(.*?)\(?(?:分值|权重)?([0-9]+(?:\.[0-9]+)?
 
 def split_weight_suffix(label: object) -> tuple[str, float | None]:
     """``产出指标(50分)`` -> (``产出指标``, 50.0); without a suffix the weight is None."""
+    if type(label) is str and len(label) <= CACHED_LEN:
+        return _split_weight_cached(label)  # the 一级 of every indicator row asks again
+    return _split_weight(label)
+
+
+def _split_weight(label: object) -> tuple[str, float | None]:
     name = normalize_label(label)
     m = _WEIGHT_SUFFIX_RE.match(name)
     if not m:
@@ -73,3 +79,6 @@ def split_weight_suffix(label: object) -> tuple[str, float | None]:
     if weight is None:
         return name, None
     return m.group(1), weight
+
+
+_split_weight_cached = lru_cache(maxsize=CACHE_SIZE)(_split_weight)
