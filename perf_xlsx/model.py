@@ -551,6 +551,10 @@ class WorkbookResult:
         return sum(1 for f in self.findings if f.severity is Severity.WARNING)
 
 
-#: Indicator(...) and IndicatorScore(...) by fast_builder: one of each is made per indicator row.
+#: Indicator(...), IndicatorScore(...) … by fast_builder: one of each is made per indicator row,
+#: funds row, finding or table.
 new_indicator = fast_builder(Indicator)
 new_indicator_score = fast_builder(IndicatorScore)
+new_funds_row = fast_builder(FundsRow)
+new_finding = fast_builder(Finding)
+new_project = fast_builder(Project)

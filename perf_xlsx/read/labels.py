@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from perf_xlsx.a1 import ref
-from perf_xlsx.model import CellValue, Finding, Severity, make_cell
+from perf_xlsx.model import CellValue, Finding, Severity, make_cell, new_finding
 from perf_xlsx.read.grid import Sheet
 from perf_xlsx.values import normalize_label
 
@@ -189,7 +189,8 @@ class SheetContext:
 
     def add(self, severity: Severity, code: str, message: str, cell: Optional[str] = None,
             expected: object = None, found: object = None) -> None:
-        self.findings.append(Finding(severity, code, message, self.sheet.name, cell, expected, found))
+        self.findings.append(new_finding(severity=severity, code=code, message=message, sheet=self.sheet.name,
+                                         cell=cell, expected=expected, found=found))
 
 
 # --- locating --------------------------------------------------------------------------

@@ -24,6 +24,8 @@ from perf_xlsx.model import (
     Subtotal,
     TableKind,
     TaskRow,
+    new_funds_row,
+    new_project,
 )
 from perf_xlsx.read.department import (
     department_name,
@@ -301,17 +303,17 @@ def _read_block(ctx: SheetContext, name_row: int, name_col: int, rows: range, ki
         ctx.add(Severity.INFO, "read.department_table",
                 department_note(funds_header, funds, groups_of_funds, weight_column, tasks, indicators, present),
                 ref(rows.start, 1))
-    return Project(sheet=sheet.name, name=name, name_cell=name_ref, department=dept, implementer=impl,
-                   year=year, money_unit=unit or "万元", funds=funds, funds_header_row=funds_header or 0,
-                   goal_expected=goal.expected, goal_actual=goal.actual,
-                   goal_cells=(goal.expected_cell, goal.actual_cell),
-                   indicator_header_row=header_last,
-                   indicators=indicators, groups=groups, total_weight=total_weight,
-                   total_score=total_score, total_label_cell=total_label,
-                   has_weight_column=has_weight, has_score_column=has_score or present["coefficient"], kind=kind,
-                   subtotals=subtotals, funds_groups=groups_of_funds, funds_weight_column=weight_column,
-                   tasks=tasks, has_rule_column=present["rule"], has_value_columns=present["values"],
-                   funds_basis=basis, funds_headers=headers, management=management, sources=sources)
+    return new_project(sheet=sheet.name, name=name, name_cell=name_ref, department=dept, implementer=impl,
+                       year=year, money_unit=unit or "万元", funds=funds, funds_header_row=funds_header or 0,
+                       goal_expected=goal.expected, goal_actual=goal.actual,
+                       goal_cells=(goal.expected_cell, goal.actual_cell),
+                       indicator_header_row=header_last,
+                       indicators=indicators, groups=groups, total_weight=total_weight,
+                       total_score=total_score, total_label_cell=total_label,
+                       has_weight_column=has_weight, has_score_column=has_score or present["coefficient"], kind=kind,
+                       subtotals=subtotals, funds_groups=groups_of_funds, funds_weight_column=weight_column,
+                       tasks=tasks, has_rule_column=present["rule"], has_value_columns=present["values"],
+                       funds_basis=basis, funds_headers=headers, management=management, sources=sources)
 
 
 _LOCAL_WORDS = ("省级", "市级", "县级", "省", "市", "县", "区级", "州级")
@@ -435,8 +437,8 @@ def _read_funds(ctx: SheetContext, header: int, rows: range, stop_row: Optional[
                 ctx.add(Severity.WARNING, "read.funds_total_unlabelled",
                         f"项目资金表第一行（第 {r} 行）填有金额和分值，但没有行名；其下是其中/上年结转/其他资金各行，"
                         "按年度资金总额读取，请补上行名「年度资金总额」", unlabelled)
-                out.append(FundsRow(label="年度资金总额", kind="total", label_cell=unlabelled,
-                                    row=r, group="", **values))
+                out.append(new_funds_row(label="年度资金总额", kind="total", label_cell=unlabelled,
+                                         row=r, group="", **values))
                 continue
         stopped_at = (label, label_ref)
         if any(k in label for k in ("目标", "绩效指标", "一级指标", "三级指标")):
@@ -448,8 +450,8 @@ def _read_funds(ctx: SheetContext, header: int, rows: range, stop_row: Optional[
             kind = "component"
         values = {key: ctx.cell(r, c) for key, c in cols.items()}
         raw_label = ctx.text(*label_at) if label_at is not None else ""
-        out.append(FundsRow(label=clean_text(raw_label) or label, kind=kind, label_cell=label_ref,
-                            row=r, group="", **values))
+        out.append(new_funds_row(label=clean_text(raw_label) or label, kind=kind, label_cell=label_ref,
+                                 row=r, group="", **values))
     if not out:
         # A header with no rows read would leave the block out of the score without a word.
         if stopped_at is not None and stopped_at[0]:

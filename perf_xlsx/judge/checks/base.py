@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from perf_xlsx.model import Finding, Project, Severity
+from perf_xlsx.model import Finding, Project, Severity, new_finding
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 COLUMN_NAMES = {"initial": "年初预算数", "full_year": "全年预算数", "executed": "全年执行数"}
@@ -23,4 +23,5 @@ def column_name(project: Project, col: str) -> str:
 def finding(sev: Severity, code: str, msg: str, sheet: str, cell: Optional[str], expected: object = None,
             found: object = None) -> Finding:
     """A Finding of one check; an empty cell reference is none."""
-    return Finding(sev, code, msg, sheet, cell or None, expected, found)
+    return new_finding(severity=sev, code=code, message=msg, sheet=sheet, cell=cell or None, expected=expected,
+                       found=found)
