@@ -45,15 +45,25 @@ def col_index(letters: str) -> int:
 
 
 def ref(row: int, col: int) -> str:
-    return f"{col_letter(col)}{row}"
+    letters = _LETTERS.get(col)  # col_letter's memo, looked up without the call
+    return f"{col_letter(col) if letters is None else letters}{row}"
+
+
+_PLACES: dict[str, tuple[int, int]] = {}  # parse_ref's answers: findings sort by their cells
 
 
 def parse_ref(a1: str) -> tuple[int, int]:
     """(row, col) of "B7", "$B$7" or "b7"; ValueError for anything else."""
+    got = _PLACES.get(a1)
+    if got is not None:
+        return got
     m = _REF.match(a1.replace("$", "").upper())
     if not m:
         raise ValueError(a1)
-    return int(m.group(2)), col_index(m.group(1))
+    got = int(m.group(2)), col_index(m.group(1))
+    if len(_PLACES) < 65536 and len(a1) <= 16:
+        _PLACES[a1] = got
+    return got
 
 
 def parse_range(a1: str) -> tuple[int, int, int, int]:

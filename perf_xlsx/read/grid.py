@@ -162,6 +162,9 @@ _VALUED_CELL_RES = (
     # neither alternative can match where the tag's first ">" follows "/".
     re.compile(rf"<c(?![^>]*/>)(?:{_SIMPLE_CELL[1:]}|\b(?=([^>]*))\7(?<!/)>([^<]*(?:<(?!/c>)[^<]*)*)</c>)", re.S),
 )
+# An inline string of plain text (group 1 of the head: its style), as openpyxl writes strings.
+_SIMPLE_INLINE_HEAD = re.compile(r' r="[A-Z]{1,3}[0-9]+"(?: s="([0-9]+)")? t="inlineStr"')
+_SIMPLE_INLINE_BODY = re.compile(r'<is><t(?: xml:space="preserve")?>([^<&]*)</t></is>')
 _HIDDEN_ROW_RES = _tag_res(r"""<{P}row\b[^>]*\bhidden\s*=\s*["'](?:1|true)["'][^>]*>""")
 # Any match of _HIDDEN_ROW_RES holds a match of this; without one there is no hidden row.
 _HIDDEN_ATTR = re.compile(r"""hidden\s*=\s*["'](?:1|true)["']""")
@@ -312,7 +315,16 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
             if head is None:  # the common form with another type (str, b, e …)
                 gt = text.index(">", cm.start())
                 head, body = text[cm.start() + 2:gt], text[gt + 1:cm.end() - 4]
-            cell = _cell(head, body, letters + digits, strings, percent, date, date1904)
+                cell = _cell(head, body, letters + digits, strings, percent, date, date1904)
+            elif body.startswith("<is><t") and (im := _SIMPLE_INLINE_HEAD.fullmatch(head)) is not None \
+                    and (bm := _SIMPLE_INLINE_BODY.fullmatch(body)) is not None:
+                # What _cell gives for an inline string of plain text in one <t> (as openpyxl
+                # writes every string), without its searches for <v>, <f> and the runs.
+                style = int(im.group(1)) if im.group(1) else 0
+                cell = make_cell(letters + digits, clean_text(bm.group(1)), False, True, None,
+                                 percent[style] if style < n_styles else False)
+            else:
+                cell = _cell(head, body, letters + digits, strings, percent, date, date1904)
             if cell is None:
                 continue
             sm = _S_ATTR.search(head) if n_styles else None

@@ -95,6 +95,15 @@ def parse_quantity(value: object, *, percent_format: bool = False,
     if type(value) is str and len(value) <= CACHED_LEN and (
             unit_hint is None or type(unit_hint) is str and len(unit_hint) <= CACHED_LEN):
         return _text_quantity(value, unit_hint, year)
+    if type(value) is float and value and (unit_hint is None or type(unit_hint) is str and len(unit_hint) <= CACHED_LEN):
+        # Numbers recur too (targets of 100, 95 …). Not zeros: 0.0 and -0.0 are one key but
+        # not one Quantity.
+        return _number_quantity(value, percent_format, unit_hint, year)
+    return _parse_quantity(value, percent_format, unit_hint, year)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _number_quantity(value: float, percent_format: bool, unit_hint: str | None, year: int | None) -> Quantity:
     return _parse_quantity(value, percent_format, unit_hint, year)
 
 
