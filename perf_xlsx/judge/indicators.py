@@ -24,7 +24,7 @@ from perf_xlsx.model import (
     IndicatorScore,
     Kind,
     Quantity,
-    new_indicator_score,
+    indicator_score_from,
 )
 from perf_xlsx.rules import Profile
 from perf_xlsx.values import (
@@ -206,7 +206,7 @@ def score_indicator(ind: Indicator, profile: Profile, *, year: Optional[int] = N
         result["completion"] = _score_indicator(ind, profile, weight=1.0, year=year)["score"]
     elif result["score"] is not None and result["weight"]:
         result["completion"] = result["score"] / result["weight"]
-    return new_indicator_score(**result)
+    return indicator_score_from(result)
 
 
 def _marked_not_applicable(ind: Indicator, target: Quantity, actual: Quantity, w: Optional[float],

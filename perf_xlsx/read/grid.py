@@ -266,6 +266,8 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
     n_styles = len(percent)  # date has the same length
     cell_re = _VALUED_CELL_RES[1] if ":c" not in text else _VALUED_CELL_RES[0]
     col_numbers = _COL_NUMBERS  # _col_number's table: looked up inline, one call less per cell
+    # s="…" text -> (percent, date, names no style): a sheet uses a few dozen styles at most.
+    style_flags: dict[Optional[str], tuple[bool, bool, bool]] = {}
     for cm in cell_re.finditer(text, 0, stop):
         _, letters, digits, style_text, t, v_text, head, body = cm.groups()
         if letters is None:
@@ -285,8 +287,13 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
         cell: Optional[CellValue]
         if head is None and (t is None or t == "s" or t == "n"):
             # What _cell gives for a shared string or a number in one plain <v>, no formula.
-            style = int(style_text) if style_text else 0
-            is_percent = percent[style] if style < n_styles else False
+            flags = style_flags.get(style_text)
+            if flags is None:
+                style = int(style_text) if style_text else 0
+                flags = style_flags[style_text] = (percent[style] if style < n_styles else False,
+                                                   date[style] if style < n_styles else False,
+                                                   n_styles > 0 and style_text is not None and style >= n_styles)
+            is_percent, is_date, bad_style = flags
             value: Any
             if t == "s":
                 try:
@@ -301,13 +308,12 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
                     continue
                 if value != value or value == _INF or value == -_INF:
                     continue
-                if style < n_styles and date[style] and not is_percent:
+                if is_date and not is_percent:
                     value = excel_date(value, date1904) or value
                 long_text = False
             else:
                 continue
             cell = make_cell(letters + digits, value, False, True, None, is_percent)
-            bad_style = n_styles > 0 and style_text is not None and style >= n_styles
             if not bad_style and not long_text:
                 cells[(row, col)] = cell  # nothing to report: the checks below would pass it through
                 continue
