@@ -55,6 +55,21 @@ def total_row(project: Project) -> Optional[FundsRow]:
 def breakdowns(project: Project) -> list[Breakdown]:
     """The table's breakdowns that have rows, the 其中 parts first, then in the order the
     sheet names them. Rows of kind "detail" (parts of a part) are in none."""
+    # The scorer, the checks and the result each ask several times about the same table: the
+    # last table's answer is kept (its Breakdowns are frozen; the list is copied).
+    global _last
+    last = _last  # one read: another thread may replace it, never change it
+    if last is not None and last[0] is project:
+        return list(last[1])
+    out = _breakdowns(project)
+    _last = (project, tuple(out))
+    return out
+
+
+_last: Optional[tuple[Project, tuple[Breakdown, ...]]] = None
+
+
+def _breakdowns(project: Project) -> list[Breakdown]:
     named = {g.key: g for g in project.funds_groups}
     keys: list[str] = []
     for r in project.funds:
