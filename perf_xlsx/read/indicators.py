@@ -101,8 +101,9 @@ def read_indicators(ctx: SheetContext, header: int, cols: dict[str, int], rows: 
     floors: dict[tuple[str, str], int] = {}
     unwritten: set[int] = set()  # indicator rows with no 一级 written, merged or carried
     between: dict[int, tuple[tuple[str, str, str, str], tuple[str, str, str, str]]] = {}  # see _Levels.between
+    header_rows = ctx.header_rows()  # what _is_header_row asks, once for the table
     for r in range(start, rows.stop):
-        if _is_header_row(ctx, r):
+        if r in header_rows if header_rows is not None else _is_header_row(ctx, r):
             continue
         labels = _own_labels(ctx, r, name_col)
         # A 年度指标值 or 实际完成值 of its own makes the row an indicator whatever its name

@@ -49,8 +49,10 @@ def tool_sheet(sheet: Sheet) -> Optional[str]:
     if text(1, 1).replace(" ", "").endswith(SUMMARY_TITLE_END) and any(
             text(r, c) in SUMMARY_LABELS for r in range(2, 11) for c in (1, 2)):
         return "汇总"
-    if any(text(r, 1).startswith(LEGEND_START) for r in range(1, min(sheet.max_row, 5000) + 1)):
-        return "汇总"
+    for r in range(1, min(sheet.max_row, 5000) + 1):  # text(r, 1), inlined: every row of every sheet
+        cell = cells.get((r, 1))
+        if cell is not None and isinstance(cell.value, str) and cell.value.startswith(LEGEND_START):
+            return "汇总"
     for row in (1, 2, 3):
         heads = {text(row, c) for c in range(1, min(sheet.max_col, 64) + 1)}
         if DETAIL_HEADS <= heads and all(heads & options for options in DETAIL_ANY):

@@ -13,6 +13,12 @@ from perf_xlsx.rules import Profile
 PLACEHOLDER_RE = re.compile(r"\*\*|……|^指标\d+[:：]?$|^\(?≥?\*")
 
 
+def _placeholder_name(name: str) -> bool:
+    """PLACEHOLDER_RE.search(name), searched only in a name that could match: every match
+    holds a "*" or "……" or starts with 指标, and most names have none of these."""
+    return ("*" in name or "……" in name or name.startswith("指标")) and PLACEHOLDER_RE.search(name) is not None
+
+
 def goal_quality(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     p = ps.project
     if rubric_table(ps):
@@ -24,9 +30,9 @@ def goal_quality(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     vague = []
     for r in rows:
         ind = r.indicator
-        if r.target.placeholder or (ind.name and PLACEHOLDER_RE.search(ind.name)):
+        if r.target.placeholder or (ind.name and _placeholder_name(ind.name)):
             yield finding(W, "goal.placeholder", f"指标「{ind.name}」仍是模板占位文字，未按实际填写",
-                          p.sheet, ind.name_cell if ind.name and PLACEHOLDER_RE.search(ind.name) else ind.target.ref)
+                          p.sheet, ind.name_cell if ind.name and _placeholder_name(ind.name) else ind.target.ref)
         if r.target.raw and r.kind is Kind.QUAL and not r.target.not_applicable:
             vague.append(r)
             # The template allows qualitative rows (§2.3, §2.7): one alone is a note pointing at
