@@ -7,7 +7,7 @@ A project table's total has one breakdown, its 其中 rows (当年财政拨款 +
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 from perf_xlsx.a1 import parse_ref, ref
@@ -28,12 +28,18 @@ class Breakdown:
     name: str
     cell: str
     rows: tuple[FundsRow, ...]
+    # sum()'s answers: the scorer, the checks and the result ask for the same columns.
+    _sums: dict[tuple[str, str], Optional[float]] = field(default_factory=dict, compare=False, repr=False)
 
     def sum(self, column: str, unit: str) -> Optional[float]:
         """The sum of the rows' amounts in ``column`` (万元); None when none is filled."""
+        key = (column, unit)
+        if key in self._sums:
+            return self._sums[key]
         values = [cell_money(getattr(r, column), unit) for r in self.rows]
         filled = [v for v in values if v is not None]
-        return round(sum(filled), 6) if filled else None
+        got = self._sums[key] = round(sum(filled), 6) if filled else None
+        return got
 
     def span(self, column: str) -> str:
         """The A1 range of the rows' cells in ``column`` (one cell for a single row)."""
