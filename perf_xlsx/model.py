@@ -151,21 +151,24 @@ class CellValue:
     percent_format: bool = False
     formula_text: str = ""  # the formula of a formula cell (no leading "="), where the reader kept it
 
+    # blank and text read the value once: both are asked of most cells several times.
     @property
     def blank(self) -> bool:
+        value = self.value
         if self.error is not None:
             return False
-        if self.value is None:
+        if value is None:
             return True
-        return isinstance(self.value, str) and not self.value.strip()
+        return isinstance(value, str) and not value.strip()
 
     @property
     def text(self) -> str:
-        if self.value is None:
+        value = self.value
+        if value is None:
             return ""
-        if isinstance(self.value, float) and self.value.is_integer():
-            return str(int(self.value))
-        return str(self.value).strip()
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value).strip()
 
 
 _new = object.__new__

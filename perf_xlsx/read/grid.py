@@ -475,8 +475,8 @@ def _read_simple_merges(text: str, start: int, sheet: Sheet) -> bool:
         c2 = col_numbers.get(l2) or _col_number(l2)
         if r1 > r2 or c1 > c2:  # what parse_range gives for a reversed range
             r1, c1, r2, c2 = min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
-        if r1 <= MAX_ROWS and c1 <= MAX_COLS:
-            merges.append((r1, c1, min(r2, MAX_ROWS), min(c2, MAX_COLS)))
+        if r1 <= MAX_ROWS and c1 <= MAX_COLS:  # min(r2, MAX_ROWS), min(c2, MAX_COLS) without the calls
+            merges.append((r1, c1, r2 if r2 <= MAX_ROWS else MAX_ROWS, c2 if c2 <= MAX_COLS else MAX_COLS))
     return True
 
 
