@@ -212,8 +212,10 @@ def find_prefixed(ctx: SheetContext, prefixes: tuple[str, ...], rows: range, max
 
 def row_map(ctx: SheetContext, row: int, table: list[tuple[str, Pred]]) -> dict[str, int]:
     found: dict[str, int] = {}
+    known = _known_keys(table)
     for c, t in ctx.labels(row):
-        key = _column_key(table, t)
+        # _column_key(table, t), its memo looked up inline: header searches map row after row.
+        key = known[t] if t in known else _column_key(table, t)
         if key is not None:
             found.setdefault(key, c)
     return found
@@ -235,10 +237,18 @@ def row_map_between(ctx: SheetContext, row: int, table: list[tuple[str, Pred]], 
 _COLUMN_KEYS: dict[int, tuple[list[tuple[str, Pred]], dict[str, Optional[str]]]] = {}
 
 
+def _known_keys(table: list[tuple[str, Pred]]) -> dict[str, Optional[str]]:
+    """_column_key's memo of ``table``."""
+    entry = _COLUMN_KEYS.get(id(table))
+    if entry is None:
+        entry = _COLUMN_KEYS[id(table)] = (table, {})
+    return entry[1]
+
+
 def _column_key(table: list[tuple[str, Pred]], text: str) -> Optional[str]:
     """The first key of ``table`` whose predicate accepts ``text``, remembered per text (the
     same headers recur in every workbook); bounded so odd files cannot grow it without end."""
-    known = _COLUMN_KEYS.setdefault(id(table), (table, {}))[1]
+    known = _known_keys(table)
     if text in known:
         return known[text]
     key = next((k for k, pred in table if pred(text)), None)
