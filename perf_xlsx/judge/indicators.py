@@ -243,7 +243,9 @@ def _score_indicator(ind: Indicator, profile: Profile, weight: Optional[float] =
         # A negative 分值 is a typing error (checks: indicator.weight_negative), not a row whose
         # "full marks" are -10: nothing is scored for it.
         return dict(score=None, issue="weight_negative", how="分值为负数，无法计分", **base)
-    if any(c is not None and c.formula and not c.cached for c in (ind.target, ind.actual)):
+    t_cell, a_cell = ind.target, ind.actual
+    if (t_cell is not None and t_cell.formula and not t_cell.cached) or \
+            (a_cell is not None and a_cell.formula and not a_cell.cached):
         # A formula never calculated is not a blank: its value is unknown, so keep the entry.
         return dict(score=None, issue="uncalculated", how="指标值或完成值是未计算的公式，沿用填报得分",
                               **base)

@@ -173,9 +173,9 @@ def _direction_word(r: IndicatorScore) -> tuple[Optional[str], Optional[str]]:
         return r.target.direction, ind.target.ref
     for text, ref in ((ind.nature.text if ind.nature is not None else "", ind.nature.ref if ind.nature else None),
                       (ind.name, ind.name_cell or None)):
-        said = {w for w in ("正向", "反向") if w in (text or "")}
-        if len(said) == 1:
-            return said.pop(), ref or ind.target.ref
+        forward, reverse = "正向" in (text or ""), "反向" in (text or "")
+        if forward != reverse:  # one of the two words, not both
+            return "正向" if forward else "反向", ref or ind.target.ref
     return None, None
 
 
