@@ -15,6 +15,7 @@ import html
 import re
 import zipfile
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any, Optional, Sequence, Union
 
@@ -216,6 +217,14 @@ def _unescape(text: str) -> str:
 
 def _rich_text(body: str) -> str:
     """Text of an <si> or <is>: plain <t> or rich-text runs, without phonetic (<rPh>) runs."""
+    # The rich strings of a template (a title with its year in another font) recur in every
+    # file made from it: their text is remembered per body, short bodies only.
+    if len(body) <= 4096:
+        return _rich_text_cached(body)
+    return _read_rich_text(body)
+
+
+def _read_rich_text(body: str) -> str:
     if "rPh" in body:
         body = _RPH_RE.sub("", body)
     pieces = _T_RES[":t" not in body].findall(body)
@@ -229,6 +238,9 @@ def _rich_text(body: str) -> str:
             piece = _CDATA_RE.sub(lambda c: c.group(1).replace("&", "&amp;").replace("<", "&lt;"), piece)
         parts.append(_unescape(piece))
     return "".join(parts)
+
+
+_rich_text_cached = lru_cache(maxsize=1024)(_read_rich_text)
 
 
 def _shared_strings(book: ZipBook, wb_rels: dict[str, str], wb_part: str) -> list[str]:

@@ -77,8 +77,9 @@ class SheetContext:
         index: dict[int, list[tuple[int, str]]] = {}
         known = self._norm
         anchors = self.sheet._anchor
-        for pos, cell in sorted(self.sheet.cells.items()):
-            value = cell.value
+        cells = self.sheet.cells
+        for pos in sorted(cells):  # the keys alone sort faster than (key, cell) pairs
+            value = cells[pos].value
             if isinstance(value, str):
                 a = anchors.get(pos)
                 if a is not None and a != pos:
@@ -87,7 +88,11 @@ class SheetContext:
                 if t is None:
                     t = known[pos] = normalize_label(value)
                 if t:
-                    index.setdefault(pos[0], []).append((pos[1], t))
+                    row = index.get(pos[0])
+                    if row is None:
+                        index[pos[0]] = [(pos[1], t)]
+                    else:
+                        row.append((pos[1], t))
         self._labels = index
         self._label_rows = sorted(index)
         self._flat = [(r, c, t) for r in self._label_rows for c, t in index[r]]
