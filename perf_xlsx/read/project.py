@@ -129,12 +129,8 @@ def title_and_year(ctx: SheetContext, rows: range) -> tuple[Optional[int], str]:
     year = None
     unit = ""
     for r in rows:
-        for c in range(1, ctx.sheet.max_col + 1):
-            if not ctx.sheet.is_anchor(r, c):
-                continue
-            t = ctx.norm(r, c)
-            if not t:
-                continue
+        # The cells of the row that are their own anchor and hold text: its labels, in order.
+        for c, t in ctx.labels(r):
             if year is None and ("年度" in t or "自评" in t or "绩效" in t):
                 m = YEAR_RE.search(t)
                 if m:
