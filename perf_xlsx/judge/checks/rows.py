@@ -98,7 +98,10 @@ def _row(p: Project, r: IndicatorScore, ps: ProjectScore, profile: Profile) -> I
     score_ref = ind.entered_cell.ref if ind.entered_cell is not None else None
     if not r.applicable:
         return
-    yield from _score_unparsed(p, r, label)
+    # The sub-checks below run only where they can find something (a generator costs as
+    # much as the test): _score_unparsed needs a score it could not read.
+    if r.score_entered is None:
+        yield from _score_unparsed(p, r, label)
     if r.issue == "actual_blank" and not r.target.raw:
         yield finding(E, "indicator.target_missing", f"{label}未填写年度指标值", p.sheet, ind.target.ref)
     if r.issue == "target_blank":
@@ -160,9 +163,10 @@ def _row(p: Project, r: IndicatorScore, ps: ProjectScore, profile: Profile) -> I
         yield finding(W, "indicator.zero_target", f"{label}指标值为 0，指标无约束力", p.sheet, ind.target.ref)
     if r.rubric is not None:
         yield from _deduction_explained(p, r, label)
-    else:
+    elif ind.reason is not None:  # _explanation needs a 偏差原因 column
         yield from _explanation(p, r, profile, label)
-    yield from _cost_and_dates(p, r, ps, label)
+    if "成本" in ind.level2 or r.target.when is not None:  # what _cost_and_dates asks first
+        yield from _cost_and_dates(p, r, ps, label)
 
 
 def _direction_word(r: IndicatorScore) -> tuple[Optional[str], Optional[str]]:
