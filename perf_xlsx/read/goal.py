@@ -51,8 +51,19 @@ _INDICATOR_LABEL_RE = re.compile(r"绩效指标(?:\(.*\))?")
 def _money_header_row(ctx: SheetContext, row: int) -> bool:
     """A row that heads a list of amounts (任务名称 | 预算数 | 执行数 | 完成情况): short money
     headers, not a goal text that happens to name 预算资金."""
-    short = [t for _, t in ctx.labels(row) if len(t) <= 10]
-    return any(key in MONEY_KEYS for t in short for key, pred in FUNDS_COLUMNS if pred(t))
+    for _, t in ctx.labels(row):
+        if len(t) <= 10:
+            money = _MONEY_HEADERS.get(t)
+            if money is None:
+                money = any(key in MONEY_KEYS for key, pred in FUNDS_COLUMNS if pred(t))
+                if len(_MONEY_HEADERS) < 8192:  # the same headers recur; bounded all the same
+                    _MONEY_HEADERS[t] = money
+            if money:
+                return True
+    return False
+
+
+_MONEY_HEADERS: dict[str, bool] = {}  # short label -> whether a money column's predicate takes it
 
 
 class Goal(NamedTuple):

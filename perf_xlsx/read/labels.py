@@ -151,13 +151,16 @@ class SheetContext:
             if self._labels is None:
                 self._index_labels()
             anchors = self.sheet._anchor
-            if any(anchors.get(a, a) != a for a in set(anchors.values())):
-                return None
+            for a in set(anchors.values()):  # loops rather than generators: one pass each
+                if anchors.get(a, a) != a:
+                    return None
             max_col = self.sheet.max_col
             heads = {(r, c) for r, c, t in self._flat if c <= max_col and t.startswith(HEADER_WORDS)}
             rows = {r for r, _ in heads}
             if heads:
-                rows.update(pos[0] for pos, a in anchors.items() if a in heads and pos[1] <= max_col)
+                for pos, a in anchors.items():
+                    if a in heads and pos[1] <= max_col:
+                        rows.add(pos[0])
             self._header_rows = rows
         return self._header_rows
 
@@ -292,7 +295,7 @@ def value_right_of(ctx: SheetContext, row: int, col: int, stop_labels: tuple[str
     while c <= ctx.sheet.max_col:
         a = ctx.sheet.anchor(row, c)
         t = ctx.norm(row, c)
-        if t and any(t.startswith(lbl) for lbl in stop_labels):
+        if t and t.startswith(stop_labels):
             return "", ref(row, c)
         if t or (ctx.sheet.cells.get(a) is not None and not ctx.sheet.cells[a].blank):
             return ctx.text(row, c), ref(*a)
