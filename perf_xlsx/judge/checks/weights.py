@@ -194,10 +194,10 @@ def group_weights(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
                               f"{label}分值合计 {fmt(got)}，规则（{profile.title}）为 {fmt(expected)} 分"
                               + ("（特殊情况可调整，请确认）" if enforce != "error" else ""),
                               p.sheet, next((cells[n] for n in names if n in cells), p.name_cell), expected, got)
-    vocab = set(LEVEL2_VOCAB)
+    vocab = LEVEL2_VOCAB  # not copied unless a 部门整体 table adds the profile's names
     extra = ""
     if p.kind.judges_rubrics:
-        vocab.update(_stem(n) for n in profile.department.level2)
+        vocab = LEVEL2_VOCAB | {_stem(n) for n in profile.department.level2}
         extra = "，及规则所列部门整体指标名称"
     unknown: dict[str, str] = {}
     for r in ps.indicators:
