@@ -46,11 +46,11 @@ def find_indicator_header(ctx: SheetContext, rows: range, scored: bool = False) 
     ``scored``, also a scoring table's header that has no target or actual at all (its 评分标准
     takes their place) but names its rows beside a 分值 and a 得分 column."""
     for r in ctx.label_rows(rows):
-        labels = ctx.labels(r)
-        if any(t.startswith("三级指标") for _, t in labels):
-            return r
+        for _, t in ctx.labels(r):  # every label row before the header comes through here
+            if t.startswith("三级指标"):
+                return r
         found = row_map(ctx, r, INDICATOR_COLUMNS)
-        named = bool({"name", "level1", "level2"} & set(found))
+        named = "name" in found or "level1" in found or "level2" in found
         if "target" in found and "actual" in found and named:
             return r
         if scored and "weight" in found and "score" in found and (named or name_column(ctx, r, found)):

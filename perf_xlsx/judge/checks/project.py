@@ -45,14 +45,14 @@ def check_project(ps: ProjectScore, profile: Profile) -> list[Finding]:
 
 def _formulas(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     p = ps.project
-    cells: list[CellValue] = []
+    cells: list[CellValue] = []  # list comprehensions below: faster than generators into extend
     for row in p.funds:
-        cells.extend(c for c in (row.initial, row.full_year, row.executed, row.rate, row.score) if c)
+        cells.extend([c for c in (row.initial, row.full_year, row.executed, row.rate, row.score) if c])
     for ind in p.indicators:
-        cells.extend(c for c in (ind.target, ind.actual, ind.score, ind.weight, ind.coefficient) if c)
+        cells.extend([c for c in (ind.target, ind.actual, ind.score, ind.weight, ind.coefficient) if c])
     for task in p.tasks:
-        cells.extend(c for c in (task.budget, task.executed) if c)
-    cells.extend(c for c in (p.total_score, p.total_weight) if c)
+        cells.extend([c for c in (task.budget, task.executed) if c])
+    cells.extend([c for c in (p.total_score, p.total_weight) if c])
     stale = [c for c in cells if c.formula and not c.cached]
     if stale:
         refs = "、".join(c.ref for c in stale[:8]) + ("等" if len(stale) > 8 else "")
