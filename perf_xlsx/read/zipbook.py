@@ -134,6 +134,10 @@ _KNOWN_RELS: dict[tuple[str, bytes], dict[str, str]] = {}
 
 def _header_name(raw: bytes, flags: int) -> Optional[str]:
     """The name in a local header, decoded as zipfile decodes it."""
+    if raw.isascii():
+        # ASCII reads the same in UTF-8 and cp437 (every part name of a package is ASCII):
+        # the C decoder, not the cp437 codec's Python one.
+        return raw.decode("ascii")
     try:
         return raw.decode("utf-8" if flags & 0x800 else "cp437")
     except UnicodeDecodeError:
