@@ -163,8 +163,8 @@ _VALUED_CELL_RES = (
     # neither alternative can match where the tag's first ">" follows "/".
     re.compile(rf"<c(?![^>]*/>)(?:{_SIMPLE_CELL[1:]}|\b(?=([^>]*))\7(?<!/)>([^<]*(?:<(?!/c>)[^<]*)*)</c>)", re.S),
 )
-# An inline string of plain text (group 1 of the head: its style), as openpyxl writes strings.
-_SIMPLE_INLINE_HEAD = re.compile(r' r="[A-Z]{1,3}[0-9]+"(?: s="([0-9]+)")? t="inlineStr"')
+# An inline string of plain text (its head: column, row, style), as openpyxl writes strings.
+_SIMPLE_INLINE_HEAD = re.compile(r' r="([A-Z]{1,3})([0-9]+)"(?: s="([0-9]+)")? t="inlineStr"')
 _SIMPLE_INLINE_BODY = re.compile(r'<is><t(?: xml:space="preserve")?>([^<&]*)</t></is>')
 _HIDDEN_ROW_RES = _tag_res(r"""<{P}row\b[^>]*\bhidden\s*=\s*["'](?:1|true)["'][^>]*>""")
 # Any match of _HIDDEN_ROW_RES holds a match of this; without one there is no hidden row.
@@ -283,11 +283,17 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
     style_flags: dict[Optional[str], tuple[bool, bool, bool]] = {}
     for cm in cell_re.finditer(text, 0, stop):
         _, letters, digits, style_text, t, v_text, head, body = cm.groups()
+        inline: Optional[re.Match[str]] = None  # the head of a plain inline string (openpyxl's)
         if letters is None:
-            rm = _R_ATTR.search(head)
-            if rm is None:
-                return False
-            letters, digits = rm.group(1), rm.group(2)
+            if body.startswith("<is><t"):
+                inline = _SIMPLE_INLINE_HEAD.fullmatch(head)
+            if inline is not None:  # its r="…", what _R_ATTR finds first in such a head
+                letters, digits = inline.group(1), inline.group(2)
+            else:
+                rm = _R_ATTR.search(head)
+                if rm is None:
+                    return False
+                letters, digits = rm.group(1), rm.group(2)
         row, col = int(digits), col_numbers.get(letters) or _col_number(letters)
         if row > MAX_ROWS or col > MAX_COLS:
             # Only content outside the window is worth a word: LibreOffice and formatted whole
@@ -335,19 +341,22 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
                 gt = text.index(">", cm.start())
                 head, body = text[cm.start() + 2:gt], text[gt + 1:cm.end() - 4]
                 cell = _cell(head, body, letters + digits, strings, percent, date, date1904)
-            elif body.startswith("<is><t") and (im := _SIMPLE_INLINE_HEAD.fullmatch(head)) is not None \
-                    and (bm := _SIMPLE_INLINE_BODY.fullmatch(body)) is not None:
+            elif inline is not None and (bm := _SIMPLE_INLINE_BODY.fullmatch(body)) is not None:
                 # What _cell gives for an inline string of plain text in one <t> (as openpyxl
-                # writes every string), without its searches for <v>, <f> and the runs.
-                style = int(im.group(1)) if im.group(1) else 0
+                # writes every string), without its searches for <v>, <f> and the runs; the
+                # head's s="…" is the one _S_ATTR would find.
+                style_text = inline.group(3)
+                style = int(style_text) if style_text else 0
                 cell = make_cell(letters + digits, clean_text(bm.group(1)), False, True, None,
                                  percent[style] if style < n_styles else False)
+                bad_style = n_styles > 0 and style_text is not None and style >= n_styles
             else:
                 cell = _cell(head, body, letters + digits, strings, percent, date, date1904)
             if cell is None:
                 continue
-            sm = _S_ATTR.search(head) if n_styles else None
-            bad_style = sm is not None and int(sm.group(1)) >= n_styles
+            if inline is None or bm is None:
+                sm = _S_ATTR.search(head) if n_styles else None
+                bad_style = sm is not None and int(sm.group(1)) >= n_styles
         if isinstance(cell.value, str) and len(cell.value) > MAX_TEXT:
             sheet.long_text.append(cell.ref)  # over Excel's limit: cut, and said so
             cell = replace(cell, value=cell.value[:MAX_TEXT])
