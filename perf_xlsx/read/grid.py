@@ -253,7 +253,18 @@ def _shared_strings(book: ZipBook, wb_rels: dict[str, str], wb_part: str) -> lis
     # Cleaned once here rather than at every cell that uses the string. findall gives "" for a
     # group that did not take part: a plain string is never empty (its group 1 is then "");
     # "" in both groups is an empty plain string, an empty <si></si> or <si/>, all "" here.
-    return [clean_text(plain if plain or not other else _rich_text(other)) for plain, other in si_re.findall(text)]
+    # A template's strings recur from file to file: short ones are looked up whole (_si_known,
+    # called straight from the comprehension), long ones read each time.
+    return [_si_known(plain, other) if len(plain) + len(other) <= 512 else _si_text(plain, other)
+            for plain, other in si_re.findall(text)]
+
+
+def _si_text(plain: str, other: str) -> str:
+    """The text of one <si> as the findall of _SI_RES gives it (plain text, or another body)."""
+    return clean_text(plain if plain or not other else _rich_text(other))
+
+
+_si_known = lru_cache(maxsize=4096)(_si_text)
 
 
 
