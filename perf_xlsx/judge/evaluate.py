@@ -13,7 +13,7 @@ from perf_xlsx.model import Finding, ProjectScore, Severity, WorkbookModel, Work
 from perf_xlsx.read.errors import GridError
 from perf_xlsx.read.grid import read_grid
 from perf_xlsx.read.reader import model_from_grid
-from perf_xlsx.read.sniff import sniff
+from perf_xlsx.read.sniff import sniff, sniff_head
 from perf_xlsx.read.source import current_source, opened
 from perf_xlsx.rules import Profile
 
@@ -69,7 +69,8 @@ def evaluate_file(path: str, profile: Profile, display_name: Optional[str] = Non
         result.sha256 = source.sha256 if book is not None else sha256_file(path)
     except OSError as exc:
         return _failed(result, "read.io", f"无法读取文件：{os_reason(exc)}")
-    kind = sniff(path)
+    # The first bytes of the file as read (sniff would open it again for them).
+    kind = sniff_head(source.head, path) if book is not None else sniff(path)
     if isinstance(kind, GridError):
         return _failed(result, kind.code, kind.message)
     try:

@@ -15,6 +15,11 @@ def sniff(path: str) -> Union[str, GridError]:
             head = fh.read(512)
     except OSError as exc:
         return GridError("read.io", f"无法读取文件：{os_reason(exc)}")
+    return sniff_head(head, path)
+
+
+def sniff_head(head: bytes, path: str) -> Union[str, GridError]:
+    """sniff, given the file's first 512 bytes (``path`` is read again only for an OLE2 file)."""
     if not head:
         return GridError("read.empty", "文件为空（0 字节），请重新保存后提交")
     if head.startswith(b"PK\x03\x04"):

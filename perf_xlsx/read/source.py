@@ -48,6 +48,13 @@ class SourceFile:
             return None
 
     @property
+    def head(self) -> bytes:
+        """The file's first 512 bytes as read (what read.sniff looks at)."""
+        self.book  # noqa: B018 - reads the bytes
+        assert self._blob is not None
+        return self._blob[:512]
+
+    @property
     def sha256(self) -> str:
         """The sha256 of the file's bytes as read (hex)."""
         self.book  # noqa: B018 - reads the bytes
