@@ -26,12 +26,13 @@ class Severity(str, Enum):
     @property
     def rank(self) -> int:
         """0 for the most serious: findings sort by it."""
-        return _SEVERITY_RANK[self]
+        return _RANK_OF_VALUE[self._value_]  # by the value: an Enum member hashes in Python
 
 
 #: The Chinese word for each severity (错误 / 警告 / 提示), in the scored copy, 汇总 and the console.
 SEVERITY_LABELS: Mapping[Severity, str] = {Severity.ERROR: "错误", Severity.WARNING: "警告", Severity.INFO: "提示"}
 _SEVERITY_RANK: Mapping[Severity, int] = {s: i for i, s in enumerate(Severity)}
+_RANK_OF_VALUE: Mapping[str, int] = {s.value: i for s, i in _SEVERITY_RANK.items()}
 
 
 class TableKind(str, Enum):
