@@ -145,27 +145,25 @@ _CELL_RE = re.compile(rf"<{_P}c\b([^>]*?)(?:/>|>(.*?)</{_P}c>)", re.S)
 _R_ATTR = re.compile(r"""\br\s*=\s*["']([A-Z]{1,3})([0-9]+)["']""")
 _S_ATTR = re.compile(r"""\bs\s*=\s*["']([0-9]+)["']""")
 _T_ATTR = re.compile(r"""\bt\s*=\s*["']([A-Za-z]+)["']""")
-# A valued cell: groups 2-6 are the common form written by Excel, WPS and LibreOffice
-# (r, then s and t, a plain <v>), read without further scans; groups 7-8 are any other form
-# (head, body), which _cell reads. The first alternative matches only where the second would
+# A valued cell: groups 2-7 are the common form written by Excel, WPS and LibreOffice
+# (r, then s and t, a plain <v>; group 7 in place of 6 for a plain inline string, as openpyxl
+# writes strings), read without further scans; groups 8-9 are any other form (head, body),
+# which _cell reads. The first alternative matches only where the second would
 # match the same text. (?=(X))\N is an atomic X (Python 3.9 has no possessive forms): the
 # attributes of the first, and the head of the second, are taken whole and never given back.
 # Giving back can never complete a match (a head cannot hold ">", so its first ">" is the only
 # one that can end it), so the matches are those of the plain forms, without the backtracking
 # at every formatting-only cell (.../>).
 _SIMPLE_ATTRS = r""" r="([A-Z]{1,3})([0-9]+)"(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?"""
-_SIMPLE_CELL = rf"""c(?=({_SIMPLE_ATTRS}))\1><v>([^<&]*)</v></c>"""
+_SIMPLE_CELL = rf"""c(?=({_SIMPLE_ATTRS}))\1>(?:<v>([^<&]*)</v>|<is><t(?: xml:space="preserve")?>([^<&]*)</t></is>)</c>"""
 _VALUED_CELL_RES = (
-    re.compile(rf"<(?:{_SIMPLE_CELL}|{_P}c\b(?=([^>]*))\7(?<!/)>(.*?)</{_P}c>)", re.S),
+    re.compile(rf"<(?:{_SIMPLE_CELL}|{_P}c\b(?=([^>]*))\8(?<!/)>(.*?)</{_P}c>)", re.S),
     # "<c" shared by both alternatives lets the scan jump from one "<c" to the next;
     # [^<]*(?:<(?!/c>)[^<]*)* is (.*?) before the first </c>, without a step per character.
     # (?![^>]*/>) turns away a formatting-only cell (<c r="B3" s="5"/>) in one scan of its tag:
     # neither alternative can match where the tag's first ">" follows "/".
-    re.compile(rf"<c(?![^>]*/>)(?:{_SIMPLE_CELL[1:]}|\b(?=([^>]*))\7(?<!/)>([^<]*(?:<(?!/c>)[^<]*)*)</c>)", re.S),
+    re.compile(rf"<c(?![^>]*/>)(?:{_SIMPLE_CELL[1:]}|\b(?=([^>]*))\8(?<!/)>([^<]*(?:<(?!/c>)[^<]*)*)</c>)", re.S),
 )
-# An inline string of plain text (its head: column, row, style), as openpyxl writes strings.
-_SIMPLE_INLINE_HEAD = re.compile(r' r="([A-Z]{1,3})([0-9]+)"(?: s="([0-9]+)")? t="inlineStr"')
-_SIMPLE_INLINE_BODY = re.compile(r'<is><t(?: xml:space="preserve")?>([^<&]*)</t></is>')
 _HIDDEN_ROW_RES = _tag_res(r"""<{P}row\b[^>]*\bhidden\s*=\s*["'](?:1|true)["'][^>]*>""")
 # Any match of _HIDDEN_ROW_RES holds a match of this; without one there is no hidden row.
 _HIDDEN_ATTR = re.compile(r"""hidden\s*=\s*["'](?:1|true)["']""")
@@ -293,18 +291,12 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
     # s="…" text -> (percent, date, names no style): a sheet uses a few dozen styles at most.
     style_flags: dict[Optional[str], tuple[bool, bool, bool]] = {}
     for cm in cell_re.finditer(text, 0, stop):
-        _, letters, digits, style_text, t, v_text, head, body = cm.groups()
-        inline: Optional[re.Match[str]] = None  # the head of a plain inline string (openpyxl's)
+        _, letters, digits, style_text, t, v_text, inline, head, body = cm.groups()
         if letters is None:
-            if body.startswith("<is><t"):
-                inline = _SIMPLE_INLINE_HEAD.fullmatch(head)
-            if inline is not None:  # its r="…", what _R_ATTR finds first in such a head
-                letters, digits = inline.group(1), inline.group(2)
-            else:
-                rm = _R_ATTR.search(head)
-                if rm is None:
-                    return False
-                letters, digits = rm.group(1), rm.group(2)
+            rm = _R_ATTR.search(head)
+            if rm is None:
+                return False
+            letters, digits = rm.group(1), rm.group(2)
         row, col = int(digits), col_numbers.get(letters) or _col_number(letters)
         if row > MAX_ROWS or col > MAX_COLS:
             # Only content outside the window is worth a word: LibreOffice and formatted whole
@@ -315,7 +307,7 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
                 break  # rows come in order: nothing further is inside the window
             continue
         cell: Optional[CellValue]
-        if head is None and (t is None or t == "s" or t == "n"):
+        if head is None and inline is None and (t is None or t == "s" or t == "n"):
             # What _cell gives for a shared string or a number in one plain <v>, no formula.
             flags = style_flags.get(style_text)
             if flags is None:
@@ -347,27 +339,22 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
             if not bad_style and not long_text:
                 cells[(row, col)] = cell  # nothing to report: the checks below would pass it through
                 continue
+        elif inline is not None and t == "inlineStr":
+            # What _cell gives for an inline string of plain text in one <t> (openpyxl writes
+            # every string so), without its searches for <v>, <f> and the runs.
+            style = int(style_text) if style_text else 0
+            cell = make_cell(letters + digits, clean_text(inline), False, True, None,
+                             percent[style] if style < n_styles else False)
+            bad_style = n_styles > 0 and style_text is not None and style >= n_styles
         else:
-            if head is None:  # the common form with another type (str, b, e …)
+            if head is None:  # the common form with another type (str, b, e …, or <is> under one)
                 gt = text.index(">", cm.start())
                 head, body = text[cm.start() + 2:gt], text[gt + 1:cm.end() - 4]
-                cell = _cell(head, body, letters + digits, strings, percent, date, date1904)
-            elif inline is not None and (bm := _SIMPLE_INLINE_BODY.fullmatch(body)) is not None:
-                # What _cell gives for an inline string of plain text in one <t> (as openpyxl
-                # writes every string), without its searches for <v>, <f> and the runs; the
-                # head's s="…" is the one _S_ATTR would find.
-                style_text = inline.group(3)
-                style = int(style_text) if style_text else 0
-                cell = make_cell(letters + digits, clean_text(bm.group(1)), False, True, None,
-                                 percent[style] if style < n_styles else False)
-                bad_style = n_styles > 0 and style_text is not None and style >= n_styles
-            else:
-                cell = _cell(head, body, letters + digits, strings, percent, date, date1904)
+            cell = _cell(head, body, letters + digits, strings, percent, date, date1904)
             if cell is None:
                 continue
-            if inline is None or bm is None:
-                sm = _S_ATTR.search(head) if n_styles else None
-                bad_style = sm is not None and int(sm.group(1)) >= n_styles
+            sm = _S_ATTR.search(head) if n_styles else None
+            bad_style = sm is not None and int(sm.group(1)) >= n_styles
         if isinstance(cell.value, str) and len(cell.value) > MAX_TEXT:
             sheet.long_text.append(cell.ref)  # over Excel's limit: cut, and said so
             cell = replace(cell, value=cell.value[:MAX_TEXT])
