@@ -147,8 +147,10 @@ def beyond(entered: float, computed: float, tolerance: float) -> bool:
     """Whether an entered figure is further than the tolerance from the computed one, the
     tolerance inclusive and the difference settled first: 2.16 − 2.15 is 0.010000000000000231 as a
     float, which is the 0.01 it stands for, within a tolerance of 0.01."""
-    diff = float(f"{abs(float(entered) - float(computed)):.{NOISE_PLACES}f}")  # settled, as a float
     tol = float(tolerance)
+    if float(entered) == float(computed):
+        return 0.0 > tol  # the settled difference is 0, which the tests below would compare so
+    diff = float(f"{abs(float(entered) - float(computed)):.{NOISE_PLACES}f}")  # settled, as a float
     # Rounding to the nearest float keeps order: a settled difference above (below) the
     # tolerance as floats is above (below) it as decimals too. Only a tie needs the decimals.
     if diff != tol:

@@ -151,6 +151,7 @@ _MONEY_UNIT_RE = re.compile("|".join(_MONEY_SORTED))
 
 
 @lru_cache(maxsize=64)
+@lru_cache(maxsize=256)  # asked for every amount read; a batch knows a handful of units
 def _sheet_unit_factor(sheet_unit: str) -> Decimal:
     unit_text = compact(clean_text(sheet_unit))
     m_unit = _MONEY_UNIT_RE.search(unit_text)
