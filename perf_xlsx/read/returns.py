@@ -53,8 +53,12 @@ def tool_sheet(sheet: Sheet) -> Optional[str]:
         cell = cells.get((r, 1))
         if cell is not None and isinstance(cell.value, str) and cell.value.startswith(LEGEND_START):
             return "汇总"
+    width = min(sheet.max_col, 64)
     for row in (1, 2, 3):
-        heads = {text(row, c) for c in range(1, min(sheet.max_col, 64) + 1)}
+        heads = set()
+        for c in range(1, width + 1):  # text(row, c), inlined as above
+            cell = cells.get((row, c))
+            heads.add(cell.value if cell is not None and isinstance(cell.value, str) else "")
         if DETAIL_HEADS <= heads and all(heads & options for options in DETAIL_ANY):
             return "评分明细"
     return None
