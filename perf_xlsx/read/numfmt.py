@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from functools import lru_cache
 from typing import Optional, Sequence
 
 from perf_xlsx.read.zipbook import ZipBook, local_name, parse_xml
@@ -12,6 +13,9 @@ _BUILTIN_DATE_FORMATS = set(range(14, 23)) | {45, 46, 47}
 _BUILTIN_PERCENT_FORMATS = {9, 10}
 
 
+# Both tests are pure functions of a format code, asked for every cell style that names one
+# (a styles part lists each code once, its cell styles use it many times): remembered per code.
+@lru_cache(maxsize=1024)
 def _is_percent_format(code: str) -> bool:
     return "%" in re.sub(r'"[^"]*"|\\.', "", code)
 
@@ -21,6 +25,7 @@ def is_percent_format(code: str) -> bool:
     return _is_percent_format(code)
 
 
+@lru_cache(maxsize=1024)
 def _is_date_format(code: str) -> bool:
     stripped = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code).lower()
     return bool(re.search(r"[ymdhs]", stripped)) and "0" not in stripped.replace("00", "")
