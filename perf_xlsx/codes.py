@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
-from perf_xlsx.model import Severity
+from perf_xlsx.enums import Severity
 
 
 @dataclass(frozen=True)

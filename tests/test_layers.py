@@ -44,6 +44,7 @@ LAYERS: tuple[str, ...] = ("model", "values", "ooxml", "read", "judge", "write",
 LAYER_OF: dict[str, str] = {
     # model: the data classes, and helpers that import nothing from the package.
     "perf_xlsx.model": "model",
+    "perf_xlsx.enums": "model",
     "perf_xlsx.version": "model",
     "perf_xlsx.fileutil": "model",  # atomic file writes; no perf_xlsx imports, so lowest
     "perf_xlsx.codes": "model",  # the finding-code registry: needs only Severity

@@ -23,7 +23,7 @@ from typing import IO, TYPE_CHECKING, Any, Optional, Sequence
 from perf_xlsx.a1 import quote_sheet
 from perf_xlsx.bulk.summary_layout import lines, text
 from perf_xlsx.codes import CODES
-from perf_xlsx.model import Severity
+from perf_xlsx.enums import Severity
 
 if TYPE_CHECKING:
     from perf_xlsx.rules import Profile

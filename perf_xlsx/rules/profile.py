@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping, get_args
 
-from perf_xlsx.model import Grade
+from perf_xlsx.enums import Grade
 
 FundsScoring = Literal["proportional", "intervals"]
 ZeroBudget = Literal["error_zero", "exclude_and_rescale"]
