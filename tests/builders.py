@@ -19,6 +19,7 @@ A *spec* is a dict with the keys of the real-case JSON files in ``tests/data/rea
 from __future__ import annotations
 
 import copy
+import io
 import json
 import os
 import re
@@ -955,16 +956,28 @@ def make_workbook(path: str | Path, projects: list[dict[str, Any]], *,
     """
     layout = layout or Layout()
     path = Path(path)
-    wb = openpyxl.Workbook()
-    default = wb.active
-    maps = [add_project_sheet(wb, spec, layout=layout) for spec in projects]
-    umap = _add_unit_sheet(wb, unit_sheet, layout) if unit_sheet is not None else None
-    if default is not None and len(wb.worksheets) > 1:
-        wb.remove(default)
-    wb.active = 0
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path, maps, umap
+    # Many tests build the same workbook (the seed project, a layout variant): openpyxl takes
+    # ~50 ms a build, so a build is remembered by what it was asked for, within the process.
+    key = repr((projects, unit_sheet, layout))
+    built = _BUILT.get(key)
+    if built is None:
+        wb = openpyxl.Workbook()
+        default = wb.active
+        maps = [add_project_sheet(wb, spec, layout=layout) for spec in projects]
+        umap = _add_unit_sheet(wb, unit_sheet, layout) if unit_sheet is not None else None
+        if default is not None and len(wb.worksheets) > 1:
+            wb.remove(default)
+        wb.active = 0
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        built = _BUILT[key] = (buffer.getvalue(), maps, umap)
+    data, maps, umap = built
+    path.write_bytes(data)
+    return path, copy.deepcopy(maps), copy.deepcopy(umap)
+
+
+_BUILT: dict[str, tuple[bytes, list[SheetMap], UnitMap | None]] = {}
 
 
 # --------------------------------------------------------------------------------------------

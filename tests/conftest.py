@@ -77,6 +77,11 @@ SLOW_FILES: dict[str, str] = {
     "test_package_edits.py": "package surgery cases, each output validated against the OOXML schemas",
     "test_inbox.py": "incremental batch runs on worker pools (fork and spawn), reruns, Ctrl-C in a subprocess",
     "test_watch.py": "perf-xlsx watch in a subprocess, with real file copies into a watched folder",
+    # Word documents: python-docx builds each 自评报告 / 整改反馈单 whole (0.1–2.5 s a test).
+    "test_report.py": "自评报告 drafts built with python-docx",
+    "test_report_kinds.py": "自评报告 drafts of every kind of table, built with python-docx",
+    "test_batch_drafts.py": "batch runs that draft reports and letters with python-docx",
+    "test_rescore.py": "scored copies written, edited (openpyxl, Calc-style renames) and scored again",
 }
 
 _POOL = "starts worker processes (a batch)"
@@ -97,6 +102,7 @@ SLOW_TESTS: dict[str, str] = {
     "test_api.py::test_batch_takes_a_profile_its_source_reproduces": _POOL,
     "test_api.py::test_the_batch_function_is_not_replaced_by_the_subpackage": _SUBPROCESS,
     "test_api.py::test_import_perf_xlsx_loads_neither_writers_nor_batch_nor_pandas": _SUBPROCESS,
+    "test_api.py::test_the_runtime_needs_no_openpyxl": _SUBPROCESS,
     "test_api.py::test_readme_python_example_runs": _POOL,
     "test_api.py::test_python_api_doc_examples_run": _POOL,
     "test_frames.py::batch_out": _POOL,

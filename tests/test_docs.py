@@ -10,9 +10,9 @@ Regenerate the codes page after editing perf_xlsx/codes.py::
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Optional
 
@@ -83,13 +83,14 @@ def test_codes_page_is_the_registry() -> None:
 # --- codes used by the package -----------------------------------------------------------
 
 
-def _package_trees() -> Iterator[tuple[str, ast.Module]]:
-    for path in sorted(PACKAGE.rglob("*.py")):
-        if path.name == "codes.py" and path.parent == PACKAGE:
-            continue  # the registry itself
-        yield path.relative_to(ROOT).as_posix(), ast.parse(path.read_text(encoding="utf-8"))
+@functools.cache  # parsed once for the four tests that walk them
+def _package_trees() -> tuple[tuple[str, ast.Module], ...]:
+    return tuple((path.relative_to(ROOT).as_posix(), ast.parse(path.read_text(encoding="utf-8")))
+                 for path in sorted(PACKAGE.rglob("*.py"))
+                 if not (path.name == "codes.py" and path.parent == PACKAGE))  # not the registry itself
 
 
+@functools.cache
 def _code_uses() -> dict[str, list[str]]:
     """code -> where it is used: a code-shaped string constant anywhere (codes are passed
     positionally to Finding / GridError / helpers, or paired in tuples), any string passed as
