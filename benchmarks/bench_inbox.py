@@ -81,8 +81,11 @@ def watch_latency(inbox: Path, drop: Path, rounds: int) -> list[float]:
     out = inbox / "评分结果"
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONIOENCODING": "utf-8"}
     log = tempfile.TemporaryFile()
+    # SIGINT back to its default in the child: a benchmark started in the background (nohup … &)
+    # has it ignored, Python then keeps it ignored, and the Ctrl-C that ends watch would be lost.
     proc = subprocess.Popen([sys.executable, "-m", "perf_xlsx", "watch", str(inbox)], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+                            stdout=log, stderr=subprocess.STDOUT,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     times = []
     try:
         while True:

@@ -251,7 +251,9 @@ class State:
         self.close()
         files = [f for f in (order if order is not None else sorted(self.entries)) if f in self.entries]
 
-        places: dict[str, tuple[int, bytes]] = {}
+        # Each record's new place: its start, the start of its line and its length (not the
+        # record itself: holding every record until the rename would hold every result line).
+        places: dict[str, tuple[int, int, int]] = {}
 
         def write(tmp: str) -> None:
             with open(tmp, "wb") as fh:
@@ -260,16 +262,19 @@ class State:
                     place = self.raw.get(f)
                     # (an entry without a place has its line in memory: its journal failed)
                     raw = self._read(*place) if place else self.entries[f].record()
-                    places[f] = (at, raw)
+                    places[f] = (at, at + raw.index(b"\t") + 1, len(raw))
                     at += fh.write(raw + b"\n")
                 fh.flush()
                 os.fsync(fh.fileno())
             self._close_reader()  # Windows replaces no file that is open
 
         atomic_write(self.path, write)
-        for f, (at, raw) in places.items():  # the lines' places in the new file
-            self._keep(self.entries[f], at, raw)
-            self.raw[f] = (at, len(raw))
+        for f, (at, line_at, length) in places.items():  # the places in the new file
+            entry = self.entries[f]
+            if entry.line_len:
+                entry.line_at = line_at
+                entry.line = b""
+            self.raw[f] = (at, length)
         self.error = None
         self.changed = False
 

@@ -76,7 +76,7 @@ def _claims_vs_spending(ps: ProjectScore) -> Iterator[Finding]:
     share, basis = indicator_share(ps.indicators)
     if rate is None or share is None:
         return
-    # Compared as summary.py compares it for the red list (RED_MARGIN), so the two agree; a gap
+    # Compared as bulk/summary_index.py compares it for the red list (RED_MARGIN), so the two agree; a gap
     # of exactly 5 points read through float noise is left to change in both places at once.
     if settled(share - min(rate, 1.0)) > 0.05:  # 汇总.xlsx's red list makes the same comparison
         p = ps.project
