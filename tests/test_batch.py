@@ -233,7 +233,8 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
     driver = tmp_path / "held_batch.py"
     driver.write_text(_HELD_BATCH, encoding="utf-8")
     proc = subprocess.Popen([sys.executable, str(driver), "batch", str(inbox), "--jobs", "2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # see test_watch
     out = inbox / "评分结果"
     deadline = time.monotonic() + 120
     try:

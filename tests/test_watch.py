@@ -30,8 +30,11 @@ class Watch:
         self.inbox, self.out, self.log = inbox, inbox / "评分结果", log
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONIOENCODING": "utf-8"}
         self.fh = open(log, "wb")
+        # Ctrl-C's default action in the child: a test run started in the background inherits
+        # SIGINT ignored, and Python keeps a signal that was ignored at start-up ignored.
         self.proc = subprocess.Popen([sys.executable, "-m", "perf_xlsx", "watch", str(inbox), *extra],
-                                     stdout=self.fh, stderr=subprocess.STDOUT, env=env)
+                                     stdout=self.fh, stderr=subprocess.STDOUT, env=env,
+                                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
     def text(self) -> str:
         return self.log.read_bytes().decode("utf-8", "replace")
