@@ -36,7 +36,7 @@ from builders import LAYOUT_VARIANTS, make_workbook, seed_spec, spec_from_case
 from click.testing import CliRunner
 from ooxml_schema import check_package, format_problems, validate_package
 from test_package_edits import (
-    _add_part,
+    _add_macro_sheet,
     _calc_chain,
     _edit,
     _external_link_with_calc_chain,
@@ -77,12 +77,7 @@ def _corpus(folder: Path) -> None:
 
     parts = _parts(one)
     _calc_chain(parts)
-    _add_part(parts, "xl/macrosheets/sheet1.xml",
-              '<xm:macrosheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-              'xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"><sheetData><row r="1">'
-              '<c r="A1"><f>HALT()</f></c></row></sheetData></xm:macrosheet>',
-              "application/vnd.ms-excel.macrosheet+xml", "rIdMacro",
-              "http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet", "macrosheets/sheet1.xml")
+    _add_macro_sheet(parts)
     _edit(parts, "xl/workbook.xml", "</sheets>", '<sheet name="Macro1" sheetId="9" r:id="rIdMacro"/></sheets>')
     _write(parts, folder / "macro_sheet.xlsx")
 

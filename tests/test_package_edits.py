@@ -82,6 +82,17 @@ def _assert_no_calc_chain(out: dict[str, bytes]) -> None:
     assert b"calcChain" not in out["xl/_rels/workbook.xml.rels"]
 
 
+def _add_macro_sheet(parts: dict[str, bytes]) -> None:
+    """An Excel 4.0 macro sheet part (its A1 calls HALT()), related as rIdMacro and not yet listed
+    in workbook.xml (tests/test_outputs_open.py builds it too)."""
+    _add_part(parts, "xl/macrosheets/sheet1.xml",
+              '<xm:macrosheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+              'xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"><sheetData><row r="1">'
+              '<c r="A1"><f>HALT()</f></c></row></sheetData></xm:macrosheet>',
+              "application/vnd.ms-excel.macrosheet+xml", "rIdMacro",
+              "http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet", "macrosheets/sheet1.xml")
+
+
 def _external_link_with_calc_chain(parts: dict[str, bytes]) -> None:
     """A calcChain, a link to another workbook (budget.xlsx) and a formula into it at A25
     (cached 42): what the copy must drop together (tests/test_outputs_open.py builds it too)."""
@@ -125,12 +136,7 @@ def test_macro_sheet_goes_with_its_names_formulas_and_calc_chain(tmp_path: Path,
     src, _, _ = make_workbook(tmp_path / "base.xlsx", [seed_spec("招商节会")])
     parts = _parts(src)
     _calc_chain(parts)
-    _add_part(parts, "xl/macrosheets/sheet1.xml",
-              '<xm:macrosheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-              'xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"><sheetData><row r="1">'
-              '<c r="A1"><f>HALT()</f></c></row></sheetData></xm:macrosheet>',
-              "application/vnd.ms-excel.macrosheet+xml", "rIdMacro",
-              "http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet", "macrosheets/sheet1.xml")
+    _add_macro_sheet(parts)
     ref = f"'{sheet_name}'" if " " in sheet_name else sheet_name.upper()  # Excel ignores the case
     _edit(parts, "xl/workbook.xml", "</sheets>",
           f'<sheet name="{sheet_name}" sheetId="9" r:id="rIdMacro"/></sheets>')

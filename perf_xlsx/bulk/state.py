@@ -107,6 +107,11 @@ class Entry:
         return True
 
 
+def _line_at(start: int, raw: bytes) -> int:
+    """Where the line of the record ``raw`` (meta, tab, line, tab, CRC) starting at ``start`` is."""
+    return start + raw.index(b"\t") + 1
+
+
 _META = tuple(f.name for f in fields(Entry) if f.init and f.name != "line")
 
 
@@ -172,7 +177,7 @@ class State:
                     except (ValueError, TypeError):
                         state.changed = True
                         continue  # a line cut short by a crash
-                    state._keep(entry, start, raw)
+                    state._keep(entry, _line_at(start, raw))
                     state.raw[entry.file] = (start, len(raw))
                     if entry.output_sha256:
                         state.outputs.add(entry.output_sha256)
@@ -181,10 +186,10 @@ class State:
             return cls(outdir, profile)
         return state
 
-    def _keep(self, entry: Entry, start: int, raw: bytes) -> None:
-        """Hold entry, its line left in the file: the record at ``start`` is raw (meta, tab, line, tab, CRC)."""
+    def _keep(self, entry: Entry, line_at: int) -> None:
+        """Hold entry, its line left in the file at ``line_at``."""
         if entry.line_len:
-            entry.line_at = start + raw.index(b"\t") + 1
+            entry.line_at = line_at
             entry.line = b""
         self.entries[entry.file] = entry
 
@@ -238,7 +243,7 @@ class State:
         if start is None:
             self.entries[entry.file] = entry  # not in the file: the line stays in memory
         else:
-            self._keep(entry, start, raw)
+            self._keep(entry, _line_at(start, raw))
             self.raw[entry.file] = (start, len(raw))
 
     def remove(self, file: str) -> None:
@@ -262,7 +267,7 @@ class State:
                     place = self.raw.get(f)
                     # (an entry without a place has its line in memory: its journal failed)
                     raw = self._read(*place) if place else self.entries[f].record()
-                    places[f] = (at, at + raw.index(b"\t") + 1, len(raw))
+                    places[f] = (at, _line_at(at, raw), len(raw))
                     at += fh.write(raw + b"\n")
                 fh.flush()
                 os.fsync(fh.fileno())
@@ -270,10 +275,7 @@ class State:
 
         atomic_write(self.path, write)
         for f, (at, line_at, length) in places.items():  # the places in the new file
-            entry = self.entries[f]
-            if entry.line_len:
-                entry.line_at = line_at
-                entry.line = b""
+            self._keep(self.entries[f], line_at)
             self.raw[f] = (at, length)
         self.error = None
         self.changed = False
