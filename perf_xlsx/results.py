@@ -117,7 +117,7 @@ def _project_dict(ps: ProjectScore) -> dict[str, Any]:
             cells["reason"] = ind.reason.ref
         indicators.append({
             "row": ind.row, "level1": ind.level1, "level2": ind.level2, "name": ind.name,
-            "target": r.target.raw, "actual": r.actual.raw, "kind": r.kind.value,
+            "target": r.target.raw, "actual": r.actual.raw, "kind": r.kind._value_,
             "target_value": _num(r.target.value), "actual_value": _num(r.actual.value),
             # Beyond perf_xlsx.result/1: target/actual as the cell shows them (a percentage
             # cell's stored 0.85 as "85%"); "target"/"actual" stay the stored text.

@@ -289,6 +289,8 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
     n_styles = len(percent)  # date has the same length
     cell_re = _VALUED_CELL_RES[1] if ":c" not in text else _VALUED_CELL_RES[0]
     col_numbers = _COL_NUMBERS  # _col_number's table: looked up inline, one call less per cell
+    ints = _INTS  # _int's table, likewise
+    new_cell, set_dict = object.__new__, object.__setattr__
     # s="…" text -> (percent, date, names no style): a sheet uses a few dozen styles at most.
     style_flags: dict[Optional[str], tuple[bool, bool, bool]] = {}
     for cm in cell_re.finditer(text, 0, stop):
@@ -298,7 +300,7 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
             if rm is None:
                 return False
             letters, digits = rm.group(1), rm.group(2)
-        row, col = int(digits), col_numbers.get(letters) or _col_number(letters)
+        row, col = ints.get(digits) or _int(digits), col_numbers.get(letters) or _col_number(letters)
         if row > MAX_ROWS or col > MAX_COLS:
             # Only content outside the window is worth a word: LibreOffice and formatted whole
             # columns claim A1:J1048576 with empty styled cells that hold nothing.
@@ -320,7 +322,7 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
             value: Any
             if t == "s":
                 try:
-                    value = strings[int(v_text or "")]
+                    value = strings[ints.get(v_text) or _int(v_text or "")]
                 except (ValueError, IndexError):
                     continue
                 long_text = len(value) > MAX_TEXT
@@ -336,7 +338,11 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
                 long_text = False
             else:
                 continue
-            cell = make_cell(letters + digits, value, False, True, None, is_percent)
+            # make_cell(letters + digits, value, False, True, None, is_percent), inlined: one
+            # per valued cell, the call costs as much as the object.
+            cell = new_cell(CellValue)
+            set_dict(cell, "__dict__", {"ref": letters + digits, "value": value, "formula": False, "cached": True,
+                                        "error": None, "percent_format": is_percent, "formula_text": ""})
             if not bad_style and not long_text:
                 cells[(row, col)] = cell  # nothing to report: the checks below would pass it through
                 continue
@@ -399,6 +405,17 @@ def _cell_has_content(head: str, body: str, strings: list[str]) -> bool:
 
 
 _COL_NUMBERS: dict[str, int] = {}
+# Row numbers and shared-string indexes as written, to their ints: int() of a str converts
+# through a copy of it, which costs more than the lookup; the same few thousand recur.
+_INTS: dict[str, int] = {}
+
+
+def _int(digits: str) -> int:
+    """int(digits), remembered for short texts (ValueError as int() raises it)."""
+    n = int(digits)
+    if len(digits) <= 5 and len(_INTS) < 1 << 17:
+        _INTS[digits] = n
+    return n
 
 
 def _col_number(letters: str) -> int:
