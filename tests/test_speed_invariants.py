@@ -337,3 +337,28 @@ def test_shared_strings_findall_matches_the_match_by_match_reading(prefix: str) 
                 for m in si_re.finditer(text)]
     got = grid._shared_strings(_Sst(), {"r": "xl/sharedStrings.xml"}, "")  # type: ignore[arg-type]
     assert got == expected and len(got) == len(sis)
+
+
+def test_scanned_cells_are_whole_cell_values(tmp_path: Path) -> None:
+    """The grid scan builds its common cells without make_cell: the same fields, in order."""
+    import dataclasses
+
+    from perf_xlsx.model import CellValue, make_cell
+
+    sheet = read_grid(_xlsx(tmp_path / "fast.xlsx", COMMON, STRINGS_PLAIN)).sheets[0]
+    names = [f.name for f in dataclasses.fields(CellValue)]
+    for cell in sheet.cells.values():
+        assert type(cell) is CellValue and list(vars(cell)) == names
+        assert cell == make_cell(**vars(cell)) and hash(cell) == hash(make_cell(**vars(cell)))
+
+
+def test_workbook_part_remembered_by_content(tmp_path: Path) -> None:
+    from perf_xlsx.read import grid
+
+    path = _xlsx(tmp_path / "a.xlsx", COMMON, STRINGS_PLAIN)
+    first = read_grid(path)
+    with zipfile.ZipFile(path) as zf:
+        assert zf.read("xl/workbook.xml") in grid._KNOWN_WORKBOOKS
+    again = read_grid(path)
+    assert [(s.name, s.state, _state(s)) for s in first.sheets] == [(s.name, s.state, _state(s)) for s in again.sheets]
+    assert first.date1904 == again.date1904 is False

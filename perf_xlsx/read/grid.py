@@ -578,6 +578,33 @@ def _cell(head: str, body: str, a1: str, strings: list[str], percent: Sequence[b
     return make_cell(a1, value, formula, cached, error, is_percent, text)
 
 
+# The workbook part of files from one template saved by one program is often the same bytes
+# (as the styles and relationship parts are): what it says is remembered by content, bounded in
+# count and size as read.numfmt bounds its styles.
+_KNOWN_WORKBOOKS: dict[bytes, tuple[bool, tuple[tuple[str, str, str], ...]]] = {}
+
+
+def _workbook_sheets(data: bytes) -> tuple[bool, tuple[tuple[str, str, str], ...]]:
+    """date1904, and (name, state, r:id) of each <sheet> of the workbook part, in order."""
+    got = _KNOWN_WORKBOOKS.get(data)
+    if got is not None:
+        return got
+    date1904 = False
+    sheets = []
+    for el in parse_xml(data).iter():
+        name = local_name(el.tag)
+        if name == "workbookPr":
+            date1904 = el.get("date1904") in ("1", "true")
+        elif name == "sheet":
+            sheets.append((el.get("name", ""), el.get("state", "visible"), _attr(el, "id") or ""))
+    got = date1904, tuple(sheets)
+    if len(data) <= 1 << 16:
+        if len(_KNOWN_WORKBOOKS) >= 32:
+            del _KNOWN_WORKBOOKS[next(iter(_KNOWN_WORKBOOKS))]  # the oldest
+        _KNOWN_WORKBOOKS[data] = got
+    return got
+
+
 def read_grid(path: str) -> Grid:
     """Read every worksheet of an .xlsx/.xlsm; raise GridError when the file can't be read."""
     with open_book(path) as book:
@@ -598,18 +625,8 @@ def _read_book(book: ZipBook) -> Grid:
     wb_part = workbook_part(book)
     wb_rels = book.rels(wb_part)
     wb_data = book.read(wb_part)
-    root = parse_xml(wb_data)
-    date1904 = False
-    entries: list[tuple[str, str, str]] = []
-    for el in root.iter():
-        name = local_name(el.tag)
-        if name == "workbookPr":
-            date1904 = el.get("date1904") in ("1", "true")
-        elif name == "sheet":
-            rid = _attr(el, "id")
-            target = wb_rels.get(rid or "")
-            if target:
-                entries.append((el.get("name", ""), el.get("state", "visible"), target))
+    date1904, sheet_list = _workbook_sheets(wb_data)
+    entries = [(name, state, wb_rels[rid]) for name, state, rid in sheet_list if wb_rels.get(rid)]
     strings = _shared_strings(book, wb_rels, wb_part)
     percent, date = cell_formats(book, wb_rels)
     sheets: list[Sheet] = []

@@ -19,6 +19,19 @@ from defusedxml import ElementTree as SafeET
 
 from perf_xlsx.read.errors import GridError
 
+try:
+    # Intel ISA-L's inflate and CRC-32 (the same bytes and checksum; the CRC several times
+    # faster than zlib's), as the writer's zip uses it; zlib where no wheel exists. Whatever
+    # either gives is still checked against the declared size and CRC below.
+    from isal.isal_zlib import crc32 as _crc32
+    from isal.isal_zlib import decompressobj as _decompressobj
+    from isal.isal_zlib import error as _isal_error
+
+    # (isal's stub declares its error an instance, not a class.)
+    _INFLATE_ERRORS: tuple[type[BaseException], ...] = (zlib.error, _isal_error)  # type: ignore[assignment]
+except ImportError:  # pragma: no cover - isal is a dependency; platforms without a wheel
+    _crc32, _decompressobj, _INFLATE_ERRORS = zlib.crc32, zlib.decompressobj, (zlib.error,)  # type: ignore[assignment]
+
 # Zip limits checked on the central directory before anything is inflated (hostile-input A3):
 # a filled 自评表 is tens of KB; these leave room for pictures and still stop zip bombs.
 MAX_FILE_BYTES = 100 << 20
@@ -97,10 +110,10 @@ class ZipBook:
                     if len(data) == info.compress_size:
                         if info.compress_type == zipfile.ZIP_DEFLATED:
                             try:
-                                data = zlib.decompressobj(-15).decompress(data, info.file_size + 1)
-                            except zlib.error:
+                                data = _decompressobj(-15).decompress(data, info.file_size + 1)
+                            except _INFLATE_ERRORS:
                                 data = b""
-                        if len(data) == info.file_size and zlib.crc32(data) == info.CRC:
+                        if len(data) == info.file_size and _crc32(data) == info.CRC:
                             return data
         return self.zf.read(name)
 
