@@ -252,10 +252,23 @@ def _shared_strings(book: ZipBook, wb_rels: dict[str, str], wb_part: str) -> lis
     # Cleaned once here rather than at every cell that uses the string. findall gives "" for a
     # group that did not take part: a plain string is never empty (its group 1 is then "");
     # "" in both groups is an empty plain string, an empty <si></si> or <si/>, all "" here.
-    # A template's strings recur from file to file: short ones are looked up whole (_si_known,
-    # called straight from the comprehension), long ones read each time.
-    return [_si_known(plain, other) if len(plain) + len(other) <= 512 else _si_text(plain, other)
+    # A template's strings recur from file to file: short ones are looked up whole (a plain
+    # one in _PLAIN_SI, by its text alone; another in _si_known), long ones read each time.
+    plain_known = _PLAIN_SI
+    return [(plain_known.get(plain) or _si_plain(plain)) if not other
+            else _si_known(plain, other) if len(plain) + len(other) <= 512 else _si_text(plain, other)
             for plain, other in si_re.findall(text)]
+
+
+_PLAIN_SI: dict[str, str] = {}  # plain <si> text -> its clean text, for texts up to 512 characters
+
+
+def _si_plain(plain: str) -> str:
+    """_si_text(plain, ""), remembered in _PLAIN_SI (bounded as _si_known is)."""
+    got = clean_text(plain)
+    if len(plain) <= 512 and len(_PLAIN_SI) < 4096:
+        _PLAIN_SI[plain] = got
+    return got
 
 
 def _si_text(plain: str, other: str) -> str:
@@ -506,9 +519,9 @@ def _read_simple_merges(text: str, start: int, sheet: Sheet) -> bool:
     if len(found) != text.count("<mergeCell", start) - text.count("<mergeCells", start):
         return False
     merges = sheet.merges
-    col_numbers = _COL_NUMBERS
+    col_numbers, ints = _COL_NUMBERS, _INTS
     for l1, d1, l2, d2 in found:
-        r1, r2 = int(d1), int(d2)
+        r1, r2 = ints.get(d1) or _int(d1), ints.get(d2) or _int(d2)
         c1 = col_numbers.get(l1) or _col_number(l1)
         c2 = col_numbers.get(l2) or _col_number(l2)
         if r1 > r2 or c1 > c2:  # what parse_range gives for a reversed range
