@@ -303,7 +303,7 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
     cell_re = _VALUED_CELL_RES[1] if ":c" not in text else _VALUED_CELL_RES[0]
     col_numbers = _COL_NUMBERS  # _col_number's table: looked up inline, one call less per cell
     ints = _INTS  # _int's table, likewise
-    new_cell, set_dict = object.__new__, object.__setattr__
+    new_cell = object.__new__
     # s="…" text -> (percent, date, names no style): a sheet uses a few dozen styles at most.
     style_flags: dict[Optional[str], tuple[bool, bool, bool]] = {}
     for cm in cell_re.finditer(text, 0, stop):
@@ -354,8 +354,11 @@ def _read_cells_fast(text: str, stop: int, sheet: Sheet, strings: list[str], per
             # make_cell(letters + digits, value, False, True, None, is_percent), inlined: one
             # per valued cell, the call costs as much as the object.
             cell = new_cell(CellValue)
-            set_dict(cell, "__dict__", {"ref": letters + digits, "value": value, "formula": False, "cached": True,
-                                        "error": None, "percent_format": is_percent, "formula_text": ""})
+            d = cell.__dict__
+            d.update(_SCANNED_CELL)  # every field, in order; three of them differ from cell to cell
+            d["ref"] = letters + digits
+            d["value"] = value
+            d["percent_format"] = is_percent
             if not bad_style and not long_text:
                 cells[(row, col)] = cell  # nothing to report: the checks below would pass it through
                 continue
@@ -418,6 +421,10 @@ def _cell_has_content(head: str, body: str, strings: list[str]) -> bool:
 
 
 _COL_NUMBERS: dict[str, int] = {}
+# The fields of a cell the scan reads from a plain <v>: make_cell's, ref, value and
+# percent_format filled in per cell (updating the instance's dict keeps this order).
+_SCANNED_CELL: dict[str, Any] = {"ref": "", "value": None, "formula": False, "cached": True, "error": None,
+                                 "percent_format": False, "formula_text": ""}
 # Row numbers and shared-string indexes as written, to their ints: int() of a str converts
 # through a copy of it, which costs more than the lookup; the same few thousand recur.
 _INTS: dict[str, int] = {}

@@ -12,7 +12,6 @@ from perf_xlsx.model import (
     Level1Group,
     Severity,
     Subtotal,
-    make_cell,
     new_indicator,
 )
 from perf_xlsx.read.labels import (
@@ -20,6 +19,7 @@ from perf_xlsx.read.labels import (
     INDICATOR_COLUMNS,
     NOTE_PREFIXES,
     SheetContext,
+    blank_cell,
     row_map,
 )
 from perf_xlsx.values import clean_text, normalize_label, parse_points, split_weight_suffix
@@ -144,7 +144,7 @@ def read_indicators(ctx: SheetContext, header: int, cols: dict[str, int], rows: 
                 values[k] = None
             else:
                 got = cells.get(at)
-                values[k] = got if got is not None else make_cell(ref(r, c))
+                values[k] = got if got is not None else blank_cell(r, c)
         for k in _CONTENT_KEYS:  # a row with nothing in any of them is no indicator
             v = values.get(k)
             if v is not None and not v.blank:
@@ -160,8 +160,8 @@ def read_indicators(ctx: SheetContext, header: int, cols: dict[str, int], rows: 
             level1=l1_name,
             level2=clean_text(l2),
             name=name_cell.text if name_cell is not None else "",
-            target=values.get("target") or make_cell(ref(r, cols.get("target", name_col + 1))),
-            actual=values.get("actual") or make_cell(ref(r, cols.get("actual", name_col + 2))),
+            target=values.get("target") or blank_cell(r, cols.get("target", name_col + 1)),
+            actual=values.get("actual") or blank_cell(r, cols.get("actual", name_col + 2)),
             weight=values.get("weight"),
             score=values.get("score"),
             reason=values.get("reason"),

@@ -192,13 +192,28 @@ class SheetContext:
             return None
         cell = self.sheet.cells.get(anchor)
         if cell is None:
-            return make_cell(ref(row, col))
+            return blank_cell(row, col)
         return cell
 
     def add(self, severity: Severity, code: str, message: str, cell: Optional[str] = None,
             expected: object = None, found: object = None) -> None:
         self.findings.append(new_finding(severity=severity, code=code, message=message, sheet=self.sheet.name,
                                          cell=cell, expected=expected, found=found))
+
+
+def blank_cell(row: int, col: int) -> CellValue:
+    """make_cell(ref(row, col)): the empty cell at a place, one object per place for the process
+    (a CellValue cannot change, and nothing tells two equal ones apart). The empty cells of
+    the value columns are asked for in every table of every workbook."""
+    got = _BLANK_CELLS.get((row, col))
+    if got is None:
+        got = make_cell(ref(row, col))
+        if len(_BLANK_CELLS) < 1 << 16:
+            _BLANK_CELLS[(row, col)] = got
+    return got
+
+
+_BLANK_CELLS: dict[tuple[int, int], CellValue] = {}
 
 
 # --- locating --------------------------------------------------------------------------
