@@ -127,6 +127,20 @@ def fast_builder_from(cls: type[_T]) -> Callable[[Mapping[str, Any]], _T]:
     return build
 
 
+def fast_replace(obj: _T, **changes: Any) -> _T:
+    """dataclasses.replace(obj, **changes) for an object of a class fast_builder_from accepts:
+    a copy of its fields with ``changes`` applied, without the frozen __init__ (the reader
+    regroups Indicator rows, 16 fields each). A name that is no field is a TypeError."""
+    fields_ = obj.__dict__
+    if not changes.keys() <= fields_.keys():
+        raise TypeError(f"{type(obj).__name__}: unknown fields {sorted(changes.keys() - fields_.keys())}")
+    new = _new(type(obj))
+    d = new.__dict__
+    d.update(fields_)
+    d.update(changes)
+    return new
+
+
 def fast_builder(cls: type[_T]) -> Callable[..., _T]:
     """fast_builder_from with the fields as keyword arguments."""
     build_from = fast_builder_from(cls)

@@ -362,3 +362,18 @@ def test_workbook_part_remembered_by_content(tmp_path: Path) -> None:
     again = read_grid(path)
     assert [(s.name, s.state, _state(s)) for s in first.sheets] == [(s.name, s.state, _state(s)) for s in again.sheets]
     assert first.date1904 == again.date1904 is False
+
+
+def test_fast_replace_is_dataclasses_replace() -> None:
+    import dataclasses
+
+    from perf_xlsx.model import Indicator, fast_replace, make_cell, new_indicator
+
+    ind = new_indicator(row=3, level1="产出指标", level2="数量指标", name="x", target=make_cell("D3", 5.0),
+                        actual=make_cell("E3", 4.0), weight=None, score=None, reason=None)
+    fast = fast_replace(ind, level1="效益指标", level1_cell="A3")
+    slow = dataclasses.replace(ind, level1="效益指标", level1_cell="A3")
+    assert type(fast) is Indicator and fast == slow and vars(fast) == vars(slow) and list(vars(fast)) == list(vars(slow))
+    assert ind.level1 == "产出指标"  # the original is untouched
+    with pytest.raises(TypeError):
+        fast_replace(ind, levle1="x")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Optional
 
 from perf_xlsx.a1 import parse_ref, ref
@@ -12,6 +11,7 @@ from perf_xlsx.model import (
     Level1Group,
     Severity,
     Subtotal,
+    fast_replace,
     new_indicator,
 )
 from perf_xlsx.read.labels import (
@@ -327,8 +327,8 @@ def _settle_between(ctx: SheetContext, indicators: list[Indicator], groups: dict
         if len(fits) == 1:
             name, cell, l2, l2_cell = fits[0]
             for i in block:
-                indicators[i] = replace(indicators[i], level1=name, level1_cell=cell, level2=clean_text(l2),
-                                        level2_cell=l2_cell)
+                indicators[i] = fast_replace(indicators[i], level1=name, level1_cell=cell, level2=clean_text(l2),
+                                             level2_cell=l2_cell)
             sums[name] = sums.get(name, 0.0) + added
             continue
         (above, *_), (below, *_) = between[block[0]]
@@ -351,7 +351,7 @@ def _claim_rows_above(indicators: list[Indicator], unwritten: set[int], groups: 
     if i == len(indicators):
         return
     for j in range(i, len(indicators)):
-        indicators[j] = replace(indicators[j], level1=name, level1_cell=cell)
+        indicators[j] = fast_replace(indicators[j], level1=name, level1_cell=cell)
     group = groups.get(name)
     if group is None or not group.label:  # made from the 二级 alone: the written cell names it
         groups[name] = Level1Group(name=name, label=raw, cell=cell, declared_weight=weight)
