@@ -38,6 +38,10 @@ from perf_xlsx.values import (
 
 SAME_WORDS = ("同上", "与指标值一致", "同指标值")
 
+# The members as module constants: before Python 3.12 each Kind.X / Grade.X reads through
+# EnumType.__getattr__'s slow path, several times for every indicator row.
+_ACHIEVED, _NOT, _PARTIAL, _EQ, _GE, _LE, _QUAL = Grade.ACHIEVED, Grade.NOT, Grade.PARTIAL, Kind.EQ, Kind.GE, Kind.LE, Kind.QUAL
+
 
 def _is_date_target(target: Quantity) -> bool:
     return target.family == "date" and not target.is_range and not target.placeholder
@@ -47,18 +51,18 @@ def indicator_kind(ind: Indicator, target: Quantity, profile: Profile) -> Kind:
     if _is_date_target(target):
         # A date is an objective target whatever 指标性质 says: a deadline (…前, 不晚于, or a bare
         # date) is met on or before its day (scoring-rules.md §2.3 DATE: LE on dates).
-        return Kind.GE if target.op == "ge" else Kind.LE
+        return _GE if target.op == "ge" else _LE
     nature = op_from_nature(ind.nature.value) if ind.nature is not None and not ind.nature.blank else None
     if nature == "qual" or target.value is None or target.is_range:
-        return Kind.QUAL
+        return _QUAL
     op = target.op or nature
     if op == "ge":
-        return Kind.GE
+        return _GE
     if op == "le":
-        return Kind.LE
+        return _LE
     if op == "eq":
-        return Kind.EQ
-    return Kind.EQ if profile.indicators.bare_number == "eq" else Kind.GE
+        return _EQ
+    return _EQ if profile.indicators.bare_number == "eq" else _GE
 
 
 def _band(profile: Profile, grade: Grade, weight: float) -> tuple[float, float]:
@@ -112,9 +116,9 @@ def _qualitative(ind: Indicator, target: Quantity, actual: Quantity, w: float,
     grade = actual.grade
     if grade is None and (_same_text(target, actual) or actual.raw in SAME_WORDS
                           or _none_happened(target, actual)):
-        grade = Grade.ACHIEVED
+        grade = _ACHIEVED
     if grade is None and _something_happened(target, actual):
-        grade = Grade.NOT
+        grade = _NOT
     if grade is None and target.value is not None and actual.value is not None:
         grade = None  # quantitative comparison happened elsewhere; unreachable for QUAL kind
     if grade is None:
@@ -135,7 +139,7 @@ def _graded(grade: Grade, w: float, entered: Optional[float], profile: Profile, 
         score = round2(w * share)
         how = f"{why}，得分栏空白，按 {fmt(share * 100)}% × {fmt(w)} = {fmt(score)}"
     else:
-        upper = hi if grade is Grade.ACHIEVED else round2(hi - 0.01)
+        upper = hi if grade is _ACHIEVED else round2(hi - 0.01)
         score = round2(min(max(entered, lo), upper))
         if score == round2(entered):
             how = f"{why}，区间 {fmt(lo)}–{fmt(hi)}，填报 {fmt(entered)} 在区间内"
@@ -149,34 +153,34 @@ def _dated(ind: Indicator, target: Quantity, actual: Quantity, w: float, entered
     """A date target (时效指标): met or missed by the day written in 实际完成值 (check I7)."""
     if not actual.raw:
         return dict(score=0.0, issue="actual_blank", how="缺少实际完成值，记 0 分", **base)
-    if actual.grade is Grade.NOT or (actual.when is None and actual.grade is not None):
+    if actual.grade is _NOT or (actual.when is None and actual.grade is not None):
         # "按时完成" or "截至12月底未完成": the words say how it went, whatever date they carry.
         return _qualitative(ind, target, actual, w, entered, profile, base)
     if target.when is None or actual.when is None:
         return dict(score=None, issue="incomparable",
                     how="指标值或实际完成值不能确定到某一天（如未写年份、表头也无年度），无法比较，沿用填报得分",
                     **base)
-    late = actual.when > target.when if kind is Kind.LE else actual.when < target.when
+    late = actual.when > target.when if kind is _LE else actual.when < target.when
     if not late:
-        word = "不晚于" if kind is Kind.LE else "不早于"
+        word = "不晚于" if kind is _LE else "不早于"
         return dict(score=w, how=f"实际 {actual.raw} {word}指标值 {target.raw}，得满分 {fmt(w)}", **base)
     # No formula scores a date (a ratio of days means nothing). 10号 leaves a late delivery to
     # the evaluator's judgement, so by default any entered score below full marks stands (the I7
     # warning says the date was missed) and only full marks for it is wrong; a profile may ask
     # for the 未达成 band instead.
-    word = "晚于" if kind is Kind.LE else "早于"
+    word = "晚于" if kind is _LE else "早于"
     why = f"实际 {actual.raw} {word}指标值 {target.raw}，未按期完成"
     if profile.indicators.late_deadline != "below_full":
-        return _graded(Grade.NOT, w, entered, profile, base, f"{why}，按「{Grade.NOT.label}」")
+        return _graded(_NOT, w, entered, profile, base, f"{why}，按「{_NOT.label}」")
     if entered is not None and 0 <= entered < w:
-        return dict(score=round2(entered), grade=Grade.NOT, band=(0.0, round2(w)),
+        return dict(score=round2(entered), grade=_NOT, band=(0.0, round2(w)),
                     how=f"{why}，填报 {fmt(entered)} 低于满分 {fmt(w)}，认可", **base)
     # Blank, or full marks for a missed date: delivered late is delivered in part, so the tool
     # takes the 部分达成 share rather than inventing a deduction (4.99 of 5) of its own.
-    share = profile.qualitative.default_share[Grade.PARTIAL]
+    share = profile.qualitative.default_share[_PARTIAL]
     score = round2(w * share)
     said = "得分栏空白" if entered is None else f"填报 {fmt(entered)}（应低于满分）"
-    return dict(score=score, grade=Grade.NOT, band=(0.0, round2(w)),
+    return dict(score=score, grade=_NOT, band=(0.0, round2(w)),
                 how=f"{why}，{said}，按 {fmt(share * 100)}% × {fmt(w)} = {fmt(score)} 计", **base)
 
 
@@ -256,15 +260,15 @@ def _score_indicator(ind: Indicator, profile: Profile, weight: Optional[float] =
     if not target.raw:
         return dict(score=None, issue="target_blank", how="年度指标值空白，沿用填报得分", **base)
     zero = _none_as_zero(target, actual)
-    if zero is not None and kind is not Kind.QUAL:
+    if zero is not None and kind is not _QUAL:
         actual = zero
         base = {**base, "actual": actual}
     if _is_date_target(target):
         return _dated(ind, target, actual, w, entered, kind, profile, base)
-    if kind is Kind.QUAL or actual.value is None:
-        if kind is not Kind.QUAL and not actual.raw:
+    if kind is _QUAL or actual.value is None:
+        if kind is not _QUAL and not actual.raw:
             return dict(score=0.0, issue="actual_blank", how="缺少实际完成值，记 0 分", **base)
-        if kind is not Kind.QUAL and actual.grade is None:
+        if kind is not _QUAL and actual.grade is None:
             return dict(score=None, issue="incomparable",
                                   how="实际完成值不是数字，无法与指标值比较，沿用填报得分", **base)
         return _qualitative(ind, target, actual, w, entered, profile, base)
@@ -354,7 +358,7 @@ def _quantitative(target: Quantity, actual: Quantity, w: float, kind: Kind, prof
     unit, per = _shown_unit(target, actual, base["indicator"].unit_text)
     na, nb = fmt_value(a / per), fmt_value(b / per)  # the numbers the explanation shows
     ta, tb = f"{na}{unit}", f"{nb}{unit}"
-    if kind is Kind.EQ and profile.indicators.equal_formula != "as_positive":
+    if kind is _EQ and profile.indicators.equal_formula != "as_positive":
         if abs(b - a) <= 1e-9:
             score, how = w, f"实际 {tb} = 目标 {ta}，得满分 {fmt(w)}"
         elif profile.indicators.equal_formula == "exact" or min(a, b) <= 0:
@@ -364,7 +368,7 @@ def _quantitative(target: Quantity, actual: Quantity, w: float, kind: Kind, prof
             small, large = (na, nb) if a <= b else (nb, na)
             how = f"较小值 {small} ÷ 较大值 {large} × {fmt(w)} = {fmt(score)}"
         return dict(score=score, how=how, ratio=ratio, **base)
-    if kind is Kind.LE or (kind is Kind.EQ and a == 0):
+    if kind is _LE or (kind is _EQ and a == 0):
         return _reverse(a, b, w, (na, nb), unit, profile, base)
     # GE, and EQ scored as positive (scoring-rules.md §2.6 as_positive)
     if a < 0:
@@ -404,7 +408,7 @@ def _reverse(a: float, b: float, w: float, shown: tuple[str, str], unit: str, pr
         # §2.8's mirror case for a ceiling (≤): B ≤ A / threshold, e.g. a cost far below its
         # budget, also needs the deviation explained. Warn only: full marks, no deduction.
         # Compared as A / B ≥ threshold, so that a B written as exactly A / 1.3 is on it.
-        if base["kind"] is Kind.LE and a > 0 and threshold and (b <= 0 or settled(a / b) >= threshold):
+        if base["kind"] is _LE and a > 0 and threshold and (b <= 0 or settled(a / b) >= threshold):
             over = settled(b / a)
             how += f"（实际仅为目标的 {fmt(over * 100)}%，远低于指标值）"
             return dict(score=w, how=how, ratio=over, over_ratio=over, **base)

@@ -10,6 +10,10 @@ from perf_xlsx.model import Finding, Grade, IndicatorScore, Kind, Project, Proje
 from perf_xlsx.rules import Profile
 from perf_xlsx.values import normalize_label
 
+# The members as module constants: before Python 3.12 each Kind.X / Grade.X reads through
+# EnumType.__getattr__'s slow path, several times for every indicator row.
+_ACHIEVED, _NOT, _PARTIAL, _GE, _LE, _QUAL = Grade.ACHIEVED, Grade.NOT, Grade.PARTIAL, Kind.GE, Kind.LE, Kind.QUAL
+
 
 def indicator_rows(ps: ProjectScore, profile: Profile) -> Iterator[Finding]:
     for r in ps.indicators:
@@ -126,7 +130,7 @@ def _row(p: Project, r: IndicatorScore, ps: ProjectScore, profile: Profile) -> I
     elif r.band is not None and r.score_entered is not None and r.grade is not None:
         lo, hi = r.band
         inside = lo - 1e-9 <= r.score_entered and (
-            r.score_entered <= hi + 1e-9 if r.grade is Grade.ACHIEVED else r.score_entered < hi - 1e-9)
+            r.score_entered <= hi + 1e-9 if r.grade is _ACHIEVED else r.score_entered < hi - 1e-9)
         if not inside and r.target.family == "date":
             yield finding(E, "indicator.score_mismatch",
                           f"{label}未按期完成（实际 {r.actual.raw}，指标值 {r.target.raw}），得分应低于满分 "
@@ -145,7 +149,7 @@ def _row(p: Project, r: IndicatorScore, ps: ProjectScore, profile: Profile) -> I
                       p.sheet, score_ref, r.score, None)
     # A late date is graded 未达成 by the tool, not by words the unit wrote (I7 says so).
     if r.grade is not None and not r.actual.grade_standard and r.actual.raw and (
-            r.actual.grade is not None or r.kind is Kind.QUAL):
+            r.actual.grade is not None or r.kind is _QUAL):
         yield finding(W, "indicator.nonstandard_grade",
                       f"{label}实际完成值「{r.actual.raw}」不是标准定性表述，按「{r.grade.label}」计",
                       p.sheet, ind.actual.ref, r.grade.label, r.actual.raw)
@@ -159,7 +163,7 @@ def _row(p: Project, r: IndicatorScore, ps: ProjectScore, profile: Profile) -> I
             (direction == "正向" and r.target.op == "le") or (direction == "反向" and r.target.op == "ge")):
         yield finding(W, "indicator.direction_conflict",
                       f"{label}写明「{direction}」，但符号与之相反（{r.target.raw}）", p.sheet, where)
-    if r.kind is Kind.GE and r.target.value == 0:
+    if r.kind is _GE and r.target.value == 0:
         yield finding(W, "indicator.zero_target", f"{label}指标值为 0，指标无约束力", p.sheet, ind.target.ref)
     if r.rubric is not None:
         yield from _deduction_explained(p, r, label)
@@ -203,8 +207,8 @@ def _target_text(r: IndicatorScore) -> str:
 
 
 def _below_target(r: IndicatorScore) -> bool:
-    if r.kind is Kind.QUAL:
-        return r.grade in (Grade.PARTIAL, Grade.NOT)
+    if r.kind is _QUAL:
+        return r.grade in (_PARTIAL, _NOT)
     return r.score is not None and r.weight is not None and r.score < r.weight and r.issue is None
 
 
@@ -223,7 +227,7 @@ def _explanation(p: Project, r: IndicatorScore, profile: Profile, label: str) ->
                       p.sheet, ind.reason.ref)
     elif r.over_ratio is not None and over_mode != "off":
         # On a ≤ row over_ratio marks the mirror case (§2.8): the actual far below the ceiling.
-        far = "远低于指标值（上限）" if r.kind is Kind.LE else "超额较多"
+        far = "远低于指标值（上限）" if r.kind is _LE else "超额较多"
         yield finding(E if over_mode == "error" else W, "indicator.missing_explanation",
                       f"{label}实际完成值为指标值的 {fmt(r.over_ratio * 100)}%，{far}，未说明原因", p.sheet,
                       ind.reason.ref, None, round2(r.over_ratio))
