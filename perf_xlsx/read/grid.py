@@ -16,7 +16,6 @@ import re
 import zipfile
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from operator import itemgetter
 from typing import Any, Optional, Sequence
 
 from defusedxml import ElementTree as SafeET
@@ -34,7 +33,6 @@ MAX_ROWS = 5000
 MAX_COLS = 64  # A..BL: a 自评表 is at most ~15 columns wide
 MAX_TEXT = 32767
 _INF = float("inf")
-_second = itemgetter(1)
 
 
 @dataclass
@@ -62,8 +60,15 @@ class Sheet:
     def index_merges(self) -> None:
         """Index merge members and the used extent; call once the cells are read."""
         cells = self.cells
-        self._max_row = max(cells)[0] if cells else 0  # the largest key has the largest row
-        self._max_col = max(map(_second, cells), default=0)
+        # Both maxima in one pass over the keys (max() over the keys compares tuples, and one
+        # max() per coordinate costs a call per key each).
+        max_row = max_col = 0
+        for r, c in cells:
+            if r > max_row:
+                max_row = r
+            if c > max_col:
+                max_col = c
+        self._max_row, self._max_col = max_row, max_col
         anchor: dict[tuple[int, int], tuple[int, int]] = {}
         merge_at: dict[tuple[int, int], tuple[int, int, int, int]] = {}
         self._anchor, self._merge_at = anchor, merge_at
@@ -74,11 +79,16 @@ class Sheet:
                 merge_at[a] = m
             if (r2 - r1 + 1) * (c2 - c1 + 1) > 20000:
                 continue  # absurd merges (whole columns) would only cost memory
-            # Row-major, later merges overwriting earlier ones. Plain loops: a 自评表's merges
-            # are a few cells each, where building a product and a dict per merge costs more.
-            for r in range(r1, r2 + 1):
-                for c in range(c1, c2 + 1):
+            # Row-major, later merges overwriting earlier ones. Plain while loops: a 自评表's
+            # merges are a few cells each, where building a product and a dict per merge, or
+            # even a range object per row, costs more than the cells.
+            r = r1
+            while r <= r2:
+                c = c1
+                while c <= c2:
                     anchor[(r, c)] = a
+                    c += 1
+                r += 1
 
     def anchor(self, row: int, col: int) -> tuple[int, int]:
         return self._anchor.get((row, col), (row, col))

@@ -168,19 +168,22 @@ def workbook_part(book: ZipBook) -> str:
     raise GridError("read.no_workbook", "文件中没有工作簿内容，请在 WPS/Excel 中另存为 .xlsx 后重新提交")
 
 
+def _bomb() -> GridError:
+    return GridError("read.zip_bomb", "文件解压后过大，疑似损坏或恶意文件，已拒绝读取")
+
+
 def check_zip(zf: zipfile.ZipFile, read: Optional[Callable[[str], bytes]] = None) -> None:
     """Refuse a zip bomb, an encrypted package, and a zip that is no spreadsheet package."""
     infos = zf.infolist()
-    bomb = GridError("read.zip_bomb", "文件解压后过大，疑似损坏或恶意文件，已拒绝读取")
     if len(infos) > MAX_MEMBERS:
-        raise bomb
+        raise _bomb()
     total = 0
     for info in infos:
         total += info.file_size
         if info.file_size > MAX_PART_UNCOMPRESSED or total > MAX_TOTAL_UNCOMPRESSED:
-            raise bomb
+            raise _bomb()
         if info.file_size > (1 << 20) and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise bomb
+            raise _bomb()
         if info.flag_bits & 0x1:
             raise GridError("read.encrypted", "文件设有打开密码，请取消密码后重新提交")
     names = {i.filename for i in infos}

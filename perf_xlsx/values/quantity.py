@@ -112,11 +112,14 @@ def _text_quantity(value: str, unit_hint: str | None, year: int | None) -> Quant
     return _parse_quantity(value, False, unit_hint, year)
 
 
+_NOTHING = Quantity(raw="")  # an empty cell's: one object (a Quantity cannot change)
+
+
 def _parse_quantity(value: object, percent_format: bool, unit_hint: str | None,
                     year: int | None = None) -> Quantity:
     hint = unit_from_hint(unit_hint)
     if value is None:
-        return Quantity(raw="")
+        return _NOTHING
     if isinstance(value, (datetime, date)):
         day = value.date() if isinstance(value, datetime) else value
         return Quantity(raw=clean_text(value), family="date", when=day.toordinal())
