@@ -194,4 +194,9 @@ def mark_failed(data: dict[str, Any], code: str, message: str) -> dict[str, Any]
 def encode_line(data: dict[str, Any]) -> bytes:
     """One JSON Lines record as results.jsonl (and skipped.jsonl) store it: UTF-8, Chinese as
     is, no newline."""
-    return json.dumps(data, ensure_ascii=False).encode("utf-8")
+    return _ENCODER.encode(data).encode("utf-8")
+
+
+# json.dumps(data, ensure_ascii=False) gives the same text; one encoder for every line, and no
+# check for circular references: a result is a tree of fresh dicts and lists.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False)
