@@ -101,7 +101,8 @@ class Sheet:
 
     def get(self, row: int, col: int) -> Optional[CellValue]:
         """The cell as displayed: a merged member shows its anchor's value."""
-        return self.cells.get(self.anchor(row, col))
+        pos = (row, col)
+        return self.cells.get(self._anchor.get(pos, pos))  # anchor(), inlined
 
     def is_anchor(self, row: int, col: int) -> bool:
         return self._anchor.get((row, col), (row, col)) == (row, col)

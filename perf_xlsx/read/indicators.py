@@ -428,8 +428,9 @@ def _is_remark(ctx: SheetContext, row: int, first_col: int, first: str, left_col
     indicator columns, where the merged 绩效指标 label stands) with no value beside it."""
     name, target = cols.get("name"), cols.get("target")
     if name is not None and target is not None:
-        a = ctx.sheet.anchor(row, name)
-        if a[0] == row and a == ctx.sheet.anchor(row, target):
+        anchors = ctx.sheet._anchor  # Sheet.anchor, inlined: asked of every indicator row
+        a, b = anchors.get((row, name), (row, name)), anchors.get((row, target), (row, target))
+        if a[0] == row and a == b:
             return True
     if valued or not first or first_col >= left_col or first.isdigit():
         return False

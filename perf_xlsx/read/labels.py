@@ -165,7 +165,9 @@ class SheetContext:
         return self._header_rows
 
     def text(self, row: int, col: int) -> str:
-        cell = self.sheet.get(row, col)
+        pos = (row, col)
+        sheet = self.sheet
+        cell = sheet.cells.get(sheet._anchor.get(pos, pos))  # sheet.get(row, col), inlined
         if cell is None or cell.value is None or cell.error:
             return ""
         return cell.text
@@ -173,15 +175,16 @@ class SheetContext:
     def norm(self, row: int, col: int) -> str:
         # Keyed by the position asked for as well as by the anchor: a merged member's text is
         # its anchor's, so both keys hold the same value and most calls are one lookup.
-        got = self._norm.get((row, col))
+        pos = (row, col)
+        got = self._norm.get(pos)
         if got is None:
-            key = self.sheet.anchor(row, col)
+            key = self.sheet._anchor.get(pos, pos)  # Sheet.anchor, inlined
             got = self._norm.get(key)
             if got is None:
                 cell = self.sheet.cells.get(key)
                 got = normalize_label(cell.value) if cell is not None and isinstance(cell.value, str) else ""
                 self._norm[key] = got
-            self._norm[(row, col)] = got
+            self._norm[pos] = got
         return got
 
     def cell(self, row: int, col: int) -> Optional[CellValue]:
