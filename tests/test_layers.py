@@ -155,7 +155,13 @@ def collect_imports(mod: Module, known: Iterable[str], package: str = PACKAGE) -
     def add(target: str, node: ast.AST, type_only: bool) -> None:
         found.append(Import(mod.name, target, getattr(node, "lineno", 0), _statement(node), type_only))
 
+    # Import statements sit among statements only; expressions need walking only for a call
+    # of import_module / __import__, which a module without those names cannot hold.
+    dynamic = "import_module" in mod.source or "__import__" in mod.source
+
     def visit(node: ast.AST, type_only: bool) -> None:
+        if not dynamic and isinstance(node, ast.expr):
+            return
         if isinstance(node, ast.If) and _is_type_checking(node.test):
             for child in node.body:
                 visit(child, True)
