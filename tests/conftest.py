@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import warnings
@@ -22,6 +23,13 @@ if _TESTS_DIR not in sys.path:
     sys.path.insert(0, _TESTS_DIR)
 
 import builders  # noqa: E402
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # What collection built (the test modules, ~2000 items, their fixtures' definitions) lives
+    # to the end of the session: out of the collector's sight, it no longer makes each full
+    # garbage collection walk ~115,000 more objects (~0.06 s each, about twenty a session).
+    gc.freeze()
 
 
 @pytest.fixture
