@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+import syntax
+
 from perf_xlsx.codes import ALL, CODES, FindingCode, Section
 from perf_xlsx.model import SEVERITY_LABELS, Severity
 
@@ -98,7 +100,7 @@ def _severities(node: ast.AST) -> Optional[set[Severity]]:
 
 
 def _package_trees() -> Iterator[tuple[str, ast.Module]]:
-    return ((path.relative_to(ROOT).as_posix(), ast.parse(path.read_text(encoding="utf-8")))
+    return ((path.relative_to(ROOT).as_posix(), syntax.parse(path.read_text(encoding="utf-8"), str(path)))
             for path in sorted(PACKAGE.rglob("*.py"))
             if not (path.name == "codes.py" and path.parent == PACKAGE))  # not the registry itself
 
@@ -111,8 +113,8 @@ class _Scan:
     reported: list[tuple[str, str, set[Severity]]]
 
 
-@functools.cache  # one walk for the four tests; the syntax trees are not kept (a large heap
-def _scan() -> _Scan:  # makes every later garbage collection of the session slower)
+@functools.cache  # one walk for the four tests
+def _scan() -> _Scan:
     """Code uses: a code-shaped string constant anywhere (codes are passed positionally to
     Finding / GridError / helpers, or paired in tuples), any string passed as ``code=``, and
     any string under a ``"code"`` key of a dict literal. Reported severities: Finding(severity,

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import syntax
 
 PACKAGE = "perf_xlsx"
 PACKAGE_DIR = Path(__file__).resolve().parent.parent / PACKAGE
@@ -145,7 +146,7 @@ def _statement(node: ast.AST) -> str:
 def collect_imports(mod: Module, known: Iterable[str], package: str = PACKAGE) -> list[Import]:
     """The imports of package modules in ``mod`` (other imports are ignored)."""
     known = set(known)
-    tree = ast.parse(mod.source, filename=mod.path or mod.name)
+    tree = syntax.parse(mod.source, filename=mod.path or mod.name)
     base = mod.name if mod.is_package else mod.name.rpartition(".")[0]
     found: list[Import] = []
 
