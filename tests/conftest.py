@@ -56,6 +56,19 @@ def case_specs() -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
+def sample_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], dict[str, dict[str, str]]]:
+    """`perf-xlsx batch sample_workbooks --jobs 1`, run once a session as the golden set runs it
+    (test_golden.batch_golden, its times pinned): the output folder, the golden batch record
+    and the part digests of each scored copy, taken as soon as the batch has written them. The
+    golden set compares them; test_summary reads its 汇总.xlsx (and must not change the folder)."""
+    import test_golden
+
+    out = tmp_path_factory.mktemp("sample_batch") / "batch"
+    record, copies = test_golden.batch_golden(out)
+    return out, record, copies
+
+
+@pytest.fixture(scope="session")
 def soffice() -> str:
     """Path of LibreOffice's ``soffice``; skips the test when it is missing, except under CI
     (environment variable CI set), where a missing LibreOffice is a failure."""

@@ -561,16 +561,16 @@ def mismatches(golden: Mapping[str, Any], now: Mapping[str, Any], check_corpus_p
 
 
 @pytest.fixture(scope="module")
-def computed() -> Iterator[dict[str, Any]]:
-    """What compute_all gives for the samples and the batch, and the manifest. The corpus
-    entries are computed one by one (the corpus fixture), each when a test asks for it: the
-    quick loop runs a few of them (tests/conftest.py) and builds only their inputs."""
-    with tempfile.TemporaryDirectory(prefix="perf-xlsx-golden-") as tmp:
-        batch, copies = batch_golden(Path(tmp) / "batch")
-        files: dict[str, Any] = {f"samples/{name}.json": sample_golden(name) for name in sample_names()}
-        files["batch.json"] = batch
-        files["manifest.json"] = manifest([name for name, _, _ in corpus_entries()])
-        yield {"files": files, "batch_copies": copies}
+def computed(sample_batch: tuple[Path, dict[str, Any], dict[str, dict[str, str]]]) -> dict[str, Any]:
+    """What compute_all gives for the samples and the batch (run once a session by the
+    sample_batch fixture of tests/conftest.py, which test_summary shares), and the manifest.
+    The corpus entries are computed one by one (the corpus fixture), each when a test asks for
+    it: the quick loop runs a few of them (tests/conftest.py) and builds only their inputs."""
+    _, batch, copies = sample_batch
+    files: dict[str, Any] = {f"samples/{name}.json": sample_golden(name) for name in sample_names()}
+    files["batch.json"] = batch
+    files["manifest.json"] = manifest([name for name, _, _ in corpus_entries()])
+    return {"files": files, "batch_copies": copies}
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ from perf_xlsx.bulk.extras import (
 )
 from perf_xlsx.bulk.plausible import FACTOR_HIGH, implausible_amounts
 from perf_xlsx.bulk.report import BatchReport, Outcomes
-from perf_xlsx.bulk.run import SUMMARY_NAME, run_batch
+from perf_xlsx.bulk.run import SUMMARY_NAME
 from perf_xlsx.bulk.summary import SummaryIndex, digest, write_summary
 from perf_xlsx.bulk.summary_layout import POINTS_PER_LINE, display_width, fits, lines
 from perf_xlsx.codes import CODES
@@ -274,10 +274,10 @@ def test_yuan_under_wanyuan_is_warned_in_the_summary(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def sample_summary(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("sample_summary")
-    run_batch(str(ROOT / "sample_workbooks"), str(out), jobs=1)
-    return out / SUMMARY_NAME
+def sample_summary(sample_batch: tuple[Path, Any, Any]) -> Path:
+    """汇总.xlsx of `perf-xlsx batch sample_workbooks --jobs 1` (tests/conftest.py runs it once
+    for this module and the golden set)."""
+    return sample_batch[0] / SUMMARY_NAME
 
 
 def test_every_sheet_prints_landscape_one_page_wide_with_its_header(sample_summary: Path) -> None:
