@@ -33,6 +33,7 @@ from typing import Any
 
 import openpyxl
 from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -446,6 +447,30 @@ def _is_dash(value: Any) -> bool:
     return isinstance(value, str) and value.strip() in {"—", "-", "--", "——", "/"}
 
 
+class StyleIds:
+    """Sets a cell's font, alignment or border as openpyxl's style descriptors do (the style's
+    index in the workbook's list of them, into the cell's style array), finding each style's
+    index once per sheet: openpyxl hashes the whole style object on every assignment (~30 µs
+    for a Border), and a style the builders hold as a constant keeps its index in a workbook."""
+
+    _FIELDS = {"font": ("_fonts", "fontId"), "alignment": ("_alignments", "alignmentId"),
+               "border": ("_borders", "borderId")}
+
+    def __init__(self, ws: Worksheet) -> None:
+        self.wb = ws.parent
+        self.ids: dict[tuple[str, int], int] = {}
+
+    def set(self, cell: Any, **styles: Any) -> None:
+        for name, value in styles.items():
+            collection, key = self._FIELDS[name]
+            idx = self.ids.get((name, id(value)))
+            if idx is None:
+                idx = self.ids[(name, id(value))] = getattr(self.wb, collection).add(value)
+            if not cell._style:
+                cell._style = StyleArray()
+            setattr(cell._style, key, idx)
+
+
 class _Writer:
     """Writes cells relative to the layout origin and remembers merges and borders."""
 
@@ -454,6 +479,7 @@ class _Writer:
         self.layout = layout
         self.col0 = layout.start_col - 1
         self.merges: list[tuple[int, int, int, int]] = []
+        self.styles = StyleIds(ws)
 
     def col(self, c: int) -> int:
         return self.col0 + c
@@ -476,15 +502,13 @@ class _Writer:
                     cell.data_type = "s"  # text such as "=1个", not a formula
         if number_format:
             cell.number_format = number_format
-        cell.font = font
-        cell.alignment = align
+        self.styles.set(cell, font=font, alignment=align)
         return cell.coordinate
 
     def formula(self, row: int, c: int, formula: str,
                 number_format: str | None = None) -> str:
         cell = self.ws.cell(row=row, column=self.col(c), value=formula)
-        cell.font = _FONT
-        cell.alignment = _CENTER
+        self.styles.set(cell, font=_FONT, alignment=_CENTER)
         if number_format:
             cell.number_format = number_format
         return cell.coordinate
@@ -500,7 +524,7 @@ class _Writer:
         for r1, c1, r2, c2 in bordered:
             for r in range(r1, r2 + 1):
                 for c in range(c1, c2 + 1):
-                    self.ws.cell(row=r, column=self.col(c)).border = _BORDER
+                    self.styles.set(self.ws.cell(row=r, column=self.col(c)), border=_BORDER)
 
 
 def _safe_title(wb: openpyxl.Workbook, name: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fnmatch
+import gc
 import os
 import sys
 import warnings
@@ -22,6 +24,13 @@ if _TESTS_DIR not in sys.path:
     sys.path.insert(0, _TESTS_DIR)
 
 import builders  # noqa: E402
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # What collection built (the test modules, ~2000 items, their fixtures' definitions) lives
+    # to the end of the session: out of the collector's sight, it no longer makes each full
+    # garbage collection walk ~115,000 more objects (~0.06 s each, about twenty a session).
+    gc.freeze()
 
 
 @pytest.fixture
@@ -47,6 +56,19 @@ def case_specs() -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
+def sample_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], dict[str, dict[str, str]]]:
+    """`perf-xlsx batch sample_workbooks --jobs 1`, run once a session as the golden set runs it
+    (test_golden.batch_golden, its times pinned): the output folder, the golden batch record
+    and the part digests of each scored copy, taken as soon as the batch has written them. The
+    golden set compares them; test_summary reads its 汇总.xlsx (and must not change the folder)."""
+    import test_golden
+
+    out = tmp_path_factory.mktemp("sample_batch") / "batch"
+    record, copies = test_golden.batch_golden(out)
+    return out, record, copies
+
+
+@pytest.fixture(scope="session")
 def soffice() -> str:
     """Path of LibreOffice's ``soffice``; skips the test when it is missing, except under CI
     (environment variable CI set), where a missing LibreOffice is a failure."""
@@ -61,14 +83,15 @@ def soffice() -> str:
 
 # --- the `slow` marker -------------------------------------------------------------------
 # `python -m pytest -m "not slow"` is the quick loop, under 20 s on a 2-core machine: values,
-# scoring, checks, rules, the reader, the golden set, the layer and docs tests, the command
-# line in-process, and the writer and template on small cases. Tests are marked here, in one
-# place, by what makes them slow: LibreOffice (any test that uses the soffice fixture, directly
-# or through another fixture), worker pools and subprocesses, and whole corpora (every case in
-# every layout, the hostile corpus, openpyxl's reading of everything, schema validation of
-# every output). A key names a file, or file::name where name is a test function (every
-# parameter of it) or a fixture (every test that uses it). A name its file no longer defines is
-# reported as a warning.
+# scoring, checks, rules, the reader, the golden set (every sample, the batch, a few generated
+# inputs), the layer and docs tests, the command line in-process, and the writer and template
+# on small cases. Tests are marked here, in one place, by what makes them slow: LibreOffice (any
+# test that uses the soffice fixture, directly or through another fixture), worker pools and
+# subprocesses, and whole corpora (every case in every layout, the hostile corpus, openpyxl's
+# reading of everything, schema validation of every output, the generated golden corpus). A key
+# names a file, or file::name where name is a test function (every parameter of it) or a
+# fixture (every test that uses it); QUICK_PARAMS keeps a few parameter sets of a function in
+# the quick loop. A name its file no longer defines is reported as a warning.
 
 SLOW_FILES: dict[str, str] = {
     "test_hostile.py": "the hostile corpus: every crafted file read and scored under time and memory limits, "
@@ -129,10 +152,32 @@ SLOW_TESTS: dict[str, str] = {
 }
 
 
+# Parametrized tests of which the quick loop runs a small case: the parameter sets whose id
+# matches one of the patterns (fnmatch); the others are slow, for the reason given.
+_GOLDEN_QUICK = ("case004-plain", "seed-unit-formulas", "seed-unit-yuan", "seed-shortfall", "seed-long-text",
+                 "fail-no-table", "fail-text", "case004-plain@sichuan_2023")
+_GOLDEN_REST = ("the rest of the generated golden corpus (every real case in three layouts, the seed "
+                "projects in six, each with its own build); the samples and the batch stay quick")
+QUICK_PARAMS: dict[str, tuple[tuple[str, ...], str]] = {
+    "test_golden.py::test_corpus_result": (_GOLDEN_QUICK, _GOLDEN_REST),
+    "test_golden.py::test_corpus_scored_copy": (_GOLDEN_QUICK, _GOLDEN_REST),
+    "test_reader.py::test_published_errors_are_found_with_code_and_cell": (
+        ("plain-*",), "the published errors found again in three more layouts (a build each)"),
+    "test_returns.py::test_every_sample_s_scored_copy_reads_as_the_sample": (
+        ("01", "08", "11", "13"), "every other sample scored and its copy read back"),
+    "test_goal_block.py::test_label_above_text": (
+        ("plain", "everything"), "the goal block in four more label layouts (a build and a read-back each)"),
+}
+
+
 def _slow_reason(item: pytest.Item) -> str | None:
     file = item.path.name
     if file in SLOW_FILES:
         return SLOW_FILES[file]
+    callspec = getattr(item, "callspec", None)
+    quick = QUICK_PARAMS.get(f"{file}::{getattr(item, 'originalname', item.name)}")
+    if quick and callspec is not None and not any(fnmatch.fnmatchcase(callspec.id, p) for p in quick[0]):
+        return quick[1]
     fixtures = getattr(item, "fixturenames", ())
     if "soffice" in fixtures:
         return "LibreOffice"
@@ -156,3 +201,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         file, test = key.split("::")
         if file in modules and not hasattr(modules[file], test):
             warnings.warn(pytest.PytestWarning(f"tests/conftest.py SLOW_TESTS: {file} has no {test}"), stacklevel=1)
+    ids: dict[str, set[str]] = {}
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None:
+            ids.setdefault(f"{item.path.name}::{getattr(item, 'originalname', item.name)}", set()).add(callspec.id)
+    for key, (patterns, _) in QUICK_PARAMS.items():
+        file, test = key.split("::")
+        if file in modules and not hasattr(modules[file], test):
+            warnings.warn(pytest.PytestWarning(f"tests/conftest.py QUICK_PARAMS: {file} has no {test}"), stacklevel=1)
+        unmatched = [p for p in patterns if key in ids and not fnmatch.filter(ids[key], p)]
+        if unmatched:
+            warnings.warn(pytest.PytestWarning(f"tests/conftest.py QUICK_PARAMS: {key} has no {unmatched}"),
+                          stacklevel=1)

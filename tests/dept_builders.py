@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import openpyxl
+from builders import StyleIds
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -84,6 +85,7 @@ class _Sheet:
         self.ws = ws
         self.col0 = start_col - 1
         self.boxes: list[tuple[int, int, int, int]] = []
+        self.styles = StyleIds(ws)
 
     def ref(self, row: int, col: int) -> str:
         return f"{get_column_letter(self.col0 + col)}{row}"
@@ -94,8 +96,7 @@ class _Sheet:
             cell.value = value
             if isinstance(value, str) and value.startswith("="):
                 cell.data_type = "s"  # "=0 计3分" is text, not a formula
-        cell.font = font
-        cell.alignment = _WRAP
+        self.styles.set(cell, font=font, alignment=_WRAP)
         return cell.coordinate
 
     def merge(self, r1: int, c1: int, r2: int, c2: int) -> None:
@@ -109,7 +110,7 @@ class _Sheet:
         for r1, c1, r2, c2 in self.boxes:
             for r in range(r1, r2 + 1):
                 for c in range(c1, c2 + 1):
-                    self.ws.cell(row=r, column=self.col0 + c).border = _BORDER
+                    self.styles.set(self.ws.cell(row=r, column=self.col0 + c), border=_BORDER)
         for i, w in enumerate(widths, start=1):
             self.ws.column_dimensions[get_column_letter(self.col0 + i)].width = w
         self.ws.page_setup.orientation = "landscape"

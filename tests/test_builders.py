@@ -23,6 +23,7 @@ from builders import (
     spec_from_case,
     unit_sheet_from_specs,
 )
+from loaded import load_workbook
 from openpyxl.utils import column_index_from_string, coordinate_to_tuple
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -184,7 +185,7 @@ def test_every_case_builds_in_every_layout(tmp_path: Path, variant: str) -> None
     specs = _all_specs()
     path, maps, umap = make_workbook(tmp_path / f"{variant}.xlsx", specs, layout=layout)
     assert path.exists() and umap is None
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     assert wb.sheetnames == [m.title for m in maps]
     for spec, smap in zip(specs, maps):
         _check_sheet(wb[smap.title], spec, smap, layout)
@@ -230,7 +231,7 @@ def test_sheet_names_and_explicit_title(tmp_path: Path) -> None:
 def test_dashes_units_and_split_details(make_wb: Any) -> None:
     spec = spec_from_case("011")
     path, (smap,), _ = make_wb([spec], layout=Layout(split_target=True))
-    ws = openpyxl.load_workbook(path)[smap.title]
+    ws = load_workbook(path)[smap.title]
     other = smap.funds["other"]
     assert [ws[other[k]].value for k in FUND_COLS] == [None] + ["—"] * 5
     carry = smap.funds["carry_over"]
@@ -242,7 +243,7 @@ def test_dashes_units_and_split_details(make_wb: Any) -> None:
     assert cell.value == "═" and cell.data_type == "s"
     spec["indicators"][3]["operator"] = "="
     path, (smap,), _ = make_wb([spec], name="eq.xlsx", layout=Layout(split_target=True))
-    cell = openpyxl.load_workbook(path)[smap.title][smap.indicator_cells[3]["operator"]]
+    cell = load_workbook(path)[smap.title][smap.indicator_cells[3]["operator"]]
     assert cell.value == "=" and cell.data_type == "s"
 
 
@@ -250,7 +251,7 @@ def test_unit_sheet(make_wb: Any) -> None:
     specs = [seed_spec(n) for n in SEEDS]
     unit = unit_sheet_from_specs(specs, unit_name="芙蓉区商务局")
     path, maps, umap = make_wb(specs, unit_sheet=unit)
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     assert wb.sheetnames == ["项目清单", "招商节会", "农贸市场提质改造"]
     ws = wb["项目清单"]
     assert [ws[c["name"]].value for c in umap.row_cells] == list(SEEDS)
@@ -261,7 +262,7 @@ def test_unit_sheet(make_wb: Any) -> None:
     # a published total that does not add up is written as given
     unit["total"] = {"initial": 400, "full_year": 450, "executed": 446.5}
     path, _, umap = make_wb(specs, name="bad.xlsx", unit_sheet=unit)
-    assert openpyxl.load_workbook(path)["项目清单"][umap.total_cells["initial"]].value == 400
+    assert load_workbook(path)["项目清单"][umap.total_cells["initial"]].value == 400
 
 
 def test_libreoffice_resave_adds_cached_values(tmp_path: Path, soffice: str) -> None:
@@ -269,13 +270,13 @@ def test_libreoffice_resave_adds_cached_values(tmp_path: Path, soffice: str) -> 
     unit = unit_sheet_from_specs(specs[1:])
     path, maps, umap = make_workbook(tmp_path / "f.xlsx", specs, unit_sheet=unit,
                                      layout=Layout(formulas=True))
-    raw = openpyxl.load_workbook(path, data_only=True)
+    raw = load_workbook(path, data_only=True)
     assert raw[maps[0].title][maps[0].funds["total"]["full_year"]].value is None  # no cache
 
     out = libreoffice_resave(path, tmp_path / "lo")
     assert out.parent == tmp_path / "lo" and out.exists()
-    values = openpyxl.load_workbook(out, data_only=True)
-    formulas = openpyxl.load_workbook(out)
+    values = load_workbook(out, data_only=True)
+    formulas = load_workbook(out)
 
     # 001: the printed 0/0/0 total becomes the sum of its sub-rows
     m = maps[0]
@@ -303,3 +304,44 @@ def test_libreoffice_resave_adds_cached_values(tmp_path: Path, soffice: str) -> 
     # unit sheet 合计 = 50 + 200
     assert umap is not None
     assert values[umap.title][umap.total_cells["full_year"]].value == pytest.approx(250)
+
+
+def _xlsxwriter_workbook(path: Path) -> Path:
+    """A small workbook as xlsxwriter writes 汇总.xlsx: custom number formats (which openpyxl's
+    reader renumbers, leaving style keys its lookups miss) and merged cells."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("排名")
+    ws.merge_range("A1:D1", "标题", wb.add_format({"bold": True, "border": 1}))
+    ws.write_number(1, 0, 0.9, wb.add_format({"num_format": "0.0%"}))
+    ws.write_number(1, 1, 12.5, wb.add_format({"num_format": "#,##0.00", "border": 1}))
+    ws.write_number(1, 2, 3, wb.add_format({"num_format": "0.000"}))
+    wb.close()
+    return path
+
+
+def test_loaded_copies_are_fresh_loads(tmp_path: Path) -> None:
+    """tests/loaded.py hands out copies of a workbook loaded before: each is what openpyxl
+    loads, object for object, and saves the same parts after the same edit."""
+    import io
+    import zipfile
+
+    from loaded import differences
+
+    seed, _, _ = make_workbook(tmp_path / "seed.xlsx", [seed_spec("招商节会")])
+    sample = Path(__file__).resolve().parent.parent / "sample_workbooks" / "11-部门整体-分项与主要任务.xlsx"
+    for path in (seed, sample, _xlsxwriter_workbook(tmp_path / "x.xlsx")):
+        first, copy, fresh = load_workbook(path), load_workbook(path), openpyxl.load_workbook(path)
+        assert copy is not first and differences(fresh, copy) == [], path.name
+        saved = []
+        for wb in (fresh, copy):
+            ws = wb.worksheets[0]
+            ws["B2"].number_format = "0.0%"
+            ws.merge_cells("H20:I21")
+            ws.row_dimensions[30].height = 40
+            out = io.BytesIO()
+            wb.save(out)
+            with zipfile.ZipFile(out) as zf:
+                saved.append({n: zf.read(n) for n in zf.namelist() if n != "docProps/core.xml"})
+        assert saved[0] == saved[1], path.name

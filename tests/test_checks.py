@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from builders import make_workbook, seed_spec
+from loaded import load_workbook
 
 from perf_xlsx.judge.evaluate import evaluate_file
 from perf_xlsx.model import WorkbookResult
@@ -102,13 +103,12 @@ def test_list_names_never_calculated_do_not_make_projects_unlisted(tmp_path: Pat
     """The template's 项目清单 names its projects by formula (=项目1!C3); filled by a program
     and never opened in Excel/WPS, those names have no values: the list cannot say a project
     is missing from it."""
-    import openpyxl
     from builders import unit_sheet_from_specs
 
     specs = [seed_spec("招商节会"), seed_spec("农贸市场提质改造")]
     path, maps, unit = make_workbook(tmp_path / "t.xlsx", specs, unit_sheet=unit_sheet_from_specs(specs))
     assert unit is not None
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     ws = wb[unit.title]
     for cells, m in zip(unit.row_cells, maps):
         ws[cells["name"]] = f"='{m.title}'!{m.name_cell}"
@@ -201,12 +201,10 @@ def test_direction_word_outside_the_target_cell(tmp_path: Path) -> None:
 
 def test_percent_cell_is_quoted_as_a_percent(tmp_path: Path) -> None:
     """A % formatted cell holds 0.7; the message quotes what the sheet shows, 70%."""
-    import openpyxl
-
     spec = seed_spec("招商节会")
     spec["indicators"][3].update(score=8.75)
     path, maps, _ = make_workbook(tmp_path / "p.xlsx", [spec])
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     cell = wb[maps[0].title][maps[0].indicator_cells[3]["actual"]]
     cell.value, cell.number_format = 0.7, "0%"
     wb.save(path)

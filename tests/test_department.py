@@ -21,6 +21,7 @@ from dept_builders import (
     national_spec,
     rubric_spec,
 )
+from loaded import load_workbook
 
 from perf_xlsx.judge.evaluate import evaluate_file
 from perf_xlsx.judge.rubric import figure_for, parse_rubric
@@ -207,11 +208,10 @@ def test_department_groups_take_no_profile_cap_but_project_groups_do(tmp_path: P
 
 def test_department_table_is_not_required_in_the_project_list(tmp_path: Path) -> None:
     import builders
-    import openpyxl
 
     spec = seed_spec("招商节会")
     path, _ = make_department_workbook(tmp_path / "wb.xlsx", national_spec(), "national", projects=[spec])
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     builders._add_unit_sheet(wb, unit_sheet_from_specs([spec]), builders.Layout())
     wb.save(path)
     result = evaluate_file(str(path), NATIONAL)
@@ -424,7 +424,7 @@ def test_scored_copy_of_a_department_table_shows_the_tool_s_scores(tmp_path: Pat
         write_scored(str(tmp_path / f"{name}.xlsx"), result, str(out), NATIONAL)
         assert validate_package(out) == [], format_problems(validate_package(out))
         outputs.append(out)
-        ws = openpyxl.load_workbook(out)[dmap.title]
+        ws = load_workbook(out)[dmap.title]
         col, _ = _tool_column(ws)
         for r, row in zip(score.indicators, dmap.indicator_rows):
             shown = ws.cell(row, col).value
@@ -434,21 +434,21 @@ def test_scored_copy_of_a_department_table_shows_the_tool_s_scores(tmp_path: Pat
                 assert shown == r.counted, (r.indicator.name, shown, r.counted)
     # National: every row scored by the tool, the funds score and the graded total beside the table.
     assert ps.grade and all(r.issue != "manual" for r in ps.indicators)
-    ws = openpyxl.load_workbook(outputs[0])[m.title]
+    ws = load_workbook(outputs[0])[m.title]
     col, _ = _tool_column(ws)
     values = [c.value for c in ws[openpyxl.utils.get_column_letter(col)] if isinstance(c.value, (int, float))]
     assert ps.score in values and ps.funds.score in values
     # Rubric: the two rows left to a person say so, and the ungraded table shows no 核定 total.
-    rws = openpyxl.load_workbook(outputs[1])[rm.title]
+    rws = load_workbook(outputs[1])[rm.title]
     rcol, _ = _tool_column(rws)
     assert [rws.cell(row, rcol).value for row in rm.indicator_rows].count("人工复核") == 2
     assert rps.score is None and rps.raw is None
-    summary = openpyxl.load_workbook(outputs[1])["汇总"]
+    summary = load_workbook(outputs[1])["汇总"]
     texts = [c.value for row in summary.iter_rows() for c in row if isinstance(c.value, str)]
     assert "未定级" in texts and any("2 行评分标准须人工复核" in t for t in texts)
     assert summary["A1"].value == "部门整体支出绩效自评 评分汇总"
     # 评分明细: the tool's score on the rows it judged, none on the rows left to a person.
-    detail = openpyxl.load_workbook(outputs[1])["评分明细"]
+    detail = load_workbook(outputs[1])["评分明细"]
     head = [c.value for c in detail[1]]
     name_at, counted_at = head.index("三级指标"), head.index("核定得分")
     shown = {r[name_at]: r[counted_at] for r in detail.iter_rows(min_row=2, values_only=True) if r[name_at]}
@@ -458,12 +458,11 @@ def test_scored_copy_of_a_department_table_shows_the_tool_s_scores(tmp_path: Pat
     converted = soffice_convert(soffice, outputs, tmp_path / "lo", "xlsx:Calc MS Excel 2007 XML")
     for out in outputs:
         assert converted[out].exists()
-        assert m.title in openpyxl.load_workbook(converted[out]).sheetnames or \
-            rm.title in openpyxl.load_workbook(converted[out]).sheetnames
+        assert m.title in load_workbook(converted[out]).sheetnames or \
+            rm.title in load_workbook(converted[out]).sheetnames
 
 
 def test_batch_summary_ranks_departments_apart_from_projects(tmp_path: Path) -> None:
-    import openpyxl
     from builders import make_workbook
 
     import perf_xlsx
@@ -473,7 +472,7 @@ def test_batch_summary_ranks_departments_apart_from_projects(tmp_path: Path) -> 
     make_department_workbook(inbox / "部门.xlsx", national_spec(), "national")
     report = perf_xlsx.batch(inbox, tmp_path / "out", jobs=1)
     assert report.count("scored") == 2
-    ws = openpyxl.load_workbook(tmp_path / "out" / "汇总.xlsx")["排名"]
+    ws = load_workbook(tmp_path / "out" / "汇总.xlsx")["排名"]
     head = [c.value for c in ws[3]]
     assert head[:5] == ["名次", "年度", "单位", "项目", "类型"] and head[16:18] == ["文件", "评分\n结果"]
     rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[16]]

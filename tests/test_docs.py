@@ -13,8 +13,12 @@ import ast
 import functools
 import re
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
+
+import syntax
 
 from perf_xlsx.codes import ALL, CODES, FindingCode, Section
 from perf_xlsx.model import SEVERITY_LABELS, Severity
@@ -83,32 +87,66 @@ def test_codes_page_is_the_registry() -> None:
 # --- codes used by the package -----------------------------------------------------------
 
 
-@functools.cache  # parsed once for the four tests that walk them
-def _package_trees() -> tuple[tuple[str, ast.Module], ...]:
-    return tuple((path.relative_to(ROOT).as_posix(), ast.parse(path.read_text(encoding="utf-8")))
-                 for path in sorted(PACKAGE.rglob("*.py"))
-                 if not (path.name == "codes.py" and path.parent == PACKAGE))  # not the registry itself
+def _severities(node: ast.AST) -> Optional[set[Severity]]:
+    """The severities an expression can give (E, W, INFO, Severity.X, a conditional of them)."""
+    if isinstance(node, ast.Name) and node.id in SEVERITY_NAMES:
+        return {SEVERITY_NAMES[node.id]}
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "Severity":
+        return {Severity[node.attr]}
+    if isinstance(node, ast.IfExp):
+        a, b = _severities(node.body), _severities(node.orelse)
+        return a | b if a is not None and b is not None else None
+    return None
 
 
-@functools.cache
-def _code_uses() -> dict[str, list[str]]:
-    """code -> where it is used: a code-shaped string constant anywhere (codes are passed
-    positionally to Finding / GridError / helpers, or paired in tuples), any string passed as
-    ``code=``, and any string under a ``"code"`` key of a dict literal."""
+def _package_trees() -> Iterator[tuple[str, ast.Module]]:
+    return ((path.relative_to(ROOT).as_posix(), syntax.parse(path.read_text(encoding="utf-8"), str(path)))
+            for path in sorted(PACKAGE.rglob("*.py"))
+            if not (path.name == "codes.py" and path.parent == PACKAGE))  # not the registry itself
+
+
+@dataclass(frozen=True)
+class _Scan:
+    #: code -> where it is used
+    uses: dict[str, list[str]]
+    #: (place, code, severities) of each call that passes a registered code with a severity
+    reported: list[tuple[str, str, set[Severity]]]
+
+
+@functools.cache  # one walk for the four tests
+def _scan() -> _Scan:
+    """Code uses: a code-shaped string constant anywhere (codes are passed positionally to
+    Finding / GridError / helpers, or paired in tuples), any string passed as ``code=``, and
+    any string under a ``"code"`` key of a dict literal. Reported severities: Finding(severity,
+    code, ...) and the helpers that take the same two first arguments (checks' _f,
+    SheetContext.add)."""
     uses: dict[str, list[str]] = {}
+    reported: list[tuple[str, str, set[Severity]]] = []
     for where, tree in _package_trees():
         for node in ast.walk(tree):
             found: Optional[ast.AST] = None
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and CODE_SHAPE.fullmatch(node.value):
-                found = node
-            elif isinstance(node, ast.keyword) and node.arg == "code":
-                found = node.value
+            if isinstance(node, ast.Constant):
+                if isinstance(node.value, str) and CODE_SHAPE.fullmatch(node.value):
+                    found = node
+            elif isinstance(node, ast.keyword):
+                if node.arg == "code":
+                    found = node.value
             elif isinstance(node, ast.Dict):
                 found = next((v for k, v in zip(node.keys, node.values)
                               if isinstance(k, ast.Constant) and k.value == "code"), None)
+            elif isinstance(node, ast.Call) and len(node.args) >= 2:
+                code = node.args[1]
+                if isinstance(code, ast.Constant) and isinstance(code.value, str) and code.value in CODES:
+                    severities = _severities(node.args[0])
+                    if severities is not None:
+                        reported.append((f"{where}:{node.lineno}", code.value, severities))
             if isinstance(found, ast.Constant) and isinstance(found.value, str):
                 uses.setdefault(found.value, []).append(f"{where}:{found.lineno}")
-    return uses
+    return _Scan(uses, reported)
+
+
+def _code_uses() -> dict[str, list[str]]:
+    return _scan().uses
 
 
 def test_every_code_used_is_registered() -> None:
@@ -124,38 +162,14 @@ def test_every_registered_code_is_used() -> None:
     assert not stale, f"not used by the package (mark them retired=True, never delete): {stale}"
 
 
-def _severities(node: ast.AST) -> Optional[set[Severity]]:
-    """The severities an expression can give (E, W, INFO, Severity.X, a conditional of them)."""
-    if isinstance(node, ast.Name) and node.id in SEVERITY_NAMES:
-        return {SEVERITY_NAMES[node.id]}
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "Severity":
-        return {Severity[node.attr]}
-    if isinstance(node, ast.IfExp):
-        a, b = _severities(node.body), _severities(node.orelse)
-        return a | b if a is not None and b is not None else None
-    return None
-
-
 def test_codes_are_reported_with_their_registered_severities() -> None:
     """Finding(severity, code, ...), and the helpers that take the same two first arguments
     (checks' _f, SheetContext.add): the severity written at the call is one the registry
     declares for the code; a file-level code is never a finding."""
-    wrong, checked = [], 0
-    for where, tree in _package_trees():
-        for node in ast.walk(tree):
-            if not (isinstance(node, ast.Call) and len(node.args) >= 2):
-                continue
-            code = node.args[1]
-            if not (isinstance(code, ast.Constant) and isinstance(code.value, str) and code.value in CODES):
-                continue
-            severities = _severities(node.args[0])
-            if severities is None:
-                continue
-            checked += 1
-            allowed = set(CODES[code.value].severities)
-            if not severities <= allowed:
-                wrong.append((f"{where}:{node.lineno}", code.value, sorted(s.value for s in severities)))
-    assert checked > 70
+    reported = _scan().reported
+    wrong = [(where, code, sorted(s.value for s in severities)) for where, code, severities in reported
+             if not severities <= set(CODES[code].severities)]
+    assert len(reported) > 70
     assert not wrong, wrong
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from loaded import load_workbook
 
 import perf_xlsx
 from perf_xlsx import frames
@@ -240,12 +241,10 @@ def test_without_pandas_the_message_says_what_to_install(monkeypatch: pytest.Mon
 def test_indicators_frame_has_the_percentages_as_typed(tmp_path: Path) -> None:
     """A percentage stored as a fraction with a % format (0.85 shown as 85%): ``actual`` is the
     text as read, ``actual_text`` what the unit typed and sees."""
-    import openpyxl
-
     seed = SAMPLES / "01-示例-芙蓉区商务局2021.xlsx"
     cell = next(i["cells"]["actual"] for i in perf_xlsx.evaluate(seed).to_dict()["projects"][0]["indicators"]
                 if i["name"] == "签约项目履约率")
-    wb = openpyxl.load_workbook(seed)
+    wb = load_workbook(seed)
     wb["招商节会"][cell].value = 0.85
     wb["招商节会"][cell].number_format = "0%"
     path = tmp_path / "百分比.xlsx"

@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 from builders import LAYOUT_VARIANTS, SheetMap, make_workbook, seed_spec
 from dept_builders import chongqing_spec, make_department_workbook, national_spec
+from loaded import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from transfer_builders import make_transfer_workbook, transfer_spec
 
@@ -35,7 +36,7 @@ def _project(path: Path) -> Project:
 
 
 def _value(path: Path, sheet: Optional[str], cell: str) -> str:
-    ws = openpyxl.load_workbook(path)[sheet] if sheet else openpyxl.load_workbook(path).active
+    ws = load_workbook(path)[sheet] if sheet else load_workbook(path).active
     value = ws[cell].value
     return "" if value is None else str(value).strip()
 
@@ -54,7 +55,7 @@ def _national(tmp_path: Path, spec: Optional[dict[str, Any]] = None, layout: str
 def _rewrite_goal(path: Path, first_row: int, write: Callable[[Worksheet, int], None]) -> None:
     """Empty the two rows of the goal block starting at ``first_row`` (values and merges) and
     let ``write`` lay out another form of it there."""
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     ws = wb.active
     assert ws is not None
     for m in list(ws.merged_cells.ranges):
@@ -249,7 +250,7 @@ def test_sample_06_blank_goal_under_its_labels() -> None:
     """06 leaves C12:F12 and G12:J12 (under 预期目标 / 实际完成情况) blank; row 13 is the
     indicator header, which is no goal."""
     path = SAMPLES / "06-昌宁生猪养殖2022.xlsx"
-    ws = openpyxl.load_workbook(path).active
+    ws = load_workbook(path).active
     assert (ws["C11"].value, ws["G11"].value) == ("预期目标", "实际完成情况")
     assert ws["C12"].value is None and ws["G12"].value is None
     assert _goal(_project(path)) == ("", "", "C12", "G12")
@@ -257,7 +258,7 @@ def test_sample_06_blank_goal_under_its_labels() -> None:
 
 def test_sample_12_two_row_goal() -> None:
     path = SAMPLES / "12-部门整体-指标权重式.xlsx"
-    ws = openpyxl.load_workbook(path).active
+    ws = load_workbook(path).active
     assert str(ws["A7"].value).startswith("年度目标") and ws["A8"].value == "年度总体目标完成情况"
     assert _goal(_project(path)) == (ws["B7"].value, ws["B8"].value, "B7", "B8")
 
@@ -266,7 +267,7 @@ def test_sample_13_has_no_goal_block() -> None:
     """13 is a scoring table: its first block after the funds is the indicator header (row 7),
     whose 实际完成值 column is no 实际完成情况."""
     path = SAMPLES / "13-部门整体-评分表.xlsx"
-    ws = openpyxl.load_workbook(path).active
+    ws = load_workbook(path).active
     assert ws["F7"].value == "实际完成值"
     assert _goal(_project(path)) == ("", "", "", "")
 
@@ -275,6 +276,6 @@ def test_sample_11_task_list_completion_column_is_no_goal_label() -> None:
     """11 has a 年度主要任务 list above its goal block with a 完成情况 column (H5): the goal's
     实际完成情况 is the one of the goal block (F19, text under it in F20)."""
     path = SAMPLES / "11-部门整体-分项与主要任务.xlsx"
-    ws = openpyxl.load_workbook(path).active
+    ws = load_workbook(path).active
     assert ws["H5"].value == "完成情况" and ws["F19"].value == "实际完成情况"
     assert _goal(_project(path)) == (ws["B20"].value, ws["F20"].value, "B20", "F20")

@@ -311,20 +311,23 @@ def build_corpus(folder: Path) -> None:
         workbook.build(folder / workbook.file)
 
 
+def corpus_record(folder: Path, name: str, file: str, profile_name: str, profile: Profile) -> dict[str, Any]:
+    """The golden record of one corpus entry; ``folder`` holds its built input."""
+    path = folder / file
+    record = score(path, file, profile)
+    # The input's bytes come from openpyxl (and lxml / xlsxwriter), not from perf_xlsx: check
+    # the digest is the input's, then store a placeholder (see the module docstring).
+    assert record["result"]["sha256"] == sha256_file(str(path)), name
+    record["result"]["sha256"] = GENERATED_SHA
+    return {"input": file, "profile": profile_name, **record}
+
+
 def corpus_golden(folder: Path) -> dict[str, dict[str, Any]]:
     """Entry name → golden record; ``folder`` holds the built corpus."""
     profiles: dict[str, Profile] = {}
-    out = {}
-    for name, file, profile_name in corpus_entries():
-        profile = profiles.setdefault(profile_name, load_profile(profile_name))
-        path = folder / file
-        record = score(path, file, profile)
-        # The input's bytes come from openpyxl (and lxml / xlsxwriter), not from perf_xlsx: check
-        # the digest is the input's, then store a placeholder (see the module docstring).
-        assert record["result"]["sha256"] == sha256_file(str(path)), name
-        record["result"]["sha256"] = GENERATED_SHA
-        out[name] = {"input": file, "profile": profile_name, **record}
-    return out
+    return {name: corpus_record(folder, name, file, profile_name,
+                                profiles.setdefault(profile_name, load_profile(profile_name)))
+            for name, file, profile_name in corpus_entries()}
 
 
 def environment() -> dict[str, Any]:
@@ -417,11 +420,13 @@ def compute_all(work: Path) -> dict[str, Any]:
     files: dict[str, Any] = {f"samples/{name}.json": sample_golden(name) for name in sample_names()}
     files.update({f"corpus/{name}.json": record for name, record in corpus.items()})
     files["batch.json"] = batch
-    files["manifest.json"] = {
-        "samples": sample_names(), "corpus": list(corpus), "corpus_environment": environment(),
-        "profile": DEFAULT_PROFILE,
-    }
+    files["manifest.json"] = manifest(list(corpus))
     return {"files": files, "batch_copies": copies}
+
+
+def manifest(corpus_names: list[str]) -> dict[str, Any]:
+    return {"samples": sample_names(), "corpus": corpus_names, "corpus_environment": environment(),
+            "profile": DEFAULT_PROFILE}
 
 
 def dumps(data: Any) -> str:
@@ -495,6 +500,10 @@ def json_paths(expected: Any, actual: Any, path: str = "$", limit: int = 12) -> 
 
 def json_mismatch(what: str, expected: Any, actual: Any) -> Optional[str]:
     """None if equal (key order included); else where, and a short unified diff."""
+    # Compact JSON goes through the C encoder (indented output does not); two values print alike
+    # compact exactly when they print alike indented, so the indented text is made for a diff only.
+    if json.dumps(expected, ensure_ascii=False) == json.dumps(actual, ensure_ascii=False):
+        return None
     old, new = dumps(expected), dumps(actual)
     if old == new:
         return None
@@ -552,9 +561,38 @@ def mismatches(golden: Mapping[str, Any], now: Mapping[str, Any], check_corpus_p
 
 
 @pytest.fixture(scope="module")
-def computed() -> Iterator[dict[str, Any]]:
-    with tempfile.TemporaryDirectory(prefix="perf-xlsx-golden-") as tmp:
-        yield compute_all(Path(tmp))
+def computed(sample_batch: tuple[Path, dict[str, Any], dict[str, dict[str, str]]]) -> dict[str, Any]:
+    """What compute_all gives for the samples and the batch (run once a session by the
+    sample_batch fixture of tests/conftest.py, which test_summary shares), and the manifest.
+    The corpus entries are computed one by one (the corpus fixture), each when a test asks for
+    it: the quick loop runs a few of them (tests/conftest.py) and builds only their inputs."""
+    _, batch, copies = sample_batch
+    files: dict[str, Any] = {f"samples/{name}.json": sample_golden(name) for name in sample_names()}
+    files["batch.json"] = batch
+    files["manifest.json"] = manifest([name for name, _, _ in corpus_entries()])
+    return {"files": files, "batch_copies": copies}
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Iterator[Callable[[str], dict[str, Any]]]:
+    """Entry name → its golden record computed now (corpus_record), its input built on first use."""
+    entries = {name: (file, profile) for name, file, profile in corpus_entries()}
+    workbooks = {w.file: w for w in corpus_workbooks()}
+    profiles: dict[str, Profile] = {}
+    records: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="perf-xlsx-golden-corpus-") as tmp:
+        folder = Path(tmp)
+
+        def record(name: str) -> dict[str, Any]:
+            if name not in records:
+                file, profile_name = entries[name]
+                if not (folder / file).exists():
+                    workbooks[file].build(folder / file)
+                profile = profiles.setdefault(profile_name, load_profile(profile_name))
+                records[name] = corpus_record(folder, name, file, profile_name, profile)
+            return records[name]
+
+        yield record
 
 
 def _manifest() -> dict[str, Any]:
@@ -597,9 +635,9 @@ def test_sample_scored_copy(computed: dict[str, Any], name: str) -> None:
 
 
 @pytest.mark.parametrize("name", MANIFEST["corpus"])
-def test_corpus_result(computed: dict[str, Any], name: str) -> None:
+def test_corpus_result(corpus: Callable[[str], dict[str, Any]], name: str) -> None:
     rel = f"corpus/{name}.json"
-    golden, now = load(rel), computed["files"][rel]
+    golden, now = load(rel), corpus(name)
     message = json_mismatch(f"{rel}: JSON result of {golden['input']} (profile {golden['profile']})",
                             {k: v for k, v in golden.items() if k != "scored_parts"},
                             {k: v for k, v in now.items() if k != "scored_parts"})
@@ -608,7 +646,7 @@ def test_corpus_result(computed: dict[str, Any], name: str) -> None:
 
 
 @pytest.mark.parametrize("name", MANIFEST["corpus"])
-def test_corpus_scored_copy(computed: dict[str, Any], name: str) -> None:
+def test_corpus_scored_copy(corpus: Callable[[str], dict[str, Any]], name: str) -> None:
     recorded = load("manifest.json")["corpus_environment"]
     if recorded != environment():
         pytest.skip(f"corpus inputs were built with {recorded}, this environment has {environment()}: "
@@ -616,7 +654,7 @@ def test_corpus_scored_copy(computed: dict[str, Any], name: str) -> None:
     rel = f"corpus/{name}.json"
     golden = load(rel)
     message = parts_mismatch(f"{rel}: scored copy of {golden['input']} (profile {golden['profile']})",
-                             golden["scored_parts"], computed["files"][rel]["scored_parts"])
+                             golden["scored_parts"], corpus(name)["scored_parts"])
     if message:
         pytest.fail(message, pytrace=False)
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import syntax
 
 PACKAGE = "perf_xlsx"
 PACKAGE_DIR = Path(__file__).resolve().parent.parent / PACKAGE
@@ -145,7 +146,7 @@ def _statement(node: ast.AST) -> str:
 def collect_imports(mod: Module, known: Iterable[str], package: str = PACKAGE) -> list[Import]:
     """The imports of package modules in ``mod`` (other imports are ignored)."""
     known = set(known)
-    tree = ast.parse(mod.source, filename=mod.path or mod.name)
+    tree = syntax.parse(mod.source, filename=mod.path or mod.name)
     base = mod.name if mod.is_package else mod.name.rpartition(".")[0]
     found: list[Import] = []
 
@@ -155,7 +156,13 @@ def collect_imports(mod: Module, known: Iterable[str], package: str = PACKAGE) -
     def add(target: str, node: ast.AST, type_only: bool) -> None:
         found.append(Import(mod.name, target, getattr(node, "lineno", 0), _statement(node), type_only))
 
+    # Import statements sit among statements only; expressions need walking only for a call
+    # of import_module / __import__, which a module without those names cannot hold.
+    dynamic = "import_module" in mod.source or "__import__" in mod.source
+
     def visit(node: ast.AST, type_only: bool) -> None:
+        if not dynamic and isinstance(node, ast.expr):
+            return
         if isinstance(node, ast.If) and _is_type_checking(node.test):
             for child in node.body:
                 visit(child, True)

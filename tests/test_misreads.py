@@ -11,6 +11,7 @@ from typing import Any
 import openpyxl
 import pytest
 from builders import make_workbook, seed_spec
+from loaded import load_workbook
 from uno_calc import insert_row_with_libreoffice
 
 from perf_xlsx.judge.evaluate import evaluate_file
@@ -83,7 +84,7 @@ def test_empty_strings_beyond_the_window_are_no_content(tmp_path: Path) -> None:
 def test_rows_without_numbers_read_row_by_row_still_report_content_beyond(tmp_path: Path) -> None:
     # Cells without r= send the reader down its row-by-row path.
     path, _, _ = make_workbook(tmp_path / "wb.xlsx", [seed_spec("招商节会")])
-    workbook = openpyxl.load_workbook(path)
+    workbook = load_workbook(path)
     last = workbook.active.max_row  # type: ignore[union-attr]
 
     def edit(xml: str, content: bool) -> str:
@@ -125,7 +126,7 @@ def _formula_table(tmp_path: Path, cells: dict[str, Any], cached: dict[str, Any]
 
     path, maps, _ = make_workbook(tmp_path / "wb.xlsx", [seed_spec("招商节会")], layout=Layout(formulas=True))
     m = maps[0]
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     ws = wb[m.title]
     for ref, value in cells.items():
         ws[ref] = value
@@ -233,7 +234,7 @@ def test_weight_typed_as_text_under_the_weight_total(tmp_path: Path) -> None:
 def test_a_wrong_total_typed_by_hand_is_still_the_total_s_finding(tmp_path: Path) -> None:
     path, maps, _ = make_workbook(tmp_path / "wb.xlsx", [seed_spec("招商节会")])
     m = maps[0]
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     wb[m.title][m.funds["total"]["full_year"]] = 150
     wb[m.title][m.funds["current_appropriation"]["full_year"]] = "200 "
     wb.save(path)
@@ -270,7 +271,7 @@ def _inserted_on_top(tmp_path: Path, level1: str, *, declared: bool = True, weig
     path, maps, _ = make_workbook(tmp_path / "wb.xlsx", [spec], layout=Layout(weights_in_level1=declared))
     m = maps[0]
     row = m.indicator_rows[at]
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     ws = wb[m.title]
     for key in ("level1", "level2"):
         col = re.match(r"[A-Z]+", m.indicator_cells[at][key]).group(0)  # type: ignore[union-attr]
@@ -342,7 +343,7 @@ def test_row_inserted_by_calc_on_top_of_a_group(tmp_path: Path, soffice: str) ->
     edits = {cells["name"]: "带动就业人数", cells["target"]: "≥100人", cells["actual"]: "120人",
              cells["weight"]: 5, cells["score"]: 5, below["weight"]: 10, below["score"]: 10}
     inserted = insert_row_with_libreoffice(tmp_path, soffice, path, m.title, row, edits)
-    ws = openpyxl.load_workbook(inserted)[m.title]
+    ws = load_workbook(inserted)[m.title]
     assert ws[cells["level1"]].value is None and ws[below["level1"]].value.startswith("效益")  # Calc's merge moved
     result = evaluate_file(str(inserted), NATIONAL)
     ind = next(r.indicator for r in result.scores[0].indicators if r.indicator.row == row)
@@ -379,7 +380,7 @@ def test_task_typed_as_text_is_named_not_the_task_total(tmp_path: Path) -> None:
     first, last = tasks[0]["budget"], tasks[-1]["budget"]
     text_task = tasks[1]["budget"]
     amount = spec["tasks"][1]["budget"]
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     ws = wb[m.title]
     ws[text_task] = f"{amount:g}万元"
     ws[total["budget"]] = f"=SUM({first}:{last})"
@@ -418,7 +419,7 @@ def test_text_parts_summed_by_libreoffice(tmp_path: Path, soffice: str) -> None:
     for n, typed in enumerate(["200 ", "２００", "200万元"]):
         path, maps, _ = make_workbook(tmp_path / f"t{n}.xlsx", [seed_spec("招商节会")], layout=Layout(formulas=True))
         m = maps[0]
-        wb = openpyxl.load_workbook(path)
+        wb = load_workbook(path)
         wb[m.title][m.funds["current_appropriation"]["full_year"]] = typed
         wb.save(path)
         files.append((path, m))
@@ -469,7 +470,7 @@ def test_unit_list_total_formula_missing_a_row_typed_as_text(tmp_path: Path) -> 
                                      layout=Layout(formulas=True))
     assert umap is not None
     part, total = umap.row_cells[1]["full_year"], umap.total_cells["full_year"]
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     wb[umap.title][part] = "250万元"
     wb.save(path)
     sheet_part = f"xl/worksheets/sheet{wb.sheetnames.index(umap.title) + 1}.xml"

@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pytest
 from builders import make_workbook, seed_spec, unit_sheet_from_specs
+from loaded import load_workbook
 
 from perf_xlsx.judge.evaluate import evaluate_file
 from perf_xlsx.model import WorkbookResult
@@ -48,7 +48,7 @@ def _with_cells(tmp_path: Path, cells: dict[tuple[str, str], Any]) -> tuple[Work
     """The seed table (200 / 200 / 196.5 万元) with funds cells (row kind, column) retyped."""
     path, maps, _ = make_workbook(tmp_path / "wb.xlsx", [seed_spec("招商节会")])
     m = maps[0]
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     ws = wb[m.title]
     for (kind, col), value in cells.items():
         ws[m.funds[kind][col]] = value
@@ -93,7 +93,7 @@ def test_unit_list_cells_with_units_read_as_amounts(tmp_path: Path) -> None:
     specs = [seed_spec("招商节会"), seed_spec("农贸市场提质改造")]
     path, _, unit_map = make_workbook(tmp_path / "wb.xlsx", specs, unit_sheet=unit_sheet_from_specs(specs))
     assert unit_map is not None
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     ws = wb[unit_map.title]
     before = {k: ws[unit_map.row_cells[0][k]].value for k in ("initial", "full_year", "executed")}
     ws[unit_map.row_cells[0]["initial"]] = f"{before['initial']}万元"

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pytest
 from builders import LAYOUT_VARIANTS, make_workbook, seed_spec, soffice_convert
+from loaded import load_workbook
 from ooxml_schema import format_problems, validate_package
 
 from perf_xlsx.judge.evaluate import evaluate_file
@@ -79,7 +79,6 @@ def poppler() -> str:
 @dataclass
 class Rendered:
     """One scored copy and its PDF: every page's text (layout and raw) and size."""
-
     name: str
     input: Path
     output: Path
@@ -114,7 +113,7 @@ def _pdf_pages(bindir: str, pdf: Path) -> tuple[list[str], list[str], list[tuple
 def _strip_page_setup(path: Path) -> None:
     """The workbook's sheets without any page layout: no fit to page, orientation, paper or
     scale (a table as many units send it)."""
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     for ws in wb.worksheets:
         if ws.sheet_properties.pageSetUpPr is not None:
             ws.sheet_properties.pageSetUpPr.fitToPage = None
@@ -160,7 +159,7 @@ NAMES = ["no_setup", "percent"] + [s.stem for s in SAMPLES]
 
 
 def _input_text(r: Rendered, sheet: str, ref: str) -> str:
-    wb = openpyxl.load_workbook(r.input, read_only=False)
+    wb = load_workbook(r.input, read_only=False)
     value = wb[sheet][ref].value
     return "" if value is None else str(value).strip()
 
@@ -168,7 +167,7 @@ def _input_text(r: Rendered, sheet: str, ref: str) -> str:
 def _header_texts(r: Rendered, ps: ProjectScore) -> list[str]:
     """The indicator table's header row as the input has it: its first two texts that sit on
     that row alone (a label merged down the rows below, 绩效指标, prints lower down)."""
-    wb = openpyxl.load_workbook(r.input)
+    wb = load_workbook(r.input)
     ws = wb[ps.project.sheet]
     row = ps.project.indicator_header_row
     tall = {(m.min_row, m.min_col) for m in ws.merged_cells.ranges if m.max_row > m.min_row}
@@ -224,10 +223,10 @@ def test_tool_column_and_result_line_print_with_the_table(rendered: dict[str, Re
 
 def test_sheet_without_page_setup_prints_landscape_one_page_wide(rendered: dict[str, Rendered]) -> None:
     r = rendered["no_setup"]
-    wb_in = openpyxl.load_workbook(r.input)
+    wb_in = load_workbook(r.input)
     assert not wb_in["招商节会"].sheet_properties.pageSetUpPr or \
         not wb_in["招商节会"].sheet_properties.pageSetUpPr.fitToPage
-    wb = openpyxl.load_workbook(r.output)
+    wb = load_workbook(r.output)
     ws = wb["招商节会"]
     assert ws.page_setup.orientation == "landscape"
     assert ws.sheet_properties.pageSetUpPr.fitToPage
@@ -249,7 +248,7 @@ def test_sheet_with_its_own_page_setup_keeps_it(rendered: dict[str, Rendered], n
     """A layout the unit chose (fit to pages here, in every sample) is not replaced: the
     copy's page setup of each original sheet is the input's, and 汇总 notes nothing."""
     r = rendered[name]
-    wb_in, wb_out = openpyxl.load_workbook(r.input), openpyxl.load_workbook(r.output)
+    wb_in, wb_out = load_workbook(r.input), load_workbook(r.output)
     for ws in wb_in.worksheets:
         pi, po = ws.page_setup, wb_out[ws.title].page_setup
         fit_in = ws.sheet_properties.pageSetUpPr.fitToPage if ws.sheet_properties.pageSetUpPr else None
@@ -266,7 +265,7 @@ def test_sheet_with_its_own_page_setup_keeps_it(rendered: dict[str, Rendered], n
 @pytest.mark.parametrize("name", NAMES)
 def test_detail_rows_are_tall_enough_for_their_text(rendered: dict[str, Rendered], name: str) -> None:
     r = rendered[name]
-    wb = openpyxl.load_workbook(r.output)
+    wb = load_workbook(r.output)
     ws = wb[DETAIL]
     widths = {letter: dim.width for letter, dim in ws.column_dimensions.items()}
     assert ws.print_title_rows == "$1:$1"
@@ -294,7 +293,7 @@ def test_detail_text_is_all_on_paper(rendered: dict[str, Rendered], name: str) -
     pages = r.detail_pages()
     assert pages
     printed = "".join(squeeze(r.raw[i]) for i in pages)
-    wb = openpyxl.load_workbook(r.output)
+    wb = load_workbook(r.output)
     missing = [f"{c.coordinate} «{c.value}»" for row in wb[DETAIL].iter_rows(min_row=2) for c in row
                if isinstance(c.value, str) and squeeze(c.value) not in printed]
     assert not missing, f"{name}: clipped or not printed: {missing[:5]}"
@@ -304,14 +303,14 @@ def test_detail_text_is_all_on_paper(rendered: dict[str, Rendered], name: str) -
 
 
 def _detail_rows(path: Path) -> list[dict[str, Any]]:
-    ws = openpyxl.load_workbook(path)[DETAIL]
+    ws = load_workbook(path)[DETAIL]
     rows = list(ws.iter_rows(values_only=True))
     return [dict(zip(rows[0], row)) for row in rows[1:]]
 
 
 def test_percent_cells_show_as_typed_in_detail_and_json(rendered: dict[str, Rendered]) -> None:
     r = rendered["percent"]
-    ws = openpyxl.load_workbook(r.input)["招商节会"]
+    ws = load_workbook(r.input)["招商节会"]
     rows = {row["三级指标"]: row for row in _detail_rows(r.output)}
     data = result_to_dict(r.result)
     indicators = {i["name"]: i for i in data["projects"][0]["indicators"]}
@@ -431,13 +430,13 @@ def test_print_area_ending_at_the_total_row_takes_in_the_result_line(tmp_path: P
     path, maps, _ = make_workbook(tmp_path / "area.xlsx", [seed_spec("招商节会")], layout=LAYOUT_VARIANTS["plain"])
     smap = maps[0]
     _strip_page_setup(path)  # the print area is the sheet's only page layout
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     wb[smap.title].print_area = f"A1:J{smap.total_row}"
     wb.save(path)
     result = evaluate_file(str(path), PROFILE)
     out = tmp_path / "area.scored.xlsx"
     write_scored(str(path), result, str(out), PROFILE)
-    ws = openpyxl.load_workbook(out)[smap.title]
+    ws = load_workbook(out)[smap.title]
     line_row = next(r for r in range(smap.total_row + 1, smap.total_row + 10)
                     if isinstance(ws.cell(r, smap.first_col).value, str)
                     and ws.cell(r, smap.first_col).value.startswith("核定总分"))
@@ -456,7 +455,7 @@ def test_result_line_skips_taken_hidden_and_spacer_rows(tmp_path: Path) -> None:
     path, maps, _ = make_workbook(tmp_path / "below.xlsx", [seed_spec("招商节会")], layout=LAYOUT_VARIANTS["plain"])
     smap = maps[0]
     t = smap.total_row
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     ws = wb[smap.title]
     ws.cell(t + 1, 1, "填表人：张三")
     ws.row_dimensions[t + 2].hidden = True
@@ -467,7 +466,7 @@ def test_result_line_skips_taken_hidden_and_spacer_rows(tmp_path: Path) -> None:
     result = evaluate_file(str(path), PROFILE)
     out = tmp_path / "below.scored.xlsx"
     write_scored(str(path), result, str(out), PROFILE)
-    ws = openpyxl.load_workbook(out)[smap.title]
+    ws = load_workbook(out)[smap.title]
     lines = [r for r in range(t + 1, t + 12) if str(ws.cell(r, smap.first_col).value or "").startswith("核定总分")]
     assert lines == [t + 6]
     assert ws.cell(t + 1, 1).value == "填表人：张三" and ws.cell(t + 4, 1).value == "备注："

@@ -16,6 +16,7 @@ from builders import (
     spec_from_case,
     unit_sheet_from_specs,
 )
+from loaded import load_workbook
 
 from perf_xlsx.judge.evaluate import evaluate_file
 from perf_xlsx.model import TableKind, WorkbookResult
@@ -199,15 +200,13 @@ def test_unit_list_in_wan_beside_a_first_project_sheet_in_yuan(tmp_path: Path) -
 
 
 def test_unit_list_money_unit_in_its_column_headers(tmp_path: Path) -> None:
-    import openpyxl
-
     specs = [seed_spec("招商节会"), seed_spec("农贸市场提质改造")]
     unit = _unit_rows_in_yuan(unit_sheet_from_specs(specs))
     unit["total"] = {"initial": 4500000, "full_year": 4500000, "executed": 4465000}
     path, _, unit_map = make_workbook(tmp_path / "wb.xlsx", specs, unit_sheet=unit,
                                       layout=Layout(unit_line=False))
     assert unit_map is not None
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     ws = wb[unit_map.title]
     for col in "CDE":
         ws[f"{col}{unit_map.header_row}"] = f"{ws[f'{col}{unit_map.header_row}'].value}（元）"
@@ -462,8 +461,6 @@ def test_department_indicator_rows_are_scored_like_a_project_s(tmp_path: Path) -
 def test_department_scored_copy_shows_no_tool_score_for_rows_left_to_a_person(tmp_path: Path) -> None:
     """A rubric row the tool could not judge gets no 核定 figure in the scored copy: not on the
     sheet (a 核定得分 column, if one is written, holds no number on such a row) and not in 评分明细."""
-    import openpyxl
-
     from perf_xlsx.write.scored import write_scored
 
     rows = list(_RUBRIC_ROWS)
@@ -473,7 +470,7 @@ def test_department_scored_copy_shows_no_tool_score_for_rows_left_to_a_person(tm
     assert all(r.issue == "manual" for r in result.scores[0].indicators)
     out = tmp_path / "dept.scored.xlsx"
     write_scored(str(path), result, str(out), NATIONAL)
-    wb = openpyxl.load_workbook(out)
+    wb = load_workbook(out)
     ws = wb["部门评分"]
     tool_columns = [c.column for row in ws.iter_rows() for c in row if c.value == "核定得分"]
     for col in tool_columns:
@@ -486,11 +483,9 @@ def test_department_scored_copy_shows_no_tool_score_for_rows_left_to_a_person(tm
 
 
 def test_values_the_user_should_know_about(tmp_path: Path) -> None:
-    import openpyxl
-
     spec = seed_spec("招商节会")
     path, maps, _ = make_workbook(tmp_path / "tricky.xlsx", [spec])
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     ws = wb[maps[0].title]
     m = maps[0]
     ws[m.funds["total"]["full_year"]] = "=SUM(1,1)/0"          # formula, no cached value
@@ -511,11 +506,9 @@ def test_values_the_user_should_know_about(tmp_path: Path) -> None:
 
 
 def test_label_and_value_in_one_cell(tmp_path: Path) -> None:
-    import openpyxl
-
     spec = seed_spec("招商节会")
     path, maps, _ = make_workbook(tmp_path / "inline.xlsx", [spec])
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     ws = wb[maps[0].title]
     m = maps[0]
     label_row = int("".join(ch for ch in m.name_cell if ch.isdigit()))
@@ -533,12 +526,10 @@ def test_label_and_value_in_one_cell(tmp_path: Path) -> None:
 
 
 def test_indicator_header_named_otherwise_and_no_level1_column(tmp_path: Path) -> None:
-    import openpyxl
-
     spec = spec_from_case(next(c for c in CASES if c.stem.startswith("004")))
     plain, _, _ = _evaluate(tmp_path, [spec], name="plain.xlsx")
     path, maps, _ = make_workbook(tmp_path / "renamed.xlsx", [spec])
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     ws = wb[maps[0].title]
     for row in ws.iter_rows():
         for cell in row:
@@ -560,7 +551,7 @@ def test_several_tables_stacked_in_one_sheet(tmp_path: Path) -> None:
 
     specs = [spec_from_case(c) for c in CASES[:3]]
     src, maps, _ = make_workbook(tmp_path / "src.xlsx", specs)
-    wb = openpyxl.load_workbook(src)
+    wb = load_workbook(src)
     out = openpyxl.Workbook()
     ws = out.active
     ws.title = "全部项目"
@@ -727,11 +718,9 @@ def test_indicator_names_that_start_like_a_remark_or_total_are_indicators(tmp_pa
 
 
 def test_remark_lines_below_the_table_still_end_it(tmp_path: Path) -> None:
-    import openpyxl
-
     path = tmp_path / "t.xlsx"
     m = _national(path, CLEAN_ROWS, total_label=None)
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     ws = wb.active
     r = m["indicators"][-1] + 1
     ws.cell(r, 4, "注：本表金额单位为万元")   # in the 三级 column, but a colon makes it a remark
@@ -757,12 +746,10 @@ def test_total_row_labels(tmp_path: Path, label: str) -> None:
 
 
 def test_yunnan_other_notes_row_is_not_an_indicator(tmp_path: Path) -> None:
-    import openpyxl
-
     path = tmp_path / "t.xlsx"
     m = _national(path, CLEAN_ROWS,
                   before_total=(("A", "其他需要说明事项"), ("C", "无")), total=(100, 95))
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     r = m["before_total"]
     wb.active.merge_cells(f"C{r}:I{r}")
     wb.save(path)
@@ -816,8 +803,6 @@ def test_subtotal_rows_are_checked_not_scored(tmp_path: Path) -> None:
 
 
 def test_subtotal_in_the_name_column_under_a_merged_level1(tmp_path: Path) -> None:
-    import openpyxl
-
     path = tmp_path / "t.xlsx"
     m = _national(path, [
         (OUT, "数量指标", "数量A", "≥10个", "10个", 20, 20, None),
@@ -827,7 +812,7 @@ def test_subtotal_in_the_name_column_under_a_merged_level1(tmp_path: Path) -> No
         (OUT, "合计", None, None, None, 60, 50, None),   # 一级 merged into it: the group's total, not 总分
         (BEN, "社会效益指标", "效益", "≥3项", "3项", 30, 30, None),
         (SAT, "服务对象满意度指标", "满意度", "≥90%", "95%", 10, 10, None)], total=(100, 100))
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     wb.save(path)
     result, ps, codes = _read(path)
     rows = m["indicators"]
@@ -876,11 +861,10 @@ def test_a_funds_header_whose_rows_cannot_be_read_is_an_error(tmp_path: Path) ->
 @pytest.mark.parametrize("implementer", ["元谋县农业农村局", "元宝山区财政局"])
 def test_implementer_named_like_a_unit_is_not_the_money_unit(tmp_path: Path, implementer: str) -> None:
     """"实施单位：元谋县…" in one cell is a county name after 单位：, not amounts in 元."""
-    import openpyxl
 
     path = tmp_path / "t.xlsx"
     _national(path, CLEAN_ROWS, total=(100, 100))
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     ws = wb["表"]
     ws["F4"], ws["G4"] = f"实施单位：{implementer}", None
     wb.save(path)
@@ -893,13 +877,11 @@ def test_implementer_named_like_a_unit_is_not_the_money_unit(tmp_path: Path, imp
                                   "编制单位：芙蓉区商务局 金额单位：元"])
 def test_money_unit_line_beside_other_fields(tmp_path: Path, line: str) -> None:
     """The unit stands beside other fields on one line: the amounts are in 元 (200万元 as 2,000,000)."""
-    import openpyxl
-
     path = tmp_path / "t.xlsx"
     funds = (("年度资金总额", (2000000, 2000000, 1965000, 10, "98.25%", 9.83)),
              ("其中：财政拨款", (2000000, 2000000, 1965000, None, None, None)))
     _national(path, CLEAN_ROWS, funds=funds, total=(100, 99.83))
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     wb["表"]["A2"] = f"（2022年度）{line}"
     wb["表"]["A5"] = "项目资金"
     wb.save(path)
@@ -913,11 +895,9 @@ def test_money_unit_line_beside_other_fields(tmp_path: Path, line: str) -> None:
 
 @pytest.mark.parametrize("where", ["goal", "name", "actual"])
 def test_department_word_in_a_project_table_is_not_a_department_table(tmp_path: Path, where: str) -> None:
-    import openpyxl
-
     path = tmp_path / "t.xlsx"
     m = _national(path, CLEAN_ROWS, total=(100, 100))
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     ws = wb.active
     goal_row = m["funds"]["其他资金"] + 2
     if where == "goal":
@@ -950,11 +930,9 @@ def test_department_title_as_the_sheet_heading_still_makes_a_department_table(tm
 
 
 def test_total_row_under_a_level1_merged_down_into_it_is_the_total(tmp_path: Path) -> None:
-    import openpyxl
-
     path = tmp_path / "t.xlsx"
     m = _national(path, CLEAN_ROWS, total=(100, 95))
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     ws = wb.active
     t, last = m["total"], m["indicators"][-1]
     ws.cell(t, 1).value = None
@@ -1012,11 +990,9 @@ def test_table_kind_reads_as_its_value() -> None:
 
 
 def _without_total_label(tmp_path: Path, *, clear: tuple[str, ...] = ()) -> tuple[WorkbookResult, SheetMap]:
-    import openpyxl
-
     path, maps, _ = make_workbook(tmp_path / "wb.xlsx", [seed_spec("招商节会")])
     m = maps[0]
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     ws = wb[m.title]
     ws[m.funds_labels["total"]] = None
     for kind in clear:

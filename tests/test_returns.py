@@ -8,10 +8,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pytest
 from builders import make_workbook, seed_spec, soffice_convert
 from dept_builders import chongqing_spec, make_department_workbook
+from loaded import load_workbook
 
 from perf_xlsx.judge.evaluate import evaluate_file
 from perf_xlsx.model import WorkbookResult
@@ -49,7 +49,7 @@ def test_markers_are_the_writer_s() -> None:
 
 def _edit_copy(copy: Path, target: Path, sheet: str, cell: str, value: Any) -> Path:
     """What a unit does: open the scored copy in a spreadsheet program, change a cell, save."""
-    wb = openpyxl.load_workbook(copy)
+    wb = load_workbook(copy)
     wb[sheet][cell] = value
     wb.save(target)
     return target
@@ -113,7 +113,7 @@ def test_a_unit_s_own_column_named_like_the_tool_s_is_read(tmp_path: Path) -> No
     # A 核定得分 column of the unit's own, with its 偏差原因 column right of it, is data.
     path, maps, _ = make_workbook(tmp_path / "wb.xlsx", [seed_spec("招商节会")])
     m = maps[0]
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     ws = wb[m.title]
     ws.cell(m.indicator_header_row, 1, "核定得分")
     wb.save(path)
@@ -126,14 +126,14 @@ def test_sheets_are_recognised_by_content_not_by_name(tmp_path: Path) -> None:
     # A unit's own sheet called 汇总 (its 项目清单) is read; the tool's sheets renamed are not.
     path, _, _ = make_workbook(tmp_path / "wb.xlsx", [seed_spec("招商节会")])
     _score(path, tmp_path / "wb.scored.xlsx")
-    wb = openpyxl.load_workbook(tmp_path / "wb.scored.xlsx")
+    wb = load_workbook(tmp_path / "wb.scored.xlsx")
     wb["汇总"].title = "评分结果"
     wb["评分明细"].title = "明细"
     wb.save(tmp_path / "renamed.xlsx")
     model = read_workbook(str(tmp_path / "renamed.xlsx"))
     assert [p.sheet for p in model.projects] == [wb.sheetnames[-1]]
     shutil.copy(path, tmp_path / "own.xlsx")
-    wb = openpyxl.load_workbook(tmp_path / "own.xlsx")
+    wb = load_workbook(tmp_path / "own.xlsx")
     own = wb.create_sheet("汇总")
     own["A1"] = "项目清单"
     wb.save(tmp_path / "own.xlsx")
@@ -163,7 +163,7 @@ def test_result_line_and_tool_words_are_not_data(tmp_path: Path) -> None:
 
     path, maps, _ = make_workbook(tmp_path / "wb.xlsx", [seed_spec("招商节会")])
     m = maps[0]
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     ws = wb[m.title]
     right = m.last_col + 1
     ws.cell(m.indicator_header_row, right, "核定得分")

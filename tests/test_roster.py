@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pytest
 from builders import make_workbook, seed_spec
 from click.testing import CliRunner
+from loaded import load_workbook
 
 from perf_xlsx.bulk.roster import Roster, RosterError, compare, read_roster, roster_line
 from perf_xlsx.bulk.run import SUMMARY_NAME
@@ -113,7 +113,7 @@ def test_batch_lists_each_roster_unit_once(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["batch", str(inbox), "--roster", str(roster)])
     assert "名单：应交 2，已交 0，未交 1，名称相近 1（请确认）" in result.output, result.output
     assert "未交：县审计局" in result.output and "未交：商务局" not in result.output
-    ws = openpyxl.load_workbook(inbox / "评分结果" / SUMMARY_NAME)["未提交"]
+    ws = load_workbook(inbox / "评分结果" / SUMMARY_NAME)["未提交"]
     assert ws["A1"].value == "未提交：名单应交 2，已交 0，未交 1，名称相近 1（请确认）"
     rows = [(r[0], r[1]) for r in ws.iter_rows(min_row=3, values_only=True) if r[0]]
     assert rows == [("未交", "县审计局"), ("名称相近", "商务局")]

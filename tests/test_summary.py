@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any, Optional
 from urllib.parse import unquote
 
-import openpyxl
 import pytest
 from builders import make_workbook, seed_spec, soffice_convert, spec_from_case
+from loaded import load_workbook
 
 from perf_xlsx.bulk.extras import (
     DuplicateSubmission,
@@ -31,7 +31,7 @@ from perf_xlsx.bulk.extras import (
 )
 from perf_xlsx.bulk.plausible import FACTOR_HIGH, implausible_amounts
 from perf_xlsx.bulk.report import BatchReport, Outcomes
-from perf_xlsx.bulk.run import SUMMARY_NAME, run_batch
+from perf_xlsx.bulk.run import SUMMARY_NAME
 from perf_xlsx.bulk.summary import SummaryIndex, digest, write_summary
 from perf_xlsx.bulk.summary_layout import POINTS_PER_LINE, display_width, fits, lines
 from perf_xlsx.codes import CODES
@@ -103,7 +103,7 @@ def test_ties_share_a_rank_and_the_totals_row_adds_up(tmp_path: Path) -> None:
     paths = [make_workbook(inbox / f"{i}.xlsx", [spec])[0] for i, spec in enumerate(
         [seed_spec("招商节会"), seed_spec("招商节会"), seed_spec("农贸市场提质改造"), seed_spec("招商节会")])]
     results = summarise(paths, tmp_path / "out")
-    ws = openpyxl.load_workbook(tmp_path / "out" / SUMMARY_NAME)["排名"]
+    ws = load_workbook(tmp_path / "out" / SUMMARY_NAME)["排名"]
     rows = ranking_rows(ws)
     assert len(rows) == 4
     scores = [r[C_SCORE] for r in rows]
@@ -137,7 +137,7 @@ def test_ungraded_tables_are_never_ranked_above_graded_ones(tmp_path: Path) -> N
     results = summarise(paths, tmp_path / "out")
     scored_over = next(p for d in results for p in d["projects"] if p["name"] == "分值超过一百")
     assert scored_over["total"]["score"] is None or scored_over["total"]["score"] > 100
-    rows = ranking_rows(openpyxl.load_workbook(tmp_path / "out" / SUMMARY_NAME)["排名"])
+    rows = ranking_rows(load_workbook(tmp_path / "out" / SUMMARY_NAME)["排名"])
     ranks = [r[C_RANK] for r in rows]
     assert ranks == [1, "—", "—"]
     assert rows[0][C_NAME] == "农贸市场提质改造"
@@ -155,7 +155,7 @@ def test_superseded_submissions_are_listed_not_ranked(tmp_path: Path) -> None:
                               kept=Submission("新.xlsx", 0, "2022-03-02 10:00"),
                               others=(Submission("旧.xlsx", 0, "2022-03-01 09:00"),))
     summarise([old, new, other], tmp_path / "out", SummaryExtras(duplicates=[dup]))
-    wb = openpyxl.load_workbook(tmp_path / "out" / SUMMARY_NAME)
+    wb = load_workbook(tmp_path / "out" / SUMMARY_NAME)
     assert wb.sheetnames == SHEETS
     rows = ranking_rows(wb["排名"])
     assert sorted(r[C_FILE] for r in rows) == ["其他.xlsx", "新.xlsx"]
@@ -176,7 +176,7 @@ def test_roster_sheet_lists_what_did_not_arrive(tmp_path: Path) -> None:
                           near_misses=(NearMiss("芙蓉区商务局", "芙蓉区商务局（盖章）", "a.xlsx"),),
                           unknown_units=(("外区单位", "a.xlsx"),))
     summarise([path], tmp_path / "out", SummaryExtras(roster=roster, title="长沙市芙蓉区财政局"))
-    wb = openpyxl.load_workbook(tmp_path / "out" / SUMMARY_NAME)
+    wb = load_workbook(tmp_path / "out" / SUMMARY_NAME)
     assert wb.sheetnames == [*SHEETS, "未提交"]
     ws = wb["未提交"]
     assert ws["A1"].value == "未提交：名单应交 4，已交 1，未交 2，名称相近 1（请确认）"
@@ -193,7 +193,7 @@ def test_feedback_and_report_drafts_are_linked_from_the_ranking(tmp_path: Path) 
              make_workbook(inbox / "b.xlsx", [seed_spec("农贸市场提质改造")])[0]]
     extras = SummaryExtras(feedback={"a.xlsx": "a.整改反馈单.docx"}, reports={"b.xlsx": "b.自评报告.docx"})
     summarise(paths, tmp_path / "out", extras)
-    ws = openpyxl.load_workbook(tmp_path / "out" / SUMMARY_NAME)["排名"]
+    ws = load_workbook(tmp_path / "out" / SUMMARY_NAME)["排名"]
     assert [c.value for c in ws[3]][-2:] == ["整改反馈单", "自评报告"]
     links = {}
     for r in range(4, 6):
@@ -215,7 +215,7 @@ def test_other_years_are_flagged(tmp_path: Path) -> None:
              make_workbook(inbox / "c.xlsx", [older])[0]]
     results = summarise(paths, tmp_path / "out")
     assert sorted(p["year"] for d in results for p in d["projects"]) == [2019, 2021, 2021]
-    ws = openpyxl.load_workbook(tmp_path / "out" / SUMMARY_NAME)["排名"]
+    ws = load_workbook(tmp_path / "out" / SUMMARY_NAME)["排名"]
     assert "另有 2019 年度的表" in ws["A2"].value
     fills = {ws.cell(r, C_YEAR + 1).value: ws.cell(r, C_YEAR + 1).fill.fgColor.rgb for r in range(4, 7)}
     assert fills[2019] != fills[2021]
@@ -254,7 +254,7 @@ def test_yuan_under_wanyuan_is_warned_in_the_summary(tmp_path: Path) -> None:
     results = summarise(paths, tmp_path / "out")
     own = next(d for d in results if d["file"] == "按元填写.xlsx")
     assert "funds.implausible_amount" not in {f["code"] for f in own["findings"]}  # batch-level only
-    wb = openpyxl.load_workbook(tmp_path / "out" / SUMMARY_NAME)
+    wb = load_workbook(tmp_path / "out" / SUMMARY_NAME)
     title = CODES["funds.implausible_amount"].title
     listed = [r for r in wb["问题清单"].iter_rows(min_row=3) if r[5].value == title]
     assert [(r[0].value, r[4].value) for r in listed] == [("按元填写.xlsx", "警告")]
@@ -274,14 +274,14 @@ def test_yuan_under_wanyuan_is_warned_in_the_summary(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def sample_summary(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("sample_summary")
-    run_batch(str(ROOT / "sample_workbooks"), str(out), jobs=1)
-    return out / SUMMARY_NAME
+def sample_summary(sample_batch: tuple[Path, Any, Any]) -> Path:
+    """汇总.xlsx of `perf-xlsx batch sample_workbooks --jobs 1` (tests/conftest.py runs it once
+    for this module and the golden set)."""
+    return sample_batch[0] / SUMMARY_NAME
 
 
 def test_every_sheet_prints_landscape_one_page_wide_with_its_header(sample_summary: Path) -> None:
-    wb = openpyxl.load_workbook(sample_summary)
+    wb = load_workbook(sample_summary)
     assert wb.sheetnames == SHEETS
     for ws in wb.worksheets:
         setup = ws.page_setup
@@ -302,7 +302,7 @@ def test_every_sheet_prints_landscape_one_page_wide_with_its_header(sample_summa
 
 
 def test_every_wrapped_row_is_tall_enough_for_its_text(sample_summary: Path) -> None:
-    wb = openpyxl.load_workbook(sample_summary)
+    wb = load_workbook(sample_summary)
     checked = 0
     for ws in wb.worksheets:
         head = int(ws.print_title_rows.split(":")[0].lstrip("$"))
@@ -322,7 +322,7 @@ def test_the_chart_has_bars_and_the_findings_their_chinese_names(sample_summary:
         assert "xl/theme/theme1.xml" in zf.namelist()
     series = chart.split("<c:ser>")[1].split("</c:ser>")[0]
     assert re.search(r"<c:spPr><a:solidFill><a:srgbClr val=\"[0-9A-F]{6}\"", series), series[:400]
-    wb = openpyxl.load_workbook(sample_summary)
+    wb = load_workbook(sample_summary)
     counted = list(wb["问题统计"].iter_rows(min_row=3, values_only=True))
     assert counted and all(r[1] == CODES[r[0]].title for r in counted)
     # Apart from the code itself, what a bureau reads is Chinese: no developer text (rule numbers,
@@ -392,7 +392,7 @@ def test_the_printed_summary_shows_every_text_without_overlap(sample_summary: Pa
 
     pdf = soffice_convert(soffice, [sample_summary], tmp_path / "pdf", "pdf")[sample_summary]
     printed = re.sub(r"\s", "", _pdf_text(pdf))
-    wb2 = openpyxl.load_workbook(sample_summary)
+    wb2 = load_workbook(sample_summary)
     missing = []
     for name in ("问题清单", "排名", "未处理文件", "问题统计"):
         for row in wb2[name].iter_rows(min_row=3):
@@ -410,7 +410,7 @@ def test_a_batch_with_nothing_scored_still_gets_a_valid_summary(tmp_path: Path) 
     summarise([], tmp_path / "out")
     path = tmp_path / "out" / SUMMARY_NAME
     assert validate_package(path) == []
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     assert wb.sheetnames == SHEETS
     assert wb["排名"]["A4"].value == "无：没有评分的表" and wb["问题清单"]["A3"].value == "无：没有发现问题"
     dist = wb["等级分布"]

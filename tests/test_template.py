@@ -20,6 +20,7 @@ from typing import Any, Optional
 import openpyxl
 import pytest
 from builders import soffice_path
+from loaded import load_workbook
 from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 from uno_calc import insert_row_with_libreoffice
@@ -216,7 +217,7 @@ def _same(a: Any, b: Any) -> bool:
 
 def test_blank_template_structure(tmp_path: Path) -> None:
     path = _write(tmp_path, projects=2, year=2024)
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     assert wb.sheetnames == ["填报说明", "项目清单", "项目1", "项目2", "单位信息"]
     for ws in _project_sheets(wb):
         assert _one(ws, "项目支出绩效自评表")
@@ -262,7 +263,7 @@ def test_unit_info_sheet_lists_the_report_fields_and_reads_back(tmp_path: Path) 
     from perf_xlsx.read.unit_info import FIELDS, read_unit_info
 
     path = _write(tmp_path, projects=2, year=2024)
-    ws = openpyxl.load_workbook(path)["单位信息"]
+    ws = load_workbook(path)["单位信息"]
     labels = [ws.cell(r, 1).value for r in range(4, 4 + len(FIELDS))]
     assert labels == [f.label for f in FIELDS]
     assert {"编制情况", "在职人数", "主要职能", "资金管理制度"} <= set(labels)
@@ -270,7 +271,7 @@ def test_unit_info_sheet_lists_the_report_fields_and_reads_back(tmp_path: Path) 
     # Blank, it reads as no information at all (the hints in column C are never values).
     assert read_unit_info(read_grid(str(path))).values == {}
     # Filled in by a person (openpyxl), it reads back field by field, with the cell of each value.
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     ws = wb["单位信息"]
     ws["B5"] = "行政编制7个，事业编制12个"
     ws["B8"] = "贯彻落实招商引资政策\n负责商业网点规划"
@@ -289,7 +290,7 @@ def test_unit_info_sheet_is_not_read_as_a_table(tmp_path: Path) -> None:
     assert result.model.unit is not None and result.model.unit.sheet == "项目清单"
     assert not [f for f in result.findings if f.sheet == "单位信息"]
     # Even as the only sheet besides the tables, before them and without the 项目清单.
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     del wb["项目清单"]
     wb.move_sheet("单位信息", offset=-3)
     wb.save(path)
@@ -300,7 +301,7 @@ def test_unit_info_sheet_is_not_read_as_a_table(tmp_path: Path) -> None:
 
 
 def test_blank_template_validations(tmp_path: Path) -> None:
-    ws = openpyxl.load_workbook(_write(tmp_path))["项目1"]
+    ws = load_workbook(_write(tmp_path))["项目1"]
     by_prompt = {dv.promptTitle: dv for dv in ws.data_validations.dataValidation}
     actual = by_prompt["实际完成值"]
     assert actual.type == "list" and not actual.showErrorMessage  # numbers can still be typed
@@ -360,7 +361,7 @@ def test_committed_template_matches_a_fresh_build(tmp_path: Path) -> None:
     fresh = samples.write_committed_template(tmp_path / "fresh.xlsx")
     committed = samples.TEMPLATE_PATH
     assert committed.exists(), "run python tools/make_samples.py"
-    old, new = openpyxl.load_workbook(committed), openpyxl.load_workbook(fresh)
+    old, new = load_workbook(committed), load_workbook(fresh)
     assert old.sheetnames == new.sheetnames
     for name in old.sheetnames:
         a, b = old[name], new[name]
@@ -407,7 +408,7 @@ def test_example_has_no_errors_and_the_seed_figures(tmp_path: Path) -> None:
     assert [e.name for e in unit.entries] == ["招商节会", "农贸市场提质改造"]
     assert unit.total is not None and (unit.total.initial.value, unit.total.executed.value) == (450, 446.5)
     assert not [f for f in result.findings if f.code.startswith("unit.")]
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     for ws in _project_sheets(wb):  # invented figures are labelled as such in the sheet itself
         assert any("示意数据" in str(c.value) for row in ws.iter_rows() for c in row if c.value)
 
@@ -432,7 +433,7 @@ def test_example_is_correct_under_every_builtin_profile(tmp_path: Path, name: st
 
 
 def _help_text(path: Path) -> str:
-    ws = openpyxl.load_workbook(path)["填报说明"]
+    ws = load_workbook(path)["填报说明"]
     return "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
 
 
@@ -457,7 +458,7 @@ def test_help_sheet_follows_the_profile(tmp_path: Path) -> None:
 def test_funds_weight_and_score_formula_follow_the_profile(tmp_path: Path) -> None:
     hb = load_profile("hb_20_40_40")
     path = _write(tmp_path, "hb.xlsx", profile=hb, example=True)
-    ws = openpyxl.load_workbook(path)["招商节会"]
+    ws = load_workbook(path)["招商节会"]
     total = _one(ws, "年度资金总额")
     weight_col = [c for c in _cells_with(ws, "分值") if c.row < total.row][0].column
     assert ws.cell(total.row, weight_col).value == 20
@@ -498,9 +499,9 @@ def test_libreoffice_recalculates_to_the_cached_values(tmp_path: Path, soffice: 
         stripped.append(target)
     recalculated = dict(zip(written, _lo_convert(stripped, tmp_path / "lo")))
     for name, path in written.items():
-        formulas = openpyxl.load_workbook(path)
-        cached = openpyxl.load_workbook(path, data_only=True)
-        lo = openpyxl.load_workbook(recalculated[name], data_only=True)
+        formulas = load_workbook(path)
+        cached = load_workbook(path, data_only=True)
+        lo = load_workbook(recalculated[name], data_only=True)
         assert lo.sheetnames == cached.sheetnames
         count = 0
         for ws in formulas.worksheets:
@@ -515,7 +516,7 @@ def test_libreoffice_recalculates_to_the_cached_values(tmp_path: Path, soffice: 
 
     # LibreOffice's figures are the tool's figures
     result = evaluate_file(str(written["example"]), NATIONAL)
-    lo = openpyxl.load_workbook(recalculated["example"], data_only=True)
+    lo = load_workbook(recalculated["example"], data_only=True)
     for ps in result.scores:
         ws = lo[ps.project.sheet]
         total = _one(ws, "年度资金总额")
@@ -537,7 +538,7 @@ def test_libreoffice_recalculates_to_the_cached_values(tmp_path: Path, soffice: 
 def _fill_blank(path: Path, out: Path, *, insert: bool = True) -> dict[str, Any]:
     """Fill the 1-project blank template like a finance officer, with one inserted row (made
     here, or already made by a spreadsheet program when ``insert`` is False)."""
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     (ws,) = _project_sheets(wb)
     _right_of(ws, _one(ws, "项目名称")).value = "企业服务培训"
     _right_of(ws, _one(ws, "主管部门")).value = "某区商务局"
@@ -630,11 +631,11 @@ def test_row_inserted_by_libreoffice_is_counted(tmp_path: Path, soffice: str) ->
     """Insert a row inside 数量指标 with LibreOffice's own Insert Rows: the merges and the 总分 SUM
     ranges must grow to include it (the reason the totals sit below the block)."""
     blank = _write(tmp_path)
-    wb = openpyxl.load_workbook(blank)
+    wb = load_workbook(blank)
     (ws,) = _project_sheets(wb)
     second = _groups(ws)["数量指标"][1]
     inserted = insert_row_with_libreoffice(tmp_path, soffice, blank, ws.title, second)
-    ws2 = openpyxl.load_workbook(inserted)[ws.title]
+    ws2 = load_workbook(inserted)[ws.title]
     assert len(_groups(ws2)["数量指标"]) == len(_groups(ws)["数量指标"]) + 1
 
     filled = tmp_path / "filled.xlsx"
@@ -656,7 +657,7 @@ def test_cost_as_first_level_indicator(tmp_path: Path) -> None:
                      'expected = { "成本指标" = 20, "产出指标" = 40, "效益指标" = 20, "满意度指标" = 10 }\n',
                      encoding="utf-8")
     profile = load_profile(str(rules))
-    ws = openpyxl.load_workbook(_write(tmp_path, profile=profile))["项目1"]
+    ws = load_workbook(_write(tmp_path, profile=profile))["项目1"]
     groups = list(_groups(ws))
     assert groups[:3] == ["经济成本指标", "社会成本指标", "生态环境成本指标"]
     assert "成本指标" not in groups

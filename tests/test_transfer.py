@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import pytest
+from loaded import load_workbook
 from transfer_builders import (
     TransferLayout,
     TransferMap,
@@ -399,7 +400,6 @@ def test_a_sources_header_without_levels_is_named_once(tmp_path: Path) -> None:
 
 
 def test_scored_copy_of_a_transfer_table_opens_and_says_why_it_is_not_graded(tmp_path: Path, soffice: str) -> None:
-    import openpyxl
     from builders import soffice_convert
     from ooxml_schema import format_problems, validate_package
 
@@ -413,22 +413,22 @@ def test_scored_copy_of_a_transfer_table_opens_and_says_why_it_is_not_graded(tmp
         write_scored(str(tmp_path / f"{name}.xlsx"), result, str(out), NATIONAL)
         assert validate_package(out) == [], format_problems(validate_package(out))
         outputs.append(out)
-        summary = openpyxl.load_workbook(out)["汇总"]
+        summary = load_workbook(out)["汇总"]
         texts = [c.value for row in summary.iter_rows() for c in row if isinstance(c.value, str)]
         assert summary["A1"].value == "转移支付区域绩效自评 评分汇总"
         if ps.ungraded:
             assert any("不评分、不定等级" in t for t in texts)
             # Each row shows its completion in the tool's column, not a score of 0.
-            ws = openpyxl.load_workbook(out)[m.title]
+            ws = load_workbook(out)[m.title]
             shown = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)
                      and c.value.startswith("完成 ")]
             assert shown == ["完成 95%"] + ["完成 100%"] * 6
         # The input is untouched: its sheet reads back as built.
-        assert openpyxl.load_workbook(tmp_path / f"{name}.xlsx")[m.title][m.name_cell].value == spec["name"]
+        assert load_workbook(tmp_path / f"{name}.xlsx")[m.title][m.name_cell].value == spec["name"]
     converted = soffice_convert(soffice, outputs, tmp_path / "lo", "xlsx:Calc MS Excel 2007 XML")
     for out in outputs:
         assert converted[out].exists()
-        assert "转移支付区域绩效自评表" in openpyxl.load_workbook(converted[out]).sheetnames
+        assert "转移支付区域绩效自评表" in load_workbook(converted[out]).sheetnames
 
 
 def test_batch_results_say_transfer(tmp_path: Path) -> None:

@@ -33,6 +33,7 @@ from builders import (
     spec_from_case,
     unit_sheet_from_specs,
 )
+from loaded import load_workbook
 from openpyxl.comments import Comment
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -65,7 +66,6 @@ CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 
 class Case:
     """One input workbook, its evaluation, where the builder put things, and the output."""
-
     def __init__(self, name: str, path: Path, maps: list[SheetMap]) -> None:
         self.name = name
         self.input = path
@@ -88,7 +88,7 @@ def _seeds() -> list[dict[str, Any]]:
 def _add_sheet_settings(path: Path) -> None:
     """Things the writer must carry: a data validation, print titles/area, header/footer,
     frozen panes and a hidden extra sheet."""
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     ws = wb["招商节会"]
     dv = DataValidation(type="list", formula1='"达成预期指标,部分达成预期指标,未达成预期指标"', allow_blank=True)
     dv.add("F14:F22")
@@ -262,7 +262,7 @@ def expected_changes(case: Case, wb_in: Any) -> tuple[dict[str, dict[tuple[int, 
 def _load(path: Path, **kw: Any) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # any "invalid content" warning fails the test
-        return openpyxl.load_workbook(path, **kw)
+        return load_workbook(path, **kw)
 
 
 def _style(cell: Any) -> tuple[Any, ...]:
@@ -442,7 +442,7 @@ def test_tool_column_skips_a_hidden_column(tmp_path: Path) -> None:
     path, maps, _ = make_workbook(tmp_path / "hidden.xlsx", [seed_spec("招商节会")])
     edge = maps[0].last_col
     hidden, tool = (openpyxl.utils.get_column_letter(edge + k) for k in (1, 2))
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     ws = wb["招商节会"]
     ws.column_dimensions[hidden].hidden = True
     ws.print_area = f"A1:{openpyxl.utils.get_column_letter(edge)}40"
@@ -467,7 +467,7 @@ def test_hidden_columns_include_zero_width_ones() -> None:
 
 def test_print_area_left_short_is_kept_and_said(tmp_path: Path) -> None:
     path, maps, _ = make_workbook(tmp_path / "area.xlsx", [seed_spec("招商节会")])
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     wb["招商节会"].print_area = "A1:H30"
     wb.save(path)
     result = evaluate_file(str(path), PROFILE)
@@ -773,7 +773,7 @@ def _build_kept(d: Path) -> tuple[Path, list[SheetMap]]:
     spec = seed_spec("招商节会")
     spec["indicators"][0]["score"] = 8
     path, maps, _ = make_workbook(d / "kept.xlsx", [spec])
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     ws = wb["招商节会"]
     ws[maps[0].indicator_cells[0]["score"]].comment = Comment("单位自己的批注", "填表人")
     ws["A1"].comment = Comment("标题批注", "填表人")
@@ -872,7 +872,7 @@ def test_macros_and_external_links_are_dropped_and_named(cases: dict[str, Case])
 
 def test_sheet_name_clash_gets_a_unique_name(tmp_path: Path) -> None:
     path, _, _ = make_workbook(tmp_path / "clash.xlsx", [seed_spec("招商节会")])
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     wb.create_sheet("汇总")["A1"] = "单位自己的汇总"
     wb.save(path)
     result = evaluate_file(str(path), PROFILE)
@@ -886,7 +886,7 @@ def test_sheet_name_clash_gets_a_unique_name(tmp_path: Path) -> None:
 
 def test_overlong_sheet_name_is_reported_not_renamed(tmp_path: Path) -> None:
     path, _, _ = make_workbook(tmp_path / "long.xlsx", [seed_spec("招商节会")])
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     long_name = "说明" * 20
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns about the length, and writes it anyway
@@ -897,7 +897,7 @@ def test_overlong_sheet_name_is_reported_not_renamed(tmp_path: Path) -> None:
     write_scored(str(path), result, str(out), PROFILE)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        wb = openpyxl.load_workbook(out)
+        wb = load_workbook(out)
     assert long_name in wb.sheetnames
     assert any(isinstance(c.value, str) and c.value.startswith(f"工作表名「{long_name}」超过 31 个字符")
                for c in wb["汇总"]["A"])
@@ -1313,7 +1313,7 @@ def test_detail_sheet_shows_parsed_values_unrounded(tmp_path: Path) -> None:
     result = evaluate_file(str(src), PROFILE)
     out = tmp_path / "copy.xlsx"
     write_scored(str(src), result, str(out), PROFILE)
-    ws = openpyxl.load_workbook(out)["评分明细"]
+    ws = load_workbook(out)["评分明细"]
     heads = [c.value for c in ws[1]]
     row = next(r for r in ws.iter_rows(min_row=2) if r[heads.index("三级指标")].value
                and "配套资金每人每年" in str(r[heads.index("三级指标")].value))
