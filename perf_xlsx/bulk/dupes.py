@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
-from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+from array import array
+from typing import Any, Iterator, NamedTuple, Optional, Sequence
 
 from perf_xlsx.bulk.extras import DuplicateSubmission, Submission
 
 SAME_TABLE = "同一单位、项目、年度重复提交"
 SAME_BYTES = "文件内容完全相同"
+_TABLE_BITS = 20  # a table's place packed beside its file's: position << _TABLE_BITS | table
 
 
 def normalise(name: str) -> str:
@@ -30,62 +31,112 @@ def local_time(mtime_ns: int) -> str:
     return datetime.datetime.fromtimestamp(mtime_ns / 1e9).strftime("%Y-%m-%d %H:%M")
 
 
-@dataclass(frozen=True)
-class Submitted:
+class Submitted(NamedTuple):
     """One scored input, as the duplicate search needs it."""
 
     path: str
     mtime_ns: int
     sha256: Optional[str]
     keys: Sequence[Sequence[Any]]  # per table: unit, project name, year
+    file: int = -1  # its place in the batch's outcomes (-1: unknown)
 
 
-def _newest_first(items: list[tuple[Submitted, int]]) -> list[tuple[Submitted, int]]:
-    # Newest modification time first; equal times: the later path (a "-2" or "（修改）" copy
-    # sorts after its original), so the choice never depends on scan or worker order.
-    return sorted(items, key=lambda it: (-it[0].mtime_ns, tuple(-ord(c) for c in it[0].path), it[1]))
+#: (label, members): unit, project, year, reason; members (file position, table), in file order.
+_Label = tuple[str, str, Optional[int], str]
+
+
+def _table_key(unit: Any, project: Any, year: Any) -> Optional[tuple[str, str, str]]:
+    u, p = normalise(str(unit)), normalise(str(project))
+    return (u, p, str(year)) if u and p else None  # a table that names neither matches no other
+
+
+def _candidates(hashes: array[int], at: Sequence[int]) -> Iterator[list[int]]:
+    """Positions (``at``) whose hash is shared with another, grouped by hash, in their order.
+    Equal hashes are candidates only: the caller compares the real keys."""
+    ordered = sorted(hashes)
+    repeated = {a for a, b in zip(ordered, ordered[1:]) if a == b}
+    del ordered
+    groups: dict[int, list[int]] = {}
+    for h, p in zip(hashes, at):
+        if h in repeated:
+            groups.setdefault(h, []).append(p)
+    return iter(groups.values())
 
 
 def find_duplicates(files: Sequence[Submitted]) -> list[DuplicateSubmission]:
-    """Groups of tables submitted more than once, in the order of each group's kept file."""
-    key: tuple[str, ...]
-    groups: dict[tuple[str, ...], list[tuple[Submitted, int]]] = {}
-    labels: dict[tuple[str, ...], tuple[str, str, Optional[int], str]] = {}
-    by_bytes: dict[str, list[Submitted]] = {}
-    for f in files:
+    """Groups of tables submitted more than once, in the order of each group's kept file.
+
+    ``files`` (in scan order) may read each file back when asked for it (run.py's reads the
+    state file): a first pass keeps a hash per file and per table (16 bytes each), the second
+    reads again only the files whose hash is shared with another and groups them by their
+    exact sha256 or table key, so no file's hash, keys or object is held for the whole search."""
+    by_bytes, by_table = array("q"), array("q")
+    byte_at, table_at = array("l"), array("q")
+    for j, f in enumerate(files):
         if f.sha256:
-            by_bytes.setdefault(f.sha256, []).append(f)
-    grouped_by_bytes: set[str] = set()
-    for sha, same in by_bytes.items():
-        if len(same) > 1:
-            grouped_by_bytes.update(s.path for s in same)
-            for i, (unit, project, year) in enumerate(same[0].keys):
-                key = ("bytes", sha, str(i))
-                groups[key] = [(s, i) for s in same]
-                labels[key] = (str(unit), str(project), year if isinstance(year, int) else None, SAME_BYTES)
-    for f in files:
-        if f.path in grouped_by_bytes:
-            continue
+            by_bytes.append(hash(f.sha256))
+            byte_at.append(j)
         for i, (unit, project, year) in enumerate(f.keys):
-            if not normalise(str(unit)) or not normalise(str(project)):
-                continue  # a table that names neither cannot be matched with another
-            key = ("table", normalise(str(unit)), normalise(str(project)), str(year))
-            groups.setdefault(key, []).append((f, i))
-            labels.setdefault(key, (str(unit), str(project), year if isinstance(year, int) else None, SAME_TABLE))
+            key = _table_key(unit, project, year)
+            if key is not None:
+                by_table.append(hash(key))
+                table_at.append(j << _TABLE_BITS | i)
+    times: dict[str, str] = {}  # one string per minute shown, not one per file
     found = []
-    for key, items in groups.items():
-        paths = {s.path for s, _ in items}
-        if len(paths) < 2:
-            continue  # two tables of one file are that file's business (its own findings)
-        ordered = _newest_first(items)
-        kept, others = ordered[0], [it for it in ordered[1:] if it[0].path != ordered[0][0].path]
-        unit, project, year, reason = labels[key]
-        found.append(DuplicateSubmission(
-            unit=unit, project=project, year=year, reason=reason,
-            kept=Submission(kept[0].path, kept[1], local_time(kept[0].mtime_ns)),
-            others=tuple(Submission(s.path, i, local_time(s.mtime_ns)) for s, i in others)))
+    grouped = bytearray(len(files))  # 1: in a group of byte-identical files
+    for positions in _candidates(by_bytes, byte_at):
+        same_sha: dict[str, list[int]] = {}
+        for j in positions:
+            same_sha.setdefault(str(files[j].sha256), []).append(j)
+        for same in same_sha.values():
+            if len(same) < 2:
+                continue
+            for j in same:
+                grouped[j] = 1
+            for i, (unit, project, year) in enumerate(files[same[0]].keys):
+                label = (str(unit), str(project), year if isinstance(year, int) else None, SAME_BYTES)
+                found.append(_group(files, [j << _TABLE_BITS | i for j in same], label, times))
+    mask = (1 << _TABLE_BITS) - 1
+    for positions in _candidates(by_table, table_at):
+        same_key: dict[tuple[str, str, str], list[int]] = {}
+        labels: dict[tuple[str, str, str], _Label] = {}
+        for packed in positions:
+            j = packed >> _TABLE_BITS
+            if grouped[j]:
+                continue  # already listed with the files of the same bytes
+            unit, project, year = files[j].keys[packed & mask]
+            key = _table_key(unit, project, year)
+            assert key is not None
+            same_key.setdefault(key, []).append(packed)
+            labels.setdefault(key, (str(unit), str(project), year if isinstance(year, int) else None, SAME_TABLE))
+        for key, members in same_key.items():
+            if len({m >> _TABLE_BITS for m in members}) < 2:
+                continue  # two tables of one file are that file's business (its own findings)
+            found.append(_group(files, members, labels[key], times))
     found.sort(key=lambda d: (d.kept.path, d.kept.project))
     return found
+
+
+def _group(files: Sequence[Submitted], members: list[int], label: _Label, times: dict[str, str]
+           ) -> DuplicateSubmission:
+    """One group: its newest submission kept, the others listed."""
+    mask = (1 << _TABLE_BITS) - 1
+    items = []
+    for packed in members:
+        f = files[packed >> _TABLE_BITS]
+        items.append((f.path, f.mtime_ns, packed & mask, f.file))
+    # Newest modification time first; equal times: the later path (a "-2" or "（修改）" copy
+    # sorts after its original), so the choice never depends on scan or worker order.
+    items.sort(key=lambda it: (-it[1], tuple(-ord(c) for c in it[0]), it[2]))
+    kept = items[0]
+
+    def submission(it: tuple[str, int, int, int]) -> Submission:
+        shown = local_time(it[1])
+        return Submission(it[0], it[2], times.setdefault(shown, shown), it[3])
+
+    unit, project, year, reason = label
+    return DuplicateSubmission(unit=unit, project=project, year=year, reason=reason, kept=submission(kept),
+                               others=tuple(submission(it) for it in items[1:] if it[0] != kept[0]))
 
 
 __all__ = ["SAME_BYTES", "SAME_TABLE", "Submitted", "find_duplicates", "local_time", "normalise"]

@@ -8,16 +8,17 @@ other's machinery.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Sequence
+from typing import Mapping, NamedTuple, Optional, Sequence
 
 
-@dataclass(frozen=True)
-class Submission:
-    """One project of one submitted file."""
+class Submission(NamedTuple):
+    """One project of one submitted file. A tuple, not an object with a dict: a batch of
+    resubmitted files holds one per file until 汇总 is written."""
 
     path: str  # relative to the batch folder, forward slashes (as FileOutcome.path)
     project: int  # index of the project (table) within that file's result, 0-based
     time: str  # the file's modification time, local, "YYYY-MM-DD HH:MM"
+    file: int = -1  # the file's place in the batch's outcomes, when known (-1: look it up by path)
 
 
 @dataclass(frozen=True)

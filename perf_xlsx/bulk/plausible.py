@@ -65,7 +65,7 @@ def _finite_positive(x: float) -> bool:
 
 
 def implausible_amounts(budget: Sequence[float], executed: Sequence[float], rate: Sequence[float],
-                        kind: Sequence[int], included: Sequence[bool]) -> list[Implausible]:
+                        kind: Sequence[int], included: Sequence[int]) -> list[Implausible]:
     """Projects (by position) whose 全年预算数 is implausible beside the others of their kind.
 
     NaN stands for a missing number; ``included`` leaves out tables not ranked (superseded

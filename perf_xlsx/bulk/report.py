@@ -76,6 +76,11 @@ class Outcomes(Sequence[FileOutcome]):
     def finished(self, i: int) -> bool:
         return self.status[i] != _UNFINISHED
 
+    def indexes(self, status: str) -> Iterator[int]:
+        """The files with that outcome, in scan order."""
+        code = _STATUSES.index(status)
+        return (i for i, s in enumerate(self.status) if s == code)
+
     def __len__(self) -> int:
         return len(self.paths)
 

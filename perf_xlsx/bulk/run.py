@@ -3,7 +3,9 @@ outcome away as it arrives, then write results.jsonl, skipped.jsonl and 汇总.x
 
 One run per output folder (an advisory lock). The parent's work per file is kept to copying
 bytes that the workers prepared (:mod:`perf_xlsx.bulk.work`): its result line goes to a spool
-file, its summary rows to the summary index, a few counts to column arrays.
+file, its summary rows to the summary index, its state record to the state file, a few counts
+to column arrays. Nothing else is kept per file (issue 16: the parent's peak memory is flat in
+the number of files): what the duplicate search needs is read back from the state.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 from array import array
 from dataclasses import replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Callable, Collection, Iterator, Optional
+from typing import IO, TYPE_CHECKING, Any, Callable, Collection, Iterator, Optional, Sequence
 
 from perf_xlsx.bulk.dupes import Submitted, find_duplicates
 from perf_xlsx.bulk.extras import SummaryExtras
@@ -219,10 +221,11 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
         spool = _open_spool(out)
         report.spool = spool
         index_ = SummaryIndex(spool, total)
-        mtimes: dict[int, int] = {}
-        stats: dict[int, tuple[int, int]] = {}
-        known: dict[int, tuple[Optional[str], list[Any]]] = {}  # scored: sha256, table keys
-        reused: list[int] = []  # their summary rows are rendered only if 汇总 is written
+        # Each input's size and mtime as this run found them (-1: not an input, or no stat).
+        sizes = array("q", [-1]) * total
+        mtimes = array("q", [-1]) * total
+        reused = array("l")  # their summary rows are rendered only if 汇总 is written
+        fresh_scored = False
         done = 0
 
         def file_away(index: int, outcome: dict[str, Any]) -> None:
@@ -236,22 +239,19 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
                          outcome.get("warnings", 0), spooled)
             if outcome.get("digest"):
                 index_.add(index, outcome["digest"])
-            if outcome["status"] == "scored":
-                known[index] = (outcome.get("sha256"), outcome.get("keys") or [])
 
         current = set()
         for i in plan.inputs:
             rel = outcomes.paths[i]
             current.add(rel)
-            stats[i] = _stat(plan.source(i))
-            mtimes[i] = stats[i][1]
+            sizes[i], mtimes[i] = _stat(plan.source(i))
             entry = state.entries.get(rel)
             held = rel in hold  # its earlier result, if any, stands until the new version is complete
             if held and (entry is None or not entry.line_len and entry.status != "skipped"):
                 outcomes.set(i, "skipped", RECEIVING_REASON)
                 continue
             if not held and (full or entry is None or entry.output not in (None, plan.output_name(i))
-                             or not entry.reusable(*stats[i], pdigest, str(out))):
+                             or not entry.reusable(sizes[i], mtimes[i], pdigest, str(out))):
                 plan.tasks.append(i)
                 continue
             assert entry is not None
@@ -268,6 +268,7 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
                 _move_aside(out, gone.output)
             state.remove(rel)
             report.withdrawn.append(rel)
+        del current
         done = total - len(plan.tasks)
         if progress:
             progress(done, total, "")
@@ -280,10 +281,11 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
             return names
 
         def on_done(index: int, outcome: dict[str, Any]) -> None:
-            nonlocal done
+            nonlocal done, fresh_scored
             rel = outcomes.paths[index]
             file_away(index, outcome)
-            size, mtime_ns = stats[index]
+            fresh_scored = fresh_scored or outcome["status"] == "scored"
+            size, mtime_ns = sizes[index], mtimes[index]
             previous = state.entries.get(rel)
             output = plan.output_name(index) if outcome.get("output_sha256") else None
             if previous is not None and previous.output and previous.output != output and (
@@ -325,8 +327,7 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
                 outcomes.set(i, "skipped", INTERRUPTED_REASON)
                 report.unfinished += 1
         report.outcomes = outcomes
-        submitted = [Submitted(outcomes.paths[i], mtimes.get(i, 0), sha, keys) for i, (sha, keys) in
-                     sorted(known.items())]
+        submitted = _Scored(outcomes, state, mtimes)
         status = compare(wanted, [(str(k[0]), str(k[1]), s.path) for s in submitted for k in s.keys]) \
             if wanted else None
         report.extras = SummaryExtras(title=title, duplicates=find_duplicates(submitted), roster=status)
@@ -356,7 +357,7 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
                             digests[entry.file] = cached
                     index_.add(i, cached[1])
                 state.written = fingerprint if not report.interrupted else ""
-                _write_outputs(report, out, profile, index_, state, compact)
+                _write_outputs(report, out, profile, index_, state, compact, fresh_scored)
         finally:
             state.close()
             spool.close()
@@ -364,6 +365,26 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
         report.grades = index_.grades
     report.elapsed = time.monotonic() - start
     return report
+
+
+class _Scored(Sequence[Submitted]):
+    """The scored inputs, in scan order, as the duplicate search sees them: read back from the
+    state when asked for (their hashes and table keys are not held per file in memory)."""
+
+    def __init__(self, outcomes: Outcomes, state: State, mtimes: array[int]) -> None:
+        self.paths, self.state, self.mtimes = outcomes.paths, state, mtimes
+        self.files = array("l", outcomes.indexes("scored"))
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, j: int) -> Submitted:  # type: ignore[override]
+        i = self.files[j]
+        entry = self.state.entries[self.paths[i]]
+        return Submitted(self.paths[i], self.mtimes[i], entry.sha256, entry.keys, i)
+
+    def __iter__(self) -> Iterator[Submitted]:
+        return (self[j] for j in range(len(self.files)))
 
 
 RECEIVING_REASON = "文件仍在写入（复制或保存尚未完成），完成后评分"
@@ -450,13 +471,16 @@ def _untouched(out: Path, files: dict[str, list[int]]) -> bool:
     return True
 
 
-def _sync_copies(out: Path, names: list[str]) -> None:
+def _sync_copies(out: Path, outputs: Iterator[str]) -> None:
     """The scored copies were renamed into place without an fsync each: make them durable
     before results.jsonl says they exist. One sync of everything for a big run; a few fsyncs
     for a few files (a system-wide sync on a busy machine can take seconds: watch's case)."""
-    if len(names) > 50 and hasattr(os, "sync"):
-        os.sync()
-        return
+    names = []
+    for name in outputs:  # (the first 51 are enough to tell: no list of every name)
+        names.append(name)
+        if len(names) > 50 and hasattr(os, "sync"):
+            os.sync()
+            return
     for name in names:
         try:
             fd = os.open(out / name, os.O_RDONLY)
@@ -481,15 +505,14 @@ def _save_state(report: BatchReport, state: State, compact: bool) -> None:
 
 
 def _write_outputs(report: BatchReport, out: Path, profile: Profile, index_: SummaryIndex, state: State,
-                   compact: bool = True) -> None:
+                   compact: bool = True, fresh_scored: bool = False) -> None:
     """results.jsonl, skipped.jsonl, 汇总.xlsx and the state, each on its own: one that cannot
     be written (汇总.xlsx open in Excel, a read-only folder, a full disk) is a Chinese message in
     report.output_errors and the others are still written."""
     from perf_xlsx.bulk.summary import write_summary
 
-    _sync_copies(out, [e.output for f in report.fresh if (e := state.entries.get(f)) is not None and e.output])
-    fresh = set(report.fresh)
-    written = any(o.status == "scored" for o in report.outcomes if o.path in fresh)
+    _sync_copies(out, (e.output for f in report.fresh if (e := state.entries.get(f)) is not None and e.output))
+    written = fresh_scored  # a scored copy of this run
     summary = out / SUMMARY_NAME
     steps: list[tuple[Path, Callable[[], None]]] = [
         (out / RESULTS_NAME, lambda: write_results(report, out / RESULTS_NAME)),

@@ -32,7 +32,10 @@ OUTPUT_FOLDER_REASON = "本工具的输出文件夹（另一次评分的结果�
 
 def skip_reason(path: Path) -> Optional[str]:
     """Why a file is skipped without being opened, or None when it should be scored."""
-    name = path.name
+    return _skip_reason(path.name)
+
+
+def _skip_reason(name: str) -> Optional[str]:
     lower = name.lower()
     if name.startswith("~$"):
         return "Office/WPS 临时文件（~$ 开头，说明有人正打开该工作簿）"
@@ -44,8 +47,10 @@ def skip_reason(path: Path) -> Optional[str]:
         return "系统文件"
     if name.startswith("."):
         return "隐藏文件"
-    if path.suffix.lower() not in SPREADSHEET_SUFFIXES:
-        return f"不是电子表格文件（{path.suffix or '无扩展名'}）"
+    dot = name.rfind(".")
+    suffix = name[dot:] if 0 < dot < len(name) - 1 else ""  # as Path.suffix
+    if suffix.lower() not in SPREADSHEET_SUFFIXES:
+        return f"不是电子表格文件（{suffix or '无扩展名'}）"
     return None
 
 
@@ -110,11 +115,12 @@ def scan(folder: Path, outdir: Path, recursive: bool, depth: int = 1) -> list[tu
                 found.append((rel, f"子文件夹层级过深（只扫描 {depth} 层子文件夹），未扫描；如需扫描请加 --recursive"))
             dirs[:] = []
         prefix = root_path.relative_to(folder).as_posix() + "/" if root_path != folder else ""
+        # Plain strings per file, no Path: pathlib interns every name it parses, and the
+        # interpreter's table of interned strings never shrinks (1 MB for 10,000 files).
         for name in files:
-            path = root_path / name
-            if not os.path.isfile(path):  # also drops a dangling symlink
+            if not os.path.isfile(os.path.join(root, name)):  # also drops a dangling symlink
                 continue
-            found.append((prefix + name, skip_reason(path)))
+            found.append((prefix + name, _skip_reason(name)))
     found.sort()
     return found
 

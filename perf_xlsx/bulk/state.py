@@ -9,19 +9,24 @@ at the end of a run. One line per record: the record's JSON, a tab, the result l
 compact JSON line never holds a raw tab), so result lines are stored as they were written,
 a tab and the CRC-32 of the two (a record cut short by a crash is recognised and dropped).
 
-Result lines (about 7 KB each) are not held in memory once they are in the file: an entry
-keeps where its line is, and :meth:`State.line` reads it back when a rerun reuses it. So the
-batch parent's memory does not grow by 7 KB per file (70 MB over 10,000 files).
+Neither records nor result lines (about 7 KB each) are held in memory once they are in the
+file: per input the state keeps where its record is and the CRC-32 of its line, 20 bytes in
+arrays and a slot number beside the path (:class:`State`); an :class:`Entry` is parsed from the
+file when asked for, and :meth:`State.line` reads its line back when a rerun reuses it. So the
+batch parent's memory grows by neither 7 KB per file (the lines) nor 1 KB (an Entry object and
+its strings and lists) but by about 100 bytes (issue 16).
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import os
 import zlib
+from array import array
 from dataclasses import dataclass, field, fields
-from typing import IO, Any, Iterable, Optional
+from typing import IO, Any, Collection, Iterable, Iterator, Mapping, Optional
 
 from perf_xlsx.bulk.scan import STATE_NAME
 from perf_xlsx.fileutil import atomic_write
@@ -107,12 +112,82 @@ class Entry:
         return True
 
 
-def _line_at(start: int, raw: bytes) -> int:
-    """Where the line of the record ``raw`` (meta, tab, line, tab, CRC) starting at ``start`` is."""
-    return start + raw.index(b"\t") + 1
-
-
 _META = tuple(f.name for f in fields(Entry) if f.init and f.name != "line")
+_TAIL = len(b"\t%08x" % 0)  # what follows a record's line: a tab and the record's CRC
+
+
+class Digests(Collection[str]):
+    """A set of sha256 hex digests (the scored copies'), 32 bytes each in one bytearray rather
+    than a string (113 bytes) and a set slot each; iterated in sorted order, without repeats.
+    Any other string (a foreign state file's) is kept as it is."""
+
+    def __init__(self, items: Iterable[str] = ()) -> None:
+        self._raw = bytearray()  # may repeat a digest: repeats are dropped when iterating
+        self._other: set[str] = set()
+        self.update(items)
+
+    @staticmethod
+    def _digest(item: str) -> Optional[bytes]:
+        if len(item) != 64 or item != item.lower():
+            return None
+        try:
+            raw = bytes.fromhex(item)
+        except ValueError:
+            return None
+        return raw if len(raw) == 32 else None
+
+    def add(self, item: str) -> None:
+        raw = self._digest(item)
+        if raw is None:
+            self._other.add(item)
+        else:
+            self._raw += raw
+
+    def update(self, items: Iterable[str]) -> None:
+        for item in items:
+            self.add(item)
+
+    def __contains__(self, item: object) -> bool:
+        raw = self._digest(item) if isinstance(item, str) else None
+        if raw is None:
+            return item in self._other
+        at = self._raw.find(raw)
+        while at >= 0 and at % 32:
+            at = self._raw.find(raw, at + 1)
+        return at >= 0
+
+    def _sorted(self) -> Iterator[str]:
+        last = bytearray()
+        for raw in sorted(self._raw[i:i + 32] for i in range(0, len(self._raw), 32)):
+            if raw != last:
+                yield raw.hex()  # lower-case hex sorts as the bytes do
+                last = raw
+
+    def __iter__(self) -> Iterator[str]:
+        return heapq.merge(self._sorted(), sorted(self._other))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class _Entries(Mapping[str, Entry]):
+    """The state's entries by path, as a mapping; each Entry is parsed from the file on access
+    (a new object each time: change one by :meth:`State.put`)."""
+
+    def __init__(self, state: State) -> None:
+        self._state = state
+
+    def __getitem__(self, file: str) -> Entry:
+        return self._state._entry(file)
+
+    def __contains__(self, file: object) -> bool:
+        return file in self._state._slots
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._state._slots)
+
+    def __len__(self) -> int:
+        return len(self._state._slots)
 
 
 class State:
@@ -121,14 +196,22 @@ class State:
     def __init__(self, outdir: str, profile: str) -> None:
         self.path = os.path.join(outdir, STATE_NAME)
         self.profile = profile
-        self.entries: dict[str, Entry] = {}
-        # Each loaded entry's record as read, (offset, length) in the file: rewritten as is.
-        self.raw: dict[str, tuple[int, int]] = {}
+        # Per path its slot, and per slot where its record is in the file: no object per input
+        # beyond the path and the slot number (a 10,000-file batch: 1 MB, not 12 MB). A record
+        # found again is copied as is by the compaction.
+        self._slots: dict[str, int] = {}
+        self._at = array("q")  # the record's start
+        self._len = array("l")  # its length, without the newline
+        self._meta = array("l")  # the length of its metadata (the line starts a tab after it)
+        self._crc = array("L")  # the CRC-32 of its line (what a fingerprint needs of the line)
+        # Entries whose record could not be appended (the journal failed): held whole, line too.
+        self._held: dict[str, Entry] = {}
+        self.entries: Mapping[str, Entry] = _Entries(self)
         self._reader: Optional[IO[bytes]] = None  # the file, for reading lines back
         self._end = 0  # the file's length: where the next appended record starts
         # sha256 of every scored copy written into this folder that is still current, plus those
         # moved to 已撤回/: a file with one of these hashes is the tool's own, unchanged output.
-        self.outputs: set[str] = set()
+        self.outputs = Digests()
         self._journal: Optional[IO[bytes]] = None
         self.error: Optional[OSError] = None  # the journal could not be written
         self.changed = False  # a record was added or removed since the file was last written
@@ -170,15 +253,14 @@ class State:
                         state.written_files = dict(update.get("written_files") or {})
                         continue
                     if raw.startswith(b"-"):  # a removal: "-" + the path as JSON
-                        state.entries.pop(json.loads(raw[1:]), None)
+                        state._drop(json.loads(raw[1:]))
                         continue
                     try:
                         entry = Entry.parse(raw)
                     except (ValueError, TypeError):
                         state.changed = True
                         continue  # a line cut short by a crash
-                    state._keep(entry, _line_at(start, raw))
-                    state.raw[entry.file] = (start, len(raw))
+                    state._place(entry.file, start, raw, entry.line_crc)
                     if entry.output_sha256:
                         state.outputs.add(entry.output_sha256)
                 state._end = at
@@ -186,12 +268,36 @@ class State:
             return cls(outdir, profile)
         return state
 
-    def _keep(self, entry: Entry, line_at: int) -> None:
-        """Hold entry, its line left in the file at ``line_at``."""
+    def _place(self, file: str, start: int, raw: bytes, crc: int) -> None:
+        """Note that file's record ``raw`` (meta, tab, line, tab, CRC) is in the file at ``start``."""
+        self._held.pop(file, None)
+        meta = raw.index(b"\t")
+        slot = self._slots.get(file)
+        if slot is None or slot < 0:
+            slot = self._slots[file] = len(self._at)
+            self._at.append(start)
+            self._len.append(len(raw))
+            self._meta.append(meta)
+            self._crc.append(crc)
+        else:
+            self._at[slot], self._len[slot], self._meta[slot], self._crc[slot] = start, len(raw), meta, crc
+
+    def _drop(self, file: str) -> bool:
+        self._held.pop(file, None)
+        return self._slots.pop(file, None) is not None
+
+    def _entry(self, file: str) -> Entry:
+        """The entry of file, parsed from its record (KeyError when there is none)."""
+        slot = self._slots[file]
+        if slot < 0:
+            return self._held[file]
+        at, meta = self._at[slot], self._meta[slot]
+        entry = Entry(**json.loads(self._read(at, meta)))
+        entry.line_len = self._len[slot] - meta - 1 - _TAIL
+        entry.line_crc = self._crc[slot]
         if entry.line_len:
-            entry.line_at = line_at
-            entry.line = b""
-        self.entries[entry.file] = entry
+            entry.line_at = at + meta + 1
+        return entry
 
     def line(self, entry: Entry) -> bytes:
         """The entry's results.jsonl line (b"" for none), read back from the file if need be."""
@@ -208,10 +314,23 @@ class State:
             raise OSError(f"{self.path}: 状态文件被截断")
         return data
 
-    def _head(self, records: int = 0) -> bytes:
-        return json.dumps({"schema": SCHEMA, "version": __version__, "profile": self.profile, "records": records,
-                           "outputs": sorted(self.outputs), "written": self.written,
-                           "written_files": self.written_files}, separators=(",", ":")).encode("utf-8") + b"\n"
+    def _write_head(self, fh: IO[bytes], records: int = 0) -> int:
+        """Write the head line (json.dumps of one object, separators "," and ":"); its length.
+        Written in pieces: the sorted list of outputs is never one string (70 bytes a file)."""
+        fields = json.dumps({"schema": SCHEMA, "version": __version__, "profile": self.profile, "records": records},
+                            separators=(",", ":"))
+        written = json.dumps({"written": self.written, "written_files": self.written_files}, separators=(",", ":"))
+        n = fh.write((fields[:-1] + ',"outputs":[').encode("utf-8"))
+        sep = ""
+        chunk: list[str] = []
+        for digest in self.outputs:
+            chunk.append(json.dumps(digest))
+            if len(chunk) == 1024:
+                n += fh.write((sep + ",".join(chunk)).encode("utf-8"))
+                chunk, sep = [], ","
+        if chunk:
+            n += fh.write((sep + ",".join(chunk)).encode("utf-8"))
+        return n + fh.write(("]," + written[1:] + "\n").encode("utf-8"))
 
     def _append(self, raw: bytes) -> Optional[int]:
         """Append a record; where it starts in the file, or None when it could not be written."""
@@ -223,7 +342,7 @@ class State:
                 self._journal = open(self.path, "ab")
                 self._end = self._journal.seek(0, os.SEEK_END)
                 if self._end == 0:
-                    self._end = self._journal.write(self._head())
+                    self._end = self._write_head(self._journal)
             start = self._end
             self._journal.write(raw + b"\n")
             self._journal.flush()
@@ -234,49 +353,53 @@ class State:
         return start
 
     def put(self, entry: Entry) -> None:
-        """Record a finished file at once (kept if the run is interrupted)."""
-        self.raw.pop(entry.file, None)
+        """Record a finished file at once (kept if the run is interrupted). The entry is not
+        kept: ``entries[file]`` is parsed back from the file."""
         if entry.output_sha256:
             self.outputs.add(entry.output_sha256)
         raw = entry.record()
         start = self._append(raw)
-        if start is None:
-            self.entries[entry.file] = entry  # not in the file: the line stays in memory
+        if start is None:  # not in the file: the entry, line and all, stays in memory
+            self._slots[entry.file] = -1
+            self._held[entry.file] = entry
         else:
-            self._keep(entry, _line_at(start, raw))
-            self.raw[entry.file] = (start, len(raw))
+            self._place(entry.file, start, raw, entry.line_crc)
 
     def remove(self, file: str) -> None:
-        if self.entries.pop(file, None) is not None:
+        if self._drop(file):
             self._append(b"-" + json.dumps(file, ensure_ascii=False).encode("utf-8"))
 
     def save(self, order: Optional[Iterable[str]] = None) -> None:
         """Rewrite the file compactly (atomically): the head, then one record per entry.
         Raises OSError when it cannot be written."""
         self.close()
-        files = [f for f in (order if order is not None else sorted(self.entries)) if f in self.entries]
-
-        # Each record's new place: its start, the start of its line and its length (not the
-        # record itself: holding every record until the rename would hold every result line).
-        places: dict[str, tuple[int, int, int]] = {}
+        slots = self._slots
+        files = [f for f in (order if order is not None else sorted(slots)) if f in slots]
+        # Each slot's start in the new file (not the records: holding every record until the
+        # rename would hold every result line); entries held in memory are written from there.
+        starts = array("q", [-1]) * len(self._at)
+        held: list[tuple[str, int, bytes, int]] = []
 
         def write(tmp: str) -> None:
             with open(tmp, "wb") as fh:
-                at = fh.write(self._head(len(files)))
+                at = self._write_head(fh, len(files))
                 for f in files:
-                    place = self.raw.get(f)
-                    # (an entry without a place has its line in memory: its journal failed)
-                    raw = self._read(*place) if place else self.entries[f].record()
-                    places[f] = (at, _line_at(at, raw), len(raw))
+                    slot = slots[f]
+                    if slot < 0:
+                        raw = self._held[f].record()
+                        held.append((f, at, raw, self._held[f].line_crc))
+                    else:
+                        raw = self._read(self._at[slot], self._len[slot])
+                        starts[slot] = at
                     at += fh.write(raw + b"\n")
                 fh.flush()
                 os.fsync(fh.fileno())
             self._close_reader()  # Windows replaces no file that is open
 
         atomic_write(self.path, write)
-        for f, (at, line_at, length) in places.items():  # the places in the new file
-            self._keep(self.entries[f], line_at)
-            self.raw[f] = (at, length)
+        self._at = starts  # the places in the new file
+        for f, at, raw, crc in held:
+            self._place(f, at, raw, crc)
         self.error = None
         self.changed = False
 

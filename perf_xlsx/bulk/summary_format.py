@@ -12,14 +12,15 @@ xlsxwriter's own ``_write_cell`` (tests/test_summary_split.py compares the two).
 from __future__ import annotations
 
 import re
+from array import array
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from xlsxwriter import worksheet as _xw_worksheet
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
-from perf_xlsx.bulk.extras import SummaryExtras
+from perf_xlsx.bulk.extras import Submission, SummaryExtras
 from perf_xlsx.bulk.plausible import Implausible, implausible_amounts
 from perf_xlsx.bulk.report import BatchReport
 from perf_xlsx.bulk.summary_index import SummaryIndex, grade_labels
@@ -158,11 +159,16 @@ class Batch:
 
     def __init__(self, report: BatchReport, index: SummaryIndex, extras: SummaryExtras) -> None:
         self.report, self.index, self.extras = report, index, extras
-        superseded = extras.superseded()
-        paths = [o.path for o in report.outcomes] if superseded else []
-        self.included = [not superseded or (paths[index.file[k]], index.pos[k]) not in superseded
-                         for k in range(index.projects)]
-        self.order = index.ranking(self.included)
+        self._where: Optional[dict[str, int]] = None
+        # Per project 1 if ranked, 0 if a newer submission supersedes it; the ranking as an
+        # array: a byte and 8 bytes a project, not a list of objects (issue 16).
+        self.included = bytearray([1]) * index.projects
+        for d in extras.duplicates:
+            for s in d.others:
+                k = self.project(s)
+                if k >= 0:
+                    self.included[k] = 0
+        self.order = array("l", index.ranking(self.included))
         years = Counter(index.year[k] for k in self.order if index.year[k])
         self.year = years.most_common(1)[0][0] if years else None
         self.other_years = sorted(y for y in years if y != self.year)
@@ -171,6 +177,20 @@ class Batch:
         self.by_file: dict[int, list[Implausible]] = {}
         for imp in self.implausible.values():
             self.by_file.setdefault(index.file[imp.k], []).append(imp)
+
+    def file(self, s: Submission) -> int:
+        """The submission's file: its place in report.outcomes (-1: not there)."""
+        if s.file >= 0:
+            return s.file
+        if self._where is None:  # submissions made without their place (tests): by path
+            self._where = {o.path: i for i, o in enumerate(self.report.outcomes)}
+        return self._where.get(s.path, -1)
+
+    def project(self, s: Submission) -> int:
+        """The submitted table's position in the summary index (-1: not there)."""
+        fi, index = self.file(s), self.index
+        k = index.first[fi] + s.project if fi >= 0 and index.first[fi] >= 0 else -1
+        return k if 0 <= k < index.projects and index.file[k] == fi and index.pos[k] == s.project else -1
 
 
 def batch_title(b: Batch) -> str:

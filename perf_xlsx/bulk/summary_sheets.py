@@ -5,6 +5,7 @@ write_summary worked out (:class:`~perf_xlsx.bulk.summary_format.Batch`), and st
 
 from __future__ import annotations
 
+import itertools
 import marshal
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Iterator
@@ -200,15 +201,13 @@ def _duplicates(wb: Workbook, f: Formats, b: Batch) -> None:
     ws.set_row(0, 22)
     header(ws, 1, columns, f)
     index = b.index
-    where = {o.path: i for i, o in enumerate(b.report.outcomes)} if b.extras.duplicates else {}
     links = SheetLinks(ws, wb)
     row = 1
     for d in b.extras.duplicates:
-        for s, kept in [(d.kept, True), *((o, False) for o in d.others)]:
+        for s, kept in itertools.chain(((d.kept, True),), ((o, False) for o in d.others)):
             row += 1
-            fi = where.get(s.path, -1)
-            k = index.first[fi] + s.project if fi >= 0 and index.first[fi] >= 0 else -1
-            rec = index.record(k) if 0 <= k < index.projects and index.file[k] == fi else None
+            k = b.project(s)
+            rec = index.record(k) if k >= 0 else None
             cells = [text(d.unit), text(d.project), text(d.reason), text(s.path)]
             n = max(lines(cells[0], 18), lines(cells[1], 24), lines(cells[2], 18), lines(cells[3], 26))
             if n > 1:
