@@ -13,7 +13,7 @@ import unicodedata
 from array import array
 from typing import Any, Iterator, NamedTuple, Optional, Sequence
 
-from perf_xlsx.bulk.extras import DuplicateSubmission, Submission
+from perf_xlsx.bulk.extras import DuplicateSubmission, Submission, Submissions
 
 SAME_TABLE = "同一单位、项目、年度重复提交"
 SAME_BYTES = "文件内容完全相同"
@@ -136,7 +136,7 @@ def _group(files: Sequence[Submitted], members: list[int], label: _Label, times:
 
     unit, project, year, reason = label
     return DuplicateSubmission(unit=unit, project=project, year=year, reason=reason, kept=submission(kept),
-                               others=tuple(submission(it) for it in items[1:] if it[0] != kept[0]))
+                               others=Submissions(submission(it) for it in items[1:] if it[0] != kept[0]))
 
 
 __all__ = ["SAME_BYTES", "SAME_TABLE", "Submitted", "find_duplicates", "local_time", "normalise"]

@@ -7,8 +7,9 @@ other's machinery.
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
-from typing import Mapping, NamedTuple, Optional, Sequence
+from typing import Iterable, Mapping, NamedTuple, Optional, Sequence, Union, overload
 
 
 class Submission(NamedTuple):
@@ -19,6 +20,50 @@ class Submission(NamedTuple):
     project: int  # index of the project (table) within that file's result, 0-based
     time: str  # the file's modification time, local, "YYYY-MM-DD HH:MM"
     file: int = -1  # the file's place in the batch's outcomes, when known (-1: look it up by path)
+
+
+class Submissions(Sequence[Submission]):
+    """Submissions as columns (a path and a time shared with others, two numbers): a batch
+    of resubmitted files lists one per file until 汇总 is written, and a tuple each would be
+    the largest thing the batch parent holds per file. Compares equal to a tuple of the same."""
+
+    __slots__ = ("paths", "projects", "times", "files")
+
+    def __init__(self, items: Iterable[Submission] = ()) -> None:
+        self.paths: list[str] = []
+        self.times: list[str] = []
+        self.projects = array("l")
+        self.files = array("l")
+        for s in items:
+            self.paths.append(s.path)
+            self.projects.append(s.project)
+            self.times.append(s.time)
+            self.files.append(s.file)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    @overload
+    def __getitem__(self, i: int) -> Submission: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> tuple[Submission, ...]: ...
+
+    def __getitem__(self, i: Union[int, slice]) -> Union[Submission, tuple[Submission, ...]]:
+        if isinstance(i, slice):
+            return tuple(self[j] for j in range(*i.indices(len(self))))
+        return Submission(self.paths[i], self.projects[i], self.times[i], self.files[i])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, (Submissions, tuple)):
+            return NotImplemented
+        return tuple(self) == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
 
 
 @dataclass(frozen=True)
@@ -34,7 +79,7 @@ class DuplicateSubmission:
     year: Optional[int]
     reason: str  # Chinese, e.g. "同一单位、项目、年度" or "文件内容完全相同"
     kept: Submission
-    others: tuple[Submission, ...]
+    others: Sequence[Submission]  # a tuple, or (from the batch) Submissions
 
 
 @dataclass(frozen=True)
@@ -82,4 +127,4 @@ class SummaryExtras:
         return frozenset((s.path, s.project) for d in self.duplicates for s in d.others)
 
 
-__all__ = ["DuplicateSubmission", "NearMiss", "RosterStatus", "Submission", "SummaryExtras"]
+__all__ = ["DuplicateSubmission", "NearMiss", "RosterStatus", "Submission", "Submissions", "SummaryExtras"]
