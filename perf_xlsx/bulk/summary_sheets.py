@@ -103,6 +103,7 @@ def _distribution(wb: Workbook, f: Formats, b: Batch, labels: list[str], grades:
         put_num(ws, row, 3, rate, f.pct, f.text)
         put_num(ws, row, 4, share, f.pct, f.text)
         put_num(ws, row, 5, score, f.num, f.text)
+        forget_row(ws, row - 1)
     if red:
         ws.autofilter(start + 1, 0, row, len(RED_COLUMNS) - 1)
     else:
@@ -222,6 +223,7 @@ def _duplicates(wb: Workbook, f: Formats, b: Batch) -> None:
             write_string(ws, row, 6, text(s.time), f.center)
             write_string(ws, row, 7, "保留，计入排名" if kept else "未计入排名（已有较新提交）", f.wrap)
             put_num(ws, row, 8, rec[9] if rec else None, f.num, f.text)
+            forget_row(ws, row - 1)  # a row a file of a batch of resubmissions: none kept
     if row > 1:
         ws.autofilter(1, 0, row, len(columns) - 1)
     else:
@@ -245,6 +247,7 @@ def _unprocessed(wb: Workbook, f: Formats, report: BatchReport) -> None:
             write_string(ws, row, 0, path, f.wrap)
             write_string(ws, row, 1, STATUS_LABEL.get(o.status, o.status), f.center)
             write_string(ws, row, 2, reason, f.wrap)
+            forget_row(ws, row - 1)
     if row > 1:
         ws.autofilter(1, 0, row, len(columns) - 1)
     else:
@@ -274,6 +277,7 @@ def _roster(wb: Workbook, f: Formats, extras: SummaryExtras) -> None:
             ws.set_row(row, height(n))
         for c, v in enumerate(values):
             write_string(ws, row, c, v, f.center if c == 0 else f.wrap)
+        forget_row(ws, row - 1)
     if row > 1:
         ws.autofilter(1, 0, row, len(columns) - 1)
     else:
