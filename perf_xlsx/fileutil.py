@@ -58,7 +58,10 @@ def sweep_stale_temps(folder: str, min_age: float = STALE_AGE) -> None:
     and they are at least ``min_age`` seconds old (0 when the caller knows every writer in the
     folder has stopped, as the batch parent does once its workers are gone)."""
     try:
-        names = [n for n in os.listdir(folder) if n.startswith(TEMP_PREFIX) and n.endswith(".tmp")]
+        # scandir, not listdir: a batch's output folder holds a scored copy per input, and a
+        # list of every name was the largest thing the batch parent held at that moment.
+        with os.scandir(folder) as entries:
+            names = [e.name for e in entries if e.name.startswith(TEMP_PREFIX) and e.name.endswith(".tmp")]
     except OSError:
         return
     now = time.time()

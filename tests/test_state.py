@@ -82,3 +82,29 @@ def test_an_unwritable_journal_keeps_the_line_in_memory(tmp_path: Path) -> None:
     state.put(e)
     assert state.error is not None
     assert state.line(state.entries[e.file]) == line
+
+
+def test_the_head_is_written_in_pieces_as_one_json_line(tmp_path: Path) -> None:
+    # The scored copies' hashes are kept as 32 bytes each and written a chunk at a time: the
+    # line must be what json.dumps of the whole head gives, hashes sorted and without repeats.
+    import hashlib
+
+    from perf_xlsx.bulk.state import SCHEMA, Digests
+    from perf_xlsx.version import __version__
+
+    hashes = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(2500)]
+    state = State(str(tmp_path), "p")
+    state.outputs.update([*hashes, hashes[3], "not-a-hash"])
+    state.written, state.written_files = "abc", {"results.jsonl": [1, 2]}
+    state.put(_entry(1))
+    state.save()
+    state.close()
+    head = (tmp_path / ".perf-xlsx-state.jsonl").read_bytes().split(b"\n", 1)[0]
+    expected = json.dumps({"schema": SCHEMA, "version": __version__, "profile": "p", "records": 1,
+                           "outputs": sorted({*hashes, "not-a-hash"}), "written": "abc",
+                           "written_files": {"results.jsonl": [1, 2]}}, separators=(",", ":")).encode()
+    assert head == expected
+    again = State.load(str(tmp_path), "p")
+    assert hashes[7] in again.outputs and "not-a-hash" in again.outputs and "0" * 64 not in again.outputs
+    assert list(again.outputs) == sorted({*hashes, "not-a-hash"}) and len(Digests(hashes[:3] * 2)) == 3
+    again.close()

@@ -11,7 +11,7 @@ import datetime
 import re
 import unicodedata
 from array import array
-from typing import Any, Iterator, NamedTuple, Optional, Sequence
+from typing import Any, Callable, Iterator, NamedTuple, Optional, Sequence
 
 from perf_xlsx.bulk.extras import DuplicateSubmission, Submission, Submissions
 
@@ -63,13 +63,15 @@ def _candidates(hashes: array[int], at: Sequence[int]) -> Iterator[list[int]]:
     return iter(groups.values())
 
 
-def find_duplicates(files: Sequence[Submitted]) -> list[DuplicateSubmission]:
+def find_duplicates(files: Sequence[Submitted], place: Optional[Callable[[int], tuple[str, int, int]]] = None
+                    ) -> list[DuplicateSubmission]:
     """Groups of tables submitted more than once, in the order of each group's kept file.
 
     ``files`` (in scan order) may read each file back when asked for it (run.py's reads the
     state file): a first pass keeps a hash per file and per table (16 bytes each), the second
     reads again only the files whose hash is shared with another and groups them by their
-    exact sha256 or table key, so no file's hash, keys or object is held for the whole search."""
+    exact sha256 or table key, so no file's hash, keys or object is held for the whole search.
+    ``place(j)``: path, mtime_ns and index of the j-th file, where that is cheaper than files[j]."""
     by_bytes, by_table = array("q"), array("q")
     byte_at, table_at = array("l"), array("q")
     for j, f in enumerate(files):
@@ -95,7 +97,7 @@ def find_duplicates(files: Sequence[Submitted]) -> list[DuplicateSubmission]:
                 grouped[j] = 1
             for i, (unit, project, year) in enumerate(files[same[0]].keys):
                 label = (str(unit), str(project), year if isinstance(year, int) else None, SAME_BYTES)
-                found.append(_group(files, [j << _TABLE_BITS | i for j in same], label, times))
+                found.append(_group(files, place, [j << _TABLE_BITS | i for j in same], label, times))
     mask = (1 << _TABLE_BITS) - 1
     for positions in _candidates(by_table, table_at):
         same_key: dict[tuple[str, str, str], list[int]] = {}
@@ -112,19 +114,23 @@ def find_duplicates(files: Sequence[Submitted]) -> list[DuplicateSubmission]:
         for key, members in same_key.items():
             if len({m >> _TABLE_BITS for m in members}) < 2:
                 continue  # two tables of one file are that file's business (its own findings)
-            found.append(_group(files, members, labels[key], times))
+            found.append(_group(files, place, members, labels[key], times))
     found.sort(key=lambda d: (d.kept.path, d.kept.project))
     return found
 
 
-def _group(files: Sequence[Submitted], members: list[int], label: _Label, times: dict[str, str]
-           ) -> DuplicateSubmission:
+def _group(files: Sequence[Submitted], place: Optional[Callable[[int], tuple[str, int, int]]], members: list[int],
+           label: _Label, times: dict[str, str]) -> DuplicateSubmission:
     """One group: its newest submission kept, the others listed."""
     mask = (1 << _TABLE_BITS) - 1
     items = []
     for packed in members:
-        f = files[packed >> _TABLE_BITS]
-        items.append((f.path, f.mtime_ns, packed & mask, f.file))
+        j = packed >> _TABLE_BITS
+        if place is not None:
+            path, mtime_ns, index = place(j)
+        else:
+            path, mtime_ns, _, _, index = files[j]
+        items.append((path, mtime_ns, packed & mask, index))
     # Newest modification time first; equal times: the later path (a "-2" or "（修改）" copy
     # sorts after its original), so the choice never depends on scan or worker order.
     items.sort(key=lambda it: (-it[1], tuple(-ord(c) for c in it[0]), it[2]))

@@ -330,7 +330,8 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
         submitted = _Scored(outcomes, state, mtimes)
         status = compare(wanted, [(str(k[0]), str(k[1]), s.path) for s in submitted for k in s.keys]) \
             if wanted else None
-        report.extras = SummaryExtras(title=title, duplicates=find_duplicates(submitted), roster=status)
+        report.extras = SummaryExtras(title=title, duplicates=find_duplicates(submitted, submitted.place),
+                                      roster=status)
         if (reports or feedback) and not report.interrupted:
             _draft(report, src, out, profile, reports, feedback)
         fingerprint = _fingerprint(report, state, pdigest, roster)
@@ -386,6 +387,11 @@ class _Scored(Sequence[Submitted]):
     def __iter__(self) -> Iterator[Submitted]:
         return (self[j] for j in range(len(self.files)))
 
+    def place(self, j: int) -> tuple[str, int, int]:
+        """path, mtime_ns and index of the j-th, without reading the state."""
+        i = self.files[j]
+        return self.paths[i], self.mtimes[i], i
+
 
 RECEIVING_REASON = "文件仍在写入（复制或保存尚未完成），完成后评分"
 INTERRUPTED_REASON = "评分被中断，尚未评分（再次运行 batch 将继续评分）"
@@ -417,10 +423,11 @@ def _fingerprint(report: BatchReport, state: State, pdigest: str, roster: Option
         except OSError:
             h.update(b"\0no roster")
     for o in report.outcomes:
-        entry = state.entries.get(o.path)
+        part = state.fingerprint_of(o.path)
         h.update(f"\0{o.path}\0{o.status}\0{o.reason}".encode())
-        if entry is not None:
-            h.update(f"\0{entry.mtime_ns}\0{entry.output}\0{entry.line_crc}".encode())
+        if part is not None:
+            mtime_ns, output, line_crc = part
+            h.update(f"\0{mtime_ns}\0{output}\0{line_crc}".encode())
     return h.hexdigest()
 
 

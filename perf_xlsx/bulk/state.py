@@ -28,7 +28,7 @@ from array import array
 from dataclasses import dataclass, field, fields
 from typing import IO, Any, Collection, Iterable, Iterator, Mapping, Optional
 
-from perf_xlsx.bulk.scan import STATE_NAME
+from perf_xlsx.bulk.scan import SCORED_SUFFIX, STATE_NAME, scored_stem
 from perf_xlsx.fileutil import atomic_write
 from perf_xlsx.rules import Profile
 from perf_xlsx.version import __version__
@@ -209,6 +209,10 @@ class State:
         self._len = array("l")  # its length, without the newline
         self._meta = array("l")  # the length of its metadata (the line starts a tab after it)
         self._crc = array("L")  # the CRC-32 of its line (what a fingerprint needs of the line)
+        # And the rest of what a fingerprint needs, so that it parses no record: the input's
+        # mtime, and whether its scored copy has no name (0), the usual one (1) or another (2).
+        self._mtime = array("q")
+        self._output = bytearray()
         # Entries whose record could not be appended (the journal failed): held whole, line too.
         self._held: dict[str, Entry] = {}
         self.entries: Mapping[str, Entry] = _Entries(self)
@@ -265,7 +269,7 @@ class State:
                     except (ValueError, TypeError):
                         state.changed = True
                         continue  # a line cut short by a crash
-                    state._place(entry.file, start, raw, entry.line_crc)
+                    state._place(entry, start, raw)
                     if entry.output_sha256:
                         state.outputs.add(entry.output_sha256)
                 state._end = at
@@ -273,19 +277,36 @@ class State:
             return cls(outdir, profile)
         return state
 
-    def _place(self, file: str, start: int, raw: bytes, crc: int) -> None:
-        """Note that file's record ``raw`` (meta, tab, line, tab, CRC) is in the file at ``start``."""
+    def _place(self, entry: Entry, start: int, raw: bytes) -> None:
+        """Note that entry's record ``raw`` (meta, tab, line, tab, CRC) is in the file at ``start``."""
+        file = entry.file
         self._held.pop(file, None)
         meta = raw.index(b"\t")
+        output = 0 if entry.output is None else 1 if entry.output == scored_stem(file) + SCORED_SUFFIX else 2
         slot = self._slots.get(file)
         if slot is None or slot < 0:
             slot = self._slots[file] = len(self._at)
             self._at.append(start)
             self._len.append(len(raw))
             self._meta.append(meta)
-            self._crc.append(crc)
+            self._crc.append(entry.line_crc)
+            self._mtime.append(entry.mtime_ns)
+            self._output.append(output)
         else:
-            self._at[slot], self._len[slot], self._meta[slot], self._crc[slot] = start, len(raw), meta, crc
+            self._at[slot], self._len[slot], self._meta[slot] = start, len(raw), meta
+            self._crc[slot], self._mtime[slot], self._output[slot] = entry.line_crc, entry.mtime_ns, output
+
+    def fingerprint_of(self, file: str) -> Optional[tuple[int, Optional[str], int]]:
+        """What a fingerprint takes of file's entry: (mtime_ns, output, line_crc); None for none.
+        Without parsing its record, unless its scored copy has an unusual name."""
+        slot = self._slots.get(file)
+        if slot is None:
+            return None
+        if slot < 0 or self._output[slot] == 2:
+            entry = self._entry(file)
+            return entry.mtime_ns, entry.output, entry.line_crc
+        output = scored_stem(file) + SCORED_SUFFIX if self._output[slot] else None
+        return self._mtime[slot], output, self._crc[slot]
 
     def _drop(self, file: str) -> bool:
         self._held.pop(file, None)
@@ -297,7 +318,7 @@ class State:
         if slot < 0:
             return self._held[file]
         at, meta = self._at[slot], self._meta[slot]
-        entry = Entry(**json.loads(self._read(at, meta)))
+        entry = Entry(**json.loads(self._read(at, meta).decode("utf-8")))
         entry.line_len = self._len[slot] - meta - 1 - _TAIL
         entry.line_crc = self._crc[slot]
         if entry.line_len:
@@ -368,7 +389,7 @@ class State:
             self._slots[entry.file] = -1
             self._held[entry.file] = entry
         else:
-            self._place(entry.file, start, raw, entry.line_crc)
+            self._place(entry, start, raw)
 
     def remove(self, file: str) -> None:
         if self._drop(file):
@@ -383,7 +404,7 @@ class State:
         # Each slot's start in the new file (not the records: holding every record until the
         # rename would hold every result line); entries held in memory are written from there.
         starts = array("q", [-1]) * len(self._at)
-        held: list[tuple[str, int, bytes, int]] = []
+        held: list[tuple[Entry, int, bytes]] = []
 
         def write(tmp: str) -> None:
             with open(tmp, "wb") as fh:
@@ -392,7 +413,7 @@ class State:
                     slot = slots[f]
                     if slot < 0:
                         raw = self._held[f].record()
-                        held.append((f, at, raw, self._held[f].line_crc))
+                        held.append((self._held[f], at, raw))
                     else:
                         raw = self._read(self._at[slot], self._len[slot])
                         starts[slot] = at
@@ -403,8 +424,8 @@ class State:
 
         atomic_write(self.path, write)
         self._at = starts  # the places in the new file
-        for f, at, raw, crc in held:
-            self._place(f, at, raw, crc)
+        for entry, at, raw in held:
+            self._place(entry, at, raw)
         self.error = None
         self.changed = False
 

@@ -55,6 +55,10 @@ from perf_xlsx.model import Severity
 if TYPE_CHECKING:
     from xlsxwriter import Workbook
 
+# A file's path is on one row of a sheet: counted without the cache of ``lines``, which it would
+# only fill (up to its bound, about 0.8 MB, a row a file) with texts never asked for again.
+_path_lines = lines.__wrapped__
+
 
 def _distribution(wb: Workbook, f: Formats, b: Batch, labels: list[str], grades: Counter[str],
                   rates: Counter[str], red: list[int]) -> None:
@@ -94,7 +98,7 @@ def _distribution(wb: Workbook, f: Formats, b: Batch, labels: list[str], grades:
         row += 1
         rec = b.index.record(k)
         unit, name, rate, score, file, share = rec[1], rec[2], rec[6], rec[9], rec[15], rec[19]
-        n = max(lines(file, 26), lines(unit, 16), lines(name, 28))
+        n = max(_path_lines(file, 26), lines(unit, 16), lines(name, 28))
         if n > 1:
             ws.set_row(row, height(n))
         write_string(ws, row, 0, file, f.wrap)
@@ -210,7 +214,7 @@ def _duplicates(wb: Workbook, f: Formats, b: Batch) -> None:
             k = b.project(s)
             rec = index.record(k) if k >= 0 else None
             cells = [text(d.unit), text(d.project), text(d.reason), text(s.path)]
-            n = max(lines(cells[0], 18), lines(cells[1], 24), lines(cells[2], 18), lines(cells[3], 26))
+            n = max(lines(cells[0], 18), lines(cells[1], 24), lines(cells[2], 18), _path_lines(cells[3], 26))
             if n > 1:
                 ws.set_row(row, height(n))
             write_string(ws, row, 0, cells[0], f.wrap)
@@ -241,7 +245,7 @@ def _unprocessed(wb: Workbook, f: Formats, report: BatchReport) -> None:
         if o.status != "scored" or o.reason:
             row += 1
             path, reason = text(o.path), text(o.reason)
-            n = max(lines(path, 40), lines(reason, 80))
+            n = max(_path_lines(path, 40), lines(reason, 80))
             if n > 1:
                 ws.set_row(row, height(n))
             write_string(ws, row, 0, path, f.wrap)
