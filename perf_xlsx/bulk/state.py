@@ -10,11 +10,12 @@ compact JSON line never holds a raw tab), so result lines are stored as they wer
 a tab and the CRC-32 of the two (a record cut short by a crash is recognised and dropped).
 
 Neither records nor result lines (about 7 KB each) are held in memory once they are in the
-file: per input the state keeps where its record is and the CRC-32 of its line, 20 bytes in
-arrays and a slot number beside the path (:class:`State`); an :class:`Entry` is parsed from the
-file when asked for, and :meth:`State.line` reads its line back when a rerun reuses it. So the
-batch parent's memory grows by neither 7 KB per file (the lines) nor 1 KB (an Entry object and
-its strings and lists) but by about 100 bytes (issue 16).
+file: per input the state keeps where its record is, the CRC-32 of its line and what a
+fingerprint needs (about 40 bytes in arrays), a slot number beside the path and its scored
+copy's hash as 32 bytes (:class:`State`); an :class:`Entry` is parsed from the file when asked
+for, and :meth:`State.line` reads its line back when a rerun reuses it. So the batch parent's
+memory grows by neither 7 KB per file (the lines) nor 1 KB (an Entry object and its strings
+and lists) but by about 125 bytes (issue 16; tests/test_parent_memory.py).
 """
 
 from __future__ import annotations
