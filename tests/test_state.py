@@ -108,3 +108,23 @@ def test_the_head_is_written_in_pieces_as_one_json_line(tmp_path: Path) -> None:
     assert hashes[7] in again.outputs and "not-a-hash" in again.outputs and "0" * 64 not in again.outputs
     assert list(again.outputs) == sorted({*hashes, "not-a-hash"}) and len(Digests(hashes[:3] * 2)) == 3
     again.close()
+
+
+def test_records_stay_readable_when_the_file_is_deleted_during_the_run(tmp_path: Path) -> None:
+    # The duplicate search and the reused result lines read records back late in a run; a state
+    # file deleted (or swapped) behind the run's back must not turn that into a crash.
+    state = State(str(tmp_path), "p")
+    state.put(_entry(1))
+    state.close()
+    loaded = State.load(str(tmp_path), "p")
+    loaded.put(_entry(2))
+    state_path = Path(loaded.path)
+    state_path.unlink()
+    assert loaded.line(loaded.entries["单位1.xlsx"]) == _entry(1).line
+    assert loaded.line(loaded.entries["单位2.xlsx"]) == _entry(2).line
+    loaded.close()
+    fresh = State(str(tmp_path), "p")
+    fresh.put(_entry(3))
+    state_path.unlink()
+    assert fresh.line(fresh.entries["单位3.xlsx"]) == _entry(3).line
+    fresh.close()

@@ -276,6 +276,8 @@ class State:
                 state._end = at
         except (OSError, ValueError):
             return cls(outdir, profile)
+        if state._slots:
+            state._hold_reader()
         return state
 
     def _place(self, entry: Entry, start: int, raw: bytes) -> None:
@@ -367,6 +369,7 @@ class State:
         try:
             if self._journal is None:
                 self._journal = open(self.path, "ab")
+                self._hold_reader()
                 self._end = self._journal.seek(0, os.SEEK_END)
                 if self._end == 0:
                     self._end = self._write_head(self._journal)
@@ -448,6 +451,16 @@ class State:
                 pass
             self._journal = None
         self._close_reader()
+
+    def _hold_reader(self) -> None:
+        # Records are read back during the run (entries, result lines, the duplicate search):
+        # a handle taken while the file exists keeps them readable if the file is deleted or
+        # replaced behind the run's back (POSIX; Windows refuses to delete an open file).
+        if self._reader is None:
+            try:
+                self._reader = open(self.path, "rb")
+            except OSError:
+                pass
 
     def _close_reader(self) -> None:
         if self._reader is not None:
