@@ -133,6 +133,8 @@ SLOW_TESTS: dict[str, str] = {
     "test_schema.py::test_batch_outputs_are_valid": _POOL,
     "test_namespaces.py::test_batch_scores_every_style": _POOL,
     "test_namespaces.py::inputs": "openpyxl builds the inputs in subprocesses",
+    "test_parent_memory.py::test_the_batch_parent_holds_no_object_per_file":
+        "a batch of hundreds of files run twice under tracemalloc",
     # whole corpora
     "test_builders.py::test_every_case_builds_in_every_layout": "every real case in every layout",
     "test_reader.py::test_every_indicator_is_read_in_every_layout": "every real case in every layout",
