@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import tracemalloc
+import zlib
+from dataclasses import fields
 from pathlib import Path
 
 from perf_xlsx.bulk.state import Entry, State
@@ -128,3 +130,29 @@ def test_records_stay_readable_when_the_file_is_deleted_during_the_run(tmp_path:
     state_path.unlink()
     assert fresh.line(fresh.entries["单位3.xlsx"]) == _entry(3).line
     fresh.close()
+
+
+def test_an_entry_read_back_equals_the_entry_put(tmp_path: Path) -> None:
+    # entries[...] fills the fields without Entry's __init__: every field, defaults included,
+    # as the dataclass would set them (a record of an older version may lack one).
+    state = State(str(tmp_path), "p")
+    put = _entry(4)
+    put.output, put.output_sha256, put.code = "单位4.scored.xlsx", "ab" * 32, "x.y"
+    state.put(put)
+    got = state.entries["单位4.xlsx"]
+    assert type(got) is Entry
+    assert {k: v for k, v in vars(got).items() if k not in ("line", "line_at")} == \
+        {k: v for k, v in vars(put).items() if k not in ("line", "line_at")}
+    assert state.line(got) == put.line
+    assert got.keys is not state.entries["单位4.xlsx"].keys  # each read gets its own lists
+    state.close()
+    # A record without the fields that have defaults (as an older version could have written).
+    raw = json.dumps({"file": "旧.xlsx", "size": 1, "mtime_ns": 2, "sha256": None, "profile": "p", "version": "0",
+                      "status": "skipped"}, ensure_ascii=False).encode("utf-8") + b"\t"
+    with open(state.path, "ab") as fh:
+        fh.write(raw + b"\t" + b"%08x" % zlib.crc32(raw) + b"\n")
+    again = State.load(str(tmp_path), "p")
+    old = again.entries["旧.xlsx"]
+    made = Entry(file="旧.xlsx", size=1, mtime_ns=2, sha256=None, profile="p", version="0", status="skipped")
+    assert [getattr(old, f.name) for f in fields(Entry)] == [getattr(made, f.name) for f in fields(Entry)]
+    again.close()

@@ -63,33 +63,115 @@ def _candidates(hashes: array[int], at: Sequence[int]) -> Iterator[list[int]]:
     return iter(groups.values())
 
 
-def find_duplicates(files: Sequence[Submitted], place: Optional[Callable[[int], tuple[str, int, int]]] = None
-                    ) -> list[DuplicateSubmission]:
+class FirstPass:
+    """find_duplicates' first pass, filled while a batch learns each file (by its place in the
+    batch), so that the search need not read every file back: an unchanged rerun's search is
+    otherwise most of the rerun. A file added twice makes it void (the search then reads)."""
+
+    def __init__(self, total: int) -> None:
+        self.by_bytes, self.byte_at = array("q"), array("q")
+        self.by_table, self.table_at = array("q"), array("q")
+        self.seen = bytearray(total)
+        self.shas = bytearray(32 * total)  # each file's sha256, by index (32 bytes, not a string)
+        self.void = False
+
+    def sha256(self, index: int) -> str:
+        return self.shas[32 * index:32 * index + 32].hex()
+
+    def add(self, index: int, sha256: Optional[str], keys: Sequence[Sequence[Any]]) -> None:
+        if self.seen[index]:
+            self.void = True
+            return
+        self.seen[index] = 1
+        if sha256:
+            try:
+                raw = bytes.fromhex(sha256)
+            except ValueError:
+                raw = b""
+            if len(raw) != 32 or raw.hex() != sha256:
+                self.void = True  # not a sha256 as hashlib writes it: the search reads them
+                return
+            self.shas[32 * index:32 * index + 32] = raw
+            self.by_bytes.append(hash(sha256))
+            self.byte_at.append(index)
+        for t, (unit, project, year) in enumerate(keys):
+            key = _table_key(unit, project, year)
+            if key is not None:
+                self.by_table.append(hash(key))
+                self.table_at.append(index << _TABLE_BITS | t)
+
+    def by_position(self, files: Sequence[Submitted], place: Optional[Callable[[int], tuple[str, int, int]]]
+                    ) -> Optional[tuple[array[int], array[int], array[int], array[int]]]:
+        """The pass by position in ``files``, when it covers exactly those files; else None."""
+        if self.void or place is None:
+            return None
+        position = array("q", [-1]) * len(self.seen)
+        for j in range(len(files)):
+            index = place(j)[2]
+            if not 0 <= index < len(self.seen) or not self.seen[index]:
+                return None
+            position[index] = j
+        by_bytes, byte_at, by_table, table_at = array("q"), array("q"), array("q"), array("q")
+        for h, index in zip(self.by_bytes, self.byte_at):
+            j = position[index]
+            if j >= 0:
+                by_bytes.append(h)
+                byte_at.append(j)
+        mask = (1 << _TABLE_BITS) - 1
+        for h, packed in zip(self.by_table, self.table_at):
+            j = position[packed >> _TABLE_BITS]
+            if j >= 0:
+                by_table.append(h)
+                table_at.append(j << _TABLE_BITS | packed & mask)
+        # In the files' order, as a reading pass lists them: a group's label is its first member's.
+        return (*_in_order(by_bytes, byte_at), *_in_order(by_table, table_at))
+
+
+def _in_order(hashes: array[int], at: array[int]) -> tuple[array[int], array[int]]:
+    order = sorted(range(len(at)), key=at.__getitem__)
+    return array("q", (hashes[k] for k in order)), array("q", (at[k] for k in order))
+
+
+def find_duplicates(files: Sequence[Submitted], place: Optional[Callable[[int], tuple[str, int, int]]] = None,
+                    first: Optional[FirstPass] = None) -> list[DuplicateSubmission]:
     """Groups of tables submitted more than once, in the order of each group's kept file.
 
     ``files`` (in scan order) may read each file back when asked for it (run.py's reads the
     state file): a first pass keeps a hash per file and per table (16 bytes each), the second
     reads again only the files whose hash is shared with another and groups them by their
     exact sha256 or table key, so no file's hash, keys or object is held for the whole search.
-    ``place(j)``: path, mtime_ns and index of the j-th file, where that is cheaper than files[j]."""
-    by_bytes, by_table = array("q"), array("q")
-    byte_at, table_at = array("l"), array("q")
-    for j, f in enumerate(files):
-        if f.sha256:
-            by_bytes.append(hash(f.sha256))
-            byte_at.append(j)
-        for i, (unit, project, year) in enumerate(f.keys):
-            key = _table_key(unit, project, year)
-            if key is not None:
-                by_table.append(hash(key))
-                table_at.append(j << _TABLE_BITS | i)
+    ``place(j)``: path, mtime_ns and index of the j-th file, where that is cheaper than files[j].
+    ``first``: the first pass, gathered by the caller (by index), used where it covers ``files``."""
+    given = first.by_position(files, place) if first is not None else None
+    if given is not None:
+        by_bytes, byte_at, by_table, table_at = given
+    else:
+        by_bytes, by_table = array("q"), array("q")
+        byte_at, table_at = array("q"), array("q")
+        for j, f in enumerate(files):
+            if f.sha256:
+                by_bytes.append(hash(f.sha256))
+                byte_at.append(j)
+            for i, (unit, project, year) in enumerate(f.keys):
+                key = _table_key(unit, project, year)
+                if key is not None:
+                    by_table.append(hash(key))
+                    table_at.append(j << _TABLE_BITS | i)
     times: dict[str, str] = {}  # one string per minute shown, not one per file
     found = []
     grouped = bytearray(len(files))  # 1: in a group of byte-identical files
+    if given is not None and first is not None and place is not None:
+        sha_known, where = first, place
+
+        def sha_of(j: int) -> str:
+            return sha_known.sha256(where(j)[2])
+    else:
+        def sha_of(j: int) -> str:
+            return str(files[j].sha256)
     for positions in _candidates(by_bytes, byte_at):
         same_sha: dict[str, list[int]] = {}
         for j in positions:
-            same_sha.setdefault(str(files[j].sha256), []).append(j)
+            same_sha.setdefault(sha_of(j), []).append(j)
         for same in same_sha.values():
             if len(same) < 2:
                 continue
@@ -145,4 +227,4 @@ def _group(files: Sequence[Submitted], place: Optional[Callable[[int], tuple[str
                                others=Submissions(submission(it) for it in items[1:] if it[0] != kept[0]))
 
 
-__all__ = ["SAME_BYTES", "SAME_TABLE", "Submitted", "find_duplicates", "local_time", "normalise"]
+__all__ = ["FirstPass", "SAME_BYTES", "SAME_TABLE", "Submitted", "find_duplicates", "local_time", "normalise"]

@@ -16,14 +16,14 @@ import sys
 import tempfile
 import time
 from array import array
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable, Collection, Iterator, Optional, Sequence
 
-from perf_xlsx.bulk.dupes import Submitted, find_duplicates
+from perf_xlsx.bulk.dupes import FirstPass, Submitted, find_duplicates
 from perf_xlsx.bulk.extras import SummaryExtras
 from perf_xlsx.bulk.report import BatchError, BatchReport, FileOutcome, Outcomes
-from perf_xlsx.bulk.roster import RosterError, compare, read_roster
 from perf_xlsx.bulk.scan import SCORED_SUFFIX, WITHDRAWN_DIR, scan, scored_stem, unique_name
 from perf_xlsx.bulk.state import Entry, State, profile_digest
 from perf_xlsx.bulk.summary_index import UNRATED, SummaryIndex
@@ -207,6 +207,9 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
     profile = load_profile(rules)
     wanted = None
     if roster:
+        # (imported here: difflib and its regexes are start-up time every run without a roster)
+        from perf_xlsx.bulk.roster import RosterError, read_roster
+
         try:
             wanted = read_roster(roster)
         except RosterError as exc:
@@ -225,6 +228,10 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
         sizes = array("q", [-1]) * total
         mtimes = array("q", [-1]) * total
         reused = array("l")  # their summary rows are rendered only if 汇总 is written
+        # The reused tables' grades, counted as the state is read (an unchanged rerun needs
+        # nothing else of them: reading every record back again costs more than the rerun).
+        reused_grades: Counter[str] = Counter()
+        first_pass = FirstPass(total)  # the duplicate search's, from what each file brings
         fresh_scored = False
         done = 0
 
@@ -239,6 +246,8 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
                          outcome.get("warnings", 0), spooled)
             if outcome.get("digest"):
                 index_.add(index, outcome["digest"])
+            if outcome["status"] == "scored":
+                first_pass.add(index, outcome.get("sha256"), outcome.get("keys") or ())
 
         current = set()
         for i in plan.inputs:
@@ -260,6 +269,7 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
                           "keys": entry.keys})
             if entry.line_len and entry.status == "scored":
                 reused.append(i)
+                reused_grades.update(g or UNRATED for g in entry.grades)
             report.reused += 1
         # Inputs gone since the last run: out of the results, their scored copies set aside.
         for rel in [r for r in state.entries if r not in current]:
@@ -328,10 +338,13 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
                 report.unfinished += 1
         report.outcomes = outcomes
         submitted = _Scored(outcomes, state, mtimes)
-        status = compare(wanted, [(str(k[0]), str(k[1]), s.path) for s in submitted for k in s.keys]) \
-            if wanted else None
-        report.extras = SummaryExtras(title=title, duplicates=find_duplicates(submitted, submitted.place),
-                                      roster=status)
+        status = None
+        if wanted:
+            from perf_xlsx.bulk.roster import compare
+
+            status = compare(wanted, [(str(k[0]), str(k[1]), s.path) for s in submitted for k in s.keys])
+        duplicates = find_duplicates(submitted, submitted.place, first_pass)
+        report.extras = SummaryExtras(title=title, duplicates=duplicates, roster=status)
         if (reports or feedback) and not report.interrupted:
             _draft(report, src, out, profile, reports, feedback)
         fingerprint = _fingerprint(report, state, pdigest, roster)
@@ -340,9 +353,7 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
             if not report.interrupted and fingerprint == state.written and _untouched(out, state.written_files) \
                     and not (digests is not None and not digests and reused):
                 # Nothing changed since the outputs were written: they are what this run would write.
-                for i in reused:
-                    for g in state.entries[outcomes.paths[i]].grades:
-                        index_.grades[g or UNRATED] += 1
+                index_.grades.update(reused_grades)
                 if state.changed and compact:
                     _save_state(report, state, compact)
             else:

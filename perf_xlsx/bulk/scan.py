@@ -132,10 +132,11 @@ def scored_stem(rel: str) -> str:
     dot = name.rfind(".")
     if dot > 0 and dot < len(name) - 1:  # as Path.with_suffix(""): ".hidden" and "a." keep theirs
         name = name[:dot]
-    stem = (head.replace("/", "_") + "_" + name if head else name)
-    for ch in '\\:*?"<>|':
-        stem = stem.replace(ch, "_")
+    stem = (head + "/" + name if head else name).translate(_RESERVED)
     return stem.strip(" .")[:120] or "workbook"
+
+
+_RESERVED = str.maketrans({ch: "_" for ch in '/\\:*?"<>|'})  # folders joined by "_" too
 
 
 def unique_name(stem: str, taken: set[str]) -> str:

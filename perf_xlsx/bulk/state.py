@@ -26,7 +26,7 @@ import json
 import os
 import zlib
 from array import array
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from typing import IO, Any, Collection, Iterable, Iterator, Mapping, Optional
 
 from perf_xlsx.bulk.scan import SCORED_SUFFIX, STATE_NAME, scored_stem
@@ -114,6 +114,10 @@ class Entry:
 
 
 _META = tuple(f.name for f in fields(Entry) if f.init and f.name != "line")
+_new_entry = object.__new__
+# The fields' defaults, as Entry() sets them (the lists are made per entry, in _entry): a record
+# of an older version may lack a field that has one.
+_ENTRY_DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Entry) if f.default is not MISSING}
 _TAIL = len(b"\t%08x" % 0)  # what follows a record's line: a tab and the record's CRC
 
 
@@ -321,11 +325,19 @@ class State:
         if slot < 0:
             return self._held[file]
         at, meta = self._at[slot], self._meta[slot]
-        entry = Entry(**json.loads(self._read(at, meta).decode("utf-8")))
-        entry.line_len = self._len[slot] - meta - 1 - _TAIL
-        entry.line_crc = self._crc[slot]
-        if entry.line_len:
-            entry.line_at = at + meta + 1
+        # A record read back is one the run wrote or load() parsed whole (fields checked by
+        # Entry's __init__ then): its fields go straight in, several times faster, which an
+        # unchanged rerun (every record read back a few times) needs.
+        entry = _new_entry(Entry)
+        fields_ = entry.__dict__
+        fields_.update(_ENTRY_DEFAULTS)
+        fields_["keys"], fields_["grades"] = [], []
+        fields_.update(json.loads(self._read(at, meta)))
+        line_len = self._len[slot] - meta - 1 - _TAIL
+        fields_["line_len"] = line_len
+        fields_["line_crc"] = self._crc[slot]
+        if line_len:
+            fields_["line_at"] = at + meta + 1
         return entry
 
     def line(self, entry: Entry) -> bytes:

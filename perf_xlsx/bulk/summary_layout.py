@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from functools import lru_cache
+from typing import Callable, Optional
 
 POINTS_PER_LINE = 14.0  # 10-point text, with the leading of the CJK fonts LibreOffice falls back to
 ROW_PADDING = 3.0
@@ -24,8 +25,11 @@ MAX_ROW_HEIGHT = 409.0  # Excel's limit; longer texts are cut in the cell anyway
 
 # Runs of wide characters: a Chinese text is a few long runs, so summing run lengths touches
 # far fewer match objects than counting the characters one match each.
-_WIDE = re.compile("[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
-                   "\U00020000-\U0003fffd]+")
+# Compiled on first use: compiling these ranges takes milliseconds, and an unchanged rerun (which
+# imports this module with the summary's index) writes no summary.
+_WIDE_RUNS = ("[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+              "\U00020000-\U0003fffd]+")
+_wide_runs: Optional[Callable[[str], list[str]]] = None
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -44,9 +48,12 @@ def text(value: object) -> str:
 
 def display_width(s: str) -> int:
     """Width in narrow characters: CJK and full-width forms count 2."""
+    global _wide_runs
     if s.isascii():
         return len(s)
-    return len(s) + sum(map(len, _WIDE.findall(s)))
+    if _wide_runs is None:
+        _wide_runs = re.compile(_WIDE_RUNS).findall
+    return len(s) + sum(map(len, _wide_runs(s)))
 
 
 # The same texts come back again and again (a file's name on each of its findings, the usual
