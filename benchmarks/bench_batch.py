@@ -14,8 +14,8 @@ by LibreOffice so formulas carry cached values, copied to N files.
 Usage: python benchmarks/bench_batch.py [-n 1000] [--distinct 40] [--skip-naive] [--flat 10000] [--vary]
                                        [--inputs DIR]
 Prints workbooks/s, the ratios against the goals, and the peak RSS of the largest process.
---inputs DIR keeps the LibreOffice-saved workbooks in DIR (built there on the first run, about a
-minute): alternating runs then time the same inputs, which is how before/after comparisons of
+--inputs DIR keeps the LibreOffice-saved workbooks in DIR/lo-K, K = --distinct (built there on the
+first run, about a minute; give DIR itself, not DIR/lo-40): alternating runs then time the same inputs, which is how before/after comparisons of
 the tool are made on a noisy machine. `python -m perf_xlsx` is the package of the current
 directory, so running this script from another checkout times that checkout.
 """
@@ -204,7 +204,7 @@ def main() -> int:
     parser.add_argument("--vary", action="store_true",
                         help="make every copy's XML parts differ in their bytes (see varied())")
     parser.add_argument("--inputs", type=Path, default=None, metavar="DIR",
-                        help="keep (and reuse) the LibreOffice-saved workbooks in DIR")
+                        help="keep (and reuse) the LibreOffice-saved workbooks in DIR/lo-K (K = --distinct)")
     parser.add_argument("--run", nargs=3, metavar=("KIND", "IN", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
