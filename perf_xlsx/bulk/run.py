@@ -232,6 +232,15 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
         # nothing else of them: reading every record back again costs more than the rerun).
         reused_grades: Counter[str] = Counter()
         first_pass = FirstPass(total)  # the duplicate search's, from what each file brings
+        unspooled = array("l")  # reused files whose result line is still only in the state file
+
+        def spool_reused() -> None:
+            for i in unspooled:
+                line = state.line(state.entries[outcomes.paths[i]])
+                spool.seek(0, os.SEEK_END)
+                outcomes.line_at[i], outcomes.line_len[i] = spool.tell(), len(line)
+                spool.write(line)
+            del unspooled[:]
         fresh_scored = False
         done = 0
 
@@ -264,9 +273,13 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
                 plan.tasks.append(i)
                 continue
             assert entry is not None
-            file_away(i, {"status": entry.status, "reason": entry.reason, "line": state.line(entry),
+            # Its line stays in the state file until an output needs it (spool_reused): an
+            # unchanged rerun writes no output, and copying every line would be most of its work.
+            file_away(i, {"status": entry.status, "reason": entry.reason,
                           "errors": entry.errors, "warnings": entry.warnings, "sha256": entry.sha256,
                           "keys": entry.keys})
+            if entry.line_len:
+                unspooled.append(i)
             if entry.line_len and entry.status == "scored":
                 reused.append(i)
                 reused_grades.update(g or UNRATED for g in entry.grades)
@@ -346,6 +359,7 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
         duplicates = find_duplicates(submitted, submitted.place, first_pass)
         report.extras = SummaryExtras(title=title, duplicates=duplicates, roster=status)
         if (reports or feedback) and not report.interrupted:
+            spool_reused()
             _draft(report, src, out, profile, reports, feedback)
         fingerprint = _fingerprint(report, state, pdigest, roster)
         try:
@@ -358,6 +372,8 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
                     _save_state(report, state, compact)
             else:
                 from perf_xlsx.bulk.work import summarise_line
+
+                spool_reused()
 
                 for i in reused:
                     entry = state.entries[outcomes.paths[i]]
