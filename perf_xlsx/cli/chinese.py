@@ -13,7 +13,6 @@ option_name, possibilities), rather than translating click's English text.
 
 from __future__ import annotations
 
-import difflib
 import sys
 from typing import Any, Optional, Sequence
 
@@ -99,6 +98,8 @@ CLOSE = 0.7
 
 def _close(typed: str, names: Sequence[str]) -> list[str]:
     """The one or two of ``names`` close to ``typed``, closest first."""
+    import difflib  # (here: only a mistyped option needs it, and it is start-up time otherwise)
+
     bare = {name.lstrip("-"): name for name in names}
     return [bare[m] for m in difflib.get_close_matches(typed.lstrip("-"), list(bare), n=2, cutoff=CLOSE)]
 
