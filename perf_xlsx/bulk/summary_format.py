@@ -129,6 +129,23 @@ def header(ws: Worksheet, row: int, columns: Sequence[tuple[str, float]], f: For
     ws.freeze_panes(row + 1, 0)
 
 
+def list_sheet(wb: Workbook, name: str, columns: Sequence[tuple[str, float]], title: str, f: Formats) -> Worksheet:
+    """A sheet of one row per item: its title on the first row, the header on the second."""
+    ws = new_sheet(wb, name, columns)
+    write_string(ws, 0, 0, title, f.title)
+    ws.set_row(0, 22)
+    header(ws, 1, columns, f)
+    return ws
+
+
+def end_list(ws: Worksheet, last_row: int, columns: int, empty: str, f: Formats) -> None:
+    """A list sheet's filter over its rows, or the sentence that says it has none."""
+    if last_row > 1:
+        ws.autofilter(1, 0, last_row, columns - 1)
+    else:
+        write_string(ws, 2, 0, empty, f.text)
+
+
 def put_num(ws: Worksheet, row: int, col: int, value: Any, fmt: Format, blank: Format) -> None:
     if value is None or (isinstance(value, float) and value != value):
         write_blank(ws, row, col, None, blank)
@@ -202,5 +219,5 @@ def batch_title(b: Batch) -> str:
     return str(index.record(first)[1]) if first is not None else ""
 
 
-__all__ = ["Batch", "Formats", "batch_title", "forget_row", "grade_labels", "header", "new_sheet", "put_num",
+__all__ = ["Batch", "Formats", "batch_title", "end_list", "forget_row", "grade_labels", "header", "list_sheet", "new_sheet", "put_num",
            "put_text", "write_blank", "write_number", "write_string"]

@@ -17,8 +17,10 @@ from perf_xlsx.bulk.report import BatchReport
 from perf_xlsx.bulk.summary_format import (
     Batch,
     Formats,
+    end_list,
     forget_row,
     header,
+    list_sheet,
     new_sheet,
     put_num,
     put_text,
@@ -126,10 +128,7 @@ def _code_counts(b: Batch) -> list[tuple[str, str, int, int]]:
 
 
 def _codes(wb: Workbook, f: Formats, b: Batch) -> None:
-    ws = new_sheet(wb, "问题统计", CODE_COLUMNS)
-    write_string(ws, 0, 0, "问题统计（每种问题一行；“涉及文件数”为出现该问题的文件个数）", f.title)
-    ws.set_row(0, 22)
-    header(ws, 1, CODE_COLUMNS, f)
+    ws = list_sheet(wb, "问题统计", CODE_COLUMNS, "问题统计（每种问题一行；“涉及文件数”为出现该问题的文件个数）", f)
     row = 1
     for code, sev, n, files in _code_counts(b):
         row += 1
@@ -143,10 +142,7 @@ def _codes(wb: Workbook, f: Formats, b: Batch) -> None:
         write_string(ws, row, 2, SEVERITY_LABEL.get(sev, sev), f.center)
         write_number(ws, row, 3, n, f.int_)
         write_number(ws, row, 4, files, f.int_)
-    if row > 1:
-        ws.autofilter(1, 0, row, len(CODE_COLUMNS) - 1)
-    else:
-        write_string(ws, 2, 0, "无：没有发现问题", f.text)
+    end_list(ws, row, len(CODE_COLUMNS), "无：没有发现问题", f)
 
 
 def _plausible_rows(b: Batch, fi: int) -> Iterator[tuple[Any, ...]]:
@@ -164,10 +160,7 @@ def _plausible_rows(b: Batch, fi: int) -> Iterator[tuple[Any, ...]]:
 
 
 def _findings(wb: Workbook, f: Formats, b: Batch) -> None:
-    ws = new_sheet(wb, "问题清单", FINDING_COLUMNS)
-    write_string(ws, 0, 0, "问题清单（每条问题一行；点击“单元格”打开评分结果中的该单元格）", f.title)
-    ws.set_row(0, 22)
-    header(ws, 1, FINDING_COLUMNS, f)
+    ws = list_sheet(wb, "问题清单", FINDING_COLUMNS, "问题清单（每条问题一行；点击“单元格”打开评分结果中的该单元格）", f)
     index = b.index
     links = SheetLinks(ws, wb)
     row = 1
@@ -192,19 +185,13 @@ def _findings(wb: Workbook, f: Formats, b: Batch) -> None:
             put_num(ws, row, F_EXPECTED, expected, f.num, f.wrap)
             put_num(ws, row, F_FOUND, found, f.num, f.wrap)
             forget_row(ws, row - 1)
-    if row > 1:
-        ws.autofilter(1, 0, row, len(FINDING_COLUMNS) - 1)
-    else:
-        write_string(ws, 2, 0, "无：没有发现问题", f.text)
+    end_list(ws, row, len(FINDING_COLUMNS), "无：没有发现问题", f)
 
 
 def _duplicates(wb: Workbook, f: Formats, b: Batch) -> None:
     columns = [("单位", 18), ("项目", 24), ("年度", 6), ("原因", 18), ("文件", 26), ("评分\n结果", 6),
                ("提交时间", 17), ("处理", 22), ("总分\n（核定）", 9)]
-    ws = new_sheet(wb, "重复提交", columns)
-    write_string(ws, 0, 0, "重复提交（同一单位、项目、年度提交多次，或文件内容完全相同）：只有“保留”的一份计入排名", f.title)
-    ws.set_row(0, 22)
-    header(ws, 1, columns, f)
+    ws = list_sheet(wb, "重复提交", columns, "重复提交（同一单位、项目、年度提交多次，或文件内容完全相同）：只有“保留”的一份计入排名", f)
     index = b.index
     links = SheetLinks(ws, wb)
     row = 1
@@ -228,18 +215,12 @@ def _duplicates(wb: Workbook, f: Formats, b: Batch) -> None:
             write_string(ws, row, 7, "保留，计入排名" if kept else "未计入排名（已有较新提交）", f.wrap)
             put_num(ws, row, 8, rec[9] if rec else None, f.num, f.text)
             forget_row(ws, row - 1)  # a row a file of a batch of resubmissions: none kept
-    if row > 1:
-        ws.autofilter(1, 0, row, len(columns) - 1)
-    else:
-        write_string(ws, 2, 0, "无", f.text)
+    end_list(ws, row, len(columns), "无", f)
 
 
 def _unprocessed(wb: Workbook, f: Formats, report: BatchReport) -> None:
     columns = [("文件", 40), ("状态", 8), ("原因", 80)]
-    ws = new_sheet(wb, "未处理文件", columns)
-    write_string(ws, 0, 0, "未处理文件（跳过、无法读取或评分结果未能写出的文件）", f.title)
-    ws.set_row(0, 22)
-    header(ws, 1, columns, f)
+    ws = list_sheet(wb, "未处理文件", columns, "未处理文件（跳过、无法读取或评分结果未能写出的文件）", f)
     row = 1
     for o in report.outcomes:
         if o.status != "scored" or o.reason:
@@ -252,20 +233,14 @@ def _unprocessed(wb: Workbook, f: Formats, report: BatchReport) -> None:
             write_string(ws, row, 1, STATUS_LABEL.get(o.status, o.status), f.center)
             write_string(ws, row, 2, reason, f.wrap)
             forget_row(ws, row - 1)
-    if row > 1:
-        ws.autofilter(1, 0, row, len(columns) - 1)
-    else:
-        write_string(ws, 2, 0, "无：所有文件均已评分", f.text)
+    end_list(ws, row, len(columns), "无：所有文件均已评分", f)
 
 
 def _roster(wb: Workbook, f: Formats, extras: SummaryExtras) -> None:
     roster = extras.roster
     assert roster is not None
     columns = [("类别", 10), ("单位", 26), ("项目", 30), ("说明", 40), ("文件", 30)]
-    ws = new_sheet(wb, "未提交", columns)
-    write_string(ws, 0, 0, f"未提交：名单{roster.counts()}", f.title)
-    ws.set_row(0, 22)
-    header(ws, 1, columns, f)
+    ws = list_sheet(wb, "未提交", columns, f"未提交：名单{roster.counts()}", f)
     rows: list[tuple[str, str, str, str, str]] = []
     rows += [("未交", u, "", "名单中的单位没有提交", "") for u in roster.missing]
     rows += [("缺项目", u, p, "名单中的项目没有找到", "") for u, p in roster.missing_projects]
@@ -282,10 +257,7 @@ def _roster(wb: Workbook, f: Formats, extras: SummaryExtras) -> None:
         for c, v in enumerate(values):
             write_string(ws, row, c, v, f.center if c == 0 else f.wrap)
         forget_row(ws, row - 1)
-    if row > 1:
-        ws.autofilter(1, 0, row, len(columns) - 1)
-    else:
-        write_string(ws, 2, 0, "无：名单中的单位均已提交", f.text)
+    end_list(ws, row, len(columns), "无：名单中的单位均已提交", f)
 
 
 
