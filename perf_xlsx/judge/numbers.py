@@ -4,8 +4,8 @@ formatted for messages; and cells read as points, numbers, money and quantities.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
-from typing import Optional
+from functools import lru_cache, wraps
+from typing import Callable, Optional
 
 from perf_xlsx.model import CellValue, Quantity
 from perf_xlsx.rules import Profile
@@ -22,6 +22,27 @@ def settled_decimal(x: float) -> Decimal:
     return Decimal(f"{float(x):.{NOISE_PLACES}f}")
 
 
+def _remembered(compute: Callable[[float], float]) -> Callable[[float], float]:
+    """compute(float(x)), remembered per value: checks ask about the same rates and scores again
+    and again. 0.0 and -0.0 are one key but give different signs, so zeros are not remembered;
+    bounded so that odd files cannot grow it without end."""
+    cache: dict[float, float] = {}
+    get = cache.get
+
+    @wraps(compute)
+    def remembered(x: float) -> float:
+        xf = float(x)
+        got = get(xf)
+        if got is None:
+            got = compute(xf)
+            if xf and len(cache) < 8192:
+                cache[xf] = got
+        return got
+
+    return remembered
+
+
+@_remembered
 def settled(x: float) -> float:
     """A computed rate or ratio as the number it stands for, to compare with a threshold.
 
@@ -29,36 +50,16 @@ def settled(x: float) -> float:
     execution-rate band, cap or explanation limit) goes through this, so that a value that
     is exactly on the threshold as written (2.48 / 3.1 = 80%) counts as on it.
     """
-    xf = float(x)
-    got = _SETTLED.get(xf)
-    if got is None:
-        # float() of the settled text is the float the Decimal of settled_decimal converts to:
-        # both round the same exact decimal to the nearest float. 0.0 and -0.0 are one key
-        # but settle to different signs, so zeros are not remembered; bounded as _ROUND2 is.
-        got = float(f"{xf:.{NOISE_PLACES}f}")
-        if xf and len(_SETTLED) < 8192:
-            _SETTLED[xf] = got
-    return got
+    # float() of the settled text is the float the Decimal of settled_decimal converts to:
+    # both round the same exact decimal to the nearest float.
+    return float(f"{x:.{NOISE_PLACES}f}")
 
 
-_SETTLED: dict[float, float] = {}
-
-
+@_remembered
 def round2(x: float) -> float:
     """Round half up to two decimals (四舍五入) on the value the float stands for (§2.12):
     8.755 computed as 8.754999999999999 still gives 8.76; Python's round() would not."""
-    xf = float(x)
-    got = _ROUND2.get(xf)
-    if got is None:
-        got = _round2_text(f"{xf:.{NOISE_PLACES}f}")
-        # 0.0 and -0.0 are one key but round to different signs; everything else equal as a
-        # float has the same text. Bounded so odd files cannot grow it without end.
-        if xf and len(_ROUND2) < 8192:
-            _ROUND2[xf] = got
-    return got
-
-
-_ROUND2: dict[float, float] = {}
+    return _round2_text(f"{x:.{NOISE_PLACES}f}")
 
 
 _CENT = Decimal("0.01")
