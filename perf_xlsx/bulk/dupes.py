@@ -64,19 +64,21 @@ def _candidates(hashes: array[int], at: Sequence[int]) -> Iterator[list[int]]:
 
 
 class FirstPass:
-    """find_duplicates' first pass, filled while a batch learns each file (by its place in the
-    batch), so that the search need not read every file back: an unchanged rerun's search is
-    otherwise most of the rerun. A file added twice makes it void (the search then reads)."""
+    """find_duplicates' first pass: a hash per file and per table, by the file's place. A batch
+    fills one while it learns each file, so that the search need not read every file back (an
+    unchanged rerun's search is otherwise most of the rerun); it then also keeps each file's
+    sha256 (32 bytes). A file added twice makes it void (the search then reads the files)."""
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int, keep_sha: bool = True) -> None:
         self.by_bytes, self.byte_at = array("q"), array("q")
         self.by_table, self.table_at = array("q"), array("q")
         self.seen = bytearray(total)
-        self.shas = bytearray(32 * total)  # each file's sha256, by index (32 bytes, not a string)
+        # None: the exact sha256s are not kept (or one was not as hashlib writes it).
+        self.shas: Optional[bytearray] = bytearray(32 * total) if keep_sha else None
         self.void = False
 
-    def sha256(self, index: int) -> str:
-        return self.shas[32 * index:32 * index + 32].hex()
+    def sha256(self, index: int) -> Optional[str]:
+        return None if self.shas is None else self.shas[32 * index:32 * index + 32].hex()
 
     def add(self, index: int, sha256: Optional[str], keys: Sequence[Sequence[Any]]) -> None:
         if self.seen[index]:
@@ -84,14 +86,15 @@ class FirstPass:
             return
         self.seen[index] = 1
         if sha256:
-            try:
-                raw = bytes.fromhex(sha256)
-            except ValueError:
-                raw = b""
-            if len(raw) != 32 or raw.hex() != sha256:
-                self.void = True  # not a sha256 as hashlib writes it: the search reads them
-                return
-            self.shas[32 * index:32 * index + 32] = raw
+            if self.shas is not None:
+                try:
+                    raw = bytes.fromhex(sha256)
+                except ValueError:
+                    raw = b""
+                if len(raw) == 32 and raw.hex() == sha256:
+                    self.shas[32 * index:32 * index + 32] = raw
+                else:
+                    self.shas = None
             self.by_bytes.append(hash(sha256))
             self.byte_at.append(index)
         for t, (unit, project, year) in enumerate(keys):
@@ -143,31 +146,22 @@ def find_duplicates(files: Sequence[Submitted], place: Optional[Callable[[int], 
     ``place(j)``: path, mtime_ns and index of the j-th file, where that is cheaper than files[j].
     ``first``: the first pass, gathered by the caller (by index), used where it covers ``files``."""
     given = first.by_position(files, place) if first is not None else None
-    if given is not None:
-        by_bytes, byte_at, by_table, table_at = given
-    else:
-        by_bytes, by_table = array("q"), array("q")
-        byte_at, table_at = array("q"), array("q")
+    if first is None or given is None:  # a pass by reading every file once (positions: their places)
+        first = FirstPass(len(files), keep_sha=False)
         for j, f in enumerate(files):
-            if f.sha256:
-                by_bytes.append(hash(f.sha256))
-                byte_at.append(j)
-            for i, (unit, project, year) in enumerate(f.keys):
-                key = _table_key(unit, project, year)
-                if key is not None:
-                    by_table.append(hash(key))
-                    table_at.append(j << _TABLE_BITS | i)
+            first.add(j, f.sha256, f.keys)
+        given = first.by_bytes, first.byte_at, first.by_table, first.table_at
+    by_bytes, byte_at, by_table, table_at = given
+    known = first
     times: dict[str, str] = {}  # one string per minute shown, not one per file
     found = []
     grouped = bytearray(len(files))  # 1: in a group of byte-identical files
-    if given is not None and first is not None and place is not None:
-        sha_known, where = first, place
+    where = place
 
-        def sha_of(j: int) -> str:
-            return sha_known.sha256(where(j)[2])
-    else:
-        def sha_of(j: int) -> str:
-            return str(files[j].sha256)
+    def sha_of(j: int) -> str:
+        got = known.sha256(where(j)[2]) if where is not None else None
+        return got if got is not None else str(files[j].sha256)
+
     for positions in _candidates(by_bytes, byte_at):
         same_sha: dict[str, list[int]] = {}
         for j in positions:

@@ -241,6 +241,7 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
                 outcomes.line_at[i], outcomes.line_len[i] = spool.tell(), len(line)
                 spool.write(line)
             del unspooled[:]
+
         fresh_scored = False
         done = 0
 
