@@ -93,16 +93,6 @@ class Entry:
         body = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\t" + self.line
         return body + b"\t" + b"%08x" % _crc32(body)
 
-    @classmethod
-    def parse(cls, raw: bytes) -> Entry:
-        """One record; ValueError if it is damaged (a crash cut it short)."""
-        body, _, crc = raw.rpartition(b"\t")
-        if not body or crc != b"%08x" % _crc32(body):
-            raise ValueError("damaged record")
-        meta, _, line = body.partition(b"\t")
-        data = json.loads(meta)
-        return cls(line=line, **data)
-
     def reusable(self, size: int, mtime_ns: int, profile: str, outdir: str) -> bool:
         """Whether this outcome still stands for an input of this size and mtime: same rules,
         same tool version, not a failure worth retrying, its scored copy still as written."""
@@ -124,20 +114,23 @@ _META = tuple(f.name for f in fields(Entry) if f.init and f.name != "line")
 
 
 def _parse_record(raw: bytes, end: int) -> tuple[Entry, int]:
-    """Entry.parse of the record raw[:end], and where its meta ends, without copying its line
-    (a record holds a whole result line, and loading reads every record): the entry has the
-    line's length and CRC but not the line. ValueError or TypeError when it is damaged."""
+    """The entry of the record raw[:end] (as Entry.record wrote it) and where its meta ends;
+    ValueError or TypeError when it is damaged (a crash cut it short). The line is not copied
+    (a record holds a whole result line, and loading reads every record): the entry has its
+    length and CRC, and State.line reads it back."""
     view = memoryview(raw)
     crc_at = raw.rfind(b"\t", 0, end)
     if crc_at <= 0 or b"%08x" % _crc32(view[:crc_at]) != raw[crc_at + 1:end]:
         raise ValueError("damaged record")
     meta = raw.find(b"\t", 0, crc_at)
-    if meta < 0:  # as Entry.parse: a record without a line
+    if meta < 0:  # a record without a line
         meta = crc_at
     entry = Entry(**json.loads(raw[:meta]))
     line = view[meta + 1:crc_at]
     entry.line_len, entry.line_crc = len(line), _crc32(line)
     return entry, meta
+
+
 _new_entry = object.__new__
 # The fields' defaults, as Entry() sets them (the lists are made per entry, in _entry): a record
 # of an older version may lack a field that has one.
