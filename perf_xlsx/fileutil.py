@@ -193,6 +193,17 @@ def sha256_file(path: str) -> str:
     return digest.hexdigest()
 
 
+def sha256_bytes(hexdigest: str) -> Optional[bytes]:
+    """The 32 bytes of a sha256 as hexdigest() writes it (64 lower-case hex digits), else None:
+    what holds many digests keeps these, not the 113-byte strings."""
+    if len(hexdigest) != 64 or hexdigest != hexdigest.lower():
+        return None
+    try:
+        return bytes.fromhex(hexdigest)
+    except ValueError:
+        return None
+
+
 def os_reason(exc: OSError) -> str:
     """The reason of an OSError in Chinese (the system's text when the error is a rare one)."""
     known = _OS_REASONS.get(exc.errno) if exc.errno is not None else None

@@ -14,6 +14,7 @@ from array import array
 from typing import Any, Callable, Iterator, NamedTuple, Optional, Sequence
 
 from perf_xlsx.bulk.extras import DuplicateSubmission, Submission, Submissions
+from perf_xlsx.fileutil import sha256_bytes
 
 SAME_TABLE = "同一单位、项目、年度重复提交"
 SAME_BYTES = "文件内容完全相同"
@@ -87,11 +88,8 @@ class FirstPass:
         self.seen[index] = 1
         if sha256:
             if self.shas is not None:
-                try:
-                    raw = bytes.fromhex(sha256)
-                except ValueError:
-                    raw = b""
-                if len(raw) == 32 and raw.hex() == sha256:
+                raw = sha256_bytes(sha256)
+                if raw is not None:
                     self.shas[32 * index:32 * index + 32] = raw
                 else:
                     self.shas = None

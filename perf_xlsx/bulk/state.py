@@ -30,7 +30,7 @@ from dataclasses import MISSING, dataclass, field, fields
 from typing import IO, Any, Collection, Iterable, Iterator, Mapping, Optional
 
 from perf_xlsx.bulk.scan import SCORED_SUFFIX, STATE_NAME, scored_stem
-from perf_xlsx.fileutil import atomic_write
+from perf_xlsx.fileutil import atomic_write, sha256_bytes
 from perf_xlsx.rules import Profile
 from perf_xlsx.version import __version__
 
@@ -148,18 +148,8 @@ class Digests(Collection[str]):
         self._other: set[str] = set()
         self.update(items)
 
-    @staticmethod
-    def _digest(item: str) -> Optional[bytes]:
-        if len(item) != 64 or item != item.lower():
-            return None
-        try:
-            raw = bytes.fromhex(item)
-        except ValueError:
-            return None
-        return raw if len(raw) == 32 else None
-
     def add(self, item: str) -> None:
-        raw = self._digest(item)
+        raw = sha256_bytes(item)
         if raw is None:
             self._other.add(item)
         else:
@@ -170,7 +160,7 @@ class Digests(Collection[str]):
             self.add(item)
 
     def __contains__(self, item: object) -> bool:
-        raw = self._digest(item) if isinstance(item, str) else None
+        raw = sha256_bytes(item) if isinstance(item, str) else None
         if raw is None:
             return item in self._other
         at = self._raw.find(raw)
