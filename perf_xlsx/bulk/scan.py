@@ -46,8 +46,7 @@ def _skip_reason(name: str) -> Optional[str]:
         return "系统文件"
     if name.startswith("."):
         return "隐藏文件"
-    dot = name.rfind(".")
-    suffix = name[dot:] if 0 < dot < len(name) - 1 else ""  # as Path.suffix
+    suffix = _split_suffix(name)[1]
     if suffix.lower() not in SPREADSHEET_SUFFIXES:
         return f"不是电子表格文件（{suffix or '无扩展名'}）"
     return None
@@ -127,6 +126,13 @@ def scan(folder: Path, outdir: Path, recursive: bool, depth: int = 1) -> list[tu
     return found
 
 
+def _split_suffix(name: str) -> tuple[str, str]:
+    """A file name as stem and suffix, as Path.stem and Path.suffix split it (".hidden" and "a."
+    have none): without a Path object per name (pathlib interns every name it parses)."""
+    dot = name.rfind(".")
+    return (name[:dot], name[dot:]) if 0 < dot < len(name) - 1 else (name, "")
+
+
 def _regular_files(folder: str, names: list[str]) -> set[str]:
     """Those of ``names`` in folder that are regular files or links to one (as os.path.isfile):
     from one listing, where a stat per file costs a system call each (several on Windows)."""
@@ -148,9 +154,7 @@ def scored_stem(rel: str) -> str:
     """The Windows-safe stem of rel's scored copy: its folders joined by "_", no reserved
     characters, at most 120 characters."""
     head, _, name = rel.rpartition("/")
-    dot = name.rfind(".")
-    if dot > 0 and dot < len(name) - 1:  # as Path.with_suffix(""): ".hidden" and "a." keep theirs
-        name = name[:dot]
+    name = _split_suffix(name)[0]
     stem = (head + "/" + name if head else name).translate(_RESERVED)
     return stem.strip(" .")[:120] or "workbook"
 
