@@ -49,6 +49,7 @@ LAYER_OF: dict[str, str] = {
     "perf_xlsx.version": "model",
     "perf_xlsx.fileutil": "model",  # atomic file writes; no perf_xlsx imports, so lowest
     "perf_xlsx.codes": "model",  # the finding-code registry: needs only Severity
+    "perf_xlsx.memo": "model",  # bounded memos keyed by a part's bytes: read and ooxml share them
     # values: cell text and numbers → quantities, grades, labels; A1 references.
     "perf_xlsx.values": "values",
     "perf_xlsx.a1": "values",

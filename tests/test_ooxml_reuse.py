@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 import re
 
-from perf_xlsx.ooxml import memo
+from perf_xlsx import memo
 from perf_xlsx.ooxml.content_types import ContentTypes
 from perf_xlsx.ooxml.markup import attrs_of, set_attr
 from perf_xlsx.ooxml.parse import well_formed

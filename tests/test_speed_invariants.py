@@ -358,7 +358,7 @@ def test_workbook_part_remembered_by_content(tmp_path: Path) -> None:
     path = _xlsx(tmp_path / "a.xlsx", COMMON, STRINGS_PLAIN)
     first = read_grid(path)
     with zipfile.ZipFile(path) as zf:
-        assert zf.read("xl/workbook.xml") in grid._KNOWN_WORKBOOKS
+        assert zf.read("xl/workbook.xml") in grid._workbook_sheets
     again = read_grid(path)
     assert [(s.name, s.state, _state(s)) for s in first.sheets] == [(s.name, s.state, _state(s)) for s in again.sheets]
     assert first.date1904 == again.date1904 is False

@@ -7,6 +7,7 @@ import posixpath
 import re
 from typing import Optional
 
+from perf_xlsx.memo import ByContent
 from perf_xlsx.ooxml.errors import PartError
 from perf_xlsx.ooxml.markup import (
     OPEN_TAG,
@@ -16,7 +17,6 @@ from perf_xlsx.ooxml.markup import (
     insert_into,
     root_prefix,
 )
-from perf_xlsx.ooxml.memo import ByContent
 from perf_xlsx.ooxml.parse import xml_elements
 from perf_xlsx.ooxml.text import xml_attr
 

@@ -7,9 +7,9 @@ import posixpath
 import re
 from typing import NamedTuple
 
+from perf_xlsx.memo import ByContent
 from perf_xlsx.ooxml.errors import PartError
 from perf_xlsx.ooxml.markup import OPEN_TAG, attrs_of, insert_into, root_prefix
-from perf_xlsx.ooxml.memo import ByContent
 from perf_xlsx.ooxml.names import NS_PKG_REL
 from perf_xlsx.ooxml.parse import xml_elements
 from perf_xlsx.ooxml.text import xml_attr

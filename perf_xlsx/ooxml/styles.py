@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple, Optional
 
+from perf_xlsx.memo import ByContent
 from perf_xlsx.ooxml.markup import (
     OPEN_TAG,
     Found,
@@ -16,7 +17,6 @@ from perf_xlsx.ooxml.markup import (
     root_prefix,
     set_attr,
 )
-from perf_xlsx.ooxml.memo import ByContent
 from perf_xlsx.ooxml.names import NS_MAIN
 
 _STYLE_SECTIONS = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles",

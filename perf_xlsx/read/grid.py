@@ -21,6 +21,7 @@ from typing import Any, Optional, Sequence
 from defusedxml import ElementTree as SafeET
 
 from perf_xlsx.a1 import col_index, parse_range, ref
+from perf_xlsx.memo import ByContent
 from perf_xlsx.model import CellValue, make_cell
 from perf_xlsx.read.errors import GridError
 from perf_xlsx.read.numfmt import cell_formats, excel_date
@@ -609,17 +610,8 @@ def _cell(head: str, body: str, a1: str, strings: list[str], percent: Sequence[b
     return make_cell(a1, value, formula, cached, error, is_percent, text)
 
 
-# The workbook part of files from one template saved by one program is often the same bytes
-# (as the styles and relationship parts are): what it says is remembered by content, bounded in
-# count and size as read.numfmt bounds its styles.
-_KNOWN_WORKBOOKS: dict[bytes, tuple[bool, tuple[tuple[str, str, str], ...]]] = {}
-
-
-def _workbook_sheets(data: bytes) -> tuple[bool, tuple[tuple[str, str, str], ...]]:
+def _read_workbook_sheets(data: bytes) -> tuple[bool, tuple[tuple[str, str, str], ...]]:
     """date1904, and (name, state, r:id) of each <sheet> of the workbook part, in order."""
-    got = _KNOWN_WORKBOOKS.get(data)
-    if got is not None:
-        return got
     date1904 = False
     sheets = []
     for el in parse_xml(data).iter():
@@ -628,12 +620,12 @@ def _workbook_sheets(data: bytes) -> tuple[bool, tuple[tuple[str, str, str], ...
             date1904 = el.get("date1904") in ("1", "true")
         elif name == "sheet":
             sheets.append((el.get("name", ""), el.get("state", "visible"), _attr(el, "id") or ""))
-    got = date1904, tuple(sheets)
-    if len(data) <= 1 << 16:
-        if len(_KNOWN_WORKBOOKS) >= 32:
-            del _KNOWN_WORKBOOKS[next(iter(_KNOWN_WORKBOOKS))]  # the oldest
-        _KNOWN_WORKBOOKS[data] = got
-    return got
+    return date1904, tuple(sheets)
+
+
+# The workbook part of files from one template saved by one program is often the same bytes (as
+# the styles and relationship parts are): what it says is remembered by content.
+_workbook_sheets = ByContent(_read_workbook_sheets, max_entries=32, max_bytes=1 << 16)
 
 
 def read_grid(path: str) -> Grid:

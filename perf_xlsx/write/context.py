@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from typing import NamedTuple, Optional
 
 from perf_xlsx.a1 import quote_sheet
+from perf_xlsx.memo import ByContent
 from perf_xlsx.model import Severity, WorkbookModel, WorkbookResult
 from perf_xlsx.ooxml.content_types import ContentTypes
 from perf_xlsx.ooxml.errors import PartError
-from perf_xlsx.ooxml.memo import ByContent
 from perf_xlsx.ooxml.package import Package
 from perf_xlsx.ooxml.parse import XmlElement, xml_elements
 from perf_xlsx.ooxml.rels import Rel, resolve

@@ -27,9 +27,9 @@ import zipfile
 from typing import Callable, Optional, Union
 
 from perf_xlsx.fileutil import atomic_write, os_reason
+from perf_xlsx.memo import ByContent
 from perf_xlsx.model import WorkbookResult
 from perf_xlsx.ooxml.errors import PartError
-from perf_xlsx.ooxml.memo import ByContent
 from perf_xlsx.ooxml.names import CT_STYLES, REL_CUSTOM_PROPS
 from perf_xlsx.ooxml.package import Package, RawEntry
 from perf_xlsx.ooxml.parse import well_formed
