@@ -318,7 +318,7 @@ def test_merge_index_matches_nested_loops() -> None:
 
 @pytest.mark.parametrize("prefix", ["", "x"])
 def test_shared_strings_findall_matches_the_match_by_match_reading(prefix: str) -> None:
-    from perf_xlsx.read import grid
+    from perf_xlsx.read import strings
 
     p = f"{prefix}:" if prefix else ""
     sis = ["<si><t>a</t></si>", "<si><t></t></si>", "<si></si>", "<si/>", "<si />", '<si><t xml:space="preserve"> b </t></si>',
@@ -332,10 +332,10 @@ def test_shared_strings_findall_matches_the_match_by_match_reading(prefix: str) 
         def read(self, _name: str) -> bytes:
             return text.encode()
 
-    si_re = grid._SI_RES[1] if ":si" not in text else grid._SI_RES[0]
-    expected = [clean_text(m.group(1) if m.group(1) is not None else grid._rich_text(m.group(2) or ""))
+    si_re = strings._SI_RES[1] if ":si" not in text else strings._SI_RES[0]
+    expected = [clean_text(m.group(1) if m.group(1) is not None else strings.rich_text(m.group(2) or ""))
                 for m in si_re.finditer(text)]
-    got = grid._shared_strings(_Sst(), {"r": "xl/sharedStrings.xml"}, "")  # type: ignore[arg-type]
+    got = strings.shared_strings(_Sst(), {"r": "xl/sharedStrings.xml"}, "")  # type: ignore[arg-type]
     assert got == expected and len(got) == len(sis)
 
 

@@ -11,11 +11,9 @@ nothing. python-calamine gives neither formula flags nor number formats.
 
 from __future__ import annotations
 
-import html
 import re
 import zipfile
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from typing import Any, Optional, Sequence
 
 from defusedxml import ElementTree as SafeET
@@ -27,6 +25,8 @@ from perf_xlsx.read.errors import GridError
 from perf_xlsx.read.numfmt import cell_formats, excel_date
 from perf_xlsx.read.shared_formulas import _SHARED_T, _SI_ATTR, _shared_formulas
 from perf_xlsx.read.source import open_book
+from perf_xlsx.read.strings import TAG_PREFIX as _P
+from perf_xlsx.read.strings import rich_text, shared_strings, tag_res, unescape, xml_text
 from perf_xlsx.read.zipbook import ZipBook, local_name, parse_xml, workbook_part
 from perf_xlsx.values import clean_text
 
@@ -136,23 +136,6 @@ def _attr(el: Any, name: str) -> Optional[str]:
     return None
 
 
-# Worksheet and shared-string parts are scanned with regular expressions: they are the bulk of
-# a file and expat with Python callbacks costs ~10x more per cell. No entity is ever expanded
-# (only the five XML escapes and character references are decoded) and a part with a DTD is
-# refused, so the scan is as safe as defusedxml on these parts.
-_P = r"(?:[A-Za-z_][\w.\-]*:)?"  # optional namespace prefix (x:c, Strict files)
-
-
-def _tag_res(template: str, flags: int = 0) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """A tag pattern with ``{P}`` as the optional namespace prefix, and without it.
-
-    The prefix group at every "<" makes a scan several times slower; a part whose text never
-    holds ":name" (the tag name after a prefix) cannot contain a prefixed tag, so the plain
-    pattern finds exactly the same matches there.
-    """
-    return re.compile(template.replace("{P}", _P), flags), re.compile(template.replace("{P}", ""), flags)
-
-
 _ROW_RE = re.compile(rf"<{_P}row\b([^>]*?)(/>|>(.*?)</{_P}row>)", re.S)
 _CELL_RE = re.compile(rf"<{_P}c\b([^>]*?)(?:/>|>(.*?)</{_P}c>)", re.S)
 _R_ATTR = re.compile(r"""\br\s*=\s*["']([A-Z]{1,3})([0-9]+)["']""")
@@ -177,119 +160,26 @@ _VALUED_CELL_RES = (
     # neither alternative can match where the tag's first ">" follows "/".
     re.compile(rf"<c(?![^>]*/>)(?:{_SIMPLE_CELL[1:]}|\b(?=([^>]*))\8(?<!/)>([^<]*(?:<(?!/c>)[^<]*)*)</c>)", re.S),
 )
-_HIDDEN_ROW_RES = _tag_res(r"""<{P}row\b[^>]*\bhidden\s*=\s*["'](?:1|true)["'][^>]*>""")
+_HIDDEN_ROW_RES = tag_res(r"""<{P}row\b[^>]*\bhidden\s*=\s*["'](?:1|true)["'][^>]*>""")
 # Any match of _HIDDEN_ROW_RES holds a match of this; without one there is no hidden row.
 _HIDDEN_ATTR = re.compile(r"""hidden\s*=\s*["'](?:1|true)["']""")
 _ROW_NUM = re.compile(r"""\br\s*=\s*["']([0-9]+)["']""")
-_ROW_WITHOUT_R_RES = _tag_res(r"""<{P}row\b(?![^>]*\br\s*=)[^>]*>""")
+_ROW_WITHOUT_R_RES = tag_res(r"""<{P}row\b(?![^>]*\br\s*=)[^>]*>""")
 _ATTR_RE = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _V_RE = re.compile(rf"<{_P}v(?:\s[^>]*)?>(.*?)</{_P}v>|<{_P}v\s*/>", re.S)
 _F_TEXT_RE = re.compile(rf"<{_P}f(?:\s[^>]*?)?(?:/>|>(.*?)</{_P}f>)", re.S)
 _IS_RE = re.compile(rf"<{_P}is>(.*?)</{_P}is>", re.S)
-_T_RES = _tag_res(r"<{P}t(?:\s[^>]*)?>(.*?)</{P}t>", re.S)
-_RPH_RE = re.compile(rf"<{_P}rPh\b.*?</{_P}rPh>", re.S)
-# Group 1: a plain-text string (one <t>, no markup or escapes inside), the common case;
-# group 2: any other <si> body, read by _rich_text.
-_SIMPLE_SI = r"""si><t(?: xml:space="preserve")?>([^<&]*)</t></si>"""
-_SI_RES = (
-    re.compile(rf"<(?:{_SIMPLE_SI}|{_P}si>(.*?)</{_P}si>|{_P}si\s*/>)", re.S),
-    # [^<]*(?:<(?!/si>)[^<]*)* is (.*?) before the first </si>, without a step per character.
-    re.compile(rf"<si(?:{_SIMPLE_SI[2:]}|>([^<]*(?:<(?!/si>)[^<]*)*)</si>|\s*/>)", re.S),
-)
 _MERGE_RE = re.compile(rf"<{_P}mergeCell\b[^>]*?ref\s*=\s*[\"']([^\"']+)[\"']")
 _SIMPLE_MERGE_RE = re.compile(r'<mergeCell ref="([A-Z]{1,3})([0-9]+):([A-Z]{1,3})([0-9]+)"')
 _MERGE_REF = re.compile(r"([A-Z]{1,3})([0-9]+):([A-Z]{1,3})([0-9]+)")
-_CDATA_RE = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
-
-
-def _xml_text(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = data.decode("utf-16")
-    else:
-        # What "utf-8-sig" does (a BOM dropped, then UTF-8), without that codec's Python wrapper.
-        text = (data[3:] if data.startswith(b"\xef\xbb\xbf") else data).decode("utf-8")
-    if "<!DOCTYPE" in text or "<!ENTITY" in text:
-        raise GridError("read.hostile_xml", "文件内含不安全的 XML 结构（DTD/实体），已拒绝读取")
-    return text
 
 
 def _attrs(text: str) -> dict[str, str]:
     out = {}
     for m in _ATTR_RE.finditer(text):
         value = m.group(2) if m.group(2) is not None else m.group(3)
-        out[m.group(1).rsplit(":", 1)[-1]] = _unescape(value)
+        out[m.group(1).rsplit(":", 1)[-1]] = unescape(value)
     return out
-
-
-def _unescape(text: str) -> str:
-    if "&" not in text:
-        return text
-    return html.unescape(text)
-
-
-def _rich_text(body: str) -> str:
-    """Text of an <si> or <is>: plain <t> or rich-text runs, without phonetic (<rPh>) runs."""
-    # The rich strings of a template (a title with its year in another font) recur in every
-    # file made from it: their text is remembered per body, short bodies only.
-    if len(body) <= 4096:
-        return _rich_text_cached(body)
-    return _read_rich_text(body)
-
-
-def _read_rich_text(body: str) -> str:
-    if "rPh" in body:
-        body = _RPH_RE.sub("", body)
-    pieces = _T_RES[":t" not in body].findall(body)
-    joined = "".join(pieces)
-    if "&" not in joined and "<![CDATA[" not in joined:
-        return joined  # nothing to decode in any piece (the runs of LibreOffice's rich text)
-    parts = []
-    for m in _T_RES[":t" not in body].finditer(body):
-        piece = m.group(1)
-        if "<![CDATA[" in piece:
-            piece = _CDATA_RE.sub(lambda c: c.group(1).replace("&", "&amp;").replace("<", "&lt;"), piece)
-        parts.append(_unescape(piece))
-    return "".join(parts)
-
-
-_rich_text_cached = lru_cache(maxsize=1024)(_read_rich_text)
-
-
-def _shared_strings(book: ZipBook, wb_rels: dict[str, str], wb_part: str) -> list[str]:
-    part = next((p for p in wb_rels.values() if p.lower().endswith("sharedstrings.xml")), None)
-    if part is None or part not in book.names:
-        return []
-    text = _xml_text(book.read(part))
-    si_re = _SI_RES[1] if ":si" not in text else _SI_RES[0]
-    # Cleaned once here rather than at every cell that uses the string. findall gives "" for a
-    # group that did not take part: a plain string is never empty (its group 1 is then "");
-    # "" in both groups is an empty plain string, an empty <si></si> or <si/>, all "" here.
-    # A template's strings recur from file to file: short ones are looked up whole (a plain
-    # one in _PLAIN_SI, by its text alone; another in _si_known), long ones read each time.
-    plain_known = _PLAIN_SI
-    return [(plain_known.get(plain) or _si_plain(plain)) if not other
-            else _si_known(plain, other) if len(plain) + len(other) <= 512 else _si_text(plain, other)
-            for plain, other in si_re.findall(text)]
-
-
-_PLAIN_SI: dict[str, str] = {}  # plain <si> text -> its clean text, for texts up to 512 characters
-
-
-def _si_plain(plain: str) -> str:
-    """_si_text(plain, ""), remembered in _PLAIN_SI (bounded as _si_known is)."""
-    got = clean_text(plain)
-    if len(plain) <= 512 and len(_PLAIN_SI) < 4096:
-        _PLAIN_SI[plain] = got
-    return got
-
-
-def _si_text(plain: str, other: str) -> str:
-    """The text of one <si> as the findall of _SI_RES gives it (plain text, or another body)."""
-    return clean_text(plain if plain or not other else _rich_text(other))
-
-
-_si_known = lru_cache(maxsize=4096)(_si_text)
-
 
 
 def _keep(sheet: Sheet, row: int, col: int, cell: Optional[CellValue], head: str, percent: Sequence[bool]) -> None:
@@ -501,7 +391,7 @@ def _read_cells_by_row(text: str, stop: int, sheet: Sheet, strings: list[str], p
 
 def _read_sheet(book: ZipBook, part: str, sheet: Sheet, strings: list[str], percent: Sequence[bool],
                 date: Sequence[bool], date1904: bool) -> None:
-    text = _xml_text(book.read(part))
+    text = xml_text(book.read(part))
     # Cells live in <sheetData>…</sheetData>; merges follow it.
     data_end = text.find("sheetData>", text.find("sheetData") + len("sheetData"))
     stop = data_end if data_end > 0 else len(text)
@@ -556,13 +446,13 @@ def _cell(head: str, body: str, a1: str, strings: list[str], percent: Sequence[b
     t = tm.group(1) if tm else "n"
     vm = _V_RE.search(body) if "v" in body else None
     has_v = vm is not None
-    v_text = _unescape(vm.group(1)) if vm is not None and vm.group(1) else None
+    v_text = unescape(vm.group(1)) if vm is not None and vm.group(1) else None
     fm = _F_TEXT_RE.search(body) if "f" in body else None
     formula = fm is not None
     inline: Optional[str] = None
     if t == "inlineStr":
         im = _IS_RE.search(body)
-        inline = _rich_text(im.group(1)) if im else ""
+        inline = rich_text(im.group(1)) if im else ""
     sm = _S_ATTR.search(head)
     style = int(sm.group(1)) if sm else 0
     is_percent = percent[style] if 0 <= style < len(percent) else False
@@ -600,7 +490,7 @@ def _cell(head: str, body: str, a1: str, strings: list[str], percent: Sequence[b
         value = ""
     if value is None and error is None and not formula:
         return None
-    text = _unescape(fm.group(1)).strip().lstrip("=") if fm is not None and fm.group(1) else ""
+    text = unescape(fm.group(1)).strip().lstrip("=") if fm is not None and fm.group(1) else ""
     if fm is not None and "shared" in fm.group(0):
         si = _SI_ATTR.search(fm.group(0))
         if si is not None and _SHARED_T.search(fm.group(0)):
@@ -650,7 +540,7 @@ def _read_book(book: ZipBook) -> Grid:
     wb_data = book.read(wb_part)
     date1904, sheet_list = _workbook_sheets(wb_data)
     entries = [(name, state, wb_rels[rid]) for name, state, rid in sheet_list if wb_rels.get(rid)]
-    strings = _shared_strings(book, wb_rels, wb_part)
+    strings = shared_strings(book, wb_rels, wb_part)
     percent, date = cell_formats(book, wb_rels)
     sheets: list[Sheet] = []
     for name, state, part in entries:
