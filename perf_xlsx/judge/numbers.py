@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache, wraps
-from typing import Callable, Optional
+from typing import Callable, Optional, TypeVar
 
 from perf_xlsx.model import CellValue, Quantity
 from perf_xlsx.rules import Profile
@@ -16,33 +16,38 @@ from perf_xlsx.values import parse_money, parse_number, parse_points, parse_quan
 # noise sits near the 16th significant digit, so ten places keep every real digit and drop it.
 NOISE_PLACES = 10
 
+_T = TypeVar("_T")
+
 
 def settled_decimal(x: float) -> Decimal:
     """The exact decimal a computed float stands for (float noise cut at NOISE_PLACES places)."""
     return Decimal(f"{float(x):.{NOISE_PLACES}f}")
 
 
-def _remembered(compute: Callable[[float], float]) -> Callable[[float], float]:
-    """compute(float(x)), remembered per value: checks ask about the same rates and scores again
-    and again. 0.0 and -0.0 are one key but give different signs, so zeros are not remembered;
-    bounded so that odd files cannot grow it without end."""
-    cache: dict[float, float] = {}
-    get = cache.get
+def _remembered(zeros: bool = False) -> Callable[[Callable[[float], _T]], Callable[[float], _T]]:
+    """compute(float(x)), remembered per value: checks and messages ask about the same rates,
+    weights and scores again and again. 0.0 and -0.0 are one key, so zeros are remembered only
+    where both give the same (``zeros``); bounded so that odd files cannot grow it without end."""
+    def wrap(compute: Callable[[float], _T]) -> Callable[[float], _T]:
+        cache: dict[float, _T] = {}
+        get = cache.get
 
-    @wraps(compute)
-    def remembered(x: float) -> float:
-        xf = float(x)
-        got = get(xf)
-        if got is None:
-            got = compute(xf)
-            if xf and len(cache) < 8192:
-                cache[xf] = got
-        return got
+        @wraps(compute)
+        def remembered(x: float) -> _T:
+            xf = float(x)
+            got = get(xf)
+            if got is None:
+                got = compute(xf)
+                if (xf or zeros) and len(cache) < 8192:
+                    cache[xf] = got
+            return got
 
-    return remembered
+        return remembered
+
+    return wrap
 
 
-@_remembered
+@_remembered()
 def settled(x: float) -> float:
     """A computed rate or ratio as the number it stands for, to compare with a threshold.
 
@@ -55,7 +60,7 @@ def settled(x: float) -> float:
     return float(f"{x:.{NOISE_PLACES}f}")
 
 
-@_remembered
+@_remembered()
 def round2(x: float) -> float:
     """Round half up to two decimals (四舍五入) on the value the float stands for (§2.12):
     8.755 computed as 8.754999999999999 still gives 8.76; Python's round() would not."""
@@ -75,38 +80,21 @@ def _round2_text(text: str) -> float:
 
 def fmt(x: Optional[float]) -> str:
     """A number as a person would write it in an explanation: no trailing zeros."""
-    if x is None:
-        return "—"
-    xf = float(x)  # what round2 rounds
-    got = _FMT.get(xf)
-    if got is None:
-        text = f"{round2(xf):.2f}".rstrip("0").rstrip(".")
-        got = text if text not in ("-0", "") else "0"
-        # 0.0 and -0.0, one key, both print "0"; the same weights and scores recur in every
-        # workbook. Bounded as _ROUND2 is.
-        if len(_FMT) < 8192:
-            _FMT[xf] = got
-    return got
+    return "—" if x is None else _fmt(x)
 
 
-_FMT: dict[float, str] = {}
+@_remembered(zeros=True)  # 0.0 and -0.0 both print "0"
+def _fmt(x: float) -> str:
+    text = f"{round2(x):.2f}".rstrip("0").rstrip(".")
+    return text if text not in ("-0", "") else "0"
 
 
+@_remembered(zeros=True)
 def fmt_value(x: float) -> str:
     """A target or actual value in an explanation: as typed, not rounded to 2 decimals like a
     score (0.0005 万元 or a 0.125 ratio must not print as 0 or 0.13 in "目标 ÷ 实际 × 分值")."""
-    xf = float(x)
-    got = _FMT_VALUE.get(xf)
-    if got is None:
-        text = f"{settled(xf):.6f}".rstrip("0").rstrip(".")
-        got = text if text not in ("-0", "") else "0"
-        # 0.0 and -0.0 both print "0"; bounded as _ROUND2 is.
-        if len(_FMT_VALUE) < 8192:
-            _FMT_VALUE[xf] = got
-    return got
-
-
-_FMT_VALUE: dict[float, str] = {}
+    text = f"{settled(x):.6f}".rstrip("0").rstrip(".")
+    return text if text not in ("-0", "") else "0"
 
 
 UNIT_IN_WAN = {"元": 0.0001, "千元": 0.1, "万元": 1.0, "亿元": 10000.0}
