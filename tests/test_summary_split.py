@@ -1,6 +1,7 @@
 """汇总.xlsx's writer split for speed and memory: the light module the batch parent and the workers
-import (no xlsxwriter, no judge), the red-list comparison without the judge, and the hyperlinks
-spooled to disk (the same bytes as xlsxwriter's write_url, none kept in memory)."""
+import (no xlsxwriter, no judge), the red-list comparison without the judge, the hyperlinks
+spooled to disk (the same bytes as xlsxwriter's write_url, none kept in memory), and the cells
+and rows written in one step (the same bytes as xlsxwriter cell by cell)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ import pytest
 import xlsxwriter
 
 from perf_xlsx.bulk import summary_format, summary_links
+from perf_xlsx.bulk.summary_format import write_blank, write_number, write_string
 from perf_xlsx.bulk.summary_index import _settled, link_target
 from perf_xlsx.bulk.summary_links import Book, SheetLinks
+from perf_xlsx.bulk.summary_rows import Cell, RowWriter, num_cell
 from perf_xlsx.judge.numbers import settled
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -176,3 +179,59 @@ def test_only_links_to_files_are_spooled(tmp_path: Path) -> None:
         links.put(2, 2, TARGETS[1], "x", None, None)
         links.put(2, 1, TARGETS[1], "x", None, None)
     wb.close()
+
+
+# --- rows: written whole ---------------------------------------------------------------------
+
+HEIGHTS: list[Any] = [None, 30, None, 22.5, 45, 30, 0, None]
+
+
+def _rows(ws: Any, links: SheetLinks, fmts: tuple[Any, Any]) -> None:
+    """Rows of every kind RowWriter meets, written whole on a streamed sheet and cell by cell
+    (set_row, write_*, write_url) on xlsxwriter's own, with the same values."""
+    f, plain = fmts
+    whole = links.streamed
+    writer = RowWriter(ws)
+    ws.set_row(0, 40)
+    write_string(ws, 0, 0, "表头", plain)  # a row xlsxwriter still holds when the first whole row starts:
+    # written out first, its format numbered first (styles.xml), as cell by cell
+    texts = TEXTS + ["长" * 17_000, "短"]  # a text xlsxwriter would cut: that row goes cell by cell
+    row = 0
+    for i, text in enumerate(texts * 2):
+        row += 2 if i % 5 == 0 else 1  # and a gap now and then
+        height = HEIGHTS[i % len(HEIGHTS)]
+        number = NUMBERS[i % len(NUMBERS)]
+        cells: list[Cell] = [(0, text, f), (1, None, plain), num_cell(3, number, plain, f),
+                             num_cell(4, "不是数" if i % 7 == 0 else math.nan if i % 7 == 1 else None, plain, f),
+                             (5, text or None, plain if i % 4 else None)]  # no format: no cell at all
+        target, shown = TARGETS[i % len(TARGETS)], f"打开{i}" if i % 3 else ""
+        if whole:
+            place = links.cell(row, 2, target, shown, f, plain)
+            assert place is not None
+            cells = cells[:2] + [place] + cells[2:]
+            writer.put(row, cells[::-1] if i % 9 == 4 else cells, height)  # not increasing: cell by cell
+            continue
+        if height is not None:
+            ws.set_row(row, height)
+        for col, value, fmt in cells:
+            if value is None:
+                write_blank(ws, row, col, None, fmt)
+            elif isinstance(value, str):
+                write_string(ws, row, col, value, fmt)
+            else:
+                write_number(ws, row, col, value, fmt)
+        links.put(row, 2, target, shown, f, plain)
+    if whole:
+        assert writer.starts, "no row was written whole"
+
+
+def test_rows_written_whole_are_what_xlsxwriter_writes_cell_by_cell(tmp_path: Path) -> None:
+    with pytest.warns(UserWarning):
+        ours = _parts(_book(tmp_path / "ours.xlsx", True, _rows))
+    with pytest.warns(UserWarning):
+        theirs = _parts(_book(tmp_path / "theirs.xlsx", False, _rows))
+    sheet = ours["xl/worksheets/sheet1.xml"].decode()
+    assert "长" * 100 in sheet and 'customHeight="1"' in sheet and "<hyperlink " in sheet
+    assert ours.keys() == theirs.keys()
+    for name in theirs:
+        assert ours[name] == theirs[name], name

@@ -17,8 +17,6 @@ from perf_xlsx.bulk.summary_format import (
     grade_labels,
     header,
     new_sheet,
-    put_num,
-    put_text,
     write_blank,
     write_number,
     write_string,
@@ -54,6 +52,7 @@ from perf_xlsx.bulk.summary_index import (
 )
 from perf_xlsx.bulk.summary_layout import height
 from perf_xlsx.bulk.summary_links import SheetLinks
+from perf_xlsx.bulk.summary_rows import Cell, RowWriter, num_cell
 
 if TYPE_CHECKING:
     from xlsxwriter import Workbook
@@ -90,6 +89,7 @@ def ranking_sheet(wb: Workbook, f: Formats, b: Batch, profile: Profile, stamp: s
     ws.set_header("&L" + heading[:120].replace("&", "&&") + "&R生成时间：" + stamp)
     header(ws, RANK_HEAD_ROW, columns, f)
     links = SheetLinks(ws, wb)
+    writer = RowWriter(ws)
     labels_of = grade_labels(profile, index.grades)
     grades: Counter[str] = Counter()
     rates: Counter[str] = Counter()
@@ -109,38 +109,33 @@ def ranking_sheet(wb: Workbook, f: Formats, b: Batch, profile: Profile, stamp: s
          warnings, file, target, reason, n_lines, _share, _cell, _sheet_name) = index.record(k)
         if index.kind[k] != kind:  # 名次 count within each kind
             rank, shown, kind, last = 0, 0, index.kind[k], math.nan
-        if n_lines > 1:
-            ws.set_row(row, height(n_lines))
         if index.graded[k]:
             rank += 1
             if score != last:  # ties share a rank: 1, 2, 2, 4
                 shown, last = rank, score
-            write_number(ws, row, C_RANK, shown, f.center)
-        else:
-            write_string(ws, row, C_RANK, "—", f.center)
-        put_num(ws, row, C_YEAR, yr, f.odd if yr and b.year and yr != b.year else f.center, f.center)
-        write_string(ws, row, C_UNIT, unit, f.wrap)
-        write_string(ws, row, C_NAME, name, f.wrap)
-        write_string(ws, row, C_KIND, kind_label, f.center)
         doubt = k in b.implausible
-        put_num(ws, row, C_BUDGET, budget, f.doubt if doubt else f.num, f.text)
-        put_num(ws, row, C_EXEC, executed, f.doubt if doubt else f.num, f.text)
-        put_num(ws, row, C_RATE, rate, f.pct, f.text)
-        put_num(ws, row, C_FUNDS, fscore, f.num, f.text)
-        put_num(ws, row, C_IND, iscore, f.num, f.text)
-        put_num(ws, row, C_SCORE, score, f.num, f.text)
-        put_num(ws, row, C_ENTERED, entered, f.num, f.text)
-        put_num(ws, row, C_DIFF, diff, f.num, f.text)
-        write_string(ws, row, C_GRADE, grade, f.center)
-        write_number(ws, row, C_ERR, errors, f.bad if errors else f.int_)
         warnings += 1 if doubt else 0
-        write_number(ws, row, C_WARN, warnings, f.int_)
-        write_string(ws, row, C_FILE, file, f.wrap)
-        links.put(row, C_LINK, target, OPEN if target else "", f.link, f.center)
-        put_text(ws, row, C_REASON, reason, f.wrap)
+        money = f.doubt if doubt else f.num
+        cells: list[Cell] = [
+            (C_RANK, shown if index.graded[k] else "—", f.center),
+            num_cell(C_YEAR, yr, f.odd if yr and b.year and yr != b.year else f.center, f.center),
+            (C_UNIT, unit, f.wrap), (C_NAME, name, f.wrap), (C_KIND, kind_label, f.center),
+            num_cell(C_BUDGET, budget, money, f.text), num_cell(C_EXEC, executed, money, f.text),
+            num_cell(C_RATE, rate, f.pct, f.text), num_cell(C_FUNDS, fscore, f.num, f.text),
+            num_cell(C_IND, iscore, f.num, f.text), num_cell(C_SCORE, score, f.num, f.text),
+            num_cell(C_ENTERED, entered, f.num, f.text), num_cell(C_DIFF, diff, f.num, f.text),
+            (C_GRADE, grade, f.center), (C_ERR, errors, f.bad if errors else f.int_), (C_WARN, warnings, f.int_),
+            (C_FILE, file, f.wrap)]
+        link = links.cell(row, C_LINK, target, OPEN if target else "", f.link, f.center)
+        if link is not None:
+            cells.append(link)
+        cells.append((C_REASON, reason or None, f.wrap))
         for c, (_, mapping) in enumerate(extra_links, start=len(RANK_COLUMNS)):
             rel = mapping.get(paths[index.file[k]])
-            links.put(row, c, link_target(rel) if rel else "", "打开" if rel else "", f.link, f.center)
+            link = links.cell(row, c, link_target(rel) if rel else "", "打开" if rel else "", f.link, f.center)
+            if link is not None:
+                cells.append(link)
+        writer.put(row, cells, height(n_lines) if n_lines > 1 else None)
         grades[grade] += 1
         if rate is not None:
             rates[next(label for low, label in RATE_BUCKETS if rate >= low)] += 1

@@ -23,7 +23,6 @@ from perf_xlsx.bulk.summary_format import (
     list_sheet,
     new_sheet,
     put_num,
-    put_text,
     write_number,
     write_string,
 )
@@ -51,6 +50,7 @@ from perf_xlsx.bulk.summary_index import (
 )
 from perf_xlsx.bulk.summary_layout import height, lines, text
 from perf_xlsx.bulk.summary_links import SheetLinks
+from perf_xlsx.bulk.summary_rows import Cell, RowWriter, num_cell
 from perf_xlsx.codes import CODES
 from perf_xlsx.model import Severity
 
@@ -163,6 +163,7 @@ def _findings(wb: Workbook, f: Formats, b: Batch) -> None:
     ws = list_sheet(wb, "问题清单", FINDING_COLUMNS, "问题清单（每条问题一行；点击“单元格”打开评分结果中的该单元格）", f)
     index = b.index
     links = SheetLinks(ws, wb)
+    writer = RowWriter(ws)
     row = 1
     for fi in range(len(b.report.outcomes)):
         at = index.findings_at[fi]
@@ -173,17 +174,15 @@ def _findings(wb: Workbook, f: Formats, b: Batch) -> None:
             str(index.record(b.by_file[fi][0].k)[15]), [])
         for unit, sheet, cell, target, level, _code, title, message, expected, found, n_lines in extra + rows:
             row += 1
-            if n_lines > 1:
-                ws.set_row(row, height(n_lines))
-            write_string(ws, row, F_FILE, file, f.wrap)
-            put_text(ws, row, F_UNIT, unit, f.wrap)
-            put_text(ws, row, F_SHEET, sheet, f.wrap)
-            links.put(row, F_PLACE, target, cell, f.link, f.center)
-            write_string(ws, row, F_LEVEL, level, f.center if level != "错误" else f.bad)
-            write_string(ws, row, F_TITLE, title, f.wrap)
-            write_string(ws, row, F_MSG, message, f.wrap)
-            put_num(ws, row, F_EXPECTED, expected, f.num, f.wrap)
-            put_num(ws, row, F_FOUND, found, f.num, f.wrap)
+            cells: list[Cell] = [(F_FILE, file, f.wrap), (F_UNIT, unit or None, f.wrap),
+                                 (F_SHEET, sheet or None, f.wrap)]
+            place = links.cell(row, F_PLACE, target, cell, f.link, f.center)
+            if place is not None:
+                cells.append(place)
+            cells += [(F_LEVEL, level, f.center if level != "错误" else f.bad), (F_TITLE, title, f.wrap),
+                      (F_MSG, message, f.wrap), num_cell(F_EXPECTED, expected, f.num, f.wrap),
+                      num_cell(F_FOUND, found, f.num, f.wrap)]
+            writer.put(row, cells, height(n_lines) if n_lines > 1 else None)
             forget_row(ws, row - 1)
     end_list(ws, row, len(FINDING_COLUMNS), "无：没有发现问题", f)
 
@@ -194,6 +193,7 @@ def _duplicates(wb: Workbook, f: Formats, b: Batch) -> None:
     ws = list_sheet(wb, "重复提交", columns, "重复提交（同一单位、项目、年度提交多次，或文件内容完全相同）：只有“保留”的一份计入排名", f)
     index = b.index
     links = SheetLinks(ws, wb)
+    writer = RowWriter(ws)
     row = 1
     for d in b.extras.duplicates:
         for s, kept in itertools.chain(((d.kept, True),), ((o, False) for o in d.others)):
@@ -202,18 +202,14 @@ def _duplicates(wb: Workbook, f: Formats, b: Batch) -> None:
             rec = index.record(k) if k >= 0 else None
             cells = [text(d.unit), text(d.project), text(d.reason), text(s.path)]
             n = max(lines(cells[0], 18), lines(cells[1], 24), lines(cells[2], 18), _path_lines(cells[3], 26))
-            if n > 1:
-                ws.set_row(row, height(n))
-            write_string(ws, row, 0, cells[0], f.wrap)
-            write_string(ws, row, 1, cells[1], f.wrap)
-            put_num(ws, row, 2, d.year, f.center, f.center)
-            write_string(ws, row, 3, cells[2], f.wrap)
-            write_string(ws, row, 4, cells[3], f.wrap)
             target = rec[16] if rec else ""
-            links.put(row, 5, target, OPEN if target else "", f.link, f.center)
-            write_string(ws, row, 6, text(s.time), f.center)
-            write_string(ws, row, 7, "保留，计入排名" if kept else "未计入排名（已有较新提交）", f.wrap)
-            put_num(ws, row, 8, rec[9] if rec else None, f.num, f.text)
+            place = links.cell(row, 5, target, OPEN if target else "", f.link, f.center)
+            writer.put(row, [(0, cells[0], f.wrap), (1, cells[1], f.wrap), num_cell(2, d.year, f.center, f.center),
+                             (3, cells[2], f.wrap), (4, cells[3], f.wrap), *([place] if place else []),
+                             (6, text(s.time), f.center),
+                             (7, "保留，计入排名" if kept else "未计入排名（已有较新提交）", f.wrap),
+                             num_cell(8, rec[9] if rec else None, f.num, f.text)],
+                       height(n) if n > 1 else None)
             forget_row(ws, row - 1)  # a row a file of a batch of resubmissions: none kept
     end_list(ws, row, len(columns), "无", f)
 
