@@ -37,7 +37,9 @@ Cell = tuple[int, Any, "Format"]
 _GENERAL_WRITE: Any = Worksheet._write_cell if _FAST_CELLS else None
 _STRING_CELL: Any = _STRING
 _COLUMN_NAMES = [xl_col_to_name(c) for c in range(32)]
-_MEMO = 4096  # texts remembered as plain or not: a file, unit, sheet or title is on many rows
+# Short texts remembered as plain or not (a file, unit, sheet or title is on many rows), at most
+# _MEMO of them: the memory stays bounded whatever the batch.
+_MEMO, _MEMO_TEXT = 4096, 200
 
 
 def num_cell(col: int, value: Any, fmt: Format, blank: Format) -> Cell:
@@ -146,9 +148,11 @@ class RowWriter:
                     return None
                 known = plain.get(value)
                 if known is None:
-                    if len(plain) >= _MEMO:
-                        plain.clear()
-                    known = plain[value] = _SPECIAL.search(value) is None
+                    known = _SPECIAL.search(value) is None
+                    if len(value) <= _MEMO_TEXT:
+                        if len(plain) >= _MEMO:
+                            plain.clear()
+                        plain[value] = known
                 if known:
                     out.append(f'{head} t="inlineStr"><is><t>{value}</t></is></c>')
                 else:  # escapes and xml:space: xlsxwriter's own writer
