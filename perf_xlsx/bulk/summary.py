@@ -11,10 +11,10 @@ time, and the hyperlinks through a spool of their own (summary_links). Every cel
 value or text (never a formula, so nothing a user typed is evaluated).
 
 This module makes the workbook; summary_rank writes 排名, summary_sheets the other sheets,
-summary_format what they share, summary_links the links. The names other modules import from
-here (digest, SummaryIndex, UNRATED …) are summary_index's, re-exported; xlsxwriter and the
-writer modules are imported only when a summary is written, so importing this costs what
-summary_index costs.
+summary_format what they share, summary_rows the long lists' rows (each written whole),
+summary_links the links. The names other modules import from here (digest, SummaryIndex,
+UNRATED …) are summary_index's, re-exported; xlsxwriter and the writer modules are imported
+only when a summary is written, so importing this costs what summary_index costs.
 """
 
 from __future__ import annotations
