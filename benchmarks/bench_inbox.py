@@ -59,9 +59,11 @@ def _renamed(data: bytes, i: int) -> bytes:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         for info in src.infolist():
             part = src.read(info.filename)
-            if info.filename.startswith("xl/") and part.count("招商节会".encode()) + part.count("农贸市场提质改造".encode()):
-                part = part.replace("招商节会".encode(), f"招商节会{i:04d}".encode())
-                part = part.replace("农贸市场提质改造".encode(), f"农贸市场提质改造{i:04d}".encode())
+            if info.filename.startswith("xl/"):
+                for name in ("招商节会", "农贸市场提质改造"):
+                    # as UTF-8 (the sheet's name) and as character references (openpyxl's cell text)
+                    for form in (name.encode(), "".join(f"&#{ord(c)};" for c in name).encode()):
+                        part = part.replace(form, form + f"{i:04d}".encode())
             zf.writestr(info, part)
     return out.getvalue()
 
