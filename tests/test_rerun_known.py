@@ -196,3 +196,45 @@ def test_the_keys_and_grades_copied_are_the_records(meta: dict[str, Any]) -> Non
     if tail is not None:
         copied = json.loads(b"{" + tail)  # (a field after them is parsed too, and not asked for)
         assert (copied["keys"], copied["grades"]) == (meta["keys"], meta["grades"])
+
+
+def test_the_plans_plain_names_are_scored_stems(tmp_path: Path) -> None:
+    from perf_xlsx.bulk.run import _Plan
+
+    rels = sorted(set(ODD_NAMES))
+    plan = _Plan(tmp_path, tmp_path / "out", [(rel, None) for rel in rels])
+    for i, rel in enumerate(rels):
+        assert plan.plain_name(i) == scored_stem(rel) + SCORED_SUFFIX, rel
+        if i not in plan.renamed:
+            assert plan.output_name(i) == plan.plain_name(i)
+    assert any(n < 0 for n in plan.stem_len) and any(n >= 0 for n in plan.stem_len)
+
+
+def test_the_fingerprint_hashes_what_it_hashed_per_outcome(tmp_path: Path) -> None:
+    import hashlib as hl
+
+    from perf_xlsx.bulk.extras import SummaryExtras
+    from perf_xlsx.bulk.outputs import outputs_fingerprint
+    from perf_xlsx.bulk.report import BatchReport, Outcomes
+
+    entries = [e for e in _variety(tmp_path) if e.file != "单位19.xlsx"]
+    state = _load(tmp_path, entries, True)
+    outcomes = Outcomes([e.file for e in entries] + ["新.xlsx"])
+    for i, e in enumerate(entries):
+        outcomes.set(i, e.status, e.reason, 0, 0)
+    outcomes.set(len(entries), "skipped", "隐藏文件")
+    assert list(outcomes.columns()) == [(o.path, o.status, o.reason) for o in outcomes]
+    report = BatchReport(folder="f", outdir="o", profile="p", outcomes=outcomes, extras=SummaryExtras(title="题"))
+    # The fingerprint as written before (two updates per outcome, from FileOutcome objects).
+    h = hl.sha256(f"{__version__}\0p\0题".encode())
+    for kind in ("reports", "feedback"):
+        h.update(f"\0{kind}".encode())
+    for o in list(outcomes):
+        part = state.fingerprint_of(o.path)
+        h.update(f"\0{o.path}\0{o.status}\0{o.reason}".encode())
+        if part is not None:
+            h.update(f"\0{part[0]}\0{part[1]}\0{part[2]}".encode())
+    assert outputs_fingerprint(report, state, "p", None) == h.hexdigest()
+    assert outputs_fingerprint(BatchReport(folder="f", outdir="o", profile="p", outcomes=list(outcomes),
+                                           extras=SummaryExtras(title="题")), state, "p", None) == h.hexdigest()
+    state.close()

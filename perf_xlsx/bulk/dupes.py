@@ -25,7 +25,10 @@ def normalise(name: str) -> str:
     """A name as people mean it: full-width forms folded (NFKC), spaces and punctuation of
     quoting dropped, so "县 商务局" and "县商务局" are one unit."""
     text = unicodedata.normalize("NFKC", name or "")
-    return re.sub(r"[\s\u3000\"'“”‘’()（）《》<>【】\[\]]", "", text)
+    return _DROPPED.sub("", text)
+
+
+_DROPPED = re.compile(r"[\s\u3000\"'“”‘’()（）《》<>【】\[\]]")
 
 
 def local_time(mtime_ns: int) -> str:
@@ -81,14 +84,17 @@ class FirstPass:
     def sha256(self, index: int) -> Optional[str]:
         return None if self.shas is None else self.shas[32 * index:32 * index + 32].hex()
 
-    def add(self, index: int, sha256: Optional[str], keys: Sequence[Sequence[Any]]) -> None:
+    def add(self, index: int, sha256: Optional[str], keys: Sequence[Sequence[Any]],
+            raw: Optional[bytes] = None) -> None:
+        """``raw``: sha256's 32 bytes, when the caller has them (sha256_bytes(sha256))."""
         if self.seen[index]:
             self.void = True
             return
         self.seen[index] = 1
         if sha256:
             if self.shas is not None:
-                raw = sha256_bytes(sha256)
+                if raw is None:
+                    raw = sha256_bytes(sha256)
                 if raw is not None:
                     self.shas[32 * index:32 * index + 32] = raw
                 else:

@@ -8,9 +8,9 @@ import hashlib
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Callable, Iterator, Optional, Sequence
 
-from perf_xlsx.bulk.report import BatchReport, FileOutcome
+from perf_xlsx.bulk.report import BatchReport, FileOutcome, Outcomes
 from perf_xlsx.bulk.state import State
 from perf_xlsx.bulk.summary_index import SummaryIndex
 from perf_xlsx.fileutil import (
@@ -44,13 +44,21 @@ def outputs_fingerprint(report: BatchReport, state: State, pdigest: str, roster:
             h.update(Path(roster).read_bytes())
         except OSError:
             h.update(b"\0no roster")
-    for o in report.outcomes:
-        part = state.fingerprint_of(o.path)
-        h.update(f"\0{o.path}\0{o.status}\0{o.reason}".encode())
-        if part is not None:
-            mtime_ns, output, line_crc = part
-            h.update(f"\0{mtime_ns}\0{output}\0{line_crc}".encode())
+    for path, status, reason in _columns(report.outcomes):
+        part = state.fingerprint_of(path)
+        # (one update per file: what two updates, the outcome's and its entry's, hashed)
+        if part is None:
+            h.update(f"\0{path}\0{status}\0{reason}".encode())
+        else:
+            h.update(f"\0{path}\0{status}\0{reason}\0{part[0]}\0{part[1]}\0{part[2]}".encode())
     return h.hexdigest()
+
+
+def _columns(outcomes: Sequence[FileOutcome]) -> Iterator[tuple[str, str, str]]:
+    """Each outcome's path, status and reason (from an Outcomes' columns: no FileOutcome each)."""
+    if isinstance(outcomes, Outcomes):
+        return outcomes.columns()
+    return ((o.path, o.status, o.reason) for o in outcomes)
 
 
 def write_drafts(report: BatchReport, src: Path, out: Path, profile: Profile, reports: bool, feedback: bool) -> None:

@@ -118,6 +118,9 @@ class _Plan:
         self.inputs = array("l")  # every file that is an input (not skipped by its name)
         # Only names that differ from the plain one (collisions) are kept: memory stays flat.
         self.renamed: dict[int, str] = {}
+        # Per file, the length of its scored_stem when that is the start of its path (most
+        # names: nothing to replace), else -1: the plain name is then a slice, not made again.
+        self.stem_len = array("l", [-1]) * len(entries)
         taken: set[str] = set()
         for i, (rel, reason) in enumerate(entries):
             if reason:
@@ -125,6 +128,8 @@ class _Plan:
                 continue
             self.inputs.append(i)
             stem = scored_stem(rel)
+            if rel.startswith(stem):
+                self.stem_len[i] = len(stem)
             name = unique_name(stem, taken)
             if name != stem + SCORED_SUFFIX:
                 self.renamed[i] = name
@@ -136,7 +141,9 @@ class _Plan:
 
     def plain_name(self, index: int) -> str:
         """The scored copy's name before any numbering: output_name unless ``index in renamed``."""
-        return scored_stem(self.outcomes.paths[index]) + SCORED_SUFFIX
+        n = self.stem_len[index]
+        rel = self.outcomes.paths[index]
+        return (rel[:n] if n >= 0 else scored_stem(rel)) + SCORED_SUFFIX
 
     def source(self, index: int) -> str:
         rel = self.outcomes.paths[index]
@@ -282,7 +289,7 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
                     row = known.row(slot)
                     outcomes.set(i, "scored", "", row[1], row[2])
                     keys, grades = known.keys_and_grades(slot)
-                    first_pass.add(i, known.sha256(slot), keys)
+                    first_pass.add(i, known.sha256(slot), keys, known.sha256_bytes(slot))
                     unspooled.append(i)
                     reused.append(i)
                     reused_grades.update(g or UNRATED for g in grades)

@@ -252,6 +252,9 @@ class Known:
     def sha256(self, slot: int) -> str:
         return self.sha[32 * slot:32 * slot + 32].hex()
 
+    def sha256_bytes(self, slot: int) -> bytes:
+        return bytes(self.sha[32 * slot:32 * slot + 32])
+
     def keys_and_grades(self, slot: int) -> tuple[list[Any], list[str]]:
         at = _ROW * slot + 5
         # (its own UTF-8 bytes: json.loads would first look for another encoding)
