@@ -238,3 +238,54 @@ def test_the_fingerprint_hashes_what_it_hashed_per_outcome(tmp_path: Path) -> No
     assert outputs_fingerprint(BatchReport(folder="f", outdir="o", profile="p", outcomes=list(outcomes),
                                            extras=SummaryExtras(title="题")), state, "p", None) == h.hexdigest()
     state.close()
+
+
+@pytest.mark.parametrize("data", [
+    {"file": "a", "size": 1, "mtime_ns": 2, "sha256": None, "profile": "p", "version": "v", "status": "scored"},
+    {"file": "a", "size": 1, "mtime_ns": 2, "sha256": "x", "profile": "p", "version": "v", "status": "failed",
+     "code": "c", "keys": [["u", "p", 1]], "grades": ["优"], "output": "o", "errors": 3},
+    {"file": "a", "size": 1, "mtime_ns": 2, "sha256": None, "profile": "p", "version": "v", "status": "s",
+     "line": b"abc"},
+])
+def test_a_records_entry_is_what_entry_init_makes(data: dict[str, Any]) -> None:
+    from dataclasses import fields
+
+    from perf_xlsx.bulk.state import _entry_of
+
+    made, expected = _entry_of(dict(data)), Entry(**data)
+    assert made == expected
+    assert [getattr(made, f.name) for f in fields(Entry)] == [getattr(expected, f.name) for f in fields(Entry)]
+    if "keys" not in data:
+        assert made.keys is not _entry_of(dict(data)).keys  # a list of its own
+
+
+@pytest.mark.parametrize("data", [
+    {"file": "a"}, {"file": "a", "size": 1, "mtime_ns": 2, "sha256": None, "profile": "p", "version": "v",
+                    "status": "scored", "extra": 1},
+    {"file": "a", "size": 1, "mtime_ns": 2, "sha256": None, "profile": "p", "version": "v", "status": "scored",
+     "line_len": 3},
+    [1, 2], "text", None,
+])
+def test_a_damaged_records_entry_fails_as_entry_init_does(data: Any) -> None:
+    from perf_xlsx.bulk.state import _entry_of
+
+    with pytest.raises(TypeError):
+        Entry(**data)
+    with pytest.raises(TypeError):
+        _entry_of(data)
+
+
+@pytest.mark.parametrize("text", [
+    b'{"a":1}', b'{"a":"\\u00e9\xe5\x8d\x95"}', '\ufeff{"a":1}'.encode("utf-8"), '{"a":1}'.encode("utf-16-le"),
+    '{"a":1}'.encode("utf-16"), b'{"a":"\xed\xa0\x80"}', b"[1]", b' {"a":1}', b"{", b'{"a":1} x', b"\xff",
+])
+def test_loads_reads_as_json_loads(text: bytes) -> None:
+    from perf_xlsx.bulk.state import _loads
+
+    try:
+        expected: Any = json.loads(text)
+    except ValueError as exc:
+        with pytest.raises(type(exc)):
+            _loads(text)
+    else:
+        assert _loads(text) == expected

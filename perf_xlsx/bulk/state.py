@@ -125,7 +125,7 @@ def _parse_record(raw: bytes, end: int) -> tuple[Entry, int]:
     meta = raw.find(b"\t", 0, crc_at)
     if meta < 0:  # a record without a line
         meta = crc_at
-    entry = Entry(**json.loads(raw[:meta]))
+    entry = _entry_of(_loads(raw[:meta]))
     line = view[meta + 1:crc_at]
     entry.line_len, entry.line_crc = len(line), _crc32(line)
     return entry, meta
@@ -135,6 +135,30 @@ _new_entry = object.__new__
 # The fields' defaults, as Entry() sets them (the lists are made per entry, in _entry): a record
 # of an older version may lack a field that has one.
 _ENTRY_DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Entry) if f.default is not MISSING}
+_REQUIRED = frozenset(f.name for f in fields(Entry) if f.init and f.default is MISSING and f.default_factory is MISSING)
+_META_FIELDS = frozenset(_META)
+_decode = json.JSONDecoder().decode
+
+
+def _loads(data: bytes) -> Any:
+    """json.loads(data), without its look for another encoding than UTF-8 where the text
+    starts as a record does (json.loads takes '{' and a byte other than NUL for UTF-8)."""
+    if data[:1] == b"{" and data[1:2] != b"\0":
+        return _decode(data.decode("utf-8", "surrogatepass"))
+    return json.loads(data)
+
+
+def _entry_of(data: Any) -> Entry:
+    """Entry(**data) for a record's fields: what its __init__ checks (a dict, no field missing,
+    none unknown) and sets, without the call (loading makes one per record)."""
+    if type(data) is not dict or not _REQUIRED <= data.keys() or not data.keys() <= _META_FIELDS:
+        return Entry(**data)  # (raises TypeError as it did; or a record whose meta holds a line)
+    entry = _new_entry(Entry)
+    fields_ = entry.__dict__
+    fields_.update(_ENTRY_DEFAULTS)
+    fields_["keys"], fields_["grades"] = [], []
+    fields_.update(data)
+    return entry
 _TAIL = len(b"\t%08x" % 0)  # what follows a record's line: a tab and the record's CRC
 
 
@@ -263,7 +287,6 @@ class Known:
 
 
 _ROW = 7
-_decode = json.JSONDecoder().decode
 _NO_ROW = array("q", bytes(8 * _ROW))
 _NO_ENTRY = Entry(file="", size=0, mtime_ns=0, sha256=None, profile="", version="", status="skipped")
 
@@ -478,7 +501,7 @@ class State:
         fields_ = entry.__dict__
         fields_.update(_ENTRY_DEFAULTS)
         fields_["keys"], fields_["grades"] = [], []
-        fields_.update(json.loads(self._read(at, meta)))
+        fields_.update(_loads(self._read(at, meta)))
         line_len = self._len[slot] - meta - 1 - _TAIL
         fields_["line_len"] = line_len
         fields_["line_crc"] = self._crc[slot]
