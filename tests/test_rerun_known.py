@@ -289,3 +289,33 @@ def test_loads_reads_as_json_loads(text: bytes) -> None:
             _loads(text)
     else:
         assert _loads(text) == expected
+
+
+def test_an_unchanged_rerun_reports_what_the_full_run_did(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Grades (未评级 too, in the same order), counts and duplicates, from the arrays (no record
+    parsed again), as the full run found them; and nothing written."""
+    from builders import case_paths, make_workbook, seed_spec, spec_from_case
+
+    from perf_xlsx.bulk.run import run_batch
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    noscore = next(c for c in case_paths() if "noscore" in c.name)
+    make_workbook(inbox / "a.xlsx", [seed_spec("招商节会"), seed_spec("农贸市场提质改造")])
+    make_workbook(inbox / "b.xlsx", [spec_from_case(noscore)])
+    make_workbook(inbox / "c.xlsx", [seed_spec("招商节会")])  # the same table as a's first
+    (inbox / "d.txt").write_text("x", encoding="utf-8")
+    full = run_batch(str(inbox), jobs=1)
+    out = inbox / "评分结果"
+    written = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file()}
+    parsed = []
+    entry_of = State._entry
+    monkeypatch.setattr(State, "_entry", lambda self, file: parsed.append(file) or entry_of(self, file))
+    again = run_batch(str(inbox), jobs=1)
+    assert again.reused == 3 and not again.fresh and not parsed
+    assert list(again.grades.items()) == list(full.grades.items()) and again.grades["未评级"] == 1
+    assert [(o.path, o.status, o.reason, o.errors, o.warnings) for o in again.outcomes] == \
+        [(o.path, o.status, o.reason, o.errors, o.warnings) for o in full.outcomes]
+    assert full.extras is not None and again.extras is not None and full.extras.duplicates
+    assert again.extras.duplicates == full.extras.duplicates
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file()} == written

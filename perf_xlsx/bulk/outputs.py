@@ -8,11 +8,10 @@ import hashlib
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Optional, Sequence
 
 from perf_xlsx.bulk.report import BatchReport, FileOutcome, Outcomes
 from perf_xlsx.bulk.state import State
-from perf_xlsx.bulk.summary_index import SummaryIndex
 from perf_xlsx.fileutil import (
     OutputBusy,
     atomic_write,
@@ -22,6 +21,9 @@ from perf_xlsx.fileutil import (
 )
 from perf_xlsx.rules import Profile
 from perf_xlsx.version import __version__
+
+if TYPE_CHECKING:  # (the summary's modules are imported when an output is written)
+    from perf_xlsx.bulk.summary_index import SummaryIndex
 
 DEFAULT_OUTDIR = "评分结果"
 SUMMARY_NAME = "汇总.xlsx"

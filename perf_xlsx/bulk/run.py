@@ -38,7 +38,6 @@ from perf_xlsx.bulk.outputs import (
 from perf_xlsx.bulk.report import BatchError, BatchReport, FileOutcome, Outcomes
 from perf_xlsx.bulk.scan import SCORED_SUFFIX, WITHDRAWN_DIR, scan, scored_stem, unique_name
 from perf_xlsx.bulk.state import Entry, State, profile_digest
-from perf_xlsx.bulk.summary_index import UNRATED, SummaryIndex
 from perf_xlsx.fileutil import (
     os_error_message,
     os_reason,
@@ -49,6 +48,7 @@ from perf_xlsx.version import __version__
 
 if TYPE_CHECKING:
     from perf_xlsx.bulk.pool import Task
+    from perf_xlsx.bulk.summary_index import SummaryIndex
 
 # The worker pool (and with it the reader, the judge and the writer), the results encoder and
 # the 汇总 writer are imported where they are first needed: an unchanged rerun over 1,000 files
@@ -238,13 +238,13 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
         state = State.load(str(out), pdigest)
         spool = _open_spool(out)
         report.spool = spool
-        index_ = SummaryIndex(spool, total)
+        index_ = _LazyIndex(spool, total)
         # Each input's size and mtime as this run found them (-1: not an input, or no stat).
         sizes = array("q", [-1]) * total
         mtimes = array("q", [-1]) * total
         reused = array("l")  # their summary rows are rendered only if 汇总 is written
-        # The reused tables' grades, counted as the state is read (an unchanged rerun needs
-        # nothing else of them: reading every record back again costs more than the rerun).
+        # The reused tables' grades ("" for none), counted as the state is read (an unchanged
+        # rerun needs nothing else of them: reading every record back again costs more than the rerun).
         reused_grades: Counter[str] = Counter()
         first_pass = FirstPass(total)  # the duplicate search's, from what each file brings
         unspooled = array("l")  # reused files whose result line is still only in the state file
@@ -270,7 +270,7 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
             outcomes.set(index, outcome["status"], outcome.get("reason", ""), outcome.get("errors", 0),
                          outcome.get("warnings", 0), spooled)
             if outcome.get("digest"):
-                index_.add(index, outcome["digest"])
+                index_.get().add(index, outcome["digest"])
             if outcome["status"] == "scored":
                 first_pass.add(index, outcome.get("sha256"), outcome.get("keys") or ())
 
@@ -292,7 +292,7 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
                     first_pass.add(i, known.sha256(slot), keys, known.sha256_bytes(slot))
                     unspooled.append(i)
                     reused.append(i)
-                    reused_grades.update(g or UNRATED for g in grades)
+                    reused_grades.update(grades)
                     report.reused += 1
                     continue
             entry = state.entries.get(rel)
@@ -313,7 +313,7 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
                 unspooled.append(i)
             if entry.line_len and entry.status == "scored":
                 reused.append(i)
-                reused_grades.update(g or UNRATED for g in entry.grades)
+                reused_grades.update(entry.grades)
             report.reused += 1
         # Inputs gone since the last run: out of the results, their scored copies set aside.
         for rel in [r for r in state.entries if r not in current]:
@@ -398,7 +398,8 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
             if not report.interrupted and fingerprint == state.written and untouched(out, state.written_files) \
                     and not (digests is not None and not digests and reused):
                 # Nothing changed since the outputs were written: they are what this run would write.
-                index_.grades.update(reused_grades)
+                report.grades = index_.grades()
+                _count_grades(report.grades, reused_grades)
                 if state.changed and compact:
                     save_state(report, state, compact)
             else:
@@ -414,16 +415,47 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
                         cached = (key, summarise_line(state.line(entry), entry.output)["digest"])
                         if digests is not None:
                             digests[entry.file] = cached
-                    index_.add(i, cached[1])
+                    index_.get().add(i, cached[1])
                 state.written = fingerprint if not report.interrupted else ""
-                write_outputs(report, out, profile, index_, state, compact, fresh_scored)
+                write_outputs(report, out, profile, index_.get(), state, compact, fresh_scored)
+                report.grades = index_.grades()
         finally:
             state.close()
             spool.close()
             report.spool = None
-        report.grades = index_.grades
     report.elapsed = time.monotonic() - start
     return report
+
+
+class _LazyIndex:
+    """The run's summary index, made (its modules imported) when a digest or the outputs first
+    need it: an unchanged rerun needs neither, only the grades."""
+
+    def __init__(self, spool: IO[bytes], files: int) -> None:
+        self.spool, self.files = spool, files
+        self.index: Optional[SummaryIndex] = None
+
+    def get(self) -> SummaryIndex:
+        if self.index is None:
+            from perf_xlsx.bulk.summary_index import SummaryIndex
+
+            self.index = SummaryIndex(self.spool, self.files)
+        return self.index
+
+    def grades(self) -> Counter[str]:
+        """Tables per grade counted so far (the index's own Counter once there is an index)."""
+        return self.index.grades if self.index is not None else Counter()
+
+
+def _count_grades(to: Counter[str], grades: Counter[str]) -> None:
+    """Count tables per grade, as the tables give them ("" for none), into ``to`` as the
+    summary index counts them (UNRATED for none), in the same order."""
+    for grade, n in grades.items():
+        if not grade:
+            from perf_xlsx.bulk.summary_index import UNRATED  # (only for a table without 等级)
+
+            grade = UNRATED
+        to[grade] += n
 
 
 class _Scored(Sequence[Submitted]):
