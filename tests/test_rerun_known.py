@@ -308,9 +308,14 @@ def test_an_unchanged_rerun_reports_what_the_full_run_did(tmp_path: Path, monkey
     full = run_batch(str(inbox), jobs=1)
     out = inbox / "评分结果"
     written = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file()}
-    parsed = []
+    parsed: list[str] = []
     entry_of = State._entry
-    monkeypatch.setattr(State, "_entry", lambda self, file: parsed.append(file) or entry_of(self, file))
+
+    def counted(self: State, file: str) -> Entry:
+        parsed.append(file)
+        return entry_of(self, file)
+
+    monkeypatch.setattr(State, "_entry", counted)
     again = run_batch(str(inbox), jobs=1)
     assert again.reused == 3 and not again.fresh and not parsed
     assert list(again.grades.items()) == list(full.grades.items()) and again.grades["未评级"] == 1
@@ -319,3 +324,42 @@ def test_an_unchanged_rerun_reports_what_the_full_run_did(tmp_path: Path, monkey
     assert full.extras is not None and again.extras is not None and full.extras.duplicates
     assert again.extras.duplicates == full.extras.duplicates
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file()} == written
+
+
+def test_an_unchanged_reruns_parent_holds_no_object_per_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the rerun keeps of each loaded record (Known) is arrays: its peak grows per file
+    within the full run's bound (measured as tests/test_parent_memory.py measures a full run).
+    About 1.5 KB a file here, of which Known's arrays are 0.2 KB (1.3 KB before them)."""
+    import gc
+    import shutil
+    import tracemalloc
+
+    from test_parent_memory import PER_FILE, SAMPLE, _replaying_pool
+
+    from perf_xlsx.bulk import pool
+    from perf_xlsx.bulk.run import run_batch
+    from perf_xlsx.bulk.work import process_one
+    from perf_xlsx.rules import load_profile
+
+    scored = tmp_path / "f9999.scored.xlsx"
+    outcome = process_one(str(SAMPLE), "f9999.xlsx", str(scored), load_profile(None))
+    monkeypatch.setattr(pool, "run_pool", _replaying_pool(outcome, b"f9999", scored))
+    held: dict[int, int] = {}
+    for k, n in enumerate((100, 100, 400)):  # the first makes what is made once
+        folder = tmp_path / f"in{k}"
+        folder.mkdir()
+        for i in range(n):
+            shutil.copyfile(SAMPLE, folder / f"f{i:04d}.xlsx")
+        assert run_batch(str(folder), str(tmp_path / f"out{k}"), jobs=1).count("scored") == n
+        gc.collect()
+        tracemalloc.start()
+        try:
+            base, _ = tracemalloc.get_traced_memory()
+            report = run_batch(str(folder), str(tmp_path / f"out{k}"), jobs=1)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert report.reused == n and not report.fresh
+        held[n] = peak - base
+    per_file = (held[400] - held[100]) / 300
+    assert per_file < PER_FILE, (held, per_file)

@@ -282,7 +282,7 @@ class Known:
     def keys_and_grades(self, slot: int) -> tuple[list[Any], list[str]]:
         at = _ROW * slot + 5
         # (its own UTF-8 bytes: json.loads would first look for another encoding)
-        tables = _decode("{" + self.tables[self.rows[at]:self.rows[at + 1]].decode("utf-8"))
+        tables = _decode("{" + self.tables[self.rows[at]:self.rows[at + 1]].decode("utf-8", "surrogatepass"))
         return tables["keys"], tables["grades"]
 
 
