@@ -13,8 +13,9 @@ from typing import Any, Optional
 
 import pytest
 
+from perf_xlsx.bulk.known import _keys_and_grades
 from perf_xlsx.bulk.scan import SCORED_SUFFIX, _split_suffix, scored_stem
-from perf_xlsx.bulk.state import Entry, State, _keys_and_grades
+from perf_xlsx.bulk.state import Entry, State
 from perf_xlsx.version import __version__
 
 _TABLE = str.maketrans({ch: "_" for ch in '/\\:*?"<>|'})
@@ -128,8 +129,7 @@ def test_known_says_what_each_record_says(tmp_path: Path, compact: bool) -> None
                 continue
             seen_known += 1
             assert expected, e.file
-            row = known.row(slot)
-            assert (row[0], row[1], row[2]) == (again.size, again.errors, again.warnings)
+            assert known.counts(slot) == (again.errors, again.warnings)
             assert known.sha256(slot) == again.sha256
             assert known.keys_and_grades(slot) == (again.keys, again.grades)
             assert state.sha_and_keys(e.file) == (again.sha256, again.keys)
@@ -164,7 +164,7 @@ def test_a_journal_record_over_a_loaded_one_is_what_is_known(tmp_path: Path) -> 
     again = State.load(str(tmp_path), "p")
     e = entries[0]
     slot = again.unchanged(e.file, e.size, e.mtime_ns, str(tmp_path), scored_stem(e.file) + SCORED_SUFFIX)
-    assert slot >= 0 and again.known.row(slot)[1] == 9
+    assert slot >= 0 and again.known.counts(slot) == (9, 2)
     assert again.known.keys_and_grades(slot) == ([["乙", "丙", 2020]], ["优"])
     again.close()
 

@@ -286,8 +286,8 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
                 # the state's arrays (the same as the Entry below gives, without parsing it).
                 slot = state.unchanged(rel, size, mtime_ns, outdir_, plan.plain_name(i))
                 if slot >= 0:
-                    row = known.row(slot)
-                    outcomes.set(i, "scored", "", row[1], row[2])
+                    errors, warnings = known.counts(slot)
+                    outcomes.set(i, "scored", "", errors, warnings)
                     keys, grades = known.keys_and_grades(slot)
                     first_pass.add(i, known.sha256(slot), keys, known.sha256_bytes(slot))
                     unspooled.append(i)

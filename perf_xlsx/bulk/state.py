@@ -29,6 +29,7 @@ from array import array
 from dataclasses import MISSING, dataclass, field, fields
 from typing import IO, Any, Collection, Iterable, Iterator, Mapping, Optional
 
+from perf_xlsx.bulk.known import Known
 from perf_xlsx.bulk.scan import SCORED_SUFFIX, STATE_NAME, scored_stem
 from perf_xlsx.fileutil import atomic_write, sha256_bytes
 from perf_xlsx.rules import Profile
@@ -211,102 +212,6 @@ class Digests(Collection[str]):
         return sum(1 for _ in self)
 
 
-class Known:
-    """What an unchanged rerun needs of each record :meth:`State.load` found of a cleanly scored
-    file (no reason, no code, the current rules and version, a line, a sha256 as hashlib writes
-    it), by slot: its size, counts, scored copy's size and mtime and sha256 (32 bytes) in
-    arrays, and its tables' keys and grades, a copy of the record's JSON for them, in a shared
-    bytearray. A rerun that reuses the file then neither reads nor parses its record again
-    (issue 13: that was most of an unchanged rerun). Only records as loaded: a slot whose record
-    is replaced later is forgotten, and slots made by :meth:`State.put` get nothing here."""
-
-    def __init__(self) -> None:
-        self.ok = bytearray()  # per slot, 1: the slot's row holds its record
-        # Per slot _ROW numbers: size, errors, warnings, the scored copy's size and mtime_ns,
-        # and where the keys and grades are in ``tables`` (start, end).
-        self.rows = array("q")
-        self.sha = bytearray()  # per slot, 32 bytes
-        self.tables = bytearray()
-
-    def note(self, slot: int, entry: Entry, profile: str, meta: bytes) -> None:
-        """Keep what a rerun needs of entry, the record just loaded into slot (or forget the
-        slot); ``meta``: the record's JSON, as parsed into entry."""
-        sha = entry.sha256
-        raw = sha256_bytes(sha) if isinstance(sha, str) else None
-        tables = None
-        if (raw is not None and entry.status == "scored" and not entry.reason and not entry.code
-                and entry.line_len and entry.profile == profile and entry.version == __version__
-                and isinstance(entry.keys, list) and isinstance(entry.grades, list)):
-            tables = _keys_and_grades(meta) or json.dumps(
-                {"keys": entry.keys, "grades": entry.grades}, ensure_ascii=False, separators=(",", ":")
-            )[1:].encode("utf-8")
-        row = _NO_ROW
-        if tables is not None and raw is not None:
-            at = len(self.tables)
-            try:
-                row = array("q", (entry.size, entry.errors, entry.warnings, entry.output_size,
-                                  entry.output_mtime_ns, at, at + len(tables)))
-            except (TypeError, OverflowError):  # not numbers as written: the Entry decides
-                pass
-            else:
-                self.tables += tables
-        ok = row is not _NO_ROW
-        if not ok:
-            raw = bytes(32)
-        assert raw is not None
-        if slot == len(self.ok):  # (load makes slots in order)
-            self.ok.append(ok)
-            self.rows.extend(row)
-            self.sha += raw
-        else:
-            while len(self.ok) <= slot:
-                self.note(len(self.ok), _NO_ENTRY, profile, b"")
-            self.ok[slot] = ok
-            self.rows[_ROW * slot:_ROW * slot + _ROW] = row
-            self.sha[32 * slot:32 * slot + 32] = raw
-
-    def forget(self, slot: int) -> None:
-        if 0 <= slot < len(self.ok):
-            self.ok[slot] = 0
-
-    def row(self, slot: int) -> array[int]:
-        """size, errors, warnings, output_size, output_mtime_ns (and two places) of a known slot."""
-        return self.rows[_ROW * slot:_ROW * slot + _ROW]
-
-    def sha256(self, slot: int) -> str:
-        return self.sha[32 * slot:32 * slot + 32].hex()
-
-    def sha256_bytes(self, slot: int) -> bytes:
-        return bytes(self.sha[32 * slot:32 * slot + 32])
-
-    def keys_and_grades(self, slot: int) -> tuple[list[Any], list[str]]:
-        at = _ROW * slot + 5
-        # (its own UTF-8 bytes: json.loads would first look for another encoding)
-        tables = _decode("{" + self.tables[self.rows[at]:self.rows[at + 1]].decode("utf-8", "surrogatepass"))
-        return tables["keys"], tables["grades"]
-
-
-_ROW = 7
-_NO_ROW = array("q", bytes(8 * _ROW))
-_NO_ENTRY = Entry(file="", size=0, mtime_ns=0, sha256=None, profile="", version="", status="skipped")
-
-
-def _keys_and_grades(meta: bytes) -> Optional[bytes]:
-    """The end of a record's JSON from its keys on, '"keys":[…],"grades":[…]}', as Entry.record
-    writes it (its last two fields): a copy of it, not a JSON text made again (which took as
-    long as parsing the record). None when the record does not end so.
-
-    The separators found are the record's own when no brace stands between them and the end:
-    a '"' after ',' is never inside a JSON string, so another ',"grades":' would be a key of an
-    object inside the keys or grades, and that object's braces would stand there."""
-    end = len(meta) - 1
-    grades = meta.rfind(b',"grades":', 0, end)
-    keys = meta.rfind(b',"keys":', 0, grades)
-    if keys < 0 or meta[end] != 0x7D or b"{" in meta[keys:end] or b"}" in meta[keys:end]:
-        return None
-    return meta[keys + 1:]
-
-
 class _Entries(Mapping[str, Entry]):
     """The state's entries by path, as a mapping; each Entry is parsed from the file on access
     (a new object each time: change one by :meth:`State.put`)."""
@@ -405,7 +310,8 @@ class State:
                         state.changed = True
                         continue  # a line cut short by a crash
                     state._place_at(entry, start, end, meta)
-                    state.known.note(state._slots[entry.file], entry, profile, raw[:meta])
+                    slot = state._slots[entry.file]
+                    state.known.note(slot, entry, profile, raw[:meta], state._output[slot])
                     if entry.output_sha256:
                         state.outputs.add(entry.output_sha256)
                 state._end = at
@@ -439,35 +345,17 @@ class State:
             self._crc[slot], self._mtime[slot], self._output[slot] = entry.line_crc, entry.mtime_ns, output
 
     def unchanged(self, file: str, size: int, mtime_ns: int, outdir: str, output: str) -> int:
-        """The slot of file's record when a rerun may reuse it as :meth:`State.load` found it
-        (what Entry.reusable says of it, for an input of this size and mtime), from the arrays
-        of :class:`Known`; -1 when the answer takes its Entry (a record not known, or one that
-        is not reusable: the caller asks ``entries[file]``). ``output``: the name the run gives
-        its scored copy, scored_stem(file) + SCORED_SUFFIX (a renamed copy is asked of the Entry)."""
+        """The slot of file's record when a rerun may reuse it as :meth:`load` found it, for an
+        input of this size and mtime whose scored copy is to be ``output`` (its usual name),
+        as Entry.reusable would say; -1 when that takes its Entry (see :class:`Known`)."""
         slot = self._slots.get(file, -1)
-        known = self.known
-        if slot < 0 or slot >= len(known.ok) or not known.ok[slot]:
-            return -1
-        row = known.row(slot)
-        if row[0] != size or self._mtime[slot] != mtime_ns:
-            return -1
-        kind = self._output[slot]
-        if kind == 2:  # a scored copy of another name
-            return -1
-        if kind == 1:
-            try:
-                st = os.stat(os.path.join(outdir, output))
-            except OSError:
-                return -1
-            if st.st_size != row[3] or st.st_mtime_ns != row[4]:
-                return -1
-        return slot
+        return slot if self.known.reusable(slot, size, mtime_ns, outdir, output) else -1
 
     def sha_and_keys(self, file: str) -> tuple[Optional[str], list[Any]]:
         """The sha256 and table keys of file's entry (KeyError when there is none): from
         :class:`Known` when it has them, else from the record."""
         slot = self._slots[file]
-        if 0 <= slot < len(self.known.ok) and self.known.ok[slot]:
+        if self.known.has(slot):
             return self.known.sha256(slot), self.known.keys_and_grades(slot)[0]
         entry = self._entry(file)
         return entry.sha256, entry.keys
