@@ -235,6 +235,8 @@ def test_the_fingerprint_hashes_what_it_hashed_per_outcome(tmp_path: Path) -> No
         if part is not None:
             h.update(f"\0{part[0]}\0{part[1]}\0{part[2]}".encode())
     assert outputs_fingerprint(report, state, "p", None) == h.hexdigest()
+    usual = [scored_stem(p) + SCORED_SUFFIX for p in outcomes.paths]
+    assert outputs_fingerprint(report, state, "p", None, usual.__getitem__) == h.hexdigest()
     assert outputs_fingerprint(BatchReport(folder="f", outdir="o", profile="p", outcomes=list(outcomes),
                                            extras=SummaryExtras(title="题")), state, "p", None) == h.hexdigest()
     state.close()

@@ -11,6 +11,7 @@ import datetime
 import re
 import unicodedata
 from array import array
+from operator import neg
 from typing import Any, Callable, Iterator, NamedTuple, Optional, Sequence
 
 from perf_xlsx.bulk.extras import DuplicateSubmission, Submission, Submissions
@@ -213,7 +214,7 @@ def _group(files: Sequence[Submitted], place: Optional[Callable[[int], tuple[str
         items.append((path, mtime_ns, packed & mask, index))
     # Newest modification time first; equal times: the later path (a "-2" or "（修改）" copy
     # sorts after its original), so the choice never depends on scan or worker order.
-    items.sort(key=lambda it: (-it[1], tuple(-ord(c) for c in it[0]), it[2]))
+    items.sort(key=lambda it: (-it[1], tuple(map(neg, map(ord, it[0]))), it[2]))
     kept = items[0]
 
     def submission(it: tuple[str, int, int, int]) -> Submission:

@@ -31,9 +31,12 @@ RESULTS_NAME = "results.jsonl"
 SKIPPED_NAME = "skipped.jsonl"
 
 
-def outputs_fingerprint(report: BatchReport, state: State, pdigest: str, roster: Optional[str]) -> str:
+def outputs_fingerprint(report: BatchReport, state: State, pdigest: str, roster: Optional[str],
+                        usual_name: Optional[Callable[[int], str]] = None) -> str:
     """What the outputs are written from: every outcome and the result it stands on, the rules,
-    the tool version, the title and the roster. Equal fingerprints, equal outputs."""
+    the tool version, the title and the roster. Equal fingerprints, equal outputs.
+    ``usual_name(i)``: scored_stem(path) + SCORED_SUFFIX of the i-th outcome, where the caller
+    has it at hand (else it is made again for each)."""
     h = hashlib.sha256(f"{__version__}\0{pdigest}\0{report.extras.title if report.extras else ''}".encode())
     if report.extras is not None:
         # 汇总 links the drafts: a run with --reports / --feedback writes another 排名 than one without.
@@ -46,8 +49,8 @@ def outputs_fingerprint(report: BatchReport, state: State, pdigest: str, roster:
             h.update(Path(roster).read_bytes())
         except OSError:
             h.update(b"\0no roster")
-    for path, status, reason in _columns(report.outcomes):
-        part = state.fingerprint_of(path)
+    for i, (path, status, reason) in enumerate(_columns(report.outcomes)):
+        part = state.fingerprint_of(path, usual_name(i) if usual_name is not None else None)
         # (one update per file: what two updates, the outcome's and its entry's, hashed)
         if part is None:
             h.update(f"\0{path}\0{status}\0{reason}".encode())

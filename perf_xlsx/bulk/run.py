@@ -392,7 +392,7 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
         if (reports or feedback) and not report.interrupted:
             spool_reused()
             write_drafts(report, src, out, profile, reports, feedback)
-        fingerprint = outputs_fingerprint(report, state, pdigest, roster)
+        fingerprint = outputs_fingerprint(report, state, pdigest, roster, plan.plain_name)
         try:
             # (watch keeps the summary rows of reused results between runs: it fills them at once)
             if not report.interrupted and fingerprint == state.written and untouched(out, state.written_files) \

@@ -360,16 +360,19 @@ class State:
         entry = self._entry(file)
         return entry.sha256, entry.keys
 
-    def fingerprint_of(self, file: str) -> Optional[tuple[int, Optional[str], int]]:
+    def fingerprint_of(self, file: str, usual: Optional[str] = None) -> Optional[tuple[int, Optional[str], int]]:
         """What a fingerprint takes of file's entry: (mtime_ns, output, line_crc); None for none.
-        Without parsing its record, unless its scored copy has an unusual name."""
+        Without parsing its record, unless its scored copy has an unusual name. ``usual``:
+        scored_stem(file) + SCORED_SUFFIX when the caller has it."""
         slot = self._slots.get(file)
         if slot is None:
             return None
         if slot < 0 or self._output[slot] == 2:
             entry = self._entry(file)
             return entry.mtime_ns, entry.output, entry.line_crc
-        output = scored_stem(file) + SCORED_SUFFIX if self._output[slot] else None
+        output = None
+        if self._output[slot]:
+            output = usual if usual is not None else scored_stem(file) + SCORED_SUFFIX
         return self._mtime[slot], output, self._crc[slot]
 
     def _drop(self, file: str) -> bool:
