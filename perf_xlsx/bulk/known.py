@@ -16,7 +16,9 @@ from perf_xlsx.version import __version__
 # where its keys and grades are in Known.tables (start, end).
 _ROW = 9
 _NO_ROW = array("q", bytes(8 * _ROW))
-_decode = json.JSONDecoder().decode
+# (raw_decode: a copy of a record load parsed whole, its object to its end, needs no check for
+# text before or after it, which decode makes with two regular expressions: a third of the time)
+_decode = json.JSONDecoder().raw_decode
 
 
 class Record(Protocol):
@@ -126,7 +128,7 @@ class Known:
     def keys_and_grades(self, slot: int) -> tuple[list[Any], list[str]]:
         at = _ROW * slot + 7
         # (the record's own UTF-8, read as load read it: json.loads would look for another encoding)
-        tables = _decode("{" + self.tables[self.rows[at]:self.rows[at + 1]].decode("utf-8", "surrogatepass"))
+        tables = _decode("{" + self.tables[self.rows[at]:self.rows[at + 1]].decode("utf-8", "surrogatepass"))[0]
         return tables["keys"], tables["grades"]
 
 

@@ -15,7 +15,9 @@ fingerprint needs (about 40 bytes in arrays), a slot number beside the path and 
 copy's hash as 32 bytes (:class:`State`); an :class:`Entry` is parsed from the file when asked
 for, and :meth:`State.line` reads its line back when a rerun reuses it. So the batch parent's
 memory grows by neither 7 KB per file (the lines) nor 1 KB (an Entry object and its strings
-and lists) but by about 125 bytes (issue 16; tests/test_parent_memory.py).
+and lists) but by about 125 bytes (issue 16; tests/test_parent_memory.py). Loading also keeps,
+per record of a cleanly scored file, what an unchanged rerun needs of it (:mod:`.known`,
+about 200 bytes in arrays), so that the rerun parses no record twice.
 """
 
 from __future__ import annotations
@@ -160,6 +162,8 @@ def _entry_of(data: Any) -> Entry:
     fields_["keys"], fields_["grades"] = [], []
     fields_.update(data)
     return entry
+
+
 _TAIL = len(b"\t%08x" % 0)  # what follows a record's line: a tab and the record's CRC
 
 
