@@ -365,3 +365,17 @@ def test_an_unchanged_reruns_parent_holds_no_object_per_file(tmp_path: Path, mon
         held[n] = peak - base
     per_file = (held[400] - held[100]) / 300
     assert per_file < PER_FILE, (held, per_file)
+
+
+def test_normalise_remembers_within_its_bound_and_says_the_same() -> None:
+    import unicodedata
+
+    from perf_xlsx.bulk import dupes
+
+    names = ["县 商务局", "县商务局", "《项目》", "ｆｕｌｌ（ｗｉｄｔｈ）", "", "第01单位"] + [f"单位{i}" for i in range(1200)]
+    for _ in range(2):
+        for name in names:
+            expected = dupes._DROPPED.sub("", unicodedata.normalize("NFKC", name))
+            assert dupes.normalise(name) == expected
+            assert len(dupes._NORMALISED) <= dupes._NORMALISED_BOUND
+    assert dupes.normalise(None) == ""  # type: ignore[arg-type]

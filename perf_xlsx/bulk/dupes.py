@@ -25,11 +25,22 @@ _TABLE_BITS = 20  # a table's place packed beside its file's: position << _TABLE
 def normalise(name: str) -> str:
     """A name as people mean it: full-width forms folded (NFKC), spaces and punctuation of
     quoting dropped, so "县 商务局" and "县商务局" are one unit."""
-    text = unicodedata.normalize("NFKC", name or "")
-    return _DROPPED.sub("", text)
+    got = _NORMALISED.get(name) if type(name) is str else None
+    if got is None:
+        got = _DROPPED.sub("", unicodedata.normalize("NFKC", name or ""))
+        if type(name) is str:
+            if len(_NORMALISED) >= _NORMALISED_BOUND:
+                _NORMALISED.clear()
+            _NORMALISED[name] = got
+    return got
 
 
 _DROPPED = re.compile(r"[\s\u3000\"'“”‘’()（）《》<>【】\[\]]")
+# The names normalised last, and how many are kept: a batch normalises each table's unit and
+# project twice (first pass, then its candidates), and an inbox's units repeat (one unit, many
+# projects). Bounded: memory stays flat whatever the number of files.
+_NORMALISED: dict[str, str] = {}
+_NORMALISED_BOUND = 512
 
 
 def local_time(mtime_ns: int) -> str:
