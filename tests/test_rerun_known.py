@@ -121,7 +121,7 @@ def test_known_says_what_each_record_says(tmp_path: Path, compact: bool) -> None
         again = state.entries[e.file]
         name = scored_stem(e.file) + SCORED_SUFFIX
         for size, mtime_ns in ((e.size, e.mtime_ns), (e.size + 1, e.mtime_ns), (e.size, e.mtime_ns + 1)):
-            slot = state.unchanged(e.file, size, mtime_ns, str(out), name)
+            slot = state.unchanged(e.file, size, mtime_ns, os.path.join(str(out), name))
             expected = _expected_slot(state, again, size, mtime_ns, out)
             if slot < 0:
                 # Left to the Entry: a clean record the arrays know must still be reused.
@@ -147,12 +147,12 @@ def test_a_record_replaced_after_loading_is_forgotten(tmp_path: Path) -> None:
     state = _load(tmp_path, entries, True)
     e = entries[1]
     name = scored_stem(e.file) + SCORED_SUFFIX
-    assert state.unchanged(e.file, e.size, e.mtime_ns, str(tmp_path), name) >= 0
+    assert state.unchanged(e.file, e.size, e.mtime_ns, os.path.join(str(tmp_path), name)) >= 0
     state.put(_scored(e.file, tmp_path, keys=[["新单位", "新项目", 2022]]))
-    assert state.unchanged(e.file, e.size, e.mtime_ns, str(tmp_path), name) == -1
+    assert state.unchanged(e.file, e.size, e.mtime_ns, os.path.join(str(tmp_path), name)) == -1
     assert state.sha_and_keys(e.file)[1] == [["新单位", "新项目", 2022]]
     state.remove(entries[2].file)
-    assert state.unchanged(entries[2].file, e.size, e.mtime_ns, str(tmp_path), name) == -1
+    assert state.unchanged(entries[2].file, e.size, e.mtime_ns, os.path.join(str(tmp_path), name)) == -1
     state.close()
 
 
@@ -163,7 +163,7 @@ def test_a_journal_record_over_a_loaded_one_is_what_is_known(tmp_path: Path) -> 
     state.close()
     again = State.load(str(tmp_path), "p")
     e = entries[0]
-    slot = again.unchanged(e.file, e.size, e.mtime_ns, str(tmp_path), scored_stem(e.file) + SCORED_SUFFIX)
+    slot = again.unchanged(e.file, e.size, e.mtime_ns, str(tmp_path / (scored_stem(e.file) + SCORED_SUFFIX)))
     assert slot >= 0 and again.known.counts(slot) == (9, 2)
     assert again.known.keys_and_grades(slot) == ([["乙", "丙", 2020]], ["优"])
     again.close()
@@ -173,11 +173,11 @@ def test_a_scored_copy_changed_since_is_not_reused(tmp_path: Path) -> None:
     entries = [_scored("单位1.xlsx", tmp_path)]
     state = _load(tmp_path, entries, True)
     name = scored_stem("单位1.xlsx") + SCORED_SUFFIX
-    assert state.unchanged("单位1.xlsx", 100, 10**18 + 7, str(tmp_path), name) >= 0
+    assert state.unchanged("单位1.xlsx", 100, 10**18 + 7, os.path.join(str(tmp_path), name)) >= 0
     (tmp_path / name).write_bytes(b"changed!")
-    assert state.unchanged("单位1.xlsx", 100, 10**18 + 7, str(tmp_path), name) == -1
+    assert state.unchanged("单位1.xlsx", 100, 10**18 + 7, os.path.join(str(tmp_path), name)) == -1
     os.remove(tmp_path / name)
-    assert state.unchanged("单位1.xlsx", 100, 10**18 + 7, str(tmp_path), name) == -1
+    assert state.unchanged("单位1.xlsx", 100, 10**18 + 7, os.path.join(str(tmp_path), name)) == -1
     state.close()
 
 

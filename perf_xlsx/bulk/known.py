@@ -98,10 +98,11 @@ class Known:
     def has(self, slot: int) -> bool:
         return 0 <= slot < len(self.ok) and self.ok[slot] == 1
 
-    def reusable(self, slot: int, size: int, mtime_ns: int, outdir: str, output: str) -> bool:
+    def reusable(self, slot: int, size: int, mtime_ns: int, output: str) -> bool:
         """What Entry.reusable (and the run's check of the copy's name) says of the slot's
-        record, for an input of this size and mtime whose scored copy is to be ``output``, the
-        usual name: True only when the answer is yes from the row (False: ask the Entry)."""
+        record, for an input of this size and mtime whose scored copy is to be at ``output``
+        (the path of its usual name): True only when the answer is yes from the row (False:
+        ask the Entry)."""
         if not self.has(slot):
             return False
         row = self.rows[_ROW * slot:_ROW * slot + _ROW]
@@ -109,7 +110,7 @@ class Known:
             return False
         if row[2] == 1:
             try:
-                st = os.stat(os.path.join(outdir, output))
+                st = os.stat(output)
             except OSError:
                 return False
             return st.st_size == row[5] and st.st_mtime_ns == row[6]

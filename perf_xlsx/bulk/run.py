@@ -134,7 +134,7 @@ class _Plan:
             if name != stem + SCORED_SUFFIX:
                 self.renamed[i] = name
         self._src = _join_prefix(src)
-        self._out = _join_prefix(out)
+        self.out = _join_prefix(out)  # what an output's name follows in its path
 
     def output_name(self, index: int) -> str:
         return self.renamed.get(index) or self.plain_name(index)
@@ -150,7 +150,7 @@ class _Plan:
         return self._src + (rel if os.sep == "/" else rel.replace("/", os.sep))
 
     def task(self, index: int) -> Task:
-        return self.source(index), self.outcomes.paths[index], self._out + self.output_name(index)
+        return self.source(index), self.outcomes.paths[index], self.out + self.output_name(index)
 
 
 def _move_aside(out: Path, name: str) -> Optional[str]:
@@ -275,7 +275,7 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
                 first_pass.add(index, outcome.get("sha256"), outcome.get("keys") or ())
 
         current = set()
-        known, outdir_ = state.known, str(out)
+        known = state.known
         for i in plan.inputs:
             rel = outcomes.paths[i]
             current.add(rel)
@@ -284,7 +284,7 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
             if not (held or full or i in plan.renamed):
                 # Most of an unchanged rerun: a scored file reused as the state was loaded, from
                 # the state's arrays (the same as the Entry below gives, without parsing it).
-                slot = state.unchanged(rel, size, mtime_ns, outdir_, plan.plain_name(i))
+                slot = state.unchanged(rel, size, mtime_ns, plan.out + plan.plain_name(i))
                 if slot >= 0:
                     errors, warnings = known.counts(slot)
                     outcomes.set(i, "scored", "", errors, warnings)

@@ -348,12 +348,13 @@ class State:
             self._at[slot], self._len[slot], self._meta[slot] = start, length, meta
             self._crc[slot], self._mtime[slot], self._output[slot] = entry.line_crc, entry.mtime_ns, output
 
-    def unchanged(self, file: str, size: int, mtime_ns: int, outdir: str, output: str) -> int:
+    def unchanged(self, file: str, size: int, mtime_ns: int, output: str) -> int:
         """The slot of file's record when a rerun may reuse it as :meth:`load` found it, for an
-        input of this size and mtime whose scored copy is to be ``output`` (its usual name),
-        as Entry.reusable would say; -1 when that takes its Entry (see :class:`Known`)."""
+        input of this size and mtime whose scored copy is to be at ``output`` (the path of its
+        usual name, scored_stem(file) + SCORED_SUFFIX, in the output folder), as Entry.reusable
+        would say; -1 when that takes its Entry (see :class:`Known`)."""
         slot = self._slots.get(file, -1)
-        return slot if self.known.reusable(slot, size, mtime_ns, outdir, output) else -1
+        return slot if self.known.reusable(slot, size, mtime_ns, output) else -1
 
     def sha_and_keys(self, file: str) -> tuple[Optional[str], list[Any]]:
         """The sha256 and table keys of file's entry (KeyError when there is none): from
