@@ -11,6 +11,7 @@ import datetime
 import re
 import unicodedata
 from array import array
+from operator import neg
 from typing import Any, Callable, Iterator, NamedTuple, Optional, Sequence
 
 from perf_xlsx.bulk.extras import DuplicateSubmission, Submission, Submissions
@@ -24,8 +25,22 @@ _TABLE_BITS = 20  # a table's place packed beside its file's: position << _TABLE
 def normalise(name: str) -> str:
     """A name as people mean it: full-width forms folded (NFKC), spaces and punctuation of
     quoting dropped, so "县 商务局" and "县商务局" are one unit."""
-    text = unicodedata.normalize("NFKC", name or "")
-    return re.sub(r"[\s\u3000\"'“”‘’()（）《》<>【】\[\]]", "", text)
+    got = _NORMALISED.get(name) if type(name) is str else None
+    if got is None:
+        got = _DROPPED.sub("", unicodedata.normalize("NFKC", name or ""))
+        if type(name) is str:
+            if len(_NORMALISED) >= _NORMALISED_BOUND:
+                _NORMALISED.clear()
+            _NORMALISED[name] = got
+    return got
+
+
+_DROPPED = re.compile(r"[\s\u3000\"'“”‘’()（）《》<>【】\[\]]")
+# The names normalised last, and how many are kept: a batch normalises each table's unit and
+# project twice (first pass, then its candidates), and an inbox's units repeat (one unit, many
+# projects). Bounded: memory stays flat whatever the number of files.
+_NORMALISED: dict[str, str] = {}
+_NORMALISED_BOUND = 512
 
 
 def local_time(mtime_ns: int) -> str:
@@ -81,14 +96,17 @@ class FirstPass:
     def sha256(self, index: int) -> Optional[str]:
         return None if self.shas is None else self.shas[32 * index:32 * index + 32].hex()
 
-    def add(self, index: int, sha256: Optional[str], keys: Sequence[Sequence[Any]]) -> None:
+    def add(self, index: int, sha256: Optional[str], keys: Sequence[Sequence[Any]],
+            raw: Optional[bytes] = None) -> None:
+        """``raw``: sha256's 32 bytes, when the caller has them (sha256_bytes(sha256))."""
         if self.seen[index]:
             self.void = True
             return
         self.seen[index] = 1
         if sha256:
             if self.shas is not None:
-                raw = sha256_bytes(sha256)
+                if raw is None:
+                    raw = sha256_bytes(sha256)
                 if raw is not None:
                     self.shas[32 * index:32 * index + 32] = raw
                 else:
@@ -207,7 +225,7 @@ def _group(files: Sequence[Submitted], place: Optional[Callable[[int], tuple[str
         items.append((path, mtime_ns, packed & mask, index))
     # Newest modification time first; equal times: the later path (a "-2" or "（修改）" copy
     # sorts after its original), so the choice never depends on scan or worker order.
-    items.sort(key=lambda it: (-it[1], tuple(-ord(c) for c in it[0]), it[2]))
+    items.sort(key=lambda it: (-it[1], tuple(map(neg, map(ord, it[0]))), it[2]))
     kept = items[0]
 
     def submission(it: tuple[str, int, int, int]) -> Submission:

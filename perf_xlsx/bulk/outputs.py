@@ -8,11 +8,10 @@ import hashlib
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import TYPE_CHECKING, Callable, Iterator, Optional, Sequence
 
-from perf_xlsx.bulk.report import BatchReport, FileOutcome
+from perf_xlsx.bulk.report import BatchReport, FileOutcome, Outcomes
 from perf_xlsx.bulk.state import State
-from perf_xlsx.bulk.summary_index import SummaryIndex
 from perf_xlsx.fileutil import (
     OutputBusy,
     atomic_write,
@@ -23,15 +22,21 @@ from perf_xlsx.fileutil import (
 from perf_xlsx.rules import Profile
 from perf_xlsx.version import __version__
 
+if TYPE_CHECKING:  # (the summary's modules are imported when an output is written)
+    from perf_xlsx.bulk.summary_index import SummaryIndex
+
 DEFAULT_OUTDIR = "评分结果"
 SUMMARY_NAME = "汇总.xlsx"
 RESULTS_NAME = "results.jsonl"
 SKIPPED_NAME = "skipped.jsonl"
 
 
-def outputs_fingerprint(report: BatchReport, state: State, pdigest: str, roster: Optional[str]) -> str:
+def outputs_fingerprint(report: BatchReport, state: State, pdigest: str, roster: Optional[str],
+                        usual_name: Optional[Callable[[int], str]] = None) -> str:
     """What the outputs are written from: every outcome and the result it stands on, the rules,
-    the tool version, the title and the roster. Equal fingerprints, equal outputs."""
+    the tool version, the title and the roster. Equal fingerprints, equal outputs.
+    ``usual_name(i)``: scored_stem(path) + SCORED_SUFFIX of the i-th outcome, where the caller
+    has it at hand (else it is made again for each)."""
     h = hashlib.sha256(f"{__version__}\0{pdigest}\0{report.extras.title if report.extras else ''}".encode())
     if report.extras is not None:
         # 汇总 links the drafts: a run with --reports / --feedback writes another 排名 than one without.
@@ -44,13 +49,21 @@ def outputs_fingerprint(report: BatchReport, state: State, pdigest: str, roster:
             h.update(Path(roster).read_bytes())
         except OSError:
             h.update(b"\0no roster")
-    for o in report.outcomes:
-        part = state.fingerprint_of(o.path)
-        h.update(f"\0{o.path}\0{o.status}\0{o.reason}".encode())
-        if part is not None:
-            mtime_ns, output, line_crc = part
-            h.update(f"\0{mtime_ns}\0{output}\0{line_crc}".encode())
+    for i, (path, status, reason) in enumerate(_columns(report.outcomes)):
+        part = state.fingerprint_of(path, usual_name(i) if usual_name is not None else None)
+        # (one update per file: what two updates, the outcome's and its entry's, hashed)
+        if part is None:
+            h.update(f"\0{path}\0{status}\0{reason}".encode())
+        else:
+            h.update(f"\0{path}\0{status}\0{reason}\0{part[0]}\0{part[1]}\0{part[2]}".encode())
     return h.hexdigest()
+
+
+def _columns(outcomes: Sequence[FileOutcome]) -> Iterator[tuple[str, str, str]]:
+    """Each outcome's path, status and reason (from an Outcomes' columns: no FileOutcome each)."""
+    if isinstance(outcomes, Outcomes):
+        return outcomes.columns()
+    return ((o.path, o.status, o.reason) for o in outcomes)
 
 
 def write_drafts(report: BatchReport, src: Path, out: Path, profile: Profile, reports: bool, feedback: bool) -> None:

@@ -81,6 +81,15 @@ class Outcomes(Sequence[FileOutcome]):
         code = _STATUSES.index(status)
         return (i for i, s in enumerate(self.status) if s == code)
 
+    def columns(self) -> Iterator[tuple[str, str, str]]:
+        """Each file's path, status and reason, in scan order, as iterating gives them (every
+        file must have its outcome), without a FileOutcome each."""
+        reasons = self.reasons
+        for i, (path, code) in enumerate(zip(self.paths, self.status)):
+            if code == _UNFINISHED:
+                raise IndexError(f"{path} has no outcome yet")
+            yield path, _STATUSES[code], reasons.get(i, "")
+
     def __len__(self) -> int:
         return len(self.paths)
 

@@ -38,7 +38,6 @@ from perf_xlsx.bulk.outputs import (
 from perf_xlsx.bulk.report import BatchError, BatchReport, FileOutcome, Outcomes
 from perf_xlsx.bulk.scan import SCORED_SUFFIX, WITHDRAWN_DIR, scan, scored_stem, unique_name
 from perf_xlsx.bulk.state import Entry, State, profile_digest
-from perf_xlsx.bulk.summary_index import UNRATED, SummaryIndex
 from perf_xlsx.fileutil import (
     os_error_message,
     os_reason,
@@ -49,6 +48,7 @@ from perf_xlsx.version import __version__
 
 if TYPE_CHECKING:
     from perf_xlsx.bulk.pool import Task
+    from perf_xlsx.bulk.summary_index import SummaryIndex
 
 # The worker pool (and with it the reader, the judge and the writer), the results encoder and
 # the 汇总 writer are imported where they are first needed: an unchanged rerun over 1,000 files
@@ -118,6 +118,9 @@ class _Plan:
         self.inputs = array("l")  # every file that is an input (not skipped by its name)
         # Only names that differ from the plain one (collisions) are kept: memory stays flat.
         self.renamed: dict[int, str] = {}
+        # Per file, the length of its scored_stem when that is the start of its path (most
+        # names: nothing to replace), else -1: the plain name is then a slice, not made again.
+        self.stem_len = array("l", [-1]) * len(entries)
         taken: set[str] = set()
         for i, (rel, reason) in enumerate(entries):
             if reason:
@@ -125,21 +128,29 @@ class _Plan:
                 continue
             self.inputs.append(i)
             stem = scored_stem(rel)
+            if rel.startswith(stem):
+                self.stem_len[i] = len(stem)
             name = unique_name(stem, taken)
             if name != stem + SCORED_SUFFIX:
                 self.renamed[i] = name
         self._src = _join_prefix(src)
-        self._out = _join_prefix(out)
+        self.out = _join_prefix(out)  # what an output's name follows in its path
 
     def output_name(self, index: int) -> str:
-        return self.renamed.get(index) or scored_stem(self.outcomes.paths[index]) + SCORED_SUFFIX
+        return self.renamed.get(index) or self.plain_name(index)
+
+    def plain_name(self, index: int) -> str:
+        """The scored copy's name before any numbering: output_name unless ``index in renamed``."""
+        n = self.stem_len[index]
+        rel = self.outcomes.paths[index]
+        return (rel[:n] if n >= 0 else scored_stem(rel)) + SCORED_SUFFIX
 
     def source(self, index: int) -> str:
         rel = self.outcomes.paths[index]
         return self._src + (rel if os.sep == "/" else rel.replace("/", os.sep))
 
     def task(self, index: int) -> Task:
-        return self.source(index), self.outcomes.paths[index], self._out + self.output_name(index)
+        return self.source(index), self.outcomes.paths[index], self.out + self.output_name(index)
 
 
 def _move_aside(out: Path, name: str) -> Optional[str]:
@@ -227,13 +238,13 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
         state = State.load(str(out), pdigest)
         spool = _open_spool(out)
         report.spool = spool
-        index_ = SummaryIndex(spool, total)
+        index_ = _LazyIndex(spool, total)
         # Each input's size and mtime as this run found them (-1: not an input, or no stat).
         sizes = array("q", [-1]) * total
         mtimes = array("q", [-1]) * total
         reused = array("l")  # their summary rows are rendered only if 汇总 is written
-        # The reused tables' grades, counted as the state is read (an unchanged rerun needs
-        # nothing else of them: reading every record back again costs more than the rerun).
+        # The reused tables' grades ("" for none), counted as the state is read (an unchanged
+        # rerun needs nothing else of them: reading every record back again costs more than the rerun).
         reused_grades: Counter[str] = Counter()
         first_pass = FirstPass(total)  # the duplicate search's, from what each file brings
         unspooled = array("l")  # reused files whose result line is still only in the state file
@@ -259,17 +270,32 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
             outcomes.set(index, outcome["status"], outcome.get("reason", ""), outcome.get("errors", 0),
                          outcome.get("warnings", 0), spooled)
             if outcome.get("digest"):
-                index_.add(index, outcome["digest"])
+                index_.get().add(index, outcome["digest"])
             if outcome["status"] == "scored":
                 first_pass.add(index, outcome.get("sha256"), outcome.get("keys") or ())
 
         current = set()
+        known = state.known
         for i in plan.inputs:
             rel = outcomes.paths[i]
             current.add(rel)
-            sizes[i], mtimes[i] = _stat(plan.source(i))
-            entry = state.entries.get(rel)
+            sizes[i], mtimes[i] = size, mtime_ns = _stat(plan.source(i))
             held = rel in hold  # its earlier result, if any, stands until the new version is complete
+            if not (held or full or i in plan.renamed):
+                # Most of an unchanged rerun: a scored file reused as the state was loaded, from
+                # the state's arrays (the same as the Entry below gives, without parsing it).
+                slot = state.unchanged(rel, size, mtime_ns, plan.out + plan.plain_name(i))
+                if slot >= 0:
+                    errors, warnings = known.counts(slot)
+                    outcomes.set(i, "scored", "", errors, warnings)
+                    keys, grades = known.keys_and_grades(slot)
+                    first_pass.add(i, known.sha256(slot), keys, known.sha256_bytes(slot))
+                    unspooled.append(i)
+                    reused.append(i)
+                    reused_grades.update(grades)
+                    report.reused += 1
+                    continue
+            entry = state.entries.get(rel)
             if held and (entry is None or not entry.line_len and entry.status != "skipped"):
                 outcomes.set(i, "skipped", RECEIVING_REASON)
                 continue
@@ -287,7 +313,7 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
                 unspooled.append(i)
             if entry.line_len and entry.status == "scored":
                 reused.append(i)
-                reused_grades.update(g or UNRATED for g in entry.grades)
+                reused_grades.update(entry.grades)
             report.reused += 1
         # Inputs gone since the last run: out of the results, their scored copies set aside.
         for rel in [r for r in state.entries if r not in current]:
@@ -366,13 +392,14 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
         if (reports or feedback) and not report.interrupted:
             spool_reused()
             write_drafts(report, src, out, profile, reports, feedback)
-        fingerprint = outputs_fingerprint(report, state, pdigest, roster)
+        fingerprint = outputs_fingerprint(report, state, pdigest, roster, plan.plain_name)
         try:
             # (watch keeps the summary rows of reused results between runs: it fills them at once)
             if not report.interrupted and fingerprint == state.written and untouched(out, state.written_files) \
                     and not (digests is not None and not digests and reused):
                 # Nothing changed since the outputs were written: they are what this run would write.
-                index_.grades.update(reused_grades)
+                report.grades = index_.grades()
+                _count_grades(report.grades, reused_grades)
                 if state.changed and compact:
                     save_state(report, state, compact)
             else:
@@ -388,16 +415,47 @@ def run_batch(folder: str, outdir: Optional[str] = None, *, jobs: Optional[int] 
                         cached = (key, summarise_line(state.line(entry), entry.output)["digest"])
                         if digests is not None:
                             digests[entry.file] = cached
-                    index_.add(i, cached[1])
+                    index_.get().add(i, cached[1])
                 state.written = fingerprint if not report.interrupted else ""
-                write_outputs(report, out, profile, index_, state, compact, fresh_scored)
+                write_outputs(report, out, profile, index_.get(), state, compact, fresh_scored)
+                report.grades = index_.grades()
         finally:
             state.close()
             spool.close()
             report.spool = None
-        report.grades = index_.grades
     report.elapsed = time.monotonic() - start
     return report
+
+
+class _LazyIndex:
+    """The run's summary index, made (its modules imported) when a digest or the outputs first
+    need it: an unchanged rerun needs neither, only the grades."""
+
+    def __init__(self, spool: IO[bytes], files: int) -> None:
+        self.spool, self.files = spool, files
+        self.index: Optional[SummaryIndex] = None
+
+    def get(self) -> SummaryIndex:
+        if self.index is None:
+            from perf_xlsx.bulk.summary_index import SummaryIndex
+
+            self.index = SummaryIndex(self.spool, self.files)
+        return self.index
+
+    def grades(self) -> Counter[str]:
+        """Tables per grade counted so far (the index's own Counter once there is an index)."""
+        return self.index.grades if self.index is not None else Counter()
+
+
+def _count_grades(to: Counter[str], grades: Counter[str]) -> None:
+    """Count tables per grade, as the tables give them ("" for none), into ``to`` as the
+    summary index counts them (UNRATED for none), in the same order."""
+    for grade, n in grades.items():
+        if not grade:
+            from perf_xlsx.bulk.summary_index import UNRATED  # (only for a table without 等级)
+
+            grade = UNRATED
+        to[grade] += n
 
 
 class _Scored(Sequence[Submitted]):
@@ -413,8 +471,8 @@ class _Scored(Sequence[Submitted]):
 
     def __getitem__(self, j: int) -> Submitted:  # type: ignore[override]
         i = self.files[j]
-        entry = self.state.entries[self.paths[i]]
-        return Submitted(self.paths[i], self.mtimes[i], entry.sha256, entry.keys, i)
+        sha256, keys = self.state.sha_and_keys(self.paths[i])
+        return Submitted(self.paths[i], self.mtimes[i], sha256, keys, i)
 
     def __iter__(self) -> Iterator[Submitted]:
         return (self[j] for j in range(len(self.files)))

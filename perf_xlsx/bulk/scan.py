@@ -10,6 +10,7 @@ submission.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Collection, Optional
 
@@ -154,12 +155,16 @@ def scored_stem(rel: str) -> str:
     """The Windows-safe stem of rel's scored copy: its folders joined by "_", no reserved
     characters, at most 120 characters."""
     head, _, name = rel.rpartition("/")
-    name = _split_suffix(name)[0]
-    stem = (head + "/" + name if head else name).translate(_RESERVED)
+    stem = _split_suffix(name)[0]
+    if head:
+        stem = head + "/" + stem
+    if _UNSAFE.search(stem):  # (translate maps a non-ASCII name char by char: most names need none)
+        stem = stem.translate(_RESERVED)
     return stem.strip(" .")[:120] or "workbook"
 
 
 _RESERVED = str.maketrans({ch: "_" for ch in '/\\:*?"<>|'})  # folders joined by "_" too
+_UNSAFE = re.compile("[" + re.escape('/\\:*?"<>|') + "]")
 
 
 def unique_name(stem: str, taken: set[str]) -> str:

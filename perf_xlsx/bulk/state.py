@@ -15,7 +15,9 @@ fingerprint needs (about 40 bytes in arrays), a slot number beside the path and 
 copy's hash as 32 bytes (:class:`State`); an :class:`Entry` is parsed from the file when asked
 for, and :meth:`State.line` reads its line back when a rerun reuses it. So the batch parent's
 memory grows by neither 7 KB per file (the lines) nor 1 KB (an Entry object and its strings
-and lists) but by about 125 bytes (issue 16; tests/test_parent_memory.py).
+and lists) but by about 125 bytes (issue 16; tests/test_parent_memory.py). Loading also keeps,
+per record of a cleanly scored file, what an unchanged rerun needs of it (:mod:`.known`,
+about 200 bytes in arrays), so that the rerun parses no record twice.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from array import array
 from dataclasses import MISSING, dataclass, field, fields
 from typing import IO, Any, Collection, Iterable, Iterator, Mapping, Optional
 
+from perf_xlsx.bulk.known import Known
 from perf_xlsx.bulk.scan import SCORED_SUFFIX, STATE_NAME, scored_stem
 from perf_xlsx.fileutil import atomic_write, sha256_bytes
 from perf_xlsx.rules import Profile
@@ -125,7 +128,7 @@ def _parse_record(raw: bytes, end: int) -> tuple[Entry, int]:
     meta = raw.find(b"\t", 0, crc_at)
     if meta < 0:  # a record without a line
         meta = crc_at
-    entry = Entry(**json.loads(raw[:meta]))
+    entry = _entry_of(_loads(raw[:meta]))
     line = view[meta + 1:crc_at]
     entry.line_len, entry.line_crc = len(line), _crc32(line)
     return entry, meta
@@ -135,6 +138,32 @@ _new_entry = object.__new__
 # The fields' defaults, as Entry() sets them (the lists are made per entry, in _entry): a record
 # of an older version may lack a field that has one.
 _ENTRY_DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Entry) if f.default is not MISSING}
+_REQUIRED = frozenset(f.name for f in fields(Entry) if f.init and f.default is MISSING and f.default_factory is MISSING)
+_META_FIELDS = frozenset(_META)
+_decode = json.JSONDecoder().decode
+
+
+def _loads(data: bytes) -> Any:
+    """json.loads(data), without its look for another encoding than UTF-8 where the text
+    starts as a record does (json.loads takes '{' and a byte other than NUL for UTF-8)."""
+    if data[:1] == b"{" and data[1:2] != b"\0":
+        return _decode(data.decode("utf-8", "surrogatepass"))
+    return json.loads(data)
+
+
+def _entry_of(data: Any) -> Entry:
+    """Entry(**data) for a record's fields: what its __init__ checks (a dict, no field missing,
+    none unknown) and sets, without the call (loading makes one per record)."""
+    if type(data) is not dict or not _REQUIRED <= data.keys() or not data.keys() <= _META_FIELDS:
+        return Entry(**data)  # (raises TypeError as it did; or a record whose meta holds a line)
+    entry = _new_entry(Entry)
+    fields_ = entry.__dict__
+    fields_.update(_ENTRY_DEFAULTS)
+    fields_["keys"], fields_["grades"] = [], []
+    fields_.update(data)
+    return entry
+
+
 _TAIL = len(b"\t%08x" % 0)  # what follows a record's line: a tab and the record's CRC
 
 
@@ -227,6 +256,7 @@ class State:
         self._output = bytearray()
         # Entries whose record could not be appended (the journal failed): held whole, line too.
         self._held: dict[str, Entry] = {}
+        self.known = Known()  # what a rerun needs of the records as loaded
         self.entries: Mapping[str, Entry] = _Entries(self)
         self._reader: Optional[IO[bytes]] = None  # the file, for reading lines back
         self._end = 0  # the file's length: where the next appended record starts
@@ -284,6 +314,8 @@ class State:
                         state.changed = True
                         continue  # a line cut short by a crash
                     state._place_at(entry, start, end, meta)
+                    slot = state._slots[entry.file]
+                    state.known.note(slot, entry, profile, raw[:meta], state._output[slot])
                     if entry.output_sha256:
                         state.outputs.add(entry.output_sha256)
                 state._end = at
@@ -312,19 +344,40 @@ class State:
             self._mtime.append(entry.mtime_ns)
             self._output.append(output)
         else:
+            self.known.forget(slot)
             self._at[slot], self._len[slot], self._meta[slot] = start, length, meta
             self._crc[slot], self._mtime[slot], self._output[slot] = entry.line_crc, entry.mtime_ns, output
 
-    def fingerprint_of(self, file: str) -> Optional[tuple[int, Optional[str], int]]:
+    def unchanged(self, file: str, size: int, mtime_ns: int, output: str) -> int:
+        """The slot of file's record when a rerun may reuse it as :meth:`load` found it, for an
+        input of this size and mtime whose scored copy is to be at ``output`` (the path of its
+        usual name, scored_stem(file) + SCORED_SUFFIX, in the output folder), as Entry.reusable
+        would say; -1 when that takes its Entry (see :class:`Known`)."""
+        slot = self._slots.get(file, -1)
+        return slot if self.known.reusable(slot, size, mtime_ns, output) else -1
+
+    def sha_and_keys(self, file: str) -> tuple[Optional[str], list[Any]]:
+        """The sha256 and table keys of file's entry (KeyError when there is none): from
+        :class:`Known` when it has them, else from the record."""
+        slot = self._slots[file]
+        if self.known.has(slot):
+            return self.known.sha256(slot), self.known.keys_and_grades(slot)[0]
+        entry = self._entry(file)
+        return entry.sha256, entry.keys
+
+    def fingerprint_of(self, file: str, usual: Optional[str] = None) -> Optional[tuple[int, Optional[str], int]]:
         """What a fingerprint takes of file's entry: (mtime_ns, output, line_crc); None for none.
-        Without parsing its record, unless its scored copy has an unusual name."""
+        Without parsing its record, unless its scored copy has an unusual name. ``usual``:
+        scored_stem(file) + SCORED_SUFFIX when the caller has it."""
         slot = self._slots.get(file)
         if slot is None:
             return None
         if slot < 0 or self._output[slot] == 2:
             entry = self._entry(file)
             return entry.mtime_ns, entry.output, entry.line_crc
-        output = scored_stem(file) + SCORED_SUFFIX if self._output[slot] else None
+        output = None
+        if self._output[slot]:
+            output = usual if usual is not None else scored_stem(file) + SCORED_SUFFIX
         return self._mtime[slot], output, self._crc[slot]
 
     def _drop(self, file: str) -> bool:
@@ -344,7 +397,7 @@ class State:
         fields_ = entry.__dict__
         fields_.update(_ENTRY_DEFAULTS)
         fields_["keys"], fields_["grades"] = [], []
-        fields_.update(json.loads(self._read(at, meta)))
+        fields_.update(_loads(self._read(at, meta)))
         line_len = self._len[slot] - meta - 1 - _TAIL
         fields_["line_len"] = line_len
         fields_["line_crc"] = self._crc[slot]
