@@ -135,6 +135,8 @@ SLOW_TESTS: dict[str, str] = {
     "test_namespaces.py::inputs": "openpyxl builds the inputs in subprocesses",
     "test_parent_memory.py::test_the_batch_parent_holds_no_object_per_file":
         "a batch of hundreds of files run twice under tracemalloc",
+    "test_rerun_known.py::test_an_unchanged_reruns_parent_holds_no_object_per_file":
+        "unchanged reruns of hundreds of files under tracemalloc",
     # whole corpora
     "test_builders.py::test_every_case_builds_in_every_layout": "every real case in every layout",
     "test_reader.py::test_every_indicator_is_read_in_every_layout": "every real case in every layout",
