@@ -98,7 +98,10 @@ class Entry:
 
     def reusable(self, size: int, mtime_ns: int, profile: str, outdir: str) -> bool:
         """Whether this outcome still stands for an input of this size and mtime: same rules,
-        same tool version, not a failure worth retrying, its scored copy still as written."""
+        same tool version, not a failure worth retrying, its scored copy still as written.
+        (known.Known.reusable answers the same from arrays for the cleanly scored records a
+        rerun reuses: a condition added here belongs there too; tests/test_rerun_known.py
+        compares the two.)"""
         if (self.size, self.mtime_ns, self.profile, self.version) != (size, mtime_ns, profile, __version__):
             return False
         if self.status == "failed" and (self.code in RETRY_CODES or not self.line_len):
