@@ -13,7 +13,7 @@ import pickle
 import shutil
 import tracemalloc
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 import pytest
 
@@ -23,6 +23,8 @@ from perf_xlsx.bulk.state import Entry, State
 from perf_xlsx.bulk.summary_layout import lines
 from perf_xlsx.bulk.work import process_one
 from perf_xlsx.rules import load_profile
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_workbooks" / "01-示例-芙蓉区商务局2021.xlsx"
@@ -60,16 +62,22 @@ def _held_at_peak(tmp: Path, n: int, monkeypatch: pytest.MonkeyPatch, outcome: d
     for i in range(n):
         shutil.copyfile(SAMPLE, folder / f"f{i:04d}.xlsx")
     monkeypatch.setattr(pool, "run_pool", _replaying_pool(outcome, b"f9999", scored))
+    held, report = traced_growth(lambda: run_batch(str(folder), str(tmp / f"out{n}"), jobs=1))
+    assert report.count("scored") == n and report.extras is not None and report.extras.duplicates
+    return held
+
+
+def traced_growth(call: Callable[[], T]) -> tuple[int, T]:
+    """How far the traced memory rose above where it stood while ``call`` ran, and its result."""
     gc.collect()
     tracemalloc.start()
     try:
         base, _ = tracemalloc.get_traced_memory()
-        report = run_batch(str(folder), str(tmp / f"out{n}"), jobs=1)
+        result = call()
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert report.count("scored") == n and report.extras is not None and report.extras.duplicates
-    return peak - base
+    return peak - base, result
 
 
 def test_the_batch_parent_holds_no_object_per_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

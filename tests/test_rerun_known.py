@@ -332,11 +332,10 @@ def test_an_unchanged_reruns_parent_holds_no_object_per_file(tmp_path: Path, mon
     """What the rerun keeps of each loaded record (Known) is arrays: its peak grows per file
     within the full run's bound (measured as tests/test_parent_memory.py measures a full run).
     About 1.5 KB a file here, of which Known's arrays are 0.2 KB (1.3 KB before them)."""
-    import gc
     import shutil
-    import tracemalloc
+    from functools import partial
 
-    from test_parent_memory import PER_FILE, SAMPLE, _replaying_pool
+    from test_parent_memory import PER_FILE, SAMPLE, _replaying_pool, traced_growth
 
     from perf_xlsx.bulk import pool
     from perf_xlsx.bulk.run import run_batch
@@ -353,16 +352,8 @@ def test_an_unchanged_reruns_parent_holds_no_object_per_file(tmp_path: Path, mon
         for i in range(n):
             shutil.copyfile(SAMPLE, folder / f"f{i:04d}.xlsx")
         assert run_batch(str(folder), str(tmp_path / f"out{k}"), jobs=1).count("scored") == n
-        gc.collect()
-        tracemalloc.start()
-        try:
-            base, _ = tracemalloc.get_traced_memory()
-            report = run_batch(str(folder), str(tmp_path / f"out{k}"), jobs=1)
-            _, peak = tracemalloc.get_traced_memory()
-        finally:
-            tracemalloc.stop()
+        held[n], report = traced_growth(partial(run_batch, str(folder), str(tmp_path / f"out{k}"), jobs=1))
         assert report.reused == n and not report.fresh
-        held[n] = peak - base
     per_file = (held[400] - held[100]) / 300
     assert per_file < PER_FILE, (held, per_file)
 
