@@ -18,7 +18,7 @@ from typing import Any, Callable
 import pytest
 import xlsxwriter
 
-from perf_xlsx.bulk import summary_format, summary_links
+from perf_xlsx.bulk import summary_links
 from perf_xlsx.bulk.summary_format import write_blank, write_number, write_string
 from perf_xlsx.bulk.summary_index import _settled, link_target
 from perf_xlsx.bulk.summary_links import Book, SheetLinks
@@ -133,40 +133,12 @@ def test_links_past_excels_limit_stay_text(tmp_path: Path, monkeypatch: pytest.M
     assert parts["xl/worksheets/_rels/sheet1.xml.rels"].decode().count("/hyperlink") == 5
 
 
-# --- cells: the common ones written in one step --------------------------------------------
+# --- texts and numbers of every kind, for the rows below ----------------------------------
 
 TEXTS = ["单位", "", " 前导空格", "末尾空格 ", "\t制表", "换行\n", "中\n间", "全角空格\u3000", "\u3000全角", "a & b", "<r>x</r>",
          "x > y", 'say "hi"', "_x0041_", "_X0041_ stays", "ctl\x01\x1f", "\ufffe\uffff", "tab\tinside", "\r", "'",
          "a\u00a0", "\x85x", "𠀀 wide", "&amp;"]
 NUMBERS: list[Any] = [0, 1, -1, 0.1, 1 / 3, 1e20, 1e-20, -0.0, 123456789.123456789, 2**53, 10**22, 0.0075]
-
-
-def _cells(path: Path, fast: bool) -> bytes:
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "tmpdir": str(path.parent)})
-    fmt = wb.add_format({"bold": True})
-    ws = wb.add_worksheet("s")
-    if fast:
-        assert summary_format._FAST_CELLS
-        ws._write_cell = summary_format._cell_writer(ws)
-    ws.set_row(3, None, fmt)  # a row format, used by a cell without one
-    row = 0
-    for text in TEXTS:
-        row += 1
-        ws.write_string(row, 0, text, fmt)
-        ws.write_string(row, 1, text)
-        ws.write_blank(row, 2, None, fmt)
-        ws.write_rich_string(row, 3, "a", fmt, text or "b", fmt)
-    for number in NUMBERS:
-        row += 1
-        ws.write_number(row, 0, number, fmt)
-        ws.write_number(row, 1, number)
-        ws.write_boolean(row, 2, True, fmt)
-    wb.close()
-    return _parts(path.read_bytes())["xl/worksheets/sheet1.xml"]
-
-
-def test_the_cell_writer_writes_what_xlsxwriter_writes(tmp_path: Path) -> None:
-    assert _cells(tmp_path / "fast.xlsx", True) == _cells(tmp_path / "plain.xlsx", False)
 
 
 def test_only_links_to_files_are_spooled(tmp_path: Path) -> None:

@@ -4,20 +4,15 @@ writing of one typed value, and what write_summary works out once before any she
 Cells are written through xlsxwriter's undecorated methods (``_write_string`` …): the public
 ones first check for "A1" strings in place of row and column, a tenth of the writer's time in a
 sheet of 70,000 cells; with another xlsxwriter that lacks them the public ones are used. The
-common cell (text that needs no escape, a number, a blank, each with its format) is written out
-by :func:`_cell_writer` in one step, the same XML xlsxwriter writes; any other goes through
-xlsxwriter's own ``_write_cell`` (tests/test_summary_split.py compares the two).
+long lists write their rows whole (summary_rows).
 """
 
 from __future__ import annotations
 
-import re
 from array import array
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Optional, Sequence
 
-from xlsxwriter import worksheet as _xw_worksheet
-from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from perf_xlsx.bulk.extras import Submission, SummaryExtras
@@ -34,39 +29,6 @@ _FAST = all(hasattr(Worksheet, m) for m in ("_write_string", "_write_number", "_
 write_string = Worksheet._write_string if _FAST else Worksheet.write_string
 write_number = Worksheet._write_number if _FAST else Worksheet.write_number
 write_blank = Worksheet._write_blank if _FAST else Worksheet.write_blank
-_STRING, _NUMBER, _BLANK = (getattr(_xw_worksheet, name, None) for name in
-                            ("CellStringTuple", "CellNumberTuple", "CellBlankTuple"))
-_FAST_CELLS = _FAST and None not in (_STRING, _NUMBER, _BLANK) and hasattr(Worksheet, "_write_cell")
-# What makes xlsxwriter change a text or add xml:space: markup characters, its _xHHHH_ escapes
-# and the control characters it escapes that way, the non-characters, white space at an end.
-_SPECIAL = re.compile(r"[&<>]|_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff]|^\s|\s$")
-
-
-def _cell_writer(ws: Worksheet) -> Any:
-    """worksheet._write_cell for this sheet: the common cells written directly."""
-    general = ws._write_cell
-    names: dict[int, str] = {}
-
-    def write_cell(row: int, col: int, cell: Any) -> None:
-        fmt = cell.format
-        kind = type(cell)
-        if fmt is None or (kind is _STRING and _SPECIAL.search(cell.string) is not None):
-            general(row, col, cell)
-            return
-        name = names.get(col)
-        if name is None:
-            name = names[col] = xl_col_to_name(col)
-        head = f'<c r="{name}{row + 1}" s="{fmt._get_xf_index()}"'
-        if kind is _STRING:
-            ws.fh.write(f'{head} t="inlineStr"><is><t>{cell.string}</t></is></c>')
-        elif kind is _NUMBER:
-            ws.fh.write(f"{head}><v>{cell.number:.16G}</v></c>")
-        elif kind is _BLANK:
-            ws.fh.write(head + "/>")
-        else:
-            general(row, col, cell)
-
-    return write_cell
 
 
 class Formats:
@@ -107,8 +69,6 @@ class Formats:
 
 def new_sheet(wb: Workbook, name: str, columns: Sequence[tuple[str, float]]) -> Worksheet:
     ws = wb.add_worksheet(name)
-    if _FAST_CELLS:
-        ws._write_cell = _cell_writer(ws)  # the instance's, called as each row is written out
     for c, (_, w) in enumerate(columns):
         ws.set_column(c, c, w)
     ws.set_landscape()

@@ -3,8 +3,9 @@
 A constant_memory sheet keeps each cell written as a tuple until the next row starts, then
 writes the row out cell by cell through its generic XML writer; for the 15,000 rows of a large
 问题清单 that was most of 汇总's time. :class:`RowWriter` renders a row's cells itself (the common
-cell as summary_format's cell writer renders it; a text that needs escaping by xlsxwriter's own
-writer) and its ``<row>`` tag as xlsxwriter rendered it for the same height, and writes it at once.
+cell: text that needs no escape, a number, a blank, each with its format; a text that needs
+escaping by xlsxwriter's own cell writer) and its ``<row>`` tag as xlsxwriter rendered it for the
+same height, and writes it at once.
 A row it cannot take as it is goes through xlsxwriter cell by cell. tests/test_summary_split.py
 writes the same rows both ways and compares the bytes.
 """
@@ -12,20 +13,15 @@ writes the same rows both ways and compares the bytes.
 from __future__ import annotations
 
 import io
+import re
 from math import isfinite
 from typing import TYPE_CHECKING, Any, Optional, Sequence
 
+from xlsxwriter import worksheet as _xw_worksheet
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
-from perf_xlsx.bulk.summary_format import (
-    _FAST_CELLS,
-    _SPECIAL,
-    _STRING,
-    write_blank,
-    write_number,
-    write_string,
-)
+from perf_xlsx.bulk.summary_format import write_blank, write_number, write_string
 
 if TYPE_CHECKING:
     from xlsxwriter.format import Format
@@ -33,9 +29,14 @@ if TYPE_CHECKING:
 #: One cell of a row: (column, value, format); a str is text, None a blank, else a number.
 Cell = tuple[int, Any, "Format"]
 
-# xlsxwriter's own cell writer (the class's: an instance's may be summary_format's).
-_GENERAL_WRITE: Any = Worksheet._write_cell if _FAST_CELLS else None
-_STRING_CELL: Any = _STRING
+# xlsxwriter's private pieces used here (3.x); without one, every row goes cell by cell.
+_STRING_CELL: Any = getattr(_xw_worksheet, "CellStringTuple", None)
+_FAST_ROWS = _STRING_CELL is not None and all(hasattr(Worksheet, m) for m in (
+    "_write_cell", "_write_row", "_write_single_row", "_check_dimensions"))
+_GENERAL_WRITE: Any = Worksheet._write_cell if _FAST_ROWS else None  # xlsxwriter's cell writer
+# What makes xlsxwriter change a text or add xml:space: markup characters, its _xHHHH_ escapes
+# and the control characters it escapes that way, the non-characters, white space at an end.
+_SPECIAL = re.compile(r"[&<>]|_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff]|^\s|\s$")
 _COLUMN_NAMES = [xl_col_to_name(c) for c in range(32)]
 # Short texts remembered as plain or not (a file, unit, sheet or title is on many rows), at most
 # _MEMO of them: the memory stays bounded whatever the batch.
@@ -56,7 +57,7 @@ class RowWriter:
 
     def __init__(self, ws: Worksheet) -> None:
         self.ws = ws
-        self.fast = _FAST_CELLS and ws.constant_memory
+        self.fast = _FAST_ROWS and ws.constant_memory
         self.plain: dict[str, bool] = {}
         # height: the <row> tag after r="…", and the row size set_row records
         self.starts: dict[Optional[float], tuple[str, Optional[list[Any]]]] = {}
